@@ -1,0 +1,26 @@
+//! `GET /api/me` — who the caller is and where they stand against the monthly limit.
+use lambda_http::{http::StatusCode, Request};
+use shared::api::{caller, json_response, ApiError, ApiResult};
+use shared::domain::Micros;
+use shared::{clock, App};
+use std::sync::Arc;
+
+pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
+    let me = caller(&req)?;
+    let period = clock::period(clock::now());
+    let used = app.store.usage().month(&me.id, &period).await.map_err(ApiError::internal)?;
+    let limit = app.config.monthly_limit;
+    let remaining = Micros(limit.0 - used.committed.0).max(Micros::ZERO);
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({
+            "user": { "id": me.id, "username": me.username },
+            "quota": {
+                "monthly_limit_usd": limit.usd(),
+                "spent_usd": used.spent.usd(),
+                "remaining_usd": remaining.usd(),
+                "period": period,
+            }
+        }),
+    ))
+}

@@ -1,0 +1,9 @@
+//! The HTTP edge shared by every API function: the error type and its api.md shape, the caller
+//! from the authorizer's claims, body/path/query helpers and response builders.
+mod error;
+mod request;
+
+pub use error::ApiError;
+pub use request::{caller, json_body, json_response, path_id, query_param, Caller, Cursor, MAX_BODY_BYTES};
+
+pub type ApiResult = Result<lambda_http::Response<lambda_http::Body>, ApiError>;

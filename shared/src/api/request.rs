@@ -1,0 +1,100 @@
+use super::ApiError;
+use crate::domain::UserId;
+use base64::Engine;
+use lambda_http::{http::StatusCode, request::RequestContext, Body, Request, RequestExt, Response};
+use serde::de::DeserializeOwned;
+
+/// api.md: bodies over 64 KiB → 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The authenticated caller, from the claims the API Gateway JWT authorizer (or the local
+/// gateway, which checks tokens the same way) put into the request context.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub id: UserId,
+    pub username: String,
+}
+
+pub fn caller(req: &Request) -> Result<Caller, ApiError> {
+    let claims = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|j| &j.claims),
+        _ => None,
+    };
+    let claims = claims.ok_or_else(|| ApiError::Unauthorized("missing or invalid token".into()))?;
+    let id = claims.get("sub").and_then(|s| UserId::parse(s)).ok_or_else(|| ApiError::Unauthorized("token has no valid subject".into()))?;
+    let username = claims
+        .get("cognito:username")
+        .or_else(|| claims.get("username"))
+        .cloned()
+        .unwrap_or_else(|| id.to_string());
+    Ok(Caller { id, username })
+}
+
+/// Parses a JSON body, answering 413 over the limit and 400 for anything that isn't the shape.
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+    }
+    if bytes.is_empty() {
+        return Err(ApiError::Validation { message: "request body must be a JSON object".into(), field: None });
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        let message = match e.classify() {
+            serde_json::error::Category::Data => format!("invalid request: {e}"),
+            _ => "request body is not valid JSON".to_string(),
+        };
+        ApiError::Validation { message, field: None }
+    })
+}
+
+/// A path parameter that must parse as an id; anything else is a 404 (it can't exist).
+pub fn path_id<T>(req: &Request, name: &str, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T, ApiError> {
+    req.path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .and_then(parse)
+        .ok_or_else(|| ApiError::not_found(what))
+}
+
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_owned)
+}
+
+pub fn json_response(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("cache-control", "no-store")
+        .body(Body::Text(value.to_string()))
+        .expect("static headers are valid")
+}
+
+/// List paging: `?limit=` (1–100, default 24) and an opaque `?cursor=`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub limit: i32,
+    pub after: Option<String>,
+}
+
+impl Cursor {
+    pub fn from_request(req: &Request) -> Result<Self, ApiError> {
+        let limit = match query_param(req, "limit") {
+            None => 24,
+            Some(s) => s.parse::<i32>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| ApiError::validation("limit", "limit must be an integer from 1 to 100"))?,
+        };
+        let after = match query_param(req, "cursor") {
+            None => None,
+            Some(c) => Some(Self::decode(&c).ok_or_else(|| ApiError::validation("cursor", "cursor is not valid"))?),
+        };
+        Ok(Self { limit, after })
+    }
+
+    pub fn encode(sort_key: &str) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sort_key)
+    }
+
+    fn decode(c: &str) -> Option<String> {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).ok()?;
+        String::from_utf8(bytes).ok().filter(|s| !s.is_empty() && s.len() <= 64)
+    }
+}

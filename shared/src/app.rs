@@ -1,0 +1,82 @@
+//! Everything a function needs, built once per container: configuration, catalog, SDK
+//! clients and secret caches. Building it does no network I/O.
+use crate::catalog::{Catalog, CatalogError};
+use crate::config::{Config, ConfigError};
+use crate::media::Media;
+use crate::queue::Queue;
+use crate::replicate::{ApiToken, ReplicateClient, WebhookSecret};
+use crate::secrets::{SecretError, Secrets};
+use crate::store::Store;
+use aws_config::{BehaviorVersion, Region};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderSetupError {
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("webhook secret is not a valid whsec_ value")]
+    BadWebhookSecret,
+}
+
+pub struct App {
+    pub config: Config,
+    pub catalog: Catalog,
+    pub store: Store,
+    pub media: Media,
+    pub queue: Queue,
+    pub secrets: Secrets,
+    /// For output downloads: no redirects, bounded time.
+    pub downloads: reqwest::Client,
+    /// For the provider's API.
+    pub api_http: reqwest::Client,
+}
+
+pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(config.region.clone()));
+    if let Some(ep) = &config.endpoint_url {
+        // The local emulator: fixed fake credentials, never real ones.
+        loader = loader.endpoint_url(ep).credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "local-stack"));
+    }
+    loader.load().await
+}
+
+impl App {
+    pub async fn from_env() -> Result<Self, InitError> {
+        Self::new(Config::from_env()?).await
+    }
+
+    pub async fn new(config: Config) -> Result<Self, InitError> {
+        let sdk = sdk_config(&config).await;
+        let s3_conf = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(config.endpoint_url.is_some()).build();
+        let catalog = Catalog::builtin()?;
+        Ok(Self {
+            store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), config.tables.clone()),
+            media: Media::new(aws_sdk_s3::Client::from_conf(s3_conf), config.media_bucket.clone()),
+            queue: Queue::new(aws_sdk_sqs::Client::new(&sdk), config.queue_url.clone()),
+            secrets: Secrets::new(aws_sdk_secretsmanager::Client::new(&sdk), Duration::from_secs(600)),
+            downloads: crate::media::download_client(config.download_timeout),
+            api_http: reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).build().expect("default TLS client builds"),
+            catalog,
+            config,
+        })
+    }
+
+    /// The Replicate client with the API token from Secrets Manager (cached).
+    pub async fn replicate(&self) -> Result<ReplicateClient, ProviderSetupError> {
+        let token = self.secrets.get(&self.config.replicate_token_secret_id).await?;
+        Ok(ReplicateClient::new(&self.config.replicate_api_base, ApiToken::new(token), self.api_http.clone()))
+    }
+
+    pub async fn webhook_secret(&self) -> Result<WebhookSecret, ProviderSetupError> {
+        let raw = self.secrets.get(&self.config.webhook_secret_id).await?;
+        WebhookSecret::parse(&raw).map_err(|_| ProviderSetupError::BadWebhookSecret)
+    }
+}

@@ -1,0 +1,156 @@
+//! Environment → typed configuration, read once per container.
+use crate::domain::Micros;
+use std::time::Duration;
+
+/// Names of the DynamoDB tables (keys in `infra/tables.json`).
+#[derive(Clone, Debug)]
+pub struct Tables {
+    pub jobs: String,
+    pub assets: String,
+    pub usage: String,
+    pub idempotency: String,
+}
+
+/// An origin outputs may be downloaded from: `https://replicate.delivery`, or a wildcard
+/// `https://*.replicate.delivery` (any subdomain, not the apex).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AllowedOrigin {
+    pub scheme: String,
+    pub host: String,
+    pub wildcard: bool,
+    pub port: Option<u16>,
+}
+
+impl AllowedOrigin {
+    pub fn parse(s: &str) -> Option<Self> {
+        let (scheme, rest) = s.trim().split_once("://")?;
+        if scheme != "https" && scheme != "http" {
+            return None;
+        }
+        let rest = rest.trim_end_matches('/');
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p.parse().ok()?)),
+            None => (rest, None),
+        };
+        let (wildcard, host) = match host.strip_prefix("*.") {
+            Some(h) => (true, h),
+            None => (false, host),
+        };
+        if host.is_empty() || host.contains('/') || host.contains('*') {
+            return None;
+        }
+        Some(Self { scheme: scheme.into(), host: host.to_ascii_lowercase(), wildcard, port })
+    }
+
+    pub fn allows(&self, url: &url::Url) -> bool {
+        let Some(host) = url.host_str() else { return false };
+        let host = host.to_ascii_lowercase();
+        let host_ok = if self.wildcard { host.ends_with(&format!(".{}", self.host)) } else { host == self.host };
+        host_ok && url.scheme() == self.scheme && url.port() == self.port && url.username().is_empty() && url.password().is_none()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub region: String,
+    /// Set only for the local stack (moto); in AWS the SDK finds the endpoints.
+    pub endpoint_url: Option<String>,
+    pub tables: Tables,
+    pub media_bucket: String,
+    pub queue_url: String,
+    pub replicate_api_base: String,
+    pub replicate_token_secret_id: String,
+    pub webhook_secret_id: String,
+    /// Public origin of the site; the webhook URL is `{public_base_url}/webhooks/replicate`.
+    pub public_base_url: String,
+    pub output_allowlist: Vec<AllowedOrigin>,
+    pub monthly_limit: Micros,
+    pub media_url_ttl: Duration,
+    pub max_output_bytes: u64,
+    pub download_timeout: Duration,
+    pub reconcile_after: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("missing environment variable {0}")]
+    Missing(&'static str),
+    #[error("environment variable {0} is invalid: {1}")]
+    Invalid(&'static str, String),
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let req = |k: &'static str| get(k).ok_or(ConfigError::Missing(k));
+        let or = |k: &str, d: &str| get(k).unwrap_or_else(|| d.to_string());
+        let secs = |k: &'static str, d: u64| -> Result<Duration, ConfigError> {
+            get(k).map_or(Ok(Duration::from_secs(d)), |v| v.parse().map(Duration::from_secs).map_err(|_| ConfigError::Invalid(k, v)))
+        };
+        let allow_raw = or("OUTPUT_HOST_ALLOWLIST", "https://replicate.delivery,https://*.replicate.delivery");
+        let output_allowlist = allow_raw
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| AllowedOrigin::parse(s).ok_or_else(|| ConfigError::Invalid("OUTPUT_HOST_ALLOWLIST", s.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let limit_raw = or("MONTHLY_LIMIT_USD", "20");
+        let monthly_limit = Micros::parse_usd(&limit_raw).ok_or(ConfigError::Invalid("MONTHLY_LIMIT_USD", limit_raw))?;
+        let max_raw = or("MAX_OUTPUT_BYTES", "67108864");
+        let max_output_bytes = max_raw.parse().map_err(|_| ConfigError::Invalid("MAX_OUTPUT_BYTES", max_raw))?;
+        Ok(Self {
+            region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")).unwrap_or_else(|| "us-east-1".into()),
+            endpoint_url: get("AWS_ENDPOINT_URL"),
+            tables: Tables { jobs: req("JOBS_TABLE")?, assets: req("ASSETS_TABLE")?, usage: req("USAGE_TABLE")?, idempotency: req("IDEMPOTENCY_TABLE")? },
+            media_bucket: req("MEDIA_BUCKET")?,
+            queue_url: req("GENERATION_QUEUE_URL")?,
+            replicate_api_base: or("REPLICATE_API_BASE", "https://api.replicate.com/v1").trim_end_matches('/').to_string(),
+            replicate_token_secret_id: req("REPLICATE_TOKEN_SECRET_ID")?,
+            webhook_secret_id: req("WEBHOOK_SECRET_ID")?,
+            public_base_url: req("PUBLIC_BASE_URL")?.trim_end_matches('/').to_string(),
+            output_allowlist,
+            monthly_limit,
+            media_url_ttl: secs("MEDIA_URL_TTL_S", 900)?,
+            max_output_bytes,
+            download_timeout: secs("DOWNLOAD_TIMEOUT_S", 20)?,
+            reconcile_after: secs("RECONCILE_AFTER_S", 600)?,
+        })
+    }
+
+    pub fn webhook_url(&self) -> String {
+        format!("{}/webhooks/replicate", self.public_base_url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_list_matches_exact_hosts_and_subdomains_only() {
+        let apex = AllowedOrigin::parse("https://replicate.delivery").unwrap();
+        let sub = AllowedOrigin::parse("https://*.replicate.delivery").unwrap();
+        let u = |s: &str| url::Url::parse(s).unwrap();
+        assert!(apex.allows(&u("https://replicate.delivery/x.png")));
+        assert!(sub.allows(&u("https://pbxt.replicate.delivery/a/b.png")));
+        assert!(!sub.allows(&u("https://replicate.delivery/x.png")));
+        assert!(!apex.allows(&u("http://replicate.delivery/x.png")));
+        assert!(!sub.allows(&u("https://evil.com/.replicate.delivery")));
+        assert!(!sub.allows(&u("https://replicate.delivery.evil.com/x")));
+        assert!(!apex.allows(&u("https://replicate.delivery:8443/x")));
+        assert!(!apex.allows(&u("https://user:pw@replicate.delivery/x")));
+        let local = AllowedOrigin::parse("http://127.0.0.1:7000").unwrap();
+        assert!(local.allows(&u("http://127.0.0.1:7000/files/a.png")));
+        assert!(!local.allows(&u("http://127.0.0.1:7001/files/a.png")));
+        assert!(AllowedOrigin::parse("ftp://x").is_none());
+        assert!(AllowedOrigin::parse("https://a/b").is_none());
+    }
+
+    #[test]
+    fn missing_required_variables_are_named() {
+        let err = Config::from_lookup(|_| None).unwrap_err();
+        assert!(err.to_string().contains("JOBS_TABLE"), "{err}");
+    }
+}

@@ -1,0 +1,188 @@
+use super::{AssetId, JobId, Micros, UserId};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    Image,
+    Edit,
+    Video,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+impl JobStatus {
+    pub fn is_terminal(self) -> bool {
+        matches!(self, JobStatus::Succeeded | JobStatus::Failed | JobStatus::Canceled)
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Succeeded => "succeeded",
+            JobStatus::Failed => "failed",
+            JobStatus::Canceled => "canceled",
+        }
+    }
+    /// The allowed transitions. Every store update is conditioned on the current status being
+    /// one of the states this allows, which is what makes settling exactly-once.
+    pub fn can_become(self, next: JobStatus) -> bool {
+        use JobStatus::*;
+        matches!(
+            (self, next),
+            (Queued, Running) | (Queued | Running, Succeeded | Failed | Canceled)
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobError {
+    pub code: String,
+    pub message: String,
+}
+
+/// A generation job as stored. `open` is "1" while the job is not terminal: it keys the sparse
+/// index the reconciler reads. `quota_period` is the month whose quota holds the reservation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub user_id: UserId,
+    pub job_id: JobId,
+    pub kind: JobKind,
+    pub model: String,
+    pub prompt: String,
+    pub options: Map<String, Value>,
+    #[serde(default)]
+    pub source_asset_ids: Vec<AssetId>,
+    pub status: JobStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<JobError>,
+    #[serde(default)]
+    pub asset_ids: Vec<AssetId>,
+    pub estimated_micros: Micros,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_micros: Option<Micros>,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prediction_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open: Option<String>,
+    pub quota_period: String,
+    /// Hash of the request body when an Idempotency-Key was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_hash: Option<String>,
+}
+
+impl Job {
+    /// The `Job` object of api.md.
+    pub fn to_api(&self) -> Value {
+        json!({
+            "id": self.job_id,
+            "kind": self.kind,
+            "model": self.model,
+            "prompt": self.prompt,
+            "options": self.options,
+            "source_asset_ids": self.source_asset_ids,
+            "status": self.status,
+            "error": self.error,
+            "asset_ids": self.asset_ids,
+            "estimated_cost_usd": self.estimated_micros.usd(),
+            "cost_usd": self.cost_micros.map(Micros::usd),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AssetKind {
+    Image,
+    Video,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AssetSource {
+    Generated,
+    Upload,
+}
+
+/// A media file the user owns. `s3_key` is never shown to clients: they get signed URLs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Asset {
+    pub user_id: UserId,
+    pub asset_id: AssetId,
+    pub kind: AssetKind,
+    pub source: AssetSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    #[serde(default)]
+    pub parent_ids: Vec<AssetId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<JobId>,
+    pub saved: bool,
+    pub content_type: String,
+    pub bytes: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    pub created_at: String,
+    pub s3_key: String,
+}
+
+impl Asset {
+    /// The `Asset` object of api.md, given its signed URLs.
+    pub fn to_api(&self, url: &str, download_url: &str) -> Value {
+        let mut v = json!({
+            "id": self.asset_id,
+            "kind": self.kind,
+            "source": self.source,
+            "model": self.model,
+            "prompt": self.prompt,
+            "parent_ids": self.parent_ids,
+            "job_id": self.job_id,
+            "saved": self.saved,
+            "content_type": self.content_type,
+            "bytes": self.bytes,
+            "created_at": self.created_at,
+            "url": url,
+            "download_url": download_url,
+        });
+        if let (Some(w), Some(h)) = (self.width, self.height) {
+            v["width"] = json!(w);
+            v["height"] = json!(h);
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JobStatus::*;
+
+    #[test]
+    fn finished_jobs_never_change_again() {
+        for done in [Succeeded, Failed, Canceled] {
+            assert!(done.is_terminal());
+            for next in [Queued, Running, Succeeded, Failed, Canceled] {
+                assert!(!done.can_become(next), "{done:?} -> {next:?}");
+            }
+        }
+        assert!(Queued.can_become(Running));
+        assert!(Running.can_become(Succeeded));
+        assert!(!Running.can_become(Queued));
+    }
+}

@@ -1,0 +1,10 @@
+//! Plain domain types: no AWS in sight.
+mod ids;
+mod job;
+mod money;
+mod prompt;
+
+pub use ids::{AssetId, JobId, UserId};
+pub use job::{Asset, AssetKind, AssetSource, Job, JobError, JobKind, JobStatus};
+pub use money::Micros;
+pub use prompt::{Prompt, PromptError, MAX_PROMPT_CHARS};

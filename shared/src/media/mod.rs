@@ -1,0 +1,72 @@
+//! Media: S3 keys, signed URLs, and the safe copy of provider outputs.
+mod fetch;
+mod sniff;
+
+pub use fetch::{download_client, fetch_output, FetchError, Fetched};
+pub use sniff::{sniff_image, ImageInfo, SniffError};
+
+use crate::domain::{AssetId, UserId};
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("s3 {op}: {source}")]
+    Aws { op: &'static str, source: Box<dyn std::error::Error + Send + Sync> },
+}
+
+fn aws<E: std::error::Error + Send + Sync + 'static>(op: &'static str) -> impl FnOnce(E) -> MediaError {
+    move |e| MediaError::Aws { op, source: Box::new(e) }
+}
+
+/// The S3 key of a user's media object: always under `users/{sub}/`.
+pub fn object_key(user: &UserId, asset: &AssetId, ext: &str) -> String {
+    format!("users/{}/assets/{}.{}", user.as_str(), asset.as_str(), ext)
+}
+
+#[derive(Clone, Debug)]
+pub struct Media {
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+}
+
+impl Media {
+    pub fn new(s3: aws_sdk_s3::Client, bucket: String) -> Self {
+        Self { s3, bucket }
+    }
+
+    /// Stores an object. New results are tagged `state=unsaved`, which the lifecycle rule
+    /// expires unless the user saves them.
+    pub async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), MediaError> {
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .tagging("state=unsaved")
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(aws("put object"))?;
+        Ok(())
+    }
+
+    /// A short-lived GET URL; with `download_as` the response carries an attachment disposition.
+    pub async fn signed_url(&self, key: &str, ttl: Duration, download_as: Option<&str>) -> Result<String, MediaError> {
+        let mut req = self.s3.get_object().bucket(&self.bucket).key(key);
+        if let Some(name) = download_as {
+            let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).collect();
+            req = req.response_content_disposition(format!("attachment; filename=\"{safe}\""));
+        }
+        let cfg = PresigningConfig::expires_in(ttl).map_err(aws("presign config"))?;
+        let p = req.presigned(cfg).await.map_err(aws("presign"))?;
+        Ok(p.uri().to_string())
+    }
+
+    pub async fn get_bytes(&self, key: &str) -> Result<Vec<u8>, MediaError> {
+        let out = self.s3.get_object().bucket(&self.bucket).key(key).send().await.map_err(aws("get object"))?;
+        let data = out.body.collect().await.map_err(aws("read object"))?;
+        Ok(data.into_bytes().to_vec())
+    }
+}

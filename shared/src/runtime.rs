@@ -1,0 +1,42 @@
+//! The few lines every function's `main` calls: logging, the app built once, the Lambda loop.
+use crate::api::{ApiError, ApiResult};
+use crate::app::App;
+use lambda_http::{Body, Request, Response};
+use std::future::Future;
+use std::sync::Arc;
+
+/// Turns a handler result into the HTTP response (errors in the api.md shape).
+pub fn respond(r: ApiResult) -> Response<Body> {
+    r.unwrap_or_else(ApiError::into_response)
+}
+
+pub async fn run_http<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(Arc<App>, Request) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = ApiResult> + Send,
+{
+    crate::telemetry::init();
+    let app = Arc::new(App::from_env().await?);
+    lambda_http::run(lambda_http::service_fn(move |req: Request| {
+        let (app, h) = (app.clone(), handler.clone());
+        async move { Ok::<_, lambda_http::Error>(respond(h(app, req).await)) }
+    }))
+    .await
+}
+
+/// For functions fed by SQS, schedules or other JSON events.
+pub async fn run_event<E, R, F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    E: serde::de::DeserializeOwned + Send + 'static,
+    R: serde::Serialize + Send + 'static,
+    F: Fn(Arc<App>, E) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<R, lambda_runtime::Error>> + Send,
+{
+    crate::telemetry::init();
+    let app = Arc::new(App::from_env().await?);
+    lambda_runtime::run(lambda_runtime::service_fn(move |ev: lambda_runtime::LambdaEvent<E>| {
+        let (app, h) = (app.clone(), handler.clone());
+        async move { h(app, ev.payload).await }
+    }))
+    .await
+}

@@ -1,0 +1,51 @@
+//! Secrets Manager with a per-container cache: each secret is fetched on first use (not at
+//! init) and kept for `ttl`, so a rotated value is picked up without a redeploy.
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("secret {id}: {source}")]
+    Aws { id: String, source: Box<dyn std::error::Error + Send + Sync> },
+    #[error("secret {0} has no string value")]
+    Empty(String),
+}
+
+#[derive(Debug)]
+pub struct Secrets {
+    client: aws_sdk_secretsmanager::Client,
+    ttl: Duration,
+    cache: Mutex<HashMap<String, (String, Instant)>>,
+}
+
+impl Secrets {
+    pub fn new(client: aws_sdk_secretsmanager::Client, ttl: Duration) -> Self {
+        Self { client, ttl, cache: Mutex::new(HashMap::new()) }
+    }
+
+    pub async fn get(&self, id: &str) -> Result<String, SecretError> {
+        let mut cache = self.cache.lock().await;
+        if let Some((v, at)) = cache.get(id) {
+            if at.elapsed() < self.ttl {
+                return Ok(v.clone());
+            }
+        }
+        let out = self
+            .client
+            .get_secret_value()
+            .secret_id(id)
+            .send()
+            .await
+            .map_err(|e| SecretError::Aws { id: id.to_string(), source: Box::new(e) })?;
+        let v = out.secret_string.filter(|s| !s.trim().is_empty()).ok_or_else(|| SecretError::Empty(id.to_string()))?;
+        let v = v.trim().to_string();
+        cache.insert(id.to_string(), (v.clone(), Instant::now()));
+        Ok(v)
+    }
+
+    /// Drops a cached value (e.g. after a signature failed: the secret may have rotated).
+    pub async fn forget(&self, id: &str) {
+        self.cache.lock().await.remove(id);
+    }
+}

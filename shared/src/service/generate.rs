@@ -1,0 +1,93 @@
+use crate::api::{ApiError, Caller};
+use crate::app::App;
+use crate::clock;
+use crate::domain::{Job, JobId, JobKind, JobStatus, Micros};
+use crate::queue::JobMessage;
+use crate::store::{CreateOutcome, IdempotencyRecord, Reservation};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateRequest {
+    pub model: String,
+    #[serde(default)]
+    pub prompt: String,
+    #[serde(default)]
+    pub options: Map<String, Value>,
+}
+
+#[derive(Debug)]
+pub struct Created {
+    pub job: Job,
+    /// True when an earlier request with the same Idempotency-Key made this job.
+    pub replay: bool,
+}
+
+const IDEMPOTENCY_TTL_S: i64 = 24 * 3600;
+
+fn check_key(key: &str) -> Result<(), ApiError> {
+    if key.is_empty() || key.len() > 200 || !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(ApiError::validation("Idempotency-Key", "Idempotency-Key must be 1–200 printable ASCII characters"));
+    }
+    Ok(())
+}
+
+/// Validates against the catalog, reserves the estimated cost against the monthly limit,
+/// records the queued job and enqueues it. Nothing is queued or reserved when it fails.
+pub async fn create_job(app: &App, caller: &Caller, kind: JobKind, req: &GenerateRequest, idem_key: Option<&str>) -> Result<Created, ApiError> {
+    let valid = app.catalog.validate(kind, &req.model, &req.prompt, &req.options).map_err(|e| ApiError::validation(e.field, e.message))?;
+    let now = clock::now();
+    let stamp = clock::rfc3339(now);
+    let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(&(kind, req)).map_err(ApiError::internal)?));
+    let job = Job {
+        user_id: caller.id.clone(),
+        job_id: JobId::new(),
+        kind,
+        model: valid.model.id.clone(),
+        prompt: valid.prompt.as_str().to_string(),
+        options: valid.options.clone(),
+        source_asset_ids: vec![],
+        status: JobStatus::Queued,
+        error: None,
+        asset_ids: vec![],
+        estimated_micros: valid.estimated,
+        cost_micros: None,
+        created_at: stamp.clone(),
+        updated_at: stamp,
+        prediction_id: None,
+        open: Some("1".into()),
+        quota_period: clock::period(now),
+        request_hash: idem_key.map(|_| request_hash.clone()),
+    };
+    let idem = match idem_key {
+        Some(k) => {
+            check_key(k)?;
+            Some(IdempotencyRecord { key: format!("idem#{}#{k}", caller.id), job_id: job.job_id.to_string(), request_hash, expires_at: now.timestamp() + IDEMPOTENCY_TTL_S })
+        }
+        None => None,
+    };
+    let reservation = Reservation { period: job.quota_period.clone(), amount: valid.estimated, limit: app.config.monthly_limit };
+    match app.store.create_job(&job, &reservation, idem.as_ref()).await.map_err(ApiError::internal)? {
+        CreateOutcome::Created => {}
+        CreateOutcome::Replay(prev) => return Ok(Created { job: *prev, replay: true }),
+        CreateOutcome::KeyConflict => return Err(ApiError::Conflict("this Idempotency-Key was already used with a different request".into())),
+        CreateOutcome::QuotaExceeded => {
+            let used = app.store.usage().month(&caller.id, &reservation.period).await.map_err(ApiError::internal)?;
+            let remaining = Micros(app.config.monthly_limit.0 - used.committed.0).max(Micros::ZERO);
+            return Err(ApiError::QuotaExceeded(format!(
+                "This run could cost up to {} but only {} of your {} monthly limit is left.",
+                valid.estimated, remaining, app.config.monthly_limit
+            )));
+        }
+    }
+    tracing::info!(job_id = %job.job_id, model = %job.model, estimated_micros = job.estimated_micros.0, "job queued");
+    if let Err(e) = app.queue.send(&JobMessage { user_id: job.user_id.clone(), job_id: job.job_id.clone() }).await {
+        // Nothing will run it: fail it now so the reservation is released, then report.
+        let err = crate::domain::JobError { code: "internal".into(), message: "The job could not be queued. Nothing was charged.".into() };
+        let _ = app.store.settle_failure(&job, JobStatus::Failed, &err, &clock::rfc3339(clock::now())).await;
+        return Err(ApiError::internal(e));
+    }
+    Ok(Created { job, replay: false })
+}

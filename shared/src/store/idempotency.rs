@@ -1,0 +1,58 @@
+use super::{aws, is_condition_failed, n, s, Item, Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// An Idempotency-Key claim: `key` is `idem#{sub}#{client key}`; expires with TTL.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    pub key: String,
+    pub job_id: String,
+    pub request_hash: String,
+    pub expires_at: i64,
+}
+
+impl Store {
+    pub async fn get_idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let out = self
+            .ddb
+            .get_item()
+            .table_name(&self.tables.idempotency)
+            .key("key", s(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(aws("get idempotency"))?;
+        Ok(out.item.map(serde_dynamo::from_item).transpose()?)
+    }
+
+    /// Records that a webhook delivery is being handled. False when it was seen before.
+    /// The record expires (TTL) well after Replicate's last retry.
+    pub async fn claim_webhook(&self, webhook_id: &str, expires_at: i64) -> Result<bool, StoreError> {
+        let item = Item::from([("key".into(), s(format!("webhook#{webhook_id}"))), ("expires_at".into(), n(expires_at))]);
+        let r = self
+            .ddb
+            .put_item()
+            .table_name(&self.tables.idempotency)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#k)")
+            .expression_attribute_names("#k", "key")
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failed(&e) => Ok(false),
+            Err(e) => Err(aws("claim webhook")(e)),
+        }
+    }
+
+    /// Forgets a delivery whose handling failed, so Replicate's retry is processed.
+    pub async fn forget_webhook(&self, webhook_id: &str) -> Result<(), StoreError> {
+        self.ddb
+            .delete_item()
+            .table_name(&self.tables.idempotency)
+            .key("key", s(format!("webhook#{webhook_id}")))
+            .send()
+            .await
+            .map_err(aws("forget webhook"))?;
+        Ok(())
+    }
+}
