@@ -69,6 +69,9 @@ pub struct Config {
     pub max_output_bytes: u64,
     pub download_timeout: Duration,
     pub reconcile_after: Duration,
+    /// False only locally with a real Replicate token and no public URL: Replicate could not
+    /// reach us, so no webhook is requested and the reconciler polls instead.
+    pub send_webhooks: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -116,11 +119,12 @@ impl Config {
             max_output_bytes,
             download_timeout: secs("DOWNLOAD_TIMEOUT_S", 20)?,
             reconcile_after: secs("RECONCILE_AFTER_S", 600)?,
+            send_webhooks: or("SEND_WEBHOOKS", "true") != "false",
         })
     }
 
-    pub fn webhook_url(&self) -> String {
-        format!("{}/webhooks/replicate", self.public_base_url)
+    pub fn webhook_url(&self) -> Option<String> {
+        self.send_webhooks.then(|| format!("{}/webhooks/replicate", self.public_base_url))
     }
 }
 

@@ -36,7 +36,7 @@ impl Media {
         Self { s3, bucket }
     }
 
-    /// Stores an object. New results are tagged `state=unsaved`, which the lifecycle rule
+    /// Stores an object. New results are tagged `unsaved=true`, which the lifecycle rule
     /// expires unless the user saves them.
     pub async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), MediaError> {
         self.s3
@@ -44,7 +44,7 @@ impl Media {
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
-            .tagging("state=unsaved")
+            .tagging("unsaved=true")
             .body(ByteStream::from(bytes))
             .send()
             .await

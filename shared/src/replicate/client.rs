@@ -158,14 +158,18 @@ impl ReplicateClient {
             headers.push(("cancel-after", format_cancel_after(d)));
         }
         let path = format!("/models/{}/{}/predictions", model.owner(), model.name());
-        let bytes = self.execute(Method::POST, &path, Some(&body), &headers).await?;
+        let bytes = self
+            .execute(Method::POST, &path, Some(&body), &headers)
+            .await?;
         decode(&bytes)
     }
 
     /// `GET {base}/predictions/{id}`. Retried on 429, 5xx and connection failures.
     pub async fn get_prediction(&self, id: &str) -> Result<Prediction, ReplicateError> {
         check_id(id)?;
-        let bytes = self.execute(Method::GET, &format!("/predictions/{id}"), None, &[]).await?;
+        let bytes = self
+            .execute(Method::GET, &format!("/predictions/{id}"), None, &[])
+            .await?;
         decode(&bytes)
     }
 
@@ -180,7 +184,9 @@ impl ReplicateClient {
 
     /// `GET {base}/webhooks/default/secret`: the account's webhook signing secret. Cache it.
     pub async fn default_webhook_secret(&self) -> Result<WebhookSecret, ReplicateError> {
-        let bytes = self.execute(Method::GET, "/webhooks/default/secret", None, &[]).await?;
+        let bytes = self
+            .execute(Method::GET, "/webhooks/default/secret", None, &[])
+            .await?;
         let body: SecretBody = serde_json::from_slice(&bytes)
             .map_err(|e| ReplicateError::Decode(format!("webhook secret: {e}")))?;
         WebhookSecret::parse(&body.key)
@@ -222,7 +228,11 @@ impl ReplicateClient {
                         return Err(ReplicateError::Timeout);
                     }
                     let wait = backoff(attempt);
-                    if idempotent && e.is_connect() && can_retry && waited + wait <= self.max_retry_wait {
+                    if idempotent
+                        && e.is_connect()
+                        && can_retry
+                        && waited + wait <= self.max_retry_wait
+                    {
                         tokio::time::sleep(wait).await;
                         waited += wait;
                         continue;
@@ -252,7 +262,10 @@ impl ReplicateClient {
                     waited += wait;
                     continue;
                 }
-                return Err(ReplicateError::RateLimited { retry_after, detail });
+                return Err(ReplicateError::RateLimited {
+                    retry_after,
+                    detail,
+                });
             }
             if status.is_server_error() {
                 let wait = retry_after.unwrap_or_else(|| backoff(attempt));
@@ -261,9 +274,15 @@ impl ReplicateClient {
                     waited += wait;
                     continue;
                 }
-                return Err(ReplicateError::Server { status: status.as_u16(), detail });
+                return Err(ReplicateError::Server {
+                    status: status.as_u16(),
+                    detail,
+                });
             }
-            return Err(ReplicateError::Client { status: status.as_u16(), detail });
+            return Err(ReplicateError::Client {
+                status: status.as_u16(),
+                detail,
+            });
         }
     }
 }
@@ -273,7 +292,11 @@ fn decode(bytes: &[u8]) -> Result<Prediction, ReplicateError> {
 }
 
 fn check_id(id: &str) -> Result<(), ReplicateError> {
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         return Err(ReplicateError::InvalidId(id.to_owned()));
     }
     Ok(())
@@ -287,9 +310,9 @@ fn backoff(attempt: u32) -> Duration {
 /// Formats a deadline the way Replicate's `Cancel-After` expects (`30m`, `1h`, `90s`), at least 5 s.
 pub fn format_cancel_after(d: Duration) -> String {
     let secs = d.as_secs().max(5);
-    if secs % 3600 == 0 {
+    if secs.is_multiple_of(3600) {
         format!("{}h", secs / 3600)
-    } else if secs % 60 == 0 {
+    } else if secs.is_multiple_of(60) {
         format!("{}m", secs / 60)
     } else {
         format!("{secs}s")
@@ -302,10 +325,11 @@ fn parse_retry_after(headers: &header::HeaderMap) -> Option<Duration> {
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    if let Ok(secs) = v.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_secs_f64(secs.min(86_400.0)));
-        }
+    if let Ok(secs) = v.parse::<f64>()
+        && secs.is_finite()
+        && secs >= 0.0
+    {
+        return Some(Duration::from_secs_f64(secs.min(86_400.0)));
     }
     let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     let delta = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
@@ -316,10 +340,10 @@ fn parse_retry_after(headers: &header::HeaderMap) -> Option<Duration> {
 fn extract_detail(text: &str, status: reqwest::StatusCode) -> String {
     if let Ok(v) = serde_json::from_str::<Value>(text) {
         for key in ["detail", "title"] {
-            if let Some(s) = v.get(key).and_then(Value::as_str) {
-                if !s.is_empty() {
-                    return s.to_owned();
-                }
+            if let Some(s) = v.get(key).and_then(Value::as_str)
+                && !s.is_empty()
+            {
+                return s.to_owned();
             }
         }
     }
@@ -369,11 +393,16 @@ mod tests {
         });
         let (status, headers, body, delay) = {
             let mut a = s.answers.lock().unwrap();
-            if a.len() > 1 { a.remove(0) } else { a[0].clone() }
+            if a.len() > 1 {
+                a.remove(0)
+            } else {
+                a[0].clone()
+            }
         };
         tokio::time::sleep(delay).await;
         let mut resp = (StatusCode::from_u16(status).unwrap(), body).into_response();
-        resp.headers_mut().insert("content-type", "application/json".parse().unwrap());
+        resp.headers_mut()
+            .insert("content-type", "application/json".parse().unwrap());
         for (k, v) in headers {
             resp.headers_mut().insert(k, v.parse().unwrap());
         }
@@ -390,13 +419,29 @@ mod tests {
         (200, vec![], prediction_json(status), Duration::ZERO)
     }
 
-    fn err(code: u16, headers: Vec<(&'static str, String)>, detail: &str) -> (u16, Vec<(&'static str, String)>, String, Duration) {
-        (code, headers, json!({"detail": detail}).to_string(), Duration::ZERO)
+    fn err(
+        code: u16,
+        headers: Vec<(&'static str, String)>,
+        detail: &str,
+    ) -> (u16, Vec<(&'static str, String)>, String, Duration) {
+        (
+            code,
+            headers,
+            json!({"detail": detail}).to_string(),
+            Duration::ZERO,
+        )
     }
 
-    async fn serve(answers: Vec<(u16, Vec<(&'static str, String)>, String, Duration)>) -> (ReplicateClient, Script) {
-        let script = Script { answers: Arc::new(Mutex::new(answers)), seen: Arc::default() };
-        let app = Router::new().fallback(any(handler)).with_state(script.clone());
+    async fn serve(
+        answers: Vec<(u16, Vec<(&'static str, String)>, String, Duration)>,
+    ) -> (ReplicateClient, Script) {
+        let script = Script {
+            answers: Arc::new(Mutex::new(answers)),
+            seen: Arc::default(),
+        };
+        let app = Router::new()
+            .fallback(any(handler))
+            .with_state(script.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -414,7 +459,13 @@ mod tests {
 
     #[tokio::test]
     async fn create_posts_the_official_model_endpoint_without_version() {
-        let (client, script) = serve(vec![(201, vec![], prediction_json("starting"), Duration::ZERO)]).await;
+        let (client, script) = serve(vec![(
+            201,
+            vec![],
+            prediction_json("starting"),
+            Duration::ZERO,
+        )])
+        .await;
         let p = client
             .create_prediction(
                 &model(),
@@ -430,7 +481,10 @@ mod tests {
         let r = &seen[0];
         assert_eq!(r.method, "POST");
         assert_eq!(r.path, "/v1/models/google/imagen-4/predictions");
-        assert_eq!(r.headers["authorization"], format!("Bearer {TOKEN}").as_str());
+        assert_eq!(
+            r.headers["authorization"],
+            format!("Bearer {TOKEN}").as_str()
+        );
         assert_eq!(r.headers["cancel-after"], "30m");
         assert_eq!(
             r.body,
@@ -442,9 +496,23 @@ mod tests {
 
     #[tokio::test]
     async fn create_without_webhook_sends_only_input_and_custom_deadline() {
-        let (client, script) = serve(vec![(201, vec![], prediction_json("starting"), Duration::ZERO)]).await;
+        let (client, script) = serve(vec![(
+            201,
+            vec![],
+            prediction_json("starting"),
+            Duration::ZERO,
+        )])
+        .await;
         let client = client.with_cancel_after(Some(Duration::from_secs(90)));
-        client.create_prediction(&model(), json!({"prompt": "x"}), None, &[WebhookEvent::Completed]).await.unwrap();
+        client
+            .create_prediction(
+                &model(),
+                json!({"prompt": "x"}),
+                None,
+                &[WebhookEvent::Completed],
+            )
+            .await
+            .unwrap();
         let seen = script.seen.lock().unwrap();
         assert_eq!(seen[0].body, json!({"input": {"prompt": "x"}}));
         assert_eq!(seen[0].headers["cancel-after"], "90s");
@@ -459,7 +527,10 @@ mod tests {
             Duration::ZERO,
         )])
         .await;
-        let e = client.create_prediction(&model(), json!({}), None, &[]).await.unwrap_err();
+        let e = client
+            .create_prediction(&model(), json!({}), None, &[])
+            .await
+            .unwrap_err();
         match &e {
             ReplicateError::Client { status, detail } => {
                 assert_eq!(*status, 422);
@@ -473,37 +544,70 @@ mod tests {
 
     #[tokio::test]
     async fn server_errors_are_retried_on_get_but_not_on_create() {
-        let (client, script) = serve(vec![err(502, vec![], "bad gateway"), err(503, vec![], "busy"), ok("processing")]).await;
+        let (client, script) = serve(vec![
+            err(502, vec![], "bad gateway"),
+            err(503, vec![], "busy"),
+            ok("processing"),
+        ])
+        .await;
         let p = client.get_prediction("p1").await.unwrap();
         assert_eq!(p.status, crate::replicate::PredictionStatus::Processing);
         assert_eq!(script.seen.lock().unwrap().len(), 3);
 
         let (client, script) = serve(vec![err(500, vec![], "boom"), ok("starting")]).await;
-        let e = client.create_prediction(&model(), json!({"prompt": "x"}), None, &[]).await.unwrap_err();
-        assert!(matches!(e, ReplicateError::Server { status: 500, .. }), "{e:?}");
+        let e = client
+            .create_prediction(&model(), json!({"prompt": "x"}), None, &[])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, ReplicateError::Server { status: 500, .. }),
+            "{e:?}"
+        );
         assert!(e.is_retryable());
-        assert_eq!(script.seen.lock().unwrap().len(), 1, "a create must not be retried on 5xx");
+        assert_eq!(
+            script.seen.lock().unwrap().len(),
+            1,
+            "a create must not be retried on 5xx"
+        );
     }
 
     #[tokio::test]
     async fn rate_limit_is_retried_until_attempts_run_out() {
-        let throttled = err(429, vec![("retry-after", "0".into())], "Request was throttled.");
+        let throttled = err(
+            429,
+            vec![("retry-after", "0".into())],
+            "Request was throttled.",
+        );
         let (client, script) = serve(vec![throttled.clone(), ok("starting")]).await;
         client.cancel_prediction("p1").await.unwrap();
         assert_eq!(script.seen.lock().unwrap().len(), 2);
 
         let (client, script) = serve(vec![throttled]).await;
-        let e = client.with_max_attempts(3).get_prediction("p1").await.unwrap_err();
-        assert!(matches!(e, ReplicateError::RateLimited { retry_after: Some(d), .. } if d.is_zero()), "{e:?}");
+        let e = client
+            .with_max_attempts(3)
+            .get_prediction("p1")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, ReplicateError::RateLimited { retry_after: Some(d), .. } if d.is_zero()),
+            "{e:?}"
+        );
         assert!(e.is_retryable());
         assert_eq!(script.seen.lock().unwrap().len(), 3);
     }
 
     #[tokio::test]
     async fn rate_limit_longer_than_the_wait_cap_returns_at_once() {
-        let (client, script) = serve(vec![err(429, vec![("retry-after", "120".into())], "resets in ~120s"), ok("starting")]).await;
+        let (client, script) = serve(vec![
+            err(429, vec![("retry-after", "120".into())], "resets in ~120s"),
+            ok("starting"),
+        ])
+        .await;
         let started = std::time::Instant::now();
-        let e = client.create_prediction(&model(), json!({"prompt": "x"}), None, &[]).await.unwrap_err();
+        let e = client
+            .create_prediction(&model(), json!({"prompt": "x"}), None, &[])
+            .await
+            .unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(e.retry_after(), Some(Duration::from_secs(120)));
         assert_eq!(e.status(), Some(429));
@@ -512,7 +616,13 @@ mod tests {
 
     #[tokio::test]
     async fn slow_answer_times_out() {
-        let (client, _script) = serve(vec![(200, vec![], prediction_json("starting"), Duration::from_secs(3))]).await;
+        let (client, _script) = serve(vec![(
+            200,
+            vec![],
+            prediction_json("starting"),
+            Duration::from_secs(3),
+        )])
+        .await;
         let e = client
             .with_request_timeout(Duration::from_millis(150))
             .get_prediction("p1")
@@ -525,23 +635,52 @@ mod tests {
     async fn ids_that_could_change_the_path_are_refused_without_a_request() {
         let (client, script) = serve(vec![ok("starting")]).await;
         for bad in ["", "../models", "a/b", "p1?x=1"] {
-            assert!(matches!(client.get_prediction(bad).await, Err(ReplicateError::InvalidId(_))), "{bad}");
+            assert!(
+                matches!(
+                    client.get_prediction(bad).await,
+                    Err(ReplicateError::InvalidId(_))
+                ),
+                "{bad}"
+            );
         }
         assert!(script.seen.lock().unwrap().is_empty());
     }
 
     #[tokio::test]
     async fn fetches_the_default_webhook_secret() {
-        let (client, script) = serve(vec![(200, vec![], json!({"key": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"}).to_string(), Duration::ZERO)]).await;
+        let (client, script) = serve(vec![(
+            200,
+            vec![],
+            json!({"key": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"}).to_string(),
+            Duration::ZERO,
+        )])
+        .await;
         let secret = client.default_webhook_secret().await.unwrap();
         let sig = crate::replicate::webhook::sign(&secret, "msg_1", 1_649_367_553, b"{}");
-        assert!(crate::replicate::webhook::verify(&secret, "msg_1", "1649367553", &sig, b"{}", 1_649_367_553).is_ok());
-        assert_eq!(script.seen.lock().unwrap()[0].path, "/v1/webhooks/default/secret");
+        assert!(
+            crate::replicate::webhook::verify(
+                &secret,
+                "msg_1",
+                "1649367553",
+                &sig,
+                b"{}",
+                1_649_367_553
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            script.seen.lock().unwrap()[0].path,
+            "/v1/webhooks/default/secret"
+        );
     }
 
     #[test]
     fn token_never_shows_in_debug_or_display() {
-        let client = ReplicateClient::new("https://api.replicate.com/v1", ApiToken::new(TOKEN), reqwest::Client::new());
+        let client = ReplicateClient::new(
+            "https://api.replicate.com/v1",
+            ApiToken::new(TOKEN),
+            reqwest::Client::new(),
+        );
         assert!(!format!("{client:?}").contains(TOKEN));
         assert!(!format!("{:?} {}", ApiToken::new(TOKEN), ApiToken::new(TOKEN)).contains(TOKEN));
         assert_eq!(ApiToken::new(" r8_x \n").expose(), "r8_x");

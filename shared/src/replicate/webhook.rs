@@ -50,7 +50,9 @@ impl WebhookSecret {
     pub fn parse(s: &str) -> Result<Self, SignatureError> {
         let s = s.trim();
         let b64 = s.strip_prefix("whsec_").unwrap_or(s);
-        let key = STANDARD.decode(b64).map_err(|_| SignatureError::InvalidSecret)?;
+        let key = STANDARD
+            .decode(b64)
+            .map_err(|_| SignatureError::InvalidSecret)?;
         if key.is_empty() {
             return Err(SignatureError::InvalidSecret);
         }
@@ -83,7 +85,10 @@ impl WebhookSecret {
 
 /// Signs a webhook: returns the `webhook-signature` value `v1,<base64>`.
 pub fn sign(secret: &WebhookSecret, id: &str, timestamp: i64, body: &[u8]) -> String {
-    let tag = secret.mac(id, &timestamp.to_string(), body).finalize().into_bytes();
+    let tag = secret
+        .mac(id, &timestamp.to_string(), body)
+        .finalize()
+        .into_bytes();
     format!("v1,{}", STANDARD.encode(tag))
 }
 
@@ -113,7 +118,9 @@ pub fn verify(
     if !ts_text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(SignatureError::InvalidTimestamp);
     }
-    let ts: i64 = ts_text.parse().map_err(|_| SignatureError::InvalidTimestamp)?;
+    let ts: i64 = ts_text
+        .parse()
+        .map_err(|_| SignatureError::InvalidTimestamp)?;
     let skew = now_unix.saturating_sub(ts);
     if skew.saturating_abs() > TOLERANCE_SECS {
         return Err(SignatureError::TimestampOutOfTolerance { skew_secs: skew });
@@ -121,11 +128,15 @@ pub fn verify(
 
     let mac = secret.mac(id, ts_text, raw_body);
     for entry in signature_header.split(' ') {
-        let Some((version, sig)) = entry.split_once(',') else { continue };
+        let Some((version, sig)) = entry.split_once(',') else {
+            continue;
+        };
         if version != "v1" {
             continue;
         }
-        let Ok(sig) = STANDARD.decode(sig) else { continue };
+        let Ok(sig) = STANDARD.decode(sig) else {
+            continue;
+        };
         if mac.clone().verify_slice(&sig).is_ok() {
             return Ok(());
         }
@@ -150,7 +161,10 @@ mod tests {
     #[test]
     fn published_test_vector_signs_and_verifies() {
         assert_eq!(sign(&secret(), ID, TS, BODY), EXPECTED);
-        assert_eq!(verify(&secret(), ID, "1649367553", EXPECTED, BODY, TS), Ok(()));
+        assert_eq!(
+            verify(&secret(), ID, "1649367553", EXPECTED, BODY, TS),
+            Ok(())
+        );
     }
 
     #[test]
@@ -161,28 +175,46 @@ mod tests {
         mac.update(BODY);
         let wrong = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
         assert_ne!(wrong, EXPECTED);
-        assert_eq!(verify(&secret(), ID, "1649367553", &wrong, BODY, TS), Err(SignatureError::NoMatch));
+        assert_eq!(
+            verify(&secret(), ID, "1649367553", &wrong, BODY, TS),
+            Err(SignatureError::NoMatch)
+        );
         // And the text without the prefix is not the key either.
         let mut mac = HmacSha256::new_from_slice(&SECRET.as_bytes()[6..]).unwrap();
         mac.update(format!("{ID}.{TS}.").as_bytes());
         mac.update(BODY);
         let wrong = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
-        assert_eq!(verify(&secret(), ID, "1649367553", &wrong, BODY, TS), Err(SignatureError::NoMatch));
+        assert_eq!(
+            verify(&secret(), ID, "1649367553", &wrong, BODY, TS),
+            Err(SignatureError::NoMatch)
+        );
     }
 
     #[test]
     fn tampered_body_or_wrong_id_fails() {
         let tampered = br#"{"email":"test@example.com","username":"test_usex"}"#;
-        assert_eq!(verify(&secret(), ID, "1649367553", EXPECTED, tampered, TS), Err(SignatureError::NoMatch));
-        assert_eq!(verify(&secret(), "msg_other", "1649367553", EXPECTED, BODY, TS), Err(SignatureError::NoMatch));
+        assert_eq!(
+            verify(&secret(), ID, "1649367553", EXPECTED, tampered, TS),
+            Err(SignatureError::NoMatch)
+        );
+        assert_eq!(
+            verify(&secret(), "msg_other", "1649367553", EXPECTED, BODY, TS),
+            Err(SignatureError::NoMatch)
+        );
         let other = WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
-        assert_eq!(verify(&other, ID, "1649367553", EXPECTED, BODY, TS), Err(SignatureError::NoMatch));
+        assert_eq!(
+            verify(&other, ID, "1649367553", EXPECTED, BODY, TS),
+            Err(SignatureError::NoMatch)
+        );
     }
 
     #[test]
     fn timestamp_is_part_of_the_signature() {
         // A valid signature replayed with another (fresh) timestamp fails.
-        assert_eq!(verify(&secret(), ID, "1649367554", EXPECTED, BODY, TS), Err(SignatureError::NoMatch));
+        assert_eq!(
+            verify(&secret(), ID, "1649367554", EXPECTED, BODY, TS),
+            Err(SignatureError::NoMatch)
+        );
     }
 
     #[test]
@@ -201,11 +233,30 @@ mod tests {
 
     #[test]
     fn missing_or_malformed_headers_are_refused() {
-        assert_eq!(verify(&secret(), "", "1649367553", EXPECTED, BODY, TS), Err(SignatureError::MissingHeader("webhook-id")));
-        assert_eq!(verify(&secret(), ID, " ", EXPECTED, BODY, TS), Err(SignatureError::MissingHeader("webhook-timestamp")));
-        assert_eq!(verify(&secret(), ID, "1649367553", "", BODY, TS), Err(SignatureError::MissingHeader("webhook-signature")));
-        for ts in ["abc", "1649367553.0", "-1649367553", "+1649367553", "99999999999999999999999"] {
-            assert_eq!(verify(&secret(), ID, ts, EXPECTED, BODY, TS), Err(SignatureError::InvalidTimestamp), "{ts}");
+        assert_eq!(
+            verify(&secret(), "", "1649367553", EXPECTED, BODY, TS),
+            Err(SignatureError::MissingHeader("webhook-id"))
+        );
+        assert_eq!(
+            verify(&secret(), ID, " ", EXPECTED, BODY, TS),
+            Err(SignatureError::MissingHeader("webhook-timestamp"))
+        );
+        assert_eq!(
+            verify(&secret(), ID, "1649367553", "", BODY, TS),
+            Err(SignatureError::MissingHeader("webhook-signature"))
+        );
+        for ts in [
+            "abc",
+            "1649367553.0",
+            "-1649367553",
+            "+1649367553",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(
+                verify(&secret(), ID, ts, EXPECTED, BODY, TS),
+                Err(SignatureError::InvalidTimestamp),
+                "{ts}"
+            );
         }
     }
 
@@ -214,7 +265,10 @@ mod tests {
         let header = format!("v1,bm90IHRoZSBzaWduYXR1cmU= {EXPECTED}");
         assert!(verify(&secret(), ID, "1649367553", &header, BODY, TS).is_ok());
         let header = format!("v1a,{} v2,{}", &EXPECTED[3..], &EXPECTED[3..]);
-        assert_eq!(verify(&secret(), ID, "1649367553", &header, BODY, TS), Err(SignatureError::NoMatch));
+        assert_eq!(
+            verify(&secret(), ID, "1649367553", &header, BODY, TS),
+            Err(SignatureError::NoMatch)
+        );
     }
 
     #[test]
@@ -227,14 +281,26 @@ mod tests {
         );
         // A truncated signature never matches.
         let truncated = &EXPECTED[..EXPECTED.len() - 8];
-        assert_eq!(verify(&secret(), ID, "1649367553", truncated, BODY, TS), Err(SignatureError::NoMatch));
+        assert_eq!(
+            verify(&secret(), ID, "1649367553", truncated, BODY, TS),
+            Err(SignatureError::NoMatch)
+        );
     }
 
     #[test]
     fn secret_parsing_rejects_empty_and_invalid() {
-        assert_eq!(WebhookSecret::parse("whsec_").unwrap_err(), SignatureError::InvalidSecret);
-        assert_eq!(WebhookSecret::parse("").unwrap_err(), SignatureError::InvalidSecret);
-        assert_eq!(WebhookSecret::parse("whsec_not base64!").unwrap_err(), SignatureError::InvalidSecret);
+        assert_eq!(
+            WebhookSecret::parse("whsec_").unwrap_err(),
+            SignatureError::InvalidSecret
+        );
+        assert_eq!(
+            WebhookSecret::parse("").unwrap_err(),
+            SignatureError::InvalidSecret
+        );
+        assert_eq!(
+            WebhookSecret::parse("whsec_not base64!").unwrap_err(),
+            SignatureError::InvalidSecret
+        );
         let s = secret();
         assert_eq!(s.to_whsec(), SECRET);
         assert!(!format!("{s:?}").contains("C2FV"));

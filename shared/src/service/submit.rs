@@ -45,7 +45,7 @@ pub async fn submit(app: &App, msg: &JobMessage) -> Result<(), SubmitError> {
         }
     };
     let webhook = app.config.webhook_url();
-    match client.create_prediction(&model, input, Some(&webhook), &[WebhookEvent::Start, WebhookEvent::Completed]).await {
+    match client.create_prediction(&model, input, webhook.as_deref(), &[WebhookEvent::Start, WebhookEvent::Completed]).await {
         Ok(p) => {
             tracing::info!(job_id = %job.job_id, prediction_id = %p.id, "prediction created");
             app.store.mark_submitted(&job, &p.id, &clock::rfc3339(clock::now())).await.map_err(|e| retry(&e))?;

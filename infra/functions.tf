@@ -1,0 +1,297 @@
+# One Lambda per entry of routes.json "functions" (the same file the local gateway reads), each
+# with its own log group and its own least-privilege role generated from its "access" block.
+# tools/infra-check (cargo test -p infra-check) evaluates these blocks against functions/ and
+# routes.json, so a function without Lambda, role or log group fails the build.
+
+locals {
+  route_table = jsondecode(file("${path.module}/../routes.json"))
+  functions   = local.route_table.functions
+  routes      = { for r in local.route_table.routes : "${r.method} ${r.path}" => r }
+
+  function_names = { for name, f in local.functions : name => "${var.name_prefix}-${name}" }
+
+  # PUBLIC_BASE_URL without a dependency cycle: the distribution depends on the API
+  # (aws_apigatewayv2_api.http only, not on routes or integrations) and on the buckets, never on
+  # a function, so the functions may depend on the distribution's domain. With a custom domain
+  # the URL is known before anything is created.
+  public_base_url = var.domain_name != "" ? "https://${var.domain_name}" : "https://${aws_cloudfront_distribution.main.domain_name}"
+
+  function_environment = {
+    JOBS_TABLE                  = aws_dynamodb_table.table["jobs"].name
+    ASSETS_TABLE                = aws_dynamodb_table.table["assets"].name
+    USAGE_TABLE                 = aws_dynamodb_table.table["usage"].name
+    IDEMPOTENCY_TABLE           = aws_dynamodb_table.table["idempotency"].name
+    MEDIA_BUCKET                = aws_s3_bucket.media.id
+    GENERATION_QUEUE_URL        = aws_sqs_queue.generation.url
+    REPLICATE_TOKEN_SECRET_ID   = aws_secretsmanager_secret.secret["replicate_token"].arn
+    WEBHOOK_SECRET_ID           = aws_secretsmanager_secret.secret["webhook_secret"].arn
+    MEDIA_SIGNING_KEY_SECRET_ID = aws_secretsmanager_secret.secret["media_signing_key"].arn
+    PUBLIC_BASE_URL             = local.public_base_url
+    MONTHLY_LIMIT_USD           = var.monthly_limit_usd
+    OUTPUT_HOST_ALLOWLIST       = "https://replicate.delivery,https://*.replicate.delivery"
+    RECONCILE_AFTER_S           = var.reconcile_after_s
+    LOG_LEVEL                   = var.log_level
+  }
+
+  # ---- least privilege, generated from routes.json "access" --------------------------------
+  table_actions = {
+    read  = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"]
+    write = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"]
+  }
+  # Objects are written tagged unsaved=true and re-tagged when saved (see storage.tf lifecycle).
+  media_actions = {
+    read  = ["s3:GetObject"]
+    write = ["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject"]
+  }
+  queue_actions = {
+    send    = ["sqs:SendMessage"]
+    consume = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+  }
+  # KMS use through the services a function talks to (tables, bucket, queue and secrets share one CMK).
+  kms_service = {
+    tables  = "dynamodb"
+    media   = "s3"
+    queue   = "sqs"
+    secrets = "secretsmanager"
+  }
+
+  function_writes = {
+    for name, f in local.functions : name => (
+      contains(values(lookup(f.access, "tables", {})), "write") ||
+      lookup(f.access, "media", "") == "write" ||
+      lookup(f.access, "queue", "") == "send"
+    )
+  }
+
+  function_policy_statements = {
+    for name, f in local.functions : name => concat(
+      [
+        {
+          Sid      = "OwnLogGroup"
+          Effect   = "Allow"
+          Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+          Resource = ["${aws_cloudwatch_log_group.function[name].arn}:*"]
+        },
+        {
+          # X-Ray's write actions have no resource-level permissions.
+          Sid      = "Tracing"
+          Effect   = "Allow"
+          Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+          Resource = ["*"]
+        },
+        {
+          Sid      = "EnvironmentKey"
+          Effect   = "Allow"
+          Action   = ["kms:Decrypt"]
+          Resource = [aws_kms_key.main.arn]
+          Condition = {
+            StringEquals = { "kms:ViaService" = ["lambda.${local.region}.amazonaws.com"] }
+          }
+        },
+      ],
+      [
+        for table, mode in lookup(f.access, "tables", {}) : {
+          Sid      = "Table${replace(title(table), "-", "")}${title(mode)}"
+          Effect   = "Allow"
+          Action   = local.table_actions[mode]
+          Resource = [aws_dynamodb_table.table[table].arn, "${aws_dynamodb_table.table[table].arn}/index/*"]
+        }
+      ],
+      [
+        for mode in compact([lookup(f.access, "media", "")]) : {
+          Sid      = "Media${title(mode)}"
+          Effect   = "Allow"
+          Action   = local.media_actions[mode]
+          Resource = ["${aws_s3_bucket.media.arn}/users/*"]
+        }
+      ],
+      [
+        for mode in compact([lookup(f.access, "queue", "")]) : {
+          Sid      = "Queue${title(mode)}"
+          Effect   = "Allow"
+          Action   = local.queue_actions[mode]
+          Resource = [aws_sqs_queue.generation.arn]
+        }
+      ],
+      [
+        for secrets in [lookup(f.access, "secrets", [])] : {
+          Sid      = "Secrets"
+          Effect   = "Allow"
+          Action   = ["secretsmanager:GetSecretValue"]
+          Resource = [for s in secrets : aws_secretsmanager_secret.secret[s].arn]
+        } if length(secrets) > 0
+      ],
+      [
+        for services in [[for kind, svc in local.kms_service : svc if contains(keys(f.access), kind)]] : {
+          Sid    = "DataKey"
+          Effect = "Allow"
+          # Readers may only decrypt; a data key for new ciphertext only for writers/senders.
+          Action   = concat(["kms:Decrypt", "kms:DescribeKey"], local.function_writes[name] ? ["kms:GenerateDataKey"] : [])
+          Resource = [aws_kms_key.main.arn]
+          Condition = {
+            StringEquals = { "kms:ViaService" = [for svc in services : "${svc}.${local.region}.amazonaws.com"] }
+          }
+        } if length(services) > 0
+      ],
+    )
+  }
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  for_each = local.functions
+
+  name              = "/aws/lambda/${local.function_names[each.key]}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.main.arn
+}
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.functions
+
+  name               = "${local.function_names[each.key]}-role"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+resource "aws_iam_role_policy" "function" {
+  for_each = local.functions
+
+  name = "least-privilege"
+  role = aws_iam_role.function[each.key].id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = local.function_policy_statements[each.key]
+  })
+}
+
+resource "aws_lambda_function" "function" {
+  for_each = local.functions
+  #checkov:skip=CKV_AWS_115:Reserved concurrency fails on new accounts (10-execution quota, 10 must stay unreserved); load is bounded by API route throttling and the worker's event source maximum_concurrency.
+  #checkov:skip=CKV_AWS_116:No function is invoked asynchronously by a producer that could lose events: HTTP functions are synchronous, the worker's failures go to the SQS DLQ, the reconciler's schedule has its own DLQ (aws_scheduler_schedule.reconciler below).
+  #checkov:skip=CKV_AWS_117:No VPC resources to reach; a VPC would need a NAT gateway for Replicate and adds cost and cold-start latency without protecting anything.
+  #checkov:skip=CKV_AWS_272:Zips are built from this repository by the same operator who deploys (make package && make deploy); there is no third-party artifact to verify.
+
+  function_name = local.function_names[each.key]
+  description   = "Visual Neurons ${each.key} (${each.value.trigger})"
+  role          = aws_iam_role.function[each.key].arn
+
+  runtime       = "provided.al2023"
+  architectures = ["arm64"]
+  handler       = "bootstrap"
+  # Built by `make package` (cargo lambda build --release --arm64 --output-format zip).
+  filename         = "${path.module}/../target/lambda/${each.key}/bootstrap.zip"
+  source_code_hash = filebase64sha256("${path.module}/../target/lambda/${each.key}/bootstrap.zip")
+
+  memory_size = each.value.memory_mb
+  timeout     = each.value.timeout_s
+  kms_key_arn = aws_kms_key.main.arn
+
+  environment {
+    variables = local.function_environment
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.function[each.key].name
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  depends_on = [aws_iam_role_policy.function]
+}
+
+# ---- reconciler: every 5 minutes through EventBridge Scheduler --------------------------------
+
+data "aws_iam_policy_document" "scheduler_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "scheduler" {
+  name               = "${var.name_prefix}-scheduler-role"
+  assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
+}
+
+resource "aws_iam_role_policy" "scheduler" {
+  name = "invoke-reconciler"
+  role = aws_iam_role.scheduler.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "InvokeReconciler"
+        Effect   = "Allow"
+        Action   = ["lambda:InvokeFunction"]
+        Resource = [aws_lambda_function.function["reconciler"].arn]
+      },
+      {
+        Sid      = "DeadLetter"
+        Effect   = "Allow"
+        Action   = ["sqs:SendMessage"]
+        Resource = [aws_sqs_queue.scheduler_dlq.arn]
+      },
+      {
+        Sid      = "DeadLetterKey"
+        Effect   = "Allow"
+        Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
+        Resource = [aws_kms_key.main.arn]
+        Condition = {
+          StringEquals = { "kms:ViaService" = ["sqs.${local.region}.amazonaws.com"] }
+        }
+      },
+    ]
+  })
+}
+
+resource "aws_scheduler_schedule" "reconciler" {
+  #checkov:skip=CKV_AWS_297:The schedule carries no data (empty input, fixed target), so a customer managed key protects nothing here.
+  name                         = "${var.name_prefix}-reconciler"
+  description                  = "Settles jobs whose Replicate webhook never came."
+  schedule_expression          = "rate(5 minutes)"
+  schedule_expression_timezone = "UTC"
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = aws_lambda_function.function["reconciler"].arn
+    role_arn = aws_iam_role.scheduler.arn
+    input    = jsonencode({ source = "scheduler" })
+
+    retry_policy {
+      maximum_event_age_in_seconds = 300
+      maximum_retry_attempts       = 2
+    }
+
+    dead_letter_config {
+      arn = aws_sqs_queue.scheduler_dlq.arn
+    }
+  }
+}

@@ -1,0 +1,173 @@
+variable "region" {
+  description = "AWS region for everything except CloudFront's certificate (which must live in us-east-1)."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name (tables are <prefix>-<key>, functions <prefix>-<function>)."
+  type        = string
+  default     = "visual-neurons"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix: 3-32 chars, lowercase letters, digits and '-', starting with a letter."
+  }
+}
+
+# ---------------------------------------------------------------- domain / CDN
+variable "domain_name" {
+  description = "Optional custom domain (e.g. studio.example.com). Empty: the CloudFront domain is used."
+  type        = string
+  default     = ""
+}
+
+variable "acm_certificate_arn" {
+  description = "ACM certificate in us-east-1 covering domain_name. Required when domain_name is set."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.acm_certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:us-east-1:", var.acm_certificate_arn))
+    error_message = "CloudFront only accepts ACM certificates from us-east-1."
+  }
+}
+
+variable "media_signing_public_key_pem" {
+  description = <<-EOT
+    Optional PEM public key of the media URL signing key pair. When set, /media/* requires
+    CloudFront signed URLs (trusted key group); the private key goes into the
+    media_signing_key secret. Empty: /media/* is served to anyone who knows the object key.
+  EOT
+  type        = string
+  default     = ""
+}
+
+variable "cloudfront_price_class" {
+  description = "CloudFront price class."
+  type        = string
+  default     = "PriceClass_100"
+}
+
+# ---------------------------------------------------------------- auth
+variable "allow_self_signup" {
+  description = "false (default): only an admin can create users (Cognito console or `make user`)."
+  type        = bool
+  default     = false
+}
+
+# ---------------------------------------------------------------- storage
+variable "unsaved_expiration_days" {
+  description = "Days after which media objects tagged unsaved=true (generated, not saved to the gallery) expire."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.unsaved_expiration_days >= 1
+    error_message = "unsaved_expiration_days must be at least 1."
+  }
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "Days a deleted or overwritten object version is kept (buckets are versioned)."
+  type        = number
+  default     = 30
+}
+
+variable "deletion_protection" {
+  description = "Deletion protection on the DynamoDB tables and the Cognito user pool. Set false before `terraform destroy`."
+  type        = bool
+  default     = true
+}
+
+# ---------------------------------------------------------------- functions
+variable "log_retention_days" {
+  description = "CloudWatch Logs retention of every log group."
+  type        = number
+  default     = 365
+}
+
+variable "monthly_limit_usd" {
+  description = "Per-user monthly spend limit (MONTHLY_LIMIT_USD)."
+  type        = string
+  default     = "20"
+}
+
+variable "reconcile_after_s" {
+  description = "A job running longer than this is polled by the reconciler (RECONCILE_AFTER_S)."
+  type        = string
+  default     = "600"
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL of every function."
+  type        = string
+  default     = "info"
+}
+
+variable "worker_batch_size" {
+  description = "SQS messages per worker invocation. The worker creates predictions one after another within a batch."
+  type        = number
+  default     = 5
+}
+
+variable "worker_max_concurrency" {
+  description = <<-EOT
+    Maximum concurrent worker invocations (SQS event source maximum_concurrency, 2..1000).
+    Replicate allows 600 prediction creates a minute (10/s). The worker creates one prediction
+    at a time, and a create is an HTTPS round trip to Replicate (>= 200 ms), so at most
+    worker_max_concurrency / 0.2 s = 10/s with the default 2. Raise it only together with a
+    higher Replicate limit.
+  EOT
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.worker_max_concurrency >= 2 && var.worker_max_concurrency <= 1000
+    error_message = "worker_max_concurrency must be between 2 and 1000 (an AWS limit)."
+  }
+}
+
+# ---------------------------------------------------------------- API
+variable "api_throttle_rate_limit" {
+  description = "Steady-state requests per second for every API route."
+  type        = number
+  default     = 50
+}
+
+variable "api_throttle_burst_limit" {
+  description = "Burst for every API route."
+  type        = number
+  default     = 100
+}
+
+variable "route_throttle_overrides" {
+  description = "Per-route throttling, keyed \"METHOD /path\" as in routes.json."
+  type = map(object({
+    rate_limit  = number
+    burst_limit = number
+  }))
+  default = {
+    "POST /api/images/generate" = { rate_limit = 5, burst_limit = 10 }
+    "POST /webhooks/replicate"  = { rate_limit = 20, burst_limit = 40 }
+  }
+}
+
+# ---------------------------------------------------------------- monitoring
+variable "alarm_email" {
+  description = "Optional e-mail subscribed to the alarm topic (confirm the subscription mail)."
+  type        = string
+  default     = ""
+}
+
+variable "budget_email" {
+  description = "Optional e-mail for the AWS Budgets alert. The budget is created only when this and budget_amount_usd are set."
+  type        = string
+  default     = ""
+}
+
+variable "budget_amount_usd" {
+  description = "Monthly AWS cost budget in USD (0 = no budget)."
+  type        = number
+  default     = 0
+}

@@ -1,0 +1,117 @@
+//! Creates every resource of the system in the emulator, from the same definitions as
+//! `infra/`: tables, media bucket, queue with DLQ, secrets, and (see `cognito`) the user pool.
+use crate::tables::definitions;
+use crate::BoxError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+use shared::config::Tables;
+
+/// Names of everything one stack (or one test) owns; a prefix keeps stacks apart.
+#[derive(Clone, Debug)]
+pub struct Resources {
+    pub tables: Tables,
+    pub media_bucket: String,
+    pub queue_url: String,
+    pub dlq_url: String,
+    pub replicate_token_secret_id: String,
+    pub webhook_secret_id: String,
+}
+
+pub fn table_name(prefix: &str, key: &str) -> String {
+    format!("{prefix}-{key}")
+}
+
+pub async fn create_tables(ddb: &aws_sdk_dynamodb::Client, prefix: &str) -> Result<Tables, BoxError> {
+    for (key, def) in definitions() {
+        let name = table_name(prefix, &key);
+        let ks = |attr: &str, kt: KeyType| KeySchemaElement::builder().attribute_name(attr).key_type(kt).build();
+        let mut schema = vec![ks(&def.hash_key, KeyType::Hash)?];
+        if let Some(r) = &def.range_key {
+            schema.push(ks(r, KeyType::Range)?);
+        }
+        let mut req = ddb.create_table().table_name(&name).billing_mode(BillingMode::PayPerRequest).set_key_schema(Some(schema));
+        for (attr, ty) in &def.attributes {
+            let t = match ty.as_str() {
+                "S" => ScalarAttributeType::S,
+                "N" => ScalarAttributeType::N,
+                "B" => ScalarAttributeType::B,
+                other => return Err(format!("{key}.{attr}: unknown type {other}").into()),
+            };
+            req = req.attribute_definitions(AttributeDefinition::builder().attribute_name(attr).attribute_type(t).build()?);
+        }
+        for g in &def.global_secondary_indexes {
+            let mut gs = vec![ks(&g.hash_key, KeyType::Hash)?];
+            if let Some(r) = &g.range_key {
+                gs.push(ks(r, KeyType::Range)?);
+            }
+            let proj = match g.projection.as_str() {
+                "ALL" => ProjectionType::All,
+                "KEYS_ONLY" => ProjectionType::KeysOnly,
+                other => return Err(format!("{key}.{}: unsupported projection {other}", g.name).into()),
+            };
+            req = req.global_secondary_indexes(
+                GlobalSecondaryIndex::builder().index_name(&g.name).set_key_schema(Some(gs)).projection(Projection::builder().projection_type(proj).build()).build()?,
+            );
+        }
+        req.send().await?;
+        if let Some(ttl) = &def.ttl_attribute {
+            ddb.update_time_to_live()
+                .table_name(&name)
+                .time_to_live_specification(TimeToLiveSpecification::builder().attribute_name(ttl).enabled(true).build()?)
+                .send()
+                .await?;
+        }
+    }
+    Ok(Tables {
+        jobs: table_name(prefix, "jobs"),
+        assets: table_name(prefix, "assets"),
+        usage: table_name(prefix, "usage"),
+        idempotency: table_name(prefix, "idempotency"),
+    })
+}
+
+/// Everything but Cognito. `replicate_token` and `webhook_secret` become secret values,
+/// stored as they would be in AWS.
+pub async fn create_resources(sdk: &aws_config::SdkConfig, prefix: &str, replicate_token: &str, webhook_secret: &str) -> Result<Resources, BoxError> {
+    let ddb = aws_sdk_dynamodb::Client::new(sdk);
+    let tables = create_tables(&ddb, prefix).await?;
+
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build());
+    let media_bucket = format!("{prefix}-media");
+    let mut cb = s3.create_bucket().bucket(&media_bucket);
+    if let Some(r) = sdk.region().map(|r| r.as_ref()).filter(|r| *r != "us-east-1") {
+        cb = cb.create_bucket_configuration(aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(r.into()).build());
+    }
+    cb.send().await?;
+
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    use aws_sdk_sqs::types::QueueAttributeName as Q;
+    let dlq_url = sqs.create_queue().queue_name(format!("{prefix}-generation-dlq")).send().await?.queue_url.ok_or("no dlq url")?;
+    let dlq_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(Q::QueueArn)
+        .send()
+        .await?
+        .attributes
+        .and_then(|mut a| a.remove(&Q::QueueArn))
+        .ok_or("no dlq arn")?;
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(format!("{prefix}-generation"))
+        .attributes(Q::VisibilityTimeout, "30")
+        .attributes(Q::RedrivePolicy, serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5 }).to_string())
+        .send()
+        .await?
+        .queue_url
+        .ok_or("no queue url")?;
+
+    let sm = aws_sdk_secretsmanager::Client::new(sdk);
+    let replicate_token_secret_id = format!("{prefix}/replicate-api-token");
+    let webhook_secret_id = format!("{prefix}/replicate-webhook-secret");
+    sm.create_secret().name(&replicate_token_secret_id).secret_string(replicate_token).send().await?;
+    sm.create_secret().name(&webhook_secret_id).secret_string(webhook_secret).send().await?;
+
+    Ok(Resources { tables, media_bucket, queue_url, dlq_url, replicate_token_secret_id, webhook_secret_id })
+}

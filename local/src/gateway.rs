@@ -1,0 +1,216 @@
+//! The local API Gateway + CloudFront: serves `frontend-static/`, `/config.json`, and the
+//! routes of `routes.json`, building the same API Gateway v2 HTTP event (with the JWT
+//! authorizer's claims) that AWS hands the Lambdas, and calling the same handlers.
+use crate::auth::JwtVerifier;
+use crate::routes::{handlers, table, Handler, Route};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde_json::{json, Value};
+use shared::api::{ApiError, ApiResult};
+use shared::App;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// API Gateway's own payload limit (the functions apply api.md's 64 KiB themselves).
+const GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
+
+pub struct Gateway {
+    pub app: Arc<App>,
+    pub verifier: Arc<JwtVerifier>,
+    /// `frontend-static/`; None serves the API only.
+    pub static_root: Option<PathBuf>,
+    /// The body of `GET /config.json`.
+    pub config_json: Value,
+    /// Extra origins the page may load media from / talk to (the emulator).
+    pub csp: String,
+}
+
+struct State {
+    gw: Gateway,
+    routes: Vec<Route>,
+    handlers: BTreeMap<&'static str, Handler>,
+}
+
+pub fn content_security_policy(media_origins: &[&str], connect_origins: &[&str]) -> String {
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: {}; media-src 'self' blob: {}; connect-src 'self' {}; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        media_origins.join(" "),
+        media_origins.join(" "),
+        connect_origins.join(" ")
+    )
+}
+
+pub fn router(gw: Gateway) -> axum::Router {
+    let routes = table().routes;
+    let handlers = handlers();
+    for r in &routes {
+        assert!(handlers.contains_key(r.function.as_str()), "routes.json names {} but the local gateway has no handler for it", r.function);
+    }
+    let state = Arc::new(State { gw, routes, handlers });
+    axum::Router::new().fallback(dispatch).with_state(state).layer(axum::extract::DefaultBodyLimit::max(GATEWAY_MAX_BODY))
+}
+
+async fn dispatch(axum::extract::State(st): axum::extract::State<Arc<State>>, req: axum::extract::Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let mut resp = if path.starts_with("/api/") || path.starts_with("/webhooks/") {
+        let body = match axum::body::to_bytes(body, GATEWAY_MAX_BODY).await {
+            Ok(b) => b,
+            Err(_) => return error(ApiError::PayloadTooLarge(GATEWAY_MAX_BODY)),
+        };
+        api(&st, &parts.method, &path, &query, &parts.headers, body).await
+    } else if path == "/config.json" {
+        let mut r = axum::Json(st.gw.config_json.clone()).into_response();
+        r.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
+        r
+    } else if parts.method == Method::GET || parts.method == Method::HEAD {
+        static_file(st.gw.static_root.as_deref(), &path).await
+    } else {
+        StatusCode::METHOD_NOT_ALLOWED.into_response()
+    };
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&st.gw.csp) {
+        h.insert("content-security-policy", v);
+    }
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("strict-origin-when-cross-origin"));
+    resp
+}
+
+fn error(e: ApiError) -> Response {
+    to_axum(e.into_response())
+}
+
+async fn api(st: &State, method: &Method, path: &str, query: &str, headers: &HeaderMap, body: Bytes) -> Response {
+    let Some((route, params)) = st.routes.iter().find_map(|r| r.matches(method.as_str(), path).map(|p| (r, p))) else {
+        return error(ApiError::NotFound(format!("no route for {method} {path}")));
+    };
+    let claims = if route.auth {
+        let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+        match st.gw.verifier.verify(auth).await {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::info!(route = %route.key(), error = %e, "unauthorized");
+                return error(ApiError::Unauthorized(format!("{e}")));
+            }
+        }
+    } else {
+        None
+    };
+    let event = api_gateway_event(route, method, path, query, headers, &body, &params, claims.as_ref());
+    let request = match lambda_http::request::from_str(&event.to_string()) {
+        Ok(r) => r,
+        Err(e) => return error(ApiError::internal(format!("event: {e}"))),
+    };
+    let handler = st.handlers[route.function.as_str()];
+    let app = st.gw.app.clone();
+    // Each invocation on its own task, as each Lambda invocation is isolated from the gateway.
+    let result: ApiResult = match tokio::spawn(handler(app, request)).await {
+        Ok(r) => r,
+        Err(e) => Err(ApiError::internal(format!("handler panicked: {e}"))),
+    };
+    let resp = shared::runtime::respond(result);
+    tracing::info!(method = %method, path, function = %route.function, status = resp.status().as_u16(), "request");
+    to_axum(resp)
+}
+
+/// The API Gateway v2 (HTTP API) event, payload format 2.0.
+#[allow(clippy::too_many_arguments)]
+pub fn api_gateway_event(route: &Route, method: &Method, path: &str, query: &str, headers: &HeaderMap, body: &[u8], params: &BTreeMap<String, String>, claims: Option<&std::collections::HashMap<String, String>>) -> Value {
+    let mut hs: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in headers {
+        let v = String::from_utf8_lossy(v.as_bytes()).to_string();
+        hs.entry(k.as_str().to_string()).and_modify(|e| *e = format!("{e},{v}")).or_insert(v);
+    }
+    let mut qs: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        qs.entry(k.into_owned()).and_modify(|e| *e = format!("{e},{v}")).or_insert(v.into_owned());
+    }
+    let content_type = hs.get("content-type").cloned().unwrap_or_default();
+    let textual = content_type.is_empty() || content_type.contains("json") || content_type.starts_with("text/");
+    let (body_field, b64) = match std::str::from_utf8(body) {
+        _ if body.is_empty() => (Value::Null, false),
+        Ok(s) if textual => (json!(s), false),
+        _ => (json!(base64::engine::general_purpose::STANDARD.encode(body)), true),
+    };
+    let now = chrono::Utc::now();
+    let mut ctx = json!({
+        "accountId": "000000000000",
+        "apiId": "local",
+        "domainName": hs.get("host").cloned().unwrap_or_else(|| "localhost".into()),
+        "domainPrefix": "local",
+        "http": { "method": method.as_str(), "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": hs.get("user-agent").cloned().unwrap_or_default() },
+        "requestId": ulid::Ulid::new().to_string(),
+        "routeKey": route.key(),
+        "stage": "$default",
+        "time": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
+        "timeEpoch": now.timestamp_millis(),
+    });
+    if let Some(c) = claims {
+        ctx["authorizer"] = json!({ "jwt": { "claims": c, "scopes": null } });
+    }
+    json!({
+        "version": "2.0",
+        "routeKey": route.key(),
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": hs,
+        "queryStringParameters": if qs.is_empty() { Value::Null } else { json!(qs) },
+        "pathParameters": if params.is_empty() { Value::Null } else { json!(params) },
+        "requestContext": ctx,
+        "body": body_field,
+        "isBase64Encoded": b64,
+    })
+}
+
+fn to_axum(resp: lambda_http::Response<lambda_http::Body>) -> Response {
+    let (parts, body) = resp.into_parts();
+    let bytes: Vec<u8> = match body {
+        lambda_http::Body::Empty => Vec::new(),
+        lambda_http::Body::Text(t) => t.into_bytes(),
+        lambda_http::Body::Binary(b) => b,
+        _ => Vec::new(),
+    };
+    let mut out = Response::new(axum::body::Body::from(bytes));
+    *out.status_mut() = StatusCode::from_u16(parts.status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (k, v) in parts.headers.iter() {
+        if let (Ok(k), Ok(v)) = (axum::http::HeaderName::from_bytes(k.as_str().as_bytes()), HeaderValue::from_bytes(v.as_bytes())) {
+            out.headers_mut().append(k, v);
+        }
+    }
+    out
+}
+
+async fn static_file(root: Option<&std::path::Path>, path: &str) -> Response {
+    let Some(root) = root else { return StatusCode::NOT_FOUND.into_response() };
+    let rel = path.trim_start_matches('/');
+    let rel = if rel.is_empty() || rel.ends_with('/') { format!("{rel}index.html") } else { rel.to_string() };
+    if rel.split('/').any(|seg| seg == ".." || seg.starts_with('.') || seg.contains('\\')) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let file = root.join(&rel);
+    let Ok(bytes) = tokio::fs::read(&file).await else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let ct = match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "webmanifest" => "application/manifest+json",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    };
+    let mut r = Response::new(axum::body::Body::from(bytes));
+    r.headers_mut().insert("content-type", HeaderValue::from_static(ct));
+    r.headers_mut().insert("cache-control", HeaderValue::from_static("no-cache"));
+    r
+}

@@ -1,0 +1,14 @@
+//! The embedded local stack: everything of Visual Neurons on one machine, with the same
+//! handlers as the Lambdas. See docs/architecture.md.
+pub mod auth;
+pub mod bootstrap;
+pub mod cognito;
+pub mod gateway;
+pub mod moto;
+pub mod routes;
+pub mod simulator;
+pub mod stack;
+pub mod tables;
+pub mod worker_loop;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -1,0 +1,110 @@
+//! `vn-local dev` brings the whole system up; `vn-local user` adds a user to the running one.
+use local::stack::{Stack, StackOptions};
+use local::{cognito, BoxError};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const STATE_FILE: &str = ".local/stack.json";
+/// Clearly fake development defaults, printed when used.
+const DEV_DEMO_PASSWORD: &str = "DemoPassword-123";
+const DEV_WEBHOOK_SECRET: &str = "whsec_ZGV2LW9ubHktd2ViaG9vay1zZWNyZXQtbm90LXJlYWw=";
+
+fn env(k: &str) -> Option<String> {
+    std::env::var(k).ok().filter(|v| !v.trim().is_empty())
+}
+
+#[tokio::main]
+async fn main() {
+    shared::telemetry::init_pretty();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("dev") => dev().await,
+        Some("user") => user(&args[1..]).await,
+        _ => Err("usage: vn-local dev | vn-local user --name NAME --password PASSWORD [--permanent]".into()),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn dev() -> Result<(), BoxError> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let port: u16 = env("PORT").map(|p| p.parse()).transpose()?.unwrap_or(3000);
+    let (password, password_is_default) = match env("DEMO_PASSWORD") {
+        Some(p) => (p, false),
+        None => (DEV_DEMO_PASSWORD.to_string(), true),
+    };
+    let token = env("REPLICATE_API_TOKEN");
+    let secret = env("REPLICATE_WEBHOOK_SECRET").or_else(|| token.is_none().then(|| DEV_WEBHOOK_SECRET.to_string()));
+    if let Some(s) = &secret {
+        shared::replicate::WebhookSecret::parse(s).map_err(|e| format!("REPLICATE_WEBHOOK_SECRET must be a whsec_ value: {e}"))?;
+    }
+    let real_without_public_url = token.is_some() && env("PUBLIC_BASE_URL").is_none();
+    let mut opts = StackOptions::for_tests();
+    opts.port = port;
+    opts.moto_url = env("MOTO_URL");
+    opts.moto_port = env("MOTO_PORT").map(|p| p.parse()).transpose()?.unwrap_or(0);
+    opts.prefix = "vn-local".into();
+    opts.region = env("AWS_REGION").unwrap_or_else(|| "us-east-1".into());
+    opts.demo_user = Some(("demo".into(), password.clone()));
+    opts.replicate_token = token.clone();
+    opts.webhook_secret = secret;
+    opts.static_root = Some(root.join("frontend-static"));
+    opts.public_base_url = env("PUBLIC_BASE_URL");
+    opts.monthly_limit_usd = env("MONTHLY_LIMIT_USD").unwrap_or_else(|| "20".into());
+    opts.sim.step_delay = Duration::from_millis(env("SIM_STEP_MS").map(|s| s.parse()).transpose()?.unwrap_or(700));
+    if let Some(f) = env("SIM_FAULT") {
+        opts.sim.default_fault = Some(f.parse().map_err(|e| format!("SIM_FAULT: {e}"))?);
+    }
+    // Without a public URL Replicate can't call us back: poll often instead.
+    (opts.reconcile_every, opts.reconcile_after) = if real_without_public_url { (Duration::from_secs(3), Duration::from_secs(2)) } else { (Duration::from_secs(30), Duration::from_secs(60)) };
+
+    let stack = Stack::start(opts).await?;
+    let state = serde_json::json!({ "base_url": stack.base_url, "moto_url": stack.moto.url, "pool": stack.pool });
+    std::fs::create_dir_all(root.join(".local"))?;
+    std::fs::write(root.join(STATE_FILE), serde_json::to_vec_pretty(&state)?)?;
+
+    let url = stack.base_url.replace("127.0.0.1", "localhost");
+    println!();
+    println!("  Visual Neurons is running at {url}");
+    println!("  Log in as demo / {}{}", password, if password_is_default { "   (dev default; set DEMO_PASSWORD to change)" } else { "" });
+    match &token {
+        None => println!("  Provider: Replicate simulator (set REPLICATE_API_TOKEN to use the real API)"),
+        Some(_) if real_without_public_url => println!("  Provider: Replicate (real, billed). No PUBLIC_BASE_URL: results are polled, not pushed."),
+        Some(_) => println!("  Provider: Replicate (real, billed)"),
+    }
+    if env("REPLICATE_WEBHOOK_SECRET").is_none() && token.is_none() {
+        println!("  Webhook secret: the dev default (set REPLICATE_WEBHOOK_SECRET to change)");
+    }
+    println!("  AWS emulator (moto): {}", stack.moto.url);
+    println!("  Add a user: make user NAME=alice PASSWORD='...'   Stop: Ctrl-C");
+    println!();
+
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term.recv() => {},
+    }
+    println!("stopping…");
+    stack.stop().await;
+    let _ = std::fs::remove_file(root.join(STATE_FILE));
+    Ok(())
+}
+
+async fn user(args: &[String]) -> Result<(), BoxError> {
+    let get = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let name = get("--name").ok_or("--name is required")?;
+    let password = get("--password").ok_or("--password is required")?;
+    let permanent = args.iter().any(|a| a == "--permanent");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(root.join(STATE_FILE)).map_err(|_| "no running local stack (start it with `make dev`)")?)?;
+    let pool: cognito::Pool = serde_json::from_value(state["pool"].clone())?;
+    cognito::create_user(&reqwest::Client::new(), &pool, &name, &password, permanent).await?;
+    if permanent {
+        println!("created user {name} with a permanent password");
+    } else {
+        println!("created user {name} with a temporary password: the first login asks for a new one");
+    }
+    Ok(())
+}

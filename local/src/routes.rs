@@ -1,0 +1,136 @@
+//! `routes.json`, the one route table (Terraform reads the same file), and the table of
+//! handlers the local gateway dispatches to: the very same functions the Lambdas run.
+use futures_util::future::BoxFuture;
+use lambda_http::Request;
+use serde::Deserialize;
+use shared::api::ApiResult;
+use shared::App;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub const ROUTES_JSON: &str = include_str!("../../routes.json");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FunctionDef {
+    pub trigger: String,
+    pub memory_mb: u32,
+    pub timeout_s: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Route {
+    pub method: String,
+    pub path: String,
+    pub function: String,
+    pub auth: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RouteTable {
+    pub functions: BTreeMap<String, FunctionDef>,
+    pub routes: Vec<Route>,
+}
+
+pub fn table() -> RouteTable {
+    serde_json::from_str(ROUTES_JSON).expect("routes.json is valid (checked by tests)")
+}
+
+impl Route {
+    /// `GET /api/jobs/{id}` style key, as API Gateway names routes.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    /// Matches a request path; returns the path parameters.
+    pub fn matches(&self, method: &str, path: &str) -> Option<BTreeMap<String, String>> {
+        if !self.method.eq_ignore_ascii_case(method) {
+            return None;
+        }
+        let want: Vec<&str> = self.path.trim_matches('/').split('/').collect();
+        let got: Vec<&str> = path.trim_matches('/').split('/').collect();
+        if want.len() != got.len() {
+            return None;
+        }
+        let mut params = BTreeMap::new();
+        for (w, g) in want.iter().zip(&got) {
+            if let Some(name) = w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                if g.is_empty() {
+                    return None;
+                }
+                params.insert(name.to_string(), percent_decode(g));
+            } else if w != g {
+                return None;
+            }
+        }
+        Some(params)
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+}
+
+pub type Handler = fn(Arc<App>, Request) -> BoxFuture<'static, ApiResult>;
+
+macro_rules! handler {
+    ($krate:ident) => {
+        (|app, req| Box::pin($krate::handler(app, req))) as Handler
+    };
+}
+
+/// Function name (as in routes.json) → its handler.
+pub fn handlers() -> BTreeMap<&'static str, Handler> {
+    BTreeMap::from([
+        ("health", handler!(health)),
+        ("models-list", handler!(models_list)),
+        ("me-get", handler!(me_get)),
+        ("images-generate", handler!(images_generate)),
+        ("jobs-get", handler!(jobs_get)),
+        ("jobs-list", handler!(jobs_list)),
+        ("assets-get", handler!(assets_get)),
+        ("webhook-replicate", handler!(webhook_replicate)),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_has_a_function_and_every_http_function_a_handler() {
+        let t = table();
+        let h = handlers();
+        for r in &t.routes {
+            let f = t.functions.get(&r.function).unwrap_or_else(|| panic!("route {} names unknown function {}", r.key(), r.function));
+            assert_eq!(f.trigger, "http", "{}", r.key());
+            assert!(h.contains_key(r.function.as_str()), "no local handler for {}", r.function);
+        }
+        for (name, f) in &t.functions {
+            if f.trigger == "http" {
+                assert!(t.routes.iter().any(|r| &r.function == name), "http function {name} has no route");
+            }
+        }
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../functions");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(t.functions.contains_key(&name), "functions/{name} is not in routes.json");
+        }
+    }
+
+    #[test]
+    fn only_health_and_the_webhook_are_public() {
+        for r in table().routes {
+            let public = r.path == "/api/health" || r.path == "/webhooks/replicate";
+            assert_eq!(!r.auth, public, "{}", r.key());
+        }
+    }
+
+    #[test]
+    fn path_parameters_match_one_segment() {
+        let r = Route { method: "GET".into(), path: "/api/jobs/{id}".into(), function: "jobs-get".into(), auth: true };
+        assert_eq!(r.matches("GET", "/api/jobs/01ABC").unwrap()["id"], "01ABC");
+        assert!(r.matches("GET", "/api/jobs/01ABC/x").is_none());
+        assert!(r.matches("POST", "/api/jobs/01ABC").is_none());
+        assert!(r.matches("GET", "/api/jobs/").is_none());
+    }
+}

@@ -1,0 +1,141 @@
+//! Fault switches: per request (a `[sim:...]` marker in the prompt), at runtime
+//! (`POST /_sim/fault`, [`super::SimHandle::set_fault`]) or by default ([`super::SimConfig`]).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A misbehaviour the simulator can be told to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fault {
+    /// The prediction ends `failed` with an error message.
+    Fail,
+    /// The prediction stays `processing` forever (until canceled or its deadline).
+    Stall,
+    /// The create call answers 429 with `Retry-After: 1`.
+    Throttle,
+    /// The `completed` webhook is delivered twice, with the same `webhook-id`.
+    Duplicate,
+    /// The prediction completes but no webhook is sent (polling still sees the result).
+    DropWebhook,
+    /// `completed` is delivered first, then `start`.
+    OutOfOrder,
+}
+
+impl Fault {
+    pub const ALL: [Fault; 6] = [
+        Fault::Fail,
+        Fault::Stall,
+        Fault::Throttle,
+        Fault::Duplicate,
+        Fault::DropWebhook,
+        Fault::OutOfOrder,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fault::Fail => "fail",
+            Fault::Stall => "stall",
+            Fault::Throttle => "throttle",
+            Fault::Duplicate => "duplicate",
+            Fault::DropWebhook => "drop-webhook",
+            Fault::OutOfOrder => "out-of-order",
+        }
+    }
+
+    /// The prompt marker, e.g. `[sim:fail]`.
+    pub fn marker(self) -> String {
+        format!("[sim:{}]", self.as_str())
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Error for an unknown fault name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownFault(pub String);
+
+impl fmt::Display for UnknownFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown simulator fault {:?}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownFault {}
+
+impl FromStr for Fault {
+    type Err = UnknownFault;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        Fault::ALL
+            .into_iter()
+            .find(|f| {
+                f.as_str().eq_ignore_ascii_case(s)
+                    || f.as_str().replace('-', "_").eq_ignore_ascii_case(s)
+            })
+            .ok_or_else(|| UnknownFault(s.to_owned()))
+    }
+}
+
+/// The first `[sim:<fault>]` or `[sim:<fault>:<n>]` marker in a prompt. `n` (default 1) only
+/// matters for `throttle`: how many creates with this prompt are throttled before one passes.
+pub fn from_prompt(prompt: &str) -> Option<(Fault, u32)> {
+    let mut rest = prompt;
+    while let Some(start) = rest.find("[sim:") {
+        let after = &rest[start + 5..];
+        let end = after.find(']')?;
+        let body = &after[..end];
+        let (name, count) = match body.split_once(':') {
+            Some((name, n)) => (name, n.trim().parse::<u32>().ok()),
+            None => (body, Some(1)),
+        };
+        if let (Ok(fault), Some(count)) = (name.parse::<Fault>(), count) {
+            return Some((fault, count.max(1)));
+        }
+        rest = &after[end..];
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_found_in_prompts() {
+        assert_eq!(from_prompt("a fox [sim:fail]"), Some((Fault::Fail, 1)));
+        assert_eq!(
+            from_prompt("[sim:drop-webhook] a fox"),
+            Some((Fault::DropWebhook, 1))
+        );
+        assert_eq!(
+            from_prompt("x [sim:throttle:3] y"),
+            Some((Fault::Throttle, 3))
+        );
+        assert_eq!(
+            from_prompt("x [sim:bogus] [sim:out-of-order]"),
+            Some((Fault::OutOfOrder, 1))
+        );
+        assert_eq!(from_prompt("a fox in [brackets]"), None);
+        assert_eq!(from_prompt("[sim:fail"), None);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for f in Fault::ALL {
+            assert_eq!(f.as_str().parse::<Fault>(), Ok(f));
+            assert_eq!(
+                serde_json::to_value(f).unwrap(),
+                serde_json::json!(f.as_str())
+            );
+        }
+        assert_eq!("drop_webhook".parse::<Fault>(), Ok(Fault::DropWebhook));
+        assert!("explode".parse::<Fault>().is_err());
+    }
+}

@@ -1,0 +1,272 @@
+//! What happens to a prediction after it is created, and the webhooks it sends.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use serde_json::{Value, json};
+use shared::replicate::webhook;
+use shared::replicate::{Prediction, PredictionStatus, WebhookEvent};
+
+use super::WebhookDelivery;
+use super::fault::Fault;
+use super::image;
+use super::server::{Sim, metrics, now_rfc3339};
+
+/// starting → processing (+ `start` webhook) → succeeded/failed (+ `completed` webhook).
+pub(super) async fn run(sim: Arc<Sim>, id: String) {
+    tokio::time::sleep(sim.cfg.step_delay).await;
+
+    let (fault, start) = {
+        let mut preds = sim.preds.lock().unwrap();
+        let Some(e) = preds.get_mut(&id) else { return };
+        if e.pred.status != PredictionStatus::Starting {
+            return; // canceled or aborted meanwhile
+        }
+        e.pred.status = PredictionStatus::Processing;
+        e.pred.started_at = Some(now_rfc3339());
+        e.pred.logs = Some("simulator: running\n".into());
+        e.start_snapshot = Some(e.pred.clone());
+        let start = e
+            .webhook
+            .clone()
+            .filter(|_| e.wants(WebhookEvent::Start))
+            .map(|url| (url, e.pred.clone()));
+        (e.fault, start)
+    };
+    if let Some((url, snapshot)) = start
+        && !matches!(fault, Some(Fault::DropWebhook | Fault::OutOfOrder))
+    {
+        tokio::spawn(deliver(
+            sim.clone(),
+            url,
+            WebhookEvent::Start,
+            snapshot,
+            false,
+        ));
+    }
+    if fault == Some(Fault::Stall) {
+        return; // stays processing until canceled or its deadline
+    }
+
+    tokio::time::sleep(sim.cfg.step_delay).await;
+    let input = {
+        let preds = sim.preds.lock().unwrap();
+        match preds.get(&id) {
+            Some(e) if e.pred.status == PredictionStatus::Processing => e.pred.input.clone(),
+            _ => return,
+        }
+    };
+
+    let outcome: Result<Vec<Bytes>, String> = if fault == Some(Fault::Fail) {
+        Err("Simulated failure: the model raised an error while generating (simulator fault `fail`)".into())
+    } else {
+        let long_side = sim.cfg.image_long_side;
+        let gen_input = input.clone();
+        tokio::task::spawn_blocking(move || {
+            (0..image::image_count(&gen_input))
+                .map(|i| Bytes::from(image::render_png(&gen_input, i, long_side)))
+                .collect()
+        })
+        .await
+        .map_err(|e| format!("simulator: image generation crashed: {e}"))
+    };
+
+    let done = {
+        let mut preds = sim.preds.lock().unwrap();
+        let Some(e) = preds.get_mut(&id) else { return };
+        if e.pred.status != PredictionStatus::Processing {
+            return; // canceled meanwhile
+        }
+        let mut images = 0;
+        match outcome {
+            Ok(files) => {
+                let urls: Vec<String> = (0..files.len())
+                    .map(|i| format!("{}/files/{id}/{i}.png", sim.origin))
+                    .collect();
+                let array = files.len() > 1
+                    || image::asks_for_count(&input)
+                    || sim.cfg.array_output_models.contains(&e.pred.model);
+                e.pred.output = if array { json!(urls) } else { json!(urls[0]) };
+                images = files.len();
+                e.files = files;
+                e.pred.status = PredictionStatus::Succeeded;
+                e.pred.logs = Some(format!(
+                    "simulator: running\nsimulator: generated {images} image(s)\n"
+                ));
+            }
+            Err(msg) => {
+                e.pred.output = Value::Null;
+                e.pred.error = Some(msg.clone());
+                e.pred.status = PredictionStatus::Failed;
+                e.pred.logs = Some(format!("simulator: running\n{msg}\n"));
+            }
+        }
+        e.pred.completed_at = Some(now_rfc3339());
+        e.pred.metrics = Some(metrics(
+            e.pred.created_at.as_deref(),
+            e.pred.started_at.as_deref(),
+            images,
+        ));
+        Completion::of(e)
+    };
+    done.announce(sim).await;
+}
+
+/// Ends a prediction that is still running: `status` for one that already started,
+/// `if_not_started` for one still `starting`. Returns the prediction afterwards (unchanged when
+/// it had already finished), `None` for an unknown id. Sends the `completed` webhook.
+pub(super) fn end_early(
+    sim: &Arc<Sim>,
+    id: &str,
+    status: PredictionStatus,
+    if_not_started: PredictionStatus,
+) -> Option<Prediction> {
+    let mut preds = sim.preds.lock().unwrap();
+    let e = preds.get_mut(id)?;
+    if e.pred.status.is_terminal() {
+        return Some(e.pred.clone());
+    }
+    e.pred.status = if e.pred.status == PredictionStatus::Starting {
+        if_not_started
+    } else {
+        status
+    };
+    e.pred.completed_at = Some(now_rfc3339());
+    e.pred.metrics = Some(metrics(
+        e.pred.created_at.as_deref(),
+        e.pred.started_at.as_deref(),
+        0,
+    ));
+    let done = Completion::of(e);
+    let pred = e.pred.clone();
+    drop(preds);
+    tokio::spawn(done.announce(sim.clone()));
+    Some(pred)
+}
+
+/// `POST /v1/predictions/{id}/cancel`.
+pub(super) fn cancel(sim: &Arc<Sim>, id: &str) -> Option<Prediction> {
+    end_early(
+        sim,
+        id,
+        PredictionStatus::Canceled,
+        PredictionStatus::Canceled,
+    )
+}
+
+/// The `Cancel-After` deadline: canceled when running, aborted when it never started.
+pub(super) async fn deadline(sim: Arc<Sim>, id: String, after: Duration) {
+    tokio::time::sleep(after).await;
+    end_early(
+        &sim,
+        &id,
+        PredictionStatus::Canceled,
+        PredictionStatus::Aborted,
+    );
+}
+
+/// What to send once a prediction is terminal.
+struct Completion {
+    fault: Option<Fault>,
+    url: Option<String>,
+    pred: Prediction,
+    /// URL and snapshot for a late `start` webhook (out-of-order fault).
+    start: Option<(String, Prediction)>,
+}
+
+impl Completion {
+    fn of(e: &super::server::Entry) -> Self {
+        Self {
+            fault: e.fault,
+            url: e
+                .webhook
+                .clone()
+                .filter(|_| e.wants(WebhookEvent::Completed)),
+            pred: e.pred.clone(),
+            start: e
+                .webhook
+                .clone()
+                .filter(|_| e.wants(WebhookEvent::Start))
+                .zip(e.start_snapshot.clone()),
+        }
+    }
+
+    async fn announce(self, sim: Arc<Sim>) {
+        match self.fault {
+            Some(Fault::DropWebhook) => {}
+            Some(Fault::Duplicate) => {
+                if let Some(url) = self.url {
+                    deliver(
+                        sim.clone(),
+                        url.clone(),
+                        WebhookEvent::Completed,
+                        self.pred.clone(),
+                        true,
+                    )
+                    .await;
+                    deliver(sim, url, WebhookEvent::Completed, self.pred, true).await;
+                }
+            }
+            Some(Fault::OutOfOrder) => {
+                if let Some(url) = self.url {
+                    deliver(sim.clone(), url, WebhookEvent::Completed, self.pred, true).await;
+                }
+                if let Some((url, snapshot)) = self.start {
+                    deliver(sim, url, WebhookEvent::Start, snapshot, false).await;
+                }
+            }
+            _ => {
+                if let Some(url) = self.url {
+                    deliver(sim, url, WebhookEvent::Completed, self.pred, true).await;
+                }
+            }
+        }
+    }
+}
+
+/// POSTs one signed webhook, retrying on non-2xx (and failures) when `retry` is set. Never
+/// follows redirects (the client is built that way): a 3xx counts as a failure.
+async fn deliver(sim: Arc<Sim>, url: String, event: WebhookEvent, pred: Prediction, retry: bool) {
+    let body = serde_json::to_vec(&pred).expect("prediction serializes");
+    let webhook_id = format!("msg_{}_{}", pred.id, event);
+    let tries = if retry {
+        1 + sim.cfg.webhook_retry_delays.len()
+    } else {
+        1
+    };
+    for attempt in 1..=tries {
+        let ts = chrono::Utc::now().timestamp();
+        let signature = webhook::sign(&sim.secret, &webhook_id, ts, &body);
+        let result = sim
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &webhook_id)
+            .header("webhook-timestamp", ts.to_string())
+            .header("webhook-signature", signature)
+            .body(body.clone())
+            .send()
+            .await;
+        let status = result.as_ref().ok().map(|r| r.status().as_u16());
+        sim.stats.webhook_attempts.fetch_add(1, Ordering::Relaxed);
+        sim.deliveries.lock().unwrap().push(WebhookDelivery {
+            prediction_id: pred.id.clone(),
+            event,
+            webhook_id: webhook_id.clone(),
+            attempt: attempt as u32,
+            status,
+        });
+        if status.is_some_and(|s| (200..300).contains(&s)) {
+            sim.stats.webhooks_delivered.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(id = %pred.id, %event, attempt, "simulator webhook delivered");
+            return;
+        }
+        tracing::debug!(id = %pred.id, %event, attempt, ?status, "simulator webhook not accepted");
+        if attempt < tries {
+            tokio::time::sleep(sim.cfg.webhook_retry_delays[attempt - 1]).await;
+        }
+    }
+    tracing::warn!(id = %pred.id, %event, "simulator gave up delivering a webhook");
+}

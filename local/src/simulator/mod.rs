@@ -1,0 +1,233 @@
+//! A Replicate-compatible HTTP server for the local stack and the tests.
+//!
+//! It speaks the subset of Replicate's API that `shared::replicate::ReplicateClient` uses:
+//!
+//! | route | |
+//! |---|---|
+//! | `POST /v1/models/{owner}/{name}/predictions` | create (201, `starting`); unknown body fields → 422 |
+//! | `GET /v1/predictions/{id}` | read |
+//! | `POST /v1/predictions/{id}/cancel` | cancel |
+//! | `GET /v1/webhooks/default/secret` | `{"key": "whsec_..."}` |
+//! | `GET /files/{id}/{n}.png` | the outputs (no auth, like `replicate.delivery`) |
+//! | `POST /_sim/fault` | `{"fault": "fail"\|...\|null, "count": n}`: fault for the next n predictions |
+//! | `GET /_sim/fault`, `GET /_sim/stats` | current runtime fault; counters |
+//!
+//! `/v1/*` needs `Authorization: Bearer <SimConfig::api_token>` (401 otherwise).
+//!
+//! A prediction goes `starting` → (after `step_delay`) `processing` → (after `step_delay`)
+//! `succeeded` with real PNGs derived from the input (see [`image`]), or `failed`. Webhooks
+//! (`start`, `completed`, as asked by `webhook_events_filter`; all when absent) are POSTed to the
+//! create body's `webhook` URL, signed with Standard Webhooks (`webhook-id` stable per
+//! prediction and event: `msg_{prediction}_{event}`), never following redirects; `completed` is
+//! retried on non-2xx with the delays of [`SimConfig::webhook_retry_delays`]. A `Cancel-After`
+//! header sets `deadline`: a prediction still running then becomes `canceled` (`aborted` if it
+//! never started).
+//!
+//! Faults ([`Fault`]): a `[sim:fail]`-style marker in the prompt (`[sim:throttle:N]` throttles
+//! the first N creates with that prompt), a runtime switch for the next n predictions, or
+//! [`SimConfig::default_fault`] for all of them, in that order of precedence.
+
+mod fault;
+pub mod image;
+mod lifecycle;
+mod server;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use shared::replicate::{Prediction, WebhookEvent, WebhookSecret};
+
+pub use fault::{Fault, UnknownFault, from_prompt as fault_from_prompt};
+
+/// Token the simulator accepts when none is configured. Not a secret: local use only.
+pub const DEFAULT_API_TOKEN: &str = "r8_simulator_local_token";
+
+/// Configuration of a simulator instance.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// The Bearer token `/v1/*` requires.
+    pub api_token: String,
+    /// Webhook signing secret, `whsec_<base64>`; served at `GET /v1/webhooks/default/secret`.
+    pub webhook_secret: String,
+    /// Delay between `starting` → `processing` and `processing` → done.
+    pub step_delay: Duration,
+    /// Fault applied to every prediction that has no marker and no runtime fault.
+    pub default_fault: Option<Fault>,
+    /// Waits between the tries of a `completed` webhook (so 1 + len tries in all).
+    pub webhook_retry_delays: Vec<Duration>,
+    /// Timeout of one webhook POST.
+    pub webhook_timeout: Duration,
+    /// Models whose output is an array of URIs even for one image (the others give one URI
+    /// unless the input has `num_outputs`/`max_images`).
+    pub array_output_models: Vec<String>,
+    /// Long side of the generated images, in pixels.
+    pub image_long_side: u32,
+}
+
+impl SimConfig {
+    /// A configuration with the given token, a fresh random webhook secret, 200 ms steps,
+    /// no fault and webhook retries after 0.25, 0.5, 1 and 2 s.
+    pub fn new(api_token: impl Into<String>) -> Self {
+        Self {
+            api_token: api_token.into(),
+            webhook_secret: random_secret().to_whsec(),
+            step_delay: Duration::from_millis(200),
+            default_fault: None,
+            webhook_retry_delays: [250, 500, 1000, 2000].map(Duration::from_millis).to_vec(),
+            webhook_timeout: Duration::from_secs(5),
+            array_output_models: vec![
+                "qwen/qwen-image-edit-plus".into(),
+                "bytedance/seedream-4".into(),
+            ],
+            image_long_side: 768,
+        }
+    }
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self::new(DEFAULT_API_TOKEN)
+    }
+}
+
+/// Counters, for tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SimStats {
+    /// Predictions created (201 answers).
+    pub predictions_created: u64,
+    /// Create calls answered 429.
+    pub creates_throttled: u64,
+    /// Webhook POSTs attempted (each retry counts).
+    pub webhook_attempts: u64,
+    /// Webhook POSTs answered 2xx.
+    pub webhooks_delivered: u64,
+}
+
+/// One webhook POST the simulator made.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WebhookDelivery {
+    pub prediction_id: String,
+    pub event: WebhookEvent,
+    pub webhook_id: String,
+    /// 1 for the first try of this delivery.
+    pub attempt: u32,
+    /// The receiver's status, `None` when the request failed (refused, timeout).
+    pub status: Option<u16>,
+}
+
+/// A running simulator. Dropping the handle leaves the server running; call
+/// [`SimHandle::shutdown`] to stop it.
+pub struct SimHandle {
+    sim: Arc<server::Sim>,
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SimHandle {
+    /// API root for `ReplicateClient::new`, e.g. `http://127.0.0.1:PORT/v1`.
+    pub fn base_url(&self) -> String {
+        self.sim.api_base.clone()
+    }
+
+    /// `http://127.0.0.1:PORT` (output files live under `/files/`).
+    pub fn origin(&self) -> String {
+        self.sim.origin.clone()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn api_token(&self) -> &str {
+        &self.sim.cfg.api_token
+    }
+
+    /// The webhook secret, `whsec_...`.
+    pub fn webhook_secret(&self) -> &str {
+        &self.sim.cfg.webhook_secret
+    }
+
+    /// Applies `fault` to the next `count` predictions (for `Throttle`: the next `count`
+    /// creates answer 429). `None` clears the runtime fault.
+    pub fn set_fault(&self, fault: Option<Fault>, count: u32) {
+        self.sim.set_fault(fault, count);
+    }
+
+    pub fn stats(&self) -> SimStats {
+        let s = &self.sim.stats;
+        SimStats {
+            predictions_created: s.predictions_created.load(Ordering::Relaxed),
+            creates_throttled: s.creates_throttled.load(Ordering::Relaxed),
+            webhook_attempts: s.webhook_attempts.load(Ordering::Relaxed),
+            webhooks_delivered: s.webhooks_delivered.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Every webhook POST so far, in the order they were made.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        self.sim.deliveries.lock().unwrap().clone()
+    }
+
+    /// The current state of a prediction.
+    pub fn prediction(&self, id: &str) -> Option<Prediction> {
+        self.sim
+            .preds
+            .lock()
+            .unwrap()
+            .get(id)
+            .map(|e| e.pred.clone())
+    }
+
+    /// Simulates Replicate's data removal (about an hour after completion on the real
+    /// service): `output` becomes null, `data_removed` true, the files 404. Returns false for an
+    /// unknown id.
+    pub fn remove_data(&self, id: &str) -> bool {
+        self.sim.remove_data(id)
+    }
+
+    /// Stops accepting requests. Background work already started may still finish.
+    pub fn shutdown(&self) {
+        self.task.abort();
+    }
+}
+
+/// Starts the simulator on `listener` (spawned on the current tokio runtime) and returns at
+/// once. URLs it hands out use the listener's address (`127.0.0.1` when bound to `0.0.0.0`).
+///
+/// # Panics
+/// When `cfg.webhook_secret` is not a valid `whsec_<base64>` key.
+pub async fn start(cfg: SimConfig, listener: tokio::net::TcpListener) -> SimHandle {
+    let mut addr = listener.local_addr().expect("listener has a local address");
+    if addr.ip().is_unspecified() {
+        addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    let secret = WebhookSecret::parse(&cfg.webhook_secret)
+        .expect("SimConfig::webhook_secret must be a whsec_<base64> key");
+    let sim = Arc::new(server::Sim::new(cfg, secret, addr));
+    let app = server::router(sim.clone());
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "replicate simulator stopped");
+        }
+    });
+    tracing::info!(base_url = %sim.api_base, "replicate simulator listening");
+    SimHandle { sim, addr, task }
+}
+
+/// A fresh random 24-byte key (no `rand` dependency: std's randomly seeded hasher, mixed
+/// through SHA-256).
+fn random_secret() -> WebhookSecret {
+    use sha2::{Digest, Sha256};
+    use std::hash::{BuildHasher, Hasher};
+    let mut d = Sha256::new();
+    for i in 0..4u64 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(i);
+        d.update(h.finish().to_le_bytes());
+    }
+    d.update(format!("{:?}", std::time::SystemTime::now()).as_bytes());
+    let key: [u8; 32] = d.finalize().into();
+    WebhookSecret::from_bytes(&key[..24]).expect("non-empty key")
+}

@@ -1,0 +1,542 @@
+//! HTTP routes and shared state of the simulator.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared::replicate::{
+    Metrics, Prediction, PredictionStatus, PredictionUrls, WebhookEvent, WebhookSecret,
+};
+
+use super::fault::{self, Fault};
+use super::{SimConfig, WebhookDelivery, lifecycle};
+
+#[derive(Default)]
+pub(super) struct Stats {
+    pub predictions_created: AtomicU64,
+    pub creates_throttled: AtomicU64,
+    pub webhook_attempts: AtomicU64,
+    pub webhooks_delivered: AtomicU64,
+}
+
+pub(super) struct Entry {
+    pub pred: Prediction,
+    pub webhook: Option<String>,
+    pub events: Vec<WebhookEvent>,
+    pub fault: Option<Fault>,
+    pub files: Vec<Bytes>,
+    /// Snapshot of the prediction when it started processing (for the `start` webhook).
+    pub start_snapshot: Option<Prediction>,
+}
+
+impl Entry {
+    pub fn wants(&self, event: WebhookEvent) -> bool {
+        self.webhook.is_some() && self.events.contains(&event)
+    }
+}
+
+pub(super) struct Sim {
+    pub cfg: SimConfig,
+    pub secret: WebhookSecret,
+    pub api_base: String,
+    pub origin: String,
+    pub preds: Mutex<HashMap<String, Entry>>,
+    /// Runtime fault and how many predictions (or creates, for throttle) it still applies to.
+    pub runtime_fault: Mutex<Option<(Fault, u32)>>,
+    /// Prompt → how many creates with a `[sim:throttle:N]` marker were throttled so far.
+    pub throttled_prompts: Mutex<HashMap<String, u32>>,
+    pub stats: Stats,
+    pub deliveries: Mutex<Vec<WebhookDelivery>>,
+    pub http: reqwest::Client,
+    next_id: AtomicU64,
+    id_salt: u64,
+}
+
+impl Sim {
+    pub fn new(cfg: SimConfig, secret: WebhookSecret, addr: SocketAddr) -> Self {
+        use std::hash::{BuildHasher, Hasher};
+        let origin = format!("http://{addr}");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .timeout(cfg.webhook_timeout)
+            .user_agent("replicate-simulator")
+            .build()
+            .expect("reqwest client");
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u16(addr.port());
+        Self {
+            api_base: format!("{origin}/v1"),
+            origin,
+            cfg,
+            secret,
+            preds: Mutex::default(),
+            runtime_fault: Mutex::default(),
+            throttled_prompts: Mutex::default(),
+            stats: Stats::default(),
+            deliveries: Mutex::default(),
+            http,
+            next_id: AtomicU64::new(1),
+            id_salt: h.finish(),
+        }
+    }
+
+    pub fn set_fault(&self, fault: Option<Fault>, count: u32) {
+        *self.runtime_fault.lock().unwrap() = fault.filter(|_| count > 0).map(|f| (f, count));
+    }
+
+    pub fn remove_data(&self, id: &str) -> bool {
+        let mut preds = self.preds.lock().unwrap();
+        let Some(e) = preds.get_mut(id) else {
+            return false;
+        };
+        e.files.clear();
+        e.pred.output = Value::Null;
+        e.pred.input = json!({});
+        e.pred.logs = None;
+        e.pred.data_removed = true;
+        true
+    }
+
+    /// Replicate-looking id: 26 lowercase base32 characters, unique per instance.
+    fn new_id(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let d: [u8; 32] = Sha256::new()
+            .chain_update(self.id_salt.to_le_bytes())
+            .chain_update(n.to_le_bytes())
+            .finalize()
+            .into();
+        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
+        // 21 hashed characters + 5 from the counter keep ids unique even on a hash collision.
+        let mut id: String = d
+            .iter()
+            .take(21)
+            .map(|b| ALPHABET[(b & 31) as usize] as char)
+            .collect();
+        for i in 0..5 {
+            id.push(ALPHABET[((n >> (5 * i)) & 31) as usize] as char);
+        }
+        id
+    }
+
+    fn prediction_urls(&self, id: &str) -> PredictionUrls {
+        PredictionUrls {
+            get: Some(format!("{}/predictions/{id}", self.api_base)),
+            cancel: Some(format!("{}/predictions/{id}/cancel", self.api_base)),
+            web: Some(format!("{}/p/{id}", self.origin)),
+            stream: None,
+        }
+    }
+
+    /// Which fault a new prediction gets (after throttling was decided): prompt marker, then
+    /// the runtime switch (consumed), then the default.
+    fn pick_fault(&self, marker: Option<Fault>) -> Option<Fault> {
+        if let Some(f) = marker.filter(|f| *f != Fault::Throttle) {
+            return Some(f);
+        }
+        let mut rt = self.runtime_fault.lock().unwrap();
+        if let Some((f, n)) = *rt
+            && f != Fault::Throttle
+        {
+            *rt = (n > 1).then_some((f, n - 1));
+            return Some(f);
+        }
+        self.cfg.default_fault.filter(|f| *f != Fault::Throttle)
+    }
+
+    /// Whether this create is throttled.
+    fn throttle(&self, prompt: &str, marker: Option<(Fault, u32)>) -> bool {
+        if let Some((Fault::Throttle, times)) = marker {
+            let mut seen = self.throttled_prompts.lock().unwrap();
+            let n = seen.entry(prompt.to_owned()).or_insert(0);
+            if *n < times {
+                *n += 1;
+                return true;
+            }
+            return false;
+        }
+        let mut rt = self.runtime_fault.lock().unwrap();
+        if let Some((Fault::Throttle, n)) = *rt {
+            *rt = (n > 1).then_some((Fault::Throttle, n - 1));
+            return true;
+        }
+        self.cfg.default_fault == Some(Fault::Throttle)
+    }
+}
+
+pub(super) fn router(sim: Arc<Sim>) -> Router {
+    Router::new()
+        .route("/v1/models/{owner}/{name}/predictions", post(create))
+        .route("/v1/predictions/{id}", get(read))
+        .route("/v1/predictions/{id}/cancel", post(cancel))
+        .route("/v1/webhooks/default/secret", get(secret))
+        .route("/files/{id}/{file}", get(file))
+        .route("/_sim/fault", post(set_fault).get(get_fault))
+        .route("/_sim/stats", get(stats))
+        .layer(DefaultBodyLimit::max(16 * 1024 * 1024))
+        .with_state(sim)
+}
+
+fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"title": title, "detail": detail, "status": status.as_u16()})),
+    )
+        .into_response()
+}
+
+fn unauthorized() -> Response {
+    problem(
+        StatusCode::UNAUTHORIZED,
+        "Unauthenticated",
+        "You did not pass a valid authentication token",
+    )
+}
+
+fn not_found() -> Response {
+    problem(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        "The requested resource could not be found.",
+    )
+}
+
+fn invalid(detail: &str) -> Response {
+    problem(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Input validation failed",
+        detail,
+    )
+}
+
+fn authorized(sim: &Sim, headers: &HeaderMap) -> bool {
+    let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some(token) = v.strip_prefix("Bearer ") else {
+        return false;
+    };
+    // Constant-time enough for a local simulator, but do it properly anyway.
+    let (a, b) = (token.trim().as_bytes(), sim.cfg.api_token.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub(super) fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// `Cancel-After` value: Go-style duration such as `30m`, `1h30m`, `90s`, `500ms`.
+fn parse_go_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return None;
+        }
+        let n: f64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let secs = match &rest[..unit_len] {
+            "h" => n * 3600.0,
+            "m" => n * 60.0,
+            "s" | "" => n,
+            "ms" => n / 1000.0,
+            _ => return None,
+        };
+        if !(0.0..1e9).contains(&secs) {
+            return None;
+        }
+        total += Duration::from_secs_f64(secs);
+        rest = &rest[unit_len..];
+    }
+    Some(total)
+}
+
+const ALLOWED_FIELDS: [&str; 4] = ["input", "webhook", "webhook_events_filter", "stream"];
+
+async fn create(
+    State(sim): State<Arc<Sim>>,
+    Path((owner, name)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !authorized(&sim, &headers) {
+        return unauthorized();
+    }
+    let body: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, "Invalid JSON", &e.to_string()),
+    };
+    let Some(obj) = body.as_object() else {
+        return invalid("- (root): Invalid type. Expected: object");
+    };
+    if let Some(extra) = obj.keys().find(|k| !ALLOWED_FIELDS.contains(&k.as_str())) {
+        return invalid(&format!(
+            "- (root): Additional property {extra} is not allowed"
+        ));
+    }
+    let Some(input) = obj.get("input").filter(|v| v.is_object()).cloned() else {
+        return invalid("- (root): input is required");
+    };
+    let webhook = match obj.get("webhook") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(u))
+            if reqwest::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) =>
+        {
+            Some(u.clone())
+        }
+        Some(_) => return invalid("- webhook: Does not match format 'uri'"),
+    };
+    let events: Vec<WebhookEvent> = match obj.get("webhook_events_filter") {
+        None | Some(Value::Null) => vec![
+            WebhookEvent::Start,
+            WebhookEvent::Output,
+            WebhookEvent::Logs,
+            WebhookEvent::Completed,
+        ],
+        Some(v) => match serde_json::from_value(v.clone()) {
+            Ok(ev) => ev,
+            Err(_) => {
+                return invalid(
+                    "- webhook_events_filter.0: webhook_events_filter.0 must be one of the following: \"start\", \"output\", \"logs\", \"completed\"",
+                );
+            }
+        },
+    };
+    let deadline = match headers
+        .get("cancel-after")
+        .map(|v| v.to_str().ok().and_then(parse_go_duration))
+    {
+        None => None,
+        Some(Some(d)) if d >= Duration::from_secs(5) => Some(d),
+        Some(_) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "Invalid Cancel-After header",
+                "Cancel-After must be a duration of at least 5s, e.g. 30m",
+            );
+        }
+    };
+
+    let prompt = input
+        .get("prompt")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let marker = fault::from_prompt(&prompt);
+    if sim.throttle(&prompt, marker) {
+        sim.stats.creates_throttled.fetch_add(1, Ordering::Relaxed);
+        // Replicate's 429 body is just {"detail": ...}.
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "1")],
+            axum::Json(json!({"detail": "Request was throttled. Your rate limit resets in ~1s."})),
+        )
+            .into_response();
+    }
+    let fault = sim.pick_fault(marker.map(|(f, _)| f));
+
+    let id = sim.new_id();
+    let created = chrono::Utc::now();
+    let pred = Prediction {
+        id: id.clone(),
+        model: format!("{owner}/{name}"),
+        version: Some("hidden".into()),
+        input,
+        output: Value::Null,
+        error: None,
+        status: PredictionStatus::Starting,
+        logs: Some(String::new()),
+        created_at: Some(created.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        started_at: None,
+        completed_at: None,
+        deadline: deadline
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .and_then(|d| created.checked_add_signed(d))
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        metrics: None,
+        data_removed: false,
+        urls: sim.prediction_urls(&id),
+    };
+    sim.preds.lock().unwrap().insert(
+        id.clone(),
+        Entry {
+            pred: pred.clone(),
+            webhook,
+            events,
+            fault,
+            files: Vec::new(),
+            start_snapshot: None,
+        },
+    );
+    sim.stats
+        .predictions_created
+        .fetch_add(1, Ordering::Relaxed);
+    tracing::debug!(id = %id, model = %pred.model, fault = ?fault, "simulated prediction created");
+
+    tokio::spawn(lifecycle::run(sim.clone(), id.clone()));
+    if let Some(d) = deadline {
+        tokio::spawn(lifecycle::deadline(sim.clone(), id, d));
+    }
+    (StatusCode::CREATED, axum::Json(pred)).into_response()
+}
+
+async fn read(State(sim): State<Arc<Sim>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    if !authorized(&sim, &headers) {
+        return unauthorized();
+    }
+    match sim.preds.lock().unwrap().get(&id) {
+        Some(e) => axum::Json(e.pred.clone()).into_response(),
+        None => not_found(),
+    }
+}
+
+async fn cancel(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&sim, &headers) {
+        return unauthorized();
+    }
+    match lifecycle::cancel(&sim, &id) {
+        Some(p) => axum::Json(p).into_response(),
+        None => not_found(),
+    }
+}
+
+async fn secret(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Response {
+    if !authorized(&sim, &headers) {
+        return unauthorized();
+    }
+    axum::Json(json!({"key": sim.secret.to_whsec()})).into_response()
+}
+
+async fn file(State(sim): State<Arc<Sim>>, Path((id, file)): Path<(String, String)>) -> Response {
+    let Some(n) = file
+        .strip_suffix(".png")
+        .and_then(|n| n.parse::<usize>().ok())
+    else {
+        return not_found();
+    };
+    let bytes = sim
+        .preds
+        .lock()
+        .unwrap()
+        .get(&id)
+        .and_then(|e| e.files.get(n).cloned());
+    match bytes {
+        Some(b) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "private, max-age=3600"),
+            ],
+            b,
+        )
+            .into_response(),
+        None => not_found(),
+    }
+}
+
+#[derive(Deserialize)]
+struct FaultRequest {
+    fault: Option<String>,
+    count: Option<u32>,
+}
+
+async fn set_fault(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
+    let req: FaultRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, "Invalid JSON", &e.to_string()),
+    };
+    let fault = match req.fault.as_deref().map(str::parse::<Fault>) {
+        None => None,
+        Some(Ok(f)) => Some(f),
+        Some(Err(e)) => return invalid(&e.to_string()),
+    };
+    sim.set_fault(fault, req.count.unwrap_or(1));
+    get_fault(State(sim)).await
+}
+
+async fn get_fault(State(sim): State<Arc<Sim>>) -> Response {
+    let rt = *sim.runtime_fault.lock().unwrap();
+    axum::Json(json!({
+        "fault": rt.map(|(f, _)| f),
+        "remaining": rt.map_or(0, |(_, n)| n),
+        "default_fault": sim.cfg.default_fault,
+    }))
+    .into_response()
+}
+
+async fn stats(State(sim): State<Arc<Sim>>) -> Response {
+    let s = &sim.stats;
+    axum::Json(json!({
+        "predictions_created": s.predictions_created.load(Ordering::Relaxed),
+        "creates_throttled": s.creates_throttled.load(Ordering::Relaxed),
+        "webhook_attempts": s.webhook_attempts.load(Ordering::Relaxed),
+        "webhooks_delivered": s.webhooks_delivered.load(Ordering::Relaxed),
+    }))
+    .into_response()
+}
+
+pub(super) fn metrics(
+    created_at: Option<&str>,
+    started_at: Option<&str>,
+    images: usize,
+) -> Metrics {
+    let parse = |s: Option<&str>| s.and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
+    let now = chrono::Utc::now();
+    let secs = |from: Option<chrono::DateTime<chrono::FixedOffset>>| {
+        from.map(|t| (now - t.with_timezone(&chrono::Utc)).num_milliseconds() as f64 / 1000.0)
+    };
+    let mut other = serde_json::Map::new();
+    if images > 0 {
+        other.insert("image_count".into(), json!(images));
+    }
+    Metrics {
+        predict_time: secs(parse(started_at)),
+        total_time: secs(parse(created_at)),
+        other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations_parse() {
+        assert_eq!(parse_go_duration("30m"), Some(Duration::from_secs(1800)));
+        assert_eq!(parse_go_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_go_duration("45s"), Some(Duration::from_secs(45)));
+        assert_eq!(
+            parse_go_duration("1500ms"),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(parse_go_duration("soon"), None);
+        assert_eq!(parse_go_duration("5x"), None);
+    }
+}

@@ -1,0 +1,194 @@
+//! The whole system on one machine: emulator, resources, user pool, the Replicate simulator
+//! (or the real API), the gateway, the worker loop and the reconciler timer. `make dev` runs
+//! one; integration tests start their own, isolated by a unique resource prefix.
+use crate::auth::JwtVerifier;
+use crate::bootstrap::{create_resources, Resources};
+use crate::cognito::{self, Pool};
+use crate::gateway::{content_security_policy, router, Gateway};
+use crate::moto::Moto;
+use crate::simulator::{self, SimConfig, SimHandle};
+use crate::BoxError;
+use serde_json::json;
+use shared::config::Config;
+use shared::App;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+#[derive(Clone, Debug)]
+pub struct StackOptions {
+    /// Gateway port (0: any free port).
+    pub port: u16,
+    /// Use this emulator instead of starting one.
+    pub moto_url: Option<String>,
+    pub moto_port: u16,
+    pub prefix: String,
+    pub region: String,
+    /// A demo user created with a permanent password.
+    pub demo_user: Option<(String, String)>,
+    /// A real Replicate token: use the real API instead of the simulator.
+    pub replicate_token: Option<String>,
+    pub replicate_api_base: Option<String>,
+    /// `whsec_…`; None: the simulator's own, or for the real API the account's (fetched).
+    pub webhook_secret: Option<String>,
+    pub static_root: Option<PathBuf>,
+    pub public_base_url: Option<String>,
+    pub reconcile_every: Duration,
+    pub reconcile_after: Duration,
+    pub monthly_limit_usd: String,
+    pub sim: SimConfig,
+}
+
+impl StackOptions {
+    pub fn for_tests() -> Self {
+        let mut sim = SimConfig::default();
+        sim.step_delay = Duration::from_millis(50);
+        sim.webhook_retry_delays = vec![Duration::from_millis(100), Duration::from_millis(200)];
+        Self {
+            port: 0,
+            moto_url: std::env::var("MOTO_URL").ok().filter(|s| !s.is_empty()),
+            moto_port: 0,
+            prefix: format!("t{}", ulid::Ulid::new().to_string().to_lowercase()),
+            region: "us-east-1".into(),
+            demo_user: None,
+            replicate_token: None,
+            replicate_api_base: None,
+            webhook_secret: None,
+            static_root: None,
+            public_base_url: None,
+            reconcile_every: Duration::from_secs(3600),
+            reconcile_after: Duration::from_secs(600),
+            monthly_limit_usd: "20".into(),
+            sim,
+        }
+    }
+}
+
+pub struct Stack {
+    pub base_url: String,
+    pub pool: Pool,
+    pub app: Arc<App>,
+    pub sim: Option<SimHandle>,
+    pub resources: Resources,
+    pub moto: Moto,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Stack {
+    pub async fn start(opts: StackOptions) -> Result<Self, BoxError> {
+        let moto = match &opts.moto_url {
+            Some(u) => Moto::existing(u),
+            None => Moto::start(opts.moto_port).await?,
+        };
+        let http = reqwest::Client::new();
+
+        let (sim, api_base, token, allow, webhook_secret) = match &opts.replicate_token {
+            None => {
+                let mut cfg = opts.sim.clone();
+                if let Some(s) = &opts.webhook_secret {
+                    cfg.webhook_secret = s.clone();
+                }
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+                let sim = simulator::start(cfg.clone(), listener).await;
+                let base = sim.base_url();
+                let allow = sim.origin();
+                (Some(sim), base, cfg.api_token.clone(), allow, cfg.webhook_secret.clone())
+            }
+            Some(t) => {
+                let base = opts.replicate_api_base.clone().unwrap_or_else(|| "https://api.replicate.com/v1".into());
+                let secret = match &opts.webhook_secret {
+                    Some(s) => s.clone(),
+                    None => {
+                        let client = shared::replicate::ReplicateClient::new(&base, shared::replicate::ApiToken::new(t.clone()), http.clone());
+                        client.default_webhook_secret().await?.to_whsec()
+                    }
+                };
+                (None, base, t.clone(), "https://replicate.delivery,https://*.replicate.delivery".to_string(), secret)
+            }
+        };
+
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(opts.region.clone()))
+            .endpoint_url(&moto.url)
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "local-stack"))
+            .load()
+            .await;
+        let resources = create_resources(&sdk, &opts.prefix, &token, &webhook_secret).await?;
+        let pool = cognito::create_pool(&http, &format!("{}/", moto.url), &opts.region, &format!("{}-users", opts.prefix)).await?;
+        if let Some((u, p)) = &opts.demo_user {
+            cognito::create_user(&http, &pool, u, p, true).await?;
+        }
+
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await?;
+        let base_url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
+        let public = opts.public_base_url.clone().unwrap_or_else(|| base_url.clone());
+        let send_webhooks = opts.replicate_token.is_none() || opts.public_base_url.is_some();
+        let env: HashMap<&str, String> = HashMap::from([
+            ("AWS_REGION", opts.region.clone()),
+            ("AWS_ENDPOINT_URL", moto.url.clone()),
+            ("JOBS_TABLE", resources.tables.jobs.clone()),
+            ("ASSETS_TABLE", resources.tables.assets.clone()),
+            ("USAGE_TABLE", resources.tables.usage.clone()),
+            ("IDEMPOTENCY_TABLE", resources.tables.idempotency.clone()),
+            ("MEDIA_BUCKET", resources.media_bucket.clone()),
+            ("GENERATION_QUEUE_URL", resources.queue_url.clone()),
+            ("REPLICATE_API_BASE", api_base),
+            ("REPLICATE_TOKEN_SECRET_ID", resources.replicate_token_secret_id.clone()),
+            ("WEBHOOK_SECRET_ID", resources.webhook_secret_id.clone()),
+            ("PUBLIC_BASE_URL", public),
+            ("OUTPUT_HOST_ALLOWLIST", allow),
+            ("MONTHLY_LIMIT_USD", opts.monthly_limit_usd.clone()),
+            ("RECONCILE_AFTER_S", opts.reconcile_after.as_secs().to_string()),
+            ("SEND_WEBHOOKS", send_webhooks.to_string()),
+        ]);
+        let config = Config::from_lookup(|k| env.get(k).cloned())?;
+        let app = Arc::new(App::new(config).await?);
+
+        let provider = if sim.is_some() { "simulator" } else { "replicate" };
+        let config_json = json!({
+            "region": opts.region,
+            "cognito": { "endpoint": pool.endpoint, "user_pool_id": pool.user_pool_id, "client_id": pool.client_id },
+            "api_base": "/api",
+            "provider": provider,
+        });
+        let gw = Gateway {
+            app: app.clone(),
+            verifier: Arc::new(JwtVerifier::new(pool.clone(), http.clone())),
+            static_root: opts.static_root.clone(),
+            config_json,
+            csp: content_security_policy(&[&moto.url], &[&moto.url]),
+        };
+        let mut tasks = Vec::new();
+        let server = router(gw);
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, server).await {
+                tracing::error!(error = %e, "gateway stopped");
+            }
+        }));
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        tasks.push(tokio::spawn(crate::worker_loop::run(app.clone(), sqs, resources.queue_url.clone(), Duration::from_secs(1))));
+        tasks.push(tokio::spawn(crate::worker_loop::run_reconciler(app.clone(), opts.reconcile_every)));
+        Ok(Self { base_url, pool, app, sim, resources, moto, tasks })
+    }
+
+    /// Stops every task and process this stack started.
+    pub async fn stop(mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        if let Some(s) = &self.sim {
+            s.shutdown();
+        }
+        self.moto.stop().await;
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
