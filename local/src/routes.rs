@@ -133,4 +133,46 @@ mod tests {
         assert!(r.matches("POST", "/api/jobs/01ABC").is_none());
         assert!(r.matches("GET", "/api/jobs/").is_none());
     }
+
+    #[test]
+    fn openapi_documents_every_route() {
+        // Line parsing of the `paths:` section (no YAML crate): a key with exactly two spaces of
+        // indent is a path, four spaces and an HTTP method is one of its operations.
+        const OPENAPI: &str = include_str!("../../docs/openapi.yaml");
+        const METHODS: [&str; 8] = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
+        let mut documented = std::collections::BTreeSet::new();
+        let (mut in_paths, mut path) = (false, None::<String>);
+        for line in OPENAPI.lines().map(str::trim_end) {
+            let body = line.trim_start();
+            if body.is_empty() || body.starts_with('#') {
+                continue;
+            }
+            let indent = line.len() - body.len();
+            if indent == 0 {
+                in_paths = line == "paths:";
+                path = None;
+                continue;
+            }
+            let Some(key) = body.strip_suffix(':').filter(|_| in_paths) else { continue };
+            match indent {
+                2 => path = Some(key.trim_matches(|c| c == '\'' || c == '"').to_string()),
+                4 if METHODS.contains(&key) => {
+                    let p = path.as_ref().unwrap_or_else(|| panic!("operation {key} outside a path"));
+                    documented.insert(format!("{} {p}", key.to_ascii_uppercase()));
+                }
+                _ => {}
+            }
+        }
+        let routes: std::collections::BTreeSet<String> = table().routes.iter().map(Route::key).collect();
+        for r in &routes {
+            assert!(documented.contains(r), "docs/openapi.yaml does not document {r}");
+        }
+        for d in &documented {
+            let (_, p) = d.split_once(' ').unwrap();
+            if p.starts_with("/api/") || p.starts_with("/webhooks/") {
+                assert!(routes.contains(d), "docs/openapi.yaml documents {d}, which routes.json does not have");
+            }
+        }
+        assert!(documented.contains("GET /config.json"), "docs/openapi.yaml does not document GET /config.json");
+    }
 }

@@ -1,0 +1,123 @@
+// The studio's HTTP API (docs: api.md). Every call carries the Cognito ID token; a 401 triggers
+// one token refresh and one retry.
+
+/** An error in the API's shape {"error": {"code", "message", "field"?}}. */
+export class ApiError extends Error {
+  constructor(status, code, message, field = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+const GENERIC = {
+  0: 'Could not reach the server. Check your connection and try again.',
+  401: 'Your session has ended. Please sign in again.',
+  404: 'Not found.',
+  413: 'The request is too large.',
+  429: 'Too many requests. Wait a moment and try again.',
+  500: 'The server had a problem. Please try again.',
+  502: 'The image provider had a problem. Please try again.',
+  503: 'The service is busy. Please try again in a moment.',
+  504: 'The server took too long to answer. Please try again.',
+};
+
+export class Api {
+  /**
+   * @param {string} base e.g. "/api"
+   * @param {import('./auth.js').Auth} auth
+   */
+  constructor(base, auth) {
+    this.base = base;
+    this.auth = auth;
+  }
+
+  models() {
+    return this.request('GET', '/models');
+  }
+
+  me() {
+    return this.request('GET', '/me');
+  }
+
+  /** POST /images/generate; the key makes a retry or a double submit harmless. */
+  generateImage({ model, prompt, options }, idempotencyKey) {
+    return this.request('POST', '/images/generate', {
+      body: { model, prompt, options },
+      headers: { 'Idempotency-Key': idempotencyKey },
+      retryNetworkError: true,
+    });
+  }
+
+  job(id) {
+    return this.request('GET', `/jobs/${encodeURIComponent(id)}`);
+  }
+
+  jobs({ limit = 24, cursor = null } = {}) {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (cursor) q.set('cursor', cursor);
+    return this.request('GET', `/jobs?${q}`);
+  }
+
+  async request(method, path, { body, headers = {}, retryNetworkError = method === 'GET' } = {}) {
+    const send = async (token) => {
+      const h = { Accept: 'application/json', ...headers };
+      if (token) h.Authorization = `Bearer ${token}`;
+      if (body !== undefined) h['Content-Type'] = 'application/json';
+      const init = { method, headers: h, cache: 'no-store' };
+      if (body !== undefined) init.body = JSON.stringify(body);
+      try {
+        return await fetch(this.base + path, init);
+      } catch {
+        if (!retryNetworkError) throw new ApiError(0, 'network', GENERIC[0]);
+        // One retry after a short pause; the same Idempotency-Key keeps a POST single.
+        await new Promise((r) => setTimeout(r, 800));
+        try {
+          return await fetch(this.base + path, init);
+        } catch {
+          throw new ApiError(0, 'network', GENERIC[0]);
+        }
+      }
+    };
+
+    let token = await this.#token(false);
+    let res = await send(token);
+    if (res.status === 401 && this.auth.signedIn) {
+      token = await this.#token(true);
+      res = await send(token);
+      if (res.status === 401) {
+        this.auth.expire();
+      }
+    }
+    return parse(res);
+  }
+
+  async #token(force) {
+    try {
+      return await this.auth.getIdToken({ forceRefresh: force });
+    } catch (err) {
+      if (!this.auth.signedIn) throw new ApiError(401, 'unauthorized', GENERIC[401]);
+      throw new ApiError(0, 'network', 'Could not renew your session. Check your connection and try again.');
+    }
+  }
+}
+
+async function parse(res) {
+  if (res.status === 204) return null;
+  const text = await res.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (res.ok) {
+    if (data === null) throw new ApiError(res.status, 'bad_response', 'The server sent an unreadable answer.');
+    return data;
+  }
+  const e = data && data.error;
+  const fallback = GENERIC[res.status] || `Request failed (HTTP ${res.status}).`;
+  throw new ApiError(res.status, e?.code || `http_${res.status}`, e?.message || fallback, e?.field || null);
+}

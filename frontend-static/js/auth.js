@@ -1,0 +1,311 @@
+// Sign-in with Amazon Cognito's JSON API, called directly with fetch (no SDK).
+// Tokens live in localStorage so a reload keeps the session; the ID token is refreshed
+// before it expires, and on demand when the API answers 401.
+
+const STORAGE_KEY = 'vn.session.v1';
+const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
+
+/** An error answered by Cognito (`__type`) or a network failure (type "NetworkError"). */
+export class CognitoError extends Error {
+  constructor(type, message, status = 0) {
+    super(message || type);
+    this.name = 'CognitoError';
+    this.type = type;
+    this.status = status;
+  }
+}
+
+/** Readable text for a Cognito error. */
+export function describeAuthError(err) {
+  if (!(err instanceof CognitoError)) return err?.message || 'Something went wrong. Please try again.';
+  switch (err.type) {
+    case 'NetworkError':
+      return 'Could not reach the sign-in service. Check your connection and try again.';
+    case 'NotAuthorizedException':
+      // Cognito's own messages are readable: "Incorrect username or password.",
+      // "Invalid session for the user, session is expired.", ...
+      return err.message || 'Incorrect username or password.';
+    case 'UserNotFoundException':
+      return 'Incorrect username or password.';
+    case 'InvalidPasswordException':
+      return err.message
+        ? `That password is not accepted: ${stripPrefix(err.message).replace(/\.?$/, '.')}`
+        : 'That password is not accepted. Choose a longer or more varied one.';
+    case 'PasswordResetRequiredException':
+      return 'Your password must be reset. Ask an administrator for a new temporary password.';
+    case 'UserNotConfirmedException':
+      return 'This account is not confirmed yet. Ask an administrator to confirm it.';
+    case 'TooManyRequestsException':
+    case 'LimitExceededException':
+      return 'Too many attempts. Wait a moment and try again.';
+    case 'InvalidParameterException':
+      return err.message || 'Some of the details are not valid.';
+    case 'CodeMismatchException':
+    case 'ExpiredCodeException':
+      return err.message || 'The code is not valid.';
+    default:
+      return err.message ? `${err.message}` : `Sign-in failed (${err.type}).`;
+  }
+}
+
+function stripPrefix(message) {
+  // "Password does not conform to policy: Password not long enough" → "Password not long enough"
+  const i = message.indexOf(': ');
+  return i > 0 && /policy/i.test(message.slice(0, i)) ? message.slice(i + 2) : message;
+}
+
+/** Decode a JWT's payload (no verification: that is the server's job). */
+export function decodeJwt(token) {
+  try {
+    const part = token.split('.')[1];
+    const b64 = part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=');
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return {};
+  }
+}
+
+export class Auth extends EventTarget {
+  /** @param {{endpoint: string, clientId: string}} cognito */
+  constructor(cognito, storage = window.localStorage) {
+    super();
+    this.endpoint = cognito.endpoint;
+    this.clientId = cognito.clientId;
+    this.storage = storage;
+    this.session = this.#load();
+    this.refreshing = null;
+    this.timer = null;
+    this.#schedule();
+    // Another tab signed in, refreshed or signed out.
+    window.addEventListener('storage', (e) => {
+      if (e.key !== STORAGE_KEY) return;
+      const had = Boolean(this.session);
+      this.session = this.#load();
+      this.#schedule();
+      if (had && !this.session) this.#emit('signedout', { reason: 'elsewhere' });
+      if (!had && this.session) this.#emit('signedin', {});
+    });
+    document.addEventListener('visibilitychange', () => {
+      // Background tabs throttle timers: check the token as soon as the tab is visible again.
+      if (document.visibilityState === 'visible' && this.session && this.#expiresSoon()) {
+        this.refresh().catch(() => {});
+      }
+    });
+  }
+
+  get signedIn() {
+    return Boolean(this.session);
+  }
+
+  /** The user's name as Cognito knows it (from the ID token), until /api/me says better. */
+  get username() {
+    if (!this.session) return '';
+    const claims = decodeJwt(this.session.idToken);
+    return claims['cognito:username'] || claims.username || this.session.username || '';
+  }
+
+  /**
+   * USER_PASSWORD_AUTH. Resolves to {status: 'signed-in'} or, for a user an admin created,
+   * {status: 'new-password', challenge} to pass to completeNewPassword.
+   */
+  async signIn(username, password) {
+    const answer = await this.#call('InitiateAuth', {
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: this.clientId,
+      AuthParameters: { USERNAME: username, PASSWORD: password },
+    });
+    return this.#handleAuthAnswer(answer, username);
+  }
+
+  /** Answer the NEW_PASSWORD_REQUIRED challenge. */
+  async completeNewPassword(challenge, newPassword) {
+    const answer = await this.#call('RespondToAuthChallenge', {
+      ChallengeName: 'NEW_PASSWORD_REQUIRED',
+      ClientId: this.clientId,
+      Session: challenge.session,
+      ChallengeResponses: { USERNAME: challenge.username, NEW_PASSWORD: newPassword },
+    });
+    return this.#handleAuthAnswer(answer, challenge.username);
+  }
+
+  #handleAuthAnswer(answer, username) {
+    if (answer.AuthenticationResult) {
+      this.#store(answer.AuthenticationResult, username);
+      this.#emit('signedin', {});
+      return { status: 'signed-in' };
+    }
+    if (answer.ChallengeName === 'NEW_PASSWORD_REQUIRED') {
+      const params = answer.ChallengeParameters || {};
+      return {
+        status: 'new-password',
+        challenge: {
+          session: answer.Session,
+          // When the user signed in with an alias, Cognito wants the real user name here.
+          username: params.USER_ID_FOR_SRP || username,
+        },
+      };
+    }
+    throw new CognitoError(
+      'UnsupportedChallenge',
+      `This account needs a sign-in step the studio does not support yet (${answer.ChallengeName || 'unknown'}).`,
+    );
+  }
+
+  /**
+   * The ID token for `Authorization: Bearer`, refreshed first when it expires within a minute
+   * (or when forced, after a 401). Resolves to null when there is no session.
+   */
+  async getIdToken({ forceRefresh = false } = {}) {
+    if (!this.session) return null;
+    if (forceRefresh || this.#expiresSoon(60_000)) {
+      await this.refresh();
+    }
+    return this.session ? this.session.idToken : null;
+  }
+
+  /** REFRESH_TOKEN_AUTH; concurrent callers share one request. */
+  refresh() {
+    if (!this.session) return Promise.resolve();
+    if (!this.refreshing) {
+      const { refreshToken, username } = this.session;
+      this.refreshing = this.#call('InitiateAuth', {
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        ClientId: this.clientId,
+        AuthParameters: { REFRESH_TOKEN: refreshToken },
+      })
+        .then((answer) => {
+          if (!answer.AuthenticationResult) throw new CognitoError('NotAuthorizedException', 'Refresh failed.');
+          // Cognito does not return a new refresh token on refresh: keep the one we have.
+          this.#store({ RefreshToken: refreshToken, ...answer.AuthenticationResult }, username);
+        })
+        .catch((err) => {
+          if (err instanceof CognitoError && err.type !== 'NetworkError' && err.type !== 'TooManyRequestsException') {
+            // The refresh token is expired or revoked: the session is over.
+            this.#clear();
+            this.#emit('signedout', { reason: 'expired' });
+          }
+          throw err;
+        })
+        .finally(() => {
+          this.refreshing = null;
+        });
+    }
+    return this.refreshing;
+  }
+
+  /** The API rejected a freshly refreshed token: end the session. */
+  expire() {
+    if (!this.session) return;
+    this.#clear();
+    this.#emit('signedout', { reason: 'expired' });
+  }
+
+  /** Clear the tokens here and revoke the refresh token at Cognito (failure ignored). */
+  async signOut() {
+    const session = this.session;
+    this.#clear();
+    this.#emit('signedout', { reason: 'user' });
+    if (session?.refreshToken) {
+      try {
+        await this.#call('RevokeToken', { Token: session.refreshToken, ClientId: this.clientId });
+      } catch {
+        /* the tokens are gone locally; a failed revoke changes nothing for the user */
+      }
+    }
+  }
+
+  async #call(action, body) {
+    let res;
+    try {
+      res = await fetch(this.endpoint, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-amz-json-1.1',
+          'X-Amz-Target': TARGET_PREFIX + action,
+        },
+        body: JSON.stringify(body),
+        cache: 'no-store',
+        credentials: 'omit',
+      });
+    } catch {
+      throw new CognitoError('NetworkError', 'Network error');
+    }
+    let data = {};
+    try {
+      const text = await res.text();
+      data = text ? JSON.parse(text) : {};
+    } catch {
+      data = {};
+    }
+    if (!res.ok) {
+      const rawType = data.__type || res.headers.get('x-amzn-ErrorType') || `HTTP${res.status}`;
+      // "com.amazonaws...#NotAuthorizedException" or "NotAuthorizedException:http://..." → the name.
+      const type = rawType.split('#').pop().split(':')[0];
+      throw new CognitoError(type, data.message || data.Message || '', res.status);
+    }
+    return data;
+  }
+
+  #store(result, username) {
+    const lifetimeMs = Math.max(30, Number(result.ExpiresIn) || 3600) * 1000;
+    this.session = {
+      idToken: result.IdToken,
+      accessToken: result.AccessToken,
+      refreshToken: result.RefreshToken,
+      username,
+      expiresAt: Date.now() + lifetimeMs,
+      lifetimeMs,
+    };
+    try {
+      this.storage.setItem(STORAGE_KEY, JSON.stringify(this.session));
+    } catch {
+      /* private mode or full storage: the session lasts until the page closes */
+    }
+    this.#schedule();
+  }
+
+  #load() {
+    try {
+      const s = JSON.parse(this.storage.getItem(STORAGE_KEY) || 'null');
+      return s && s.idToken && s.refreshToken ? s : null;
+    } catch {
+      return null;
+    }
+  }
+
+  #clear() {
+    this.session = null;
+    clearTimeout(this.timer);
+    try {
+      this.storage.removeItem(STORAGE_KEY);
+    } catch {
+      /* ignore */
+    }
+  }
+
+  #expiresSoon(marginMs = this.#margin()) {
+    return !this.session || Date.now() >= this.session.expiresAt - marginMs;
+  }
+
+  #margin() {
+    // Refresh five minutes early, or a fifth of the lifetime for short-lived tokens.
+    return Math.min(5 * 60_000, (this.session?.lifetimeMs || 3600_000) / 5);
+  }
+
+  #schedule() {
+    clearTimeout(this.timer);
+    if (!this.session) return;
+    const due = this.session.expiresAt - this.#margin() - Date.now();
+    this.timer = setTimeout(() => {
+      this.refresh().catch(() => {
+        // A network failure: try again in 30 s while the token is still usable.
+        if (this.session) this.timer = setTimeout(() => this.#schedule(), 30_000);
+      });
+    }, Math.max(1000, due));
+  }
+
+  #emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}

@@ -1,0 +1,404 @@
+// The job history: cards newest first, polling of unfinished jobs, lazy loading of the
+// signed image URLs of finished ones, and "Load more".
+
+import { h, byId, show, replaceChildren, announce } from './dom.js';
+import { formatUsd, formatDuration, formatRelative, formatDateTime, truncate } from './format.js';
+
+const PAGE_SIZE = 24;
+const FAST_POLL_MS = 1000;
+const SLOW_POLL_MS = 3000;
+const FAST_PHASE_MS = 30_000;
+const ACTIVE = new Set(['queued', 'running']);
+const STATUS_TEXT = {
+  queued: 'Queued',
+  running: 'Generating',
+  succeeded: 'Done',
+  failed: 'Failed',
+  canceled: 'Canceled',
+};
+
+export class JobList {
+  /**
+   * @param {import('./api.js').Api} api
+   * @param {{modelName: (id: string) => string, onSettled?: (job) => void}} hooks
+   */
+  constructor(api, hooks) {
+    this.api = api;
+    this.hooks = hooks;
+    this.list = byId('jobs');
+    this.empty = byId('jobs-empty');
+    this.error = byId('jobs-error');
+    this.count = byId('results-count');
+    this.more = byId('load-more');
+    this.entries = new Map(); // id → {job, assets, el, timer, ...}
+    this.cursor = null;
+    this.generation = 0; // bumps on reset, so late answers of an old session are dropped
+    this.observer =
+      'IntersectionObserver' in window
+        ? new IntersectionObserver((items) => this.#onVisible(items), { rootMargin: '300px' })
+        : null;
+    this.more.addEventListener('click', () => this.loadMore());
+    this.clock = setInterval(() => this.#tick(), 1000);
+  }
+
+  /** Forget everything (sign-out). */
+  reset() {
+    this.generation += 1;
+    for (const entry of this.entries.values()) clearTimeout(entry.timer);
+    this.observer?.disconnect();
+    this.entries.clear();
+    this.list.replaceChildren();
+    this.cursor = null;
+    show(this.more, false);
+    show(this.empty, false);
+    show(this.error, false);
+    this.count.textContent = '';
+  }
+
+  /** First page of the history. */
+  async loadInitial() {
+    this.reset();
+    await this.#loadPage(null);
+  }
+
+  async loadMore() {
+    if (!this.cursor) return;
+    await this.#loadPage(this.cursor);
+  }
+
+  async #loadPage(cursor) {
+    const gen = this.generation;
+    this.more.disabled = true;
+    this.more.textContent = 'Loading…';
+    show(this.error, false);
+    try {
+      const page = await this.api.jobs({ limit: PAGE_SIZE, cursor });
+      if (gen !== this.generation) return;
+      for (const job of page.jobs || []) {
+        if (!this.entries.has(job.id)) this.#append(job);
+      }
+      this.cursor = page.next_cursor || null;
+    } catch (err) {
+      if (gen !== this.generation) return;
+      this.error.textContent = `Could not load your jobs: ${err.message}`;
+      show(this.error, true);
+    } finally {
+      this.more.disabled = false;
+      this.more.textContent = 'Load more';
+      show(this.more, Boolean(this.cursor));
+      this.#updateCount();
+    }
+  }
+
+  /** Model names arrived after the cards were drawn. */
+  rerenderNames() {
+    for (const entry of this.entries.values()) {
+      const title = entry.el.querySelector('.job__model');
+      if (title) title.textContent = this.hooks.modelName(entry.job.model);
+    }
+  }
+
+  /** A job the user just started: goes on top and is polled. */
+  addNew(job) {
+    if (this.entries.has(job.id)) {
+      // The same Idempotency-Key answered the job we already have.
+      this.#update(this.entries.get(job.id), job, null);
+      return;
+    }
+    const entry = this.#create(job);
+    this.list.prepend(entry.el);
+    this.#afterInsert(entry);
+    this.#updateCount();
+  }
+
+  #append(job) {
+    const entry = this.#create(job);
+    this.list.append(entry.el);
+    this.#afterInsert(entry);
+  }
+
+  #afterInsert(entry) {
+    if (ACTIVE.has(entry.job.status)) this.#poll(entry);
+    else if (entry.job.status === 'succeeded') {
+      // Signed URLs are short-lived: fetch them when the card comes into view.
+      if (this.observer) this.observer.observe(entry.el);
+      else this.#loadAssets(entry);
+    }
+  }
+
+  #create(job) {
+    const el = h('li', { class: 'job', dataset: { jobId: job.id } });
+    const entry = { job, assets: null, el, timer: null, pollStart: Date.now(), failures: 0, refetched: false };
+    this.entries.set(job.id, entry);
+    this.#render(entry);
+    return entry;
+  }
+
+  #update(entry, job, assets) {
+    const before = entry.job.status;
+    entry.job = job;
+    if (assets) entry.assets = assets;
+    this.#render(entry);
+    if (before !== job.status && !ACTIVE.has(job.status)) this.#settled(entry);
+  }
+
+  #settled(entry) {
+    const { job } = entry;
+    const what = `“${truncate(job.prompt, 60)}”`;
+    if (job.status === 'succeeded') announce(`Image ready for ${what}.`);
+    else if (job.status === 'failed') announce(`Generation failed for ${what}: ${job.error?.message || 'unknown error'}.`);
+    else announce(`Job ${STATUS_TEXT[job.status] || job.status} for ${what}.`);
+    this.hooks.onSettled?.(job);
+  }
+
+  #poll(entry) {
+    const gen = this.generation;
+    const tick = async () => {
+      if (gen !== this.generation || !this.entries.has(entry.job.id)) return;
+      try {
+        const answer = await this.api.job(entry.job.id);
+        if (gen !== this.generation) return;
+        entry.failures = 0;
+        entry.connection = null;
+        this.#update(entry, answer.job, answer.assets || []);
+        if (!ACTIVE.has(answer.job.status)) return;
+      } catch (err) {
+        if (gen !== this.generation) return;
+        if (err.status === 401) return; // signed out; the app shows the sign-in form
+        if (err.status === 404) {
+          entry.connection = 'This job no longer exists.';
+          this.#render(entry);
+          return;
+        }
+        entry.failures += 1;
+        entry.connection = 'Connection problem, retrying…';
+        this.#render(entry);
+      }
+      const elapsed = Date.now() - entry.pollStart;
+      const base = elapsed < FAST_PHASE_MS ? FAST_POLL_MS : SLOW_POLL_MS;
+      const delay = entry.failures ? Math.min(15_000, base * 2 ** entry.failures) : base;
+      entry.timer = setTimeout(tick, delay);
+    };
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(tick, FAST_POLL_MS);
+  }
+
+  #onVisible(items) {
+    for (const item of items) {
+      if (!item.isIntersecting) continue;
+      this.observer.unobserve(item.target);
+      const entry = this.entries.get(item.target.dataset.jobId);
+      if (entry && !entry.assets) this.#loadAssets(entry);
+    }
+  }
+
+  async #loadAssets(entry) {
+    const gen = this.generation;
+    try {
+      const answer = await this.api.job(entry.job.id);
+      if (gen !== this.generation) return;
+      entry.connection = null;
+      this.#update(entry, answer.job, answer.assets || []);
+    } catch (err) {
+      if (gen !== this.generation || err.status === 401) return;
+      entry.connection = `Could not load the image: ${err.message}`;
+      this.#render(entry);
+    }
+  }
+
+  /** An image failed to load: its signed URL may have expired. Fetch fresh URLs once. */
+  #imageFailed(entry, img) {
+    if (!entry.refetched) {
+      entry.refetched = true;
+      this.#loadAssets(entry);
+      return;
+    }
+    const box = img.closest('.job__asset');
+    if (box) replaceChildren(box, h('p', { class: 'job__missing' }, 'Image unavailable (it may have expired).'));
+  }
+
+  #render(entry) {
+    const { job } = entry;
+    // Polling answers the same job every second: rebuild only when something visible changed,
+    // so spinners keep turning and images are not reloaded.
+    const key = JSON.stringify([
+      job.status, job.updated_at, job.cost_usd, job.error, entry.connection,
+      entry.assets && entry.assets.map((a) => a.url),
+    ]);
+    if (entry.renderKey === key) return;
+    entry.renderKey = key;
+    const status = job.status;
+    entry.el.dataset.status = status;
+    const titleId = `job-${cssId(job.id)}-title`;
+    replaceChildren(
+      entry.el,
+      h(
+        'article',
+        { class: 'job__card', 'aria-labelledby': titleId },
+        h(
+          'header',
+          { class: 'job__head' },
+          h('h3', { class: 'job__model', id: titleId }, this.hooks.modelName(job.model)),
+          statusBadge(job),
+        ),
+        this.#media(entry),
+        h('p', { class: 'job__prompt' }, job.prompt || h('em', {}, 'No prompt')),
+        optionsLine(job.options),
+        entry.connection ? h('p', { class: 'job__warning' }, entry.connection) : null,
+        meta(job),
+      ),
+    );
+  }
+
+  #media(entry) {
+    const { job, assets } = entry;
+    const ratio = aspectRatio(job.options);
+    if (ACTIVE.has(job.status) || (job.status === 'succeeded' && !assets)) {
+      const label =
+        job.status === 'queued'
+          ? 'Waiting for a free worker…'
+          : job.status === 'running'
+            ? 'The model is drawing…'
+            : 'Loading image…';
+      const box = h(
+        'div',
+        { class: 'job__placeholder' },
+        h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+        h('span', { class: 'job__placeholder-text' }, label),
+      );
+      box.style.aspectRatio = ratio;
+      return box;
+    }
+    if (job.status === 'failed') {
+      return h(
+        'div',
+        { class: 'job__failed' },
+        h('p', { class: 'job__error' }, job.error?.message || 'The generation failed.'),
+        job.error?.code ? h('p', { class: 'job__error-code' }, `Code: ${job.error.code}`) : null,
+      );
+    }
+    if (job.status === 'canceled') {
+      return h('div', { class: 'job__failed' }, h('p', { class: 'job__error' }, 'This job was canceled.'));
+    }
+    if (!assets.length) return h('p', { class: 'job__missing' }, 'No output was produced.');
+    return h(
+      'div',
+      { class: `job__assets job__assets--${Math.min(assets.length, 4)}` },
+      assets.map((asset, i) => this.#asset(entry, asset, i, assets.length)),
+    );
+  }
+
+  #asset(entry, asset, index, total) {
+    const n = total > 1 ? ` (${index + 1} of ${total})` : '';
+    const alt = `Generated from “${truncate(entry.job.prompt, 100)}”${n}`;
+    let media;
+    if (asset.kind === 'video') {
+      media = h('video', { class: 'job__video', src: asset.url, controls: true, preload: 'metadata', playsinline: true });
+    } else {
+      const img = h('img', {
+        class: 'job__image',
+        src: asset.url,
+        alt,
+        loading: 'lazy',
+        decoding: 'async',
+        width: asset.width,
+        height: asset.height,
+      });
+      img.addEventListener('error', () => this.#imageFailed(entry, img));
+      img.addEventListener('load', () => img.classList.add('is-loaded'));
+      media = h(
+        'a',
+        { class: 'job__open', href: asset.url, target: '_blank', rel: 'noopener', title: 'Open full size in a new tab' },
+        img,
+      );
+    }
+    return h(
+      'figure',
+      { class: 'job__asset' },
+      media,
+      h(
+        'figcaption',
+        { class: 'job__asset-actions' },
+        asset.width && asset.height ? h('span', { class: 'job__dims' }, `${asset.width}×${asset.height}`) : null,
+        asset.download_url
+          ? h('a', { class: 'job__download', href: asset.download_url, download: '' }, 'Download', h('span', { class: 'visually-hidden' }, n || ' image'))
+          : null,
+      ),
+    );
+  }
+
+  /** Once a second: elapsed time of running jobs, relative times of all. */
+  #tick() {
+    const now = Date.now();
+    for (const entry of this.entries.values()) {
+      const t = entry.el.querySelector('.job__elapsed');
+      if (t) t.textContent = elapsedText(entry.job, now);
+      const rel = entry.el.querySelector('time.job__when');
+      if (rel) {
+        const text = formatRelative(entry.job.created_at, now);
+        if (rel.textContent !== text) rel.textContent = text;
+      }
+    }
+  }
+
+  #updateCount() {
+    const n = this.entries.size;
+    show(this.empty, n === 0 && !this.error.textContent);
+    this.count.textContent = n ? `${n}${this.cursor ? '+' : ''} shown` : '';
+  }
+}
+
+function statusBadge(job) {
+  const active = ACTIVE.has(job.status);
+  return h(
+    'p',
+    { class: `status status--${job.status}` },
+    active ? h('span', { class: 'spinner spinner--small', 'aria-hidden': 'true' }) : null,
+    h('span', { class: 'status__text' }, STATUS_TEXT[job.status] || job.status),
+    active ? h('span', { class: 'job__elapsed' }, elapsedText(job, Date.now())) : null,
+  );
+}
+
+function elapsedText(job, now) {
+  const t = new Date(job.created_at).getTime();
+  if (Number.isNaN(t)) return '';
+  return ` · ${formatDuration(Math.max(0, now - t)).replace(/^\d+ ms$/, '0 s')}`;
+}
+
+function meta(job) {
+  const items = [
+    ['Estimate', formatUsd(job.estimated_cost_usd)],
+    ['Cost', job.cost_usd === null || job.cost_usd === undefined ? (ACTIVE.has(job.status) ? 'pending' : '—') : formatUsd(job.cost_usd)],
+  ];
+  if (!ACTIVE.has(job.status) && job.updated_at) {
+    const took = new Date(job.updated_at) - new Date(job.created_at);
+    if (Number.isFinite(took) && took >= 0) items.push(['Took', formatDuration(took)]);
+  }
+  return h(
+    'dl',
+    { class: 'job__meta' },
+    items.map(([k, v]) => h('div', { class: 'job__meta-item' }, h('dt', {}, k), h('dd', {}, v))),
+    h(
+      'div',
+      { class: 'job__meta-item' },
+      h('dt', {}, 'Created'),
+      h('dd', {}, h('time', { class: 'job__when', datetime: job.created_at, title: formatDateTime(job.created_at) }, formatRelative(job.created_at))),
+    ),
+  );
+}
+
+function optionsLine(options) {
+  const parts = Object.entries(options || {})
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`);
+  return parts.length ? h('p', { class: 'job__options' }, parts.join(' · ')) : null;
+}
+
+function aspectRatio(options) {
+  const m = /^(\d+):(\d+)$/.exec(String(options?.aspect_ratio || ''));
+  return m ? `${m[1]} / ${m[2]}` : '1 / 1';
+}
+
+function cssId(id) {
+  return String(id).replace(/[^A-Za-z0-9_-]/g, '_');
+}

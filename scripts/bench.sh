@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# `make bench`: the performance budget of docs/design.md ("Performance budget").
+#
+#  1. Init: every function binary (release, native x86_64 — arm64 can't run here) and a bare
+#     lambda_runtime hello world (bench/hello), spawn -> first GET .../invocation/next from a
+#     local Runtime API (bench/lambda_bench.py). Also checks init makes no connection.
+#  2. Warm latency per invocation through that Runtime API, AWS calls to moto (.venv).
+#  3. Size (arm64 zips from scripts/package.sh) and peak RSS (VmHWM) after a few invocations.
+#  4. Build time of scripts/package.sh and of the multi-call alternative (bench/multicall).
+#
+# Prints a summary and rewrites today's section of docs/benchmarks.md (one per date + host).
+# Only 127.0.0.1 is contacted. Knobs (environment):
+#   BENCH_BUILD=quick        (default) build what is out of date, time it as found
+#               incremental  also: touch shared/src/lib.rs, time the multi-call build, touch
+#                            again, time scripts/package.sh (≈ a one-line change in shared)
+#               clean        also: delete the arm64 release dir first (≈ 11+ min on 2 cores)
+#               none         use the zips already in target/lambda
+#   BENCH_REPS=20  init runs per binary     BENCH_N=200  warm invocations (main functions)
+#   BENCH_DOC=docs/benchmarks.md            BENCH_SKIP_DOC=1  don't touch the doc
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+BENCH_BUILD="${BENCH_BUILD:-quick}"
+BENCH_REPS="${BENCH_REPS:-20}"
+BENCH_N="${BENCH_N:-200}"
+BENCH_DOC="${BENCH_DOC:-docs/benchmarks.md}"
+TD="target/bench"            # native release builds: kept apart from the debug builds
+ARM_LAMBDA_DIR="$TD/lambda"  # arm64 zips of hello + multicall (not deployable functions)
+mkdir -p "$TD"
+BUILDS="$TD/build-times.tsv"
+: >"$BUILDS"
+
+log() { echo "bench: $*" >&2; }
+timed() { # timed LABEL CMD... : runs CMD, appends "LABEL<TAB>seconds" to $BUILDS
+  local label="$1"; shift
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@"
+  t1=$(date +%s.%N)
+  printf '%s\t%.1f\n' "$label" "$(echo "$t1 - $t0" | bc)" >>"$BUILDS"
+  log "$label: $(tail -1 "$BUILDS" | cut -f2) s"
+}
+
+functions=()
+for d in functions/*/; do [[ -f "$d/Cargo.toml" ]] && functions+=("$(basename "$d")"); done
+pkgs=(); for f in "${functions[@]}"; do pkgs+=(-p "$f"); done
+
+# The baselines must be built exactly like the functions.
+profile() { awk '/^\[profile\.release\]/{on=1;next} /^\[/{on=0} on&&NF' "$1"; }
+for m in bench/hello/Cargo.toml bench/multicall/Cargo.toml; do
+  if [[ "$(profile Cargo.toml)" != "$(profile "$m")" ]]; then
+    echo "bench: [profile.release] of $m differs from the workspace's; copy it over" >&2
+    exit 1
+  fi
+  cp Cargo.lock "$(dirname "$m")/Cargo.lock" # same dependency versions as the functions
+done
+
+scripts/venv.sh
+
+# ---- builds --------------------------------------------------------------------------
+log "native release build (target dir $TD)"
+timed "native release build, functions (as found)" cargo build --quiet --release --target-dir "$TD" "${pkgs[@]}"
+timed "native release build, hello (as found)" cargo build --quiet --release --target-dir "$TD" --manifest-path bench/hello/Cargo.toml
+
+lambda_build() { # arm64 release zip of a bench crate, sharing target/ with scripts/package.sh
+  "$ROOT/.venv-lambda/bin/cargo-lambda" lambda build --quiet --release --arm64 --output-format zip \
+    --manifest-path "$1" --target-dir target --lambda-dir "$ARM_LAMBDA_DIR"
+}
+
+if [[ "$BENCH_BUILD" != none ]]; then
+  if [[ "$BENCH_BUILD" == clean ]]; then
+    log "clean: removing target/aarch64-unknown-linux-gnu/release"
+    rm -rf target/aarch64-unknown-linux-gnu/release
+    timed "package.sh, clean (all functions, arm64)" scripts/package.sh
+  else
+    timed "package.sh (as found)" scripts/package.sh
+  fi
+  timed "multi-call binary, arm64 (as found)" lambda_build bench/multicall/Cargo.toml
+  timed "hello, arm64 (as found)" lambda_build bench/hello/Cargo.toml
+  if [[ "$BENCH_BUILD" == incremental || "$BENCH_BUILD" == clean ]]; then
+    touch shared/src/lib.rs
+    timed "multi-call binary, arm64, after touching shared" lambda_build bench/multicall/Cargo.toml
+    touch shared/src/lib.rs
+    timed "package.sh after touching shared (${#functions[@]} binaries)" scripts/package.sh
+  fi
+fi
+
+# ---- run -----------------------------------------------------------------------------
+bins=(--bin "hello=$TD/release/hello")
+for f in "${functions[@]}"; do bins+=(--bin "$f=$TD/release/$f"); done
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+log "running (init: $BENCH_REPS runs per binary; warm: $BENCH_N invocations)"
+.venv/bin/python bench/lambda_bench.py "${bins[@]}" --reps "$BENCH_REPS" --n "$BENCH_N" \
+  --moto .venv/bin/moto_server --json "$TD/results.json" --markdown "$TD/run.md" --log "$TD/functions.log" >/dev/null
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- sizes ---------------------------------------------------------------------------
+size_row() { # name zip native-binary
+  local zip="$1" nat="$2" name="$3" zb ub nb
+  zb=$([[ -f "$zip" ]] && stat -c %s "$zip" || echo "")
+  ub=$([[ -f "$zip" ]] && unzip -l "$zip" | awk 'NR>3 && $4=="bootstrap"{print $1}' || echo "")
+  nb=$([[ -f "$nat" ]] && stat -c %s "$nat" || echo "")
+  mb() { [[ -n "$1" ]] && echo "scale=2; $1/1048576" | bc | sed 's/^\./0./' || echo "–"; }
+  echo "| $name | $(mb "$zb") | $(mb "$ub") | $(mb "$nb") |"
+}
+{
+  echo "| binary | arm64 zip MB | arm64 bootstrap MB | native x86_64 MB |"
+  echo "|---|---:|---:|---:|"
+  size_row "$ARM_LAMBDA_DIR/hello/bootstrap.zip" "$TD/release/hello" "hello"
+  for f in "${functions[@]}"; do size_row "target/lambda/$f/bootstrap.zip" "$TD/release/$f" "$f"; done
+  size_row "$ARM_LAMBDA_DIR/vn-multicall/bootstrap.zip" "" "multi-call (all ${#functions[@]})"
+} >"$TD/sizes.md"
+
+# ---- report --------------------------------------------------------------------------
+host="$(hostname)"
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+ram="$(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+rev="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -n "$(git status --porcelain 2>/dev/null | head -1)" ]] && echo '+dirty')"
+today="$(date -u +%F)"
+{
+  echo "<!-- bench:run $today $host -->"
+  echo "## Run $today on $host"
+  echo
+  echo "Machine: $(nproc) cores, $cpu, $ram RAM; $(uname -sr); $(rustc --version). Commit $rev."
+  echo "Load average before/after: $load_before / $load_after (the machine is shared; builds of other work may run)."
+  echo "Binaries measured natively on x86_64 (arm64 can't run here); sizes are the arm64 zips."
+  echo
+  cat "$TD/run.md"
+  echo
+  echo "Sizes (goal: zip ≤ 3 MB):"
+  echo
+  cat "$TD/sizes.md"
+  echo
+  echo "Build times, BENCH_BUILD=$BENCH_BUILD (2 cores, shared):"
+  echo
+  echo "| step | seconds |"
+  echo "|---|---:|"
+  awk -F'\t' '{print "| " $1 " | " $2 " |"}' "$BUILDS"
+  echo "<!-- /bench:run -->"
+} >"$TD/section.md"
+
+cat "$TD/section.md"
+if [[ -z "${BENCH_SKIP_DOC:-}" ]]; then
+  python3 - "$BENCH_DOC" "$TD/section.md" "$today" "$host" <<'PY'
+import re, sys
+from pathlib import Path
+doc, section, today, host = Path(sys.argv[1]), Path(sys.argv[2]).read_text(), sys.argv[3], sys.argv[4]
+text = doc.read_text() if doc.exists() else "# Benchmarks\n\nWritten by `make bench` (scripts/bench.sh).\n"
+pat = re.compile(r"<!-- bench:run %s %s -->.*?<!-- /bench:run -->\n?" % (re.escape(today), re.escape(host)), re.S)
+text = pat.sub(lambda _: section, text, count=1) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
+doc.write_text(text)
+PY
+  log "wrote the $today section of $BENCH_DOC"
+fi

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make test`: installs what it needs, then runs every test:
+#   1. unit + integration tests (cargo test; integration tests use moto and the simulator),
+#   2. infra checks (hcl parse test, checkov, terraform fmt/validate where possible),
+#   3. end-to-end: the real local stack (`vn-local dev`) driven over HTTP and in Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+scripts/venv.sh
+scripts/browser-deps.sh
+
+pids=()
+cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 "${2:-300}"); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.2; done; echo "timed out waiting for $1" >&2; return 1; }
+
+echo "==> build"
+cargo build --workspace --all-targets
+
+echo "==> unit and integration tests (shared emulator, a fresh set of resources per test)"
+MOTO_PORT=$(free_port)
+.venv/bin/moto_server -H 127.0.0.1 -p "$MOTO_PORT" >/dev/null 2>&1 & pids+=($!)
+wait_http "http://127.0.0.1:$MOTO_PORT/moto-api/"
+MOTO_URL="http://127.0.0.1:$MOTO_PORT" cargo test --workspace
+
+echo "==> infra checks"
+scripts/checkov.sh
+if [ -z "${TF_PLUGIN_DIR:-}" ] && [ -d /opt/tf-plugins ]; then export TF_PLUGIN_DIR=/opt/tf-plugins; fi
+scripts/terraform-check.sh
+
+echo "==> end-to-end against the running local stack"
+PORT=$(free_port)
+mkdir -p target/e2e
+PORT=$PORT DEMO_PASSWORD='E2e-Demo-Password-1' ./target/debug/vn-local dev > target/e2e/stack.log 2>&1 & pids+=($!)
+if ! wait_http "http://127.0.0.1:$PORT/api/health" 300; then cat target/e2e/stack.log; exit 1; fi
+BASE_URL="http://127.0.0.1:$PORT"
+E2E_BASE_URL=$BASE_URL E2E_DEMO_PASSWORD='E2e-Demo-Password-1' cargo test -p local --test e2e -- --ignored
+
+E2E_USER="browser-$RANDOM"
+./target/debug/vn-local user --name "$E2E_USER" --password 'Temp-Password-123'
+(cd tests/browser && BASE_URL=$BASE_URL E2E_USER=$E2E_USER E2E_TEMP_PASSWORD='Temp-Password-123' E2E_NEW_PASSWORD='Chosen-Password-456' \
+  SCREENSHOT_DIR="$ROOT/target/browser" node --test)
+echo "==> all tests passed"
