@@ -66,5 +66,6 @@ output "frontend_config" {
       client_id    = aws_cognito_user_pool_client.spa.id
     }
     api_base = "/api"
+    provider = "replicate"
   }
 }
