@@ -68,3 +68,50 @@ pub async fn fetch_output(http: &reqwest::Client, raw_url: &str, allow: &[Allowe
     };
     tokio::time::timeout(timeout, work).await.map_err(|_| FetchError::Timeout)?
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::{http::header, routing::get, Router};
+
+    async fn server() -> (String, AllowedOrigin) {
+        let big = vec![7u8; 2048];
+        let app = Router::new()
+            .route("/ok.png", get(|| async { vec![1u8, 2, 3] }))
+            .route("/big", get(move || { let b = big.clone(); async move { b } }))
+            .route("/redirect", get(|| async { (axum::http::StatusCode::FOUND, [(header::LOCATION, "http://127.0.0.1:1/evil")], "") }))
+            .route("/gone", get(|| async { axum::http::StatusCode::NOT_FOUND }))
+            .route("/slow", get(|| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                "late"
+            }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let allow = AllowedOrigin::parse(&origin).unwrap();
+        (origin, allow)
+    }
+
+    #[tokio::test]
+    async fn downloads_only_what_it_should() {
+        let (base, allow) = server().await;
+        let http = download_client(Duration::from_secs(2));
+        let t = Duration::from_secs(2);
+        let allow = [allow];
+        let ok = fetch_output(&http, &format!("{base}/ok.png"), &allow, 100, t).await.unwrap();
+        assert_eq!(ok.bytes, vec![1, 2, 3]);
+        // Redirects are answered, never followed.
+        assert!(matches!(fetch_output(&http, &format!("{base}/redirect"), &allow, 100, t).await, Err(FetchError::Status(302))));
+        // Other hosts (and other ports of the same host) are refused before any request.
+        assert!(matches!(fetch_output(&http, "http://127.0.0.1:9/x.png", &allow, 100, t).await, Err(FetchError::HostNotAllowed(_))));
+        assert!(matches!(fetch_output(&http, "https://replicate.delivery.evil.example/x", &allow, 100, t).await, Err(FetchError::HostNotAllowed(_))));
+        assert!(matches!(fetch_output(&http, "not a url", &allow, 100, t).await, Err(FetchError::BadUrl)));
+        // Size cap.
+        assert!(matches!(fetch_output(&http, &format!("{base}/big"), &allow, 1000, t).await, Err(FetchError::TooLarge(1000))));
+        assert_eq!(fetch_output(&http, &format!("{base}/big"), &allow, 4096, t).await.unwrap().bytes.len(), 2048);
+        // Time cap.
+        assert!(matches!(fetch_output(&http, &format!("{base}/slow"), &allow, 100, Duration::from_millis(300)).await, Err(FetchError::Timeout)));
+        let gone = fetch_output(&http, &format!("{base}/gone"), &allow, 100, t).await.unwrap_err();
+        assert!(matches!(gone, FetchError::Status(404)) && !gone.is_transient());
+    }
+}
