@@ -2,7 +2,7 @@
 //! against the pool's JWKS, the AWS issuer, audience (ID token `aud`, or access token
 //! `client_id`), expiry and `token_use`. The claims become the authorizer context.
 use crate::cognito::Pool;
-use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde_json::Value;
 use std::collections::HashMap;
 use tokio::sync::RwLock;
@@ -29,11 +29,23 @@ pub struct JwtVerifier {
 
 impl JwtVerifier {
     pub fn new(pool: Pool, http: reqwest::Client) -> Self {
-        Self { pool, http, keys: RwLock::new(HashMap::new()) }
+        Self {
+            pool,
+            http,
+            keys: RwLock::new(HashMap::new()),
+        }
     }
 
     async fn refresh_keys(&self) -> Result<(), AuthError> {
-        let jwks: Value = self.http.get(self.pool.jwks_url()).send().await.map_err(|_| AuthError::UnknownKey)?.json().await.map_err(|_| AuthError::UnknownKey)?;
+        let jwks: Value = self
+            .http
+            .get(self.pool.jwks_url())
+            .send()
+            .await
+            .map_err(|_| AuthError::UnknownKey)?
+            .json()
+            .await
+            .map_err(|_| AuthError::UnknownKey)?;
         let mut map = HashMap::new();
         for k in jwks["keys"].as_array().into_iter().flatten() {
             if let (Some(kid), Some(n), Some(e)) = (k["kid"].as_str(), k["n"].as_str(), k["e"].as_str()) {
@@ -49,7 +61,11 @@ impl JwtVerifier {
     /// Verifies an `Authorization` header value; returns the claims as API Gateway passes them
     /// (every value a string).
     pub async fn verify(&self, authorization: Option<&str>) -> Result<HashMap<String, String>, AuthError> {
-        let token = authorization.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer "))).map(str::trim).filter(|t| !t.is_empty()).ok_or(AuthError::Missing)?;
+        let token = authorization
+            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AuthError::Missing)?;
         let header = decode_header(token).map_err(|_| AuthError::Malformed)?;
         if header.alg != Algorithm::RS256 {
             return Err(AuthError::Invalid("algorithm must be RS256".into()));
@@ -79,7 +95,13 @@ impl JwtVerifier {
             .map(|(k, v)| {
                 let s = match v {
                     Value::String(s) => s,
-                    Value::Array(a) => format!("[{}]", a.iter().map(|x| x.as_str().map(str::to_owned).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>().join(" ")),
+                    Value::Array(a) => format!(
+                        "[{}]",
+                        a.iter()
+                            .map(|x| x.as_str().map(str::to_owned).unwrap_or_else(|| x.to_string()))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    ),
                     other => other.to_string(),
                 };
                 (k, s)

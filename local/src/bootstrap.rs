@@ -1,9 +1,10 @@
 //! Creates every resource of the system in the emulator, from the same definitions as
 //! `infra/`: tables, media bucket, queue with DLQ, secrets, and (see `cognito`) the user pool.
-use crate::tables::definitions;
 use crate::BoxError;
+use crate::tables::definitions;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
+    TimeToLiveSpecification,
 };
 use shared::config::Tables;
 
@@ -30,7 +31,11 @@ pub async fn create_tables(ddb: &aws_sdk_dynamodb::Client, prefix: &str) -> Resu
         if let Some(r) = &def.range_key {
             schema.push(ks(r, KeyType::Range)?);
         }
-        let mut req = ddb.create_table().table_name(&name).billing_mode(BillingMode::PayPerRequest).set_key_schema(Some(schema));
+        let mut req = ddb
+            .create_table()
+            .table_name(&name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .set_key_schema(Some(schema));
         for (attr, ty) in &def.attributes {
             let t = match ty.as_str() {
                 "S" => ScalarAttributeType::S,
@@ -51,7 +56,11 @@ pub async fn create_tables(ddb: &aws_sdk_dynamodb::Client, prefix: &str) -> Resu
                 other => return Err(format!("{key}.{}: unsupported projection {other}", g.name).into()),
             };
             req = req.global_secondary_indexes(
-                GlobalSecondaryIndex::builder().index_name(&g.name).set_key_schema(Some(gs)).projection(Projection::builder().projection_type(proj).build()).build()?,
+                GlobalSecondaryIndex::builder()
+                    .index_name(&g.name)
+                    .set_key_schema(Some(gs))
+                    .projection(Projection::builder().projection_type(proj).build())
+                    .build()?,
             );
         }
         req.send().await?;
@@ -73,7 +82,12 @@ pub async fn create_tables(ddb: &aws_sdk_dynamodb::Client, prefix: &str) -> Resu
 
 /// Everything but Cognito. `replicate_token` and `webhook_secret` become secret values,
 /// stored as they would be in AWS.
-pub async fn create_resources(sdk: &aws_config::SdkConfig, prefix: &str, replicate_token: &str, webhook_secret: &str) -> Result<Resources, BoxError> {
+pub async fn create_resources(
+    sdk: &aws_config::SdkConfig,
+    prefix: &str,
+    replicate_token: &str,
+    webhook_secret: &str,
+) -> Result<Resources, BoxError> {
     let ddb = aws_sdk_dynamodb::Client::new(sdk);
     let tables = create_tables(&ddb, prefix).await?;
 
@@ -81,13 +95,23 @@ pub async fn create_resources(sdk: &aws_config::SdkConfig, prefix: &str, replica
     let media_bucket = format!("{prefix}-media");
     let mut cb = s3.create_bucket().bucket(&media_bucket);
     if let Some(r) = sdk.region().map(|r| r.as_ref()).filter(|r| *r != "us-east-1") {
-        cb = cb.create_bucket_configuration(aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(r.into()).build());
+        cb = cb.create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(r.into())
+                .build(),
+        );
     }
     cb.send().await?;
 
     let sqs = aws_sdk_sqs::Client::new(sdk);
     use aws_sdk_sqs::types::QueueAttributeName as Q;
-    let dlq_url = sqs.create_queue().queue_name(format!("{prefix}-generation-dlq")).send().await?.queue_url.ok_or("no dlq url")?;
+    let dlq_url = sqs
+        .create_queue()
+        .queue_name(format!("{prefix}-generation-dlq"))
+        .send()
+        .await?
+        .queue_url
+        .ok_or("no dlq url")?;
     let dlq_arn = sqs
         .get_queue_attributes()
         .queue_url(&dlq_url)
@@ -101,7 +125,10 @@ pub async fn create_resources(sdk: &aws_config::SdkConfig, prefix: &str, replica
         .create_queue()
         .queue_name(format!("{prefix}-generation"))
         .attributes(Q::VisibilityTimeout, "30")
-        .attributes(Q::RedrivePolicy, serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5 }).to_string())
+        .attributes(
+            Q::RedrivePolicy,
+            serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5 }).to_string(),
+        )
         .send()
         .await?
         .queue_url
@@ -110,8 +137,23 @@ pub async fn create_resources(sdk: &aws_config::SdkConfig, prefix: &str, replica
     let sm = aws_sdk_secretsmanager::Client::new(sdk);
     let replicate_token_secret_id = format!("{prefix}/replicate-api-token");
     let webhook_secret_id = format!("{prefix}/replicate-webhook-secret");
-    sm.create_secret().name(&replicate_token_secret_id).secret_string(replicate_token).send().await?;
-    sm.create_secret().name(&webhook_secret_id).secret_string(webhook_secret).send().await?;
+    sm.create_secret()
+        .name(&replicate_token_secret_id)
+        .secret_string(replicate_token)
+        .send()
+        .await?;
+    sm.create_secret()
+        .name(&webhook_secret_id)
+        .secret_string(webhook_secret)
+        .send()
+        .await?;
 
-    Ok(Resources { tables, media_bucket, queue_url, dlq_url, replicate_token_secret_id, webhook_secret_id })
+    Ok(Resources {
+        tables,
+        media_bucket,
+        queue_url,
+        dlq_url,
+        replicate_token_secret_id,
+        webhook_secret_id,
+    })
 }

@@ -1,7 +1,7 @@
 //! Cognito through its JSON API (as the console and the browser use it), for the emulator:
 //! the user pool, the SPA app client (no secret), and users created the way an admin does.
 use crate::BoxError;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Pool {
@@ -30,7 +30,10 @@ pub async fn call(http: &reqwest::Client, endpoint: &str, region: &str, action: 
         .post(endpoint)
         .header("content-type", "application/x-amz-json-1.1")
         .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{action}"))
-        .header("authorization", format!("AWS4-HMAC-SHA256 Credential=local/20260101/{region}/cognito-idp/aws4_request, SignedHeaders=host, Signature=0"))
+        .header(
+            "authorization",
+            format!("AWS4-HMAC-SHA256 Credential=local/20260101/{region}/cognito-idp/aws4_request, SignedHeaders=host, Signature=0"),
+        )
         .body(body.to_string())
         .send()
         .await?;
@@ -75,7 +78,12 @@ pub async fn create_pool(http: &reqwest::Client, endpoint: &str, region: &str, n
     )
     .await?;
     let client_id = client["UserPoolClient"]["ClientId"].as_str().ok_or("no client id")?.to_string();
-    Ok(Pool { endpoint: endpoint.to_string(), region: region.to_string(), user_pool_id: pool_id, client_id })
+    Ok(Pool {
+        endpoint: endpoint.to_string(),
+        region: region.to_string(),
+        user_pool_id: pool_id,
+        client_id,
+    })
 }
 
 /// Creates a user as an admin does in the console: with a temporary password (first login

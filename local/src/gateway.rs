@@ -2,14 +2,14 @@
 //! routes of `routes.json`, building the same API Gateway v2 HTTP event (with the JWT
 //! authorizer's claims) that AWS hands the Lambdas, and calling the same handlers.
 use crate::auth::JwtVerifier;
-use crate::routes::{handlers, table, Handler, Route};
+use crate::routes::{Handler, Route, handlers, table};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use serde_json::{json, Value};
-use shared::api::{ApiError, ApiResult};
+use serde_json::{Value, json};
 use shared::App;
+use shared::api::{ApiError, ApiResult};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -47,10 +47,17 @@ pub fn router(gw: Gateway) -> axum::Router {
     let routes = table().routes;
     let handlers = handlers();
     for r in &routes {
-        assert!(handlers.contains_key(r.function.as_str()), "routes.json names {} but the local gateway has no handler for it", r.function);
+        assert!(
+            handlers.contains_key(r.function.as_str()),
+            "routes.json names {} but the local gateway has no handler for it",
+            r.function
+        );
     }
     let state = Arc::new(State { gw, routes, handlers });
-    axum::Router::new().fallback(dispatch).with_state(state).layer(axum::extract::DefaultBodyLimit::max(GATEWAY_MAX_BODY))
+    axum::Router::new()
+        .fallback(dispatch)
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(GATEWAY_MAX_BODY))
 }
 
 async fn dispatch(axum::extract::State(st): axum::extract::State<Arc<State>>, req: axum::extract::Request) -> Response {
@@ -121,15 +128,28 @@ async fn api(st: &State, method: &Method, path: &str, query: &str, headers: &Hea
 
 /// The API Gateway v2 (HTTP API) event, payload format 2.0.
 #[allow(clippy::too_many_arguments)]
-pub fn api_gateway_event(route: &Route, method: &Method, path: &str, query: &str, headers: &HeaderMap, body: &[u8], params: &BTreeMap<String, String>, claims: Option<&std::collections::HashMap<String, String>>) -> Value {
+pub fn api_gateway_event(
+    route: &Route,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    params: &BTreeMap<String, String>,
+    claims: Option<&std::collections::HashMap<String, String>>,
+) -> Value {
     let mut hs: BTreeMap<String, String> = BTreeMap::new();
     for (k, v) in headers {
         let v = String::from_utf8_lossy(v.as_bytes()).to_string();
-        hs.entry(k.as_str().to_string()).and_modify(|e| *e = format!("{e},{v}")).or_insert(v);
+        hs.entry(k.as_str().to_string())
+            .and_modify(|e| *e = format!("{e},{v}"))
+            .or_insert(v);
     }
     let mut qs: BTreeMap<String, String> = BTreeMap::new();
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-        qs.entry(k.into_owned()).and_modify(|e| *e = format!("{e},{v}")).or_insert(v.into_owned());
+        qs.entry(k.into_owned())
+            .and_modify(|e| *e = format!("{e},{v}"))
+            .or_insert(v.into_owned());
     }
     let content_type = hs.get("content-type").cloned().unwrap_or_default();
     let textual = content_type.is_empty() || content_type.contains("json") || content_type.starts_with("text/");
@@ -179,7 +199,10 @@ fn to_axum(resp: lambda_http::Response<lambda_http::Body>) -> Response {
     let mut out = Response::new(axum::body::Body::from(bytes));
     *out.status_mut() = StatusCode::from_u16(parts.status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (k, v) in parts.headers.iter() {
-        if let (Ok(k), Ok(v)) = (axum::http::HeaderName::from_bytes(k.as_str().as_bytes()), HeaderValue::from_bytes(v.as_bytes())) {
+        if let (Ok(k), Ok(v)) = (
+            axum::http::HeaderName::from_bytes(k.as_str().as_bytes()),
+            HeaderValue::from_bytes(v.as_bytes()),
+        ) {
             out.headers_mut().append(k, v);
         }
     }
@@ -187,9 +210,15 @@ fn to_axum(resp: lambda_http::Response<lambda_http::Body>) -> Response {
 }
 
 async fn static_file(root: Option<&std::path::Path>, path: &str) -> Response {
-    let Some(root) = root else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(root) = root else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let rel = path.trim_start_matches('/');
-    let rel = if rel.is_empty() || rel.ends_with('/') { format!("{rel}index.html") } else { rel.to_string() };
+    let rel = if rel.is_empty() || rel.ends_with('/') {
+        format!("{rel}index.html")
+    } else {
+        rel.to_string()
+    };
     if rel.split('/').any(|seg| seg == ".." || seg.starts_with('.') || seg.contains('\\')) {
         return StatusCode::NOT_FOUND.into_response();
     }

@@ -1,6 +1,6 @@
 //! `vn-local dev` brings the whole system up; `vn-local user` adds a user to the running one.
 use local::stack::{Stack, StackOptions};
-use local::{cognito, BoxError};
+use local::{BoxError, cognito};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -58,7 +58,11 @@ async fn dev() -> Result<(), BoxError> {
         opts.sim.default_fault = Some(f.parse().map_err(|e| format!("SIM_FAULT: {e}"))?);
     }
     // Without a public URL Replicate can't call us back: poll often instead.
-    (opts.reconcile_every, opts.reconcile_after) = if real_without_public_url { (Duration::from_secs(3), Duration::from_secs(2)) } else { (Duration::from_secs(30), Duration::from_secs(60)) };
+    (opts.reconcile_every, opts.reconcile_after) = if real_without_public_url {
+        (Duration::from_secs(3), Duration::from_secs(2))
+    } else {
+        (Duration::from_secs(30), Duration::from_secs(60))
+    };
 
     let stack = Stack::start(opts).await?;
     let state = serde_json::json!({ "base_url": stack.base_url, "moto_url": stack.moto.url, "pool": stack.pool });
@@ -68,10 +72,20 @@ async fn dev() -> Result<(), BoxError> {
     let url = stack.base_url.replace("127.0.0.1", "localhost");
     println!();
     println!("  Visual Neurons is running at {url}");
-    println!("  Log in as demo / {}{}", password, if password_is_default { "   (dev default; set DEMO_PASSWORD to change)" } else { "" });
+    println!(
+        "  Log in as demo / {}{}",
+        password,
+        if password_is_default {
+            "   (dev default; set DEMO_PASSWORD to change)"
+        } else {
+            ""
+        }
+    );
     match &token {
         None => println!("  Provider: Replicate simulator (set REPLICATE_API_TOKEN to use the real API)"),
-        Some(_) if real_without_public_url => println!("  Provider: Replicate (real, billed). No PUBLIC_BASE_URL: results are polled, not pushed."),
+        Some(_) if real_without_public_url => {
+            println!("  Provider: Replicate (real, billed). No PUBLIC_BASE_URL: results are polled, not pushed.")
+        }
         Some(_) => println!("  Provider: Replicate (real, billed)"),
     }
     if env("REPLICATE_WEBHOOK_SECRET").is_none() && token.is_none() {
@@ -98,7 +112,8 @@ async fn user(args: &[String]) -> Result<(), BoxError> {
     let password = get("--password").ok_or("--password is required")?;
     let permanent = args.iter().any(|a| a == "--permanent");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(root.join(STATE_FILE)).map_err(|_| "no running local stack (start it with `make dev`)")?)?;
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join(STATE_FILE)).map_err(|_| "no running local stack (start it with `make dev`)")?)?;
     let pool: cognito::Pool = serde_json::from_value(state["pool"].clone())?;
     cognito::create_user(&reqwest::Client::new(), &pool, &name, &password, permanent).await?;
     if permanent {

@@ -10,7 +10,9 @@ pub struct Moto {
 
 /// `MOTO_SERVER`, else the repo's venv (`make venv` creates it).
 pub fn binary() -> PathBuf {
-    std::env::var_os("MOTO_SERVER").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server")))
+    std::env::var_os("MOTO_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server")))
 }
 
 pub fn free_port() -> Result<u16, BoxError> {
@@ -20,7 +22,10 @@ pub fn free_port() -> Result<u16, BoxError> {
 impl Moto {
     /// Uses a running emulator at `url`.
     pub fn existing(url: &str) -> Self {
-        Self { url: url.trim_end_matches('/').to_string(), child: None }
+        Self {
+            url: url.trim_end_matches('/').to_string(),
+            child: None,
+        }
     }
 
     /// Starts one on `port` (0: any free port) and waits until it answers.

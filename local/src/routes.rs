@@ -3,8 +3,8 @@
 use futures_util::future::BoxFuture;
 use lambda_http::Request;
 use serde::Deserialize;
-use shared::api::ApiResult;
 use shared::App;
+use shared::api::ApiResult;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -67,7 +67,10 @@ impl Route {
 }
 
 fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 pub type Handler = fn(Arc<App>, Request) -> BoxFuture<'static, ApiResult>;
@@ -101,7 +104,10 @@ mod tests {
         let t = table();
         let h = handlers();
         for r in &t.routes {
-            let f = t.functions.get(&r.function).unwrap_or_else(|| panic!("route {} names unknown function {}", r.key(), r.function));
+            let f = t
+                .functions
+                .get(&r.function)
+                .unwrap_or_else(|| panic!("route {} names unknown function {}", r.key(), r.function));
             assert_eq!(f.trigger, "http", "{}", r.key());
             assert!(h.contains_key(r.function.as_str()), "no local handler for {}", r.function);
         }
@@ -127,7 +133,12 @@ mod tests {
 
     #[test]
     fn path_parameters_match_one_segment() {
-        let r = Route { method: "GET".into(), path: "/api/jobs/{id}".into(), function: "jobs-get".into(), auth: true };
+        let r = Route {
+            method: "GET".into(),
+            path: "/api/jobs/{id}".into(),
+            function: "jobs-get".into(),
+            auth: true,
+        };
         assert_eq!(r.matches("GET", "/api/jobs/01ABC").unwrap()["id"], "01ABC");
         assert!(r.matches("GET", "/api/jobs/01ABC/x").is_none());
         assert!(r.matches("POST", "/api/jobs/01ABC").is_none());
@@ -153,7 +164,9 @@ mod tests {
                 path = None;
                 continue;
             }
-            let Some(key) = body.strip_suffix(':').filter(|_| in_paths) else { continue };
+            let Some(key) = body.strip_suffix(':').filter(|_| in_paths) else {
+                continue;
+            };
             match indent {
                 2 => path = Some(key.trim_matches(|c| c == '\'' || c == '"').to_string()),
                 4 if METHODS.contains(&key) => {
@@ -170,9 +183,15 @@ mod tests {
         for d in &documented {
             let (_, p) = d.split_once(' ').unwrap();
             if p.starts_with("/api/") || p.starts_with("/webhooks/") {
-                assert!(routes.contains(d), "docs/openapi.yaml documents {d}, which routes.json does not have");
+                assert!(
+                    routes.contains(d),
+                    "docs/openapi.yaml documents {d}, which routes.json does not have"
+                );
             }
         }
-        assert!(documented.contains("GET /config.json"), "docs/openapi.yaml does not document GET /config.json");
+        assert!(
+            documented.contains("GET /config.json"),
+            "docs/openapi.yaml does not document GET /config.json"
+        );
     }
 }

@@ -1,16 +1,16 @@
 //! The whole system on one machine: emulator, resources, user pool, the Replicate simulator
 //! (or the real API), the gateway, the worker loop and the reconciler timer. `make dev` runs
 //! one; integration tests start their own, isolated by a unique resource prefix.
+use crate::BoxError;
 use crate::auth::JwtVerifier;
-use crate::bootstrap::{create_resources, Resources};
+use crate::bootstrap::{Resources, create_resources};
 use crate::cognito::{self, Pool};
-use crate::gateway::{content_security_policy, router, Gateway};
+use crate::gateway::{Gateway, content_security_policy, router};
 use crate::moto::Moto;
 use crate::simulator::{self, SimConfig, SimHandle};
-use crate::BoxError;
 use serde_json::json;
-use shared::config::Config;
 use shared::App;
+use shared::config::Config;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -97,22 +97,38 @@ impl Stack {
                 (Some(sim), base, cfg.api_token.clone(), allow, cfg.webhook_secret.clone())
             }
             Some(t) => {
-                let base = opts.replicate_api_base.clone().unwrap_or_else(|| "https://api.replicate.com/v1".into());
+                let base = opts
+                    .replicate_api_base
+                    .clone()
+                    .unwrap_or_else(|| "https://api.replicate.com/v1".into());
                 let secret = match &opts.webhook_secret {
                     Some(s) => s.clone(),
                     None => {
-                        let client = shared::replicate::ReplicateClient::new(&base, shared::replicate::ApiToken::new(t.clone()), http.clone());
+                        let client =
+                            shared::replicate::ReplicateClient::new(&base, shared::replicate::ApiToken::new(t.clone()), http.clone());
                         client.default_webhook_secret().await?.to_whsec()
                     }
                 };
-                (None, base, t.clone(), "https://replicate.delivery,https://*.replicate.delivery".to_string(), secret)
+                (
+                    None,
+                    base,
+                    t.clone(),
+                    "https://replicate.delivery,https://*.replicate.delivery".to_string(),
+                    secret,
+                )
             }
         };
 
         let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(opts.region.clone()))
             .endpoint_url(&moto.url)
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "local-stack"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local",
+                "local",
+                None,
+                None,
+                "local-stack",
+            ))
             .load()
             .await;
         let resources = create_resources(&sdk, &opts.prefix, &token, &webhook_secret).await?;
@@ -168,9 +184,22 @@ impl Stack {
             }
         }));
         let sqs = aws_sdk_sqs::Client::new(&sdk);
-        tasks.push(tokio::spawn(crate::worker_loop::run(app.clone(), sqs, resources.queue_url.clone(), Duration::from_secs(1))));
+        tasks.push(tokio::spawn(crate::worker_loop::run(
+            app.clone(),
+            sqs,
+            resources.queue_url.clone(),
+            Duration::from_secs(1),
+        )));
         tasks.push(tokio::spawn(crate::worker_loop::run_reconciler(app.clone(), opts.reconcile_every)));
-        Ok(Self { base_url, pool, app, sim, resources, moto, tasks })
+        Ok(Self {
+            base_url,
+            pool,
+            app,
+            sim,
+            resources,
+            moto,
+            tasks,
+        })
     }
 
     /// Stops every task and process this stack started.

@@ -30,7 +30,9 @@ struct File {
 
 /// Table key (`jobs`, `assets`, …) → definition.
 pub fn definitions() -> BTreeMap<String, TableDef> {
-    serde_json::from_str::<File>(TABLES_JSON).expect("infra/tables.json is valid (checked by tests)").tables
+    serde_json::from_str::<File>(TABLES_JSON)
+        .expect("infra/tables.json is valid (checked by tests)")
+        .tables
 }
 
 #[cfg(test)]
@@ -48,7 +50,10 @@ mod tests {
                 assert!(t.attributes.contains_key(k), "{name}: key {k} not declared");
             }
             for a in t.attributes.keys() {
-                assert!(keys.contains(a), "{name}: attribute {a} declared but not a key (DynamoDB rejects that)");
+                assert!(
+                    keys.contains(a),
+                    "{name}: attribute {a} declared but not a key (DynamoDB rejects that)"
+                );
             }
         }
         for needed in ["jobs", "assets", "usage", "idempotency"] {

@@ -1,10 +1,10 @@
 //! The local gateway checks tokens exactly as API Gateway's Cognito JWT authorizer would.
 mod common;
 use common::TestStack;
-use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use local::auth::{AuthError, JwtVerifier};
 use local::cognito::{self, Pool};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const JWKS: &str = include_str!("fixtures/test-only-jwks.json");
 const KEY: &[u8] = include_bytes!("fixtures/test-only-rsa.pem");
@@ -12,7 +12,10 @@ const KEY: &[u8] = include_bytes!("fixtures/test-only-rsa.pem");
 async fn jwks_server(pool_id: &str) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
-    let app = axum::Router::new().route(&format!("/{pool_id}/.well-known/jwks.json"), axum::routing::get(|| async { ([("content-type", "application/json")], JWKS) }));
+    let app = axum::Router::new().route(
+        &format!("/{pool_id}/.well-known/jwks.json"),
+        axum::routing::get(|| async { ([("content-type", "application/json")], JWKS) }),
+    );
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     url
 }
@@ -25,7 +28,12 @@ fn sign(claims: Value) -> String {
 
 async fn verifier() -> (JwtVerifier, Pool) {
     let pool_id = "us-east-1_testpool";
-    let pool = Pool { endpoint: jwks_server(pool_id).await, region: "us-east-1".into(), user_pool_id: pool_id.into(), client_id: "client-123".into() };
+    let pool = Pool {
+        endpoint: jwks_server(pool_id).await,
+        region: "us-east-1".into(),
+        user_pool_id: pool_id.into(),
+        client_id: "client-123".into(),
+    };
     (JwtVerifier::new(pool.clone(), reqwest::Client::new()), pool)
 }
 
@@ -48,7 +56,10 @@ async fn a_valid_id_or_access_token_yields_the_claims() {
 async fn expired_wrong_issuer_wrong_client_and_refresh_tokens_are_refused() {
     let (v, pool) = verifier().await;
     let bearer = |c: Value| format!("Bearer {}", sign(c));
-    assert!(matches!(v.verify(Some(&bearer(id_claims(&pool, -5)))).await, Err(AuthError::Invalid(_))));
+    assert!(matches!(
+        v.verify(Some(&bearer(id_claims(&pool, -5)))).await,
+        Err(AuthError::Invalid(_))
+    ));
     let mut c = id_claims(&pool, 600);
     c["iss"] = json!("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other");
     assert!(matches!(v.verify(Some(&bearer(c))).await, Err(AuthError::Invalid(_))));
@@ -73,7 +84,11 @@ async fn tampered_unsigned_and_missing_tokens_are_refused() {
     c["sub"] = json!("someone-else");
     parts[1] = base64_url(&c.to_string());
     assert!(v.verify(Some(&format!("Bearer {}", parts.join(".")))).await.is_err());
-    let none = format!("{}.{}.", base64_url(r#"{"alg":"none","kid":"test-only-key"}"#), base64_url(&id_claims(&pool, 600).to_string()));
+    let none = format!(
+        "{}.{}.",
+        base64_url(r#"{"alg":"none","kid":"test-only-key"}"#),
+        base64_url(&id_claims(&pool, 600).to_string())
+    );
     assert!(v.verify(Some(&format!("Bearer {none}"))).await.is_err());
     assert_eq!(v.verify(None).await, Err(AuthError::Missing));
     assert_eq!(v.verify(Some("Basic abc")).await, Err(AuthError::Missing));
@@ -95,15 +110,31 @@ async fn the_gateway_answers_401_in_the_api_shape_and_lets_public_routes_through
     let r = t.http.get(t.url("/api/me")).bearer_auth("garbage").send().await.unwrap();
     assert_eq!(r.status(), 401);
     // A real token of another pool in the same emulator: same signing key, wrong issuer.
-    let other = cognito::create_pool(&t.http, &t.stack.pool.endpoint, "us-east-1", "other-pool").await.unwrap();
-    cognito::create_user(&t.http, &other, "mallory", "Test-Password-123", true).await.unwrap();
+    let other = cognito::create_pool(&t.http, &t.stack.pool.endpoint, "us-east-1", "other-pool")
+        .await
+        .unwrap();
+    cognito::create_user(&t.http, &other, "mallory", "Test-Password-123", true)
+        .await
+        .unwrap();
     let tok = cognito::login(&t.http, &other, "mallory", "Test-Password-123").await.unwrap();
-    let r = t.http.get(t.url("/api/me")).bearer_auth(tok["AuthenticationResult"]["IdToken"].as_str().unwrap()).send().await.unwrap();
+    let r = t
+        .http
+        .get(t.url("/api/me"))
+        .bearer_auth(tok["AuthenticationResult"]["IdToken"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     // Access tokens of our own pool work, like API Gateway's authorizer.
     let _ = t.user("ann").await;
     let tok = cognito::login(&t.http, &t.stack.pool, "ann", "Test-Password-123").await.unwrap();
-    let r = t.http.get(t.url("/api/me")).bearer_auth(tok["AuthenticationResult"]["AccessToken"].as_str().unwrap()).send().await.unwrap();
+    let r = t
+        .http
+        .get(t.url("/api/me"))
+        .bearer_auth(tok["AuthenticationResult"]["AccessToken"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     // Public routes.
     let r = t.http.get(t.url("/api/health")).send().await.unwrap();

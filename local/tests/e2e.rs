@@ -1,7 +1,7 @@
 //! End-to-end over HTTP against a running local stack (`make test` starts one with
 //! `vn-local dev` and runs this with E2E_BASE_URL). Logs in like the browser does, through
 //! Cognito's JSON API at the endpoint /config.json names.
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 fn env(k: &str) -> String {
@@ -20,7 +20,10 @@ async fn login(http: &reqwest::Client, cfg: &Value, user: &str, password: &str) 
         .json()
         .await
         .unwrap();
-    r["AuthenticationResult"]["IdToken"].as_str().unwrap_or_else(|| panic!("login failed: {r}")).to_string()
+    r["AuthenticationResult"]["IdToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("login failed: {r}"))
+        .to_string()
 }
 
 #[tokio::test]
@@ -36,16 +39,44 @@ async fn demo_user_generates_an_image_and_finds_it_again() {
 
     let r = http.get(format!("{base}/api/models")).send().await.unwrap();
     assert_eq!(r.status(), 401, "models need a token");
-    let models: Value = http.get(format!("{base}/api/models")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
-    assert!(models["models"].as_array().unwrap().iter().any(|m| m["id"] == "imagen-4" && m["price"]["usd"] == json!(0.04)));
+    let models: Value = http
+        .get(format!("{base}/api/models"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        models["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == "imagen-4" && m["price"]["usd"] == json!(0.04))
+    );
 
-    let r = http.post(format!("{base}/api/images/generate")).bearer_auth(&token).json(&json!({ "model": "imagen-4", "prompt": "an owl reading a map", "options": { "aspect_ratio": "16:9" } })).send().await.unwrap();
+    let r = http
+        .post(format!("{base}/api/images/generate"))
+        .bearer_auth(&token)
+        .json(&json!({ "model": "imagen-4", "prompt": "an owl reading a map", "options": { "aspect_ratio": "16:9" } }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 202);
     let job: Value = r.json().await.unwrap();
     let id = job["job"]["id"].as_str().unwrap().to_string();
     let deadline = Instant::now() + Duration::from_secs(60);
     let done = loop {
-        let j: Value = http.get(format!("{base}/api/jobs/{id}")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let j: Value = http
+            .get(format!("{base}/api/jobs/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         if j["job"]["status"] == "succeeded" || j["job"]["status"] == "failed" {
             break j;
         }
@@ -54,13 +85,32 @@ async fn demo_user_generates_an_image_and_finds_it_again() {
     };
     assert_eq!(done["job"]["status"], "succeeded", "{done}");
     let asset = &done["assets"][0];
-    assert!(asset["width"].as_u64().unwrap() > asset["height"].as_u64().unwrap(), "16:9 is wider than tall");
+    assert!(
+        asset["width"].as_u64().unwrap() > asset["height"].as_u64().unwrap(),
+        "16:9 is wider than tall"
+    );
     let img = http.get(asset["url"].as_str().unwrap()).send().await.unwrap();
     assert_eq!(img.status(), 200);
     assert!(img.bytes().await.unwrap().starts_with(b"\x89PNG"));
 
-    let list: Value = http.get(format!("{base}/api/jobs")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let list: Value = http
+        .get(format!("{base}/api/jobs"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(list["jobs"].as_array().unwrap().iter().any(|j| j["id"] == id.as_str()));
-    let me: Value = http.get(format!("{base}/api/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let me: Value = http
+        .get(format!("{base}/api/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(me["quota"]["spent_usd"].as_f64().unwrap() >= 0.04);
 }

@@ -93,9 +93,18 @@ async fn bad_requests_get_a_400_with_the_field_and_queue_nothing() {
         (json!({ "model": "dall-e-9", "prompt": "x" }), "model"),
         (json!({ "model": "imagen-4", "prompt": "   " }), "prompt"),
         (json!({ "model": "imagen-4", "prompt": "x".repeat(2001) }), "prompt"),
-        (json!({ "model": "imagen-4", "prompt": "x", "options": { "aspect_ratio": "7:1" } }), "options.aspect_ratio"),
-        (json!({ "model": "imagen-4", "prompt": "x", "options": { "num_inference_steps": 50 } }), "options.num_inference_steps"),
-        (json!({ "model": "nano-banana", "prompt": "x", "options": { "output_format": "gif" } }), "options.output_format"),
+        (
+            json!({ "model": "imagen-4", "prompt": "x", "options": { "aspect_ratio": "7:1" } }),
+            "options.aspect_ratio",
+        ),
+        (
+            json!({ "model": "imagen-4", "prompt": "x", "options": { "num_inference_steps": 50 } }),
+            "options.num_inference_steps",
+        ),
+        (
+            json!({ "model": "nano-banana", "prompt": "x", "options": { "output_format": "gif" } }),
+            "options.output_format",
+        ),
     ];
     for (body, field) in cases {
         let (s, b) = t.post(&u, "/api/images/generate", &body).await;
@@ -105,9 +114,22 @@ async fn bad_requests_get_a_400_with_the_field_and_queue_nothing() {
         assert!(!b["error"]["message"].as_str().unwrap().is_empty());
     }
     // Not JSON, wrong shape, too big.
-    let r = t.http.post(t.url("/api/images/generate")).bearer_auth(&u.token).body("{nope").send().await.unwrap();
+    let r = t
+        .http
+        .post(t.url("/api/images/generate"))
+        .bearer_auth(&u.token)
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
-    let (s, _) = t.post(&u, "/api/images/generate", &json!({ "model": "imagen-4", "prompt": "x", "version": "abc" })).await;
+    let (s, _) = t
+        .post(
+            &u,
+            "/api/images/generate",
+            &json!({ "model": "imagen-4", "prompt": "x", "version": "abc" }),
+        )
+        .await;
     assert_eq!(s, 400);
     let big = json!({ "model": "imagen-4", "prompt": "x", "options": { "pad": "y".repeat(70 * 1024) } });
     let (s, b) = t.post(&u, "/api/images/generate", &big).await;
@@ -145,7 +167,9 @@ async fn the_monthly_limit_cannot_be_overspent() {
     // Two Imagen 4 runs reserve $0.08; a third would pass $0.10.
     let a = t.generate(&u, "first").await;
     let b = t.generate(&u, "second").await;
-    let (s, e) = t.post(&u, "/api/images/generate", &json!({ "model": "imagen-4", "prompt": "third" })).await;
+    let (s, e) = t
+        .post(&u, "/api/images/generate", &json!({ "model": "imagen-4", "prompt": "third" }))
+        .await;
     assert_eq!((s, e["error"]["code"].as_str()), (429, Some("quota_exceeded")), "{e}");
     for j in [a, b] {
         t.wait_finished(&u, j["id"].as_str().unwrap()).await;
@@ -154,7 +178,9 @@ async fn the_monthly_limit_cannot_be_overspent() {
     assert_eq!(q["spent_usd"], json!(0.08));
     assert_eq!(q["remaining_usd"], json!(0.02));
     // A cheaper model still fits.
-    let (s, _) = t.post(&u, "/api/images/generate", &json!({ "model": "imagen-4-fast", "prompt": "cheap" })).await;
+    let (s, _) = t
+        .post(&u, "/api/images/generate", &json!({ "model": "imagen-4-fast", "prompt": "cheap" }))
+        .await;
     assert_eq!(s, 202);
     t.stop().await;
 }

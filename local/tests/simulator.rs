@@ -12,9 +12,7 @@ use axum::routing::any;
 use local::simulator::{self, Fault, SimConfig, SimHandle};
 use serde_json::{Value, json};
 use shared::replicate::webhook::{self, WebhookSecret};
-use shared::replicate::{
-    ApiToken, ModelRef, Prediction, PredictionStatus, ReplicateClient, ReplicateError, WebhookEvent,
-};
+use shared::replicate::{ApiToken, ModelRef, Prediction, PredictionStatus, ReplicateClient, ReplicateError, WebhookEvent};
 
 const TOKEN: &str = "r8_test_token_for_the_simulator";
 
@@ -28,11 +26,7 @@ fn config() -> SimConfig {
 async fn sim_with(cfg: SimConfig) -> (SimHandle, ReplicateClient) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sim = simulator::start(cfg, listener).await;
-    let client = ReplicateClient::new(
-        &sim.base_url(),
-        ApiToken::new(TOKEN),
-        reqwest::Client::new(),
-    );
+    let client = ReplicateClient::new(&sim.base_url(), ApiToken::new(TOKEN), reqwest::Client::new());
     (sim, client)
 }
 
@@ -71,14 +65,7 @@ struct Receiver {
 async fn receive(State(r): State<Receiver>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let body = axum::body::to_bytes(body, 1 << 22).await.unwrap().to_vec();
-    let h = |name: &str| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned()
-    };
+    let h = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     r.got.lock().unwrap().push(Received {
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
@@ -90,8 +77,7 @@ async fn receive(State(r): State<Receiver>, req: Request) -> Response {
     let status = r.answers.lock().unwrap().pop_front().unwrap_or(200);
     let mut resp = StatusCode::from_u16(status).unwrap().into_response();
     if (300..400).contains(&status) {
-        resp.headers_mut()
-            .insert(header::LOCATION, "/redirected".parse().unwrap());
+        resp.headers_mut().insert(header::LOCATION, "/redirected".parse().unwrap());
     }
     resp
 }
@@ -101,10 +87,7 @@ impl Receiver {
         let r = Receiver::default();
         let app = Router::new().fallback(any(receive)).with_state(r.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!(
-            "http://{}/webhooks/replicate",
-            listener.local_addr().unwrap()
-        );
+        let url = format!("http://{}/webhooks/replicate", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         (r, url)
     }
@@ -120,25 +103,14 @@ impl Receiver {
             if got.len() >= n {
                 return got;
             }
-            assert!(
-                Instant::now() < deadline,
-                "expected {n} webhooks, got {}",
-                got.len()
-            );
+            assert!(Instant::now() < deadline, "expected {n} webhooks, got {}", got.len());
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 }
 
 fn verify(secret: &WebhookSecret, r: &Received) -> Result<(), webhook::SignatureError> {
-    webhook::verify(
-        secret,
-        &r.id,
-        &r.timestamp,
-        &r.signature,
-        &r.body,
-        chrono::Utc::now().timestamp(),
-    )
+    webhook::verify(secret, &r.id, &r.timestamp, &r.signature, &r.body, chrono::Utc::now().timestamp())
 }
 
 async fn wait_terminal(client: &ReplicateClient, id: &str) -> Prediction {
@@ -148,11 +120,7 @@ async fn wait_terminal(client: &ReplicateClient, id: &str) -> Prediction {
         if p.status.is_terminal() {
             return p;
         }
-        assert!(
-            Instant::now() < deadline,
-            "prediction {id} still {}",
-            p.status
-        );
+        assert!(Instant::now() < deadline, "prediction {id} still {}", p.status);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -180,12 +148,7 @@ async fn create_sends_signed_start_and_completed_webhooks_and_serves_a_real_png(
     let hook = format!("{url}?job=42&u=abc");
 
     let created = client
-        .create_prediction(
-            &imagen(),
-            json!({"prompt": "a lighthouse at dusk"}),
-            Some(&hook),
-            BOTH,
-        )
+        .create_prediction(&imagen(), json!({"prompt": "a lighthouse at dusk"}), Some(&hook), BOTH)
         .await
         .unwrap();
     assert_eq!(created.status, PredictionStatus::Starting);
@@ -195,30 +158,20 @@ async fn create_sends_signed_start_and_completed_webhooks_and_serves_a_real_png(
         created.urls.get.as_deref(),
         Some(format!("{}/predictions/{}", sim.base_url(), created.id).as_str())
     );
-    assert!(
-        created.deadline.is_some(),
-        "Cancel-After: 30m sets a deadline"
-    );
+    assert!(created.deadline.is_some(), "Cancel-After: 30m sets a deadline");
 
     let got = rx.wait_for(2).await;
     let secret = client.default_webhook_secret().await.unwrap();
     for r in &got {
         verify(&secret, r).unwrap_or_else(|e| panic!("webhook {} does not verify: {e}", r.id));
         assert_eq!(r.path, "/webhooks/replicate");
-        assert_eq!(
-            r.query.as_deref(),
-            Some("job=42&u=abc"),
-            "query parameters are kept"
-        );
+        assert_eq!(r.query.as_deref(), Some("job=42&u=abc"), "query parameters are kept");
     }
     let (start, done) = (got[0].prediction(), got[1].prediction());
     assert_eq!(start.status, PredictionStatus::Processing);
     assert_eq!(done.status, PredictionStatus::Succeeded);
     assert_eq!(done.id, created.id);
-    assert_ne!(
-        got[0].id, got[1].id,
-        "start and completed have distinct webhook ids"
-    );
+    assert_ne!(got[0].id, got[1].id, "start and completed have distinct webhook ids");
     // A wrong secret does not verify the simulator's signature.
     let other = WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
     assert!(verify(&other, &got[1]).is_err());
@@ -237,10 +190,7 @@ async fn create_sends_signed_start_and_completed_webhooks_and_serves_a_real_png(
     assert!(polled.completed_at.is_some() && polled.predict_time().is_some());
 
     let stats = sim.stats();
-    assert_eq!(
-        (stats.predictions_created, stats.webhooks_delivered),
-        (1, 2)
-    );
+    assert_eq!((stats.predictions_created, stats.webhooks_delivered), (1, 2));
 }
 
 #[tokio::test]
@@ -299,12 +249,7 @@ async fn throttled_create_is_retried_after_retry_after_and_succeeds() {
     let (sim, client) = sim().await;
     let started = Instant::now();
     let p = client
-        .create_prediction(
-            &imagen(),
-            json!({"prompt": "[sim:throttle] a fox"}),
-            None,
-            &[],
-        )
+        .create_prediction(&imagen(), json!({"prompt": "[sim:throttle] a fox"}), None, &[])
         .await
         .unwrap();
     assert!(
@@ -335,10 +280,7 @@ async fn throttle_longer_than_the_wait_cap_returns_the_rate_limited_error() {
         .await
         .unwrap_err();
     match &e {
-        ReplicateError::RateLimited {
-            retry_after,
-            detail,
-        } => {
+        ReplicateError::RateLimited { retry_after, detail } => {
             assert_eq!(*retry_after, Some(Duration::from_secs(1)));
             assert!(detail.contains("throttled"), "{detail}");
         }
@@ -386,10 +328,7 @@ async fn default_fault_from_config_applies_to_every_prediction() {
             .create_prediction(&imagen(), json!({"prompt": prompt}), None, &[])
             .await
             .unwrap();
-        assert_eq!(
-            wait_terminal(&client, &p.id).await.status,
-            PredictionStatus::Failed
-        );
+        assert_eq!(wait_terminal(&client, &p.id).await.status, PredictionStatus::Failed);
     }
 }
 
@@ -405,14 +344,8 @@ async fn runtime_fault_applies_to_the_next_n_predictions_only() {
         .create_prediction(&imagen(), json!({"prompt": "x"}), None, &[])
         .await
         .unwrap();
-    assert_eq!(
-        wait_terminal(&client, &first.id).await.status,
-        PredictionStatus::Failed
-    );
-    assert_eq!(
-        wait_terminal(&client, &second.id).await.status,
-        PredictionStatus::Succeeded
-    );
+    assert_eq!(wait_terminal(&client, &first.id).await.status, PredictionStatus::Failed);
+    assert_eq!(wait_terminal(&client, &second.id).await.status, PredictionStatus::Succeeded);
 }
 
 #[tokio::test]
@@ -443,12 +376,7 @@ async fn drop_webhook_completes_silently_and_polling_sees_the_result() {
     let (sim, client) = sim().await;
     let (rx, url) = Receiver::start().await;
     let p = client
-        .create_prediction(
-            &imagen(),
-            json!({"prompt": "[sim:drop-webhook] lost"}),
-            Some(&url),
-            BOTH,
-        )
+        .create_prediction(&imagen(), json!({"prompt": "[sim:drop-webhook] lost"}), Some(&url), BOTH)
         .await
         .unwrap();
     let done = wait_terminal(&client, &p.id).await;
@@ -464,12 +392,7 @@ async fn out_of_order_sends_completed_before_start() {
     let (_sim, client) = sim().await;
     let (rx, url) = Receiver::start().await;
     client
-        .create_prediction(
-            &imagen(),
-            json!({"prompt": "[sim:out-of-order] shuffled"}),
-            Some(&url),
-            BOTH,
-        )
+        .create_prediction(&imagen(), json!({"prompt": "[sim:out-of-order] shuffled"}), Some(&url), BOTH)
         .await
         .unwrap();
     let got = rx.wait_for(2).await;
@@ -489,20 +412,12 @@ async fn completed_webhook_is_retried_on_errors_with_the_same_id() {
     let (rx, url) = Receiver::start().await;
     rx.answers.lock().unwrap().extend([500, 503]);
     client
-        .create_prediction(
-            &imagen(),
-            json!({"prompt": "retry me"}),
-            Some(&url),
-            &[WebhookEvent::Completed],
-        )
+        .create_prediction(&imagen(), json!({"prompt": "retry me"}), Some(&url), &[WebhookEvent::Completed])
         .await
         .unwrap();
     let got = rx.wait_for(3).await;
     let secret = WebhookSecret::parse(sim.webhook_secret()).unwrap();
-    assert!(
-        got.iter().all(|r| r.id == got[0].id),
-        "same webhook-id on every retry"
-    );
+    assert!(got.iter().all(|r| r.id == got[0].id), "same webhook-id on every retry");
     for r in &got {
         verify(&secret, r).unwrap();
     }
@@ -521,22 +436,13 @@ async fn redirects_are_never_followed() {
     let (rx, url) = Receiver::start().await;
     rx.answers.lock().unwrap().extend([301; 10]);
     client
-        .create_prediction(
-            &imagen(),
-            json!({"prompt": "moved"}),
-            Some(&url),
-            &[WebhookEvent::Completed],
-        )
+        .create_prediction(&imagen(), json!({"prompt": "moved"}), Some(&url), &[WebhookEvent::Completed])
         .await
         .unwrap();
     // 1 try + 3 retries, all answered 301; the Location is never requested.
     let got = rx.wait_for(4).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(
-        got.iter()
-            .chain(rx.all().iter())
-            .all(|r| r.path == "/webhooks/replicate")
-    );
+    assert!(got.iter().chain(rx.all().iter()).all(|r| r.path == "/webhooks/replicate"));
     assert_eq!(rx.all().len(), 4);
     assert_eq!(sim.stats().webhooks_delivered, 0);
 }
@@ -546,34 +452,20 @@ async fn stall_stays_processing_until_canceled() {
     let (_sim, client) = sim().await;
     let (rx, url) = Receiver::start().await;
     let p = client
-        .create_prediction(
-            &imagen(),
-            json!({"prompt": "[sim:stall] forever"}),
-            Some(&url),
-            BOTH,
-        )
+        .create_prediction(&imagen(), json!({"prompt": "[sim:stall] forever"}), Some(&url), BOTH)
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        client.get_prediction(&p.id).await.unwrap().status,
-        PredictionStatus::Processing
-    );
+    assert_eq!(client.get_prediction(&p.id).await.unwrap().status, PredictionStatus::Processing);
     assert_eq!(rx.all().len(), 1, "only `start` so far");
 
     let canceled = client.cancel_prediction(&p.id).await.unwrap();
     assert_eq!(canceled.status, PredictionStatus::Canceled);
     let got = rx.wait_for(2).await;
     assert_eq!(got[1].prediction().status, PredictionStatus::Canceled);
-    assert_eq!(
-        client.get_prediction(&p.id).await.unwrap().status,
-        PredictionStatus::Canceled
-    );
+    assert_eq!(client.get_prediction(&p.id).await.unwrap().status, PredictionStatus::Canceled);
     // Canceling a finished prediction changes nothing.
-    assert_eq!(
-        client.cancel_prediction(&p.id).await.unwrap().status,
-        PredictionStatus::Canceled
-    );
+    assert_eq!(client.cancel_prediction(&p.id).await.unwrap().status, PredictionStatus::Canceled);
 }
 
 #[tokio::test]
@@ -587,10 +479,7 @@ async fn deadline_aborts_a_prediction_that_never_started() {
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(5300)).await;
-    assert_eq!(
-        client.get_prediction(&p.id).await.unwrap().status,
-        PredictionStatus::Aborted
-    );
+    assert_eq!(client.get_prediction(&p.id).await.unwrap().status, PredictionStatus::Aborted);
 }
 
 #[tokio::test]
@@ -607,12 +496,7 @@ async fn auth_unknown_fields_and_unknown_ids_are_refused_like_replicate() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    let r = http
-        .post(&create)
-        .json(&json!({"input": {"prompt": "x"}}))
-        .send()
-        .await
-        .unwrap();
+    let r = http.post(&create).json(&json!({"input": {"prompt": "x"}})).send().await.unwrap();
     assert_eq!(r.status(), 401);
 
     let r = http
@@ -627,22 +511,12 @@ async fn auth_unknown_fields_and_unknown_ids_are_refused_like_replicate() {
     assert!(body["detail"].as_str().unwrap().contains("version"));
     assert_eq!(sim.stats().predictions_created, 0);
 
-    let wrong = ReplicateClient::new(
-        &sim.base_url(),
-        ApiToken::new("r8_wrong"),
-        reqwest::Client::new(),
-    );
+    let wrong = ReplicateClient::new(&sim.base_url(), ApiToken::new("r8_wrong"), reqwest::Client::new());
     let e = wrong.get_prediction("abc").await.unwrap_err();
-    assert!(
-        matches!(e, ReplicateError::Client { status: 401, .. }),
-        "{e:?}"
-    );
+    assert!(matches!(e, ReplicateError::Client { status: 401, .. }), "{e:?}");
     assert!(!e.is_retryable());
     let e = client.get_prediction("doesnotexist").await.unwrap_err();
-    assert!(
-        matches!(e, ReplicateError::Client { status: 404, .. }),
-        "{e:?}"
-    );
+    assert!(matches!(e, ReplicateError::Client { status: 404, .. }), "{e:?}");
     let e = client.cancel_prediction("doesnotexist").await.unwrap_err();
     assert_eq!(e.status(), Some(404));
 }

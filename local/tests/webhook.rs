@@ -2,7 +2,7 @@
 mod common;
 use common::TestStack;
 use serde_json::json;
-use shared::replicate::{webhook, WebhookSecret};
+use shared::replicate::{WebhookSecret, webhook};
 
 async fn post_webhook(t: &TestStack, id: &str, ts: i64, sig: &str, body: &str) -> u16 {
     t.http
@@ -34,12 +34,31 @@ async fn unsigned_stale_or_forged_webhooks_are_refused_without_effect() {
     let now = chrono::Utc::now().timestamp();
     let forged = WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
     assert_eq!(post_webhook(&t, "msg_1", now, "", &body).await, 401);
-    assert_eq!(post_webhook(&t, "msg_1", now, &webhook::sign(&forged, "msg_1", now, body.as_bytes()), &body).await, 401);
-    assert_eq!(post_webhook(&t, "msg_1", now - 301, &webhook::sign(&secret, "msg_1", now - 301, body.as_bytes()), &body).await, 401);
+    assert_eq!(
+        post_webhook(&t, "msg_1", now, &webhook::sign(&forged, "msg_1", now, body.as_bytes()), &body).await,
+        401
+    );
+    assert_eq!(
+        post_webhook(
+            &t,
+            "msg_1",
+            now - 301,
+            &webhook::sign(&secret, "msg_1", now - 301, body.as_bytes()),
+            &body
+        )
+        .await,
+        401
+    );
     // Signed for another body.
-    assert_eq!(post_webhook(&t, "msg_1", now, &webhook::sign(&secret, "msg_1", now, b"{}"), &body).await, 401);
+    assert_eq!(
+        post_webhook(&t, "msg_1", now, &webhook::sign(&secret, "msg_1", now, b"{}"), &body).await,
+        401
+    );
     // A correctly signed but late "failed" for a finished job changes nothing.
-    assert_eq!(post_webhook(&t, "msg_2", now, &webhook::sign(&secret, "msg_2", now, body.as_bytes()), &body).await, 200);
+    assert_eq!(
+        post_webhook(&t, "msg_2", now, &webhook::sign(&secret, "msg_2", now, body.as_bytes()), &body).await,
+        200
+    );
     let again = t.wait_finished(&u, job["id"].as_str().unwrap()).await;
     assert_eq!(again["job"], done["job"]);
     assert_eq!(t.me(&u).await["quota"]["spent_usd"], json!(0.04));
@@ -58,7 +77,19 @@ async fn the_reconciler_settles_a_job_whose_webhook_was_lost_exactly_once() {
         let sim = t.stack.sim.as_ref().unwrap();
         let (_, j) = t.get(&u, &format!("/api/jobs/{id}")).await;
         assert_ne!(j["job"]["status"], "succeeded", "settled without a webhook?");
-        let finished = t.stack.app.store.get_job(&shared::domain::UserId::parse(&claims_sub(&t, &u).await).unwrap(), &shared::domain::JobId::parse(id).unwrap()).await.unwrap().and_then(|j| j.prediction_id).and_then(|p| sim.prediction(&p)).is_some_and(|p| p.status.is_terminal());
+        let finished = t
+            .stack
+            .app
+            .store
+            .get_job(
+                &shared::domain::UserId::parse(&claims_sub(&t, &u).await).unwrap(),
+                &shared::domain::JobId::parse(id).unwrap(),
+            )
+            .await
+            .unwrap()
+            .and_then(|j| j.prediction_id)
+            .and_then(|p| sim.prediction(&p))
+            .is_some_and(|p| p.status.is_terminal());
         if finished {
             break;
         }

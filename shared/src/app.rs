@@ -43,7 +43,15 @@ pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(config.region.clone()));
     if let Some(ep) = &config.endpoint_url {
         // The local emulator: fixed fake credentials, never real ones.
-        loader = loader.endpoint_url(ep).credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "local-stack"));
+        loader = loader
+            .endpoint_url(ep)
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local",
+                "local",
+                None,
+                None,
+                "local-stack",
+            ));
     }
     loader.load().await
 }
@@ -55,7 +63,9 @@ impl App {
 
     pub async fn new(config: Config) -> Result<Self, InitError> {
         let sdk = sdk_config(&config).await;
-        let s3_conf = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(config.endpoint_url.is_some()).build();
+        let s3_conf = aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(config.endpoint_url.is_some())
+            .build();
         let catalog = Catalog::builtin()?;
         Ok(Self {
             store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), config.tables.clone()),
@@ -63,7 +73,10 @@ impl App {
             queue: Queue::new(aws_sdk_sqs::Client::new(&sdk), config.queue_url.clone()),
             secrets: Secrets::new(aws_sdk_secretsmanager::Client::new(&sdk), Duration::from_secs(600)),
             downloads: crate::media::download_client(config.download_timeout),
-            api_http: reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).build().expect("default TLS client builds"),
+            api_http: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .build()
+                .expect("default TLS client builds"),
             catalog,
             config,
         })
@@ -72,7 +85,11 @@ impl App {
     /// The Replicate client with the API token from Secrets Manager (cached).
     pub async fn replicate(&self) -> Result<ReplicateClient, ProviderSetupError> {
         let token = self.secrets.get(&self.config.replicate_token_secret_id).await?;
-        Ok(ReplicateClient::new(&self.config.replicate_api_base, ApiToken::new(token), self.api_http.clone()))
+        Ok(ReplicateClient::new(
+            &self.config.replicate_api_base,
+            ApiToken::new(token),
+            self.api_http.clone(),
+        ))
     }
 
     pub async fn webhook_secret(&self) -> Result<WebhookSecret, ProviderSetupError> {

@@ -39,13 +39,22 @@ impl AllowedOrigin {
         if host.is_empty() || host.contains('/') || host.contains('*') {
             return None;
         }
-        Some(Self { scheme: scheme.into(), host: host.to_ascii_lowercase(), wildcard, port })
+        Some(Self {
+            scheme: scheme.into(),
+            host: host.to_ascii_lowercase(),
+            wildcard,
+            port,
+        })
     }
 
     pub fn allows(&self, url: &url::Url) -> bool {
         let Some(host) = url.host_str() else { return false };
         let host = host.to_ascii_lowercase();
-        let host_ok = if self.wildcard { host.ends_with(&format!(".{}", self.host)) } else { host == self.host };
+        let host_ok = if self.wildcard {
+            host.ends_with(&format!(".{}", self.host))
+        } else {
+            host == self.host
+        };
         host_ok && url.scheme() == self.scheme && url.port() == self.port && url.username().is_empty() && url.password().is_none()
     }
 }
@@ -91,7 +100,9 @@ impl Config {
         let req = |k: &'static str| get(k).ok_or(ConfigError::Missing(k));
         let or = |k: &str, d: &str| get(k).unwrap_or_else(|| d.to_string());
         let secs = |k: &'static str, d: u64| -> Result<Duration, ConfigError> {
-            get(k).map_or(Ok(Duration::from_secs(d)), |v| v.parse().map(Duration::from_secs).map_err(|_| ConfigError::Invalid(k, v)))
+            get(k).map_or(Ok(Duration::from_secs(d)), |v| {
+                v.parse().map(Duration::from_secs).map_err(|_| ConfigError::Invalid(k, v))
+            })
         };
         let allow_raw = or("OUTPUT_HOST_ALLOWLIST", "https://replicate.delivery,https://*.replicate.delivery");
         let output_allowlist = allow_raw
@@ -104,12 +115,21 @@ impl Config {
         let max_raw = or("MAX_OUTPUT_BYTES", "67108864");
         let max_output_bytes = max_raw.parse().map_err(|_| ConfigError::Invalid("MAX_OUTPUT_BYTES", max_raw))?;
         Ok(Self {
-            region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")).unwrap_or_else(|| "us-east-1".into()),
+            region: get("AWS_REGION")
+                .or_else(|| get("AWS_DEFAULT_REGION"))
+                .unwrap_or_else(|| "us-east-1".into()),
             endpoint_url: get("AWS_ENDPOINT_URL"),
-            tables: Tables { jobs: req("JOBS_TABLE")?, assets: req("ASSETS_TABLE")?, usage: req("USAGE_TABLE")?, idempotency: req("IDEMPOTENCY_TABLE")? },
+            tables: Tables {
+                jobs: req("JOBS_TABLE")?,
+                assets: req("ASSETS_TABLE")?,
+                usage: req("USAGE_TABLE")?,
+                idempotency: req("IDEMPOTENCY_TABLE")?,
+            },
             media_bucket: req("MEDIA_BUCKET")?,
             queue_url: req("GENERATION_QUEUE_URL")?,
-            replicate_api_base: or("REPLICATE_API_BASE", "https://api.replicate.com/v1").trim_end_matches('/').to_string(),
+            replicate_api_base: or("REPLICATE_API_BASE", "https://api.replicate.com/v1")
+                .trim_end_matches('/')
+                .to_string(),
             replicate_token_secret_id: req("REPLICATE_TOKEN_SECRET_ID")?,
             webhook_secret_id: req("WEBHOOK_SECRET_ID")?,
             public_base_url: req("PUBLIC_BASE_URL")?.trim_end_matches('/').to_string(),

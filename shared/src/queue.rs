@@ -25,7 +25,13 @@ impl Queue {
 
     pub async fn send(&self, msg: &JobMessage) -> Result<(), QueueError> {
         let body = serde_json::to_string(msg).map_err(|e| QueueError(Box::new(e)))?;
-        self.sqs.send_message().queue_url(&self.url).message_body(body).send().await.map_err(|e| QueueError(Box::new(e)))?;
+        self.sqs
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(body)
+            .send()
+            .await
+            .map_err(|e| QueueError(Box::new(e)))?;
         Ok(())
     }
 }

@@ -7,7 +7,10 @@ use tokio::sync::Mutex;
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     #[error("secret {id}: {source}")]
-    Aws { id: String, source: Box<dyn std::error::Error + Send + Sync> },
+    Aws {
+        id: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("secret {0} has no string value")]
     Empty(String),
 }
@@ -21,7 +24,11 @@ pub struct Secrets {
 
 impl Secrets {
     pub fn new(client: aws_sdk_secretsmanager::Client, ttl: Duration) -> Self {
-        Self { client, ttl, cache: Mutex::new(HashMap::new()) }
+        Self {
+            client,
+            ttl,
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 
     pub async fn get(&self, id: &str) -> Result<String, SecretError> {
@@ -37,8 +44,14 @@ impl Secrets {
             .secret_id(id)
             .send()
             .await
-            .map_err(|e| SecretError::Aws { id: id.to_string(), source: Box::new(e) })?;
-        let v = out.secret_string.filter(|s| !s.trim().is_empty()).ok_or_else(|| SecretError::Empty(id.to_string()))?;
+            .map_err(|e| SecretError::Aws {
+                id: id.to_string(),
+                source: Box::new(e),
+            })?;
+        let v = out
+            .secret_string
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| SecretError::Empty(id.to_string()))?;
         let v = v.trim().to_string();
         cache.insert(id.to_string(), (v.clone(), Instant::now()));
         Ok(v)

@@ -17,5 +17,9 @@ pub fn init() {
 /// Human-readable logs for the local stack's terminal.
 pub fn init_pretty() {
     let filter = EnvFilter::try_from_env("LOG_LEVEL").unwrap_or_else(|_| EnvFilter::new("info,aws_config=warn,aws_smithy_runtime=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).compact().try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .compact()
+        .try_init();
 }

@@ -1,8 +1,8 @@
 //! `GET /api/jobs?limit&cursor` — the caller's jobs, newest first.
-use lambda_http::{http::StatusCode, Request};
-use shared::api::{caller, json_response, ApiError, ApiResult, Cursor};
-use shared::domain::JobId;
+use lambda_http::{Request, http::StatusCode};
 use shared::App;
+use shared::api::{ApiError, ApiResult, Cursor, caller, json_response};
+use shared::domain::JobId;
 use std::sync::Arc;
 
 pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
@@ -11,7 +11,14 @@ pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
     if page.after.as_deref().is_some_and(|a| JobId::parse(a).is_none()) {
         return Err(ApiError::validation("cursor", "cursor is not valid"));
     }
-    let (jobs, next) = app.store.list_jobs(&me.id, page.limit, page.after.as_deref()).await.map_err(ApiError::internal)?;
+    let (jobs, next) = app
+        .store
+        .list_jobs(&me.id, page.limit, page.after.as_deref())
+        .await
+        .map_err(ApiError::internal)?;
     let jobs: Vec<_> = jobs.iter().map(|j| j.to_api()).collect();
-    Ok(json_response(StatusCode::OK, &serde_json::json!({ "jobs": jobs, "next_cursor": next.map(|n| Cursor::encode(&n)) })))
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "jobs": jobs, "next_cursor": next.map(|n| Cursor::encode(&n)) }),
+    ))
 }

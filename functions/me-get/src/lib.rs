@@ -1,8 +1,8 @@
 //! `GET /api/me` — who the caller is and where they stand against the monthly limit.
-use lambda_http::{http::StatusCode, Request};
-use shared::api::{caller, json_response, ApiError, ApiResult};
+use lambda_http::{Request, http::StatusCode};
+use shared::api::{ApiError, ApiResult, caller, json_response};
 use shared::domain::Micros;
-use shared::{clock, App};
+use shared::{App, clock};
 use std::sync::Arc;
 
 pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {

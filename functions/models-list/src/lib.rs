@@ -1,7 +1,7 @@
 //! `GET /api/models` — the model catalog with prices and options.
-use lambda_http::{http::StatusCode, Request};
-use shared::api::{caller, json_response, ApiResult};
+use lambda_http::{Request, http::StatusCode};
 use shared::App;
+use shared::api::{ApiResult, caller, json_response};
 use std::sync::Arc;
 
 pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {

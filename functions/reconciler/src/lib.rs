@@ -1,9 +1,11 @@
 //! The scheduled reconciler: settles jobs whose webhook never came, re-queues lost messages.
-use shared::service::reconcile;
 use shared::App;
+use shared::service::reconcile;
 use std::sync::Arc;
 
 pub async fn handler(app: Arc<App>, _event: serde_json::Value) -> Result<serde_json::Value, lambda_runtime::Error> {
     let r = reconcile(&app).await;
-    Ok(serde_json::json!({ "checked": r.checked, "settled": r.settled, "requeued": r.requeued, "still_running": r.still_running, "errors": r.errors }))
+    Ok(
+        serde_json::json!({ "checked": r.checked, "settled": r.settled, "requeued": r.requeued, "still_running": r.still_running, "errors": r.errors }),
+    )
 }

@@ -1,10 +1,10 @@
 //! `POST /webhooks/replicate` — the only public POST. Verifies the Standard-Webhooks
 //! signature, dedupes on `webhook-id`, then settles the prediction (copy outputs, charge once).
-use lambda_http::{http::StatusCode, Request};
-use shared::api::{json_response, ApiError, ApiResult};
-use shared::replicate::{webhook, Prediction};
-use shared::service::{settle, Settled};
-use shared::{clock, App};
+use lambda_http::{Request, http::StatusCode};
+use shared::api::{ApiError, ApiResult, json_response};
+use shared::replicate::{Prediction, webhook};
+use shared::service::{Settled, settle};
+use shared::{App, clock};
 use std::sync::Arc;
 
 /// Far more than any prediction JSON; bigger bodies are refused before parsing.
@@ -30,7 +30,10 @@ pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
             return Err(ApiError::Unauthorized(format!("invalid webhook signature: {first}")));
         }
     }
-    let prediction: Prediction = serde_json::from_slice(body).map_err(|e| ApiError::Validation { message: format!("webhook body is not a prediction: {e}"), field: None })?;
+    let prediction: Prediction = serde_json::from_slice(body).map_err(|e| ApiError::Validation {
+        message: format!("webhook body is not a prediction: {e}"),
+        field: None,
+    })?;
     if !app.store.claim_webhook(&id, now + DEDUPE_TTL_S).await.map_err(ApiError::internal)? {
         tracing::info!(webhook_id = %id, prediction_id = %prediction.id, "duplicate delivery ignored");
         return Ok(json_response(StatusCode::OK, &serde_json::json!({ "status": "duplicate" })));

@@ -1,9 +1,9 @@
 //! The SQS worker: submits queued jobs to Replicate. Reports partial batch failures so only
 //! the messages that should be retried come back.
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use shared::App;
 use shared::queue::JobMessage;
 use shared::service::submit;
-use shared::App;
 use std::sync::Arc;
 
 pub async fn handler(app: Arc<App>, event: SqsEvent) -> Result<SqsBatchResponse, lambda_runtime::Error> {

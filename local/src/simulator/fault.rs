@@ -75,10 +75,7 @@ impl FromStr for Fault {
         let s = s.trim();
         Fault::ALL
             .into_iter()
-            .find(|f| {
-                f.as_str().eq_ignore_ascii_case(s)
-                    || f.as_str().replace('-', "_").eq_ignore_ascii_case(s)
-            })
+            .find(|f| f.as_str().eq_ignore_ascii_case(s) || f.as_str().replace('-', "_").eq_ignore_ascii_case(s))
             .ok_or_else(|| UnknownFault(s.to_owned()))
     }
 }
@@ -110,18 +107,9 @@ mod tests {
     #[test]
     fn markers_are_found_in_prompts() {
         assert_eq!(from_prompt("a fox [sim:fail]"), Some((Fault::Fail, 1)));
-        assert_eq!(
-            from_prompt("[sim:drop-webhook] a fox"),
-            Some((Fault::DropWebhook, 1))
-        );
-        assert_eq!(
-            from_prompt("x [sim:throttle:3] y"),
-            Some((Fault::Throttle, 3))
-        );
-        assert_eq!(
-            from_prompt("x [sim:bogus] [sim:out-of-order]"),
-            Some((Fault::OutOfOrder, 1))
-        );
+        assert_eq!(from_prompt("[sim:drop-webhook] a fox"), Some((Fault::DropWebhook, 1)));
+        assert_eq!(from_prompt("x [sim:throttle:3] y"), Some((Fault::Throttle, 3)));
+        assert_eq!(from_prompt("x [sim:bogus] [sim:out-of-order]"), Some((Fault::OutOfOrder, 1)));
         assert_eq!(from_prompt("a fox in [brackets]"), None);
         assert_eq!(from_prompt("[sim:fail"), None);
     }
@@ -130,10 +118,7 @@ mod tests {
     fn names_round_trip() {
         for f in Fault::ALL {
             assert_eq!(f.as_str().parse::<Fault>(), Ok(f));
-            assert_eq!(
-                serde_json::to_value(f).unwrap(),
-                serde_json::json!(f.as_str())
-            );
+            assert_eq!(serde_json::to_value(f).unwrap(), serde_json::json!(f.as_str()));
         }
         assert_eq!("drop_webhook".parse::<Fault>(), Ok(Fault::DropWebhook));
         assert!("explode".parse::<Fault>().is_err());

@@ -100,11 +100,7 @@ fn render_rgb(input: &Value, index: usize, w: u32, h: u32) -> Vec<u8> {
     let p = digest(&[
         b"prompt",
         prompt.as_bytes(),
-        &canonical[..if prompt.is_empty() {
-            canonical.len()
-        } else {
-            0
-        }],
+        &canonical[..if prompt.is_empty() { canonical.len() } else { 0 }],
     ]);
     let l = digest(&[b"layout", &canonical, &(index as u64).to_le_bytes()]);
     let byte = |i: usize| p[i % 32] as u32;
@@ -122,21 +118,10 @@ fn render_rgb(input: &Value, index: usize, w: u32, h: u32) -> Vec<u8> {
     ];
 
     // Gradient direction from the prompt: one of 8 directions.
-    let (gx, gy): (i64, i64) = [
-        (1, 0),
-        (1, 1),
-        (0, 1),
-        (-1, 1),
-        (-1, 0),
-        (-1, -1),
-        (0, -1),
-        (1, -1),
-    ][(byte(8) % 8) as usize];
+    let (gx, gy): (i64, i64) = [(1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1)][(byte(8) % 8) as usize];
     let (wi, hi) = (w as i64, h as i64);
-    let g_min = [0, gx * (wi - 1)].into_iter().min().unwrap()
-        + [0, gy * (hi - 1)].into_iter().min().unwrap();
-    let g_max = [0, gx * (wi - 1)].into_iter().max().unwrap()
-        + [0, gy * (hi - 1)].into_iter().max().unwrap();
+    let g_min = [0, gx * (wi - 1)].into_iter().min().unwrap() + [0, gy * (hi - 1)].into_iter().min().unwrap();
+    let g_max = [0, gx * (wi - 1)].into_iter().max().unwrap() + [0, gy * (hi - 1)].into_iter().max().unwrap();
     let g_span = (g_max - g_min).max(1);
 
     // Stripes from the layout hash: orientation, period, strength (0 = none).
@@ -161,8 +146,7 @@ fn render_rgb(input: &Value, index: usize, w: u32, h: u32) -> Vec<u8> {
         for (x, out) in row.chunks_exact_mut(3).enumerate() {
             let x = x as i64;
             let t = ((gx * x + gy * y - g_min) * 256 / g_span) as usize;
-            let dark =
-                ((stripe_dir.0 * x + stripe_dir.1 * y).rem_euclid(period * 2) < period) as usize;
+            let dark = ((stripe_dir.0 * x + stripe_dir.1 * y).rem_euclid(period * 2) < period) as usize;
             out.copy_from_slice(&lut[t * 2 + dark]);
         }
     }
@@ -205,22 +189,13 @@ fn encode(pixels: &[u8], w: u32, h: u32, prompt: &str) -> Vec<u8> {
         enc.set_depth(png::BitDepth::Eight);
         enc.set_compression(png::Compression::Fast);
         enc.set_filter(png::FilterType::Sub);
-        let _ = enc.add_text_chunk(
-            "Software".into(),
-            "Visual Neurons Replicate simulator".into(),
-        );
-        let desc: String = prompt
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(200)
-            .collect();
+        let _ = enc.add_text_chunk("Software".into(), "Visual Neurons Replicate simulator".into());
+        let desc: String = prompt.chars().filter(|c| !c.is_control()).take(200).collect();
         if !desc.is_empty() && desc.is_ascii() {
             let _ = enc.add_text_chunk("Description".into(), desc);
         }
         let mut writer = enc.write_header().expect("PNG header into a Vec");
-        writer
-            .write_image_data(pixels)
-            .expect("PNG data into a Vec");
+        writer.write_image_data(pixels).expect("PNG data into a Vec");
     }
     out
 }
@@ -242,28 +217,13 @@ mod tests {
     #[test]
     fn aspect_ratios_keep_the_long_side() {
         assert_eq!(dimensions(&json!({}), 768), (768, 768));
-        assert_eq!(
-            dimensions(&json!({"aspect_ratio": "16:9"}), 768),
-            (768, 432)
-        );
-        assert_eq!(
-            dimensions(&json!({"aspect_ratio": "9:16"}), 768),
-            (432, 768)
-        );
+        assert_eq!(dimensions(&json!({"aspect_ratio": "16:9"}), 768), (768, 432));
+        assert_eq!(dimensions(&json!({"aspect_ratio": "9:16"}), 768), (432, 768));
         assert_eq!(dimensions(&json!({"aspect_ratio": "3:4"}), 768), (576, 768));
         assert_eq!(dimensions(&json!({"aspect_ratio": "2:3"}), 768), (512, 768));
-        assert_eq!(
-            dimensions(&json!({"aspect_ratio": "21:9"}), 768),
-            (768, 329)
-        );
-        assert_eq!(
-            dimensions(&json!({"aspect_ratio": "match_input_image"}), 768),
-            (768, 768)
-        );
-        assert_eq!(
-            dimensions(&json!({"width": 2048, "height": 1024}), 768),
-            (768, 384)
-        );
+        assert_eq!(dimensions(&json!({"aspect_ratio": "21:9"}), 768), (768, 329));
+        assert_eq!(dimensions(&json!({"aspect_ratio": "match_input_image"}), 768), (768, 768));
+        assert_eq!(dimensions(&json!({"width": 2048, "height": 1024}), 768), (768, 384));
     }
 
     #[test]
@@ -282,17 +242,11 @@ mod tests {
     fn different_prompts_give_visibly_different_pictures() {
         let a = decode(&render_png(&json!({"prompt": "a red fox"}), 0, 256)).2;
         let b = decode(&render_png(&json!({"prompt": "a blue whale"}), 0, 256)).2;
-        let differing = a.chunks(3).zip(b.chunks(3)).filter(|(p, q)| {
-            p.iter()
-                .zip(q.iter())
-                .map(|(x, y)| x.abs_diff(*y) as u32)
-                .sum::<u32>()
-                > 60
-        });
-        assert!(
-            differing.count() > a.len() / 3 / 2,
-            "less than half the pixels differ clearly"
-        );
+        let differing = a
+            .chunks(3)
+            .zip(b.chunks(3))
+            .filter(|(p, q)| p.iter().zip(q.iter()).map(|(x, y)| x.abs_diff(*y) as u32).sum::<u32>() > 60);
+        assert!(differing.count() > a.len() / 3 / 2, "less than half the pixels differ clearly");
         // Same input, same picture.
         assert_eq!(
             render_png(&json!({"prompt": "a red fox"}), 0, 256),

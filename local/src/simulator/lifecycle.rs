@@ -38,13 +38,7 @@ pub(super) async fn run(sim: Arc<Sim>, id: String) {
     if let Some((url, snapshot)) = start
         && !matches!(fault, Some(Fault::DropWebhook | Fault::OutOfOrder))
     {
-        tokio::spawn(deliver(
-            sim.clone(),
-            url,
-            WebhookEvent::Start,
-            snapshot,
-            false,
-        ));
+        tokio::spawn(deliver(sim.clone(), url, WebhookEvent::Start, snapshot, false));
     }
     if fault == Some(Fault::Stall) {
         return; // stays processing until canceled or its deadline
@@ -82,19 +76,13 @@ pub(super) async fn run(sim: Arc<Sim>, id: String) {
         let mut images = 0;
         match outcome {
             Ok(files) => {
-                let urls: Vec<String> = (0..files.len())
-                    .map(|i| format!("{}/files/{id}/{i}.png", sim.origin))
-                    .collect();
-                let array = files.len() > 1
-                    || image::asks_for_count(&input)
-                    || sim.cfg.array_output_models.contains(&e.pred.model);
+                let urls: Vec<String> = (0..files.len()).map(|i| format!("{}/files/{id}/{i}.png", sim.origin)).collect();
+                let array = files.len() > 1 || image::asks_for_count(&input) || sim.cfg.array_output_models.contains(&e.pred.model);
                 e.pred.output = if array { json!(urls) } else { json!(urls[0]) };
                 images = files.len();
                 e.files = files;
                 e.pred.status = PredictionStatus::Succeeded;
-                e.pred.logs = Some(format!(
-                    "simulator: running\nsimulator: generated {images} image(s)\n"
-                ));
+                e.pred.logs = Some(format!("simulator: running\nsimulator: generated {images} image(s)\n"));
             }
             Err(msg) => {
                 e.pred.output = Value::Null;
@@ -104,11 +92,7 @@ pub(super) async fn run(sim: Arc<Sim>, id: String) {
             }
         }
         e.pred.completed_at = Some(now_rfc3339());
-        e.pred.metrics = Some(metrics(
-            e.pred.created_at.as_deref(),
-            e.pred.started_at.as_deref(),
-            images,
-        ));
+        e.pred.metrics = Some(metrics(e.pred.created_at.as_deref(), e.pred.started_at.as_deref(), images));
         Completion::of(e)
     };
     done.announce(sim).await;
@@ -117,12 +101,7 @@ pub(super) async fn run(sim: Arc<Sim>, id: String) {
 /// Ends a prediction that is still running: `status` for one that already started,
 /// `if_not_started` for one still `starting`. Returns the prediction afterwards (unchanged when
 /// it had already finished), `None` for an unknown id. Sends the `completed` webhook.
-pub(super) fn end_early(
-    sim: &Arc<Sim>,
-    id: &str,
-    status: PredictionStatus,
-    if_not_started: PredictionStatus,
-) -> Option<Prediction> {
+pub(super) fn end_early(sim: &Arc<Sim>, id: &str, status: PredictionStatus, if_not_started: PredictionStatus) -> Option<Prediction> {
     let mut preds = sim.preds.lock().unwrap();
     let e = preds.get_mut(id)?;
     if e.pred.status.is_terminal() {
@@ -134,11 +113,7 @@ pub(super) fn end_early(
         status
     };
     e.pred.completed_at = Some(now_rfc3339());
-    e.pred.metrics = Some(metrics(
-        e.pred.created_at.as_deref(),
-        e.pred.started_at.as_deref(),
-        0,
-    ));
+    e.pred.metrics = Some(metrics(e.pred.created_at.as_deref(), e.pred.started_at.as_deref(), 0));
     let done = Completion::of(e);
     let pred = e.pred.clone();
     drop(preds);
@@ -148,23 +123,13 @@ pub(super) fn end_early(
 
 /// `POST /v1/predictions/{id}/cancel`.
 pub(super) fn cancel(sim: &Arc<Sim>, id: &str) -> Option<Prediction> {
-    end_early(
-        sim,
-        id,
-        PredictionStatus::Canceled,
-        PredictionStatus::Canceled,
-    )
+    end_early(sim, id, PredictionStatus::Canceled, PredictionStatus::Canceled)
 }
 
 /// The `Cancel-After` deadline: canceled when running, aborted when it never started.
 pub(super) async fn deadline(sim: Arc<Sim>, id: String, after: Duration) {
     tokio::time::sleep(after).await;
-    end_early(
-        &sim,
-        &id,
-        PredictionStatus::Canceled,
-        PredictionStatus::Aborted,
-    );
+    end_early(&sim, &id, PredictionStatus::Canceled, PredictionStatus::Aborted);
 }
 
 /// What to send once a prediction is terminal.
@@ -180,10 +145,7 @@ impl Completion {
     fn of(e: &super::server::Entry) -> Self {
         Self {
             fault: e.fault,
-            url: e
-                .webhook
-                .clone()
-                .filter(|_| e.wants(WebhookEvent::Completed)),
+            url: e.webhook.clone().filter(|_| e.wants(WebhookEvent::Completed)),
             pred: e.pred.clone(),
             start: e
                 .webhook
@@ -198,14 +160,7 @@ impl Completion {
             Some(Fault::DropWebhook) => {}
             Some(Fault::Duplicate) => {
                 if let Some(url) = self.url {
-                    deliver(
-                        sim.clone(),
-                        url.clone(),
-                        WebhookEvent::Completed,
-                        self.pred.clone(),
-                        true,
-                    )
-                    .await;
+                    deliver(sim.clone(), url.clone(), WebhookEvent::Completed, self.pred.clone(), true).await;
                     deliver(sim, url, WebhookEvent::Completed, self.pred, true).await;
                 }
             }
@@ -231,11 +186,7 @@ impl Completion {
 async fn deliver(sim: Arc<Sim>, url: String, event: WebhookEvent, pred: Prediction, retry: bool) {
     let body = serde_json::to_vec(&pred).expect("prediction serializes");
     let webhook_id = format!("msg_{}_{}", pred.id, event);
-    let tries = if retry {
-        1 + sim.cfg.webhook_retry_delays.len()
-    } else {
-        1
-    };
+    let tries = if retry { 1 + sim.cfg.webhook_retry_delays.len() } else { 1 };
     for attempt in 1..=tries {
         let ts = chrono::Utc::now().timestamp();
         let signature = webhook::sign(&sim.secret, &webhook_id, ts, &body);

@@ -77,10 +77,7 @@ impl SimConfig {
             default_fault: None,
             webhook_retry_delays: [250, 500, 1000, 2000].map(Duration::from_millis).to_vec(),
             webhook_timeout: Duration::from_secs(5),
-            array_output_models: vec![
-                "qwen/qwen-image-edit-plus".into(),
-                "bytedance/seedream-4".into(),
-            ],
+            array_output_models: vec!["qwen/qwen-image-edit-plus".into(), "bytedance/seedream-4".into()],
             image_long_side: 768,
         }
     }
@@ -172,12 +169,7 @@ impl SimHandle {
 
     /// The current state of a prediction.
     pub fn prediction(&self, id: &str) -> Option<Prediction> {
-        self.sim
-            .preds
-            .lock()
-            .unwrap()
-            .get(id)
-            .map(|e| e.pred.clone())
+        self.sim.preds.lock().unwrap().get(id).map(|e| e.pred.clone())
     }
 
     /// Simulates Replicate's data removal (about an hour after completion on the real
@@ -203,8 +195,7 @@ pub async fn start(cfg: SimConfig, listener: tokio::net::TcpListener) -> SimHand
     if addr.ip().is_unspecified() {
         addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
     }
-    let secret = WebhookSecret::parse(&cfg.webhook_secret)
-        .expect("SimConfig::webhook_secret must be a whsec_<base64> key");
+    let secret = WebhookSecret::parse(&cfg.webhook_secret).expect("SimConfig::webhook_secret must be a whsec_<base64> key");
     let sim = Arc::new(server::Sim::new(cfg, secret, addr));
     let app = server::router(sim.clone());
     let task = tokio::spawn(async move {

@@ -14,9 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::replicate::{
-    Metrics, Prediction, PredictionStatus, PredictionUrls, WebhookEvent, WebhookSecret,
-};
+use shared::replicate::{Metrics, Prediction, PredictionStatus, PredictionUrls, WebhookEvent, WebhookSecret};
 
 use super::fault::{self, Fault};
 use super::{SimConfig, WebhookDelivery, lifecycle};
@@ -119,11 +117,7 @@ impl Sim {
             .into();
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
         // 21 hashed characters + 5 from the counter keep ids unique even on a hash collision.
-        let mut id: String = d
-            .iter()
-            .take(21)
-            .map(|b| ALPHABET[(b & 31) as usize] as char)
-            .collect();
+        let mut id: String = d.iter().take(21).map(|b| ALPHABET[(b & 31) as usize] as char).collect();
         for i in 0..5 {
             id.push(ALPHABET[((n >> (5 * i)) & 31) as usize] as char);
         }
@@ -205,26 +199,15 @@ fn unauthorized() -> Response {
 }
 
 fn not_found() -> Response {
-    problem(
-        StatusCode::NOT_FOUND,
-        "Not found",
-        "The requested resource could not be found.",
-    )
+    problem(StatusCode::NOT_FOUND, "Not found", "The requested resource could not be found.")
 }
 
 fn invalid(detail: &str) -> Response {
-    problem(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "Input validation failed",
-        detail,
-    )
+    problem(StatusCode::UNPROCESSABLE_ENTITY, "Input validation failed", detail)
 }
 
 fn authorized(sim: &Sim, headers: &HeaderMap) -> bool {
-    let Some(v) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
         return false;
     };
     let Some(token) = v.strip_prefix("Bearer ") else {
@@ -248,17 +231,13 @@ fn parse_go_duration(s: &str) -> Option<Duration> {
     let mut total = Duration::ZERO;
     let mut rest = s;
     while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit() && c != '.')
-            .unwrap_or(rest.len());
+        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
         if digits == 0 {
             return None;
         }
         let n: f64 = rest[..digits].parse().ok()?;
         rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
         let secs = match &rest[..unit_len] {
             "h" => n * 3600.0,
             "m" => n * 60.0,
@@ -277,12 +256,7 @@ fn parse_go_duration(s: &str) -> Option<Duration> {
 
 const ALLOWED_FIELDS: [&str; 4] = ["input", "webhook", "webhook_events_filter", "stream"];
 
-async fn create(
-    State(sim): State<Arc<Sim>>,
-    Path((owner, name)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn create(State(sim): State<Arc<Sim>>, Path((owner, name)): Path<(String, String)>, headers: HeaderMap, body: Bytes) -> Response {
     if !authorized(&sim, &headers) {
         return unauthorized();
     }
@@ -294,20 +268,14 @@ async fn create(
         return invalid("- (root): Invalid type. Expected: object");
     };
     if let Some(extra) = obj.keys().find(|k| !ALLOWED_FIELDS.contains(&k.as_str())) {
-        return invalid(&format!(
-            "- (root): Additional property {extra} is not allowed"
-        ));
+        return invalid(&format!("- (root): Additional property {extra} is not allowed"));
     }
     let Some(input) = obj.get("input").filter(|v| v.is_object()).cloned() else {
         return invalid("- (root): input is required");
     };
     let webhook = match obj.get("webhook") {
         None | Some(Value::Null) => None,
-        Some(Value::String(u))
-            if reqwest::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) =>
-        {
-            Some(u.clone())
-        }
+        Some(Value::String(u)) if reqwest::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) => Some(u.clone()),
         Some(_) => return invalid("- webhook: Does not match format 'uri'"),
     };
     let events: Vec<WebhookEvent> = match obj.get("webhook_events_filter") {
@@ -326,10 +294,7 @@ async fn create(
             }
         },
     };
-    let deadline = match headers
-        .get("cancel-after")
-        .map(|v| v.to_str().ok().and_then(parse_go_duration))
-    {
+    let deadline = match headers.get("cancel-after").map(|v| v.to_str().ok().and_then(parse_go_duration)) {
         None => None,
         Some(Some(d)) if d >= Duration::from_secs(5) => Some(d),
         Some(_) => {
@@ -341,11 +306,7 @@ async fn create(
         }
     };
 
-    let prompt = input
-        .get("prompt")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned();
+    let prompt = input.get("prompt").and_then(Value::as_str).unwrap_or("").to_owned();
     let marker = fault::from_prompt(&prompt);
     if sim.throttle(&prompt, marker) {
         sim.stats.creates_throttled.fetch_add(1, Ordering::Relaxed);
@@ -392,9 +353,7 @@ async fn create(
             start_snapshot: None,
         },
     );
-    sim.stats
-        .predictions_created
-        .fetch_add(1, Ordering::Relaxed);
+    sim.stats.predictions_created.fetch_add(1, Ordering::Relaxed);
     tracing::debug!(id = %id, model = %pred.model, fault = ?fault, "simulated prediction created");
 
     tokio::spawn(lifecycle::run(sim.clone(), id.clone()));
@@ -414,11 +373,7 @@ async fn read(State(sim): State<Arc<Sim>>, Path(id): Path<String>, headers: Head
     }
 }
 
-async fn cancel(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+async fn cancel(State(sim): State<Arc<Sim>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     if !authorized(&sim, &headers) {
         return unauthorized();
     }
@@ -436,18 +391,10 @@ async fn secret(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Response {
 }
 
 async fn file(State(sim): State<Arc<Sim>>, Path((id, file)): Path<(String, String)>) -> Response {
-    let Some(n) = file
-        .strip_suffix(".png")
-        .and_then(|n| n.parse::<usize>().ok())
-    else {
+    let Some(n) = file.strip_suffix(".png").and_then(|n| n.parse::<usize>().ok()) else {
         return not_found();
     };
-    let bytes = sim
-        .preds
-        .lock()
-        .unwrap()
-        .get(&id)
-        .and_then(|e| e.files.get(n).cloned());
+    let bytes = sim.preds.lock().unwrap().get(&id).and_then(|e| e.files.get(n).cloned());
     match bytes {
         Some(b) => (
             [
@@ -502,11 +449,7 @@ async fn stats(State(sim): State<Arc<Sim>>) -> Response {
     .into_response()
 }
 
-pub(super) fn metrics(
-    created_at: Option<&str>,
-    started_at: Option<&str>,
-    images: usize,
-) -> Metrics {
+pub(super) fn metrics(created_at: Option<&str>, started_at: Option<&str>, images: usize) -> Metrics {
     let parse = |s: Option<&str>| s.and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
     let now = chrono::Utc::now();
     let secs = |from: Option<chrono::DateTime<chrono::FixedOffset>>| {
@@ -532,10 +475,7 @@ mod tests {
         assert_eq!(parse_go_duration("30m"), Some(Duration::from_secs(1800)));
         assert_eq!(parse_go_duration("1h30m"), Some(Duration::from_secs(5400)));
         assert_eq!(parse_go_duration("45s"), Some(Duration::from_secs(45)));
-        assert_eq!(
-            parse_go_duration("1500ms"),
-            Some(Duration::from_millis(1500))
-        );
+        assert_eq!(parse_go_duration("1500ms"), Some(Duration::from_millis(1500)));
         assert_eq!(parse_go_duration("soon"), None);
         assert_eq!(parse_go_duration("5x"), None);
     }

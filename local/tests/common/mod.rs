@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 use local::cognito;
 use local::stack::{Stack, StackOptions};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 pub struct TestStack {
@@ -25,7 +25,10 @@ impl TestStack {
         let mut opts = StackOptions::for_tests();
         f(&mut opts);
         let stack = Stack::start(opts).await.expect("stack starts");
-        Self { stack, http: reqwest::Client::new() }
+        Self {
+            stack,
+            http: reqwest::Client::new(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -34,9 +37,14 @@ impl TestStack {
 
     pub async fn user(&self, name: &str) -> User {
         let pw = "Test-Password-123";
-        cognito::create_user(&self.http, &self.stack.pool, name, pw, true).await.expect("user created");
+        cognito::create_user(&self.http, &self.stack.pool, name, pw, true)
+            .await
+            .expect("user created");
         let out = cognito::login(&self.http, &self.stack.pool, name, pw).await.expect("login");
-        User { name: name.into(), token: out["AuthenticationResult"]["IdToken"].as_str().expect("id token").to_string() }
+        User {
+            name: name.into(),
+            token: out["AuthenticationResult"]["IdToken"].as_str().expect("id token").to_string(),
+        }
     }
 
     pub async fn get(&self, user: &User, path: &str) -> (u16, Value) {
@@ -60,7 +68,9 @@ impl TestStack {
     }
 
     pub async fn generate(&self, user: &User, prompt: &str) -> Value {
-        let (s, b) = self.post(user, "/api/images/generate", &json!({ "model": "imagen-4", "prompt": prompt })).await;
+        let (s, b) = self
+            .post(user, "/api/images/generate", &json!({ "model": "imagen-4", "prompt": prompt }))
+            .await;
         assert_eq!(s, 202, "{b}");
         b["job"].clone()
     }

@@ -1,4 +1,4 @@
-use lambda_http::{http::StatusCode, Body, Response};
+use lambda_http::{Body, Response, http::StatusCode};
 use serde_json::json;
 
 /// Every error an API function can answer with. 4xx carry a message meant for the user;
@@ -27,7 +27,10 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::Validation { message: message.into(), field: Some(field.into()) }
+        ApiError::Validation {
+            message: message.into(),
+            field: Some(field.into()),
+        }
     }
     pub fn internal(e: impl std::fmt::Display) -> Self {
         ApiError::Internal(e.to_string())

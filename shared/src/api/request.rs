@@ -1,7 +1,7 @@
 use super::ApiError;
 use crate::domain::UserId;
 use base64::Engine;
-use lambda_http::{http::StatusCode, request::RequestContext, Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, RequestExt, Response, http::StatusCode, request::RequestContext};
 use serde::de::DeserializeOwned;
 
 /// api.md: bodies over 64 KiB → 413.
@@ -21,7 +21,10 @@ pub fn caller(req: &Request) -> Result<Caller, ApiError> {
         _ => None,
     };
     let claims = claims.ok_or_else(|| ApiError::Unauthorized("missing or invalid token".into()))?;
-    let id = claims.get("sub").and_then(|s| UserId::parse(s)).ok_or_else(|| ApiError::Unauthorized("token has no valid subject".into()))?;
+    let id = claims
+        .get("sub")
+        .and_then(|s| UserId::parse(s))
+        .ok_or_else(|| ApiError::Unauthorized("token has no valid subject".into()))?;
     let username = claims
         .get("cognito:username")
         .or_else(|| claims.get("username"))
@@ -37,7 +40,10 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
         return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
     }
     if bytes.is_empty() {
-        return Err(ApiError::Validation { message: "request body must be a JSON object".into(), field: None });
+        return Err(ApiError::Validation {
+            message: "request body must be a JSON object".into(),
+            field: None,
+        });
     }
     serde_json::from_slice(bytes).map_err(|e| {
         let message = match e.classify() {
@@ -80,7 +86,11 @@ impl Cursor {
     pub fn from_request(req: &Request) -> Result<Self, ApiError> {
         let limit = match query_param(req, "limit") {
             None => 24,
-            Some(s) => s.parse::<i32>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| ApiError::validation("limit", "limit must be an integer from 1 to 100"))?,
+            Some(s) => s
+                .parse::<i32>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| ApiError::validation("limit", "limit must be an integer from 1 to 100"))?,
         };
         let after = match query_param(req, "cursor") {
             None => None,

@@ -2,7 +2,7 @@
 //! requests and price them. Adding a model is one entry in that file.
 use crate::domain::{JobKind, Micros, Prompt, PromptError};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashSet};
 
 const CATALOG_JSON: &str = include_str!("../../catalog/models.json");
@@ -33,11 +33,27 @@ pub struct Price {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum OptionSpec {
-    Enum { values: Vec<String>, default: Option<String> },
-    Integer { min: Option<i64>, max: Option<i64>, default: Option<i64> },
-    Number { min: Option<f64>, max: Option<f64>, default: Option<f64> },
-    Boolean { default: Option<bool> },
-    String { max_len: Option<usize>, default: Option<String> },
+    Enum {
+        values: Vec<String>,
+        default: Option<String>,
+    },
+    Integer {
+        min: Option<i64>,
+        max: Option<i64>,
+        default: Option<i64>,
+    },
+    Number {
+        min: Option<f64>,
+        max: Option<f64>,
+        default: Option<f64>,
+    },
+    Boolean {
+        default: Option<bool>,
+    },
+    String {
+        max_len: Option<usize>,
+        default: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -79,7 +95,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -111,16 +130,27 @@ impl Catalog {
     }
 
     fn check(&self) -> Result<(), CatalogError> {
-        let bad = |m: &ModelSpec, p: String| CatalogError::Invalid { model: m.id.clone(), problem: p };
+        let bad = |m: &ModelSpec, p: String| CatalogError::Invalid {
+            model: m.id.clone(),
+            problem: p,
+        };
         let mut ids = HashSet::new();
         if self.models.is_empty() {
-            return Err(CatalogError::Invalid { model: "-".into(), problem: "no models".into() });
+            return Err(CatalogError::Invalid {
+                model: "-".into(),
+                problem: "no models".into(),
+            });
         }
         for m in &self.models {
             if !ids.insert(&m.id) {
                 return Err(bad(m, "duplicate id".into()));
             }
-            if m.id.is_empty() || !m.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.') {
+            if m.id.is_empty()
+                || !m
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+            {
                 return Err(bad(m, "id must be lowercase letters, digits, '-' or '.'".into()));
             }
             let parts: Vec<_> = m.replicate.split('/').collect();
@@ -144,7 +174,9 @@ impl Catalog {
                             None
                         }
                     }
-                    OptionSpec::Integer { min, max, default } => range_problem(min.map(|v| v as f64), max.map(|v| v as f64), default.map(|v| v as f64)),
+                    OptionSpec::Integer { min, max, default } => {
+                        range_problem(min.map(|v| v as f64), max.map(|v| v as f64), default.map(|v| v as f64))
+                    }
                     OptionSpec::Number { min, max, default } => range_problem(*min, *max, *default),
                     OptionSpec::Boolean { .. } => None,
                     OptionSpec::String { max_len, default } => default
@@ -160,7 +192,10 @@ impl Catalog {
         for kind in [ModelKind::Image] {
             let n = self.models.iter().filter(|m| m.kind == kind && m.default).count();
             if n != 1 {
-                return Err(CatalogError::Invalid { model: "-".into(), problem: format!("{n} default models of kind {kind:?}; want exactly 1") });
+                return Err(CatalogError::Invalid {
+                    model: "-".into(),
+                    problem: format!("{n} default models of kind {kind:?}; want exactly 1"),
+                });
             }
         }
         Ok(())
@@ -175,8 +210,16 @@ impl Catalog {
     }
 
     /// Validates a generation request for a job of `job_kind` against the catalog.
-    pub fn validate<'a>(&'a self, job_kind: JobKind, model: &str, prompt: &str, options: &Map<String, Value>) -> Result<ValidRequest<'a>, FieldError> {
-        let spec = self.get(model).ok_or_else(|| FieldError::new("model", format!("unknown model {model:?}")))?;
+    pub fn validate<'a>(
+        &'a self,
+        job_kind: JobKind,
+        model: &str,
+        prompt: &str,
+        options: &Map<String, Value>,
+    ) -> Result<ValidRequest<'a>, FieldError> {
+        let spec = self
+            .get(model)
+            .ok_or_else(|| FieldError::new("model", format!("unknown model {model:?}")))?;
         let kind_ok = match job_kind {
             JobKind::Image => spec.kind == ModelKind::Image,
             JobKind::Edit => matches!(spec.kind, ModelKind::Edit | ModelKind::Restore),
@@ -192,7 +235,10 @@ impl Catalog {
         let mut out = Map::new();
         for key in options.keys() {
             if !spec.options.contains_key(key) {
-                return Err(FieldError::new(format!("options.{key}"), format!("unknown option {key:?} for model {}", spec.id)));
+                return Err(FieldError::new(
+                    format!("options.{key}"),
+                    format!("unknown option {key:?} for model {}", spec.id),
+                ));
             }
         }
         for (name, opt) in &spec.options {
@@ -207,7 +253,12 @@ impl Catalog {
             out.insert(name.clone(), value);
         }
         let estimated = estimate(spec, &out);
-        Ok(ValidRequest { model: spec, prompt, options: out, estimated })
+        Ok(ValidRequest {
+            model: spec,
+            prompt,
+            options: out,
+            estimated,
+        })
     }
 }
 
@@ -242,14 +293,22 @@ fn check_value(opt: &OptionSpec, v: &Value) -> Result<Value, String> {
         OptionSpec::Integer { min, max, .. } => {
             let n = v.as_i64().ok_or("must be an integer")?;
             if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
-                return Err(format!("must be between {} and {}", min.map_or("-∞".into(), |m| m.to_string()), max.map_or("∞".into(), |m| m.to_string())));
+                return Err(format!(
+                    "must be between {} and {}",
+                    min.map_or("-∞".into(), |m| m.to_string()),
+                    max.map_or("∞".into(), |m| m.to_string())
+                ));
             }
             Ok(json!(n))
         }
         OptionSpec::Number { min, max, .. } => {
             let n = v.as_f64().filter(|n| n.is_finite()).ok_or("must be a number")?;
             if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
-                return Err(format!("must be between {} and {}", min.map_or("-∞".into(), |m| m.to_string()), max.map_or("∞".into(), |m| m.to_string())));
+                return Err(format!(
+                    "must be between {} and {}",
+                    min.map_or("-∞".into(), |m| m.to_string()),
+                    max.map_or("∞".into(), |m| m.to_string())
+                ));
             }
             Ok(json!(n))
         }
@@ -266,7 +325,11 @@ fn check_value(opt: &OptionSpec, v: &Value) -> Result<Value, String> {
 
 /// How many outputs a request asks for (1 unless the model has a count option).
 fn output_count(options: &Map<String, Value>) -> i64 {
-    ["num_outputs", "max_images"].iter().find_map(|k| options.get(*k).and_then(Value::as_i64)).unwrap_or(1).max(1)
+    ["num_outputs", "max_images"]
+        .iter()
+        .find_map(|k| options.get(*k).and_then(Value::as_i64))
+        .unwrap_or(1)
+        .max(1)
 }
 
 /// The cost reserved before running: the most this request can cost.
@@ -334,7 +397,12 @@ mod tests {
     #[test]
     fn shipped_catalog_has_the_required_models() {
         let c = cat();
-        for (id, replicate) in [("imagen-4", "google/imagen-4"), ("imagen-4-ultra", "google/imagen-4-ultra"), ("imagen-4-fast", "google/imagen-4-fast"), ("nano-banana", "google/nano-banana")] {
+        for (id, replicate) in [
+            ("imagen-4", "google/imagen-4"),
+            ("imagen-4-ultra", "google/imagen-4-ultra"),
+            ("imagen-4-fast", "google/imagen-4-fast"),
+            ("nano-banana", "google/nano-banana"),
+        ] {
             assert_eq!(c.get(id).unwrap().replicate, replicate);
         }
         assert!(c.get("imagen-4").unwrap().default);

@@ -10,9 +10,7 @@ impl UserId {
     /// Accepts the characters a Cognito `sub` (a UUID) or a test id can have. Anything else
     /// (`#`, `/`, whitespace) could break key composition, so it is refused.
     pub fn parse(s: &str) -> Option<Self> {
-        let ok = !s.is_empty()
-            && s.len() <= 128
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let ok = !s.is_empty() && s.len() <= 128 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         ok.then(|| Self(s.to_owned()))
     }
     pub fn as_str(&self) -> &str {

@@ -1,6 +1,6 @@
 use super::{AssetId, JobId, Micros, UserId};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -37,10 +37,7 @@ impl JobStatus {
     /// one of the states this allows, which is what makes settling exactly-once.
     pub fn can_become(self, next: JobStatus) -> bool {
         use JobStatus::*;
-        matches!(
-            (self, next),
-            (Queued, Running) | (Queued | Running, Succeeded | Failed | Canceled)
-        )
+        matches!((self, next), (Queued, Running) | (Queued | Running, Succeeded | Failed | Canceled))
     }
 }
 

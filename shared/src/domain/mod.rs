@@ -7,4 +7,4 @@ mod prompt;
 pub use ids::{AssetId, JobId, UserId};
 pub use job::{Asset, AssetKind, AssetSource, Job, JobError, JobKind, JobStatus};
 pub use money::Micros;
-pub use prompt::{Prompt, PromptError, MAX_PROMPT_CHARS};
+pub use prompt::{MAX_PROMPT_CHARS, Prompt, PromptError};

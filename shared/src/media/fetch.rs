@@ -43,13 +43,23 @@ pub fn download_client(timeout: Duration) -> reqwest::Client {
 
 /// Downloads an output from an allow-listed origin, at most `max_bytes`, in at most `timeout`.
 /// The content is untrusted: the caller sniffs it before storing.
-pub async fn fetch_output(http: &reqwest::Client, raw_url: &str, allow: &[AllowedOrigin], max_bytes: u64, timeout: Duration) -> Result<Fetched, FetchError> {
+pub async fn fetch_output(
+    http: &reqwest::Client,
+    raw_url: &str,
+    allow: &[AllowedOrigin],
+    max_bytes: u64,
+    timeout: Duration,
+) -> Result<Fetched, FetchError> {
     let url = url::Url::parse(raw_url).map_err(|_| FetchError::BadUrl)?;
     if !allow.iter().any(|a| a.allows(&url)) {
         return Err(FetchError::HostNotAllowed(url.host_str().unwrap_or("-").to_string()));
     }
     let work = async {
-        let mut resp = http.get(url).send().await.map_err(|e| FetchError::Transport(e.without_url().to_string()))?;
+        let mut resp = http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| FetchError::Transport(e.without_url().to_string()))?;
         let status = resp.status();
         if !status.is_success() {
             return Err(FetchError::Status(status.as_u16()));
@@ -72,19 +82,31 @@ pub async fn fetch_output(http: &reqwest::Client, raw_url: &str, allow: &[Allowe
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::{http::header, routing::get, Router};
+    use axum::{Router, http::header, routing::get};
 
     async fn server() -> (String, AllowedOrigin) {
         let big = vec![7u8; 2048];
         let app = Router::new()
             .route("/ok.png", get(|| async { vec![1u8, 2, 3] }))
-            .route("/big", get(move || { let b = big.clone(); async move { b } }))
-            .route("/redirect", get(|| async { (axum::http::StatusCode::FOUND, [(header::LOCATION, "http://127.0.0.1:1/evil")], "") }))
+            .route(
+                "/big",
+                get(move || {
+                    let b = big.clone();
+                    async move { b }
+                }),
+            )
+            .route(
+                "/redirect",
+                get(|| async { (axum::http::StatusCode::FOUND, [(header::LOCATION, "http://127.0.0.1:1/evil")], "") }),
+            )
             .route("/gone", get(|| async { axum::http::StatusCode::NOT_FOUND }))
-            .route("/slow", get(|| async {
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                "late"
-            }));
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "late"
+                }),
+            );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let origin = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -101,16 +123,41 @@ mod tests {
         let ok = fetch_output(&http, &format!("{base}/ok.png"), &allow, 100, t).await.unwrap();
         assert_eq!(ok.bytes, vec![1, 2, 3]);
         // Redirects are answered, never followed.
-        assert!(matches!(fetch_output(&http, &format!("{base}/redirect"), &allow, 100, t).await, Err(FetchError::Status(302))));
+        assert!(matches!(
+            fetch_output(&http, &format!("{base}/redirect"), &allow, 100, t).await,
+            Err(FetchError::Status(302))
+        ));
         // Other hosts (and other ports of the same host) are refused before any request.
-        assert!(matches!(fetch_output(&http, "http://127.0.0.1:9/x.png", &allow, 100, t).await, Err(FetchError::HostNotAllowed(_))));
-        assert!(matches!(fetch_output(&http, "https://replicate.delivery.evil.example/x", &allow, 100, t).await, Err(FetchError::HostNotAllowed(_))));
-        assert!(matches!(fetch_output(&http, "not a url", &allow, 100, t).await, Err(FetchError::BadUrl)));
+        assert!(matches!(
+            fetch_output(&http, "http://127.0.0.1:9/x.png", &allow, 100, t).await,
+            Err(FetchError::HostNotAllowed(_))
+        ));
+        assert!(matches!(
+            fetch_output(&http, "https://replicate.delivery.evil.example/x", &allow, 100, t).await,
+            Err(FetchError::HostNotAllowed(_))
+        ));
+        assert!(matches!(
+            fetch_output(&http, "not a url", &allow, 100, t).await,
+            Err(FetchError::BadUrl)
+        ));
         // Size cap.
-        assert!(matches!(fetch_output(&http, &format!("{base}/big"), &allow, 1000, t).await, Err(FetchError::TooLarge(1000))));
-        assert_eq!(fetch_output(&http, &format!("{base}/big"), &allow, 4096, t).await.unwrap().bytes.len(), 2048);
+        assert!(matches!(
+            fetch_output(&http, &format!("{base}/big"), &allow, 1000, t).await,
+            Err(FetchError::TooLarge(1000))
+        ));
+        assert_eq!(
+            fetch_output(&http, &format!("{base}/big"), &allow, 4096, t)
+                .await
+                .unwrap()
+                .bytes
+                .len(),
+            2048
+        );
         // Time cap.
-        assert!(matches!(fetch_output(&http, &format!("{base}/slow"), &allow, 100, Duration::from_millis(300)).await, Err(FetchError::Timeout)));
+        assert!(matches!(
+            fetch_output(&http, &format!("{base}/slow"), &allow, 100, Duration::from_millis(300)).await,
+            Err(FetchError::Timeout)
+        ));
         let gone = fetch_output(&http, &format!("{base}/gone"), &allow, 100, t).await.unwrap_err();
         assert!(matches!(gone, FetchError::Status(404)) && !gone.is_transient());
     }

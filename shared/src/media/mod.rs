@@ -2,8 +2,8 @@
 mod fetch;
 mod sniff;
 
-pub use fetch::{download_client, fetch_output, FetchError, Fetched};
-pub use sniff::{sniff_image, ImageInfo, SniffError};
+pub use fetch::{FetchError, Fetched, download_client, fetch_output};
+pub use sniff::{ImageInfo, SniffError, sniff_image};
 
 use crate::domain::{AssetId, UserId};
 use aws_sdk_s3::presigning::PresigningConfig;
@@ -13,7 +13,10 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
     #[error("s3 {op}: {source}")]
-    Aws { op: &'static str, source: Box<dyn std::error::Error + Send + Sync> },
+    Aws {
+        op: &'static str,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 fn aws<E: std::error::Error + Send + Sync + 'static>(op: &'static str) -> impl FnOnce(E) -> MediaError {
@@ -56,7 +59,10 @@ impl Media {
     pub async fn signed_url(&self, key: &str, ttl: Duration, download_as: Option<&str>) -> Result<String, MediaError> {
         let mut req = self.s3.get_object().bucket(&self.bucket).key(key);
         if let Some(name) = download_as {
-            let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).collect();
+            let safe: String = name
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+                .collect();
             req = req.response_content_disposition(format!("attachment; filename=\"{safe}\""));
         }
         let cfg = PresigningConfig::expires_in(ttl).map_err(aws("presign config"))?;
@@ -65,7 +71,14 @@ impl Media {
     }
 
     pub async fn get_bytes(&self, key: &str) -> Result<Vec<u8>, MediaError> {
-        let out = self.s3.get_object().bucket(&self.bucket).key(key).send().await.map_err(aws("get object"))?;
+        let out = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(aws("get object"))?;
         let data = out.body.collect().await.map_err(aws("read object"))?;
         Ok(data.into_bytes().to_vec())
     }

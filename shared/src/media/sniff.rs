@@ -30,7 +30,10 @@ pub fn sniff_image(bytes: &[u8]) -> Result<ImageInfo, SniffError> {
         return Err(SniffError::UnknownFormat);
     };
     let detected = imagesize::image_type(bytes).map_err(|_| SniffError::BadHeader)?;
-    let same = matches!((kind, detected), ("png", imagesize::ImageType::Png) | ("jpeg", imagesize::ImageType::Jpeg) | ("webp", imagesize::ImageType::Webp));
+    let same = matches!(
+        (kind, detected),
+        ("png", imagesize::ImageType::Png) | ("jpeg", imagesize::ImageType::Jpeg) | ("webp", imagesize::ImageType::Webp)
+    );
     if !same {
         return Err(SniffError::BadHeader);
     }
@@ -39,7 +42,12 @@ pub fn sniff_image(bytes: &[u8]) -> Result<ImageInfo, SniffError> {
     if w == 0 || h == 0 || w > MAX_DIMENSION || h > MAX_DIMENSION {
         return Err(SniffError::Dimensions(w, h));
     }
-    Ok(ImageInfo { content_type, ext, width: w, height: h })
+    Ok(ImageInfo {
+        content_type,
+        ext,
+        width: w,
+        height: h,
+    })
 }
 
 #[cfg(test)]

@@ -158,18 +158,14 @@ impl ReplicateClient {
             headers.push(("cancel-after", format_cancel_after(d)));
         }
         let path = format!("/models/{}/{}/predictions", model.owner(), model.name());
-        let bytes = self
-            .execute(Method::POST, &path, Some(&body), &headers)
-            .await?;
+        let bytes = self.execute(Method::POST, &path, Some(&body), &headers).await?;
         decode(&bytes)
     }
 
     /// `GET {base}/predictions/{id}`. Retried on 429, 5xx and connection failures.
     pub async fn get_prediction(&self, id: &str) -> Result<Prediction, ReplicateError> {
         check_id(id)?;
-        let bytes = self
-            .execute(Method::GET, &format!("/predictions/{id}"), None, &[])
-            .await?;
+        let bytes = self.execute(Method::GET, &format!("/predictions/{id}"), None, &[]).await?;
         decode(&bytes)
     }
 
@@ -184,13 +180,9 @@ impl ReplicateClient {
 
     /// `GET {base}/webhooks/default/secret`: the account's webhook signing secret. Cache it.
     pub async fn default_webhook_secret(&self) -> Result<WebhookSecret, ReplicateError> {
-        let bytes = self
-            .execute(Method::GET, "/webhooks/default/secret", None, &[])
-            .await?;
-        let body: SecretBody = serde_json::from_slice(&bytes)
-            .map_err(|e| ReplicateError::Decode(format!("webhook secret: {e}")))?;
-        WebhookSecret::parse(&body.key)
-            .map_err(|e| ReplicateError::Decode(format!("webhook secret: {e}")))
+        let bytes = self.execute(Method::GET, "/webhooks/default/secret", None, &[]).await?;
+        let body: SecretBody = serde_json::from_slice(&bytes).map_err(|e| ReplicateError::Decode(format!("webhook secret: {e}")))?;
+        WebhookSecret::parse(&body.key).map_err(|e| ReplicateError::Decode(format!("webhook secret: {e}")))
     }
 
     async fn execute(
@@ -228,11 +220,7 @@ impl ReplicateClient {
                         return Err(ReplicateError::Timeout);
                     }
                     let wait = backoff(attempt);
-                    if idempotent
-                        && e.is_connect()
-                        && can_retry
-                        && waited + wait <= self.max_retry_wait
-                    {
+                    if idempotent && e.is_connect() && can_retry && waited + wait <= self.max_retry_wait {
                         tokio::time::sleep(wait).await;
                         waited += wait;
                         continue;
@@ -262,10 +250,7 @@ impl ReplicateClient {
                     waited += wait;
                     continue;
                 }
-                return Err(ReplicateError::RateLimited {
-                    retry_after,
-                    detail,
-                });
+                return Err(ReplicateError::RateLimited { retry_after, detail });
             }
             if status.is_server_error() {
                 let wait = retry_after.unwrap_or_else(|| backoff(attempt));
@@ -292,11 +277,7 @@ fn decode(bytes: &[u8]) -> Result<Prediction, ReplicateError> {
 }
 
 fn check_id(id: &str) -> Result<(), ReplicateError> {
-    if id.is_empty()
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Err(ReplicateError::InvalidId(id.to_owned()));
     }
     Ok(())
@@ -393,16 +374,11 @@ mod tests {
         });
         let (status, headers, body, delay) = {
             let mut a = s.answers.lock().unwrap();
-            if a.len() > 1 {
-                a.remove(0)
-            } else {
-                a[0].clone()
-            }
+            if a.len() > 1 { a.remove(0) } else { a[0].clone() }
         };
         tokio::time::sleep(delay).await;
         let mut resp = (StatusCode::from_u16(status).unwrap(), body).into_response();
-        resp.headers_mut()
-            .insert("content-type", "application/json".parse().unwrap());
+        resp.headers_mut().insert("content-type", "application/json".parse().unwrap());
         for (k, v) in headers {
             resp.headers_mut().insert(k, v.parse().unwrap());
         }
@@ -419,29 +395,16 @@ mod tests {
         (200, vec![], prediction_json(status), Duration::ZERO)
     }
 
-    fn err(
-        code: u16,
-        headers: Vec<(&'static str, String)>,
-        detail: &str,
-    ) -> (u16, Vec<(&'static str, String)>, String, Duration) {
-        (
-            code,
-            headers,
-            json!({"detail": detail}).to_string(),
-            Duration::ZERO,
-        )
+    fn err(code: u16, headers: Vec<(&'static str, String)>, detail: &str) -> (u16, Vec<(&'static str, String)>, String, Duration) {
+        (code, headers, json!({"detail": detail}).to_string(), Duration::ZERO)
     }
 
-    async fn serve(
-        answers: Vec<(u16, Vec<(&'static str, String)>, String, Duration)>,
-    ) -> (ReplicateClient, Script) {
+    async fn serve(answers: Vec<(u16, Vec<(&'static str, String)>, String, Duration)>) -> (ReplicateClient, Script) {
         let script = Script {
             answers: Arc::new(Mutex::new(answers)),
             seen: Arc::default(),
         };
-        let app = Router::new()
-            .fallback(any(handler))
-            .with_state(script.clone());
+        let app = Router::new().fallback(any(handler)).with_state(script.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -459,13 +422,7 @@ mod tests {
 
     #[tokio::test]
     async fn create_posts_the_official_model_endpoint_without_version() {
-        let (client, script) = serve(vec![(
-            201,
-            vec![],
-            prediction_json("starting"),
-            Duration::ZERO,
-        )])
-        .await;
+        let (client, script) = serve(vec![(201, vec![], prediction_json("starting"), Duration::ZERO)]).await;
         let p = client
             .create_prediction(
                 &model(),
@@ -481,10 +438,7 @@ mod tests {
         let r = &seen[0];
         assert_eq!(r.method, "POST");
         assert_eq!(r.path, "/v1/models/google/imagen-4/predictions");
-        assert_eq!(
-            r.headers["authorization"],
-            format!("Bearer {TOKEN}").as_str()
-        );
+        assert_eq!(r.headers["authorization"], format!("Bearer {TOKEN}").as_str());
         assert_eq!(r.headers["cancel-after"], "30m");
         assert_eq!(
             r.body,
@@ -496,21 +450,10 @@ mod tests {
 
     #[tokio::test]
     async fn create_without_webhook_sends_only_input_and_custom_deadline() {
-        let (client, script) = serve(vec![(
-            201,
-            vec![],
-            prediction_json("starting"),
-            Duration::ZERO,
-        )])
-        .await;
+        let (client, script) = serve(vec![(201, vec![], prediction_json("starting"), Duration::ZERO)]).await;
         let client = client.with_cancel_after(Some(Duration::from_secs(90)));
         client
-            .create_prediction(
-                &model(),
-                json!({"prompt": "x"}),
-                None,
-                &[WebhookEvent::Completed],
-            )
+            .create_prediction(&model(), json!({"prompt": "x"}), None, &[WebhookEvent::Completed])
             .await
             .unwrap();
         let seen = script.seen.lock().unwrap();
@@ -527,10 +470,7 @@ mod tests {
             Duration::ZERO,
         )])
         .await;
-        let e = client
-            .create_prediction(&model(), json!({}), None, &[])
-            .await
-            .unwrap_err();
+        let e = client.create_prediction(&model(), json!({}), None, &[]).await.unwrap_err();
         match &e {
             ReplicateError::Client { status, detail } => {
                 assert_eq!(*status, 422);
@@ -544,12 +484,7 @@ mod tests {
 
     #[tokio::test]
     async fn server_errors_are_retried_on_get_but_not_on_create() {
-        let (client, script) = serve(vec![
-            err(502, vec![], "bad gateway"),
-            err(503, vec![], "busy"),
-            ok("processing"),
-        ])
-        .await;
+        let (client, script) = serve(vec![err(502, vec![], "bad gateway"), err(503, vec![], "busy"), ok("processing")]).await;
         let p = client.get_prediction("p1").await.unwrap();
         assert_eq!(p.status, crate::replicate::PredictionStatus::Processing);
         assert_eq!(script.seen.lock().unwrap().len(), 3);
@@ -559,35 +494,20 @@ mod tests {
             .create_prediction(&model(), json!({"prompt": "x"}), None, &[])
             .await
             .unwrap_err();
-        assert!(
-            matches!(e, ReplicateError::Server { status: 500, .. }),
-            "{e:?}"
-        );
+        assert!(matches!(e, ReplicateError::Server { status: 500, .. }), "{e:?}");
         assert!(e.is_retryable());
-        assert_eq!(
-            script.seen.lock().unwrap().len(),
-            1,
-            "a create must not be retried on 5xx"
-        );
+        assert_eq!(script.seen.lock().unwrap().len(), 1, "a create must not be retried on 5xx");
     }
 
     #[tokio::test]
     async fn rate_limit_is_retried_until_attempts_run_out() {
-        let throttled = err(
-            429,
-            vec![("retry-after", "0".into())],
-            "Request was throttled.",
-        );
+        let throttled = err(429, vec![("retry-after", "0".into())], "Request was throttled.");
         let (client, script) = serve(vec![throttled.clone(), ok("starting")]).await;
         client.cancel_prediction("p1").await.unwrap();
         assert_eq!(script.seen.lock().unwrap().len(), 2);
 
         let (client, script) = serve(vec![throttled]).await;
-        let e = client
-            .with_max_attempts(3)
-            .get_prediction("p1")
-            .await
-            .unwrap_err();
+        let e = client.with_max_attempts(3).get_prediction("p1").await.unwrap_err();
         assert!(
             matches!(e, ReplicateError::RateLimited { retry_after: Some(d), .. } if d.is_zero()),
             "{e:?}"
@@ -616,13 +536,7 @@ mod tests {
 
     #[tokio::test]
     async fn slow_answer_times_out() {
-        let (client, _script) = serve(vec![(
-            200,
-            vec![],
-            prediction_json("starting"),
-            Duration::from_secs(3),
-        )])
-        .await;
+        let (client, _script) = serve(vec![(200, vec![], prediction_json("starting"), Duration::from_secs(3))]).await;
         let e = client
             .with_request_timeout(Duration::from_millis(150))
             .get_prediction("p1")
@@ -636,10 +550,7 @@ mod tests {
         let (client, script) = serve(vec![ok("starting")]).await;
         for bad in ["", "../models", "a/b", "p1?x=1"] {
             assert!(
-                matches!(
-                    client.get_prediction(bad).await,
-                    Err(ReplicateError::InvalidId(_))
-                ),
+                matches!(client.get_prediction(bad).await, Err(ReplicateError::InvalidId(_))),
                 "{bad}"
             );
         }
@@ -657,30 +568,13 @@ mod tests {
         .await;
         let secret = client.default_webhook_secret().await.unwrap();
         let sig = crate::replicate::webhook::sign(&secret, "msg_1", 1_649_367_553, b"{}");
-        assert!(
-            crate::replicate::webhook::verify(
-                &secret,
-                "msg_1",
-                "1649367553",
-                &sig,
-                b"{}",
-                1_649_367_553
-            )
-            .is_ok()
-        );
-        assert_eq!(
-            script.seen.lock().unwrap()[0].path,
-            "/v1/webhooks/default/secret"
-        );
+        assert!(crate::replicate::webhook::verify(&secret, "msg_1", "1649367553", &sig, b"{}", 1_649_367_553).is_ok());
+        assert_eq!(script.seen.lock().unwrap()[0].path, "/v1/webhooks/default/secret");
     }
 
     #[test]
     fn token_never_shows_in_debug_or_display() {
-        let client = ReplicateClient::new(
-            "https://api.replicate.com/v1",
-            ApiToken::new(TOKEN),
-            reqwest::Client::new(),
-        );
+        let client = ReplicateClient::new("https://api.replicate.com/v1", ApiToken::new(TOKEN), reqwest::Client::new());
         assert!(!format!("{client:?}").contains(TOKEN));
         assert!(!format!("{:?} {}", ApiToken::new(TOKEN), ApiToken::new(TOKEN)).contains(TOKEN));
         assert_eq!(ApiToken::new(" r8_x \n").expose(), "r8_x");

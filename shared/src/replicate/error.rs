@@ -9,10 +9,7 @@ pub enum ReplicateError {
     /// 429 after the client's own retries, or the server asked to wait longer than the client's
     /// retry budget. Retry after `retry_after` (when known).
     #[error("rate limited by Replicate (retry after {retry_after:?}): {detail}")]
-    RateLimited {
-        retry_after: Option<Duration>,
-        detail: String,
-    },
+    RateLimited { retry_after: Option<Duration>, detail: String },
 
     /// 4xx other than 429: the request itself is wrong (401 bad token, 404 unknown prediction or
     /// model, 422 invalid input). Not retryable.

@@ -31,9 +31,7 @@ impl ModelRef {
     /// Parses `owner/name`.
     pub fn parse(s: &str) -> Result<Self, ReplicateError> {
         match s.split_once('/') {
-            Some((owner, name)) => {
-                Self::new(owner, name).map_err(|_| ReplicateError::InvalidModel(s.to_owned()))
-            }
+            Some((owner, name)) => Self::new(owner, name).map_err(|_| ReplicateError::InvalidModel(s.to_owned())),
             None => Err(ReplicateError::InvalidModel(s.to_owned())),
         }
     }
@@ -48,11 +46,7 @@ impl ModelRef {
 }
 
 fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s != "."
-        && s != ".."
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    !s.is_empty() && s != "." && s != ".." && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 impl FromStr for ModelRef {
@@ -126,10 +120,7 @@ impl PredictionStatus {
     /// True once the prediction can no longer change: succeeded, failed, canceled or aborted.
     /// An unknown status is treated as not terminal (keep polling).
     pub fn is_terminal(&self) -> bool {
-        matches!(
-            self,
-            Self::Succeeded | Self::Failed | Self::Canceled | Self::Aborted
-        )
+        matches!(self, Self::Succeeded | Self::Failed | Self::Canceled | Self::Aborted)
     }
 }
 
@@ -273,9 +264,7 @@ impl Prediction {
 }
 
 fn parse_time(s: Option<&str>) -> Option<chrono::DateTime<chrono::Utc>> {
-    chrono::DateTime::parse_from_rfc3339(s?)
-        .ok()
-        .map(|t| t.with_timezone(&chrono::Utc))
+    chrono::DateTime::parse_from_rfc3339(s?).ok().map(|t| t.with_timezone(&chrono::Utc))
 }
 
 #[cfg(test)]
@@ -312,36 +301,21 @@ mod tests {
 
     #[test]
     fn parses_a_succeeded_prediction_with_one_uri() {
-        let p = parse(canned(
-            "succeeded",
-            json!("https://replicate.delivery/xezq/a.png"),
-        ));
+        let p = parse(canned("succeeded", json!("https://replicate.delivery/xezq/a.png")));
         assert_eq!(p.status, PredictionStatus::Succeeded);
         assert!(p.status.is_terminal());
-        assert_eq!(
-            p.output_urls(),
-            vec!["https://replicate.delivery/xezq/a.png"]
-        );
+        assert_eq!(p.output_urls(), vec!["https://replicate.delivery/xezq/a.png"]);
         assert_eq!(p.version.as_deref(), Some("hidden"));
         assert_eq!(p.predict_time(), Some(4.5));
         let m = p.metrics.as_ref().unwrap();
         assert_eq!(m.other.get("image_count"), Some(&json!(1)));
         assert_eq!(p.completed_at_utc().unwrap().timestamp(), 1_748_772_005);
-        assert!(
-            p.urls
-                .get
-                .as_deref()
-                .unwrap()
-                .ends_with("/predictions/gm3qorzdhgbfurvjtvhg6dckhu")
-        );
+        assert!(p.urls.get.as_deref().unwrap().ends_with("/predictions/gm3qorzdhgbfurvjtvhg6dckhu"));
     }
 
     #[test]
     fn output_urls_handles_array_null_and_removed_data() {
-        let p = parse(canned(
-            "succeeded",
-            json!(["https://x/1.png", "https://x/2.png"]),
-        ));
+        let p = parse(canned("succeeded", json!(["https://x/1.png", "https://x/2.png"])));
         assert_eq!(p.output_urls(), vec!["https://x/1.png", "https://x/2.png"]);
 
         let p = parse(canned("succeeded", Value::Null));
@@ -365,10 +339,7 @@ mod tests {
         assert_eq!(p.status, PredictionStatus::Unknown("queued_for_gpu".into()));
         assert!(!p.status.is_terminal());
         // The unknown status survives a round trip unchanged.
-        assert_eq!(
-            serde_json::to_value(&p).unwrap()["status"],
-            json!("queued_for_gpu")
-        );
+        assert_eq!(serde_json::to_value(&p).unwrap()["status"], json!("queued_for_gpu"));
     }
 
     #[test]
@@ -387,10 +358,7 @@ mod tests {
         v["error"] = json!("E005: The input was flagged as sensitive");
         let p = parse(v);
         assert_eq!(p.status, PredictionStatus::Failed);
-        assert_eq!(
-            p.error.as_deref(),
-            Some("E005: The input was flagged as sensitive")
-        );
+        assert_eq!(p.error.as_deref(), Some("E005: The input was flagged as sensitive"));
     }
 
     #[test]

@@ -50,9 +50,7 @@ impl WebhookSecret {
     pub fn parse(s: &str) -> Result<Self, SignatureError> {
         let s = s.trim();
         let b64 = s.strip_prefix("whsec_").unwrap_or(s);
-        let key = STANDARD
-            .decode(b64)
-            .map_err(|_| SignatureError::InvalidSecret)?;
+        let key = STANDARD.decode(b64).map_err(|_| SignatureError::InvalidSecret)?;
         if key.is_empty() {
             return Err(SignatureError::InvalidSecret);
         }
@@ -85,10 +83,7 @@ impl WebhookSecret {
 
 /// Signs a webhook: returns the `webhook-signature` value `v1,<base64>`.
 pub fn sign(secret: &WebhookSecret, id: &str, timestamp: i64, body: &[u8]) -> String {
-    let tag = secret
-        .mac(id, &timestamp.to_string(), body)
-        .finalize()
-        .into_bytes();
+    let tag = secret.mac(id, &timestamp.to_string(), body).finalize().into_bytes();
     format!("v1,{}", STANDARD.encode(tag))
 }
 
@@ -118,9 +113,7 @@ pub fn verify(
     if !ts_text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(SignatureError::InvalidTimestamp);
     }
-    let ts: i64 = ts_text
-        .parse()
-        .map_err(|_| SignatureError::InvalidTimestamp)?;
+    let ts: i64 = ts_text.parse().map_err(|_| SignatureError::InvalidTimestamp)?;
     let skew = now_unix.saturating_sub(ts);
     if skew.saturating_abs() > TOLERANCE_SECS {
         return Err(SignatureError::TimestampOutOfTolerance { skew_secs: skew });
@@ -161,10 +154,7 @@ mod tests {
     #[test]
     fn published_test_vector_signs_and_verifies() {
         assert_eq!(sign(&secret(), ID, TS, BODY), EXPECTED);
-        assert_eq!(
-            verify(&secret(), ID, "1649367553", EXPECTED, BODY, TS),
-            Ok(())
-        );
+        assert_eq!(verify(&secret(), ID, "1649367553", EXPECTED, BODY, TS), Ok(()));
     }
 
     #[test]
@@ -175,19 +165,13 @@ mod tests {
         mac.update(BODY);
         let wrong = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
         assert_ne!(wrong, EXPECTED);
-        assert_eq!(
-            verify(&secret(), ID, "1649367553", &wrong, BODY, TS),
-            Err(SignatureError::NoMatch)
-        );
+        assert_eq!(verify(&secret(), ID, "1649367553", &wrong, BODY, TS), Err(SignatureError::NoMatch));
         // And the text without the prefix is not the key either.
         let mut mac = HmacSha256::new_from_slice(&SECRET.as_bytes()[6..]).unwrap();
         mac.update(format!("{ID}.{TS}.").as_bytes());
         mac.update(BODY);
         let wrong = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
-        assert_eq!(
-            verify(&secret(), ID, "1649367553", &wrong, BODY, TS),
-            Err(SignatureError::NoMatch)
-        );
+        assert_eq!(verify(&secret(), ID, "1649367553", &wrong, BODY, TS), Err(SignatureError::NoMatch));
     }
 
     #[test]
@@ -202,10 +186,7 @@ mod tests {
             Err(SignatureError::NoMatch)
         );
         let other = WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
-        assert_eq!(
-            verify(&other, ID, "1649367553", EXPECTED, BODY, TS),
-            Err(SignatureError::NoMatch)
-        );
+        assert_eq!(verify(&other, ID, "1649367553", EXPECTED, BODY, TS), Err(SignatureError::NoMatch));
     }
 
     #[test]
@@ -245,13 +226,7 @@ mod tests {
             verify(&secret(), ID, "1649367553", "", BODY, TS),
             Err(SignatureError::MissingHeader("webhook-signature"))
         );
-        for ts in [
-            "abc",
-            "1649367553.0",
-            "-1649367553",
-            "+1649367553",
-            "99999999999999999999999",
-        ] {
+        for ts in ["abc", "1649367553.0", "-1649367553", "+1649367553", "99999999999999999999999"] {
             assert_eq!(
                 verify(&secret(), ID, ts, EXPECTED, BODY, TS),
                 Err(SignatureError::InvalidTimestamp),
@@ -265,10 +240,7 @@ mod tests {
         let header = format!("v1,bm90IHRoZSBzaWduYXR1cmU= {EXPECTED}");
         assert!(verify(&secret(), ID, "1649367553", &header, BODY, TS).is_ok());
         let header = format!("v1a,{} v2,{}", &EXPECTED[3..], &EXPECTED[3..]);
-        assert_eq!(
-            verify(&secret(), ID, "1649367553", &header, BODY, TS),
-            Err(SignatureError::NoMatch)
-        );
+        assert_eq!(verify(&secret(), ID, "1649367553", &header, BODY, TS), Err(SignatureError::NoMatch));
     }
 
     #[test]
@@ -289,14 +261,8 @@ mod tests {
 
     #[test]
     fn secret_parsing_rejects_empty_and_invalid() {
-        assert_eq!(
-            WebhookSecret::parse("whsec_").unwrap_err(),
-            SignatureError::InvalidSecret
-        );
-        assert_eq!(
-            WebhookSecret::parse("").unwrap_err(),
-            SignatureError::InvalidSecret
-        );
+        assert_eq!(WebhookSecret::parse("whsec_").unwrap_err(), SignatureError::InvalidSecret);
+        assert_eq!(WebhookSecret::parse("").unwrap_err(), SignatureError::InvalidSecret);
         assert_eq!(
             WebhookSecret::parse("whsec_not base64!").unwrap_err(),
             SignatureError::InvalidSecret

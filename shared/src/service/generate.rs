@@ -29,15 +29,27 @@ const IDEMPOTENCY_TTL_S: i64 = 24 * 3600;
 
 fn check_key(key: &str) -> Result<(), ApiError> {
     if key.is_empty() || key.len() > 200 || !key.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(ApiError::validation("Idempotency-Key", "Idempotency-Key must be 1–200 printable ASCII characters"));
+        return Err(ApiError::validation(
+            "Idempotency-Key",
+            "Idempotency-Key must be 1–200 printable ASCII characters",
+        ));
     }
     Ok(())
 }
 
 /// Validates against the catalog, reserves the estimated cost against the monthly limit,
 /// records the queued job and enqueues it. Nothing is queued or reserved when it fails.
-pub async fn create_job(app: &App, caller: &Caller, kind: JobKind, req: &GenerateRequest, idem_key: Option<&str>) -> Result<Created, ApiError> {
-    let valid = app.catalog.validate(kind, &req.model, &req.prompt, &req.options).map_err(|e| ApiError::validation(e.field, e.message))?;
+pub async fn create_job(
+    app: &App,
+    caller: &Caller,
+    kind: JobKind,
+    req: &GenerateRequest,
+    idem_key: Option<&str>,
+) -> Result<Created, ApiError> {
+    let valid = app
+        .catalog
+        .validate(kind, &req.model, &req.prompt, &req.options)
+        .map_err(|e| ApiError::validation(e.field, e.message))?;
     let now = clock::now();
     let stamp = clock::rfc3339(now);
     let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(&(kind, req)).map_err(ApiError::internal)?));
@@ -64,17 +76,40 @@ pub async fn create_job(app: &App, caller: &Caller, kind: JobKind, req: &Generat
     let idem = match idem_key {
         Some(k) => {
             check_key(k)?;
-            Some(IdempotencyRecord { key: format!("idem#{}#{k}", caller.id), job_id: job.job_id.to_string(), request_hash, expires_at: now.timestamp() + IDEMPOTENCY_TTL_S })
+            Some(IdempotencyRecord {
+                key: format!("idem#{}#{k}", caller.id),
+                job_id: job.job_id.to_string(),
+                request_hash,
+                expires_at: now.timestamp() + IDEMPOTENCY_TTL_S,
+            })
         }
         None => None,
     };
-    let reservation = Reservation { period: job.quota_period.clone(), amount: valid.estimated, limit: app.config.monthly_limit };
-    match app.store.create_job(&job, &reservation, idem.as_ref()).await.map_err(ApiError::internal)? {
+    let reservation = Reservation {
+        period: job.quota_period.clone(),
+        amount: valid.estimated,
+        limit: app.config.monthly_limit,
+    };
+    match app
+        .store
+        .create_job(&job, &reservation, idem.as_ref())
+        .await
+        .map_err(ApiError::internal)?
+    {
         CreateOutcome::Created => {}
         CreateOutcome::Replay(prev) => return Ok(Created { job: *prev, replay: true }),
-        CreateOutcome::KeyConflict => return Err(ApiError::Conflict("this Idempotency-Key was already used with a different request".into())),
+        CreateOutcome::KeyConflict => {
+            return Err(ApiError::Conflict(
+                "this Idempotency-Key was already used with a different request".into(),
+            ));
+        }
         CreateOutcome::QuotaExceeded => {
-            let used = app.store.usage().month(&caller.id, &reservation.period).await.map_err(ApiError::internal)?;
+            let used = app
+                .store
+                .usage()
+                .month(&caller.id, &reservation.period)
+                .await
+                .map_err(ApiError::internal)?;
             let remaining = Micros(app.config.monthly_limit.0 - used.committed.0).max(Micros::ZERO);
             return Err(ApiError::QuotaExceeded(format!(
                 "This run could cost up to {} but only {} of your {} monthly limit is left.",
@@ -83,10 +118,23 @@ pub async fn create_job(app: &App, caller: &Caller, kind: JobKind, req: &Generat
         }
     }
     tracing::info!(job_id = %job.job_id, model = %job.model, estimated_micros = job.estimated_micros.0, "job queued");
-    if let Err(e) = app.queue.send(&JobMessage { user_id: job.user_id.clone(), job_id: job.job_id.clone() }).await {
+    if let Err(e) = app
+        .queue
+        .send(&JobMessage {
+            user_id: job.user_id.clone(),
+            job_id: job.job_id.clone(),
+        })
+        .await
+    {
         // Nothing will run it: fail it now so the reservation is released, then report.
-        let err = crate::domain::JobError { code: "internal".into(), message: "The job could not be queued. Nothing was charged.".into() };
-        let _ = app.store.settle_failure(&job, JobStatus::Failed, &err, &clock::rfc3339(clock::now())).await;
+        let err = crate::domain::JobError {
+            code: "internal".into(),
+            message: "The job could not be queued. Nothing was charged.".into(),
+        };
+        let _ = app
+            .store
+            .settle_failure(&job, JobStatus::Failed, &err, &clock::rfc3339(clock::now()))
+            .await;
         return Err(ApiError::internal(e));
     }
     Ok(Created { job, replay: false })

@@ -6,8 +6,8 @@ mod settle;
 mod submit;
 mod views;
 
-pub use generate::{create_job, Created, GenerateRequest};
-pub use reconcile::{reconcile, ReconcileReport};
-pub use settle::{settle, SettleError, Settled};
-pub use submit::{submit, SubmitError};
+pub use generate::{Created, GenerateRequest, create_job};
+pub use reconcile::{ReconcileReport, reconcile};
+pub use settle::{SettleError, Settled, settle};
+pub use submit::{SubmitError, submit};
 pub use views::{asset_json, job_with_assets};

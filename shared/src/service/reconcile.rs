@@ -1,4 +1,4 @@
-use super::settle::{settle, Settled};
+use super::settle::{Settled, settle};
 use crate::app::App;
 use crate::clock;
 use crate::queue::JobMessage;
@@ -31,7 +31,10 @@ pub async fn reconcile(app: &App) -> ReconcileReport {
         let now = clock::rfc3339(clock::now());
         let Some(pid) = job.prediction_id.clone() else {
             // Never reached the provider: queue it again; the worker's claim keeps it single.
-            let msg = JobMessage { user_id: job.user_id.clone(), job_id: job.job_id.clone() };
+            let msg = JobMessage {
+                user_id: job.user_id.clone(),
+                job_id: job.job_id.clone(),
+            };
             match app.queue.send(&msg).await {
                 Ok(()) => {
                     let _ = app.store.touch_job(&job, &now).await;
@@ -67,6 +70,12 @@ pub async fn reconcile(app: &App) -> ReconcileReport {
             }
         }
     }
-    tracing::info!(checked = report.checked, settled = report.settled, requeued = report.requeued, errors = report.errors, "reconciled");
+    tracing::info!(
+        checked = report.checked,
+        settled = report.settled,
+        requeued = report.requeued,
+        errors = report.errors,
+        "reconciled"
+    );
     report
 }

@@ -48,13 +48,24 @@ pub async fn settle(app: &App, p: &Prediction) -> Result<Settled, SettleError> {
             tracing::warn!(prediction_id = %p.id, status = %s, "unknown prediction status; ignored");
             Ok(Settled::InProgress)
         }
-        PredictionStatus::Failed => fail(JobStatus::Failed, "provider_failed", p.error.clone().unwrap_or_else(|| "The model failed without a message.".into())).await,
+        PredictionStatus::Failed => {
+            fail(
+                JobStatus::Failed,
+                "provider_failed",
+                p.error.clone().unwrap_or_else(|| "The model failed without a message.".into()),
+            )
+            .await
+        }
         PredictionStatus::Canceled => fail(JobStatus::Canceled, "canceled", "The run was canceled.".into()).await,
         PredictionStatus::Aborted => fail(JobStatus::Failed, "aborted", "The provider ended the run before it started.".into()).await,
         PredictionStatus::Succeeded => {
             let urls = p.output_urls();
             if urls.is_empty() {
-                let why = if p.data_removed { "The outputs expired at the provider before they could be copied." } else { "The model returned no output." };
+                let why = if p.data_removed {
+                    "The outputs expired at the provider before they could be copied."
+                } else {
+                    "The model returned no output."
+                };
                 return fail(JobStatus::Failed, "no_output", why.into()).await;
             }
             let mut ids = Vec::with_capacity(urls.len());
@@ -65,17 +76,31 @@ pub async fn settle(app: &App, p: &Prediction) -> Result<Settled, SettleError> {
                     Err(CopyError::Reject(why)) => return fail(JobStatus::Failed, "invalid_output", why).await,
                 }
             }
-            let cost = app.catalog.get(&job.model).map_or(job.estimated_micros, |m| actual_cost(m, &job.options, ids.len()));
-            let applied = app.store.settle_success(&job, &ids, cost, &now, &clock::day(clock::now())).await.map_err(retry)?;
+            let cost = app
+                .catalog
+                .get(&job.model)
+                .map_or(job.estimated_micros, |m| actual_cost(m, &job.options, ids.len()));
+            let applied = app
+                .store
+                .settle_success(&job, &ids, cost, &now, &clock::day(clock::now()))
+                .await
+                .map_err(retry)?;
             tracing::info!(job_id = %job.job_id, cost_micros = cost.0, outputs = ids.len(), applied, "job settled");
-            Ok(if applied { Settled::Applied(JobStatus::Succeeded) } else { Settled::AlreadyFinal })
+            Ok(if applied {
+                Settled::Applied(JobStatus::Succeeded)
+            } else {
+                Settled::AlreadyFinal
+            })
         }
     }
 }
 
 async fn fail_job(app: &App, job: &Job, status: JobStatus, code: &str, message: String, now: &str) -> Result<Settled, SettleError> {
     let message: String = message.chars().take(MAX_ERROR_CHARS).collect();
-    let err = JobError { code: code.into(), message };
+    let err = JobError {
+        code: code.into(),
+        message,
+    };
     let applied = app.store.settle_failure(job, status, &err, now).await.map_err(retry)?;
     tracing::info!(job_id = %job.job_id, status = status.as_str(), code, "job settled");
     Ok(if applied { Settled::Applied(status) } else { Settled::AlreadyFinal })
@@ -88,7 +113,15 @@ enum CopyError {
 
 async fn copy_output(app: &App, job: &Job, index: usize, url: &str) -> Result<AssetId, CopyError> {
     let cfg = &app.config;
-    let fetched = fetch_output(&app.downloads, url, &cfg.output_allowlist, cfg.max_output_bytes, cfg.download_timeout).await.map_err(|e| {
+    let fetched = fetch_output(
+        &app.downloads,
+        url,
+        &cfg.output_allowlist,
+        cfg.max_output_bytes,
+        cfg.download_timeout,
+    )
+    .await
+    .map_err(|e| {
         if e.is_transient() {
             CopyError::Retry(e.to_string())
         } else {
@@ -100,7 +133,10 @@ async fn copy_output(app: &App, job: &Job, index: usize, url: &str) -> Result<As
     let asset_id = AssetId::for_output(&job.job_id, index);
     let key = object_key(&job.user_id, &asset_id, info.ext);
     let bytes = fetched.bytes.len() as u64;
-    app.media.put(&key, fetched.bytes, info.content_type).await.map_err(|e| CopyError::Retry(e.to_string()))?;
+    app.media
+        .put(&key, fetched.bytes, info.content_type)
+        .await
+        .map_err(|e| CopyError::Retry(e.to_string()))?;
     let asset = Asset {
         user_id: job.user_id.clone(),
         asset_id: asset_id.clone(),

@@ -25,14 +25,25 @@ pub async fn submit(app: &App, msg: &JobMessage) -> Result<(), SubmitError> {
         return Ok(());
     }
     let now_ms = clock::now().timestamp_millis();
-    if !app.store.claim_job(&job, now_ms, now_ms - CLAIM_LEASE_MS).await.map_err(|e| retry(&e))? {
+    if !app
+        .store
+        .claim_job(&job, now_ms, now_ms - CLAIM_LEASE_MS)
+        .await
+        .map_err(|e| retry(&e))?
+    {
         tracing::info!(job_id = %job.job_id, "job claimed by another delivery");
         return Ok(());
     }
-    let fail = |code: &str, message: String| JobError { code: code.into(), message };
+    let fail = |code: &str, message: String| JobError {
+        code: code.into(),
+        message,
+    };
     let Some(spec) = app.catalog.get(&job.model) else {
         let err = fail("validation_error", format!("model {} is no longer available", job.model));
-        app.store.settle_failure(&job, JobStatus::Failed, &err, &clock::rfc3339(clock::now())).await.map_err(|e| retry(&e))?;
+        app.store
+            .settle_failure(&job, JobStatus::Failed, &err, &clock::rfc3339(clock::now()))
+            .await
+            .map_err(|e| retry(&e))?;
         return Ok(());
     };
     let model = ModelRef::parse(&spec.replicate).map_err(|e| retry(&e))?;
@@ -45,10 +56,16 @@ pub async fn submit(app: &App, msg: &JobMessage) -> Result<(), SubmitError> {
         }
     };
     let webhook = app.config.webhook_url();
-    match client.create_prediction(&model, input, webhook.as_deref(), &[WebhookEvent::Start, WebhookEvent::Completed]).await {
+    match client
+        .create_prediction(&model, input, webhook.as_deref(), &[WebhookEvent::Start, WebhookEvent::Completed])
+        .await
+    {
         Ok(p) => {
             tracing::info!(job_id = %job.job_id, prediction_id = %p.id, "prediction created");
-            app.store.mark_submitted(&job, &p.id, &clock::rfc3339(clock::now())).await.map_err(|e| retry(&e))?;
+            app.store
+                .mark_submitted(&job, &p.id, &clock::rfc3339(clock::now()))
+                .await
+                .map_err(|e| retry(&e))?;
             Ok(())
         }
         Err(e) if e.is_retryable() => {
@@ -59,7 +76,10 @@ pub async fn submit(app: &App, msg: &JobMessage) -> Result<(), SubmitError> {
         Err(e) => {
             tracing::warn!(job_id = %job.job_id, error = %e, "provider refused the job");
             let err = fail("provider_error", format!("The provider refused this request: {e}"));
-            app.store.settle_failure(&job, JobStatus::Failed, &err, &clock::rfc3339(clock::now())).await.map_err(|e| retry(&e))?;
+            app.store
+                .settle_failure(&job, JobStatus::Failed, &err, &clock::rfc3339(clock::now()))
+                .await
+                .map_err(|e| retry(&e))?;
             Ok(())
         }
     }

@@ -1,7 +1,7 @@
 use crate::api::ApiError;
 use crate::app::App;
 use crate::domain::{Asset, Job};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// The api.md `Asset` with fresh signed URLs.
 pub async fn asset_json(app: &App, asset: &Asset) -> Result<Value, ApiError> {
@@ -9,13 +9,21 @@ pub async fn asset_json(app: &App, asset: &Asset) -> Result<Value, ApiError> {
     let url = app.media.signed_url(&asset.s3_key, ttl, None).await.map_err(ApiError::internal)?;
     let ext = asset.s3_key.rsplit('.').next().unwrap_or("bin");
     let name = format!("visual-neurons-{}.{ext}", asset.asset_id);
-    let download = app.media.signed_url(&asset.s3_key, ttl, Some(&name)).await.map_err(ApiError::internal)?;
+    let download = app
+        .media
+        .signed_url(&asset.s3_key, ttl, Some(&name))
+        .await
+        .map_err(ApiError::internal)?;
     Ok(asset.to_api(&url, &download))
 }
 
 /// `{"job": Job, "assets": [Asset]}` for `GET /api/jobs/{id}`.
 pub async fn job_with_assets(app: &App, job: &Job) -> Result<Value, ApiError> {
-    let assets = app.store.get_assets(&job.user_id, &job.asset_ids).await.map_err(ApiError::internal)?;
+    let assets = app
+        .store
+        .get_assets(&job.user_id, &job.asset_ids)
+        .await
+        .map_err(ApiError::internal)?;
     let mut out = Vec::with_capacity(assets.len());
     for a in &assets {
         out.push(asset_json(app, a).await?);

@@ -1,4 +1,4 @@
-use super::{aws, is_condition_failed, n, s, Item, Store, StoreError};
+use super::{Item, Store, StoreError, applied, aws, n, s};
 use serde::{Deserialize, Serialize};
 
 /// An Idempotency-Key claim: `key` is `idem#{sub}#{client key}`; expires with TTL.
@@ -27,7 +27,10 @@ impl Store {
     /// Records that a webhook delivery is being handled. False when it was seen before.
     /// The record expires (TTL) well after Replicate's last retry.
     pub async fn claim_webhook(&self, webhook_id: &str, expires_at: i64) -> Result<bool, StoreError> {
-        let item = Item::from([("key".into(), s(format!("webhook#{webhook_id}"))), ("expires_at".into(), n(expires_at))]);
+        let item = Item::from([
+            ("key".into(), s(format!("webhook#{webhook_id}"))),
+            ("expires_at".into(), n(expires_at)),
+        ]);
         let r = self
             .ddb
             .put_item()
@@ -37,11 +40,7 @@ impl Store {
             .expression_attribute_names("#k", "key")
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(aws("claim webhook")(e)),
-        }
+        applied("claim webhook", r)
     }
 
     /// Forgets a delivery whose handling failed, so Replicate's retry is processed.

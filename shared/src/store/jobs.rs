@@ -1,4 +1,4 @@
-use super::{aws, cancelled_conditions, is_condition_failed, n, s, IdempotencyRecord, Item, Store, StoreError};
+use super::{IdempotencyRecord, Item, Store, StoreError, applied, aws, cancelled_conditions, n, s};
 use crate::domain::{AssetId, Job, JobError, JobId, JobStatus, Micros, UserId};
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
@@ -26,7 +26,10 @@ fn key(user: &UserId, job: &JobId) -> Item {
 }
 
 pub(crate) fn month_key(user: &UserId, period: &str) -> Item {
-    Item::from([("user_id".into(), s(user.as_str())), ("period".into(), s(format!("month#{period}")))])
+    Item::from([
+        ("user_id".into(), s(user.as_str())),
+        ("period".into(), s(format!("month#{period}"))),
+    ])
 }
 
 impl Store {
@@ -53,7 +56,10 @@ impl Store {
             .expression_attribute_values(":max", n(max))
             .build()
             .map_err(aws("build update"))?;
-        let mut items = vec![TransactWriteItem::builder().put(put_job).build(), TransactWriteItem::builder().update(reserve).build()];
+        let mut items = vec![
+            TransactWriteItem::builder().put(put_job).build(),
+            TransactWriteItem::builder().update(reserve).build(),
+        ];
         if let Some(rec) = idem {
             let put = Put::builder()
                 .table_name(&self.tables.idempotency)
@@ -67,18 +73,29 @@ impl Store {
         match self.ddb.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(CreateOutcome::Created),
             Err(e) => {
-                let Some(failed) = cancelled_conditions(&e) else { return Err(aws("transact create job")(e)) };
+                let Some(failed) = cancelled_conditions(&e) else {
+                    return Err(aws("transact create job")(e));
+                };
                 if let Some(rec) = idem.filter(|_| failed.get(2).copied().unwrap_or(false)) {
                     let Some(prev) = self.get_idempotency(&rec.key).await? else {
-                        return Err(StoreError::Aws { op: "idempotency", source: "key vanished".into() });
+                        return Err(StoreError::Aws {
+                            op: "idempotency",
+                            source: "key vanished".into(),
+                        });
                     };
                     if prev.request_hash != rec.request_hash {
                         return Ok(CreateOutcome::KeyConflict);
                     }
-                    let job_id = JobId::parse(&prev.job_id).ok_or_else(|| StoreError::Aws { op: "idempotency", source: "bad job id".into() })?;
+                    let job_id = JobId::parse(&prev.job_id).ok_or_else(|| StoreError::Aws {
+                        op: "idempotency",
+                        source: "bad job id".into(),
+                    })?;
                     return match self.get_job(&job.user_id, &job_id).await? {
                         Some(j) => Ok(CreateOutcome::Replay(Box::new(j))),
-                        None => Err(StoreError::Aws { op: "idempotency", source: "job of key missing".into() }),
+                        None => Err(StoreError::Aws {
+                            op: "idempotency",
+                            source: "job of key missing".into(),
+                        }),
                     };
                 }
                 if failed.get(1).copied().unwrap_or(false) {
@@ -90,7 +107,15 @@ impl Store {
     }
 
     pub async fn get_job(&self, user: &UserId, id: &JobId) -> Result<Option<Job>, StoreError> {
-        let out = self.ddb.get_item().table_name(&self.tables.jobs).set_key(Some(key(user, id))).consistent_read(true).send().await.map_err(aws("get job"))?;
+        let out = self
+            .ddb
+            .get_item()
+            .table_name(&self.tables.jobs)
+            .set_key(Some(key(user, id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(aws("get job"))?;
         Ok(out.item.map(serde_dynamo::from_item).transpose()?)
     }
 
@@ -104,11 +129,18 @@ impl Store {
             .limit(limit + 1)
             .expression_attribute_values(":u", s(user.as_str()));
         q = match after {
-            Some(a) => q.key_condition_expression("user_id = :u AND job_id < :a").expression_attribute_values(":a", s(a)),
+            Some(a) => q
+                .key_condition_expression("user_id = :u AND job_id < :a")
+                .expression_attribute_values(":a", s(a)),
             None => q.key_condition_expression("user_id = :u"),
         };
         let out = q.send().await.map_err(aws("list jobs"))?;
-        let mut jobs: Vec<Job> = out.items.unwrap_or_default().into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?;
+        let mut jobs: Vec<Job> = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(serde_dynamo::from_item)
+            .collect::<Result<_, _>>()?;
         let next = if jobs.len() > limit as usize {
             jobs.truncate(limit as usize);
             jobs.last().map(|j| j.job_id.to_string())
@@ -131,7 +163,9 @@ impl Store {
             .send()
             .await
             .map_err(aws("find job by prediction"))?;
-        let Some(item) = out.items.unwrap_or_default().into_iter().next() else { return Ok(None) };
+        let Some(item) = out.items.unwrap_or_default().into_iter().next() else {
+            return Ok(None);
+        };
         let j: Job = serde_dynamo::from_item(item)?;
         self.get_job(&j.user_id, &j.job_id).await
     }
@@ -145,18 +179,16 @@ impl Store {
             .table_name(&self.tables.jobs)
             .set_key(Some(key(&job.user_id, &job.job_id)))
             .update_expression("SET claimed_at = :now")
-            .condition_expression("#st = :queued AND attribute_not_exists(prediction_id) AND (attribute_not_exists(claimed_at) OR claimed_at < :stale)")
+            .condition_expression(
+                "#st = :queued AND attribute_not_exists(prediction_id) AND (attribute_not_exists(claimed_at) OR claimed_at < :stale)",
+            )
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":now", n(now_ms))
             .expression_attribute_values(":stale", n(stale_before_ms))
             .expression_attribute_values(":queued", s("queued"))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(aws("claim job")(e)),
-        }
+        applied("claim job", r)
     }
 
     pub async fn release_claim(&self, job: &Job) -> Result<(), StoreError> {
@@ -187,11 +219,7 @@ impl Store {
             .expression_attribute_values(":now", s(now))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(aws("mark submitted")(e)),
-        }
+        applied("mark submitted", r)
     }
 
     fn finish_job(&self, job: &Job, status: JobStatus, now: &str) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
@@ -268,7 +296,10 @@ impl Store {
     }
 
     async fn transact_settle(&self, updates: Vec<Update>) -> Result<bool, StoreError> {
-        let items = updates.into_iter().map(|u| TransactWriteItem::builder().update(u).build()).collect();
+        let items = updates
+            .into_iter()
+            .map(|u| TransactWriteItem::builder().update(u).build())
+            .collect();
         match self.ddb.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(true),
             Err(e) => match cancelled_conditions(&e) {
@@ -293,7 +324,12 @@ impl Store {
             .send()
             .await
             .map_err(aws("list stale jobs"))?;
-        Ok(out.items.unwrap_or_default().into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
+        Ok(out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(serde_dynamo::from_item)
+            .collect::<Result<_, _>>()?)
     }
 
     /// Moves `updated_at` forward (the reconciler re-queued the job), so it isn't picked again at once.

@@ -10,14 +10,17 @@ pub use jobs::{CreateOutcome, Reservation};
 pub use usage::{MonthUsage, UsageStore};
 
 use crate::config::Tables;
-use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("dynamodb {op}: {source}")]
-    Aws { op: &'static str, source: Box<dyn std::error::Error + Send + Sync> },
+    Aws {
+        op: &'static str,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("corrupt item: {0}")]
     Corrupt(#[from] serde_dynamo::Error),
 }
@@ -52,7 +55,9 @@ impl Store {
 }
 
 /// Whether a transaction was cancelled, and which of its items' conditions failed.
-pub(crate) fn cancelled_conditions<R>(err: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>) -> Option<Vec<bool>> {
+pub(crate) fn cancelled_conditions<R>(
+    err: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+) -> Option<Vec<bool>> {
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
     match err.as_service_error()? {
         TransactWriteItemsError::TransactionCanceledException(e) => Some(
@@ -65,6 +70,17 @@ pub(crate) fn cancelled_conditions<R>(err: &aws_sdk_dynamodb::error::SdkError<aw
     }
 }
 
-pub(crate) fn is_condition_failed<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(err: &aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>) -> bool {
-    err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+/// The result of a conditional write: true when written, false when its condition failed.
+pub(crate) fn applied<T, E>(
+    op: &'static str,
+    r: Result<T, aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>>,
+) -> Result<bool, StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match r {
+        Ok(_) => Ok(true),
+        Err(e) if e.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException") => Ok(false),
+        Err(e) => Err(aws(op)(e)),
+    }
 }

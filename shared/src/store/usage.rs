@@ -1,4 +1,4 @@
-use super::{aws, jobs::month_key, Store, StoreError};
+use super::{Store, StoreError, aws, jobs::month_key};
 use crate::domain::{Micros, UserId};
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -22,7 +22,15 @@ fn num(item: &std::collections::HashMap<String, AttributeValue>, k: &str) -> i64
 impl UsageStore<'_> {
     pub async fn month(&self, user: &UserId, period: &str) -> Result<MonthUsage, StoreError> {
         let st = self.store;
-        let out = st.ddb.get_item().table_name(&st.tables.usage).set_key(Some(month_key(user, period))).consistent_read(true).send().await.map_err(aws("get usage"))?;
+        let out = st
+            .ddb
+            .get_item()
+            .table_name(&st.tables.usage)
+            .set_key(Some(month_key(user, period)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(aws("get usage"))?;
         Ok(out.item.map_or_else(MonthUsage::default, |i| MonthUsage {
             spent: Micros(num(&i, "spent_micros")),
             committed: Micros(num(&i, "committed_micros")),

@@ -99,11 +99,7 @@ pub struct Infra {
 }
 
 fn label(block: &Block, i: usize) -> String {
-    block
-        .labels()
-        .get(i)
-        .map(|l| l.as_str().to_string())
-        .unwrap_or_default()
+    block.labels().get(i).map(|l| l.as_str().to_string()).unwrap_or_default()
 }
 
 /// Parses every `*.tf` file in `dir`.
@@ -139,17 +135,11 @@ pub fn parse_infra(dir: &Path) -> Result<Infra, String> {
                 }
                 "locals" => {
                     for attr in block.body().attributes() {
-                        infra
-                            .locals
-                            .push((attr.key().to_string(), attr.expr().clone()));
+                        infra.locals.push((attr.key().to_string(), attr.expr().clone()));
                     }
                 }
                 "variable" => {
-                    let default = block
-                        .body()
-                        .attributes()
-                        .find(|a| a.key() == "default")
-                        .map(|a| a.expr().clone());
+                    let default = block.body().attributes().find(|a| a.key() == "default").map(|a| a.expr().clone());
                     infra.variables.push((label(block, 0), default));
                 }
                 _ => {}
@@ -167,9 +157,7 @@ fn json_to_value(s: &str) -> Result<Value, String> {
 
 fn f_file(args: FuncArgs) -> Result<Value, String> {
     let p = args[0].as_str().unwrap();
-    fs::read_to_string(p)
-        .map(Value::from)
-        .map_err(|e| format!("file({p}): {e}"))
+    fs::read_to_string(p).map(Value::from).map_err(|e| format!("file({p}): {e}"))
 }
 fn f_filebase64sha256(args: FuncArgs) -> Result<Value, String> {
     Ok(Value::from(format!("sha256-of({})", args[0].as_str().unwrap())))
@@ -178,15 +166,11 @@ fn f_jsondecode(args: FuncArgs) -> Result<Value, String> {
     json_to_value(args[0].as_str().unwrap())
 }
 fn f_jsonencode(args: FuncArgs) -> Result<Value, String> {
-    serde_json::to_string(&args[0])
-        .map(Value::from)
-        .map_err(|e| e.to_string())
+    serde_json::to_string(&args[0]).map(Value::from).map_err(|e| e.to_string())
 }
 fn f_keys(args: FuncArgs) -> Result<Value, String> {
     let obj = args[0].as_object().ok_or("keys: not an object")?;
-    Ok(Value::Array(
-        obj.keys().map(|k| Value::from(k.as_str())).collect(),
-    ))
+    Ok(Value::Array(obj.keys().map(|k| Value::from(k.as_str())).collect()))
 }
 fn f_values(args: FuncArgs) -> Result<Value, String> {
     let obj = args[0].as_object().ok_or("values: not an object")?;
@@ -197,10 +181,7 @@ fn f_lookup(args: FuncArgs) -> Result<Value, String> {
     let key = args[1].as_str().ok_or("lookup: key not a string")?;
     match obj.get(key) {
         Some(v) => Ok(v.clone()),
-        None => args
-            .get(2)
-            .cloned()
-            .ok_or_else(|| format!("lookup: no key {key} and no default")),
+        None => args.get(2).cloned().ok_or_else(|| format!("lookup: no key {key} and no default")),
     }
 }
 fn f_contains(args: FuncArgs) -> Result<Value, String> {
@@ -226,10 +207,7 @@ fn f_merge(args: FuncArgs) -> Result<Value, String> {
 fn f_compact(args: FuncArgs) -> Result<Value, String> {
     let arr = args[0].as_array().ok_or("compact: not a list")?;
     Ok(Value::Array(
-        arr.iter()
-            .filter(|v| !v.is_null() && v.as_str() != Some(""))
-            .cloned()
-            .collect(),
+        arr.iter().filter(|v| !v.is_null() && v.as_str() != Some("")).cloned().collect(),
     ))
 }
 fn f_length(args: FuncArgs) -> Result<Value, String> {
@@ -257,9 +235,7 @@ fn f_title(args: FuncArgs) -> Result<Value, String> {
 }
 fn f_replace(args: FuncArgs) -> Result<Value, String> {
     let s = args[0].as_str().unwrap();
-    Ok(Value::from(
-        s.replace(args[1].as_str().unwrap(), args[2].as_str().unwrap()),
-    ))
+    Ok(Value::from(s.replace(args[1].as_str().unwrap(), args[2].as_str().unwrap())))
 }
 fn f_join(args: FuncArgs) -> Result<Value, String> {
     let sep = args[0].as_str().unwrap();
@@ -300,20 +276,14 @@ fn base_context(infra_dir: &Path) -> Context<'static> {
     let any = || ParamType::Any;
     let s = || ParamType::String;
     ctx.declare_func("file", FuncDef::builder().param(s()).build(f_file));
-    ctx.declare_func(
-        "filebase64sha256",
-        FuncDef::builder().param(s()).build(f_filebase64sha256),
-    );
+    ctx.declare_func("filebase64sha256", FuncDef::builder().param(s()).build(f_filebase64sha256));
     ctx.declare_func("jsondecode", FuncDef::builder().param(s()).build(f_jsondecode));
     ctx.declare_func("jsonencode", FuncDef::builder().param(any()).build(f_jsonencode));
     ctx.declare_func("keys", FuncDef::builder().param(any()).build(f_keys));
     ctx.declare_func("values", FuncDef::builder().param(any()).build(f_values));
     ctx.declare_func(
         "lookup",
-        FuncDef::builder()
-            .params([any(), s()])
-            .variadic_param(any())
-            .build(f_lookup),
+        FuncDef::builder().params([any(), s()]).variadic_param(any()).build(f_lookup),
     );
     ctx.declare_func("contains", FuncDef::builder().params([any(), any()]).build(f_contains));
     ctx.declare_func("concat", FuncDef::builder().variadic_param(any()).build(f_concat));
@@ -327,10 +297,7 @@ fn base_context(infra_dir: &Path) -> Context<'static> {
     ctx.declare_func("min", FuncDef::builder().variadic_param(any()).build(f_min));
     ctx.declare_func("max", FuncDef::builder().variadic_param(any()).build(f_max));
     let mut path = hcl::Map::new();
-    path.insert(
-        "module".to_string(),
-        Value::from(infra_dir.to_string_lossy().to_string()),
-    );
+    path.insert("module".to_string(), Value::from(infra_dir.to_string_lossy().to_string()));
     ctx.declare_var("path", Value::Object(path));
     ctx
 }
@@ -356,9 +323,7 @@ fn attr<'b>(body: &'b Body, key: &str) -> Option<&'b Expression> {
 }
 
 fn block<'b>(body: &'b Body, ident: &str) -> Option<&'b Body> {
-    body.blocks()
-        .find(|b| b.identifier() == ident)
-        .map(|b| b.body())
+    body.blocks().find(|b| b.identifier() == ident).map(|b| b.body())
 }
 
 /// Evaluated view of the Terraform: locals, variables and for_each keys of every resource.
@@ -374,11 +339,7 @@ pub struct Model {
 fn for_each_keys(v: &Value) -> Option<Vec<String>> {
     match v {
         Value::Object(o) => Some(o.keys().cloned().collect()),
-        Value::Array(a) => Some(
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect(),
-        ),
+        Value::Array(a) => Some(a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()),
         _ => None,
     }
 }
@@ -473,19 +434,14 @@ impl Model {
                     None => continue,
                 }
             };
-            by_kind
-                .entry(r.kind.clone())
-                .or_default()
-                .insert(r.name.clone(), value);
+            by_kind.entry(r.kind.clone()).or_default().insert(r.name.clone(), value);
         }
         for (kind, m) in by_kind {
             ctx.declare_var(kind, Value::Object(m));
         }
         let mut data: hcl::Map<String, Value> = hcl::Map::new();
         for d in &self.infra.data {
-            let entry = data
-                .entry(d.kind.clone())
-                .or_insert_with(|| Value::Object(hcl::Map::new()));
+            let entry = data.entry(d.kind.clone()).or_insert_with(|| Value::Object(hcl::Map::new()));
             let addr = format!("data.{}.{}", d.kind, d.name);
             let v = if attr(&d.body, "for_each").is_some() {
                 // Data sources with for_each: any key yields a placeholder is not possible with
@@ -494,11 +450,7 @@ impl Model {
                     .and_then(|e| e.evaluate(&self.ctx_without_data()).ok())
                     .and_then(|v| for_each_keys(&v))
                     .unwrap_or_default();
-                Value::Object(
-                    keys.iter()
-                        .map(|k| (k.clone(), stub(&format!("{addr}[\"{k}\"]"))))
-                        .collect(),
-                )
+                Value::Object(keys.iter().map(|k| (k.clone(), stub(&format!("{addr}[\"{k}\"]")))).collect())
             } else {
                 stub(&addr)
             };
@@ -516,17 +468,11 @@ impl Model {
 
     /// Resource blocks of a kind.
     pub fn resources(&self, kind: &str) -> Vec<&TfBlock> {
-        self.infra
-            .resources
-            .iter()
-            .filter(|r| r.kind == kind)
-            .collect()
+        self.infra.resources.iter().filter(|r| r.kind == kind).collect()
     }
 
     pub fn keys_of(&self, r: &TfBlock) -> Option<&Vec<String>> {
-        self.for_each
-            .get(&(r.kind.clone(), r.name.clone()))
-            .and_then(|k| k.as_ref())
+        self.for_each.get(&(r.kind.clone(), r.name.clone())).and_then(|k| k.as_ref())
     }
 
     /// Evaluates `expr` with `each.key` / `each.value` bound for `key`.
@@ -545,12 +491,7 @@ impl Model {
         expr.evaluate(&ctx).map_err(|e| e.to_string())
     }
 
-    pub fn eval_attr_each(
-        &self,
-        r: &TfBlock,
-        key: &str,
-        path: &[&str],
-    ) -> Result<Value, String> {
+    pub fn eval_attr_each(&self, r: &TfBlock, key: &str, path: &[&str]) -> Result<Value, String> {
         let mut body = &r.body;
         for b in &path[..path.len() - 1] {
             body = block(body, b).ok_or_else(|| format!("no `{b}` block"))?;
@@ -567,10 +508,7 @@ impl Model {
 fn as_strings(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => vec![s.clone()],
-        Value::Array(a) => a
-            .iter()
-            .filter_map(|x| x.as_str().map(str::to_string))
-            .collect(),
+        Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
         _ => vec![],
     }
 }
@@ -669,7 +607,9 @@ pub fn check_repo(root: &Path) -> Vec<String> {
 
     let mut env_addresses: BTreeMap<String, String> = BTreeMap::new();
     for name in &dirs {
-        let Some(lambda) = covering["aws_lambda_function"].get(name) else { continue };
+        let Some(lambda) = covering["aws_lambda_function"].get(name) else {
+            continue;
+        };
         let role = covering["aws_iam_role"].get(name);
         let log_group = covering["aws_cloudwatch_log_group"].get(name);
         let policy = covering["aws_iam_role_policy"].get(name);
@@ -685,9 +625,9 @@ pub fn check_repo(root: &Path) -> Vec<String> {
             other => errors.push(format!("{fq}: architectures must be [\"arm64\"], got {other:?}")),
         }
         match ev(lambda, &["filename"]) {
-            Ok(v) if v
-                .as_str()
-                .is_some_and(|s| s.ends_with(&format!("/../target/lambda/{name}/bootstrap.zip"))) => {}
+            Ok(v)
+                if v.as_str()
+                    .is_some_and(|s| s.ends_with(&format!("/../target/lambda/{name}/bootstrap.zip"))) => {}
             other => errors.push(format!(
                 "{fq}: filename must be <repo>/target/lambda/{name}/bootstrap.zip, got {other:?}"
             )),
@@ -703,9 +643,7 @@ pub fn check_repo(root: &Path) -> Vec<String> {
             let want = stub_ref(&role.kind, &role.name, Some(name), "id");
             match ev(policy, &["role"]) {
                 Ok(v) if v.as_str() == Some(want.as_str()) => {}
-                other => errors.push(format!(
-                    "aws_iam_role_policy for {name}: must attach to {want}, got {other:?}"
-                )),
+                other => errors.push(format!("aws_iam_role_policy for {name}: must attach to {want}, got {other:?}")),
             }
         }
         if let Some(lg) = log_group {
@@ -775,10 +713,7 @@ pub fn check_repo(root: &Path) -> Vec<String> {
             let list = |v: &serde_json::Value| -> Vec<String> {
                 match v {
                     serde_json::Value::String(s) => vec![s.clone()],
-                    serde_json::Value::Array(a) => a
-                        .iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect(),
+                    serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
                     _ => vec![],
                 }
             };
@@ -819,18 +754,13 @@ pub fn check_repo(root: &Path) -> Vec<String> {
         };
         match functions.get(func) {
             None => errors.push(format!("route {key}: function {func} is not in routes.json functions")),
-            Some(f) if f["trigger"] != "http" => {
-                errors.push(format!("route {key}: function {func} is not an http function"))
-            }
+            Some(f) if f["trigger"] != "http" => errors.push(format!("route {key}: function {func} is not an http function")),
             _ => {}
         }
         if !dirs.contains(func) {
             errors.push(format!("route {key}: no functions/{func} crate"));
         }
-        let Some(rb) = route_blocks
-            .iter()
-            .find(|r| model.keys_of(r).is_some_and(|k| k.contains(&key)))
-        else {
+        let Some(rb) = route_blocks.iter().find(|r| model.keys_of(r).is_some_and(|k| k.contains(&key))) else {
             errors.push(format!("route {key} has no aws_apigatewayv2_route"));
             continue;
         };
@@ -859,10 +789,7 @@ pub fn check_repo(root: &Path) -> Vec<String> {
             errors.push(format!("route {key}: function {func} has no aws_apigatewayv2_integration"));
             continue;
         };
-        let want_target = format!(
-            "integrations/{}",
-            stub_ref(&ib.kind, &ib.name, Some(func), "id")
-        );
+        let want_target = format!("integrations/{}", stub_ref(&ib.kind, &ib.name, Some(func), "id"));
         match model.eval_attr_each(rb, &key, &["target"]) {
             Ok(v) if v.as_str() == Some(want_target.as_str()) => {}
             other => errors.push(format!("route {key}: target must be {want_target}, got {other:?}")),
@@ -871,9 +798,7 @@ pub fn check_repo(root: &Path) -> Vec<String> {
             let want = stub_ref(&lambda.kind, &lambda.name, Some(func), "invoke_arn");
             match model.eval_attr_each(ib, func, &["integration_uri"]) {
                 Ok(v) if v.as_str() == Some(want.as_str()) => {}
-                other => errors.push(format!(
-                    "integration of {func}: integration_uri must be {want}, got {other:?}"
-                )),
+                other => errors.push(format!("integration of {func}: integration_uri must be {want}, got {other:?}")),
             }
         }
         let permitted = permissions.iter().any(|p| {
@@ -921,12 +846,7 @@ pub struct Allowed {
     pub must: BTreeSet<(String, String)>,
 }
 
-fn allowed_grants(
-    name: &str,
-    access: &serde_json::Value,
-    env: &BTreeMap<String, String>,
-    log_group: &TfBlock,
-) -> Result<Allowed, String> {
+fn allowed_grants(name: &str, access: &serde_json::Value, env: &BTreeMap<String, String>, log_group: &TfBlock) -> Result<Allowed, String> {
     let mut may = BTreeSet::new();
     let mut must = BTreeSet::new();
     let mut both = |a: &str, r: &str, required: bool| {
@@ -935,10 +855,7 @@ fn allowed_grants(
             must.insert((a.to_string(), r.to_string()));
         }
     };
-    let lg = format!(
-        "{}:*",
-        stub_ref(&log_group.kind, &log_group.name, Some(name), "arn")
-    );
+    let lg = format!("{}:*", stub_ref(&log_group.kind, &log_group.name, Some(name), "arn"));
     both("logs:CreateLogStream", &lg, true);
     both("logs:PutLogEvents", &lg, true);
     both("xray:PutTraceSegments", "*", false);
@@ -988,7 +905,11 @@ fn allowed_grants(
     if let Some(mode) = access["queue"].as_str() {
         uses_data = true;
         let arn = format!("{}.arn", env_addr("GENERATION_QUEUE_URL")?);
-        let (acts, w) = if mode == "send" { (QUEUE_SEND, true) } else { (QUEUE_CONSUME, false) };
+        let (acts, w) = if mode == "send" {
+            (QUEUE_SEND, true)
+        } else {
+            (QUEUE_CONSUME, false)
+        };
         writes |= w;
         for a in acts {
             both(a, &arn, true);
@@ -1002,9 +923,7 @@ fn allowed_grants(
                 .values()
                 .find(|a| a.ends_with(&format!("[\"{s}\"]")) && a.contains("secret"))
                 .cloned()
-                .ok_or_else(|| {
-                    format!("{name}: secret {s} (routes.json) is not a secret resource wired into the environment")
-                })?;
+                .ok_or_else(|| format!("{name}: secret {s} (routes.json) is not a secret resource wired into the environment"))?;
             both("secretsmanager:GetSecretValue", &format!("{addr}.arn"), true);
         }
     }

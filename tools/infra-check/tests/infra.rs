@@ -19,8 +19,18 @@ fn infra_matches_functions_and_routes() {
 fn every_tf_file_parses_and_each_concern_has_its_file() {
     let infra = repo_root().join("infra");
     for f in [
-        "api", "functions", "queue", "data", "storage", "cdn", "auth", "secrets", "monitoring",
-        "variables", "outputs", "versions",
+        "api",
+        "functions",
+        "queue",
+        "data",
+        "storage",
+        "cdn",
+        "auth",
+        "secrets",
+        "monitoring",
+        "variables",
+        "outputs",
+        "versions",
     ] {
         let p = infra.join(format!("{f}.tf"));
         let text = fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
@@ -152,11 +162,7 @@ fn wrong_architecture_fails() {
 #[test]
 fn route_with_unknown_function_fails() {
     let f = Fixture::new("badroute");
-    f.edit(
-        "routes.json",
-        r#""function": "jobs-get""#,
-        r#""function": "jobs-fetch""#,
-    );
+    f.edit("routes.json", r#""function": "jobs-get""#, r#""function": "jobs-fetch""#);
     f.assert_error("function jobs-fetch is not in routes.json functions");
 }
 
@@ -192,7 +198,11 @@ fn public_route_that_should_be_authorized_fails() {
 #[test]
 fn read_only_function_granted_writes_fails() {
     let f = Fixture::new("readwrite");
-    f.edit("infra/functions.tf", "read  = [\"s3:GetObject\"]", "read  = [\"s3:GetObject\", \"s3:PutObject\"]");
+    f.edit(
+        "infra/functions.tf",
+        "read  = [\"s3:GetObject\"]",
+        "read  = [\"s3:GetObject\", \"s3:PutObject\"]",
+    );
     f.assert_error("policy of assets-get grants s3:PutObject");
 }
 
@@ -214,6 +224,10 @@ fn missing_table_grant_fails() {
         r#""me-get":            { "trigger": "http",     "memory_mb": 128, "timeout_s": 5,  "access": { "tables": { "usage": "read", "jobs": "read" } } }"#);
     // The policy is generated from routes.json, so it follows: no error. Break the generator instead.
     assert_eq!(f.errors(), Vec::<String>::new());
-    f.edit("infra/functions.tf", "read  = [\"dynamodb:GetItem\", \"dynamodb:Query\", \"dynamodb:BatchGetItem\"]", "read  = [\"dynamodb:GetItem\"]");
+    f.edit(
+        "infra/functions.tf",
+        "read  = [\"dynamodb:GetItem\", \"dynamodb:Query\", \"dynamodb:BatchGetItem\"]",
+        "read  = [\"dynamodb:GetItem\"]",
+    );
     f.assert_error("policy of me-get lacks dynamodb:Query");
 }
