@@ -8,6 +8,7 @@ use crate::replicate::{ApiToken, ReplicateClient, WebhookSecret};
 use crate::secrets::{SecretError, Secrets};
 use crate::store::Store;
 use aws_config::{BehaviorVersion, Region};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -33,14 +34,23 @@ pub struct App {
     pub media: Media,
     pub queue: Queue,
     pub secrets: Secrets,
-    /// For output downloads: no redirects, bounded time.
-    pub downloads: reqwest::Client,
-    /// For the provider's API.
-    pub api_http: reqwest::Client,
+    /// Built on first use: each reqwest client loads the TLS root store (milliseconds of init,
+    /// docs/benchmarks.md), and most functions never need one.
+    downloads: OnceLock<reqwest::Client>,
+    api_http: OnceLock<reqwest::Client>,
 }
 
 pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(config.region.clone()));
+    // An explicit HTTP client: its TLS connector (one root-store load) is built on the first
+    // request instead of during init (docs/benchmarks.md).
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .build_https();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(config.region.clone()))
+        .http_client(http);
     if let Some(ep) = &config.endpoint_url {
         // The local emulator: fixed fake credentials, never real ones.
         loader = loader
@@ -72,13 +82,25 @@ impl App {
             media: Media::new(aws_sdk_s3::Client::from_conf(s3_conf), config.media_bucket.clone()),
             queue: Queue::new(aws_sdk_sqs::Client::new(&sdk), config.queue_url.clone()),
             secrets: Secrets::new(aws_sdk_secretsmanager::Client::new(&sdk), Duration::from_secs(600)),
-            downloads: crate::media::download_client(config.download_timeout),
-            api_http: reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .build()
-                .expect("default TLS client builds"),
+            downloads: OnceLock::new(),
+            api_http: OnceLock::new(),
             catalog,
             config,
+        })
+    }
+
+    /// The client for output downloads: no redirects, bounded time.
+    pub fn downloads(&self) -> &reqwest::Client {
+        self.downloads
+            .get_or_init(|| crate::media::download_client(self.config.download_timeout))
+    }
+
+    fn api_http(&self) -> &reqwest::Client {
+        self.api_http.get_or_init(|| {
+            reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .build()
+                .expect("default TLS client builds")
         })
     }
 
@@ -88,7 +110,7 @@ impl App {
         Ok(ReplicateClient::new(
             &self.config.replicate_api_base,
             ApiToken::new(token),
-            self.api_http.clone(),
+            self.api_http().clone(),
         ))
     }
 
