@@ -1,7 +1,11 @@
 use super::settle::{Settled, settle};
 use crate::app::App;
 use crate::clock;
+use crate::domain::{JobError, JobStatus};
 use crate::queue::JobMessage;
+
+/// A job that has not reached the provider this long after it was created is failed.
+const GIVE_UP_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ReconcileReport {
@@ -30,6 +34,23 @@ pub async fn reconcile(app: &App) -> ReconcileReport {
         report.checked += 1;
         let now = clock::rfc3339(clock::now());
         let Some(pid) = job.prediction_id.clone() else {
+            let age = chrono::DateTime::parse_from_rfc3339(&job.created_at).map(|t| clock::now() - t.with_timezone(&chrono::Utc));
+            if age.is_ok_and(|a| a > chrono::Duration::from_std(GIVE_UP_AFTER).unwrap_or(chrono::Duration::hours(1))) {
+                // It never reached the provider in all that time: give up and release the money.
+                let err = JobError {
+                    code: "not_submitted".into(),
+                    message: "The provider could not take this job. Nothing was charged.".into(),
+                };
+                match app.store.settle_failure(&job, JobStatus::Failed, &err, &now).await {
+                    Ok(true) => report.settled += 1,
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::error!(job_id = %job.job_id, error = %e, "could not fail a stuck job");
+                        report.errors += 1;
+                    }
+                }
+                continue;
+            }
             // Never reached the provider: queue it again; the worker's claim keeps it single.
             let msg = JobMessage {
                 user_id: job.user_id.clone(),
