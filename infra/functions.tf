@@ -192,7 +192,8 @@ resource "aws_lambda_function" "function" {
   runtime       = "provided.al2023"
   architectures = ["arm64"]
   handler       = "bootstrap"
-  # Built by `make package` (cargo lambda build --release --arm64 --output-format zip).
+  # Built by `make package`: one binary for all functions (docs/decisions/0001), copied to each
+  # function's path; VN_HANDLER tells it which function this Lambda is.
   filename         = "${path.module}/../target/lambda/${each.key}/bootstrap.zip"
   source_code_hash = filebase64sha256("${path.module}/../target/lambda/${each.key}/bootstrap.zip")
 
@@ -201,7 +202,7 @@ resource "aws_lambda_function" "function" {
   kms_key_arn = aws_kms_key.main.arn
 
   environment {
-    variables = local.function_environment
+    variables = merge(local.function_environment, { VN_HANDLER = each.key })
   }
 
   logging_config {

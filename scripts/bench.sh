@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # `make bench`: the performance budget of docs/design.md ("Performance budget").
 #
-#  1. Init: every function binary (release, native x86_64 — arm64 can't run here) and a bare
+#  1. Init: every function (the one release binary, vn-lambda, run as each function; native
+#     x86_64 — arm64 can't run here) and a bare
 #     lambda_runtime hello world (bench/hello), spawn -> first GET .../invocation/next from a
 #     local Runtime API (bench/lambda_bench.py). Also checks init makes no connection.
 #  2. Warm latency per invocation through that Runtime API, AWS calls to moto (.venv).
 #  3. Size (arm64 zips from scripts/package.sh) and peak RSS (VmHWM) after a few invocations.
-#  4. Build time of scripts/package.sh and of the multi-call alternative (bench/multicall).
+#  4. Build time of scripts/package.sh (docs/decisions/0001-one-binary-per-function.md).
 #
 # Prints a summary and rewrites today's section of docs/benchmarks.md (one per date + host).
 # Only 127.0.0.1 is contacted. Knobs (environment):
 #   BENCH_BUILD=quick        (default) build what is out of date, time it as found
-#               incremental  also: touch shared/src/lib.rs, time the multi-call build, touch
-#                            again, time scripts/package.sh (≈ a one-line change in shared)
+#               incremental  also: touch shared/src/lib.rs, time scripts/package.sh again
+#                            (≈ a one-line change in shared)
 #               clean        also: delete the arm64 release dir first (≈ 11+ min on 2 cores)
 #               none         use the zips already in target/lambda
 #   BENCH_REPS=20  init runs per binary     BENCH_N=200  warm invocations (main functions)
@@ -26,7 +27,7 @@ BENCH_REPS="${BENCH_REPS:-20}"
 BENCH_N="${BENCH_N:-200}"
 BENCH_DOC="${BENCH_DOC:-docs/benchmarks.md}"
 TD="target/bench"            # native release builds: kept apart from the debug builds
-ARM_LAMBDA_DIR="$TD/lambda"  # arm64 zips of hello + multicall (not deployable functions)
+ARM_LAMBDA_DIR="$TD/lambda"  # arm64 zip of hello (not a deployable function)
 mkdir -p "$TD"
 BUILDS="$TD/build-times.tsv"
 : >"$BUILDS"
@@ -44,11 +45,10 @@ timed() { # timed LABEL CMD... : runs CMD, appends "LABEL<TAB>seconds" to $BUILD
 
 functions=()
 for d in functions/*/; do [[ -f "$d/Cargo.toml" ]] && functions+=("$(basename "$d")"); done
-pkgs=(); for f in "${functions[@]}"; do pkgs+=(-p "$f"); done
 
 # The baselines must be built exactly like the functions.
 profile() { awk '/^\[profile\.release\]/{on=1;next} /^\[/{on=0} on&&NF' "$1"; }
-for m in bench/hello/Cargo.toml bench/multicall/Cargo.toml; do
+for m in bench/hello/Cargo.toml; do
   if [[ "$(profile Cargo.toml)" != "$(profile "$m")" ]]; then
     echo "bench: [profile.release] of $m differs from the workspace's; copy it over" >&2
     exit 1
@@ -60,12 +60,20 @@ scripts/venv.sh
 
 # ---- builds --------------------------------------------------------------------------
 log "native release build (target dir $TD)"
-timed "native release build, functions (as found)" cargo build --quiet --release --target-dir "$TD" "${pkgs[@]}"
+timed "native release build, vn-lambda (as found)" cargo build --quiet --release --target-dir "$TD" -p vn-lambda
 timed "native release build, hello (as found)" cargo build --quiet --release --target-dir "$TD" --manifest-path bench/hello/Cargo.toml
 
-lambda_build() { # arm64 release zip of a bench crate, sharing target/ with scripts/package.sh
-  "$ROOT/.venv-lambda/bin/cargo-lambda" lambda build --quiet --release --arm64 --output-format zip \
-    --manifest-path "$1" --target-dir target --lambda-dir "$ARM_LAMBDA_DIR"
+lambda_build() { # lambda_build MANIFEST BIN: arm64 release zip of a bench crate, sharing
+  # target/ with scripts/package.sh. cargo-lambda passes --target-dir to `cargo metadata` too
+  # (rejected) and zips from the crate's own target/, so: env target dir, zip by hand.
+  PATH="$ROOT/.venv-lambda/bin:$PATH" CARGO_TARGET_DIR="$ROOT/target" \
+    "$ROOT/.venv-lambda/bin/cargo-lambda" lambda build --quiet --release --arm64 --manifest-path "$1"
+  local dir="$ARM_LAMBDA_DIR/$2" tmp
+  tmp="$(mktemp -d)"
+  cp "target/aarch64-unknown-linux-gnu/release/$2" "$tmp/bootstrap"
+  mkdir -p "$dir" && rm -f "$dir/bootstrap.zip"
+  (cd "$tmp" && zip -q -j "$ROOT/$dir/bootstrap.zip" bootstrap)
+  rm -rf "$tmp"
 }
 
 if [[ "$BENCH_BUILD" != none ]]; then
@@ -76,19 +84,16 @@ if [[ "$BENCH_BUILD" != none ]]; then
   else
     timed "package.sh (as found)" scripts/package.sh
   fi
-  timed "multi-call binary, arm64 (as found)" lambda_build bench/multicall/Cargo.toml
-  timed "hello, arm64 (as found)" lambda_build bench/hello/Cargo.toml
+  timed "hello, arm64 (as found)" lambda_build bench/hello/Cargo.toml hello
   if [[ "$BENCH_BUILD" == incremental || "$BENCH_BUILD" == clean ]]; then
     touch shared/src/lib.rs
-    timed "multi-call binary, arm64, after touching shared" lambda_build bench/multicall/Cargo.toml
-    touch shared/src/lib.rs
-    timed "package.sh after touching shared (${#functions[@]} binaries)" scripts/package.sh
+    timed "package.sh after touching shared" scripts/package.sh
   fi
 fi
 
 # ---- run -----------------------------------------------------------------------------
 bins=(--bin "hello=$TD/release/hello")
-for f in "${functions[@]}"; do bins+=(--bin "$f=$TD/release/$f"); done
+for f in "${functions[@]}"; do bins+=(--bin "$f=$TD/release/vn-lambda"); done # the Lambda's name picks the function
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "running (init: $BENCH_REPS runs per binary; warm: $BENCH_N invocations)"
 .venv/bin/python bench/lambda_bench.py "${bins[@]}" --reps "$BENCH_REPS" --n "$BENCH_N" \
@@ -105,11 +110,10 @@ size_row() { # name zip native-binary
   echo "| $name | $(mb "$zb") | $(mb "$ub") | $(mb "$nb") |"
 }
 {
-  echo "| binary | arm64 zip MB | arm64 bootstrap MB | native x86_64 MB |"
+  echo "| binary | arm64 zip MiB | arm64 bootstrap MiB | native x86_64 MiB |"
   echo "|---|---:|---:|---:|"
   size_row "$ARM_LAMBDA_DIR/hello/bootstrap.zip" "$TD/release/hello" "hello"
-  for f in "${functions[@]}"; do size_row "target/lambda/$f/bootstrap.zip" "$TD/release/$f" "$f"; done
-  size_row "$ARM_LAMBDA_DIR/vn-multicall/bootstrap.zip" "" "multi-call (all ${#functions[@]})"
+  size_row "target/lambda/vn-lambda/bootstrap.zip" "$TD/release/vn-lambda" "vn-lambda (every function's zip)"
 } >"$TD/sizes.md"
 
 # ---- report --------------------------------------------------------------------------
@@ -128,7 +132,7 @@ today="$(date -u +%F)"
   echo
   cat "$TD/run.md"
   echo
-  echo "Sizes (goal: zip ≤ 3 MB):"
+  echo "Sizes (goal: zip ≤ 3 MB; 1 MiB = 1 048 576 bytes):"
   echo
   cat "$TD/sizes.md"
   echo

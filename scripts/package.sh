@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds every function in functions/ for Lambda (provided.al2023, arm64) into
-# target/lambda/<name>/bootstrap.zip, the files infra/functions.tf deploys.
+# Builds the Lambda binary (crate lambda/, every function in one binary: see
+# docs/decisions/0001-one-binary-per-function.md) for provided.al2023 on arm64, and puts its zip
+# at target/lambda/<name>/bootstrap.zip for every function in functions/: the files
+# infra/functions.tf deploys, one Lambda per function (the Lambda's name picks the handler).
 # cargo-lambda and zig (its cross linker) come from PyPI into .venv-lambda (pinned).
-# Takes ~11 minutes of both cores on a 2-core machine for a clean build.
+# A clean build takes ~10 minutes on 2 cores, a rebuild after a change in shared ~3 (docs/benchmarks.md).
 set -euo pipefail
 
 CARGO_LAMBDA_VERSION="1.9.2"
@@ -28,17 +30,15 @@ rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu 
   || rustup target add aarch64-unknown-linux-gnu
 
 cd "$ROOT"
-packages=()
+cargo lambda build --release --arm64 --output-format zip --package vn-lambda
+built="target/lambda/vn-lambda/bootstrap.zip"
+[[ -f "$built" ]] || { echo "package: $built was not produced" >&2; exit 1; }
 for dir in functions/*/; do
   name="$(basename "$dir")"
-  [[ -f "$dir/Cargo.toml" ]] && packages+=(--package "$name")
+  [[ -f "$dir/Cargo.toml" ]] || continue
+  mkdir -p "target/lambda/$name"
+  cp "$built" "target/lambda/$name/bootstrap.zip"
 done
-if [[ ${#packages[@]} -eq 0 ]]; then
-  echo "package: no functions/*/Cargo.toml found" >&2
-  exit 1
-fi
-
-cargo lambda build --release --arm64 --output-format zip "${packages[@]}"
 
 missing=0
 for dir in functions/*/; do
@@ -47,7 +47,7 @@ for dir in functions/*/; do
   if [[ -f "$zip" ]]; then
     printf 'package: %-20s %s (%s bytes)\n' "$name" "$zip" "$(wc -c <"$zip" | tr -d ' ')"
   else
-    echo "package: MISSING $zip (does functions/$name have a [[bin]] named $name?)" >&2
+    echo "package: MISSING $zip" >&2
     missing=1
   fi
 done

@@ -1,4 +1,0 @@
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::run_http(webhook_replicate::handler).await
-}

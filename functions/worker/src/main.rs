@@ -1,4 +1,0 @@
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::runtime::run_event(worker::handler).await
-}
