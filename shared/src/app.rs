@@ -2,6 +2,7 @@
 //! clients and secret caches. Building it does no network I/O.
 use crate::catalog::{Catalog, CatalogError};
 use crate::config::{Config, ConfigError};
+use crate::lazy::Lazy;
 use crate::media::Media;
 use crate::queue::Queue;
 use crate::replicate::{ApiToken, ReplicateClient, WebhookSecret};
@@ -40,30 +41,40 @@ pub struct App {
     api_http: OnceLock<reqwest::Client>,
 }
 
+/// The SDK configuration, assembled directly instead of by `aws_config::load()`: no provider
+/// chains to build, no profile files to look for, nothing on the network. Credentials come
+/// from the environment, which is where Lambda puts them (AWS_ACCESS_KEY_ID,
+/// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). The HTTP client's TLS connector (one root-store
+/// load) is built on the first request, not during init (docs/benchmarks.md).
 pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
-    // An explicit HTTP client: its TLS connector (one root-store load) is built on the first
-    // request instead of during init (docs/benchmarks.md).
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-            aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
-        ))
-        .build_https();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(config.region.clone()))
-        .http_client(http);
-    if let Some(ep) = &config.endpoint_url {
+    use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
+    use aws_smithy_runtime_api::client::http::{HttpClient, SharedHttpClient, http_client_fn};
+    // Built on the first request: building the HTTPS client loads the TLS root store.
+    let real: std::sync::Arc<OnceLock<SharedHttpClient>> = Default::default();
+    let http = http_client_fn(move |settings, components| {
+        real.get_or_init(|| {
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                    aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+                ))
+                .build_https()
+        })
+        .http_connector(settings, components)
+    });
+    let credentials = match &config.endpoint_url {
         // The local emulator: fixed fake credentials, never real ones.
-        loader = loader
-            .endpoint_url(ep)
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "local",
-                "local",
-                None,
-                None,
-                "local-stack",
-            ));
+        Some(_) => SharedCredentialsProvider::new(Credentials::new("local", "local", None, None, "local-stack")),
+        None => SharedCredentialsProvider::new(aws_config::environment::EnvironmentVariableCredentialsProvider::new()),
+    };
+    let mut b = aws_config::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(config.region.clone()))
+        .http_client(http)
+        .credentials_provider(credentials);
+    if let Some(ep) = &config.endpoint_url {
+        b = b.endpoint_url(ep);
     }
-    loader.load().await
+    b.build()
 }
 
 impl App {
@@ -73,15 +84,39 @@ impl App {
 
     pub async fn new(config: Config) -> Result<Self, InitError> {
         let sdk = sdk_config(&config).await;
-        let s3_conf = aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(config.endpoint_url.is_some())
-            .build();
+        let path_style = config.endpoint_url.is_some();
         let catalog = Catalog::builtin()?;
+        // Each SDK client is built on first use (crate::lazy): a function pays only for the
+        // clients it touches.
         Ok(Self {
-            store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), config.tables.clone()),
-            media: Media::new(aws_sdk_s3::Client::from_conf(s3_conf), config.media_bucket.clone()),
-            queue: Queue::new(aws_sdk_sqs::Client::new(&sdk), config.queue_url.clone()),
-            secrets: Secrets::new(aws_sdk_secretsmanager::Client::new(&sdk), Duration::from_secs(600)),
+            store: Store::new(
+                Lazy::new({
+                    let sdk = sdk.clone();
+                    move || aws_sdk_dynamodb::Client::new(&sdk)
+                }),
+                config.tables.clone(),
+            ),
+            media: Media::new(
+                Lazy::new({
+                    let sdk = sdk.clone();
+                    move || aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(path_style).build())
+                }),
+                config.media_bucket.clone(),
+            ),
+            queue: Queue::new(
+                Lazy::new({
+                    let sdk = sdk.clone();
+                    move || aws_sdk_sqs::Client::new(&sdk)
+                }),
+                config.queue_url.clone(),
+            ),
+            secrets: Secrets::new(
+                Lazy::new({
+                    let sdk = sdk.clone();
+                    move || aws_sdk_secretsmanager::Client::new(&sdk)
+                }),
+                Duration::from_secs(600),
+            ),
             downloads: OnceLock::new(),
             api_http: OnceLock::new(),
             catalog,

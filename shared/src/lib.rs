@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod lazy;
 pub mod media;
 pub mod queue;
 pub mod replicate;

@@ -14,12 +14,12 @@ pub struct QueueError(Box<dyn std::error::Error + Send + Sync>);
 
 #[derive(Clone, Debug)]
 pub struct Queue {
-    sqs: aws_sdk_sqs::Client,
+    sqs: crate::lazy::Lazy<aws_sdk_sqs::Client>,
     url: String,
 }
 
 impl Queue {
-    pub fn new(sqs: aws_sdk_sqs::Client, url: String) -> Self {
+    pub fn new(sqs: crate::lazy::Lazy<aws_sdk_sqs::Client>, url: String) -> Self {
         Self { sqs, url }
     }
 

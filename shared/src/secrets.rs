@@ -17,13 +17,13 @@ pub enum SecretError {
 
 #[derive(Debug)]
 pub struct Secrets {
-    client: aws_sdk_secretsmanager::Client,
+    client: crate::lazy::Lazy<aws_sdk_secretsmanager::Client>,
     ttl: Duration,
     cache: Mutex<HashMap<String, (String, Instant)>>,
 }
 
 impl Secrets {
-    pub fn new(client: aws_sdk_secretsmanager::Client, ttl: Duration) -> Self {
+    pub fn new(client: crate::lazy::Lazy<aws_sdk_secretsmanager::Client>, ttl: Duration) -> Self {
         Self {
             client,
             ttl,

@@ -30,12 +30,12 @@ pub fn object_key(user: &UserId, asset: &AssetId, ext: &str) -> String {
 
 #[derive(Clone, Debug)]
 pub struct Media {
-    s3: aws_sdk_s3::Client,
+    s3: crate::lazy::Lazy<aws_sdk_s3::Client>,
     bucket: String,
 }
 
 impl Media {
-    pub fn new(s3: aws_sdk_s3::Client, bucket: String) -> Self {
+    pub fn new(s3: crate::lazy::Lazy<aws_sdk_s3::Client>, bucket: String) -> Self {
         Self { s3, bucket }
     }
 

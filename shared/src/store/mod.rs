@@ -41,12 +41,12 @@ pub(crate) fn n(v: i64) -> AttributeValue {
 /// The DynamoDB side of the app: one client, the table names.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pub(crate) ddb: Client,
+    pub(crate) ddb: crate::lazy::Lazy<Client>,
     pub(crate) tables: Tables,
 }
 
 impl Store {
-    pub fn new(ddb: Client, tables: Tables) -> Self {
+    pub fn new(ddb: crate::lazy::Lazy<Client>, tables: Tables) -> Self {
         Self { ddb, tables }
     }
     pub fn usage(&self) -> UsageStore<'_> {
