@@ -9,13 +9,24 @@ const STATE_FILE: &str = ".local/stack.json";
 const DEV_DEMO_PASSWORD: &str = "DemoPassword-123";
 const DEV_WEBHOOK_SECRET: &str = "whsec_ZGV2LW9ubHktd2ViaG9vay1zZWNyZXQtbm90LXJlYWw=";
 
+/// Readable logs for a terminal; `LOG_LEVEL` takes `tracing` directives here.
+fn init_logs() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("LOG_LEVEL").unwrap_or_else(|_| EnvFilter::new("info,aws_config=warn,aws_smithy_runtime=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .compact()
+        .try_init();
+}
+
 fn env(k: &str) -> Option<String> {
     std::env::var(k).ok().filter(|v| !v.trim().is_empty())
 }
 
 #[tokio::main]
 async fn main() {
-    shared::telemetry::init_pretty();
+    init_logs();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev().await,

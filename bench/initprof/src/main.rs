@@ -21,7 +21,7 @@ fn main() {
         let config = shared::config::Config::from_env().expect("config");
         step("Config::from_env", &mut t, ());
         let sdk = shared::app::sdk_config(&config).await;
-        step("aws_config::defaults(..).load()", &mut t, ());
+        step("shared::app::sdk_config (no load(), lazy connector)", &mut t, ());
         let ddb = aws_sdk_dynamodb::Client::new(&sdk);
         step("dynamodb Client::new", &mut t, ());
         let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(config.endpoint_url.is_some()).build());
