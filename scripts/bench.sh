@@ -65,12 +65,13 @@ timed "native release build, hello (as found)" cargo build --quiet --release --t
 
 lambda_build() { # lambda_build MANIFEST BIN: arm64 release zip of a bench crate, sharing
   # target/ with scripts/package.sh. cargo-lambda passes --target-dir to `cargo metadata` too
-  # (rejected) and zips from the crate's own target/, so: env target dir, zip by hand.
+  # (rejected), so: env target dir; it leaves the binary at target/lambda/BIN/bootstrap, which
+  # is moved out of target/lambda (where only deployable functions belong) and zipped by hand.
   PATH="$ROOT/.venv-lambda/bin:$PATH" CARGO_TARGET_DIR="$ROOT/target" \
     "$ROOT/.venv-lambda/bin/cargo-lambda" lambda build --quiet --release --arm64 --manifest-path "$1"
   local dir="$ARM_LAMBDA_DIR/$2" tmp
   tmp="$(mktemp -d)"
-  cp "target/aarch64-unknown-linux-gnu/release/$2" "$tmp/bootstrap"
+  mv "target/lambda/$2/bootstrap" "$tmp/bootstrap" && rmdir "target/lambda/$2"
   mkdir -p "$dir" && rm -f "$dir/bootstrap.zip"
   (cd "$tmp" && zip -q -j "$ROOT/$dir/bootstrap.zip" bootstrap)
   rm -rf "$tmp"
