@@ -26,6 +26,18 @@ async fn login(http: &reqwest::Client, cfg: &Value, user: &str, password: &str) 
         .to_string()
 }
 
+/// GET `{base}{path}` with the token; the JSON body.
+async fn get_json(http: &reqwest::Client, base: &str, path: &str, token: &str) -> Value {
+    http.get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 #[ignore = "needs a running local stack: make test runs it"]
 async fn demo_user_generates_an_image_and_finds_it_again() {
@@ -39,15 +51,7 @@ async fn demo_user_generates_an_image_and_finds_it_again() {
 
     let r = http.get(format!("{base}/api/models")).send().await.unwrap();
     assert_eq!(r.status(), 401, "models need a token");
-    let models: Value = http
-        .get(format!("{base}/api/models"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let models: Value = get_json(&http, &base, "/api/models", &token).await;
     assert!(
         models["models"]
             .as_array()
@@ -68,15 +72,7 @@ async fn demo_user_generates_an_image_and_finds_it_again() {
     let id = job["job"]["id"].as_str().unwrap().to_string();
     let deadline = Instant::now() + Duration::from_secs(60);
     let done = loop {
-        let j: Value = http
-            .get(format!("{base}/api/jobs/{id}"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let j: Value = get_json(&http, &base, &format!("/api/jobs/{id}"), &token).await;
         if j["job"]["status"] == "succeeded" || j["job"]["status"] == "failed" {
             break j;
         }
@@ -93,24 +89,8 @@ async fn demo_user_generates_an_image_and_finds_it_again() {
     assert_eq!(img.status(), 200);
     assert!(img.bytes().await.unwrap().starts_with(b"\x89PNG"));
 
-    let list: Value = http
-        .get(format!("{base}/api/jobs"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = get_json(&http, &base, "/api/jobs", &token).await;
     assert!(list["jobs"].as_array().unwrap().iter().any(|j| j["id"] == id.as_str()));
-    let me: Value = http
-        .get(format!("{base}/api/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = get_json(&http, &base, "/api/me", &token).await;
     assert!(me["quota"]["spent_usd"].as_f64().unwrap() >= 0.04);
 }
