@@ -211,10 +211,18 @@ async fn duplicate_and_out_of_order_webhooks_give_one_asset_and_one_charge() {
         assert_eq!(done["job"]["status"], "succeeded", "{done}");
         assert_eq!(done["assets"].as_array().unwrap().len(), 1);
     }
-    // Let the late deliveries land, then check nothing changed.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Wait until the late deliveries (the duplicate, the late start) have landed, then check
+    // nothing changed.
     let sim = t.stack.sim.as_ref().unwrap();
-    assert!(sim.webhook_deliveries().len() >= 5, "expected the duplicate to be delivered");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while sim.webhook_deliveries().len() < 5 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "expected the duplicate and the late start to be delivered"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     for j in [&a, &b] {
         let done = t.wait_finished(&u, j["id"].as_str().unwrap()).await;
         assert_eq!(done["job"]["status"], "succeeded");
