@@ -24,7 +24,7 @@ pub struct Gateway {
     pub static_root: Option<PathBuf>,
     /// The body of `GET /config.json`.
     pub config_json: Value,
-    /// Extra origins the page may load media from / talk to (the emulator).
+    /// The Content-Security-Policy header of every response (see `content_security_policy`).
     pub csp: String,
 }
 

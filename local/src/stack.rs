@@ -119,18 +119,7 @@ impl Stack {
             }
         };
 
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(opts.region.clone()))
-            .endpoint_url(&moto.url)
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "local",
-                "local",
-                None,
-                None,
-                "local-stack",
-            ))
-            .load()
-            .await;
+        let sdk = shared::app::sdk_config(&opts.region, Some(&moto.url));
         let resources = create_resources(&sdk, &opts.prefix, &token, &webhook_secret).await?;
         let pool = cognito::create_pool(&http, &format!("{}/", moto.url), &opts.region, &format!("{}-users", opts.prefix)).await?;
         if let Some((u, p)) = &opts.demo_user {

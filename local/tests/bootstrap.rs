@@ -10,12 +10,7 @@ async fn bootstrap_tables_match_the_infra_definitions() {
         Ok(u) if !u.is_empty() => Moto::existing(&u),
         _ => Moto::start(0).await.unwrap(),
     };
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(&moto.url)
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "test"))
-        .load()
-        .await;
+    let sdk = shared::app::sdk_config("us-east-1", Some(&moto.url));
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
     let prefix = format!("b{}", ulid::Ulid::new().to_string().to_lowercase());
     local::bootstrap::create_tables(&ddb, &prefix).await.unwrap();

@@ -35,18 +35,19 @@ pub struct App {
     pub media: Media,
     pub queue: Queue,
     pub secrets: Secrets,
-    /// Built on first use: each reqwest client loads the TLS root store (milliseconds of init,
-    /// docs/benchmarks.md), and most functions never need one.
-    downloads: OnceLock<reqwest::Client>,
-    api_http: OnceLock<reqwest::Client>,
+    /// For output downloads: no redirects, bounded time. Like every client here, built on first
+    /// use: a reqwest client loads the TLS root store (docs/benchmarks.md).
+    pub downloads: Lazy<reqwest::Client>,
+    api_http: Lazy<reqwest::Client>,
 }
 
 /// The SDK configuration, assembled directly instead of by `aws_config::load()`: no provider
 /// chains to build, no profile files to look for, nothing on the network. Credentials come
 /// from the environment, which is where Lambda puts them (AWS_ACCESS_KEY_ID,
 /// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). The HTTP client's TLS connector (one root-store
-/// load) is built on the first request, not during init (docs/benchmarks.md).
-pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
+/// load) is built on the first request, not during init (docs/benchmarks.md). With an
+/// `endpoint_url` (the local emulator) the credentials are fixed fake ones, never real ones.
+pub fn sdk_config(region: &str, endpoint_url: Option<&str>) -> aws_config::SdkConfig {
     use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
     use aws_smithy_runtime_api::client::http::{HttpClient, SharedHttpClient, http_client_fn};
     // Built on the first request: building the HTTPS client loads the TLS root store.
@@ -61,17 +62,16 @@ pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
         })
         .http_connector(settings, components)
     });
-    let credentials = match &config.endpoint_url {
-        // The local emulator: fixed fake credentials, never real ones.
+    let credentials = match endpoint_url {
         Some(_) => SharedCredentialsProvider::new(Credentials::new("local", "local", None, None, "local-stack")),
         None => SharedCredentialsProvider::new(aws_config::environment::EnvironmentVariableCredentialsProvider::new()),
     };
     let mut b = aws_config::SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(config.region.clone()))
+        .region(Region::new(region.to_string()))
         .http_client(http)
         .credentials_provider(credentials);
-    if let Some(ep) = &config.endpoint_url {
+    if let Some(ep) = endpoint_url {
         b = b.endpoint_url(ep);
     }
     b.build()
@@ -83,7 +83,7 @@ impl App {
     }
 
     pub async fn new(config: Config) -> Result<Self, InitError> {
-        let sdk = sdk_config(&config).await;
+        let sdk = sdk_config(&config.region, config.endpoint_url.as_deref());
         let path_style = config.endpoint_url.is_some();
         let catalog = Catalog::builtin()?;
         // Each SDK client is built on first use (crate::lazy): a function pays only for the
@@ -117,25 +117,18 @@ impl App {
                 }),
                 Duration::from_secs(600),
             ),
-            downloads: OnceLock::new(),
-            api_http: OnceLock::new(),
+            downloads: Lazy::new({
+                let timeout = config.download_timeout;
+                move || crate::media::download_client(timeout)
+            }),
+            api_http: Lazy::new(|| {
+                reqwest::Client::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .build()
+                    .expect("default TLS client builds")
+            }),
             catalog,
             config,
-        })
-    }
-
-    /// The client for output downloads: no redirects, bounded time.
-    pub fn downloads(&self) -> &reqwest::Client {
-        self.downloads
-            .get_or_init(|| crate::media::download_client(self.config.download_timeout))
-    }
-
-    fn api_http(&self) -> &reqwest::Client {
-        self.api_http.get_or_init(|| {
-            reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .build()
-                .expect("default TLS client builds")
         })
     }
 
@@ -145,7 +138,7 @@ impl App {
         Ok(ReplicateClient::new(
             &self.config.replicate_api_base,
             ApiToken::new(token),
-            self.api_http().clone(),
+            (*self.api_http).clone(),
         ))
     }
 

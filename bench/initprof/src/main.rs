@@ -20,7 +20,7 @@ fn main() {
         step("telemetry::init (tracing-subscriber json + EnvFilter)", &mut t, ());
         let config = shared::config::Config::from_env().expect("config");
         step("Config::from_env", &mut t, ());
-        let sdk = shared::app::sdk_config(&config).await;
+        let sdk = shared::app::sdk_config(&config.region, config.endpoint_url.as_deref());
         step("shared::app::sdk_config (no load(), lazy connector)", &mut t, ());
         let ddb = aws_sdk_dynamodb::Client::new(&sdk);
         step("dynamodb Client::new", &mut t, ());

@@ -10,7 +10,7 @@ pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
     let period = clock::period(clock::now());
     let used = app.store.usage().month(&me.id, &period).await.map_err(ApiError::internal)?;
     let limit = app.config.monthly_limit;
-    let remaining = Micros(limit.0 - used.committed.0).max(Micros::ZERO);
+    let remaining = used.remaining(limit);
     Ok(json_response(
         StatusCode::OK,
         &serde_json::json!({

@@ -189,7 +189,10 @@ impl Catalog {
                 }
             }
         }
-        for kind in [ModelKind::Image] {
+        // The picker preselects one model per kind: every kind offered has exactly one default.
+        let mut kinds: Vec<ModelKind> = self.models.iter().map(|m| m.kind).collect();
+        kinds.dedup();
+        for kind in kinds {
             let n = self.models.iter().filter(|m| m.kind == kind && m.default).count();
             if n != 1 {
                 return Err(CatalogError::Invalid {

@@ -1,7 +1,7 @@
 use crate::api::{ApiError, Caller};
 use crate::app::App;
 use crate::clock;
-use crate::domain::{Job, JobId, JobKind, JobStatus, Micros};
+use crate::domain::{Job, JobId, JobKind, JobStatus};
 use crate::queue::JobMessage;
 use crate::store::{CreateOutcome, IdempotencyRecord, Reservation};
 use serde::{Deserialize, Serialize};
@@ -110,7 +110,7 @@ pub async fn create_job(
                 .month(&caller.id, &reservation.period)
                 .await
                 .map_err(ApiError::internal)?;
-            let remaining = Micros(app.config.monthly_limit.0 - used.committed.0).max(Micros::ZERO);
+            let remaining = used.remaining(app.config.monthly_limit);
             return Err(ApiError::QuotaExceeded(format!(
                 "This run could cost up to {} but only {} of your {} monthly limit is left.",
                 valid.estimated, remaining, app.config.monthly_limit

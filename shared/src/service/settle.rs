@@ -114,7 +114,7 @@ enum CopyError {
 async fn copy_output(app: &App, job: &Job, index: usize, url: &str) -> Result<AssetId, CopyError> {
     let cfg = &app.config;
     let fetched = fetch_output(
-        app.downloads(),
+        &app.downloads,
         url,
         &cfg.output_allowlist,
         cfg.max_output_bytes,

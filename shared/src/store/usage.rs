@@ -11,6 +11,13 @@ pub struct MonthUsage {
     pub count: i64,
 }
 
+impl MonthUsage {
+    /// What is left of `limit` after spending and reservations; never negative.
+    pub fn remaining(&self, limit: Micros) -> Micros {
+        Micros(limit.0 - self.committed.0).max(Micros::ZERO)
+    }
+}
+
 pub struct UsageStore<'a> {
     pub(crate) store: &'a Store,
 }
