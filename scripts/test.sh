@@ -23,7 +23,7 @@ cargo build --workspace --all-targets
 
 echo "==> unit and integration tests (shared emulator, a fresh set of resources per test)"
 MOTO_PORT=$(free_port)
-.venv/bin/moto_server -H 127.0.0.1 -p "$MOTO_PORT" >/dev/null 2>&1 & pids+=($!)
+.venv/bin/python local/emulator/moto_server.py -H 127.0.0.1 -p "$MOTO_PORT" >/dev/null 2>&1 & pids+=($!)
 wait_http "http://127.0.0.1:$MOTO_PORT/moto-api/"
 MOTO_URL="http://127.0.0.1:$MOTO_PORT" cargo test --workspace
 

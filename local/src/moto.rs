@@ -8,11 +8,17 @@ pub struct Moto {
     child: Option<tokio::process::Child>,
 }
 
-/// `MOTO_SERVER`, else the repo's venv (`make venv` creates it).
-pub fn binary() -> PathBuf {
-    std::env::var_os("MOTO_SERVER")
+/// The venv's Python (`make venv` creates it; `MOTO_PYTHON` overrides).
+pub fn python() -> PathBuf {
+    std::env::var_os("MOTO_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server")))
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python")))
+}
+
+/// The launcher that runs moto with DynamoDB writes serialized and transaction conflicts
+/// (local/emulator/moto_server.py; docs/architecture.md says why).
+pub fn launcher() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/emulator/moto_server.py"))
 }
 
 pub fn free_port() -> Result<u16, BoxError> {
@@ -30,13 +36,20 @@ impl Moto {
 
     /// Starts one on `port` (0: any free port) and waits until it answers.
     pub async fn start(port: u16) -> Result<Self, BoxError> {
-        let bin = binary();
+        Self::start_with_env(port, &[]).await
+    }
+
+    /// [`Moto::start`] with extra environment for the launcher (e.g. `VN_DDB_TXN_HOLD_MS`).
+    pub async fn start_with_env(port: u16, env: &[(&str, &str)]) -> Result<Self, BoxError> {
+        let bin = python();
         if !bin.exists() {
-            return Err(format!("{} not found: run `make venv` (or set MOTO_SERVER)", bin.display()).into());
+            return Err(format!("{} not found: run `make venv` (or set MOTO_PYTHON)", bin.display()).into());
         }
         let port = if port == 0 { free_port()? } else { port };
         let child = tokio::process::Command::new(&bin)
+            .arg(launcher())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true)
@@ -54,6 +67,11 @@ impl Moto {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Ok(Self { url, child: Some(child) })
+    }
+
+    /// A handle on the same emulator that does not own (or stop) its process.
+    pub fn clone_url(&self) -> Self {
+        Self::existing(&self.url)
     }
 
     pub async fn stop(&mut self) {

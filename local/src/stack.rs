@@ -38,6 +38,10 @@ pub struct StackOptions {
     pub reconcile_every: Duration,
     pub reconcile_after: Duration,
     pub monthly_limit_usd: String,
+    pub submit_deadline: Duration,
+    pub give_up_after: Duration,
+    /// Run the SQS worker loop (tests that play a crashed worker turn it off).
+    pub run_worker: bool,
     pub sim: SimConfig,
 }
 
@@ -61,6 +65,9 @@ impl StackOptions {
             reconcile_every: Duration::from_secs(3600),
             reconcile_after: Duration::from_secs(600),
             monthly_limit_usd: "20".into(),
+            submit_deadline: Duration::from_secs(300),
+            give_up_after: Duration::from_secs(3600),
+            run_worker: true,
             sim,
         }
     }
@@ -146,6 +153,8 @@ impl Stack {
             ("OUTPUT_HOST_ALLOWLIST", allow),
             ("MONTHLY_LIMIT_USD", opts.monthly_limit_usd.clone()),
             ("RECONCILE_AFTER_S", opts.reconcile_after.as_secs().to_string()),
+            ("SUBMIT_DEADLINE_S", opts.submit_deadline.as_secs().to_string()),
+            ("GIVE_UP_AFTER_S", opts.give_up_after.as_secs().to_string()),
             ("SEND_WEBHOOKS", send_webhooks.to_string()),
         ]);
         let config = Config::from_lookup(|k| env.get(k).cloned())?;
@@ -172,13 +181,15 @@ impl Stack {
                 tracing::error!(error = %e, "gateway stopped");
             }
         }));
-        let sqs = aws_sdk_sqs::Client::new(&sdk);
-        tasks.push(tokio::spawn(crate::worker_loop::run(
-            app.clone(),
-            sqs,
-            resources.queue_url.clone(),
-            Duration::from_secs(1),
-        )));
+        if opts.run_worker {
+            let sqs = aws_sdk_sqs::Client::new(&sdk);
+            tasks.push(tokio::spawn(crate::worker_loop::run(
+                app.clone(),
+                sqs,
+                resources.queue_url.clone(),
+                Duration::from_secs(1),
+            )));
+        }
         tasks.push(tokio::spawn(crate::worker_loop::run_reconciler(app.clone(), opts.reconcile_every)));
         Ok(Self {
             base_url,

@@ -30,6 +30,7 @@ async fn orphan_job(app: &App, user: &UserId, age_minutes: i64) -> Job {
         open: Some("1".into()),
         quota_period: clock::period(clock::now()),
         request_hash: None,
+        claimed_at: None,
     };
     let res = Reservation {
         period: job.quota_period.clone(),
@@ -65,7 +66,7 @@ async fn a_job_that_never_reached_the_provider_is_failed_and_costs_nothing() {
     let job = orphan_job(&t.stack.app, &sub, 120).await;
     assert_eq!(t.me(&u).await["quota"]["remaining_usd"], json!(19.96), "reserved while queued");
     let r = shared::service::reconcile(&t.stack.app).await;
-    assert_eq!((r.settled, r.requeued), (1, 0), "{r:?}");
+    assert_eq!((r.given_up, r.requeued), (1, 0), "{r:?}");
     let (_, got) = t.get(&u, &format!("/api/jobs/{}", job.job_id)).await;
     assert_eq!(got["job"]["status"], "failed");
     assert_eq!(got["job"]["error"]["code"], "not_submitted");

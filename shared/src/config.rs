@@ -78,6 +78,12 @@ pub struct Config {
     pub max_output_bytes: u64,
     pub download_timeout: Duration,
     pub reconcile_after: Duration,
+    /// How long a submission whose create had an unknown outcome waits for a webhook before a
+    /// second create may be tried (store::submission).
+    pub submit_deadline: Duration,
+    /// A job that never reached the provider, or whose prediction cannot be read, is given up
+    /// this long after it was created, and its reservation released.
+    pub give_up_after: Duration,
     /// False only locally with a real Replicate token and no public URL: Replicate could not
     /// reach us, so no webhook is requested and the reconciler polls instead.
     pub send_webhooks: bool,
@@ -139,12 +145,25 @@ impl Config {
             max_output_bytes,
             download_timeout: secs("DOWNLOAD_TIMEOUT_S", 20)?,
             reconcile_after: secs("RECONCILE_AFTER_S", 600)?,
+            submit_deadline: secs("SUBMIT_DEADLINE_S", 300)?,
+            give_up_after: secs("GIVE_UP_AFTER_S", 3600)?,
             send_webhooks: or("SEND_WEBHOOKS", "true") != "false",
         })
     }
 
     pub fn webhook_url(&self) -> Option<String> {
         self.send_webhooks.then(|| format!("{}/webhooks/replicate", self.public_base_url))
+    }
+
+    /// The webhook URL for one job's prediction. Replicate has no idempotency key and no lookup
+    /// by our id, but it keeps the webhook URL's query: naming the job there lets a webhook find
+    /// its job even before the worker has recorded the prediction (or if it never does).
+    pub fn webhook_url_for(&self, job: &crate::domain::Job) -> Option<String> {
+        let mut url = url::Url::parse(&self.webhook_url()?).ok()?;
+        url.query_pairs_mut()
+            .append_pair("user", job.user_id.as_str())
+            .append_pair("job", job.job_id.as_str());
+        Some(url.into())
     }
 }
 

@@ -61,4 +61,18 @@ impl Secrets {
     pub async fn forget(&self, id: &str) {
         self.cache.lock().await.remove(id);
     }
+
+    /// Drops a cached value only if it was fetched at least `min_age` ago, and says whether it
+    /// did. Callers that re-read on a failure anyone can cause use this, so failures can't turn
+    /// into a stream of Secrets Manager calls.
+    pub async fn forget_if_older(&self, id: &str, min_age: Duration) -> bool {
+        let mut cache = self.cache.lock().await;
+        match cache.get(id) {
+            Some((_, at)) if at.elapsed() < min_age => false,
+            _ => {
+                cache.remove(id);
+                true
+            }
+        }
+    }
 }

@@ -1,7 +1,6 @@
 //! `GET /api/me` — who the caller is and where they stand against the monthly limit.
 use lambda_http::{Request, http::StatusCode};
 use shared::api::{ApiError, ApiResult, caller, json_response};
-use shared::domain::Micros;
 use shared::{App, clock};
 use std::sync::Arc;
 

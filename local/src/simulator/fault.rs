@@ -22,16 +22,27 @@ pub enum Fault {
     DropWebhook,
     /// `completed` is delivered first, then `start`.
     OutOfOrder,
+    /// The create makes the prediction (it runs and sends its webhooks) but answers 502: the
+    /// caller can't know whether a prediction exists.
+    BadGateway,
+    /// The create answers only after the prediction finished and its `completed` webhook was
+    /// delivered: webhooks arrive before the caller learns the prediction's id.
+    SlowCreate,
+    /// The prediction delivers three images whatever the input asked for.
+    ExtraOutputs,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 6] = [
+    pub const ALL: [Fault; 9] = [
         Fault::Fail,
         Fault::Stall,
         Fault::Throttle,
         Fault::Duplicate,
         Fault::DropWebhook,
         Fault::OutOfOrder,
+        Fault::BadGateway,
+        Fault::SlowCreate,
+        Fault::ExtraOutputs,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +53,9 @@ impl Fault {
             Fault::Duplicate => "duplicate",
             Fault::DropWebhook => "drop-webhook",
             Fault::OutOfOrder => "out-of-order",
+            Fault::BadGateway => "bad-gateway",
+            Fault::SlowCreate => "slow-create",
+            Fault::ExtraOutputs => "extra-outputs",
         }
     }
 

@@ -172,6 +172,13 @@ impl SimHandle {
         self.sim.preds.lock().unwrap().get(id).map(|e| e.pred.clone())
     }
 
+    /// Every prediction made so far, oldest first.
+    pub fn predictions(&self) -> Vec<Prediction> {
+        let mut all: Vec<Prediction> = self.sim.preds.lock().unwrap().values().map(|e| e.pred.clone()).collect();
+        all.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        all
+    }
+
     /// Simulates Replicate's data removal (about an hour after completion on the real
     /// service): `output` becomes null, `data_removed` true, the files 404. Returns false for an
     /// unknown id.

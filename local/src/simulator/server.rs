@@ -358,7 +358,26 @@ async fn create(State(sim): State<Arc<Sim>>, Path((owner, name)): Path<(String, 
 
     tokio::spawn(lifecycle::run(sim.clone(), id.clone()));
     if let Some(d) = deadline {
-        tokio::spawn(lifecycle::deadline(sim.clone(), id, d));
+        tokio::spawn(lifecycle::deadline(sim.clone(), id.clone(), d));
+    }
+    match fault {
+        Some(Fault::BadGateway) => return problem(StatusCode::BAD_GATEWAY, "Bad Gateway", "simulator fault `bad-gateway`"),
+        Some(Fault::SlowCreate) => {
+            // Answer once the completed webhook was delivered (or after 10 s at most).
+            for _ in 0..500 {
+                let delivered = sim
+                    .deliveries
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .any(|d| d.prediction_id == id && d.event == WebhookEvent::Completed && d.status.is_some_and(|s| (200..300).contains(&s)));
+                if delivered {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        _ => {}
     }
     (StatusCode::CREATED, axum::Json(pred)).into_response()
 }

@@ -90,6 +90,52 @@ impl TestStack {
         }
     }
 
+    /// The user's Cognito `sub`.
+    pub async fn sub(&self, user: &User) -> shared::domain::UserId {
+        shared::domain::UserId::parse(self.me(user).await["user"]["id"].as_str().unwrap()).unwrap()
+    }
+
+    /// POST as a well-behaved client does: a `429 rate_limited` is retried after the
+    /// `Retry-After` it carries (bounded). Returns the final status and body, and how many
+    /// times the service asked to retry.
+    pub async fn post_retrying(&self, user: &User, path: &str, body: &Value) -> (u16, Value, u32) {
+        let mut asked = 0;
+        loop {
+            let r = self.http.post(self.url(path)).bearer_auth(&user.token).json(body).send().await.unwrap();
+            let status = r.status().as_u16();
+            let retry_after = r.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+            let b: Value = r.json().await.unwrap_or(Value::Null);
+            if status == 429 && b["error"]["code"] == "rate_limited" && asked < 30 {
+                let wait = retry_after.expect("a rate_limited answer says when to retry");
+                asked += 1;
+                tokio::time::sleep(Duration::from_secs(wait)).await;
+                continue;
+            }
+            return (status, b, asked);
+        }
+    }
+
+    /// Polls until every one of these jobs is finished.
+    pub async fn wait_all_finished(&self, user: &User, ids: &[String], within: Duration) {
+        let deadline = Instant::now() + within;
+        let mut pending: Vec<String> = ids.to_vec();
+        while !pending.is_empty() {
+            let mut still = Vec::new();
+            for id in pending {
+                let (s, b) = self.get(user, &format!("/api/jobs/{id}")).await;
+                assert_eq!(s, 200, "{b}");
+                if !["succeeded", "failed", "canceled"].contains(&b["job"]["status"].as_str().unwrap()) {
+                    still.push(id);
+                }
+            }
+            pending = still;
+            if !pending.is_empty() {
+                assert!(Instant::now() < deadline, "{} jobs still unfinished", pending.len());
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    }
+
     pub async fn me(&self, user: &User) -> Value {
         let (s, b) = self.get(user, "/api/me").await;
         assert_eq!(s, 200);

@@ -21,6 +21,9 @@ pub enum ApiError {
     RateLimited(String),
     #[error("{0}")]
     Provider(String),
+    /// Not now, but the same request should work shortly (answered 503 with `Retry-After`).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -48,6 +51,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::QuotaExceeded(_) | ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Provider(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -62,6 +66,7 @@ impl ApiError {
             ApiError::QuotaExceeded(_) => "quota_exceeded",
             ApiError::RateLimited(_) => "rate_limited",
             ApiError::Provider(_) => "provider_error",
+            ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -82,7 +87,28 @@ impl ApiError {
         if let ApiError::Validation { field: Some(f), .. } = &self {
             err["field"] = json!(f);
         }
-        super::json_response(self.status(), &json!({ "error": err }))
+        let mut resp = super::json_response(self.status(), &json!({ "error": err }));
+        if matches!(self, ApiError::RateLimited(_) | ApiError::Unavailable(_)) {
+            resp.headers_mut()
+                .insert(lambda_http::http::header::RETRY_AFTER, lambda_http::http::HeaderValue::from_static(RETRY_AFTER_S));
+        }
+        resp
+    }
+}
+
+/// What `Retry-After` says when we are busy: contention clears in well under a second.
+const RETRY_AFTER_S: &str = "1";
+
+/// A store that stayed contended after its retries is busy, not broken: `429 rate_limited`.
+/// Anything else is internal.
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        if e.is_busy() {
+            tracing::warn!(error = %e, "store busy");
+            ApiError::RateLimited("Too many requests at once for your account; try again in a moment.".into())
+        } else {
+            ApiError::internal(e)
+        }
     }
 }
 
@@ -104,6 +130,20 @@ mod tests {
         let b = body(&r);
         assert_eq!(b["error"]["code"], "validation_error");
         assert_eq!(b["error"]["field"], "options.aspect_ratio");
+    }
+
+    #[test]
+    fn a_busy_store_asks_the_client_to_retry() {
+        let busy = crate::store::StoreError::Busy {
+            op: "create job",
+            reason: "TransactionConflict".into(),
+        };
+        let r = ApiError::from(busy).into_response();
+        assert_eq!(r.status(), 429);
+        assert_eq!(r.headers()["retry-after"], "1");
+        let b = body(&r);
+        assert_eq!(b["error"]["code"], "rate_limited");
+        assert!(!b.to_string().contains("TransactionConflict"), "{b}");
     }
 
     #[test]

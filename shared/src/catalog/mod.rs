@@ -345,6 +345,14 @@ pub fn estimate(spec: &ModelSpec, options: &Map<String, Value>) -> Micros {
     Micros(spec.price.usd_micros.saturating_mul(units))
 }
 
+/// How many output files a request asks for (and has money reserved for).
+pub fn expected_outputs(spec: &ModelSpec, options: &Map<String, Value>) -> usize {
+    match spec.price.per {
+        PriceUnit::Image => output_count(options).max(1) as usize,
+        PriceUnit::Second | PriceUnit::Run => 1,
+    }
+}
+
 /// The real cost of a finished run with `outputs` files delivered.
 pub fn actual_cost(spec: &ModelSpec, options: &Map<String, Value>, outputs: usize) -> Micros {
     match spec.price.per {

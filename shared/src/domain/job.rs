@@ -77,6 +77,9 @@ pub struct Job {
     /// Hash of the request body when an Idempotency-Key was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_hash: Option<String>,
+    /// When (ms) the submission in flight started; absent when none is (store::submission).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_at: Option<i64>,
 }
 
 impl Job {

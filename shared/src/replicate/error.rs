@@ -53,6 +53,18 @@ impl ReplicateError {
         )
     }
 
+    /// For a create: whether Replicate may have made the prediction despite the error. A 5xx,
+    /// a timeout, a dropped connection or an unreadable 2xx may hide a prediction that runs
+    /// (and bills). Only an answer that refused the request (4xx, 429), or a connection that
+    /// was never made, proves nothing was created.
+    pub fn may_have_created(&self) -> bool {
+        match self {
+            Self::Server { .. } | Self::Timeout | Self::Decode(_) => true,
+            Self::Transport(e) => !e.is_connect() && !e.is_builder(),
+            Self::RateLimited { .. } | Self::Client { .. } | Self::InvalidId(_) | Self::InvalidModel(_) => false,
+        }
+    }
+
     /// HTTP status of an error answer, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -72,6 +72,7 @@ pub async fn create_job(
         open: Some("1".into()),
         quota_period: clock::period(now),
         request_hash: idem_key.map(|_| request_hash.clone()),
+        claimed_at: None,
     };
     let idem = match idem_key {
         Some(k) => {
@@ -94,7 +95,7 @@ pub async fn create_job(
         .store
         .create_job(&job, &reservation, idem.as_ref())
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)?
     {
         CreateOutcome::Created => {}
         CreateOutcome::Replay(prev) => return Ok(Created { job: *prev, replay: true }),
@@ -109,7 +110,7 @@ pub async fn create_job(
                 .usage()
                 .month(&caller.id, &reservation.period)
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(ApiError::from)?;
             let remaining = used.remaining(app.config.monthly_limit);
             return Err(ApiError::QuotaExceeded(format!(
                 "This run could cost up to {} but only {} of your {} monthly limit is left.",

@@ -8,6 +8,6 @@ mod views;
 
 pub use generate::{Created, GenerateRequest, create_job};
 pub use reconcile::{ReconcileReport, reconcile};
-pub use settle::{SettleError, Settled, settle};
+pub use settle::{JobRef, SettleError, Settled, capped_charge, settle, settle_job};
 pub use submit::{SubmitError, submit};
 pub use views::{asset_json, job_with_assets};

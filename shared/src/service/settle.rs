@@ -1,7 +1,7 @@
 use crate::app::App;
-use crate::catalog::actual_cost;
+use crate::catalog::{actual_cost, expected_outputs};
 use crate::clock;
-use crate::domain::{Asset, AssetId, AssetKind, AssetSource, Job, JobError, JobStatus};
+use crate::domain::{Asset, AssetId, AssetKind, AssetSource, Job, JobError, JobId, JobStatus, Micros, UserId};
 use crate::media::{fetch_output, object_key, sniff_image};
 use crate::replicate::{Prediction, PredictionStatus};
 
@@ -13,8 +13,11 @@ pub enum Settled {
     AlreadyFinal,
     /// Not finished yet (start event, or a status we don't know).
     InProgress,
-    /// No job has this prediction id.
+    /// No job has this prediction id (yet: the caller may have to try again).
     UnknownPrediction,
+    /// Not the job's prediction (a second create after an unknown outcome, or a job that
+    /// finished without it): cancelled if it still ran, never charged to the user.
+    Stray,
 }
 
 /// Something temporary went wrong; the caller should have it retried.
@@ -28,15 +31,58 @@ fn retry(e: impl std::fmt::Display) -> SettleError {
 
 const MAX_ERROR_CHARS: usize = 500;
 
-/// Applies a prediction's state to its job, exactly once, whoever calls it (the webhook, the
-/// reconciler) and however often. Outputs are copied to S3 first (assets have deterministic
-/// ids, so a repeated copy rewrites the same asset), then one conditional transaction marks the
-/// job finished and charges the real cost.
-pub async fn settle(app: &App, p: &Prediction) -> Result<Settled, SettleError> {
-    let Some(job) = app.store.find_job_by_prediction(&p.id).await.map_err(retry)? else {
+/// Which job a prediction belongs to, as named by the webhook URL's query (`user`, `job`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobRef {
+    pub user_id: UserId,
+    pub job_id: JobId,
+}
+
+impl JobRef {
+    pub fn parse(user: &str, job: &str) -> Option<Self> {
+        Some(Self {
+            user_id: UserId::parse(user)?,
+            job_id: JobId::parse(job)?,
+        })
+    }
+}
+
+/// Applies a prediction's state to its job, exactly once, however often it is called. The job
+/// is the one `target` names (a consistent read: no index lag), else the one that recorded
+/// the prediction.
+pub async fn settle(app: &App, p: &Prediction, target: Option<&JobRef>) -> Result<Settled, SettleError> {
+    let job = match target {
+        Some(t) => app.store.get_job(&t.user_id, &t.job_id).await.map_err(retry)?,
+        None => app.store.find_job_by_prediction(&p.id).await.map_err(retry)?,
+    };
+    let Some(job) = job else {
         tracing::warn!(prediction_id = %p.id, "no job for this prediction");
         return Ok(Settled::UnknownPrediction);
     };
+    settle_job(app, job, p).await
+}
+
+/// [`settle`] for a job already read. A job with no prediction recorded adopts this one
+/// (its create's answer was lost, or hasn't been recorded yet).
+pub async fn settle_job(app: &App, mut job: Job, p: &Prediction) -> Result<Settled, SettleError> {
+    if job.prediction_id.as_deref() != Some(p.id.as_str()) {
+        let now = clock::rfc3339(clock::now());
+        if job.prediction_id.is_none() && job.status == JobStatus::Queued {
+            if app.store.record_prediction(&job, &p.id, &now).await.map_err(retry)? {
+                tracing::info!(job_id = %job.job_id, prediction_id = %p.id, "prediction adopted from its webhook");
+            }
+            // Adopted by us or by someone else just now: read what was recorded.
+            job = app
+                .store
+                .get_job(&job.user_id, &job.job_id)
+                .await
+                .map_err(retry)?
+                .ok_or_else(|| retry("job vanished"))?;
+        }
+        if job.prediction_id.as_deref() != Some(p.id.as_str()) {
+            return stray(app, &job, p).await;
+        }
+    }
     if job.status.is_terminal() {
         return Ok(Settled::AlreadyFinal);
     }
@@ -68,18 +114,27 @@ pub async fn settle(app: &App, p: &Prediction) -> Result<Settled, SettleError> {
                 };
                 return fail(JobStatus::Failed, "no_output", why.into()).await;
             }
-            let mut ids = Vec::with_capacity(urls.len());
-            for (i, url) in urls.iter().enumerate() {
+            // Only the outputs the user asked for (and reserved money for) are kept.
+            let wanted = app.catalog.get(&job.model).map_or(1, |m| expected_outputs(m, &job.options));
+            if urls.len() > wanted {
+                tracing::warn!(job_id = %job.job_id, delivered = urls.len(), wanted, "extra outputs neither copied nor charged");
+            }
+            let mut ids = Vec::with_capacity(wanted);
+            for (i, url) in urls.iter().take(wanted).enumerate() {
                 match copy_output(app, &job, i, url).await {
                     Ok(id) => ids.push(id),
                     Err(CopyError::Retry(e)) => return Err(retry(e)),
                     Err(CopyError::Reject(why)) => return fail(JobStatus::Failed, "invalid_output", why).await,
                 }
             }
-            let cost = app
+            let real = app
                 .catalog
                 .get(&job.model)
                 .map_or(job.estimated_micros, |m| actual_cost(m, &job.options, ids.len()));
+            let cost = capped_charge(real, job.estimated_micros);
+            if cost != real {
+                tracing::error!(job_id = %job.job_id, real_micros = real.0, charged_micros = cost.0, "price above the reservation; charged the reservation");
+            }
             let applied = app
                 .store
                 .settle_success(&job, &ids, cost, &now, &clock::day(clock::now()))
@@ -93,6 +148,37 @@ pub async fn settle(app: &App, p: &Prediction) -> Result<Settled, SettleError> {
             })
         }
     }
+}
+
+/// What the user is charged: the real cost, never more than what was reserved for the run.
+pub fn capped_charge(real: Micros, reserved: Micros) -> Micros {
+    Micros(real.0.clamp(0, reserved.0.max(0)))
+}
+
+/// A prediction the job does not run as. Still running: cancel it. Finished: its cost is the
+/// operator's loss, logged, and the user is not charged for it.
+async fn stray(app: &App, job: &Job, p: &Prediction) -> Result<Settled, SettleError> {
+    if p.status.is_terminal() {
+        let loss = match p.status {
+            PredictionStatus::Succeeded => app
+                .catalog
+                .get(&job.model)
+                .map_or(job.estimated_micros, |m| actual_cost(m, &job.options, p.output_urls().len().max(1))),
+            _ => Micros::ZERO,
+        };
+        tracing::error!(
+            job_id = %job.job_id,
+            prediction_id = %p.id,
+            status = ?p.status,
+            operator_loss_micros = loss.0,
+            "a second prediction of this job finished; not charged to the user"
+        );
+        return Ok(Settled::Stray);
+    }
+    tracing::warn!(job_id = %job.job_id, prediction_id = %p.id, "a second prediction of this job; cancelling it");
+    let client = app.replicate().await.map_err(retry)?;
+    client.cancel_prediction(&p.id).await.map_err(retry)?;
+    Ok(Settled::Stray)
 }
 
 async fn fail_job(app: &App, job: &Job, status: JobStatus, code: &str, message: String, now: &str) -> Result<Settled, SettleError> {
@@ -156,4 +242,17 @@ async fn copy_output(app: &App, job: &Job, index: usize, url: &str) -> Result<As
     };
     app.store.put_asset(&asset).await.map_err(|e| CopyError::Retry(e.to_string()))?;
     Ok(asset_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_charge_never_exceeds_the_reservation() {
+        assert_eq!(capped_charge(Micros(120_000), Micros(40_000)), Micros(40_000));
+        assert_eq!(capped_charge(Micros(40_000), Micros(40_000)), Micros(40_000));
+        assert_eq!(capped_charge(Micros(30_000), Micros(40_000)), Micros(30_000));
+        assert_eq!(capped_charge(Micros(-5), Micros(40_000)), Micros(0));
+    }
 }

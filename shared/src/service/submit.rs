@@ -1,22 +1,32 @@
 use crate::app::App;
 use crate::clock;
-use crate::domain::{JobError, JobStatus};
+use crate::domain::{Job, JobError, JobStatus};
 use crate::queue::JobMessage;
-use crate::replicate::{ModelRef, WebhookEvent};
+use crate::replicate::{ModelRef, ReplicateClient, WebhookEvent};
 
 /// The message should come back later (SQS redelivers it; after too many tries, the DLQ).
 #[derive(Debug, thiserror::Error)]
 #[error("retry later: {0}")]
 pub struct SubmitError(pub String);
 
-/// How long a worker's claim on a job protects it from a second submission.
-const CLAIM_LEASE_MS: i64 = 120_000;
+fn retry(e: impl std::fmt::Display) -> SubmitError {
+    SubmitError(e.to_string())
+}
 
-/// Submits a queued job to Replicate once. A redelivered or duplicate message finds the job
-/// claimed or already submitted and does nothing, so no second prediction is created.
+/// Submits a queued job to Replicate, so that a job runs as one prediction whatever happens:
+///
+/// * A claim on the job (`claimed_at`) marks the submission in flight; a redelivered or
+///   duplicate message finds it and creates nothing.
+/// * A create refused outright (4xx, 429, no connection) made nothing: the claim is released
+///   (429: retried later; other 4xx: the job fails and its money is released).
+/// * A create whose outcome is unknown (5xx, timeout, dropped connection) may have made a
+///   prediction, whose webhook names the job (`Config::webhook_url_for`) and will adopt it.
+///   The claim stays, so no second create happens until `submit_deadline` passes with no
+///   webhook at all.
+/// * A prediction that turns out not to be the job's (another was recorded first, or the job
+///   finished meanwhile) is cancelled and never charged.
 pub async fn submit(app: &App, msg: &JobMessage) -> Result<(), SubmitError> {
-    let retry = |e: &dyn std::fmt::Display| SubmitError(e.to_string());
-    let Some(job) = app.store.get_job(&msg.user_id, &msg.job_id).await.map_err(|e| retry(&e))? else {
+    let Some(job) = app.store.get_job(&msg.user_id, &msg.job_id).await.map_err(retry)? else {
         tracing::warn!(job_id = %msg.job_id, "message for a job that does not exist; dropped");
         return Ok(());
     };
@@ -25,62 +35,84 @@ pub async fn submit(app: &App, msg: &JobMessage) -> Result<(), SubmitError> {
         return Ok(());
     }
     let now_ms = clock::now().timestamp_millis();
-    if !app
-        .store
-        .claim_job(&job, now_ms, now_ms - CLAIM_LEASE_MS)
-        .await
-        .map_err(|e| retry(&e))?
-    {
-        tracing::info!(job_id = %job.job_id, "job claimed by another delivery");
-        return Ok(());
+    let deadline_ms = app.config.submit_deadline.as_millis() as i64;
+    if !app.store.claim_job(&job, now_ms, now_ms - deadline_ms).await.map_err(retry)? {
+        // Someone's submission is in flight. If its create's outcome is unknown, this message
+        // comes back after the visibility timeout and tries again once the deadline passed.
+        tracing::info!(job_id = %job.job_id, "a submission is in flight");
+        return Err(retry("a submission of this job is in flight"));
     }
-    let fail = |code: &str, message: String| JobError {
-        code: code.into(),
-        message,
-    };
     let Some(spec) = app.catalog.get(&job.model) else {
-        let err = fail("validation_error", format!("model {} is no longer available", job.model));
-        app.store
-            .settle_failure(&job, JobStatus::Failed, &err, &clock::rfc3339(clock::now()))
-            .await
-            .map_err(|e| retry(&e))?;
+        let err = job_error("validation_error", format!("model {} is no longer available", job.model));
+        settle_refused(app, &job, &err).await?;
         return Ok(());
     };
-    let model = ModelRef::parse(&spec.replicate).map_err(|e| retry(&e))?;
+    let model = ModelRef::parse(&spec.replicate).map_err(retry)?;
     let input = spec.replicate_input(&job.prompt, &job.options);
     let client = match app.replicate().await {
         Ok(c) => c,
         Err(e) => {
-            app.store.release_claim(&job).await.map_err(|e| retry(&e))?;
-            return Err(retry(&e));
+            app.store.release_claim(&job, now_ms).await.map_err(retry)?;
+            return Err(retry(e));
         }
     };
-    let webhook = app.config.webhook_url();
+    let webhook = app.config.webhook_url_for(&job);
     match client
         .create_prediction(&model, input, webhook.as_deref(), &[WebhookEvent::Start, WebhookEvent::Completed])
         .await
     {
         Ok(p) => {
             tracing::info!(job_id = %job.job_id, prediction_id = %p.id, "prediction created");
-            app.store
-                .mark_submitted(&job, &p.id, &clock::rfc3339(clock::now()))
-                .await
-                .map_err(|e| retry(&e))?;
-            Ok(())
+            record(app, &client, &job, &p.id).await
+        }
+        Err(e) if e.may_have_created() => {
+            // Not released: a prediction may exist, and its webhook will adopt it.
+            tracing::warn!(job_id = %job.job_id, error = %e, "create outcome unknown; waiting for a webhook before trying again");
+            Err(retry(e))
         }
         Err(e) if e.is_retryable() => {
             tracing::warn!(job_id = %job.job_id, error = %e, "provider busy; will retry");
-            app.store.release_claim(&job).await.map_err(|e| retry(&e))?;
-            Err(retry(&e))
+            app.store.release_claim(&job, now_ms).await.map_err(retry)?;
+            Err(retry(e))
         }
         Err(e) => {
             tracing::warn!(job_id = %job.job_id, error = %e, "provider refused the job");
-            let err = fail("provider_error", format!("The provider refused this request: {e}"));
-            app.store
-                .settle_failure(&job, JobStatus::Failed, &err, &clock::rfc3339(clock::now()))
-                .await
-                .map_err(|e| retry(&e))?;
+            let err = job_error("provider_error", format!("The provider refused this request: {e}"));
+            settle_refused(app, &job, &err).await?;
             Ok(())
         }
     }
+}
+
+fn job_error(code: &str, message: String) -> JobError {
+    JobError {
+        code: code.into(),
+        message,
+    }
+}
+
+async fn settle_refused(app: &App, job: &Job, err: &JobError) -> Result<(), SubmitError> {
+    app.store
+        .settle_failure(job, JobStatus::Failed, err, &clock::rfc3339(clock::now()))
+        .await
+        .map_err(retry)?;
+    Ok(())
+}
+
+/// Records the created prediction as the job's. When the job already has one (a webhook
+/// adopted it: fine if it is this one) or finished without it, this prediction is a stray.
+async fn record(app: &App, client: &ReplicateClient, job: &Job, prediction_id: &str) -> Result<(), SubmitError> {
+    let now = clock::rfc3339(clock::now());
+    if app.store.record_prediction(job, prediction_id, &now).await.map_err(retry)? {
+        return Ok(());
+    }
+    let current = app.store.get_job(&job.user_id, &job.job_id).await.map_err(retry)?;
+    if current.as_ref().and_then(|j| j.prediction_id.as_deref()) == Some(prediction_id) {
+        return Ok(());
+    }
+    tracing::warn!(job_id = %job.job_id, prediction_id, "the job has another prediction or finished without this one; cancelling it");
+    if let Err(e) = client.cancel_prediction(prediction_id).await {
+        tracing::error!(job_id = %job.job_id, prediction_id, error = %e, "could not cancel a stray prediction");
+    }
+    Ok(())
 }

@@ -9,13 +9,12 @@ fn key(user: &UserId, id: &AssetId) -> Item {
 impl Store {
     /// Writes an asset. Asset ids of outputs are deterministic, so writing twice is harmless.
     pub async fn put_asset(&self, asset: &Asset) -> Result<(), StoreError> {
-        self.ddb
+        let req = self
+            .ddb
             .put_item()
             .table_name(&self.tables.assets)
-            .set_item(Some(serde_dynamo::to_item(asset)?))
-            .send()
-            .await
-            .map_err(aws("put asset"))?;
+            .set_item(Some(serde_dynamo::to_item(asset)?));
+        super::write("put asset", || req.clone().send()).await?;
         Ok(())
     }
 

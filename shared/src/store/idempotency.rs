@@ -1,4 +1,4 @@
-use super::{Item, Store, StoreError, applied, aws, n, s};
+use super::{Item, Store, StoreError, aws, n, s, write};
 use serde::{Deserialize, Serialize};
 
 /// An Idempotency-Key claim: `key` is `idem#{sub}#{client key}`; expires with TTL.
@@ -31,27 +31,24 @@ impl Store {
             ("key".into(), s(format!("webhook#{webhook_id}"))),
             ("expires_at".into(), n(expires_at)),
         ]);
-        let r = self
+        let req = self
             .ddb
             .put_item()
             .table_name(&self.tables.idempotency)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(#k)")
-            .expression_attribute_names("#k", "key")
-            .send()
-            .await;
-        applied("claim webhook", r)
+            .expression_attribute_names("#k", "key");
+        write("claim webhook", || req.clone().send()).await
     }
 
     /// Forgets a delivery whose handling failed, so Replicate's retry is processed.
     pub async fn forget_webhook(&self, webhook_id: &str) -> Result<(), StoreError> {
-        self.ddb
+        let req = self
+            .ddb
             .delete_item()
             .table_name(&self.tables.idempotency)
-            .key("key", s(format!("webhook#{webhook_id}")))
-            .send()
-            .await
-            .map_err(aws("forget webhook"))?;
+            .key("key", s(format!("webhook#{webhook_id}")));
+        write("forget webhook", || req.clone().send()).await?;
         Ok(())
     }
 }

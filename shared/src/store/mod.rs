@@ -3,6 +3,9 @@
 mod assets;
 mod idempotency;
 mod jobs;
+pub mod retry;
+mod settlement;
+mod submission;
 mod usage;
 
 pub use idempotency::IdempotencyRecord;
@@ -21,6 +24,9 @@ pub enum StoreError {
         op: &'static str,
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// Still contended (transaction conflicts, throttling) after every retry: try again later.
+    #[error("dynamodb {op}: busy ({reason})")]
+    Busy { op: &'static str, reason: String },
     #[error("corrupt item: {0}")]
     Corrupt(#[from] serde_dynamo::Error),
 }
@@ -54,33 +60,56 @@ impl Store {
     }
 }
 
-/// Whether a transaction was cancelled, and which of its items' conditions failed.
-pub(crate) fn cancelled_conditions<R>(
-    err: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
-) -> Option<Vec<bool>> {
-    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-    match err.as_service_error()? {
-        TransactWriteItemsError::TransactionCanceledException(e) => Some(
-            e.cancellation_reasons()
-                .iter()
-                .map(|r| r.code() == Some("ConditionalCheckFailed"))
-                .collect(),
-        ),
-        _ => None,
+impl StoreError {
+    /// True when the same request may succeed later (contention, not a fault).
+    pub fn is_busy(&self) -> bool {
+        matches!(self, StoreError::Busy { .. })
     }
 }
 
-/// The result of a conditional write: true when written, false when its condition failed.
-pub(crate) fn applied<T, E>(
-    op: &'static str,
-    r: Result<T, aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>>,
-) -> Result<bool, StoreError>
+type Sdk<E> = aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>;
+
+/// A single-item write, retried on contention (store::retry). True when written, false when
+/// its condition failed.
+pub(crate) async fn write<T, E, F, Fut>(op: &'static str, request: F) -> Result<bool, StoreError>
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Sdk<E>>>,
 {
-    match r {
+    use retry::Contention;
+    match retry::send(op, |e: &Sdk<E>| e.contention(), request).await? {
         Ok(_) => Ok(true),
         Err(e) if e.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException") => Ok(false),
         Err(e) => Err(aws(op)(e)),
     }
+}
+
+/// A transaction, retried on contention. `Ok(Ok(()))` when applied; `Ok(Err(codes))` when a
+/// condition failed, with one cancellation code per item (`None` where the item was fine).
+pub(crate) async fn transact(
+    store: &Store,
+    op: &'static str,
+    items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+) -> Result<Result<(), Vec<Option<String>>>, StoreError> {
+    let req = store.ddb.transact_write_items().set_transact_items(Some(items));
+    let classify = |e: &Sdk<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError>| {
+        use retry::Contention;
+        retry::Txn(e).contention()
+    };
+    match retry::send(op, classify, || req.clone().send()).await? {
+        Ok(_) => Ok(Ok(())),
+        Err(e) => match retry::cancellation_codes(&e) {
+            Some(codes) => {
+                tracing::info!(op, reasons = ?codes, "transaction cancelled");
+                Ok(Err(codes))
+            }
+            None => Err(aws(op)(e)),
+        },
+    }
+}
+
+/// Whether the item at `index` failed its condition in a cancelled transaction.
+pub(crate) fn failed_at(codes: &[Option<String>], index: usize) -> bool {
+    codes.get(index).and_then(|c| c.as_deref()) == Some("ConditionalCheckFailed")
 }

@@ -1,0 +1,147 @@
+"""moto in server mode, with DynamoDB made to behave like the real one where we rely on it.
+
+moto's server runs every request on its own thread, and its DynamoDB backend reads and writes
+without a lock: concurrent `ADD`s can be lost, and a failing `TransactWriteItems` restores a
+copy of whole tables over writes other threads made meanwhile. Nor does it ever answer
+`TransactionConflict`, which real DynamoDB does when two requests touch one item at once.
+This launcher changes exactly that (docs/architecture.md, "The local DynamoDB"):
+
+1. Every DynamoDB backend call runs under one lock, so writes to an item are serialized and a
+   transaction is atomic: nothing sees or overwrites its half-done state.
+2. A transaction holds its items for a short prepare phase (`VN_DDB_TXN_HOLD_MS`, default 2 ms)
+   before it applies, with the lock released. A transaction that meets an item held by another
+   in-flight transaction is cancelled with reason `TransactionConflict`; a single-item write to
+   such an item fails with `TransactionConflictException`. Reads see the last committed state.
+
+Everything else is moto, unchanged. Run it like `moto_server`: `python moto_server.py -H HOST -p PORT`.
+"""
+
+import functools
+import json
+import os
+import sys
+import threading
+import time
+
+from moto.dynamodb.exceptions import DynamodbException, TransactionCanceledException
+from moto.dynamodb.models import DynamoDBBackend
+
+HOLD_S = float(os.environ.get("VN_DDB_TXN_HOLD_MS", "2")) / 1000.0
+
+_lock = threading.RLock()
+_inflight = {}  # (table, key) -> the transaction holding the item
+_local = threading.local()  # .applying: this thread is applying its own transaction
+
+
+class TransactionConflictException(DynamodbException):
+    error_type = "com.amazonaws.dynamodb.v20120810#TransactionConflictException"
+
+    def __init__(self):
+        super().__init__(
+            TransactionConflictException.error_type,
+            message="Transaction is ongoing for the item",
+        )
+
+
+def _key_of(backend, table_name, key_or_item):
+    """The identity of an item: its table and primary key, as a hashable value."""
+    table = backend.tables.get(table_name)
+    if table is None:
+        return None
+    names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+    if not all(n in key_or_item for n in names):
+        return None
+    return (table_name, json.dumps({n: key_or_item[n] for n in names}, sort_keys=True))
+
+
+def _txn_keys(backend, transact_items):
+    keys = []
+    for item in transact_items:
+        for op_type, op in item.items():
+            body = op.get("Item") if op_type == "Put" else op.get("Key")
+            keys.append(_key_of(backend, op.get("TableName"), body or {}))
+    return keys
+
+
+def _locked(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with _lock:
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _single_write(fn, key_arg):
+    """put_item/update_item/delete_item: refused while a transaction holds the item."""
+
+    @functools.wraps(fn)
+    def wrapper(self, table_name, *args, **kwargs):
+        with _lock:
+            if not getattr(_local, "applying", False):
+                body = kwargs.get(key_arg) if key_arg in kwargs else (args[0] if args else {})
+                k = _key_of(self, table_name, body or {})
+                if k is not None and k in _inflight:
+                    raise TransactionConflictException()
+            return fn(self, table_name, *args, **kwargs)
+
+    return wrapper
+
+
+def _transact(fn):
+    @functools.wraps(fn)
+    def wrapper(self, transact_items):
+        me = object()
+        with _lock:
+            keys = _txn_keys(self, transact_items)
+            held = [k is not None and k in _inflight for k in keys]
+            if any(held):
+                raise TransactionCanceledException(
+                    [
+                        ("TransactionConflict", "Transaction is ongoing for the item", None)
+                        if h
+                        else (None, None, None)
+                        for h in held
+                    ]
+                )
+            for k in keys:
+                if k is not None:
+                    _inflight[k] = me
+        try:
+            if HOLD_S > 0:
+                time.sleep(HOLD_S)
+            with _lock:
+                _local.applying = True
+                try:
+                    return fn(self, transact_items)
+                finally:
+                    _local.applying = False
+        finally:
+            with _lock:
+                for k in keys:
+                    if k is not None and _inflight.get(k) is me:
+                        del _inflight[k]
+
+    return wrapper
+
+
+def patch():
+    for name, attr in list(vars(DynamoDBBackend).items()):
+        if name.startswith("_") or not callable(attr) or isinstance(attr, (staticmethod, classmethod, type)):
+            continue
+        if name == "transact_write_items":
+            continue
+        wrapped = _locked(attr)
+        if name == "put_item":
+            wrapped = _single_write(wrapped, "item_attrs")
+        elif name in ("update_item", "delete_item"):
+            wrapped = _single_write(wrapped, "key")
+        setattr(DynamoDBBackend, name, wrapped)
+    DynamoDBBackend.transact_write_items = _transact(DynamoDBBackend.transact_write_items)
+
+
+if __name__ == "__main__":
+    patch()
+    from moto.server import main
+
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,255 @@
+//! One prediction per job, one charge per job, whatever fails: an ambiguous create, a worker
+//! that dies after creating, a webhook that beats the worker, a second prediction, a
+//! reconciler racing a worker, predictions that can't be read, and many stuck jobs.
+mod common;
+use common::{TestStack, User};
+use serde_json::{Map, json};
+use shared::domain::{Job, JobId, JobKind, JobStatus, Micros, UserId};
+use shared::queue::JobMessage;
+use shared::replicate::{ModelRef, PredictionStatus, WebhookEvent};
+use shared::store::{CreateOutcome, Reservation};
+use shared::{App, clock};
+use std::time::Duration;
+
+async fn job_of(t: &TestStack, u: &User, id: &str) -> Job {
+    let sub = t.sub(u).await;
+    t.stack.app.store.get_job(&sub, &JobId::parse(id).unwrap()).await.unwrap().unwrap()
+}
+
+fn msg(job: &Job) -> JobMessage {
+    JobMessage {
+        user_id: job.user_id.clone(),
+        job_id: job.job_id.clone(),
+    }
+}
+
+/// What a worker does up to the create, then dies: claim, create (webhook naming the job),
+/// and nothing recorded.
+async fn create_and_crash(app: &App, job: &Job) -> String {
+    let now = clock::now().timestamp_millis();
+    assert!(app.store.claim_job(job, now, now - 300_000).await.unwrap());
+    let spec = app.catalog.get(&job.model).unwrap();
+    let client = app.replicate().await.unwrap();
+    let p = client
+        .create_prediction(
+            &ModelRef::parse(&spec.replicate).unwrap(),
+            spec.replicate_input(&job.prompt, &job.options),
+            app.config.webhook_url_for(job).as_deref(),
+            &[WebhookEvent::Start, WebhookEvent::Completed],
+        )
+        .await
+        .unwrap();
+    p.id
+}
+
+async fn assert_charged_once(t: &TestStack, u: &User, id: &str) {
+    let done = t.wait_finished(u, id).await;
+    assert_eq!(done["job"]["status"], "succeeded", "{done}");
+    assert_eq!(done["assets"].as_array().unwrap().len(), 1);
+    let q = &t.me(u).await["quota"];
+    assert_eq!((q["spent_usd"].clone(), q["remaining_usd"].clone()), (json!(0.04), json!(19.96)), "one charge, nothing held");
+}
+
+#[tokio::test]
+async fn a_502_on_create_that_made_a_prediction_runs_it_once_and_never_creates_another() {
+    let t = TestStack::start().await;
+    let u = t.user("gw").await;
+    let job = t.generate(&u, "a fox [sim:bad-gateway]").await;
+    let id = job["id"].as_str().unwrap();
+    assert_charged_once(&t, &u, id).await;
+    let sim = t.stack.sim.as_ref().unwrap();
+    let job = job_of(&t, &u, id).await;
+    assert_eq!(job.prediction_id.as_deref(), Some(sim.predictions()[0].id.as_str()), "adopted from its webhook");
+    // The message comes back (the worker asked SQS to retry): it creates nothing.
+    shared::service::submit(&t.stack.app, &msg(&job)).await.unwrap();
+    assert_eq!(sim.stats().predictions_created, 1);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_worker_that_dies_after_creating_leaves_one_prediction_and_one_charge() {
+    let t = TestStack::with(|o| o.run_worker = false).await;
+    let u = t.user("crash").await;
+    let job = t.generate(&u, "a heron").await;
+    let id = job["id"].as_str().unwrap();
+    let job = job_of(&t, &u, id).await;
+    let pid = create_and_crash(&t.stack.app, &job).await;
+    assert_charged_once(&t, &u, id).await;
+    assert_eq!(job_of(&t, &u, id).await.prediction_id.as_deref(), Some(pid.as_str()));
+    // The dead worker's message is redelivered, now and after its claim went stale.
+    shared::service::submit(&t.stack.app, &msg(&job)).await.unwrap();
+    assert_eq!(t.stack.sim.as_ref().unwrap().stats().predictions_created, 1);
+    assert_charged_once(&t, &u, id).await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_webhook_that_arrives_before_the_worker_records_the_prediction_is_applied() {
+    let t = TestStack::start().await;
+    let u = t.user("early").await;
+    let job = t.generate(&u, "an owl [sim:slow-create]").await;
+    let id = job["id"].as_str().unwrap();
+    assert_charged_once(&t, &u, id).await;
+    let sim = t.stack.sim.as_ref().unwrap();
+    // The worker then learns the id, finds it recorded already, and cancels nothing.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while sim.webhook_deliveries().iter().all(|d| d.event != WebhookEvent::Completed) {
+        assert!(std::time::Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let preds = sim.predictions();
+    assert_eq!(preds.len(), 1);
+    assert_eq!(preds[0].status, PredictionStatus::Succeeded);
+    assert_charged_once(&t, &u, id).await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_second_prediction_of_a_job_is_cancelled_and_never_charged() {
+    let t = TestStack::with(|o| o.run_worker = false).await;
+    let u = t.user("second").await;
+    let job = t.generate(&u, "a lynx").await;
+    let id = job["id"].as_str().unwrap().to_string();
+    let job = job_of(&t, &u, &id).await;
+    // The job's own prediction runs; a second one (a create repeated after its deadline) stalls.
+    shared::service::submit(&t.stack.app, &msg(&job)).await.unwrap();
+    let sim = t.stack.sim.as_ref().unwrap();
+    sim.set_fault(Some(local::simulator::Fault::Stall), 1);
+    let app = &t.stack.app;
+    let spec = app.catalog.get(&job.model).unwrap();
+    let second = app
+        .replicate()
+        .await
+        .unwrap()
+        .create_prediction(
+            &ModelRef::parse(&spec.replicate).unwrap(),
+            spec.replicate_input(&job.prompt, &job.options),
+            app.config.webhook_url_for(&job).as_deref(),
+            &[WebhookEvent::Start, WebhookEvent::Completed],
+        )
+        .await
+        .unwrap();
+    assert_charged_once(&t, &u, &id).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while sim.prediction(&second.id).unwrap().status != PredictionStatus::Canceled {
+        assert!(std::time::Instant::now() < deadline, "the stray was never cancelled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_ne!(job_of(&t, &u, &id).await.prediction_id.as_deref(), Some(second.id.as_str()));
+    assert_charged_once(&t, &u, &id).await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_reconciler_never_gives_up_on_a_job_a_worker_is_submitting() {
+    let t = TestStack::with(|o| {
+        o.run_worker = false;
+        o.give_up_after = Duration::ZERO;
+        o.reconcile_after = Duration::ZERO;
+    })
+    .await;
+    let u = t.user("race").await;
+    let job = t.generate(&u, "a wolf").await;
+    let id = job["id"].as_str().unwrap();
+    let job = job_of(&t, &u, id).await;
+    // A worker is mid-create: claimed, its create not answered yet.
+    let now = clock::now().timestamp_millis();
+    assert!(t.stack.app.store.claim_job(&job, now, now - 300_000).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let r = shared::service::reconcile(&t.stack.app).await;
+    assert_eq!((r.in_flight, r.given_up, r.requeued), (1, 0, 0), "{r:?}");
+    assert_eq!(job_of(&t, &u, id).await.status, JobStatus::Queued);
+    assert_eq!(t.me(&u).await["quota"]["remaining_usd"], json!(19.96), "still reserved");
+    // The create answers; the worker records it; the run settles with one charge.
+    let client = t.stack.app.replicate().await.unwrap();
+    let spec = t.stack.app.catalog.get(&job.model).unwrap();
+    let p = client
+        .create_prediction(
+            &ModelRef::parse(&spec.replicate).unwrap(),
+            spec.replicate_input(&job.prompt, &job.options),
+            t.stack.app.config.webhook_url_for(&job).as_deref(),
+            &[WebhookEvent::Start, WebhookEvent::Completed],
+        )
+        .await
+        .unwrap();
+    let _ = t.stack.app.store.record_prediction(&job, &p.id, &clock::rfc3339(clock::now())).await.unwrap();
+    assert_charged_once(&t, &u, id).await;
+    t.stop().await;
+}
+
+/// A job recorded as running a prediction the provider doesn't know, `age_minutes` old.
+async fn lost_job(app: &App, user: &UserId, age_minutes: i64, prediction: &str) -> Job {
+    let then = clock::rfc3339(clock::now() - chrono::Duration::minutes(age_minutes));
+    let job = Job {
+        user_id: user.clone(),
+        job_id: JobId::new(),
+        kind: JobKind::Image,
+        model: "imagen-4".into(),
+        prompt: "lost".into(),
+        options: Map::new(),
+        source_asset_ids: vec![],
+        status: JobStatus::Running,
+        error: None,
+        asset_ids: vec![],
+        estimated_micros: Micros(40_000),
+        cost_micros: None,
+        created_at: then.clone(),
+        updated_at: then,
+        prediction_id: Some(prediction.into()),
+        open: Some("1".into()),
+        quota_period: clock::period(clock::now()),
+        request_hash: None,
+        claimed_at: None,
+    };
+    let res = Reservation {
+        period: job.quota_period.clone(),
+        amount: job.estimated_micros,
+        limit: Micros(100_000_000),
+    };
+    assert!(matches!(app.store.create_job(&job, &res, None).await.unwrap(), CreateOutcome::Created));
+    job
+}
+
+#[tokio::test]
+async fn a_prediction_that_404s_forever_is_given_up_after_the_deadline_and_its_money_released() {
+    let t = TestStack::with(|o| o.reconcile_after = Duration::from_secs(60)).await;
+    let u = t.user("lost").await;
+    let sub = t.sub(&u).await;
+    let young = lost_job(&t.stack.app, &sub, 10, "gone-young").await;
+    let old = lost_job(&t.stack.app, &sub, 120, "gone-old").await;
+    assert_eq!(t.me(&u).await["quota"]["remaining_usd"], json!(19.92));
+    let r = shared::service::reconcile(&t.stack.app).await;
+    assert_eq!((r.checked, r.given_up, r.errors), (2, 1, 1), "{r:?}");
+    let got = t.stack.app.store.get_job(&sub, &old.job_id).await.unwrap().unwrap();
+    assert_eq!((got.status, got.error.unwrap().code.as_str()), (JobStatus::Failed, "lost"));
+    let got = t.stack.app.store.get_job(&sub, &young.job_id).await.unwrap().unwrap();
+    assert_eq!(got.status, JobStatus::Running, "not yet past its deadline: kept, money held");
+    let q = &t.me(&u).await["quota"];
+    assert_eq!((q["spent_usd"].clone(), q["remaining_usd"].clone()), (json!(0.0), json!(19.96)));
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_hundred_and_fifty_stuck_jobs_do_not_block_a_settleable_one() {
+    let t = TestStack::with(|o| o.reconcile_after = Duration::ZERO).await;
+    let u = t.user("stuck").await;
+    let sub = t.sub(&u).await;
+    for i in 0..150 {
+        lost_job(&t.stack.app, &sub, 30, &format!("stuck-{i}")).await;
+    }
+    // A real job whose webhook was lost, newer than all of them.
+    let job = t.generate(&u, "a crane [sim:drop-webhook]").await;
+    let id = job["id"].as_str().unwrap();
+    let sim = t.stack.sim.as_ref().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !sim.predictions().first().is_some_and(|p| p.status.is_terminal()) || job_of(&t, &u, id).await.prediction_id.is_none() {
+        assert!(std::time::Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let r = shared::service::reconcile(&t.stack.app).await;
+    assert_eq!((r.checked, r.settled, r.errors), (151, 1, 150), "{r:?}");
+    let done = t.wait_finished(&u, id).await;
+    assert_eq!(done["job"]["status"], "succeeded");
+    t.stop().await;
+}

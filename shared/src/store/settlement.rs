@@ -1,0 +1,109 @@
+//! Finishing a job: exactly once, in one transaction with its money. The job update is
+//! conditioned on the job being unfinished, so a second settle (a duplicate webhook, the
+//! reconciler) changes nothing.
+use super::jobs::{key, month_key};
+use super::{Item, Store, StoreError, aws, failed_at, n, s};
+use crate::domain::{AssetId, Job, JobError, JobStatus, Micros};
+use aws_sdk_dynamodb::types::builders::UpdateBuilder;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+
+impl Store {
+    pub(crate) fn finish_job(&self, job: &Job, status: JobStatus, now: &str) -> UpdateBuilder {
+        Update::builder()
+            .table_name(&self.tables.jobs)
+            .set_key(Some(key(&job.user_id, &job.job_id)))
+            .condition_expression("#st IN (:queued, :running)")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":queued", s("queued"))
+            .expression_attribute_values(":running", s("running"))
+            .expression_attribute_values(":status", s(status.as_str()))
+            .expression_attribute_values(":now", s(now))
+    }
+
+    /// Marks the job succeeded with its assets and charges `cost`, exactly once. The charge is
+    /// never more than the job's reservation: the caller caps it, and the transaction refuses
+    /// a larger one. Returns false when the job was already finished.
+    pub async fn settle_success(&self, job: &Job, asset_ids: &[AssetId], cost: Micros, now: &str, day: &str) -> Result<bool, StoreError> {
+        if cost.0 > job.estimated_micros.0 || cost.0 < 0 {
+            return Err(StoreError::Aws {
+                op: "settle",
+                source: format!("charge {} is outside the reservation {}", cost.0, job.estimated_micros.0).into(),
+            });
+        }
+        let ids = AttributeValue::L(asset_ids.iter().map(|a| s(a.as_str())).collect());
+        let upd_job = self
+            .finish_job(job, JobStatus::Succeeded, now)
+            .update_expression("SET #st = :status, updated_at = :now, asset_ids = :ids, cost_micros = :cost REMOVE #open, claimed_at")
+            .condition_expression("#st IN (:queued, :running) AND estimated_micros >= :cost")
+            .expression_attribute_names("#open", "open")
+            .expression_attribute_values(":ids", ids)
+            .expression_attribute_values(":cost", n(cost.0))
+            .build()
+            .map_err(aws("build update"))?;
+        let month = Update::builder()
+            .table_name(&self.tables.usage)
+            .set_key(Some(month_key(&job.user_id, &job.quota_period)))
+            .update_expression("ADD committed_micros :delta, spent_micros :cost, #c :one")
+            .expression_attribute_names("#c", "count")
+            .expression_attribute_values(":delta", n(cost.0 - job.estimated_micros.0))
+            .expression_attribute_values(":cost", n(cost.0))
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .map_err(aws("build update"))?;
+        let daily = Update::builder()
+            .table_name(&self.tables.usage)
+            .set_key(Some(Item::from([
+                ("user_id".into(), s(job.user_id.as_str())),
+                ("period".into(), s(format!("day#{day}#{}", job.model))),
+            ])))
+            .update_expression("SET model = :m, #d = :day ADD usd_micros :cost, #c :one")
+            .expression_attribute_names("#c", "count")
+            .expression_attribute_names("#d", "date")
+            .expression_attribute_values(":m", s(&job.model))
+            .expression_attribute_values(":day", s(day))
+            .expression_attribute_values(":cost", n(cost.0))
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .map_err(aws("build update"))?;
+        self.finish_transaction("settle success", vec![upd_job, month, daily]).await
+    }
+
+    /// Marks the job failed or canceled and releases its reservation, exactly once.
+    pub async fn settle_failure(&self, job: &Job, status: JobStatus, error: &JobError, now: &str) -> Result<bool, StoreError> {
+        let upd_job = self
+            .finish_job(job, status, now)
+            .update_expression("SET #st = :status, updated_at = :now, #err = :err REMOVE #open, claimed_at")
+            .expression_attribute_names("#open", "open")
+            .expression_attribute_names("#err", "error")
+            .expression_attribute_values(":err", serde_dynamo::to_attribute_value(error)?);
+        self.finish_with_release(job, upd_job, "settle failure").await
+    }
+
+    /// `upd_job` (a finishing update of the job) with the release of its reservation.
+    pub(crate) async fn finish_with_release(&self, job: &Job, upd_job: UpdateBuilder, op: &'static str) -> Result<bool, StoreError> {
+        let release = Update::builder()
+            .table_name(&self.tables.usage)
+            .set_key(Some(month_key(&job.user_id, &job.quota_period)))
+            .update_expression("ADD committed_micros :neg")
+            .expression_attribute_values(":neg", n(-job.estimated_micros.0))
+            .build()
+            .map_err(aws("build update"))?;
+        let upd_job = upd_job.build().map_err(aws("build update"))?;
+        self.finish_transaction(op, vec![upd_job, release]).await
+    }
+
+    async fn finish_transaction(&self, op: &'static str, updates: Vec<Update>) -> Result<bool, StoreError> {
+        let items = updates
+            .into_iter()
+            .map(|u| TransactWriteItem::builder().update(u).build())
+            .collect();
+        match super::transact(self, op, items).await? {
+            Ok(()) => Ok(true),
+            Err(codes) if failed_at(&codes, 0) => Ok(false),
+            Err(codes) => Err(StoreError::Aws {
+                op,
+                source: format!("transaction cancelled: {codes:?}").into(),
+            }),
+        }
+    }
+}
