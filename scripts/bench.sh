@@ -8,6 +8,7 @@
 #  2. Warm latency per invocation through that Runtime API, AWS calls to moto (.venv).
 #  3. Size (arm64 zips from scripts/package.sh) and peak RSS (VmHWM) after a few invocations.
 #  4. Build time of scripts/package.sh (docs/decisions/0001-one-binary-per-function.md).
+#  5. POST /api/images/generate at 64 parallel clients through the local gateway.
 #
 # Prints a summary and rewrites today's section of docs/benchmarks.md (one per date + host).
 # Only 127.0.0.1 is contacted. Knobs (environment):
@@ -117,6 +118,14 @@ size_row() { # name zip native-binary
   size_row "target/lambda/vn-lambda/bootstrap.zip" "$TD/release/vn-lambda" "vn-lambda (every function's zip)"
 } >"$TD/sizes.md"
 
+# ---- generate under load ---------------------------------------------------------------
+# POST /api/images/generate through the local gateway at 64 parallel clients of one user
+# (local/tests/load_generate.rs; debug build, emulator launcher, worker and webhooks running).
+log "generate under load (64 clients through the local gateway)"
+if ! cargo test -q -p local --test load_generate -- --ignored --nocapture 2>/dev/null | grep '^|' >"$TD/load.md"; then
+  echo "(the load run failed: run \`cargo test -p local --test load_generate -- --ignored --nocapture\`)" >"$TD/load.md"
+fi
+
 # ---- report --------------------------------------------------------------------------
 host="$(hostname)"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -136,6 +145,10 @@ today="$(date -u +%F)"
   echo "Sizes (goal: zip ≤ 3 MB; 1 MiB = 1 048 576 bytes):"
   echo
   cat "$TD/sizes.md"
+  echo
+  echo "POST /api/images/generate under load (debug build of the local stack; moto through the emulator launcher, which serializes DynamoDB and answers TransactionConflict; \"answer\" is one HTTP answer, \"accepted\" is the time until a 202 including waits on rate_limited):"
+  echo
+  cat "$TD/load.md"
   echo
   echo "Build times, BENCH_BUILD=$BENCH_BUILD (2 cores, shared):"
   echo

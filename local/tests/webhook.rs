@@ -111,3 +111,57 @@ async fn the_reconciler_settles_a_job_whose_webhook_was_lost_exactly_once() {
 async fn claims_sub(t: &TestStack, u: &common::User) -> String {
     t.me(u).await["user"]["id"].as_str().unwrap().to_string()
 }
+
+fn signed(t: &TestStack, id: &str, body: &str) -> (i64, String) {
+    let secret = WebhookSecret::parse(t.stack.sim.as_ref().unwrap().webhook_secret()).unwrap();
+    let now = chrono::Utc::now().timestamp();
+    (now, webhook::sign(&secret, id, now, body.as_bytes()))
+}
+
+#[tokio::test]
+async fn a_terminal_webhook_for_a_job_not_found_yet_is_not_acknowledged_and_is_retried() {
+    let t = TestStack::start().await;
+    let u = t.user("kai").await;
+    let job = t.generate(&u, "first").await;
+    t.wait_finished(&u, job["id"].as_str().unwrap()).await;
+    let sim = t.stack.sim.as_ref().unwrap();
+    let mut p = serde_json::to_value(sim.predictions()[0].clone()).unwrap();
+    p["id"] = json!("not-recorded-anywhere");
+    let body = p.to_string();
+    // Twice with one webhook-id: the first refusal released its dedupe claim, so the retry is
+    // handled again rather than acknowledged as a duplicate.
+    for _ in 0..2 {
+        let (ts, sig) = signed(&t, "msg_unknown", &body);
+        assert_eq!(post_webhook(&t, "msg_unknown", ts, &sig, &body).await, 503);
+    }
+    // A start event for it is harmless and acknowledged.
+    p["status"] = json!("processing");
+    let body = p.to_string();
+    let (ts, sig) = signed(&t, "msg_unknown_start", &body);
+    assert_eq!(post_webhook(&t, "msg_unknown_start", ts, &sig, &body).await, 200);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn anonymous_junk_never_makes_the_webhook_read_the_secret_again() {
+    let t = TestStack::start().await;
+    let body = r#"{"id":"x","status":"succeeded"}"#;
+    let now = chrono::Utc::now().timestamp();
+    let forged = WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+    assert_eq!(post_webhook(&t, "msg_0", now, "", body).await, 401);
+    let after_first = t.stack.app.secrets.fetches();
+    assert_eq!(after_first, 1, "the first request loads the secret once");
+    for i in 0..40 {
+        let id = format!("msg_{i}");
+        let sig = match i % 4 {
+            0 => String::new(),
+            1 => "v1,garbage".to_string(),
+            2 => webhook::sign(&forged, &id, now, body.as_bytes()),
+            _ => webhook::sign(&forged, &id, now - 3600, body.as_bytes()),
+        };
+        let ts = if i % 4 == 3 { now - 3600 } else { now };
+        assert_eq!(post_webhook(&t, &id, ts, &sig, body).await, 401);
+    }
+    assert_eq!(t.stack.app.secrets.fetches(), after_first, "no re-read within a minute, whatever is sent");
+    t.stop().await;
+}

@@ -20,6 +20,7 @@ pub struct Secrets {
     client: crate::lazy::Lazy<aws_sdk_secretsmanager::Client>,
     ttl: Duration,
     cache: Mutex<HashMap<String, (String, Instant)>>,
+    fetches: std::sync::atomic::AtomicU64,
 }
 
 impl Secrets {
@@ -28,6 +29,7 @@ impl Secrets {
             client,
             ttl,
             cache: Mutex::new(HashMap::new()),
+            fetches: Default::default(),
         }
     }
 
@@ -38,6 +40,7 @@ impl Secrets {
                 return Ok(v.clone());
             }
         }
+        self.fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let out = self
             .client
             .get_secret_value()
@@ -55,6 +58,11 @@ impl Secrets {
         let v = v.trim().to_string();
         cache.insert(id.to_string(), (v.clone(), Instant::now()));
         Ok(v)
+    }
+
+    /// How many times a secret was read from Secrets Manager (each costs money and throttle).
+    pub fn fetches(&self) -> u64 {
+        self.fetches.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Drops a cached value (e.g. after a signature failed: the secret may have rotated).
