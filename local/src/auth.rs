@@ -48,10 +48,10 @@ impl JwtVerifier {
             .map_err(|_| AuthError::UnknownKey)?;
         let mut map = HashMap::new();
         for k in jwks["keys"].as_array().into_iter().flatten() {
-            if let (Some(kid), Some(n), Some(e)) = (k["kid"].as_str(), k["n"].as_str(), k["e"].as_str()) {
-                if let Ok(key) = DecodingKey::from_rsa_components(n, e) {
-                    map.insert(kid.to_string(), key);
-                }
+            if let (Some(kid), Some(n), Some(e)) = (k["kid"].as_str(), k["n"].as_str(), k["e"].as_str())
+                && let Ok(key) = DecodingKey::from_rsa_components(n, e)
+            {
+                map.insert(kid.to_string(), key);
             }
         }
         *self.keys.write().await = map;

@@ -47,9 +47,11 @@ pub struct StackOptions {
 
 impl StackOptions {
     pub fn for_tests() -> Self {
-        let mut sim = SimConfig::default();
-        sim.step_delay = Duration::from_millis(50);
-        sim.webhook_retry_delays = vec![Duration::from_millis(100), Duration::from_millis(200)];
+        let sim = SimConfig {
+            step_delay: Duration::from_millis(50),
+            webhook_retry_delays: vec![Duration::from_millis(100), Duration::from_millis(200)],
+            ..SimConfig::default()
+        };
         Self {
             port: 0,
             moto_url: std::env::var("MOTO_URL").ok().filter(|s| !s.is_empty()),

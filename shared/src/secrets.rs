@@ -35,10 +35,10 @@ impl Secrets {
 
     pub async fn get(&self, id: &str) -> Result<String, SecretError> {
         let mut cache = self.cache.lock().await;
-        if let Some((v, at)) = cache.get(id) {
-            if at.elapsed() < self.ttl {
-                return Ok(v.clone());
-            }
+        if let Some((v, at)) = cache.get(id)
+            && at.elapsed() < self.ttl
+        {
+            return Ok(v.clone());
         }
         self.fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let out = self

@@ -266,10 +266,10 @@ impl Catalog {
 }
 
 fn range_problem(min: Option<f64>, max: Option<f64>, default: Option<f64>) -> Option<&'static str> {
-    if let (Some(a), Some(b)) = (min, max) {
-        if a > b {
-            return Some("min greater than max");
-        }
+    if let (Some(a), Some(b)) = (min, max)
+        && a > b
+    {
+        return Some("min greater than max");
     }
     match default {
         Some(d) if min.is_some_and(|m| d < m) || max.is_some_and(|m| d > m) => Some("default out of range"),

@@ -355,11 +355,14 @@ mod tests {
         body: Value,
     }
 
+    /// One scripted answer: status, headers, body, delay.
+    type Answer = (u16, Vec<(&'static str, String)>, String, Duration);
+
     /// A scripted server: answers the queued responses in order (the last one repeats) and
     /// records each request.
     #[derive(Clone)]
     struct Script {
-        answers: Arc<Mutex<Vec<(u16, Vec<(&'static str, String)>, String, Duration)>>>,
+        answers: Arc<Mutex<Vec<Answer>>>,
         seen: Arc<Mutex<Vec<Seen>>>,
     }
 
@@ -395,11 +398,11 @@ mod tests {
         (200, vec![], prediction_json(status), Duration::ZERO)
     }
 
-    fn err(code: u16, headers: Vec<(&'static str, String)>, detail: &str) -> (u16, Vec<(&'static str, String)>, String, Duration) {
+    fn err(code: u16, headers: Vec<(&'static str, String)>, detail: &str) -> Answer {
         (code, headers, json!({"detail": detail}).to_string(), Duration::ZERO)
     }
 
-    async fn serve(answers: Vec<(u16, Vec<(&'static str, String)>, String, Duration)>) -> (ReplicateClient, Script) {
+    async fn serve(answers: Vec<Answer>) -> (ReplicateClient, Script) {
         let script = Script {
             answers: Arc::new(Mutex::new(answers)),
             seen: Arc::default(),
