@@ -3,7 +3,9 @@
 //! and a transaction that meets an item another in-flight transaction holds is cancelled with
 //! `TransactionConflict`. Plain moto fails both tests (it loses ADDs, and never conflicts).
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TransactWriteItem, Update,
+};
 use local::moto::Moto;
 use std::sync::Arc;
 
@@ -21,7 +23,13 @@ async fn table(moto: &Moto) -> (Client, String) {
         .create_table()
         .table_name(&name)
         .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(KeySchemaElement::builder().attribute_name("k").key_type(KeyType::Hash).build().unwrap())
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("k")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
         .attribute_definitions(
             AttributeDefinition::builder()
                 .attribute_name("k")
@@ -49,7 +57,9 @@ fn add_to(table: &str, key: &str) -> TransactWriteItem {
 #[tokio::test]
 async fn two_transactions_on_one_item_started_together_one_applies_one_conflicts() {
     // A long prepare phase makes "started together" certain on a busy machine.
-    let mut moto = Moto::start_with_env(0, &[("VN_DDB_TXN_HOLD_MS", "400")]).await.expect("emulator starts");
+    let mut moto = Moto::start_with_env(0, &[("VN_DDB_TXN_HOLD_MS", "400")])
+        .await
+        .expect("emulator starts");
     let (c, t) = table(&moto).await;
     let barrier = Arc::new(tokio::sync::Barrier::new(2));
     let run = |other: &'static str| {
@@ -69,8 +79,19 @@ async fn two_transactions_on_one_item_started_together_one_applies_one_conflicts
     assert_eq!(applied, 1, "exactly one applies: {results:?}");
     let err = results.iter().find_map(|r| r.as_ref().err()).unwrap();
     let codes = shared::store::retry::cancellation_codes(err).expect("cancelled, not another error");
-    assert_eq!(codes, vec![Some("TransactionConflict".to_string()), None], "the held item conflicts, the other is fine");
-    let item = c.get_item().table_name(&t).key("k", s("month")).consistent_read(true).send().await.unwrap();
+    assert_eq!(
+        codes,
+        vec![Some("TransactionConflict".to_string()), None],
+        "the held item conflicts, the other is fine"
+    );
+    let item = c
+        .get_item()
+        .table_name(&t)
+        .key("k", s("month"))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(item.item.unwrap()["tally"], n(1), "the cancelled one wrote nothing");
 
     // A single write to an item a transaction holds is refused too.
@@ -120,7 +141,14 @@ async fn a_thousand_concurrent_adds_on_one_counter_lose_nothing() {
     while let Some(r) = tasks.join_next().await {
         r.unwrap();
     }
-    let item = c.get_item().table_name(&t).key("k", s("counter")).consistent_read(true).send().await.unwrap();
+    let item = c
+        .get_item()
+        .table_name(&t)
+        .key("k", s("counter"))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(item.item.unwrap()["tally"], n(1000));
     if let Some(mut m) = own {
         m.stop().await;

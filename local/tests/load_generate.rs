@@ -42,12 +42,23 @@ async fn generate_under_load() {
                 let first = Instant::now();
                 loop {
                     let t0 = Instant::now();
-                    let r = t.http.post(t.url("/api/images/generate")).bearer_auth(&u.token).json(&body).send().await.unwrap();
+                    let r = t
+                        .http
+                        .post(t.url("/api/images/generate"))
+                        .bearer_auth(&u.token)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap();
                     let status = r.status().as_u16();
                     out.0.push(t0.elapsed());
                     if status == 429 {
                         out.2 += 1;
-                        let wait = r.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(1);
+                        let wait = r
+                            .headers()
+                            .get("retry-after")
+                            .and_then(|v| v.to_str().ok()?.parse().ok())
+                            .unwrap_or(1);
                         tokio::time::sleep(Duration::from_secs(wait)).await;
                         continue;
                     }
@@ -71,7 +82,9 @@ async fn generate_under_load() {
     let wall = started.elapsed();
     answers.sort();
     accepted.sort();
-    println!("| clients | requests | wall s | accepted/s | answer p50 ms | answer p99 ms | accepted p50 ms | accepted p99 ms | rate_limited answers | errors |");
+    println!(
+        "| clients | requests | wall s | accepted/s | answer p50 ms | answer p99 ms | accepted p50 ms | accepted p99 ms | rate_limited answers | errors |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     println!(
         "| {clients} | {total} | {:.1} | {:.1} | {:.0} | {:.0} | {:.0} | {:.0} | {limited} | {errors} |",

@@ -51,7 +51,10 @@ async fn four_hundred_parallel_generations_at_the_limit_edge_accept_exactly_what
         .iter()
         .filter(|(s, b)| *s == 429 && b["error"]["code"] == "quota_exceeded")
         .count();
-    let other: Vec<_> = results.iter().filter(|(s, b)| *s != 202 && !(*s == 429 && b["error"]["code"] == "quota_exceeded")).collect();
+    let other: Vec<_> = results
+        .iter()
+        .filter(|(s, b)| *s != 202 && !(*s == 429 && b["error"]["code"] == "quota_exceeded"))
+        .collect();
     assert!(other.is_empty(), "no 5xx, nothing else: {other:?}");
     // ⌊7.30 / 0.04⌋ = 182.
     assert_eq!((accepted.len(), refused), (182, 218));
@@ -70,7 +73,11 @@ async fn four_hundred_parallel_generations_at_the_limit_edge_accept_exactly_what
     assert_eq!(usage.spent, Micros(182 * 40_000), "{usage:?}");
     assert_eq!(usage.committed, usage.spent, "nothing left reserved");
     assert_eq!(usage.count, 182);
-    assert_eq!(t.stack.sim.as_ref().unwrap().stats().predictions_created, 182, "one prediction per job");
+    assert_eq!(
+        t.stack.sim.as_ref().unwrap().stats().predictions_created,
+        182,
+        "one prediction per job"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -84,7 +91,11 @@ async fn two_hundred_jobs_settled_concurrently_with_every_webhook_delivered_twic
     );
     let u = Arc::new(t.user("twice").await);
     let results = storm(&t, &u, 200, 32, "twice").await;
-    assert!(results.iter().all(|(s, _)| *s == 202), "{:?}", results.iter().find(|(s, _)| *s != 202));
+    assert!(
+        results.iter().all(|(s, _)| *s == 202),
+        "{:?}",
+        results.iter().find(|(s, _)| *s != 202)
+    );
     let ids: Vec<String> = results.iter().map(|(_, b)| b["job"]["id"].as_str().unwrap().to_string()).collect();
     t.wait_all_finished(&u, &ids, Duration::from_secs(240)).await;
 
@@ -100,7 +111,14 @@ async fn two_hundred_jobs_settled_concurrently_with_every_webhook_delivered_twic
     }
     assert_eq!(assets.len(), 200);
     let sub = t.sub(&u).await;
-    let usage = t.stack.app.store.usage().month(&sub, &shared::clock::period(shared::clock::now())).await.unwrap();
+    let usage = t
+        .stack
+        .app
+        .store
+        .usage()
+        .month(&sub, &shared::clock::period(shared::clock::now()))
+        .await
+        .unwrap();
     assert_eq!(usage.spent.0, costs, "spent is the sum of the real costs");
     assert_eq!(usage.spent, Micros(200 * 40_000));
     assert_eq!((usage.committed, usage.count), (usage.spent, 200));
@@ -108,10 +126,16 @@ async fn two_hundred_jobs_settled_concurrently_with_every_webhook_delivered_twic
     // Every completed delivery ended applied or as a duplicate: its last try was answered 2xx.
     let sim = t.stack.sim.as_ref().unwrap();
     let deliveries = sim.webhook_deliveries();
-    let completed: Vec<_> = deliveries.iter().filter(|d| d.event == shared::replicate::WebhookEvent::Completed).collect();
+    let completed: Vec<_> = deliveries
+        .iter()
+        .filter(|d| d.event == shared::replicate::WebhookEvent::Completed)
+        .collect();
     let first_tries = completed.iter().filter(|d| d.attempt == 1).count();
     assert_eq!(first_tries, 400, "each completed webhook was sent twice");
-    let ok = completed.iter().filter(|d| d.status.is_some_and(|s| (200..300).contains(&s))).count();
+    let ok = completed
+        .iter()
+        .filter(|d| d.status.is_some_and(|s| (200..300).contains(&s)))
+        .count();
     assert_eq!(ok, 400, "every delivery ended 2xx (after retries where it was asked to retry)");
 }
 

@@ -47,7 +47,11 @@ async fn assert_charged_once(t: &TestStack, u: &User, id: &str) {
     assert_eq!(done["job"]["status"], "succeeded", "{done}");
     assert_eq!(done["assets"].as_array().unwrap().len(), 1);
     let q = &t.me(u).await["quota"];
-    assert_eq!((q["spent_usd"].clone(), q["remaining_usd"].clone()), (json!(0.04), json!(19.96)), "one charge, nothing held");
+    assert_eq!(
+        (q["spent_usd"].clone(), q["remaining_usd"].clone()),
+        (json!(0.04), json!(19.96)),
+        "one charge, nothing held"
+    );
 }
 
 #[tokio::test]
@@ -59,7 +63,11 @@ async fn a_502_on_create_that_made_a_prediction_runs_it_once_and_never_creates_a
     assert_charged_once(&t, &u, id).await;
     let sim = t.stack.sim.as_ref().unwrap();
     let job = job_of(&t, &u, id).await;
-    assert_eq!(job.prediction_id.as_deref(), Some(sim.predictions()[0].id.as_str()), "adopted from its webhook");
+    assert_eq!(
+        job.prediction_id.as_deref(),
+        Some(sim.predictions()[0].id.as_str()),
+        "adopted from its webhook"
+    );
     // The message comes back (the worker asked SQS to retry): it creates nothing.
     shared::service::submit(&t.stack.app, &msg(&job)).await.unwrap();
     assert_eq!(sim.stats().predictions_created, 1);
@@ -173,7 +181,13 @@ async fn the_reconciler_never_gives_up_on_a_job_a_worker_is_submitting() {
         )
         .await
         .unwrap();
-    let _ = t.stack.app.store.record_prediction(&job, &p.id, &clock::rfc3339(clock::now())).await.unwrap();
+    let _ = t
+        .stack
+        .app
+        .store
+        .record_prediction(&job, &p.id, &clock::rfc3339(clock::now()))
+        .await
+        .unwrap();
     assert_charged_once(&t, &u, id).await;
     t.stop().await;
 }
@@ -207,7 +221,10 @@ async fn lost_job(app: &App, user: &UserId, age_minutes: i64, prediction: &str) 
         amount: job.estimated_micros,
         limit: Micros(100_000_000),
     };
-    assert!(matches!(app.store.create_job(&job, &res, None).await.unwrap(), CreateOutcome::Created));
+    assert!(matches!(
+        app.store.create_job(&job, &res, None).await.unwrap(),
+        CreateOutcome::Created
+    ));
     job
 }
 

@@ -162,6 +162,10 @@ async fn anonymous_junk_never_makes_the_webhook_read_the_secret_again() {
         let ts = if i % 4 == 3 { now - 3600 } else { now };
         assert_eq!(post_webhook(&t, &id, ts, &sig, body).await, 401);
     }
-    assert_eq!(t.stack.app.secrets.fetches(), after_first, "no re-read within a minute, whatever is sent");
+    assert_eq!(
+        t.stack.app.secrets.fetches(),
+        after_first,
+        "no re-read within a minute, whatever is sent"
+    );
     t.stop().await;
 }

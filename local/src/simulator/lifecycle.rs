@@ -58,7 +58,11 @@ pub(super) async fn run(sim: Arc<Sim>, id: String) {
     } else {
         let long_side = sim.cfg.image_long_side;
         let gen_input = input.clone();
-        let count = if fault == Some(Fault::ExtraOutputs) { 3 } else { image::image_count(&gen_input) };
+        let count = if fault == Some(Fault::ExtraOutputs) {
+            3
+        } else {
+            image::image_count(&gen_input)
+        };
         tokio::task::spawn_blocking(move || {
             (0..count)
                 .map(|i| Bytes::from(image::render_png(&gen_input, i, long_side)))

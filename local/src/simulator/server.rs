@@ -365,12 +365,9 @@ async fn create(State(sim): State<Arc<Sim>>, Path((owner, name)): Path<(String, 
         Some(Fault::SlowCreate) => {
             // Answer once the completed webhook was delivered (or after 10 s at most).
             for _ in 0..500 {
-                let delivered = sim
-                    .deliveries
-                    .lock()
-                    .unwrap()
-                    .iter()
-                    .any(|d| d.prediction_id == id && d.event == WebhookEvent::Completed && d.status.is_some_and(|s| (200..300).contains(&s)));
+                let delivered = sim.deliveries.lock().unwrap().iter().any(|d| {
+                    d.prediction_id == id && d.event == WebhookEvent::Completed && d.status.is_some_and(|s| (200..300).contains(&s))
+                });
                 if delivered {
                     break;
                 }

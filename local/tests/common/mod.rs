@@ -101,9 +101,20 @@ impl TestStack {
     pub async fn post_retrying(&self, user: &User, path: &str, body: &Value) -> (u16, Value, u32) {
         let mut asked = 0;
         loop {
-            let r = self.http.post(self.url(path)).bearer_auth(&user.token).json(body).send().await.unwrap();
+            let r = self
+                .http
+                .post(self.url(path))
+                .bearer_auth(&user.token)
+                .json(body)
+                .send()
+                .await
+                .unwrap();
             let status = r.status().as_u16();
-            let retry_after = r.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+            let retry_after = r
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
             let b: Value = r.json().await.unwrap_or(Value::Null);
             if status == 429 && b["error"]["code"] == "rate_limited" && asked < 30 {
                 let wait = retry_after.expect("a rate_limited answer says when to retry");

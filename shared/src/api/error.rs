@@ -89,8 +89,10 @@ impl ApiError {
         }
         let mut resp = super::json_response(self.status(), &json!({ "error": err }));
         if matches!(self, ApiError::RateLimited(_) | ApiError::Unavailable(_)) {
-            resp.headers_mut()
-                .insert(lambda_http::http::header::RETRY_AFTER, lambda_http::http::HeaderValue::from_static(RETRY_AFTER_S));
+            resp.headers_mut().insert(
+                lambda_http::http::header::RETRY_AFTER,
+                lambda_http::http::HeaderValue::from_static(RETRY_AFTER_S),
+            );
         }
         resp
     }

@@ -52,7 +52,10 @@ pub async fn reconcile(app: &App) -> ReconcileReport {
         match next {
             Some(k) if report.checked < MAX_JOBS_PER_RUN && started.elapsed() < TIME_BUDGET => start = Some(k),
             Some(_) => {
-                tracing::warn!(checked = report.checked, "reconciler stopped early; the rest waits for the next run");
+                tracing::warn!(
+                    checked = report.checked,
+                    "reconciler stopped early; the rest waits for the next run"
+                );
                 break;
             }
             None => break,

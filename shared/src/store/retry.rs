@@ -90,13 +90,21 @@ pub fn backoff(attempt: u32, random: u64) -> Duration {
 pub fn jitter() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
     h.finish()
 }
 
 /// Sends a request, retrying contention with backoff up to [`MAX_ATTEMPTS`] tries. Returns the
 /// request's own result (success or a non-contention error) or [`StoreError::Busy`].
-pub async fn send<T, E, F, Fut>(op: &'static str, classify: impl Fn(&E) -> Option<String>, mut request: F) -> Result<Result<T, E>, StoreError>
+pub async fn send<T, E, F, Fut>(
+    op: &'static str,
+    classify: impl Fn(&E) -> Option<String>,
+    mut request: F,
+) -> Result<Result<T, E>, StoreError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
