@@ -154,3 +154,62 @@ async fn a_thousand_concurrent_adds_on_one_counter_lose_nothing() {
         m.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_transaction_cancelled_by_a_condition_leaves_every_item_as_it_was() {
+    let mut own = None;
+    let moto = match std::env::var("MOTO_URL").ok().filter(|u| !u.is_empty()) {
+        Some(u) => Moto::existing(&u),
+        None => own.insert(Moto::start(0).await.expect("emulator starts")).clone_url(),
+    };
+    let (c, t) = table(&moto).await;
+    c.put_item()
+        .table_name(&t)
+        .item("k", s("month"))
+        .item("tally", n(5))
+        .send()
+        .await
+        .unwrap();
+    let put_new = aws_sdk_dynamodb::types::Put::builder()
+        .table_name(&t)
+        .item("k", s("new"))
+        .build()
+        .unwrap();
+    let failing = Update::builder()
+        .table_name(&t)
+        .key("k", s("guard"))
+        .update_expression("SET x = :one")
+        .condition_expression("attribute_exists(k)")
+        .expression_attribute_values(":one", n(1))
+        .build()
+        .unwrap();
+    // Applied in order before the failing item in moto: an ADD and a new item.
+    let r = c
+        .transact_write_items()
+        .transact_items(add_to(&t, "month"))
+        .transact_items(TransactWriteItem::builder().put(put_new).build())
+        .transact_items(TransactWriteItem::builder().update(failing).build())
+        .send()
+        .await;
+    let codes = shared::store::retry::cancellation_codes(&r.unwrap_err()).unwrap();
+    assert_eq!(codes, vec![None, None, Some("ConditionalCheckFailed".to_string())]);
+    let get = |k: &'static str| {
+        let (c, t) = (c.clone(), t.clone());
+        async move {
+            c.get_item()
+                .table_name(&t)
+                .key("k", s(k))
+                .consistent_read(true)
+                .send()
+                .await
+                .unwrap()
+                .item
+        }
+    };
+    assert_eq!(get("month").await.unwrap()["tally"], n(5), "the ADD was rolled back");
+    assert!(get("new").await.is_none(), "the new item was rolled back");
+    assert!(get("guard").await.is_none());
+    if let Some(mut m) = own {
+        m.stop().await;
+    }
+}

@@ -31,8 +31,13 @@ pub enum StoreError {
     Corrupt(#[from] serde_dynamo::Error),
 }
 
+/// An SDK error with its whole chain (error code, message, cause) in the text, so the log says
+/// more than "service error". Never shown to clients: the API answers 500 with a generic text.
 pub(crate) fn aws<E: std::error::Error + Send + Sync + 'static>(op: &'static str) -> impl FnOnce(E) -> StoreError {
-    move |e| StoreError::Aws { op, source: Box::new(e) }
+    move |e| StoreError::Aws {
+        op,
+        source: aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string().into(),
+    }
 }
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
