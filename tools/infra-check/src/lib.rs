@@ -18,6 +18,8 @@
 //!
 //! [`check_repo`] returns the list of problems (empty = fine).
 
+pub mod calls;
+
 use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 use hcl::{Block, Body, Expression, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,22 +44,16 @@ pub const REQUIRED_ENV: &[&str] = &[
     "LOG_LEVEL",
 ];
 
-const TABLE_READ: &[&str] = &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"];
-const TABLE_WRITE: &[&str] = &[
+/// What the Lambda event source mapping needs from an SQS-triggered function's role.
+const EVENT_SOURCE: &[&str] = &["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
+/// Actions that write new ciphertext under the stack's key (kms:GenerateDataKey).
+const WRITE_ACTIONS: &[&str] = &[
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
     "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-];
-const MEDIA_READ: &[&str] = &["s3:GetObject"];
-const MEDIA_WRITE: &[&str] = &["s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject"];
-const QUEUE_SEND: &[&str] = &["sqs:SendMessage"];
-const QUEUE_CONSUME: &[&str] = &[
-    "sqs:ReceiveMessage",
-    "sqs:DeleteMessage",
-    "sqs:ChangeMessageVisibility",
-    "sqs:GetQueueAttributes",
+    "s3:PutObject",
+    "sqs:SendMessage",
 ];
 
 /// Attributes every placeholder resource exposes; the value is `<address>.<attribute>`.
@@ -210,6 +206,27 @@ fn f_compact(args: FuncArgs) -> Result<Value, String> {
         arr.iter().filter(|v| !v.is_null() && v.as_str() != Some("")).cloned().collect(),
     ))
 }
+fn f_flatten(args: FuncArgs) -> Result<Value, String> {
+    fn flat(v: &Value, out: &mut Vec<Value>) {
+        match v {
+            Value::Array(a) => a.iter().for_each(|x| flat(x, out)),
+            other => out.push(other.clone()),
+        }
+    }
+    let mut out = Vec::new();
+    flat(&args[0], &mut out);
+    Ok(Value::Array(out))
+}
+fn f_distinct(args: FuncArgs) -> Result<Value, String> {
+    let arr = args[0].as_array().ok_or("distinct: not a list")?;
+    let mut out: Vec<Value> = Vec::new();
+    for v in arr {
+        if !out.contains(v) {
+            out.push(v.clone());
+        }
+    }
+    Ok(Value::Array(out))
+}
 fn f_length(args: FuncArgs) -> Result<Value, String> {
     let n = match &args[0] {
         Value::Array(a) => a.len(),
@@ -289,6 +306,8 @@ fn base_context(infra_dir: &Path) -> Context<'static> {
     ctx.declare_func("concat", FuncDef::builder().variadic_param(any()).build(f_concat));
     ctx.declare_func("merge", FuncDef::builder().variadic_param(any()).build(f_merge));
     ctx.declare_func("compact", FuncDef::builder().param(any()).build(f_compact));
+    ctx.declare_func("flatten", FuncDef::builder().param(any()).build(f_flatten));
+    ctx.declare_func("distinct", FuncDef::builder().param(any()).build(f_distinct));
     ctx.declare_func("length", FuncDef::builder().param(any()).build(f_length));
     ctx.declare_func("title", FuncDef::builder().param(s()).build(f_title));
     ctx.declare_func("replace", FuncDef::builder().params([s(), s(), s()]).build(f_replace));
@@ -674,7 +693,19 @@ pub fn check_repo(root: &Path) -> Vec<String> {
         }
     }
 
-    // ---- least privilege
+    // ---- IAM follows the code: each function's AWS calls (derived from shared/ and its crate)
+    // are exactly what its routes.json access grants.
+    let secret_of_env: BTreeMap<String, String> = env_addresses
+        .iter()
+        .filter(|(var, addr)| var.ends_with("_SECRET_ID") && addr.starts_with("aws_secretsmanager_secret."))
+        .filter_map(|(var, addr)| {
+            let key = addr.rsplit_once("[\"")?.1.strip_suffix("\"]")?;
+            Some((var.clone(), key.to_string()))
+        })
+        .collect();
+    errors.extend(calls::check_calls(root, functions, &secret_of_env));
+
+    // ---- least privilege: each role grants exactly what its access (and trigger) needs
     for (name, f) in functions {
         let (Some(policy), Some(lg)) = (
             covering["aws_iam_role_policy"].get(name),
@@ -696,8 +727,7 @@ pub fn check_repo(root: &Path) -> Vec<String> {
                 continue;
             }
         };
-        let access = &f["access"];
-        let allowed = allowed_grants(name, access, &env_addresses, lg);
+        let allowed = allowed_grants(name, f, &env_addresses, lg);
         let allowed = match allowed {
             Ok(a) => a,
             Err(e) => {
@@ -846,7 +876,12 @@ pub struct Allowed {
     pub must: BTreeSet<(String, String)>,
 }
 
-fn allowed_grants(name: &str, access: &serde_json::Value, env: &BTreeMap<String, String>, log_group: &TfBlock) -> Result<Allowed, String> {
+fn allowed_grants(
+    name: &str,
+    function: &serde_json::Value,
+    env: &BTreeMap<String, String>,
+    log_group: &TfBlock,
+) -> Result<Allowed, String> {
     let mut may = BTreeSet::new();
     let mut must = BTreeSet::new();
     let mut both = |a: &str, r: &str, required: bool| {
@@ -866,75 +901,52 @@ fn allowed_grants(name: &str, access: &serde_json::Value, env: &BTreeMap<String,
             .cloned()
             .ok_or_else(|| format!("cannot resolve {var} to a resource (environment missing)"))
     };
+    let calls = calls::access_calls(&function["access"]).map_err(|e| format!("routes.json {name}: {e}"))?;
     let mut writes = false;
     let mut uses_data = false;
-    if let Some(tables) = access["tables"].as_object() {
-        for (t, mode) in tables {
-            uses_data = true;
-            let var = format!("{}_TABLE", t.to_uppercase());
-            let addr = env_addr(&var)?;
-            let arn = format!("{addr}.arn");
-            let idx = format!("{arn}/index/*");
-            let write = mode == "write";
-            writes |= write;
-            for a in TABLE_READ {
-                both(a, &arn, true);
-                both(a, &idx, false);
-            }
-            if write {
-                for a in TABLE_WRITE {
-                    both(a, &arn, *a != "dynamodb:BatchWriteItem" && *a != "dynamodb:ConditionCheckItem");
-                    both(a, &idx, false);
-                }
-            }
-        }
-    }
-    if let Some(mode) = access["media"].as_str() {
+    for (action, resource) in &calls {
         uses_data = true;
-        let objects = format!("{}.arn/users/*", env_addr("MEDIA_BUCKET")?);
-        for a in MEDIA_READ {
-            both(a, &objects, true);
-        }
-        if mode == "write" {
-            writes = true;
-            for a in MEDIA_WRITE {
-                both(a, &objects, *a != "s3:PutObjectTagging");
+        writes |= WRITE_ACTIONS.contains(&action.as_str());
+        let arns: Vec<String> = if let Some(t) = resource.strip_prefix("table:") {
+            let arn = format!("{}.arn", env_addr(&format!("{}_TABLE", t.to_uppercase()))?);
+            if action == "dynamodb:Query" {
+                vec![format!("{arn}/index/*"), arn]
+            } else {
+                vec![arn]
             }
-        }
-    }
-    if let Some(mode) = access["queue"].as_str() {
-        uses_data = true;
-        let arn = format!("{}.arn", env_addr("GENERATION_QUEUE_URL")?);
-        let (acts, w) = if mode == "send" {
-            (QUEUE_SEND, true)
-        } else {
-            (QUEUE_CONSUME, false)
-        };
-        writes |= w;
-        for a in acts {
-            both(a, &arn, true);
-        }
-    }
-    if let Some(secrets) = access["secrets"].as_array() {
-        uses_data |= !secrets.is_empty();
-        for s in secrets {
-            let s = s.as_str().unwrap_or("");
+        } else if resource == "media" {
+            vec![format!("{}.arn/users/*", env_addr("MEDIA_BUCKET")?)]
+        } else if resource == "queue" {
+            vec![format!("{}.arn", env_addr("GENERATION_QUEUE_URL")?)]
+        } else if let Some(s) = resource.strip_prefix("secret:") {
             let addr = env
                 .values()
                 .find(|a| a.ends_with(&format!("[\"{s}\"]")) && a.contains("secret"))
                 .cloned()
                 .ok_or_else(|| format!("{name}: secret {s} (routes.json) is not a secret resource wired into the environment"))?;
-            both("secretsmanager:GetSecretValue", &format!("{addr}.arn"), true);
+            vec![format!("{addr}.arn")]
+        } else {
+            return Err(format!("{name}: unknown resource {resource}"));
+        };
+        for arn in arns {
+            both(action, &arn, true);
         }
     }
-    // The stack's KMS key, as the environment's encryption key.
+    if function["trigger"] == "sqs" {
+        uses_data = true;
+        let arn = format!("{}.arn", env_addr("GENERATION_QUEUE_URL")?);
+        for a in EVENT_SOURCE {
+            both(a, &arn, true);
+        }
+    }
+    // The stack's KMS key, as the environment's encryption key and through the data services.
     let kms = "aws_kms_key.main.arn";
-    both("kms:Decrypt", kms, false);
+    both("kms:Decrypt", kms, true);
     if uses_data {
         both("kms:DescribeKey", kms, false);
     }
     if writes {
-        both("kms:GenerateDataKey", kms, false);
+        both("kms:GenerateDataKey", kms, true);
     }
     Ok(Allowed { may, must })
 }
