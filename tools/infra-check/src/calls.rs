@@ -83,6 +83,9 @@ const ADAPTERS: &[(&str, &str)] = &[
     ("secrets", "Secrets"),
 ];
 
+/// Each call a function can make, with the fns that make it.
+pub type FunctionCalls = BTreeMap<Call, BTreeSet<Origin>>;
+
 /// Where a call was found, for messages.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Origin {
@@ -93,7 +96,11 @@ pub struct Origin {
 #[derive(Clone)]
 enum Edge {
     /// `recv.name(..)`; `hint` is what the receiver is called (`self`, `store`, `usage`, ...).
-    Method { name: String, hint: Option<String>, args: Vec<Expr> },
+    Method {
+        name: String,
+        hint: Option<String>,
+        args: Vec<Expr>,
+    },
     /// `a::b::name(..)` or a fn reference.
     Path { segments: Vec<String> },
 }
@@ -224,10 +231,10 @@ fn table_refs(e: &Expr) -> BTreeSet<String> {
     struct V(BTreeSet<String>);
     impl<'a> Visit<'a> for V {
         fn visit_expr_field(&mut self, f: &'a syn::ExprField) {
-            if let (Expr::Field(base), syn::Member::Named(m)) = (&*f.base, &f.member) {
-                if matches!(&base.member, syn::Member::Named(b) if b == "tables") {
-                    self.0.insert(m.to_string());
-                }
+            if let (Expr::Field(base), syn::Member::Named(m)) = (&*f.base, &f.member)
+                && matches!(&base.member, syn::Member::Named(b) if b == "tables")
+            {
+                self.0.insert(m.to_string());
             }
             syn::visit::visit_expr_field(self, f);
         }
@@ -258,10 +265,10 @@ fn secret_refs(args: &[Expr]) -> BTreeSet<String> {
 }
 
 fn client_service(e: &Expr) -> Option<&'static str> {
-    if let Expr::Field(f) = e {
-        if let syn::Member::Named(i) = &f.member {
-            return CLIENT_FIELDS.iter().find(|(n, _)| i == n).map(|(_, s)| *s);
-        }
+    if let Expr::Field(f) = e
+        && let syn::Member::Named(i) = &f.member
+    {
+        return CLIENT_FIELDS.iter().find(|(n, _)| i == n).map(|(_, s)| *s);
     }
     None
 }
@@ -273,7 +280,7 @@ struct BodyVisitor<'f> {
 
 impl BodyVisitor<'_> {
     /// A method-call chain, outermost first: (method name, args, receiver of that call).
-    fn chain<'e>(mut e: &'e Expr) -> (Vec<&'e syn::ExprMethodCall>, &'e Expr) {
+    fn chain(mut e: &Expr) -> (Vec<&syn::ExprMethodCall>, &Expr) {
         let mut calls = Vec::new();
         while let Expr::MethodCall(m) = e {
             calls.push(m);
@@ -304,10 +311,10 @@ impl BodyVisitor<'_> {
             "dynamodb" => {
                 let mut t = BTreeSet::new();
                 for c in calls {
-                    if c.method == "table_name" || c.method == "request_items" {
-                        if let Some(a) = c.args.first() {
-                            t.extend(table_refs(a));
-                        }
+                    if (c.method == "table_name" || c.method == "request_items")
+                        && let Some(a) = c.args.first()
+                    {
+                        t.extend(table_refs(a));
                     }
                 }
                 if t.is_empty() && !actions.is_empty() {
@@ -336,10 +343,10 @@ impl BodyVisitor<'_> {
         };
         let mut tables = BTreeSet::new();
         for c in calls {
-            if c.method == "table_name" {
-                if let Some(a) = c.args.first() {
-                    tables.extend(table_refs(a));
-                }
+            if c.method == "table_name"
+                && let Some(a) = c.args.first()
+            {
+                tables.extend(table_refs(a));
             }
         }
         if tables.is_empty() {
@@ -361,12 +368,12 @@ impl<'a> Visit<'a> for BodyVisitor<'_> {
         let inner = *calls.last().unwrap();
         if let Some(service) = client_service(&inner.receiver) {
             self.sdk_chain(service, &calls);
-        } else if let Expr::Call(c) = root {
-            if let Expr::Path(p) = &*c.func {
-                let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
-                if segs.len() >= 2 && segs[segs.len() - 1] == "builder" {
-                    self.transact_item(&segs[segs.len() - 2], &calls);
-                }
+        } else if let Expr::Call(c) = root
+            && let Expr::Path(p) = &*c.func
+        {
+            let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            if segs.len() >= 2 && segs[segs.len() - 1] == "builder" {
+                self.transact_item(&segs[segs.len() - 2], &calls);
             }
         }
         for c in &calls {
@@ -401,9 +408,15 @@ impl<'a> Visit<'a> for BodyVisitor<'_> {
                                 Some(TokenTree::Ident(h)) => Some(h.to_string()),
                                 _ => None,
                             };
-                            edges.push(Edge::Method { name: id.to_string(), hint, args: Vec::new() });
+                            edges.push(Edge::Method {
+                                name: id.to_string(),
+                                hint,
+                                args: Vec::new(),
+                            });
                         } else {
-                            edges.push(Edge::Path { segments: vec![id.to_string()] });
+                            edges.push(Edge::Path {
+                                segments: vec![id.to_string()],
+                            });
                         }
                     }
                     TokenTree::Group(g) => scan(g.stream(), edges),
@@ -421,7 +434,7 @@ impl<'a> Visit<'a> for BodyVisitor<'_> {
 }
 
 /// Each function's AWS calls (with where they are made), from its crate and `shared/`.
-pub fn function_calls(root: &Path, functions: &BTreeSet<String>) -> Result<BTreeMap<String, BTreeMap<Call, BTreeSet<Origin>>>, Vec<String>> {
+pub fn function_calls(root: &Path, functions: &BTreeSet<String>) -> Result<BTreeMap<String, FunctionCalls>, Vec<String>> {
     let mut fns = Vec::new();
     let mut errors = Vec::new();
     if let Err(e) = parse_dir(root, "shared/src", "shared", &mut fns) {
@@ -462,7 +475,7 @@ pub fn function_calls(root: &Path, functions: &BTreeSet<String>) -> Result<BTree
         let visible = |i: usize| fns[i].krate == "shared" || fns[i].krate == *function;
         let mut seen = BTreeSet::new();
         let mut stack: Vec<usize> = (0..fns.len()).filter(|&i| fns[i].krate == *function).collect();
-        let mut calls: BTreeMap<Call, BTreeSet<Origin>> = BTreeMap::new();
+        let mut calls = FunctionCalls::new();
         while let Some(i) = stack.pop() {
             if !seen.insert(i) {
                 continue;
@@ -473,7 +486,10 @@ pub fn function_calls(root: &Path, functions: &BTreeSet<String>) -> Result<BTree
             for e in &facts[i].edges {
                 let targets: Vec<usize> = match e {
                     Edge::Method { name, hint, args } => {
-                        let adapter = hint.as_deref().and_then(|h| ADAPTERS.iter().find(|(f, _)| *f == h)).map(|(_, t)| *t);
+                        let adapter = hint
+                            .as_deref()
+                            .and_then(|h| ADAPTERS.iter().find(|(f, _)| *f == h))
+                            .map(|(_, t)| *t);
                         if adapter == Some("Secrets") && name == "get" {
                             let names = secret_refs(args);
                             if names.is_empty() {
@@ -588,14 +604,16 @@ pub fn check_calls(
                 continue;
             }
         };
-        let mut called: BTreeMap<Call, BTreeSet<Origin>> = BTreeMap::new();
+        let mut called = FunctionCalls::new();
         for (call, origins) in &code[name] {
             let call = match call.1.strip_prefix("secret-env:") {
                 None => call.clone(),
                 Some(env) => match secret_of_env.get(env) {
                     Some(s) => (call.0.clone(), format!("secret:{s}")),
                     None => {
-                        errors.push(format!("{name} reads the secret named by {env}, which Terraform does not set to a secret"));
+                        errors.push(format!(
+                            "{name} reads the secret named by {env}, which Terraform does not set to a secret"
+                        ));
                         continue;
                     }
                 },

@@ -36,7 +36,6 @@ pub const REQUIRED_ENV: &[&str] = &[
     "GENERATION_QUEUE_URL",
     "REPLICATE_TOKEN_SECRET_ID",
     "WEBHOOK_SECRET_ID",
-    "MEDIA_SIGNING_KEY_SECRET_ID",
     "PUBLIC_BASE_URL",
     "MONTHLY_LIMIT_USD",
     "OUTPUT_HOST_ALLOWLIST",
@@ -368,10 +367,10 @@ impl Model {
         let base = base_context(infra_dir);
         let mut vars = hcl::Map::new();
         for (name, default) in &infra.variables {
-            if let Some(expr) = default {
-                if let Ok(v) = expr.evaluate(&base) {
-                    vars.insert(name.clone(), v);
-                }
+            if let Some(expr) = default
+                && let Ok(v) = expr.evaluate(&base)
+            {
+                vars.insert(name.clone(), v);
             }
         }
         let mut model = Model {
@@ -397,11 +396,11 @@ impl Model {
                         progress = true;
                     }
                     Some(e) => {
-                        if let Ok(v) = e.evaluate(&ctx) {
-                            if let Some(keys) = for_each_keys(&v) {
-                                model.for_each.insert(id, Some(keys));
-                                progress = true;
-                            }
+                        if let Ok(v) = e.evaluate(&ctx)
+                            && let Some(keys) = for_each_keys(&v)
+                        {
+                            model.for_each.insert(id, Some(keys));
+                            progress = true;
                         }
                     }
                 }
@@ -842,6 +841,8 @@ pub fn check_repo(root: &Path) -> Vec<String> {
         }
     }
 
+    errors.extend(check_cdn(&model));
+
     // ---- tables
     let table_keys: BTreeSet<String> = tables_json["tables"]
         .as_object()
@@ -866,6 +867,79 @@ pub fn check_repo(root: &Path) -> Vec<String> {
     // Help diagnose: locals that could not be evaluated.
     for (l, e) in &model.local_errors {
         errors.push(format!("(note) local.{l} not evaluated: {e}"));
+    }
+    errors
+}
+
+fn expr_text(e: &Expression) -> String {
+    hcl::format::to_string(e).unwrap_or_default()
+}
+
+/// `aws_s3_bucket.<name>` referenced in an expression.
+fn bucket_ref(e: &Expression) -> Option<String> {
+    let t = expr_text(e);
+    let i = t.find("aws_s3_bucket.")?;
+    let rest = &t[i + "aws_s3_bucket.".len()..];
+    Some(rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect())
+}
+
+/// CloudFront: standard logging is ordered after the log bucket's ownership controls (which
+/// must keep ACLs on), and no distribution serves the media bucket (no code signs CloudFront
+/// URLs: an origin on it would serve any user's object to whoever has its key).
+pub fn check_cdn(model: &Model) -> Vec<String> {
+    let mut errors = Vec::new();
+    let ownership = model.resources("aws_s3_bucket_ownership_controls");
+    for d in model.resources("aws_cloudfront_distribution") {
+        let fq = format!("aws_cloudfront_distribution.{}", d.name);
+        for o in d.body.blocks().filter(|b| b.identifier() == "origin") {
+            let Some(domain) = attr(o.body(), "domain_name") else { continue };
+            let mut text = expr_text(domain);
+            // Follow one level of local.<x> indirection.
+            if let Some(l) = text.trim().strip_prefix("local.")
+                && let Some((_, e)) = model.infra.locals.iter().find(|(k, _)| k == l.trim())
+            {
+                text = expr_text(e);
+            }
+            if text.contains("aws_s3_bucket.media.") {
+                errors.push(format!(
+                    "{fq}: an origin serves the media bucket; media must be reachable only through the API's presigned URLs until CloudFront URLs are signed"
+                ));
+            }
+        }
+        let Some(logging) = block(&d.body, "logging_config") else {
+            continue;
+        };
+        let Some(bucket) = attr(logging, "bucket").and_then(bucket_ref) else {
+            errors.push(format!("{fq}: logging_config.bucket does not name an aws_s3_bucket"));
+            continue;
+        };
+        let controls: Vec<&&TfBlock> = ownership
+            .iter()
+            .filter(|o| attr(&o.body, "bucket").and_then(bucket_ref).as_deref() == Some(bucket.as_str()))
+            .collect();
+        let Some(oc) = controls.first() else {
+            errors.push(format!(
+                "{fq}: log bucket aws_s3_bucket.{bucket} has no aws_s3_bucket_ownership_controls enabling ACLs"
+            ));
+            continue;
+        };
+        let ownership_mode = block(&oc.body, "rule")
+            .and_then(|r| attr(r, "object_ownership"))
+            .map(expr_text)
+            .unwrap_or_default();
+        if ownership_mode.contains("BucketOwnerEnforced") {
+            errors.push(format!(
+                "aws_s3_bucket_ownership_controls.{}: CloudFront standard logging needs ACLs, not BucketOwnerEnforced",
+                oc.name
+            ));
+        }
+        let want = format!("aws_s3_bucket_ownership_controls.{}", oc.name);
+        let depends = attr(&d.body, "depends_on").map(expr_text).unwrap_or_default();
+        if !depends.contains(&want) {
+            errors.push(format!(
+                "{fq}: logging_config needs depends_on = [{want}]: CloudFront rejects a log bucket whose ACLs are still off (first deploy)"
+            ));
+        }
     }
     errors
 }

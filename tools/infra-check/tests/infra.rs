@@ -72,7 +72,10 @@ impl Fixture {
         for d in infra_check::function_dirs(&src).unwrap() {
             fs::create_dir_all(root.join("functions").join(&d)).unwrap();
             fs::write(root.join("functions").join(&d).join("Cargo.toml"), "").unwrap();
-            copy_dir(&src.join("functions").join(&d).join("src"), &root.join("functions").join(&d).join("src"));
+            copy_dir(
+                &src.join("functions").join(&d).join("src"),
+                &root.join("functions").join(&d).join("src"),
+            );
         }
         copy_dir(&src.join("shared/src"), &root.join("shared/src"));
         Fixture { root }
@@ -230,7 +233,7 @@ fn secret_not_declared_in_access_fails() {
         "Resource = [for s in secrets : aws_secretsmanager_secret.secret[s].arn]",
         "Resource = [for s in keys(local.secrets) : aws_secretsmanager_secret.secret[s].arn]",
     );
-    f.assert_error("grants secretsmanager:GetSecretValue on aws_secretsmanager_secret.secret[\"media_signing_key\"].arn");
+    f.assert_error("policy of worker grants secretsmanager:GetSecretValue on aws_secretsmanager_secret.secret[\"webhook_secret\"].arn");
 }
 
 #[test]
@@ -251,8 +254,11 @@ fn policy_missing_an_access_action_fails() {
 #[test]
 fn call_without_grant_fails_reconciler_requeue() {
     let f = Fixture::new("requeue");
-    f.edit("routes.json", r#""media": ["PutObject", "PutObjectTagging"], "queue": ["SendMessage"], "secrets": ["replicate_token"]"#,
-        r#""media": ["PutObject", "PutObjectTagging"], "secrets": ["replicate_token"]"#);
+    f.edit(
+        "routes.json",
+        r#""media": ["PutObject", "PutObjectTagging"], "queue": ["SendMessage"], "secrets": ["replicate_token"]"#,
+        r#""media": ["PutObject", "PutObjectTagging"], "secrets": ["replicate_token"]"#,
+    );
     f.assert_error("reconciler calls sqs:SendMessage on queue (Queue::send in shared/src/queue.rs)");
 }
 
@@ -260,8 +266,11 @@ fn call_without_grant_fails_reconciler_requeue() {
 #[test]
 fn grant_without_call_fails_worker_media() {
     let f = Fixture::new("workermedia");
-    f.edit("routes.json", r#""usage": ["UpdateItem"] }, "secrets": ["replicate_token"]"#,
-        r#""usage": ["UpdateItem"] }, "media": ["GetObject"], "secrets": ["replicate_token"]"#);
+    f.edit(
+        "routes.json",
+        r#""usage": ["UpdateItem"] }, "secrets": ["replicate_token"]"#,
+        r#""usage": ["UpdateItem"] }, "media": ["GetObject"], "secrets": ["replicate_token"]"#,
+    );
     f.assert_error("worker: routes.json access grants s3:GetObject on media, but no code path of worker calls it");
 }
 
@@ -280,7 +289,11 @@ fn grant_without_call_fails_media_write_extras() {
 #[test]
 fn presigning_counts_as_get_object() {
     let f = Fixture::new("presign");
-    f.edit("routes.json", r#""assets": ["BatchGetItem"] }, "media": ["GetObject"]"#, r#""assets": ["BatchGetItem"] }"#);
+    f.edit(
+        "routes.json",
+        r#""assets": ["BatchGetItem"] }, "media": ["GetObject"]"#,
+        r#""assets": ["BatchGetItem"] }"#,
+    );
     f.assert_error("jobs-get calls s3:GetObject on media (Media::signed_url in shared/src/media/mod.rs)");
 }
 
@@ -301,7 +314,11 @@ fn new_sdk_call_without_grant_fails() {
     );
     // Not called from any function yet: nothing to grant.
     assert_eq!(f.errors(), Vec::<String>::new());
-    f.edit("functions/jobs-list/src/lib.rs", "    let me = caller(&req)?;", "    let me = caller(&req)?;\n    app.media.delete(\"users/x\").await.ok();");
+    f.edit(
+        "functions/jobs-list/src/lib.rs",
+        "    let me = caller(&req)?;",
+        "    let me = caller(&req)?;\n    app.media.delete(\"users/x\").await.ok();",
+    );
     f.assert_error("jobs-list calls s3:DeleteObject on media (Media::delete in shared/src/media/mod.rs)");
 }
 
@@ -309,7 +326,11 @@ fn new_sdk_call_without_grant_fails() {
 #[test]
 fn calls_inside_macros_count() {
     let f = Fixture::new("macro");
-    f.edit("routes.json", r#""assets": ["GetItem"] }, "media": ["GetObject"]"#, r#""assets": ["GetItem"] }"#);
+    f.edit(
+        "routes.json",
+        r#""assets": ["GetItem"] }, "media": ["GetObject"]"#,
+        r#""assets": ["GetItem"] }"#,
+    );
     f.assert_error("assets-get calls s3:GetObject on media");
 }
 
@@ -325,7 +346,11 @@ fn dropped_tagging_leaves_an_unused_grant() {
 #[test]
 fn transaction_items_count_per_table() {
     let f = Fixture::new("transact");
-    f.edit("routes.json", r#""idempotency": ["GetItem", "PutItem"] }, "queue": ["SendMessage"]"#, r#""idempotency": ["GetItem"] }, "queue": ["SendMessage"]"#);
+    f.edit(
+        "routes.json",
+        r#""idempotency": ["GetItem", "PutItem"] }, "queue": ["SendMessage"]"#,
+        r#""idempotency": ["GetItem"] }, "queue": ["SendMessage"]"#,
+    );
     f.assert_error("images-generate calls dynamodb:PutItem on table:idempotency (Store::create_job in shared/src/store/jobs.rs)");
 }
 
@@ -333,7 +358,11 @@ fn transaction_items_count_per_table() {
 #[test]
 fn secret_read_follows_the_config_field() {
     let f = Fixture::new("secretfield");
-    f.edit("shared/src/app.rs", "self.secrets.get(&self.config.webhook_secret_id)", "self.secrets.get(&self.config.replicate_token_secret_id)");
+    f.edit(
+        "shared/src/app.rs",
+        "self.secrets.get(&self.config.webhook_secret_id)",
+        "self.secrets.get(&self.config.replicate_token_secret_id)",
+    );
     f.assert_error("webhook-replicate calls secretsmanager:GetSecretValue on secret:replicate_token");
     f.assert_error("webhook-replicate: routes.json access grants secretsmanager:GetSecretValue on secret:webhook_secret");
 }
@@ -344,4 +373,38 @@ fn unknown_sdk_operation_fails() {
     let f = Fixture::new("unknownop");
     f.edit("shared/src/queue.rs", ".send_message()", ".purge_queue()");
     f.assert_error("SDK call sqs.purge_queue() is not in tools/infra-check OPERATIONS");
+}
+
+// ---- CloudFront (issue #7, items 4 and 5)
+
+/// Item 4: without the dependency, the first apply may create the distribution before the log
+/// bucket's ACLs are on, and CloudFront rejects it.
+#[test]
+fn distribution_not_ordered_after_log_bucket_acls_fails() {
+    let f = Fixture::new("logacl");
+    f.edit("infra/cdn.tf", "  depends_on = [aws_s3_bucket_ownership_controls.logs]\n", "");
+    f.assert_error("logging_config needs depends_on = [aws_s3_bucket_ownership_controls.logs]");
+}
+
+#[test]
+fn log_bucket_without_acls_fails() {
+    let f = Fixture::new("logowner");
+    f.edit(
+        "infra/storage.tf",
+        "object_ownership = \"BucketOwnerPreferred\"",
+        "object_ownership = \"BucketOwnerEnforced\"",
+    );
+    f.assert_error("CloudFront standard logging needs ACLs");
+}
+
+/// Item 5: a media origin would serve any user's object to whoever has its key.
+#[test]
+fn media_origin_on_the_distribution_fails() {
+    let f = Fixture::new("mediaorigin");
+    f.edit(
+        "infra/cdn.tf",
+        "  origin {\n    origin_id   = \"api\"",
+        "  origin {\n    origin_id                = \"media\"\n    domain_name              = local.media_origin_domain\n    origin_access_control_id = aws_cloudfront_origin_access_control.s3.id\n  }\n\n  origin {\n    origin_id   = \"api\"",
+    );
+    f.assert_error("an origin serves the media bucket");
 }
