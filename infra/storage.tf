@@ -83,8 +83,9 @@ resource "aws_s3_bucket_cors_configuration" "media" {
 resource "aws_s3_bucket_lifecycle_configuration" "media" {
   bucket = aws_s3_bucket.media.id
 
-  # Generated results are written tagged unsaved=true; saving one to the gallery re-tags it
-  # unsaved=false. Unsaved results expire after var.unsaved_expiration_days (default 30).
+  # Generated results are written tagged unsaved=true and expire after
+  # var.unsaved_expiration_days (default 30). Saving to the gallery (not built yet) will re-tag
+  # a result unsaved=false to keep it.
   rule {
     id     = "expire-unsaved-results"
     status = "Enabled"
