@@ -264,13 +264,28 @@ fn secret_refs(args: &[Expr]) -> BTreeSet<String> {
     v.0
 }
 
-fn client_service(e: &Expr) -> Option<&'static str> {
-    if let Expr::Field(f) = e
-        && let syn::Member::Named(i) = &f.member
-    {
-        return CLIENT_FIELDS.iter().find(|(n, _)| i == n).map(|(_, s)| *s);
+/// Operation names that are also common non-SDK method names (`reqwest`'s `.query(..)`): an
+/// SDK call only on a receiver named like a client field.
+const AMBIGUOUS_OPERATIONS: &[&str] = &["query", "scan"];
+
+/// The service of an SDK operation call: a known operation on any receiver (an unambiguous
+/// name), or any method on a receiver named like an SDK client field (`self.ddb.<op>()`), so an
+/// operation this module does not know yet is reported instead of missed.
+fn sdk_service(m: &syn::ExprMethodCall) -> Option<&'static str> {
+    let name = m.method.to_string();
+    let on_client = hint(&m.receiver).and_then(|h| CLIENT_FIELDS.iter().find(|(f, _)| *f == h).map(|(_, s)| *s));
+    let services: BTreeSet<&'static str> = OPERATIONS.iter().filter(|(_, o, _)| *o == name).map(|(s, _, _)| *s).collect();
+    if services.len() == 1 && (on_client.is_some() || !AMBIGUOUS_OPERATIONS.contains(&name.as_str())) {
+        return services.into_iter().next();
     }
-    None
+    // Only a direct field access (`self.ddb.x()`) counts here: `self.client.lock()` style calls
+    // on other values named `client` are not SDK calls.
+    // Methods every client has that make no request.
+    const NOT_OPERATIONS: &[&str] = &["clone", "as_ref", "deref", "borrow", "to_owned", "config"];
+    match &*m.receiver {
+        Expr::Field(_) if !NOT_OPERATIONS.contains(&name.as_str()) => on_client,
+        _ => None,
+    }
 }
 
 struct BodyVisitor<'f> {
@@ -364,10 +379,10 @@ impl<'a> Visit<'a> for BodyVisitor<'_> {
     fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
         let outer = Expr::MethodCall(m.clone());
         let (calls, root) = Self::chain(&outer);
-        // The innermost call decides what the chain is.
-        let inner = *calls.last().unwrap();
-        if let Some(service) = client_service(&inner.receiver) {
-            self.sdk_chain(service, &calls);
+        // The innermost SDK operation in the chain decides what it is (`self.ddb.get_item()`,
+        // also `self.ddb.clone().get_item()`); the calls after it say on what.
+        if let Some((i, service)) = calls.iter().enumerate().rev().find_map(|(i, c)| sdk_service(c).map(|s| (i, s))) {
+            self.sdk_chain(service, &calls[..=i]);
         } else if let Expr::Call(c) = root
             && let Expr::Path(p) = &*c.func
         {

@@ -322,6 +322,26 @@ fn new_sdk_call_without_grant_fails() {
     f.assert_error("jobs-list calls s3:DeleteObject on media (Media::delete in shared/src/media/mod.rs)");
 }
 
+/// An SDK call through a local binding of the client is still a call.
+#[test]
+fn sdk_call_through_a_binding_counts() {
+    let f = Fixture::new("binding");
+    f.edit(
+        "shared/src/store/idempotency.rs",
+        "        self.ddb\n            .delete_item()",
+        "        let client = self.ddb.clone();\n        client\n            .clone()\n            .delete_item()",
+    );
+    assert_eq!(f.errors(), Vec::<String>::new());
+    f.edit(
+        "routes.json",
+        r#""idempotency": ["PutItem", "DeleteItem"]"#,
+        r#""idempotency": ["PutItem"]"#,
+    );
+    f.assert_error(
+        "webhook-replicate calls dynamodb:DeleteItem on table:idempotency (Store::forget_webhook in shared/src/store/idempotency.rs)",
+    );
+}
+
 /// A call inside a macro (here json!) is still a call.
 #[test]
 fn calls_inside_macros_count() {
