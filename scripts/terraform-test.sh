@@ -20,6 +20,13 @@ if [[ -z "$TF" ]]; then
   echo "terraform-test: SKIPPED: no terraform or tofu binary on PATH (none is installable from PyPI/npm/apt here); infra/tests/ did not run."
   exit 0
 fi
+# Mocked providers with mock files (tests/mocks) need Terraform 1.7 or newer.
+version="$("$TF" version | head -n1 | sed -E 's/^[^0-9]*([0-9]+)\.([0-9]+).*/\1 \2/')"
+read -r major minor <<<"$version"
+if [[ "$TF" == *terraform* ]] && (( major < 1 || (major == 1 && minor < 7) )); then
+  echo "terraform-test: SKIPPED: $("$TF" version | head -n1) is older than 1.7, which mocked providers need; infra/tests/ did not run."
+  exit 0
+fi
 if [[ -z "${TF_PLUGIN_DIR:-}" && -d /opt/tf-plugins ]]; then TF_PLUGIN_DIR=/opt/tf-plugins; fi
 if [[ -z "${TF_PLUGIN_DIR:-}" && "${TF_VALIDATE_ONLINE:-0}" != "1" ]]; then
   echo "terraform-test: SKIPPED: the aws provider cannot be downloaded here; set TF_PLUGIN_DIR=<provider mirror> (or TF_VALIDATE_ONLINE=1 with internet access). infra/tests/ did not run."
