@@ -12,8 +12,13 @@
 //!   `aws_cloudwatch_log_group`, and the common environment variables;
 //! - every route has an HTTP function, an `aws_apigatewayv2_route` with the right key, target
 //!   and authorization, an integration that invokes that function, and an invoke permission;
-//! - every role policy grants exactly what the function's `access` block allows (tables,
-//!   media, queue, secrets, its own log group) and nothing else;
+//! - every role policy grants exactly what the function's `access` block lists (table, media,
+//!   queue and secret actions, what an SQS trigger needs, its own log group) and nothing else;
+//! - every function's `access` lists exactly the AWS calls its code makes ([`calls`]: derived
+//!   from `shared/src` and `functions/<name>/src`, presigned URLs included), so a call without
+//!   a permission fails, and so does a permission without a call;
+//! - CloudFront standard logging is ordered after the log bucket's ownership controls (ACLs
+//!   on), and no distribution has an origin on the media bucket ([`check_cdn`]);
 //! - every table of `tables.json` has an `aws_dynamodb_table`.
 //!
 //! [`check_repo`] returns the list of problems (empty = fine).
