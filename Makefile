@@ -33,6 +33,7 @@ infra-check:
 	cargo test -p infra-check
 	scripts/checkov.sh
 	scripts/terraform-check.sh
+	scripts/terraform-test.sh
 
 package:
 	scripts/package.sh

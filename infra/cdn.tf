@@ -2,14 +2,16 @@
 #   /            frontend bucket (OAC), cached
 #   /api/*       API Gateway, never cached, all viewer headers but Host (Authorization included)
 #   /webhooks/*  API Gateway, same as /api/*
-#   /media/*     media bucket (OAC), "/media" stripped by a viewer-request function so that
-#                /media/users/<sub>/... reads the object users/<sub>/...; signed URLs are required
-#                when var.media_signing_public_key_pem is set (trusted key group).
+# Media is not served here. No code signs CloudFront URLs yet, so a /media/* behaviour would
+# serve any object under users/ to whoever has its key. Media is reachable only through the
+# short-lived presigned S3 URLs the API hands to the object's owner (the media bucket's
+# regional endpoint, allowed by the CSP below). Serving media through CloudFront with signed
+# URLs comes with the gallery; tools/infra-check fails if a distribution gets a media origin.
 
 locals {
-  api_origin_domain   = replace(aws_apigatewayv2_api.http.api_endpoint, "https://", "")
+  api_origin_domain = replace(aws_apigatewayv2_api.http.api_endpoint, "https://", "")
+  # Presigned media URLs point at the bucket's regional endpoint.
   media_origin_domain = aws_s3_bucket.media.bucket_regional_domain_name
-  signed_media        = var.media_signing_public_key_pem != ""
   cognito_endpoint    = "https://cognito-idp.${local.region}.amazonaws.com"
 
   content_security_policy = join("; ", [
@@ -21,7 +23,7 @@ locals {
     "connect-src 'self' ${local.cognito_endpoint} https://${local.media_origin_domain}",
     "font-src 'self'",
     "manifest-src 'self'",
-    "form-action 'self' https://${local.media_origin_domain}",
+    "form-action 'self'",
     "frame-ancestors 'none'",
     "base-uri 'none'",
     "object-src 'none'",
@@ -43,41 +45,10 @@ data "aws_cloudfront_origin_request_policy" "all_viewer_except_host" {
 
 resource "aws_cloudfront_origin_access_control" "s3" {
   name                              = "${var.name_prefix}-s3"
-  description                       = "CloudFront reads the private media and frontend buckets"
+  description                       = "CloudFront reads the private frontend bucket"
   origin_access_control_origin_type = "s3"
   signing_behavior                  = "always"
   signing_protocol                  = "sigv4"
-}
-
-resource "aws_cloudfront_function" "strip_media_prefix" {
-  name    = "${var.name_prefix}-strip-media-prefix"
-  runtime = "cloudfront-js-2.0"
-  comment = "/media/users/... -> /users/..."
-  publish = true
-  code    = <<-JS
-    function handler(event) {
-      var request = event.request;
-      if (request.uri.indexOf('/media/') === 0) {
-        request.uri = request.uri.substring(6);
-      }
-      return request;
-    }
-  JS
-}
-
-resource "aws_cloudfront_public_key" "media" {
-  count = local.signed_media ? 1 : 0
-
-  name        = "${var.name_prefix}-media"
-  comment     = "Verifies signed /media/* URLs; the private key is the media_signing_key secret"
-  encoded_key = var.media_signing_public_key_pem
-}
-
-resource "aws_cloudfront_key_group" "media" {
-  count = local.signed_media ? 1 : 0
-
-  name  = "${var.name_prefix}-media"
-  items = [aws_cloudfront_public_key.media[0].id]
 }
 
 resource "aws_cloudfront_response_headers_policy" "security" {
@@ -122,12 +93,17 @@ resource "aws_cloudfront_distribution" "main" {
   #checkov:skip=CKV_AWS_174:With var.domain_name set, the policy is TLSv1.2_2021. Without a custom domain CloudFront serves *.cloudfront.net with its default certificate, whose security policy is fixed at TLSv1 and cannot be raised.
   #checkov:skip=CKV2_AWS_42:A custom domain and certificate are optional (var.domain_name, var.acm_certificate_arn); without them the *.cloudfront.net certificate is used.
   enabled             = true
-  comment             = "${var.name_prefix}: frontend, /api, /webhooks, /media"
+  comment             = "${var.name_prefix}: frontend, /api, /webhooks"
   aliases             = var.domain_name != "" ? [var.domain_name] : []
   default_root_object = "index.html"
   http_version        = "http2and3"
   is_ipv6_enabled     = true
   price_class         = var.cloudfront_price_class
+
+  # Standard logging writes through the log bucket's ACL: CloudFront rejects the distribution
+  # while the bucket still has ACLs disabled (the default for a new bucket), so the ownership
+  # controls that enable them must be in place first.
+  depends_on = [aws_s3_bucket_ownership_controls.logs]
 
   logging_config {
     bucket          = aws_s3_bucket.logs.bucket_domain_name
@@ -138,12 +114,6 @@ resource "aws_cloudfront_distribution" "main" {
   origin {
     origin_id                = "frontend"
     domain_name              = aws_s3_bucket.frontend.bucket_regional_domain_name
-    origin_access_control_id = aws_cloudfront_origin_access_control.s3.id
-  }
-
-  origin {
-    origin_id                = "media"
-    domain_name              = local.media_origin_domain
     origin_access_control_id = aws_cloudfront_origin_access_control.s3.id
   }
 
@@ -180,23 +150,6 @@ resource "aws_cloudfront_distribution" "main" {
       cache_policy_id            = data.aws_cloudfront_cache_policy.caching_disabled.id
       origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id
       response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
-    }
-  }
-
-  ordered_cache_behavior {
-    path_pattern               = "/media/*"
-    target_origin_id           = "media"
-    viewer_protocol_policy     = "redirect-to-https"
-    allowed_methods            = ["GET", "HEAD", "OPTIONS"]
-    cached_methods             = ["GET", "HEAD"]
-    compress                   = false
-    cache_policy_id            = data.aws_cloudfront_cache_policy.caching_optimized.id
-    response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
-    trusted_key_groups         = local.signed_media ? [aws_cloudfront_key_group.media[0].id] : []
-
-    function_association {
-      event_type   = "viewer-request"
-      function_arn = aws_cloudfront_function.strip_media_prefix.arn
     }
   }
 

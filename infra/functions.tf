@@ -17,36 +17,30 @@ locals {
   public_base_url = var.domain_name != "" ? "https://${var.domain_name}" : "https://${aws_cloudfront_distribution.main.domain_name}"
 
   function_environment = {
-    JOBS_TABLE                  = aws_dynamodb_table.table["jobs"].name
-    ASSETS_TABLE                = aws_dynamodb_table.table["assets"].name
-    USAGE_TABLE                 = aws_dynamodb_table.table["usage"].name
-    IDEMPOTENCY_TABLE           = aws_dynamodb_table.table["idempotency"].name
-    MEDIA_BUCKET                = aws_s3_bucket.media.id
-    GENERATION_QUEUE_URL        = aws_sqs_queue.generation.url
-    REPLICATE_TOKEN_SECRET_ID   = aws_secretsmanager_secret.secret["replicate_token"].arn
-    WEBHOOK_SECRET_ID           = aws_secretsmanager_secret.secret["webhook_secret"].arn
-    MEDIA_SIGNING_KEY_SECRET_ID = aws_secretsmanager_secret.secret["media_signing_key"].arn
-    PUBLIC_BASE_URL             = local.public_base_url
-    MONTHLY_LIMIT_USD           = var.monthly_limit_usd
-    OUTPUT_HOST_ALLOWLIST       = "https://replicate.delivery,https://*.replicate.delivery"
-    RECONCILE_AFTER_S           = var.reconcile_after_s
-    LOG_LEVEL                   = var.log_level
+    JOBS_TABLE                = aws_dynamodb_table.table["jobs"].name
+    ASSETS_TABLE              = aws_dynamodb_table.table["assets"].name
+    USAGE_TABLE               = aws_dynamodb_table.table["usage"].name
+    IDEMPOTENCY_TABLE         = aws_dynamodb_table.table["idempotency"].name
+    MEDIA_BUCKET              = aws_s3_bucket.media.id
+    GENERATION_QUEUE_URL      = aws_sqs_queue.generation.url
+    REPLICATE_TOKEN_SECRET_ID = aws_secretsmanager_secret.secret["replicate_token"].arn
+    WEBHOOK_SECRET_ID         = aws_secretsmanager_secret.secret["webhook_secret"].arn
+    PUBLIC_BASE_URL           = local.public_base_url
+    MONTHLY_LIMIT_USD         = var.monthly_limit_usd
+    OUTPUT_HOST_ALLOWLIST     = "https://replicate.delivery,https://*.replicate.delivery"
+    RECONCILE_AFTER_S         = var.reconcile_after_s
+    LOG_LEVEL                 = var.log_level
   }
 
   # ---- least privilege, generated from routes.json "access" --------------------------------
-  table_actions = {
-    read  = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"]
-    write = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"]
-  }
-  # Objects are written tagged unsaved=true and re-tagged when saved (see storage.tf lifecycle).
-  media_actions = {
-    read  = ["s3:GetObject"]
-    write = ["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject"]
-  }
-  queue_actions = {
-    send    = ["sqs:SendMessage"]
-    consume = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
-  }
+  # "access" lists the actions each function's code calls, per resource (tools/infra-check
+  # derives the calls from the code and fails on a call without a grant or a grant without a
+  # call). Presigning counts: a presigned GET is s3:GetObject made with the signer's role.
+  # An SQS-triggered function also gets what the event source mapping needs (it polls with the
+  # function's role): ReceiveMessage, DeleteMessage, GetQueueAttributes.
+  event_source_actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+  # Actions that write new ciphertext under the stack's key (so need kms:GenerateDataKey).
+  write_actions = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "s3:PutObject", "sqs:SendMessage"]
   # KMS use through the services a function talks to (tables, bucket, queue and secrets share one CMK).
   kms_service = {
     tables  = "dynamodb"
@@ -55,12 +49,21 @@ locals {
     secrets = "secretsmanager"
   }
 
-  function_writes = {
-    for name, f in local.functions : name => (
-      contains(values(lookup(f.access, "tables", {})), "write") ||
-      lookup(f.access, "media", "") == "write" ||
-      lookup(f.access, "queue", "") == "send"
+  function_actions = {
+    for name, f in local.functions : name => concat(
+      flatten([for table, actions in lookup(f.access, "tables", {}) : [for a in actions : "dynamodb:${a}"]]),
+      [for a in lookup(f.access, "media", []) : "s3:${a}"],
+      [for a in lookup(f.access, "queue", []) : "sqs:${a}"],
     )
+  }
+  function_writes = {
+    for name, f in local.functions : name => length([for a in local.function_actions[name] : a if contains(local.write_actions, a)]) > 0
+  }
+  function_kms_services = {
+    for name, f in local.functions : name => distinct(concat(
+      [for kind, svc in local.kms_service : svc if length(lookup(f.access, kind, [])) > 0],
+      f.trigger == "sqs" ? ["sqs"] : [],
+    ))
   }
 
   function_policy_statements = {
@@ -90,28 +93,45 @@ locals {
         },
       ],
       [
-        for table, mode in lookup(f.access, "tables", {}) : {
-          Sid      = "Table${replace(title(table), "-", "")}${title(mode)}"
+        for table, actions in lookup(f.access, "tables", {}) : {
+          Sid      = "Table${replace(title(table), "-", "")}"
           Effect   = "Allow"
-          Action   = local.table_actions[mode]
-          Resource = [aws_dynamodb_table.table[table].arn, "${aws_dynamodb_table.table[table].arn}/index/*"]
+          Action   = [for a in actions : "dynamodb:${a}"]
+          Resource = [aws_dynamodb_table.table[table].arn]
         }
       ],
       [
-        for mode in compact([lookup(f.access, "media", "")]) : {
-          Sid      = "Media${title(mode)}"
+        # Of the actions, only Query reads an index.
+        for table, actions in lookup(f.access, "tables", {}) : {
+          Sid      = "Table${replace(title(table), "-", "")}Indexes"
           Effect   = "Allow"
-          Action   = local.media_actions[mode]
+          Action   = ["dynamodb:Query"]
+          Resource = ["${aws_dynamodb_table.table[table].arn}/index/*"]
+        } if contains(actions, "Query")
+      ],
+      [
+        for actions in [lookup(f.access, "media", [])] : {
+          Sid      = "Media"
+          Effect   = "Allow"
+          Action   = [for a in actions : "s3:${a}"]
           Resource = ["${aws_s3_bucket.media.arn}/users/*"]
-        }
+        } if length(actions) > 0
       ],
       [
-        for mode in compact([lookup(f.access, "queue", "")]) : {
-          Sid      = "Queue${title(mode)}"
+        for actions in [lookup(f.access, "queue", [])] : {
+          Sid      = "Queue"
           Effect   = "Allow"
-          Action   = local.queue_actions[mode]
+          Action   = [for a in actions : "sqs:${a}"]
           Resource = [aws_sqs_queue.generation.arn]
-        }
+        } if length(actions) > 0
+      ],
+      [
+        for trigger in [f.trigger] : {
+          Sid      = "EventSource"
+          Effect   = "Allow"
+          Action   = local.event_source_actions
+          Resource = [aws_sqs_queue.generation.arn]
+        } if trigger == "sqs"
       ],
       [
         for secrets in [lookup(f.access, "secrets", [])] : {
@@ -122,7 +142,7 @@ locals {
         } if length(secrets) > 0
       ],
       [
-        for services in [[for kind, svc in local.kms_service : svc if contains(keys(f.access), kind)]] : {
+        for services in [local.function_kms_services[name]] : {
           Sid    = "DataKey"
           Effect = "Allow"
           # Readers may only decrypt; a data key for new ciphertext only for writers/senders.

@@ -4,15 +4,14 @@
 
 locals {
   secrets = {
-    replicate_token   = "Replicate API token (r8_...)"
-    webhook_secret    = "Replicate webhook signing secret (whsec_..., GET /v1/webhooks/default/secret)"
-    media_signing_key = "Private key (PEM) whose public half is var.media_signing_public_key_pem; signs media URLs"
+    replicate_token = "Replicate API token (r8_...)"
+    webhook_secret  = "Replicate webhook signing secret (whsec_..., GET /v1/webhooks/default/secret)"
   }
 }
 
 resource "aws_secretsmanager_secret" "secret" {
   for_each = local.secrets
-  #checkov:skip=CKV2_AWS_57:The Replicate token and webhook secret are issued by Replicate and the media key pair is registered with CloudFront; none can be rotated by a Lambda. Rotate them by hand (docs/deploy.md).
+  #checkov:skip=CKV2_AWS_57:The Replicate token and webhook secret are issued by Replicate; neither can be rotated by a Lambda. Rotate them by hand (docs/deploy.md).
 
   name                    = "${var.name_prefix}/${each.key}"
   description             = each.value
@@ -23,7 +22,8 @@ resource "aws_secretsmanager_secret" "secret" {
 # ---- the stack's customer managed key --------------------------------------------------------
 # One key encrypts tables, media and frontend objects, queues, secrets, log groups, the alarm
 # topic and the functions' environment. Services that use it on their own behalf (CloudWatch
-# Logs, CloudFront OAC, CloudWatch alarms) are allowed in the key policy, narrowed to this stack.
+# Logs, CloudFront OAC for the frontend bucket, CloudWatch alarms) are allowed in the key
+# policy, narrowed to this stack.
 
 resource "aws_kms_key" "main" {
   description             = "${var.name_prefix}: data at rest"
@@ -67,7 +67,7 @@ data "aws_iam_policy_document" "kms" {
   }
 
   statement {
-    # CloudFront origin access control reads SSE-KMS objects of the two buckets.
+    # CloudFront origin access control reads the frontend bucket's SSE-KMS objects.
     sid       = "CloudFrontOriginAccess"
     actions   = ["kms:Decrypt"]
     resources = ["*"]

@@ -1,16 +1,31 @@
 # Three private buckets: media (users/<sub>/... objects), frontend (static site) and logs (S3
-# server access logs and CloudFront standard logs). Nothing is public: CloudFront reads media and
-# frontend through origin access control; browsers upload media with presigned POST.
+# server access logs and CloudFront standard logs). Nothing is public: CloudFront reads the
+# frontend through origin access control; media is read only through presigned URLs the API
+# signs for the object's owner (CloudFront has no access to the media bucket).
 
 locals {
   bucket_suffix = "${local.account_id}-${local.region}"
+  # At most 63 characters (S3): var.name_prefix and var.region are validated so that the longest,
+  # the frontend bucket's, fits; each bucket also checks its own name at plan time.
+  bucket_names = {
+    media    = "${var.name_prefix}-media-${local.bucket_suffix}"
+    frontend = "${var.name_prefix}-frontend-${local.bucket_suffix}"
+    logs     = "${var.name_prefix}-logs-${local.bucket_suffix}"
+  }
 }
 
 # ---------------------------------------------------------------- media
 resource "aws_s3_bucket" "media" {
   #checkov:skip=CKV_AWS_144:Single-region application; cross-region replication doubles storage cost and is not required. Versioning is the recovery path for deleted or overwritten objects.
-  #checkov:skip=CKV2_AWS_62:No consumer of S3 events: uploads are confirmed by the API (POST /api/uploads/{id}/complete), not by notifications.
-  bucket = "${var.name_prefix}-media-${local.bucket_suffix}"
+  #checkov:skip=CKV2_AWS_62:No consumer of S3 events: the functions that write media record it in DynamoDB themselves.
+  bucket = local.bucket_names.media
+
+  lifecycle {
+    precondition {
+      condition     = length(local.bucket_names.media) <= 63
+      error_message = "S3 bucket name ${local.bucket_names.media} is longer than 63 characters: shorten name_prefix."
+    }
+  }
 }
 
 resource "aws_s3_bucket_public_access_block" "media" {
@@ -52,12 +67,12 @@ resource "aws_s3_bucket_logging" "media" {
   target_prefix = "s3/media/"
 }
 
-# Browsers upload with presigned POST straight to the bucket's regional endpoint, from the
-# site's own origin only.
+# The studio page loads media from presigned GET URLs on the bucket's regional endpoint
+# (img/video elements and fetch for downloads), from the site's own origin only.
 resource "aws_s3_bucket_cors_configuration" "media" {
   bucket = aws_s3_bucket.media.id
   cors_rule {
-    allowed_methods = ["POST", "GET", "HEAD"]
+    allowed_methods = ["GET", "HEAD"]
     allowed_origins = [local.public_base_url]
     allowed_headers = ["*"]
     expose_headers  = ["ETag"]
@@ -68,8 +83,9 @@ resource "aws_s3_bucket_cors_configuration" "media" {
 resource "aws_s3_bucket_lifecycle_configuration" "media" {
   bucket = aws_s3_bucket.media.id
 
-  # Generated results are written tagged unsaved=true; saving one to the gallery re-tags it
-  # unsaved=false. Unsaved results expire after var.unsaved_expiration_days (default 30).
+  # Generated results are written tagged unsaved=true and expire after
+  # var.unsaved_expiration_days (default 30). Saving to the gallery (not built yet) will re-tag
+  # a result unsaved=false to keep it.
   rule {
     id     = "expire-unsaved-results"
     status = "Enabled"
@@ -125,20 +141,6 @@ data "aws_iam_policy_document" "media" {
     }
   }
 
-  statement {
-    sid       = "CloudFrontReadsMedia"
-    actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.media.arn}/users/*"]
-    principals {
-      type        = "Service"
-      identifiers = ["cloudfront.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "AWS:SourceArn"
-      values   = [aws_cloudfront_distribution.main.arn]
-    }
-  }
 }
 
 resource "aws_s3_bucket_policy" "media" {
@@ -151,7 +153,14 @@ resource "aws_s3_bucket_policy" "media" {
 resource "aws_s3_bucket" "frontend" {
   #checkov:skip=CKV_AWS_144:The frontend is rebuilt from git by make deploy; replication adds nothing.
   #checkov:skip=CKV2_AWS_62:No consumer of S3 events for static files.
-  bucket = "${var.name_prefix}-frontend-${local.bucket_suffix}"
+  bucket = local.bucket_names.frontend
+
+  lifecycle {
+    precondition {
+      condition     = length(local.bucket_names.frontend) <= 63
+      error_message = "S3 bucket name ${local.bucket_names.frontend} is longer than 63 characters: shorten name_prefix."
+    }
+  }
 }
 
 resource "aws_s3_bucket_public_access_block" "frontend" {
@@ -262,7 +271,14 @@ resource "aws_s3_bucket" "logs" {
   #checkov:skip=CKV_AWS_144:Logs are not replicated; they expire after var.log_retention_days.
   #checkov:skip=CKV2_AWS_62:No consumer of S3 events for log files.
   #checkov:skip=CKV_AWS_145:S3 server access logging only delivers to target buckets encrypted with SSE-S3, not SSE-KMS.
-  bucket = "${var.name_prefix}-logs-${local.bucket_suffix}"
+  bucket = local.bucket_names.logs
+
+  lifecycle {
+    precondition {
+      condition     = length(local.bucket_names.logs) <= 63
+      error_message = "S3 bucket name ${local.bucket_names.logs} is longer than 63 characters: shorten name_prefix."
+    }
+  }
 }
 
 resource "aws_s3_bucket_public_access_block" "logs" {

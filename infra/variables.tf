@@ -2,6 +2,13 @@ variable "region" {
   description = "AWS region for everything except CloudFront's certificate (which must live in us-east-1)."
   type        = string
   default     = "us-east-1"
+
+  validation {
+    # Region codes are at most 14 characters today (ap-southeast-1, cn-northwest-1); bucket
+    # names (storage.tf) are sized for that.
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.region)) && length(var.region) <= 14
+    error_message = "region: an AWS region code such as eu-west-1 (at most 14 characters)."
+  }
 }
 
 variable "name_prefix" {
@@ -10,8 +17,11 @@ variable "name_prefix" {
   default     = "visual-neurons"
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix: 3-32 chars, lowercase letters, digits and '-', starting with a letter."
+    # 26 = 63 (S3's bucket name limit) - len("-frontend-<12-digit account>-<14-char region>"):
+    # the longest bucket name, <prefix>-frontend-<account>-<region>, fits in every region.
+    # infra/tests/ plans a 26-character prefix in every region and expects 27 to be refused.
+    condition     = can(regex("^[a-z][a-z0-9-]{1,24}[a-z0-9]$", var.name_prefix)) && !can(regex("^(xn--|sthree-|amzn-s3-demo-)", var.name_prefix))
+    error_message = "name_prefix: 3-26 chars, lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (S3 bucket names built from it must stay within 63 characters)."
   }
 }
 
@@ -31,16 +41,6 @@ variable "acm_certificate_arn" {
     condition     = var.acm_certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:us-east-1:", var.acm_certificate_arn))
     error_message = "CloudFront only accepts ACM certificates from us-east-1."
   }
-}
-
-variable "media_signing_public_key_pem" {
-  description = <<-EOT
-    Optional PEM public key of the media URL signing key pair. When set, /media/* requires
-    CloudFront signed URLs (trusted key group); the private key goes into the
-    media_signing_key secret. Empty: /media/* is served to anyone who knows the object key.
-  EOT
-  type        = string
-  default     = ""
 }
 
 variable "cloudfront_price_class" {

@@ -7,7 +7,9 @@
 #      a machine that can reach the Terraform registry.
 # Without a binary it says so and exits 0 (the HCL structure is still checked by
 # `cargo test -p infra-check`, and security by scripts/checkov.sh).
-# validate runs in a temporary copy, so no .terraform/ or lock file lands in the repo.
+# validate runs in a temporary copy (with the committed infra/.terraform.lock.hcl, so the provider
+# must match its hashes), so no .terraform/ lands in the repo. `terraform test` (infra/tests/)
+# is scripts/terraform-test.sh.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,6 +38,7 @@ trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/infra"
 cp "$ROOT"/infra/*.tf "$ROOT/infra/tables.json" "$WORK/infra/"
 cp "$ROOT/routes.json" "$WORK/"
+if [[ -f "$ROOT/infra/.terraform.lock.hcl" ]]; then cp "$ROOT/infra/.terraform.lock.hcl" "$WORK/infra/"; fi
 
 init_args=(-backend=false -input=false -no-color)
 if [[ -n "${TF_PLUGIN_DIR:-}" ]]; then

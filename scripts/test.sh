@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: installs what it needs, then runs every test:
 #   1. unit + integration tests (cargo test; integration tests use moto and the simulator),
-#   2. infra checks (hcl parse test, checkov, terraform fmt/validate where possible),
+#   2. infra checks (hcl parse test, checkov, terraform fmt/validate and `terraform test` with a
+#      mocked AWS provider where terraform and a provider mirror exist),
 #   3. end-to-end: the real local stack (`vn-local dev`) driven over HTTP and in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,9 @@ wait_http() { for _ in $(seq 1 "${2:-300}"); do curl -fsS -o /dev/null "$1" 2>/d
 echo "==> build"
 cargo build --workspace --all-targets
 
+echo "==> clippy (warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+
 echo "==> unit and integration tests (shared emulator, a fresh set of resources per test)"
 MOTO_PORT=$(free_port)
 .venv/bin/python local/emulator/moto_server.py -H 127.0.0.1 -p "$MOTO_PORT" >/dev/null 2>&1 & pids+=($!)
@@ -31,6 +35,7 @@ echo "==> infra checks"
 scripts/checkov.sh
 if [ -z "${TF_PLUGIN_DIR:-}" ] && [ -d /opt/tf-plugins ]; then export TF_PLUGIN_DIR=/opt/tf-plugins; fi
 scripts/terraform-check.sh
+scripts/terraform-test.sh
 
 echo "==> end-to-end against the running local stack"
 PORT=$(free_port)

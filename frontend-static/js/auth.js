@@ -1,8 +1,13 @@
 // Sign-in with Amazon Cognito's JSON API, called directly with fetch (no SDK).
-// Tokens live in localStorage so a reload keeps the session; the ID token is refreshed
+// The ID and access tokens live only in memory. Only the refresh token (and the user name) is
+// kept in localStorage, so a reload keeps the session: the page trades it for fresh tokens
+// before its first API call. Why the refresh token is in page-readable storage at all, and what
+// limits the damage: docs/architecture.md ("Where the tokens live"). The ID token is refreshed
 // before it expires, and on demand when the API answers 401.
 
-const STORAGE_KEY = 'vn.session.v1';
+const STORAGE_KEY = 'vn.refresh.v2';
+/** Earlier versions kept every token here; removed on load. */
+const LEGACY_KEYS = ['vn.session.v1'];
 const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
 
 /** An error answered by Cognito (`__type`) or a network failure (type "NetworkError"). */
@@ -73,7 +78,7 @@ export class Auth extends EventTarget {
     this.endpoint = cognito.endpoint;
     this.clientId = cognito.clientId;
     this.storage = storage;
-    this.session = this.#load();
+    this.session = this.#restore();
     this.refreshing = null;
     this.timer = null;
     this.#schedule();
@@ -81,10 +86,18 @@ export class Auth extends EventTarget {
     window.addEventListener('storage', (e) => {
       if (e.key !== STORAGE_KEY) return;
       const had = Boolean(this.session);
-      this.session = this.#load();
+      const stored = this.#load();
+      if (!stored) {
+        this.session = null;
+        clearTimeout(this.timer);
+        if (had) this.#emit('signedout', { reason: 'elsewhere' });
+        return;
+      }
+      if (this.session && this.session.refreshToken === stored.refreshToken) return;
+      // Another tab signed in: start from its refresh token (fresh tokens on first use).
+      this.session = { ...stored, idToken: null, accessToken: null, expiresAt: 0, lifetimeMs: 0 };
       this.#schedule();
-      if (had && !this.session) this.#emit('signedout', { reason: 'elsewhere' });
-      if (!had && this.session) this.#emit('signedin', {});
+      if (!had) this.#emit('signedin', {});
     });
     document.addEventListener('visibilitychange', () => {
       // Background tabs throttle timers: check the token as soon as the tab is visible again.
@@ -101,7 +114,7 @@ export class Auth extends EventTarget {
   /** The user's name as Cognito knows it (from the ID token), until /api/me says better. */
   get username() {
     if (!this.session) return '';
-    const claims = decodeJwt(this.session.idToken);
+    const claims = this.session.idToken ? decodeJwt(this.session.idToken) : {};
     return claims['cognito:username'] || claims.username || this.session.username || '';
   }
 
@@ -158,7 +171,7 @@ export class Auth extends EventTarget {
    */
   async getIdToken({ forceRefresh = false } = {}) {
     if (!this.session) return null;
-    if (forceRefresh || this.#expiresSoon(60_000)) {
+    if (forceRefresh || !this.session.idToken || this.#expiresSoon(60_000)) {
       await this.refresh();
     }
     return this.session ? this.session.idToken : null;
@@ -258,17 +271,41 @@ export class Auth extends EventTarget {
       lifetimeMs,
     };
     try {
-      this.storage.setItem(STORAGE_KEY, JSON.stringify(this.session));
+      // The refresh token only: ID and access tokens never leave memory.
+      const stored = { refreshToken: result.RefreshToken, username };
+      if (this.storage.getItem(STORAGE_KEY) !== JSON.stringify(stored)) {
+        this.storage.setItem(STORAGE_KEY, JSON.stringify(stored));
+      }
     } catch {
       /* private mode or full storage: the session lasts until the page closes */
     }
     this.#schedule();
   }
 
+  /** The stored refresh token as a session without tokens yet (they are fetched on first use). */
+  #restore() {
+    let stored = this.#load();
+    for (const key of LEGACY_KEYS) {
+      try {
+        const legacy = JSON.parse(this.storage.getItem(key) || 'null');
+        this.storage.removeItem(key);
+        if (!stored && legacy && legacy.refreshToken) {
+          stored = { refreshToken: legacy.refreshToken, username: legacy.username || '' };
+          this.storage.setItem(STORAGE_KEY, JSON.stringify(stored));
+        }
+      } catch {
+        /* unreadable: ignore */
+      }
+    }
+    return stored ? { ...stored, idToken: null, accessToken: null, expiresAt: 0, lifetimeMs: 0 } : null;
+  }
+
   #load() {
     try {
       const s = JSON.parse(this.storage.getItem(STORAGE_KEY) || 'null');
-      return s && s.idToken && s.refreshToken ? s : null;
+      return s && typeof s.refreshToken === 'string' && s.refreshToken
+        ? { refreshToken: s.refreshToken, username: typeof s.username === 'string' ? s.username : '' }
+        : null;
     } catch {
       return null;
     }

@@ -117,6 +117,10 @@ describe('studio end to end against the local stack', { skip: SKIP, timeout: 240
     await page.reload();
     await page.getByRole('heading', { name: 'Create an image' }).waitFor();
     assert.equal(await page.locator('#login-view').isVisible(), false);
+    // Only the refresh token survives the reload in storage; ID and access tokens stay in memory.
+    const stored = await page.evaluate(() => Object.fromEntries(Object.entries(localStorage)));
+    assert.deepEqual(Object.keys(stored).filter((k) => k.startsWith('vn.')), ['vn.refresh.v2']);
+    assert.deepEqual(Object.keys(JSON.parse(stored['vn.refresh.v2'])).sort(), ['refreshToken', 'username']);
     const result = await waitForResult(20_000);
     assert.ok(result.width > 0);
     assert.ok((await horizontalOverflow(page)) <= 0);

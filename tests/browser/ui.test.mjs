@@ -256,29 +256,43 @@ describe('studio UI against a fake backend', { timeout: 120_000 }, () => {
     assert.match((await job.locator('.job__meta').innerText()).replace(/\s+/g, ' '), /Cost —/);
   });
 
-  test('after a reload the session and the history are still there (an expired token is refreshed)', async () => {
-    stack.expireIdTokens();
-    const refreshesBefore = stack.state.cognitoCalls.filter((c) => c.flow === 'REFRESH_TOKEN_AUTH').length;
+  test('after a reload the session and the history are still there (only the refresh token is stored)', async () => {
+    const refreshes = () => stack.state.cognitoCalls.filter((c) => c.flow === 'REFRESH_TOKEN_AUTH').length;
+    const refreshesBefore = refreshes();
+    // Page scripts can read localStorage: no ID or access token may be there, only the
+    // refresh token and the user name (docs/architecture.md, "Where the tokens live").
+    const storedBefore = await page.evaluate(() => Object.fromEntries(Object.entries(localStorage)));
+    assert.deepEqual(Object.keys(storedBefore).filter((k) => k.startsWith('vn.')), ['vn.refresh.v2']);
+    assert.deepEqual(Object.keys(JSON.parse(storedBefore['vn.refresh.v2'])).sort(), ['refreshToken', 'username']);
+    const dump = JSON.stringify(storedBefore);
+    assert.ok(stack.state.idTokens.size > 0);
+    for (const idToken of stack.state.idTokens.keys()) assert.ok(!dump.includes(idToken), 'an ID token is in localStorage');
+    assert.ok(!dump.includes('access-'), 'an access token is in localStorage');
+
     await page.reload();
     await page.getByRole('heading', { name: 'Create an image' }).waitFor();
     assert.equal(await page.locator('#login-view').isVisible(), false);
+    // The reloaded page had no ID token: it traded the refresh token for one.
+    assert.ok(refreshes() > refreshesBefore, 'the reloaded page must refresh its tokens');
 
     const newest = cards().first();
     await newest.locator('.job__error').waitFor();
     assert.match(await newest.innerText(), /this one will fail/);
     const done = card('A lighthouse on a cliff at dawn');
     assert.ok((await waitForLoadedImage(done, 10_000)) > 0);
+    await eventually(async () => assert.equal(await cards().count(), 24));
 
-    // The API said 401 to the old token; the page refreshed it and carried on.
-    assert.ok(stack.state.apiCalls.some((c) => c.status === 401));
-    const refreshes = stack.state.cognitoCalls.filter((c) => c.flow === 'REFRESH_TOKEN_AUTH').length;
-    assert.ok(refreshes > refreshesBefore, 'the page must refresh the token after a 401');
+    // The API stops accepting the ID token: the page refreshes it on the 401 and carries on.
+    stack.expireIdTokens();
+    const callsBefore = stack.state.apiCalls.length;
+    const refreshesBefore401 = refreshes();
 
     // 24 per page, then "Load more".
     const total = SEEDED + 2;
-    await eventually(async () => assert.equal(await cards().count(), 24));
     await page.getByRole('button', { name: 'Load more' }).click();
     await eventually(async () => assert.equal(await cards().count(), total));
+    assert.ok(stack.state.apiCalls.slice(callsBefore).some((c) => c.status === 401), 'the API must have refused the old token');
+    assert.ok(refreshes() > refreshesBefore401, 'the page must refresh the token after a 401');
     assert.equal(await page.getByRole('button', { name: 'Load more' }).isVisible(), false);
     assert.match(await cards().last().innerText(), /Seeded history picture number 1\b/);
     await page.evaluate(() => window.scrollTo(0, 0));

@@ -12,11 +12,18 @@
 //!   `aws_cloudwatch_log_group`, and the common environment variables;
 //! - every route has an HTTP function, an `aws_apigatewayv2_route` with the right key, target
 //!   and authorization, an integration that invokes that function, and an invoke permission;
-//! - every role policy grants exactly what the function's `access` block allows (tables,
-//!   media, queue, secrets, its own log group) and nothing else;
+//! - every role policy grants exactly what the function's `access` block lists (table, media,
+//!   queue and secret actions, what an SQS trigger needs, its own log group) and nothing else;
+//! - every function's `access` lists exactly the AWS calls its code makes ([`calls`]: derived
+//!   from `shared/src` and `functions/<name>/src`, presigned URLs included), so a call without
+//!   a permission fails, and so does a permission without a call;
+//! - CloudFront standard logging is ordered after the log bucket's ownership controls (ACLs
+//!   on), and no distribution has an origin on the media bucket ([`check_cdn`]);
 //! - every table of `tables.json` has an `aws_dynamodb_table`.
 //!
 //! [`check_repo`] returns the list of problems (empty = fine).
+
+pub mod calls;
 
 use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 use hcl::{Block, Body, Expression, Value};
@@ -34,7 +41,6 @@ pub const REQUIRED_ENV: &[&str] = &[
     "GENERATION_QUEUE_URL",
     "REPLICATE_TOKEN_SECRET_ID",
     "WEBHOOK_SECRET_ID",
-    "MEDIA_SIGNING_KEY_SECRET_ID",
     "PUBLIC_BASE_URL",
     "MONTHLY_LIMIT_USD",
     "OUTPUT_HOST_ALLOWLIST",
@@ -42,22 +48,16 @@ pub const REQUIRED_ENV: &[&str] = &[
     "LOG_LEVEL",
 ];
 
-const TABLE_READ: &[&str] = &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"];
-const TABLE_WRITE: &[&str] = &[
+/// What the Lambda event source mapping needs from an SQS-triggered function's role.
+const EVENT_SOURCE: &[&str] = &["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
+/// Actions that write new ciphertext under the stack's key (kms:GenerateDataKey).
+const WRITE_ACTIONS: &[&str] = &[
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
     "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-];
-const MEDIA_READ: &[&str] = &["s3:GetObject"];
-const MEDIA_WRITE: &[&str] = &["s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject"];
-const QUEUE_SEND: &[&str] = &["sqs:SendMessage"];
-const QUEUE_CONSUME: &[&str] = &[
-    "sqs:ReceiveMessage",
-    "sqs:DeleteMessage",
-    "sqs:ChangeMessageVisibility",
-    "sqs:GetQueueAttributes",
+    "s3:PutObject",
+    "sqs:SendMessage",
 ];
 
 /// Attributes every placeholder resource exposes; the value is `<address>.<attribute>`.
@@ -210,6 +210,27 @@ fn f_compact(args: FuncArgs) -> Result<Value, String> {
         arr.iter().filter(|v| !v.is_null() && v.as_str() != Some("")).cloned().collect(),
     ))
 }
+fn f_flatten(args: FuncArgs) -> Result<Value, String> {
+    fn flat(v: &Value, out: &mut Vec<Value>) {
+        match v {
+            Value::Array(a) => a.iter().for_each(|x| flat(x, out)),
+            other => out.push(other.clone()),
+        }
+    }
+    let mut out = Vec::new();
+    flat(&args[0], &mut out);
+    Ok(Value::Array(out))
+}
+fn f_distinct(args: FuncArgs) -> Result<Value, String> {
+    let arr = args[0].as_array().ok_or("distinct: not a list")?;
+    let mut out: Vec<Value> = Vec::new();
+    for v in arr {
+        if !out.contains(v) {
+            out.push(v.clone());
+        }
+    }
+    Ok(Value::Array(out))
+}
 fn f_length(args: FuncArgs) -> Result<Value, String> {
     let n = match &args[0] {
         Value::Array(a) => a.len(),
@@ -289,6 +310,8 @@ fn base_context(infra_dir: &Path) -> Context<'static> {
     ctx.declare_func("concat", FuncDef::builder().variadic_param(any()).build(f_concat));
     ctx.declare_func("merge", FuncDef::builder().variadic_param(any()).build(f_merge));
     ctx.declare_func("compact", FuncDef::builder().param(any()).build(f_compact));
+    ctx.declare_func("flatten", FuncDef::builder().param(any()).build(f_flatten));
+    ctx.declare_func("distinct", FuncDef::builder().param(any()).build(f_distinct));
     ctx.declare_func("length", FuncDef::builder().param(any()).build(f_length));
     ctx.declare_func("title", FuncDef::builder().param(s()).build(f_title));
     ctx.declare_func("replace", FuncDef::builder().params([s(), s(), s()]).build(f_replace));
@@ -349,10 +372,10 @@ impl Model {
         let base = base_context(infra_dir);
         let mut vars = hcl::Map::new();
         for (name, default) in &infra.variables {
-            if let Some(expr) = default {
-                if let Ok(v) = expr.evaluate(&base) {
-                    vars.insert(name.clone(), v);
-                }
+            if let Some(expr) = default
+                && let Ok(v) = expr.evaluate(&base)
+            {
+                vars.insert(name.clone(), v);
             }
         }
         let mut model = Model {
@@ -378,11 +401,11 @@ impl Model {
                         progress = true;
                     }
                     Some(e) => {
-                        if let Ok(v) = e.evaluate(&ctx) {
-                            if let Some(keys) = for_each_keys(&v) {
-                                model.for_each.insert(id, Some(keys));
-                                progress = true;
-                            }
+                        if let Ok(v) = e.evaluate(&ctx)
+                            && let Some(keys) = for_each_keys(&v)
+                        {
+                            model.for_each.insert(id, Some(keys));
+                            progress = true;
                         }
                     }
                 }
@@ -674,7 +697,19 @@ pub fn check_repo(root: &Path) -> Vec<String> {
         }
     }
 
-    // ---- least privilege
+    // ---- IAM follows the code: each function's AWS calls (derived from shared/ and its crate)
+    // are exactly what its routes.json access grants.
+    let secret_of_env: BTreeMap<String, String> = env_addresses
+        .iter()
+        .filter(|(var, addr)| var.ends_with("_SECRET_ID") && addr.starts_with("aws_secretsmanager_secret."))
+        .filter_map(|(var, addr)| {
+            let key = addr.rsplit_once("[\"")?.1.strip_suffix("\"]")?;
+            Some((var.clone(), key.to_string()))
+        })
+        .collect();
+    errors.extend(calls::check_calls(root, functions, &secret_of_env));
+
+    // ---- least privilege: each role grants exactly what its access (and trigger) needs
     for (name, f) in functions {
         let (Some(policy), Some(lg)) = (
             covering["aws_iam_role_policy"].get(name),
@@ -696,8 +731,7 @@ pub fn check_repo(root: &Path) -> Vec<String> {
                 continue;
             }
         };
-        let access = &f["access"];
-        let allowed = allowed_grants(name, access, &env_addresses, lg);
+        let allowed = allowed_grants(name, f, &env_addresses, lg);
         let allowed = match allowed {
             Ok(a) => a,
             Err(e) => {
@@ -812,6 +846,8 @@ pub fn check_repo(root: &Path) -> Vec<String> {
         }
     }
 
+    errors.extend(check_cdn(&model));
+
     // ---- tables
     let table_keys: BTreeSet<String> = tables_json["tables"]
         .as_object()
@@ -840,13 +876,91 @@ pub fn check_repo(root: &Path) -> Vec<String> {
     errors
 }
 
+fn expr_text(e: &Expression) -> String {
+    hcl::format::to_string(e).unwrap_or_default()
+}
+
+/// `aws_s3_bucket.<name>` referenced in an expression.
+fn bucket_ref(e: &Expression) -> Option<String> {
+    let t = expr_text(e);
+    let i = t.find("aws_s3_bucket.")?;
+    let rest = &t[i + "aws_s3_bucket.".len()..];
+    Some(rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect())
+}
+
+/// CloudFront: standard logging is ordered after the log bucket's ownership controls (which
+/// must keep ACLs on), and no distribution serves the media bucket (no code signs CloudFront
+/// URLs: an origin on it would serve any user's object to whoever has its key).
+pub fn check_cdn(model: &Model) -> Vec<String> {
+    let mut errors = Vec::new();
+    let ownership = model.resources("aws_s3_bucket_ownership_controls");
+    for d in model.resources("aws_cloudfront_distribution") {
+        let fq = format!("aws_cloudfront_distribution.{}", d.name);
+        for o in d.body.blocks().filter(|b| b.identifier() == "origin") {
+            let Some(domain) = attr(o.body(), "domain_name") else { continue };
+            let mut text = expr_text(domain);
+            // Follow one level of local.<x> indirection.
+            if let Some(l) = text.trim().strip_prefix("local.")
+                && let Some((_, e)) = model.infra.locals.iter().find(|(k, _)| k == l.trim())
+            {
+                text = expr_text(e);
+            }
+            if text.contains("aws_s3_bucket.media.") {
+                errors.push(format!(
+                    "{fq}: an origin serves the media bucket; media must be reachable only through the API's presigned URLs until CloudFront URLs are signed"
+                ));
+            }
+        }
+        let Some(logging) = block(&d.body, "logging_config") else {
+            continue;
+        };
+        let Some(bucket) = attr(logging, "bucket").and_then(bucket_ref) else {
+            errors.push(format!("{fq}: logging_config.bucket does not name an aws_s3_bucket"));
+            continue;
+        };
+        let controls: Vec<&&TfBlock> = ownership
+            .iter()
+            .filter(|o| attr(&o.body, "bucket").and_then(bucket_ref).as_deref() == Some(bucket.as_str()))
+            .collect();
+        let Some(oc) = controls.first() else {
+            errors.push(format!(
+                "{fq}: log bucket aws_s3_bucket.{bucket} has no aws_s3_bucket_ownership_controls enabling ACLs"
+            ));
+            continue;
+        };
+        let ownership_mode = block(&oc.body, "rule")
+            .and_then(|r| attr(r, "object_ownership"))
+            .map(expr_text)
+            .unwrap_or_default();
+        if ownership_mode.contains("BucketOwnerEnforced") {
+            errors.push(format!(
+                "aws_s3_bucket_ownership_controls.{}: CloudFront standard logging needs ACLs, not BucketOwnerEnforced",
+                oc.name
+            ));
+        }
+        let want = format!("aws_s3_bucket_ownership_controls.{}", oc.name);
+        let depends = attr(&d.body, "depends_on").map(expr_text).unwrap_or_default();
+        if !depends.contains(&want) {
+            errors.push(format!(
+                "{fq}: logging_config needs depends_on = [{want}]: CloudFront rejects a log bucket whose ACLs are still off (first deploy)"
+            ));
+        }
+    }
+    errors
+}
+
 /// What a function's policy may grant (`may`) and must grant (`must`), as (action, resource).
 pub struct Allowed {
     pub may: BTreeSet<(String, String)>,
     pub must: BTreeSet<(String, String)>,
 }
 
-fn allowed_grants(name: &str, access: &serde_json::Value, env: &BTreeMap<String, String>, log_group: &TfBlock) -> Result<Allowed, String> {
+fn allowed_grants(
+    name: &str,
+    function: &serde_json::Value,
+    env: &BTreeMap<String, String>,
+    log_group: &TfBlock,
+) -> Result<Allowed, String> {
     let mut may = BTreeSet::new();
     let mut must = BTreeSet::new();
     let mut both = |a: &str, r: &str, required: bool| {
@@ -866,75 +980,52 @@ fn allowed_grants(name: &str, access: &serde_json::Value, env: &BTreeMap<String,
             .cloned()
             .ok_or_else(|| format!("cannot resolve {var} to a resource (environment missing)"))
     };
+    let calls = calls::access_calls(&function["access"]).map_err(|e| format!("routes.json {name}: {e}"))?;
     let mut writes = false;
     let mut uses_data = false;
-    if let Some(tables) = access["tables"].as_object() {
-        for (t, mode) in tables {
-            uses_data = true;
-            let var = format!("{}_TABLE", t.to_uppercase());
-            let addr = env_addr(&var)?;
-            let arn = format!("{addr}.arn");
-            let idx = format!("{arn}/index/*");
-            let write = mode == "write";
-            writes |= write;
-            for a in TABLE_READ {
-                both(a, &arn, true);
-                both(a, &idx, false);
-            }
-            if write {
-                for a in TABLE_WRITE {
-                    both(a, &arn, *a != "dynamodb:BatchWriteItem" && *a != "dynamodb:ConditionCheckItem");
-                    both(a, &idx, false);
-                }
-            }
-        }
-    }
-    if let Some(mode) = access["media"].as_str() {
+    for (action, resource) in &calls {
         uses_data = true;
-        let objects = format!("{}.arn/users/*", env_addr("MEDIA_BUCKET")?);
-        for a in MEDIA_READ {
-            both(a, &objects, true);
-        }
-        if mode == "write" {
-            writes = true;
-            for a in MEDIA_WRITE {
-                both(a, &objects, *a != "s3:PutObjectTagging");
+        writes |= WRITE_ACTIONS.contains(&action.as_str());
+        let arns: Vec<String> = if let Some(t) = resource.strip_prefix("table:") {
+            let arn = format!("{}.arn", env_addr(&format!("{}_TABLE", t.to_uppercase()))?);
+            if action == "dynamodb:Query" {
+                vec![format!("{arn}/index/*"), arn]
+            } else {
+                vec![arn]
             }
-        }
-    }
-    if let Some(mode) = access["queue"].as_str() {
-        uses_data = true;
-        let arn = format!("{}.arn", env_addr("GENERATION_QUEUE_URL")?);
-        let (acts, w) = if mode == "send" {
-            (QUEUE_SEND, true)
-        } else {
-            (QUEUE_CONSUME, false)
-        };
-        writes |= w;
-        for a in acts {
-            both(a, &arn, true);
-        }
-    }
-    if let Some(secrets) = access["secrets"].as_array() {
-        uses_data |= !secrets.is_empty();
-        for s in secrets {
-            let s = s.as_str().unwrap_or("");
+        } else if resource == "media" {
+            vec![format!("{}.arn/users/*", env_addr("MEDIA_BUCKET")?)]
+        } else if resource == "queue" {
+            vec![format!("{}.arn", env_addr("GENERATION_QUEUE_URL")?)]
+        } else if let Some(s) = resource.strip_prefix("secret:") {
             let addr = env
                 .values()
                 .find(|a| a.ends_with(&format!("[\"{s}\"]")) && a.contains("secret"))
                 .cloned()
                 .ok_or_else(|| format!("{name}: secret {s} (routes.json) is not a secret resource wired into the environment"))?;
-            both("secretsmanager:GetSecretValue", &format!("{addr}.arn"), true);
+            vec![format!("{addr}.arn")]
+        } else {
+            return Err(format!("{name}: unknown resource {resource}"));
+        };
+        for arn in arns {
+            both(action, &arn, true);
         }
     }
-    // The stack's KMS key, as the environment's encryption key.
+    if function["trigger"] == "sqs" {
+        uses_data = true;
+        let arn = format!("{}.arn", env_addr("GENERATION_QUEUE_URL")?);
+        for a in EVENT_SOURCE {
+            both(a, &arn, true);
+        }
+    }
+    // The stack's KMS key, as the environment's encryption key and through the data services.
     let kms = "aws_kms_key.main.arn";
-    both("kms:Decrypt", kms, false);
+    both("kms:Decrypt", kms, true);
     if uses_data {
         both("kms:DescribeKey", kms, false);
     }
     if writes {
-        both("kms:GenerateDataKey", kms, false);
+        both("kms:GenerateDataKey", kms, true);
     }
     Ok(Allowed { may, must })
 }

@@ -49,8 +49,8 @@ fn terraform_reads_the_shared_route_table_and_tables_file() {
 
 // ---------------------------------------------------------------- mutation tests
 
-/// A throwaway copy of what the checks read: infra/*.tf, infra/tables.json, routes.json and
-/// one empty crate per function directory.
+/// A throwaway copy of what the checks read: infra/*.tf, infra/tables.json, routes.json,
+/// shared/src and each function crate's src (with an empty Cargo.toml).
 struct Fixture {
     root: PathBuf,
 }
@@ -72,7 +72,12 @@ impl Fixture {
         for d in infra_check::function_dirs(&src).unwrap() {
             fs::create_dir_all(root.join("functions").join(&d)).unwrap();
             fs::write(root.join("functions").join(&d).join("Cargo.toml"), "").unwrap();
+            copy_dir(
+                &src.join("functions").join(&d).join("src"),
+                &root.join("functions").join(&d).join("src"),
+            );
         }
+        copy_dir(&src.join("shared/src"), &root.join("shared/src"));
         Fixture { root }
     }
 
@@ -98,6 +103,19 @@ impl Fixture {
     }
 }
 
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
 impl Drop for Fixture {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.root);
@@ -113,8 +131,9 @@ fn unchanged_copy_passes() {
 #[test]
 fn new_function_directory_without_infra_fails() {
     let f = Fixture::new("newdir");
-    fs::create_dir_all(f.root.join("functions/images-upscale")).unwrap();
+    fs::create_dir_all(f.root.join("functions/images-upscale/src")).unwrap();
     fs::write(f.root.join("functions/images-upscale/Cargo.toml"), "").unwrap();
+    fs::write(f.root.join("functions/images-upscale/src/lib.rs"), "").unwrap();
     f.assert_error("functions/images-upscale is not in routes.json");
     f.assert_error("function images-upscale has no aws_lambda_function");
 }
@@ -196,12 +215,12 @@ fn public_route_that_should_be_authorized_fails() {
 }
 
 #[test]
-fn read_only_function_granted_writes_fails() {
+fn policy_granting_more_than_access_fails() {
     let f = Fixture::new("readwrite");
     f.edit(
         "infra/functions.tf",
-        "read  = [\"s3:GetObject\"]",
-        "read  = [\"s3:GetObject\", \"s3:PutObject\"]",
+        "Action   = [for a in actions : \"s3:${a}\"]",
+        "Action   = concat([for a in actions : \"s3:${a}\"], [\"s3:PutObject\"])",
     );
     f.assert_error("policy of assets-get grants s3:PutObject");
 }
@@ -214,20 +233,198 @@ fn secret_not_declared_in_access_fails() {
         "Resource = [for s in secrets : aws_secretsmanager_secret.secret[s].arn]",
         "Resource = [for s in keys(local.secrets) : aws_secretsmanager_secret.secret[s].arn]",
     );
-    f.assert_error("grants secretsmanager:GetSecretValue on aws_secretsmanager_secret.secret[\"media_signing_key\"].arn");
+    f.assert_error("policy of worker grants secretsmanager:GetSecretValue on aws_secretsmanager_secret.secret[\"webhook_secret\"].arn");
 }
 
 #[test]
-fn missing_table_grant_fails() {
+fn policy_missing_an_access_action_fails() {
     let f = Fixture::new("notable");
-    f.edit("routes.json", r#""me-get":            { "trigger": "http",     "memory_mb": 128, "timeout_s": 5,  "access": { "tables": { "usage": "read" } } }"#,
-        r#""me-get":            { "trigger": "http",     "memory_mb": 128, "timeout_s": 5,  "access": { "tables": { "usage": "read", "jobs": "read" } } }"#);
-    // The policy is generated from routes.json, so it follows: no error. Break the generator instead.
-    assert_eq!(f.errors(), Vec::<String>::new());
     f.edit(
         "infra/functions.tf",
-        "read  = [\"dynamodb:GetItem\", \"dynamodb:Query\", \"dynamodb:BatchGetItem\"]",
-        "read  = [\"dynamodb:GetItem\"]",
+        "Action   = [for a in actions : \"dynamodb:${a}\"]",
+        "Action   = [for a in actions : \"dynamodb:${a}\" if a != \"Query\"]",
     );
-    f.assert_error("policy of me-get lacks dynamodb:Query");
+    f.assert_error("policy of jobs-list lacks dynamodb:Query");
+}
+
+// ---- IAM follows the code (issue #7, items 1 and 2)
+
+/// The defect of issue #7 item 1: the reconciler re-queues lost messages (Queue::send) but its
+/// role had no sqs:SendMessage.
+#[test]
+fn call_without_grant_fails_reconciler_requeue() {
+    let f = Fixture::new("requeue");
+    f.edit(
+        "routes.json",
+        r#""media": ["PutObject", "PutObjectTagging"], "queue": ["SendMessage"], "secrets": ["replicate_token"]"#,
+        r#""media": ["PutObject", "PutObjectTagging"], "secrets": ["replicate_token"]"#,
+    );
+    f.assert_error("reconciler calls sqs:SendMessage on queue (Queue::send in shared/src/queue.rs)");
+}
+
+/// Item 2: the worker was granted media read but never touches S3.
+#[test]
+fn grant_without_call_fails_worker_media() {
+    let f = Fixture::new("workermedia");
+    f.edit(
+        "routes.json",
+        r#""usage": ["UpdateItem"] }, "secrets": ["replicate_token"]"#,
+        r#""usage": ["UpdateItem"] }, "media": ["GetObject"], "secrets": ["replicate_token"]"#,
+    );
+    f.assert_error("worker: routes.json access grants s3:GetObject on media, but no code path of worker calls it");
+}
+
+/// Item 2: media writers were also granted GetObject and DeleteObject.
+#[test]
+fn grant_without_call_fails_media_write_extras() {
+    let f = Fixture::new("mediawrite");
+    f.edit("routes.json", r#""assets": ["PutItem"], "usage": ["UpdateItem"], "idempotency": ["PutItem", "DeleteItem"] }, "media": ["PutObject", "PutObjectTagging"]"#,
+        r#""assets": ["PutItem"], "usage": ["UpdateItem"], "idempotency": ["PutItem", "DeleteItem"] }, "media": ["GetObject", "PutObject", "PutObjectTagging", "DeleteObject"]"#);
+    f.assert_error("webhook-replicate: routes.json access grants s3:GetObject on media");
+    f.assert_error("webhook-replicate: routes.json access grants s3:DeleteObject on media");
+}
+
+/// A presigned URL is a call made with the signer's role: dropping GetObject from a function
+/// that signs URLs must fail.
+#[test]
+fn presigning_counts_as_get_object() {
+    let f = Fixture::new("presign");
+    f.edit(
+        "routes.json",
+        r#""assets": ["BatchGetItem"] }, "media": ["GetObject"]"#,
+        r#""assets": ["BatchGetItem"] }"#,
+    );
+    f.assert_error("jobs-get calls s3:GetObject on media (Media::signed_url in shared/src/media/mod.rs)");
+}
+
+/// A new SDK call in the code, reachable from a function, without a grant.
+#[test]
+fn new_sdk_call_without_grant_fails() {
+    let f = Fixture::new("newcall");
+    f.edit(
+        "shared/src/media/mod.rs",
+        "            .tagging(\"unsaved=true\")",
+        "            .tagging(\"unsaved=true\")\n            .acl(aws_sdk_s3::types::ObjectCannedAcl::Private)",
+    );
+    assert!(f.errors().is_empty(), "an extra builder call is no new operation");
+    f.edit(
+        "shared/src/media/mod.rs",
+        "    pub async fn get_bytes(",
+        "    pub async fn delete(&self, key: &str) -> Result<(), MediaError> {\n        self.s3.delete_object().bucket(&self.bucket).key(key).send().await.map_err(aws(\"delete\"))?;\n        Ok(())\n    }\n\n    pub async fn get_bytes(",
+    );
+    // Not called from any function yet: nothing to grant.
+    assert_eq!(f.errors(), Vec::<String>::new());
+    f.edit(
+        "functions/jobs-list/src/lib.rs",
+        "    let me = caller(&req)?;",
+        "    let me = caller(&req)?;\n    app.media.delete(\"users/x\").await.ok();",
+    );
+    f.assert_error("jobs-list calls s3:DeleteObject on media (Media::delete in shared/src/media/mod.rs)");
+}
+
+/// An SDK call through a local binding of the client is still a call.
+#[test]
+fn sdk_call_through_a_binding_counts() {
+    let f = Fixture::new("binding");
+    f.edit(
+        "shared/src/store/idempotency.rs",
+        "        self.ddb\n            .delete_item()",
+        "        let client = self.ddb.clone();\n        client\n            .clone()\n            .delete_item()",
+    );
+    assert_eq!(f.errors(), Vec::<String>::new());
+    f.edit(
+        "routes.json",
+        r#""idempotency": ["PutItem", "DeleteItem"]"#,
+        r#""idempotency": ["PutItem"]"#,
+    );
+    f.assert_error(
+        "webhook-replicate calls dynamodb:DeleteItem on table:idempotency (Store::forget_webhook in shared/src/store/idempotency.rs)",
+    );
+}
+
+/// A call inside a macro (here json!) is still a call.
+#[test]
+fn calls_inside_macros_count() {
+    let f = Fixture::new("macro");
+    f.edit(
+        "routes.json",
+        r#""assets": ["GetItem"] }, "media": ["GetObject"]"#,
+        r#""assets": ["GetItem"] }"#,
+    );
+    f.assert_error("assets-get calls s3:GetObject on media");
+}
+
+/// Untagged puts no longer need s3:PutObjectTagging: the grant must go too.
+#[test]
+fn dropped_tagging_leaves_an_unused_grant() {
+    let f = Fixture::new("tagging");
+    f.edit("shared/src/media/mod.rs", "            .tagging(\"unsaved=true\")\n", "");
+    f.assert_error("reconciler: routes.json access grants s3:PutObjectTagging on media, but no code path of reconciler calls it");
+}
+
+/// A table write through a transaction item counts as that item's action on that table.
+#[test]
+fn transaction_items_count_per_table() {
+    let f = Fixture::new("transact");
+    f.edit(
+        "routes.json",
+        r#""idempotency": ["GetItem", "PutItem"] }, "queue": ["SendMessage"]"#,
+        r#""idempotency": ["GetItem"] }, "queue": ["SendMessage"]"#,
+    );
+    f.assert_error("images-generate calls dynamodb:PutItem on table:idempotency (Store::create_job in shared/src/store/jobs.rs)");
+}
+
+/// Which secret a function reads follows the config field it passes.
+#[test]
+fn secret_read_follows_the_config_field() {
+    let f = Fixture::new("secretfield");
+    f.edit(
+        "shared/src/app.rs",
+        "self.secrets.get(&self.config.webhook_secret_id)",
+        "self.secrets.get(&self.config.replicate_token_secret_id)",
+    );
+    f.assert_error("webhook-replicate calls secretsmanager:GetSecretValue on secret:replicate_token");
+    f.assert_error("webhook-replicate: routes.json access grants secretsmanager:GetSecretValue on secret:webhook_secret");
+}
+
+/// An unknown SDK operation must be classified before it is used.
+#[test]
+fn unknown_sdk_operation_fails() {
+    let f = Fixture::new("unknownop");
+    f.edit("shared/src/queue.rs", ".send_message()", ".purge_queue()");
+    f.assert_error("SDK call sqs.purge_queue() is not in tools/infra-check OPERATIONS");
+}
+
+// ---- CloudFront (issue #7, items 4 and 5)
+
+/// Item 4: without the dependency, the first apply may create the distribution before the log
+/// bucket's ACLs are on, and CloudFront rejects it.
+#[test]
+fn distribution_not_ordered_after_log_bucket_acls_fails() {
+    let f = Fixture::new("logacl");
+    f.edit("infra/cdn.tf", "  depends_on = [aws_s3_bucket_ownership_controls.logs]\n", "");
+    f.assert_error("logging_config needs depends_on = [aws_s3_bucket_ownership_controls.logs]");
+}
+
+#[test]
+fn log_bucket_without_acls_fails() {
+    let f = Fixture::new("logowner");
+    f.edit(
+        "infra/storage.tf",
+        "object_ownership = \"BucketOwnerPreferred\"",
+        "object_ownership = \"BucketOwnerEnforced\"",
+    );
+    f.assert_error("CloudFront standard logging needs ACLs");
+}
+
+/// Item 5: a media origin would serve any user's object to whoever has its key.
+#[test]
+fn media_origin_on_the_distribution_fails() {
+    let f = Fixture::new("mediaorigin");
+    f.edit(
+        "infra/cdn.tf",
+        "  origin {\n    origin_id   = \"api\"",
+        "  origin {\n    origin_id                = \"media\"\n    domain_name              = local.media_origin_domain\n    origin_access_control_id = aws_cloudfront_origin_access_control.s3.id\n  }\n\n  origin {\n    origin_id   = \"api\"",
+    );
+    f.assert_error("an origin serves the media bucket");
 }

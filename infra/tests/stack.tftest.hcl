@@ -1,0 +1,218 @@
+# Plans and applies the whole stack against a mocked AWS provider (offline: terraform init
+# -plugin-dir=<mirror>; scripts/terraform-test.sh) and asserts what a first deploy depends on.
+# The mocks (tests/mocks/aws.tfmock.hcl) give ARNs and endpoints fixed, AWS-shaped values, so the
+# assertions compare real wiring: this resource's attribute feeds that one.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  region = "us-east-1"
+}
+
+run "whole_stack_applies" {
+  command = apply
+
+  # ---- functions: each its own Lambda, role, log group and zip path
+  assert {
+    condition     = toset(keys(aws_lambda_function.function)) == toset(keys(local.functions)) && toset(keys(aws_iam_role.function)) == toset(keys(local.functions)) && toset(keys(aws_cloudwatch_log_group.function)) == toset(keys(local.functions))
+    error_message = "every function of routes.json needs its own Lambda, role and log group"
+  }
+  assert {
+    condition = alltrue([for k, f in aws_lambda_function.function :
+      f.role == aws_iam_role.function[k].arn &&
+      aws_iam_role_policy.function[k].role == aws_iam_role.function[k].id &&
+      f.logging_config[0].log_group == aws_cloudwatch_log_group.function[k].name &&
+      aws_cloudwatch_log_group.function[k].name == "/aws/lambda/${f.function_name}" &&
+      endswith(f.filename, "/target/lambda/${k}/bootstrap.zip") &&
+      f.environment[0].variables["VN_HANDLER"] == k
+    ])
+    error_message = "a function does not have its own role, policy, log group, zip path or VN_HANDLER"
+  }
+  assert {
+    condition     = length(distinct([for f in aws_lambda_function.function : f.role])) == length(local.functions) && length(distinct([for f in aws_lambda_function.function : f.filename])) == length(local.functions)
+    error_message = "two functions share a role or a zip"
+  }
+  assert {
+    condition = alltrue([for k, f in aws_lambda_function.function :
+      f.runtime == "provided.al2023" && f.architectures == tolist(["arm64"]) && f.handler == "bootstrap" &&
+      f.memory_size == local.functions[k].memory_mb && f.timeout == local.functions[k].timeout_s
+    ])
+    error_message = "runtime, architecture, memory or timeout differ from routes.json"
+  }
+
+  # ---- API: each route targets its own function; JWT on all but health and the webhook
+  assert {
+    condition = alltrue([for key, r in local.routes :
+      aws_apigatewayv2_route.route[key].route_key == key &&
+      aws_apigatewayv2_route.route[key].target == "integrations/${aws_apigatewayv2_integration.function[r.function].id}" &&
+      aws_apigatewayv2_integration.function[r.function].integration_uri == aws_lambda_function.function[r.function].invoke_arn
+    ])
+    error_message = "a route does not target its own function's integration"
+  }
+  assert {
+    condition = alltrue([for key, r in aws_apigatewayv2_route.route :
+      contains(["GET /api/health", "POST /webhooks/replicate"], key) ? r.authorization_type == "NONE" : (r.authorization_type == "JWT" && r.authorizer_id == aws_apigatewayv2_authorizer.cognito.id)
+    ])
+    error_message = "every route except GET /api/health and POST /webhooks/replicate needs the JWT authorizer"
+  }
+  assert {
+    condition     = aws_apigatewayv2_authorizer.cognito.jwt_configuration[0].issuer == "https://cognito-idp.${var.region}.amazonaws.com/${aws_cognito_user_pool.main.id}"
+    error_message = "the authorizer's issuer is not the user pool's"
+  }
+  assert {
+    condition     = tolist(aws_apigatewayv2_authorizer.cognito.jwt_configuration[0].audience) == tolist([aws_cognito_user_pool_client.spa.id]) && aws_cognito_user_pool_client.spa.user_pool_id == aws_cognito_user_pool.main.id
+    error_message = "the authorizer's audience is not the SPA client of the pool"
+  }
+  assert {
+    condition     = aws_cognito_user_pool_client.spa.generate_secret == false && toset(aws_cognito_user_pool_client.spa.explicit_auth_flows) == toset(["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    error_message = "the browser's client must have no secret and allow only USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH"
+  }
+
+  # ---- worker and queue
+  assert {
+    condition = (
+      aws_lambda_event_source_mapping.worker.function_name == aws_lambda_function.function["worker"].arn &&
+      aws_lambda_event_source_mapping.worker.event_source_arn == aws_sqs_queue.generation.arn &&
+      tolist(aws_lambda_event_source_mapping.worker.function_response_types) == tolist(["ReportBatchItemFailures"]) &&
+      aws_lambda_event_source_mapping.worker.scaling_config[0].maximum_concurrency >= 2
+    )
+    error_message = "the worker's event source mapping needs partial batch responses and a maximum concurrency"
+  }
+  assert {
+    condition     = jsondecode(aws_sqs_queue.generation.redrive_policy).deadLetterTargetArn == aws_sqs_queue.generation_dlq.arn
+    error_message = "the generation queue must redrive to its DLQ"
+  }
+  assert {
+    condition     = aws_sqs_queue.generation.visibility_timeout_seconds >= 6 * aws_lambda_function.function["worker"].timeout
+    error_message = "visibility timeout must be at least 6x the worker timeout"
+  }
+
+  # ---- data at rest
+  assert {
+    condition = alltrue([for k, t in aws_dynamodb_table.table :
+      t.point_in_time_recovery[0].enabled && t.server_side_encryption[0].enabled && t.server_side_encryption[0].kms_key_arn == aws_kms_key.main.arn
+    ])
+    error_message = "every table needs PITR and SSE with the stack's key"
+  }
+  assert {
+    condition = alltrue([for k, t in local.tables :
+      t.ttl_attribute == null ? true : (aws_dynamodb_table.table[k].ttl[0].enabled && aws_dynamodb_table.table[k].ttl[0].attribute_name == t.ttl_attribute)
+    ])
+    error_message = "a table with a ttl_attribute in tables.json has no TTL"
+  }
+  assert {
+    condition = alltrue([for b in [aws_s3_bucket_public_access_block.media, aws_s3_bucket_public_access_block.frontend, aws_s3_bucket_public_access_block.logs] :
+      b.block_public_acls && b.block_public_policy && b.ignore_public_acls && b.restrict_public_buckets
+    ])
+    error_message = "all three buckets must block public access"
+  }
+  assert {
+    condition = (
+      aws_s3_bucket_public_access_block.media.bucket == aws_s3_bucket.media.id &&
+      aws_s3_bucket_public_access_block.frontend.bucket == aws_s3_bucket.frontend.id &&
+      aws_s3_bucket_public_access_block.logs.bucket == aws_s3_bucket.logs.id
+    )
+    error_message = "a public access block is on the wrong bucket"
+  }
+
+  # ---- CloudFront
+  assert {
+    condition = alltrue([for p in ["/api/*", "/webhooks/*"] : anytrue([for b in aws_cloudfront_distribution.main.ordered_cache_behavior :
+      b.path_pattern == p && b.target_origin_id == "api" &&
+      b.cache_policy_id == data.aws_cloudfront_cache_policy.caching_disabled.id &&
+      b.origin_request_policy_id == data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id &&
+      contains(b.allowed_methods, "POST")
+    ])])
+    error_message = "/api/* and /webhooks/* must go to the API uncached, with all viewer headers but Host"
+  }
+  assert {
+    condition     = data.aws_cloudfront_cache_policy.caching_disabled.name == "Managed-CachingDisabled" && data.aws_cloudfront_origin_request_policy.all_viewer_except_host.name == "Managed-AllViewerExceptHostHeader"
+    error_message = "the API behaviours must use Managed-CachingDisabled and Managed-AllViewerExceptHostHeader"
+  }
+  assert {
+    condition = alltrue([for o in aws_cloudfront_distribution.main.origin :
+      o.origin_id == "api" ? o.domain_name == trimprefix(aws_apigatewayv2_api.http.api_endpoint, "https://") : o.origin_access_control_id == aws_cloudfront_origin_access_control.s3.id
+    ])
+    error_message = "every S3 origin needs origin access control, and the api origin must be the API's host"
+  }
+  assert {
+    # Issue #7 item 5: no code signs CloudFront URLs, so CloudFront must not serve media.
+    condition = (
+      !anytrue([for b in aws_cloudfront_distribution.main.ordered_cache_behavior : startswith(b.path_pattern, "/media")]) &&
+      !anytrue([for o in aws_cloudfront_distribution.main.origin : o.domain_name == aws_s3_bucket.media.bucket_regional_domain_name])
+    )
+    error_message = "CloudFront must not serve the media bucket: media is reachable only through the API's presigned URLs"
+  }
+  assert {
+    condition     = aws_cloudfront_distribution.main.default_cache_behavior[0].target_origin_id == "frontend" && anytrue([for o in aws_cloudfront_distribution.main.origin : o.origin_id == "frontend" && o.domain_name == aws_s3_bucket.frontend.bucket_regional_domain_name])
+    error_message = "the default behaviour must serve the frontend bucket"
+  }
+  assert {
+    condition     = aws_cloudfront_distribution.main.logging_config[0].bucket == aws_s3_bucket.logs.bucket_domain_name && aws_s3_bucket_ownership_controls.logs.rule[0].object_ownership != "BucketOwnerEnforced"
+    error_message = "CloudFront logs need the log bucket with ACLs enabled"
+  }
+
+  # ---- the stack's KMS key lets CloudFront (OAC), CloudWatch Logs and alarms use it
+  assert {
+    condition     = contains(flatten([for s in data.aws_iam_policy_document.kms.statement : [for p in s.principals : p.identifiers]]), "cloudfront.amazonaws.com")
+    error_message = "the key policy must allow CloudFront (OAC reads the SSE-KMS frontend)"
+  }
+  assert {
+    condition     = contains(flatten([for s in data.aws_iam_policy_document.kms.statement : [for p in s.principals : p.identifiers]]), "logs.${var.region}.amazonaws.com")
+    error_message = "the key policy must allow CloudWatch Logs in the stack's region"
+  }
+  assert {
+    condition     = contains(flatten([for s in data.aws_iam_policy_document.kms.statement : [for p in s.principals : p.identifiers]]), "cloudwatch.amazonaws.com")
+    error_message = "the key policy must allow CloudWatch alarms (encrypted SNS topic)"
+  }
+  assert {
+    condition     = aws_kms_key.main.policy == data.aws_iam_policy_document.kms.json
+    error_message = "the key must use the policy document"
+  }
+
+  # ---- the webhook URL handed to Replicate reaches POST /webhooks/replicate
+  assert {
+    condition = alltrue([for f in aws_lambda_function.function :
+      f.environment[0].variables["PUBLIC_BASE_URL"] == "https://${aws_cloudfront_distribution.main.domain_name}"
+    ])
+    error_message = "PUBLIC_BASE_URL must be the distribution's URL"
+  }
+  assert {
+    condition = (
+      output.webhook_url == "https://${aws_cloudfront_distribution.main.domain_name}/webhooks/replicate" &&
+      aws_apigatewayv2_route.route["POST /webhooks/replicate"].target == "integrations/${aws_apigatewayv2_integration.function["webhook-replicate"].id}" &&
+      aws_apigatewayv2_stage.default.name == "$default"
+    )
+    error_message = "PUBLIC_BASE_URL/webhooks/replicate must reach the webhook function through /webhooks/* and the $default stage"
+  }
+
+  # ---- IAM (the full comparison with the code is tools/infra-check): issue #7 item 1
+  assert {
+    condition     = contains(flatten([for s in jsondecode(aws_iam_role_policy.function["reconciler"].policy).Statement : s.Action]), "sqs:SendMessage")
+    error_message = "the reconciler re-queues lost messages: its role needs sqs:SendMessage"
+  }
+  assert {
+    condition     = !contains(flatten([for s in jsondecode(aws_iam_role_policy.function["worker"].policy).Statement : s.Action]), "s3:GetObject")
+    error_message = "the worker does not touch S3"
+  }
+}
+
+run "custom_domain" {
+  command = plan
+
+  variables {
+    domain_name         = "studio.example.com"
+    acm_certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+  }
+
+  assert {
+    condition     = alltrue([for f in aws_lambda_function.function : f.environment[0].variables["PUBLIC_BASE_URL"] == "https://studio.example.com"]) && output.webhook_url == "https://studio.example.com/webhooks/replicate"
+    error_message = "with a custom domain, PUBLIC_BASE_URL and the webhook URL use it"
+  }
+  assert {
+    condition     = aws_cloudfront_distribution.main.viewer_certificate[0].minimum_protocol_version == "TLSv1.2_2021" && toset(aws_cloudfront_distribution.main.aliases) == toset(["studio.example.com"])
+    error_message = "a custom domain needs its alias and TLS 1.2"
+  }
+}

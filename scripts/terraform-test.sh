@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# `terraform test` on infra/ (infra/tests/*.tftest.hcl): plans and applies the whole stack
+# against a mocked AWS provider, offline. Needs a terraform (or tofu) binary and the
+# hashicorp/aws provider: TF_PLUGIN_DIR=<provider mirror> (the machine image has
+# /opt/tf-plugins), or TF_VALIDATE_ONLINE=1 with access to the Terraform registry.
+# Without either it says so and exits 0. Runs in a temporary copy (with placeholder Lambda zips,
+# which plan reads), so no .terraform/, state or zip lands in the repo.
+# Then it breaks copies of infra/ the way issue #7 found them broken and expects the suite to
+# fail on each with the matching message (TF_TEST_MUTATIONS=0 skips this part).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TF="${TERRAFORM:-}"
+if [[ -z "$TF" ]]; then
+  for candidate in terraform tofu; do
+    if command -v "$candidate" >/dev/null 2>&1; then TF="$candidate"; break; fi
+  done
+fi
+if [[ -z "$TF" ]]; then
+  echo "terraform-test: SKIPPED: no terraform or tofu binary on PATH (none is installable from PyPI/npm/apt here); infra/tests/ did not run."
+  exit 0
+fi
+# Mocked providers with mock files (tests/mocks) need Terraform 1.7 or newer.
+version="$("$TF" version | head -n1 | sed -E 's/^[^0-9]*([0-9]+)\.([0-9]+).*/\1 \2/')"
+read -r major minor <<<"$version"
+if [[ "$TF" == *terraform* ]] && (( major < 1 || (major == 1 && minor < 7) )); then
+  echo "terraform-test: SKIPPED: $("$TF" version | head -n1) is older than 1.7, which mocked providers need; infra/tests/ did not run."
+  exit 0
+fi
+if [[ -z "${TF_PLUGIN_DIR:-}" && -d /opt/tf-plugins ]]; then TF_PLUGIN_DIR=/opt/tf-plugins; fi
+if [[ -z "${TF_PLUGIN_DIR:-}" && "${TF_VALIDATE_ONLINE:-0}" != "1" ]]; then
+  echo "terraform-test: SKIPPED: the aws provider cannot be downloaded here; set TF_PLUGIN_DIR=<provider mirror> (or TF_VALIDATE_ONLINE=1 with internet access). infra/tests/ did not run."
+  exit 0
+fi
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$WORK/infra/tests"
+cp "$ROOT"/infra/*.tf "$ROOT/infra/tables.json" "$WORK/infra/"
+cp -r "$ROOT"/infra/tests/. "$WORK/infra/tests/"
+if [[ -f "$ROOT/infra/.terraform.lock.hcl" ]]; then cp "$ROOT/infra/.terraform.lock.hcl" "$WORK/infra/"; fi
+cp "$ROOT/routes.json" "$WORK/"
+# functions.tf hashes each function's zip at plan time: placeholders stand in for `make package`.
+for f in $(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["functions"]))' "$ROOT/routes.json"); do
+  mkdir -p "$WORK/target/lambda/$f"
+  echo "placeholder for $f" > "$WORK/target/lambda/$f/bootstrap.zip"
+done
+
+init_args=(-backend=false -input=false -no-color)
+if [[ -n "${TF_PLUGIN_DIR:-}" ]]; then init_args+=("-plugin-dir=$TF_PLUGIN_DIR"); fi
+(cd "$WORK/infra" && TF_IN_AUTOMATION=1 "$TF" init "${init_args[@]}" >"$WORK/init.log" 2>&1) || {
+  cat "$WORK/init.log" >&2
+  echo "terraform-test: init failed (see above)" >&2
+  exit 1
+}
+echo "terraform-test: using $("$TF" version | head -n1)"
+(cd "$WORK/infra" && TF_IN_AUTOMATION=1 "$TF" test -no-color "$@")
+echo "terraform-test: OK"
+
+[[ "${TF_TEST_MUTATIONS:-1}" == "1" ]] || exit 0
+
+# mutate <name> <test file> <expected text in the output> <file relative to the copy's root> <from> <to>
+mutate() {
+  local name="$1" file="$2" expect="$3" rel="$4" from="$5" to="$6"
+  local copy="$WORK/mutant-$name"
+  rm -rf "$copy" && mkdir -p "$copy"
+  cp -a "$WORK/infra" "$WORK/routes.json" "$WORK/target" "$copy/"
+  python3 - "$copy/$rel" "$from" "$to" <<'PY' || { echo "terraform-test: mutation $name: $4 no longer contains the text to break: update this script" >&2; exit 1; }
+import sys
+path, old, new = sys.argv[1], sys.argv[2], sys.argv[3]
+text = open(path).read()
+if old not in text:
+    sys.exit(1)
+open(path, "w").write(text.replace(old, new, 1))
+PY
+  local out rc=0
+  out="$(cd "$copy/infra" && TF_IN_AUTOMATION=1 "$TF" test -no-color -filter="tests/$file" 2>&1)" || rc=$?
+  if [[ $rc -eq 0 ]]; then
+    echo "terraform-test: mutation $name was NOT caught by tests/$file" >&2
+    exit 1
+  fi
+  # Terraform wraps long messages: compare with line breaks and runs of spaces folded.
+  if ! tr -s ' \n' '  ' <<<"$out" | grep -qF "$expect"; then
+    echo "$out" >&2
+    echo "terraform-test: mutation $name failed without the expected message: $expect" >&2
+    exit 1
+  fi
+  rm -rf "$copy"
+  echo "terraform-test: mutation $name caught"
+}
+
+mutate reconciler-cannot-requeue stack.tftest.hcl "the reconciler re-queues lost messages" \
+  routes.json '"media": ["PutObject", "PutObjectTagging"], "queue": ["SendMessage"], "secrets": ["replicate_token"]' \
+  '"media": ["PutObject", "PutObjectTagging"], "secrets": ["replicate_token"]'
+mutate worker-reads-media stack.tftest.hcl "the worker does not touch S3" \
+  routes.json '"usage": ["UpdateItem"] }, "secrets": ["replicate_token"]' \
+  '"usage": ["UpdateItem"] }, "media": ["GetObject"], "secrets": ["replicate_token"]'
+mutate media-on-cloudfront stack.tftest.hcl "CloudFront must not serve the media bucket" \
+  infra/cdn.tf '  origin {
+    origin_id   = "api"' '  origin {
+    origin_id                = "media"
+    domain_name              = local.media_origin_domain
+    origin_access_control_id = aws_cloudfront_origin_access_control.s3.id
+  }
+
+  origin {
+    origin_id   = "api"'
+mutate no-partial-batch stack.tftest.hcl "partial batch responses" \
+  infra/queue.tf 'function_response_types = ["ReportBatchItemFailures"]' 'function_response_types = []'
+mutate short-visibility stack.tftest.hcl "at least 6x the worker timeout" \
+  infra/queue.tf 'visibility_timeout_seconds = 6 * local.worker_timeout_s' 'visibility_timeout_seconds = 2 * local.worker_timeout_s'
+mutate route-without-jwt stack.tftest.hcl "needs the JWT authorizer" \
+  infra/api.tf 'authorization_type = each.value.auth ? "JWT" : "NONE"' 'authorization_type = "NONE"'
+mutate wrong-audience stack.tftest.hcl "audience is not the SPA client" \
+  infra/api.tf 'audience = [aws_cognito_user_pool_client.spa.id]' 'audience = [aws_cognito_user_pool.main.id]'
+mutate name-prefix-32 name_prefix.tftest.hcl 'run "longest_name_prefix_is_refused_one_longer"... fail' \
+  infra/variables.tf '[a-z0-9-]{1,24}[a-z0-9]$' '[a-z0-9-]{1,30}[a-z0-9]$'
+echo "terraform-test: every mutation caught"
