@@ -328,8 +328,8 @@ fn sdk_call_through_a_binding_counts() {
     let f = Fixture::new("binding");
     f.edit(
         "shared/src/store/idempotency.rs",
-        "        self.ddb\n            .delete_item()",
-        "        let client = self.ddb.clone();\n        client\n            .clone()\n            .delete_item()",
+        "        let req = self\n            .ddb\n            .delete_item()",
+        "        let client = self.ddb.clone();\n        let req = client\n            .clone()\n            .delete_item()",
     );
     assert_eq!(f.errors(), Vec::<String>::new());
     f.edit(
@@ -380,11 +380,11 @@ fn secret_read_follows_the_config_field() {
     let f = Fixture::new("secretfield");
     f.edit(
         "shared/src/app.rs",
-        "self.secrets.get(&self.config.webhook_secret_id)",
         "self.secrets.get(&self.config.replicate_token_secret_id)",
+        "self.secrets.get(&self.config.webhook_secret_id)",
     );
-    f.assert_error("webhook-replicate calls secretsmanager:GetSecretValue on secret:replicate_token");
-    f.assert_error("webhook-replicate: routes.json access grants secretsmanager:GetSecretValue on secret:webhook_secret");
+    f.assert_error("worker calls secretsmanager:GetSecretValue on secret:webhook_secret");
+    f.assert_error("worker: routes.json access grants secretsmanager:GetSecretValue on secret:replicate_token");
 }
 
 /// An unknown SDK operation must be classified before it is used.
