@@ -96,3 +96,40 @@ resource "aws_budgets_budget" "monthly" {
     subscriber_email_addresses = [var.budget_email]
   }
 }
+
+# A second prediction of a job that finished before it could be cancelled: Replicate bills it,
+# the user is not charged (shared/src/service/settle.rs logs `operator_loss_micros`). Counted
+# from the logs of the functions that settle, and alarmed on, so the owner sees what it costs.
+locals {
+  settling_functions = toset([for f in ["webhook-replicate", "reconciler"] : f if contains(keys(local.functions), f)])
+}
+
+resource "aws_cloudwatch_log_metric_filter" "operator_loss" {
+  for_each = local.settling_functions
+
+  name           = "${local.function_names[each.key]}-operator-loss"
+  log_group_name = aws_cloudwatch_log_group.function[each.key].name
+  pattern        = "{ $.fields.operator_loss_micros >= 0 }"
+
+  metric_transformation {
+    name      = "OperatorLossMicros"
+    namespace = "VisualNeurons"
+    value     = "$.fields.operator_loss_micros"
+    unit      = "None"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "operator_loss" {
+  alarm_name          = "${var.name_prefix}-operator-loss"
+  alarm_description   = "A job ran as two predictions and the extra one finished before it could be cancelled: Replicate billed it, the user was not charged (see the webhook and reconciler logs, operator_loss_micros)."
+  namespace           = "VisualNeurons"
+  metric_name         = "OperatorLossMicros"
+  statistic           = "SampleCount"
+  period              = 3600
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}

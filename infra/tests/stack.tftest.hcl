@@ -14,6 +14,16 @@ variables {
 run "whole_stack_applies" {
   command = apply
 
+  # ---- money: a prediction Replicate billed but the user wasn't charged for is counted and alarmed
+  assert {
+    condition = toset(keys(aws_cloudwatch_log_metric_filter.operator_loss)) == toset(["webhook-replicate", "reconciler"]) && alltrue([for k, f in aws_cloudwatch_log_metric_filter.operator_loss :
+      f.log_group_name == aws_cloudwatch_log_group.function[k].name &&
+      f.metric_transformation[0].name == aws_cloudwatch_metric_alarm.operator_loss.metric_name &&
+      f.metric_transformation[0].namespace == aws_cloudwatch_metric_alarm.operator_loss.namespace
+    ]) && contains(aws_cloudwatch_metric_alarm.operator_loss.alarm_actions, aws_sns_topic.alarms.arn)
+    error_message = "the settling functions' operator_loss_micros logs must feed the operator-loss alarm"
+  }
+
   # ---- functions: each its own Lambda, role, log group and zip path
   assert {
     condition     = toset(keys(aws_lambda_function.function)) == toset(keys(local.functions)) && toset(keys(aws_iam_role.function)) == toset(keys(local.functions)) && toset(keys(aws_cloudwatch_log_group.function)) == toset(keys(local.functions))

@@ -75,6 +75,35 @@ async fn a_502_on_create_that_made_a_prediction_runs_it_once_and_never_creates_a
 }
 
 #[tokio::test]
+async fn a_502_that_made_no_prediction_is_created_again_only_after_the_deadline() {
+    let t = TestStack::with(|o| {
+        o.submit_deadline = Duration::from_secs(2);
+        o.reconcile_after = Duration::ZERO;
+    })
+    .await;
+    let u = t.user("gone").await;
+    let job = t.generate(&u, "a bear [sim:unavailable:1]").await;
+    let id = job["id"].as_str().unwrap();
+    let sim = t.stack.sim.as_ref().unwrap();
+    // The create answered 502: the job keeps its claim, as a prediction might exist.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while job_of(&t, &u, id).await.claimed_at.is_none() {
+        assert!(std::time::Instant::now() < deadline, "the worker never tried");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let r = shared::service::reconcile(&t.stack.app).await;
+    assert_eq!((r.in_flight, r.requeued), (1, 0), "within the deadline nobody creates again: {r:?}");
+    assert_eq!(sim.stats().predictions_created, 0);
+    // No webhook came: after the deadline the reconciler queues it again and it runs once.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let r = shared::service::reconcile(&t.stack.app).await;
+    assert_eq!(r.requeued, 1, "{r:?}");
+    assert_charged_once(&t, &u, id).await;
+    assert_eq!(sim.stats().predictions_created, 1);
+    t.stop().await;
+}
+
+#[tokio::test]
 async fn a_worker_that_dies_after_creating_leaves_one_prediction_and_one_charge() {
     let t = TestStack::with(|o| o.run_worker = false).await;
     let u = t.user("crash").await;

@@ -30,10 +30,13 @@ pub enum Fault {
     SlowCreate,
     /// The prediction delivers three images whatever the input asked for.
     ExtraOutputs,
+    /// The create answers 502 and makes no prediction (`[sim:unavailable:N]`: the first N
+    /// creates with that prompt).
+    Unavailable,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 9] = [
+    pub const ALL: [Fault; 10] = [
         Fault::Fail,
         Fault::Stall,
         Fault::Throttle,
@@ -43,6 +46,7 @@ impl Fault {
         Fault::BadGateway,
         Fault::SlowCreate,
         Fault::ExtraOutputs,
+        Fault::Unavailable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,7 +60,13 @@ impl Fault {
             Fault::BadGateway => "bad-gateway",
             Fault::SlowCreate => "slow-create",
             Fault::ExtraOutputs => "extra-outputs",
+            Fault::Unavailable => "unavailable",
         }
+    }
+
+    /// Faults that refuse the create itself, so no prediction exists.
+    pub fn refuses_create(self) -> bool {
+        matches!(self, Fault::Throttle | Fault::Unavailable)
     }
 
     /// The prompt marker, e.g. `[sim:fail]`.
@@ -95,7 +105,8 @@ impl FromStr for Fault {
 }
 
 /// The first `[sim:<fault>]` or `[sim:<fault>:<n>]` marker in a prompt. `n` (default 1) only
-/// matters for `throttle`: how many creates with this prompt are throttled before one passes.
+/// matters for `throttle` and `unavailable`: how many creates with this prompt are refused
+/// before one passes.
 pub fn from_prompt(prompt: &str) -> Option<(Fault, u32)> {
     let mut rest = prompt;
     while let Some(start) = rest.find("[sim:") {

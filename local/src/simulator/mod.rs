@@ -23,7 +23,8 @@
 //! header sets `deadline`: a prediction still running then becomes `canceled` (`aborted` if it
 //! never started).
 //!
-//! Faults ([`Fault`]): a `[sim:fail]`-style marker in the prompt (`[sim:throttle:N]` throttles
+//! Faults ([`Fault`]): a `[sim:fail]`-style marker in the prompt (`[sim:throttle:N]` throttles,
+//! `[sim:unavailable:N]` answers 502 without a prediction to,
 //! the first N creates with that prompt), a runtime switch for the next n predictions, or
 //! [`SimConfig::default_fault`] for all of them, in that order of precedence.
 

@@ -136,24 +136,27 @@ impl Sim {
     /// Which fault a new prediction gets (after throttling was decided): prompt marker, then
     /// the runtime switch (consumed), then the default.
     fn pick_fault(&self, marker: Option<Fault>) -> Option<Fault> {
-        if let Some(f) = marker.filter(|f| *f != Fault::Throttle) {
+        if let Some(f) = marker.filter(|f| !f.refuses_create()) {
             return Some(f);
         }
         let mut rt = self.runtime_fault.lock().unwrap();
         if let Some((f, n)) = *rt
-            && f != Fault::Throttle
+            && !f.refuses_create()
         {
             *rt = (n > 1).then_some((f, n - 1));
             return Some(f);
         }
-        self.cfg.default_fault.filter(|f| *f != Fault::Throttle)
+        self.cfg.default_fault.filter(|f| !f.refuses_create())
     }
 
-    /// Whether this create is throttled.
-    fn throttle(&self, prompt: &str, marker: Option<(Fault, u32)>) -> bool {
-        if let Some((Fault::Throttle, times)) = marker {
+    /// Whether this create is refused with `kind` (a fault that makes no prediction:
+    /// `throttle`, `unavailable`), per prompt marker count, runtime switch or default.
+    fn refuse(&self, kind: Fault, prompt: &str, marker: Option<(Fault, u32)>) -> bool {
+        if let Some((f, times)) = marker
+            && f == kind
+        {
             let mut seen = self.throttled_prompts.lock().unwrap();
-            let n = seen.entry(prompt.to_owned()).or_insert(0);
+            let n = seen.entry(format!("{kind}:{prompt}")).or_insert(0);
             if *n < times {
                 *n += 1;
                 return true;
@@ -161,11 +164,13 @@ impl Sim {
             return false;
         }
         let mut rt = self.runtime_fault.lock().unwrap();
-        if let Some((Fault::Throttle, n)) = *rt {
-            *rt = (n > 1).then_some((Fault::Throttle, n - 1));
+        if let Some((f, n)) = *rt
+            && f == kind
+        {
+            *rt = (n > 1).then_some((f, n - 1));
             return true;
         }
-        self.cfg.default_fault == Some(Fault::Throttle)
+        self.cfg.default_fault == Some(kind)
     }
 }
 
@@ -308,7 +313,14 @@ async fn create(State(sim): State<Arc<Sim>>, Path((owner, name)): Path<(String, 
 
     let prompt = input.get("prompt").and_then(Value::as_str).unwrap_or("").to_owned();
     let marker = fault::from_prompt(&prompt);
-    if sim.throttle(&prompt, marker) {
+    if sim.refuse(Fault::Unavailable, &prompt, marker) {
+        return problem(
+            StatusCode::BAD_GATEWAY,
+            "Bad Gateway",
+            "simulator fault `unavailable`: no prediction was made",
+        );
+    }
+    if sim.refuse(Fault::Throttle, &prompt, marker) {
         sim.stats.creates_throttled.fetch_add(1, Ordering::Relaxed);
         // Replicate's 429 body is just {"detail": ...}.
         return (
