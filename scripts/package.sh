@@ -26,7 +26,7 @@ fi
 export PATH="$VENV/bin:$PATH"
 # cargo-lambda finds zig through the ziglang package (python -m ziglang) in this venv.
 
-rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu \
+rustup target list --installed 2>/dev/null | grep -x aarch64-unknown-linux-gnu >/dev/null \
   || rustup target add aarch64-unknown-linux-gnu
 
 cd "$ROOT"

@@ -24,7 +24,8 @@ if [[ -z "$TF" ]]; then
   exit 0
 fi
 
-echo "terraform-check: using $("$TF" version | head -n1)"
+tf_version="$("$TF" version 2>/dev/null || true)"
+echo "terraform-check: using ${tf_version%%$'\n'*}"
 "$TF" fmt -check -diff -recursive "$ROOT/infra"
 echo "terraform-check: fmt OK"
 

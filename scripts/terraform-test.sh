@@ -21,10 +21,14 @@ if [[ -z "$TF" ]]; then
   exit 0
 fi
 # Mocked providers with mock files (tests/mocks) need Terraform 1.7 or newer.
-version="$("$TF" version | head -n1 | sed -E 's/^[^0-9]*([0-9]+)\.([0-9]+).*/\1 \2/')"
+# (No `| head` on terraform's output: with pipefail, a reader that stops early makes the writer's
+# SIGPIPE fail the script at random.)
+tf_version="$("$TF" version 2>/dev/null || true)"
+tf_version="${tf_version%%$'\n'*}"
+version="$(sed -E 's/^[^0-9]*([0-9]+)\.([0-9]+).*/\1 \2/' <<<"$tf_version")"
 read -r major minor <<<"$version"
 if [[ "$TF" == *terraform* ]] && (( major < 1 || (major == 1 && minor < 7) )); then
-  echo "terraform-test: SKIPPED: $("$TF" version | head -n1) is older than 1.7, which mocked providers need; infra/tests/ did not run."
+  echo "terraform-test: SKIPPED: $tf_version is older than 1.7, which mocked providers need; infra/tests/ did not run."
   exit 0
 fi
 if [[ -z "${TF_PLUGIN_DIR:-}" && -d /opt/tf-plugins ]]; then TF_PLUGIN_DIR=/opt/tf-plugins; fi
@@ -53,7 +57,7 @@ if [[ -n "${TF_PLUGIN_DIR:-}" ]]; then init_args+=("-plugin-dir=$TF_PLUGIN_DIR")
   echo "terraform-test: init failed (see above)" >&2
   exit 1
 }
-echo "terraform-test: using $("$TF" version | head -n1)"
+echo "terraform-test: using $tf_version"
 (cd "$WORK/infra" && TF_IN_AUTOMATION=1 "$TF" test -no-color "$@")
 echo "terraform-test: OK"
 
@@ -80,7 +84,9 @@ PY
     exit 1
   fi
   # Terraform wraps long messages: compare with line breaks and runs of spaces folded.
-  if ! tr -s ' \n' '  ' <<<"$out" | grep -qF "$expect"; then
+  local folded
+  folded="$(tr -s ' \n' '  ' <<<"$out")"
+  if [[ "$folded" != *"$expect"* ]]; then
     echo "$out" >&2
     echo "terraform-test: mutation $name failed without the expected message: $expect" >&2
     exit 1
