@@ -13,7 +13,7 @@
 //! The RNG seeding cost is the other half of a cold TLS request; `.cargo/config.toml` turns off
 //! aws-lc's jitter entropy, and [`tests::no_jitter_entropy_linked`] fails when it is back.
 use rustls::pki_types::CertificateDer;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The compiled-in roots, full certificates (DER).
 pub fn root_certs() -> &'static [CertificateDer<'static>] {
@@ -49,19 +49,24 @@ fn roots_pem() -> String {
 /// The rustls configuration for the reqwest clients: aws-lc-rs, TLS 1.2/1.3, the compiled-in
 /// roots and WebPKI verification. Given to reqwest with `tls_backend_preconfigured`; without
 /// it reqwest uses rustls-platform-verifier, which loads the system store.
+/// The roots are parsed once per process and shared by every reqwest client.
 pub fn reqwest_tls_config() -> rustls::ClientConfig {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add_parsable_certificates(root_certs().iter().cloned());
-    if let Some(pem) = bench_ca_pem() {
-        use rustls::pki_types::pem::PemObject as _;
-        for cert in CertificateDer::pem_slice_iter(&pem).flatten() {
-            let _ = roots.add(cert);
+    static ROOTS: OnceLock<Arc<rustls::RootCertStore>> = OnceLock::new();
+    let roots = ROOTS.get_or_init(|| {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add_parsable_certificates(root_certs().iter().cloned());
+        if let Some(pem) = bench_ca_pem() {
+            use rustls::pki_types::pem::PemObject as _;
+            for cert in CertificateDer::pem_slice_iter(&pem).flatten() {
+                let _ = roots.add(cert);
+            }
         }
-    }
+        Arc::new(roots)
+    });
     rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
         .with_safe_default_protocol_versions()
         .expect("aws-lc-rs supports the default TLS versions")
-        .with_root_certificates(roots)
+        .with_root_certificates(Arc::clone(roots))
         .with_no_client_auth()
 }
 
