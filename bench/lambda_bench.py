@@ -63,6 +63,8 @@ class RuntimeApi:
 
     def reset(self):
         self.first_next_ns = None
+        self.first_next_cpu = None
+        self.cpu = lambda: None  # set by the cold phase: the process's CPU time so far, ns
         self.first_next = asyncio.Event()
         self.init_error = None
         self.inflight = {}  # request id -> (future, sent_ns)
@@ -110,6 +112,7 @@ class RuntimeApi:
         if method == "GET" and path == f"{API}/invocation/next":
             if self.first_next_ns is None:
                 self.first_next_ns = t
+                self.first_next_cpu = self.cpu()
                 self.first_next.set()
             queue = self.queue
             req_id, event, fut = await queue.get()
@@ -125,10 +128,11 @@ class RuntimeApi:
             self.inflight[req_id] = (fut, now_ns())
         elif method == "POST" and path.startswith(f"{API}/invocation/") and (path.endswith("/response") or path.endswith("/error")):
             req_id = path[len(f"{API}/invocation/"):].rsplit("/", 1)[0]
+            cpu = self.cpu()
             fut, sent = self.inflight.pop(req_id, (None, None))
             self.reply(writer, "202 Accepted", b'{"status":"OK"}')
             if fut is not None and not fut.done():
-                fut.set_result((t - sent, path.endswith("/error"), body))
+                fut.set_result((t - sent, path.endswith("/error"), body, cpu))
         elif method == "POST" and path == f"{API}/init/error":
             self.init_error = body.decode("utf-8", "replace")
             self.reply(writer, "202 Accepted", b'{"status":"OK"}')
@@ -310,7 +314,7 @@ async def run_process(binary, make_env, events, fn, n, log, timeout=20.0):
             fut = loop.create_future()
             await api.queue.put((str(uuid.uuid4()), events.make(fn), fut))
             try:
-                dt, is_err, body = await asyncio.wait_for(fut, 30)
+                dt, is_err, body, _ = await asyncio.wait_for(fut, 30)
             except asyncio.TimeoutError:
                 return {"error": f"invocation {len(lat) + 1} got no response within 30 s (exit code {proc.poll()})"}
             lat.append(dt)
@@ -393,6 +397,246 @@ def moto_rtt(port, n):
     return out
 
 
+# --------------------------------------------------------------------------- cold requests
+
+VCPU_MB = 1769  # Lambda gives one full vCPU at 1769 MB, and CPU in proportion to memory
+
+
+def cpu_ns(pid):
+    """CPU time of a process so far, ns: the sum over its threads of /proc/.../schedstat's first
+    field (time on CPU; /proc/<pid>/stat's ticks are 10 ms, too coarse)."""
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+class CpuCap:
+    """A cgroup whose CPU is capped at memory/1769 of one CPU (Lambda's share), if this machine
+    lets us make one: cgroup v2 `cpu.max`, else v1 `cpu.cfs_quota_us`. `why` says why not."""
+
+    def __init__(self, memory_mb, period_us):
+        self.path, self.procs, self.why = None, None, None
+        quota = max(1000, int(period_us * memory_mb / VCPU_MB))
+        name = f"vn-bench-{os.getpid()}-{memory_mb}"
+        v2 = Path("/sys/fs/cgroup")
+        try:
+            if "cpu" in (v2 / "cgroup.controllers").read_text().split():
+                d = v2 / name
+                d.mkdir()
+                (d / "cpu.max").write_text(f"{quota} {period_us}")
+                self.path, self.procs = d, d / "cgroup.procs"
+                return
+        except OSError as e:
+            self.why = f"cgroup v2: {e.strerror}"
+        v1 = Path("/sys/fs/cgroup/cpu")
+        try:
+            if v1.is_dir():
+                d = v1 / name
+                d.mkdir()
+                (d / "cpu.cfs_period_us").write_text(str(period_us))
+                (d / "cpu.cfs_quota_us").write_text(str(quota))
+                self.path, self.procs = d, d / "cgroup.procs"
+                return
+            self.why = self.why or "no cgroup v2 cpu controller and no v1 cpu hierarchy"
+        except OSError as e:
+            self.why = f"cgroup v1 {v1}: {e.strerror}"
+
+    def join(self):
+        """preexec_fn: moves the child into the cgroup before it execs the binary."""
+        with open(self.procs, "w") as f:
+            f.write(str(os.getpid()))
+
+    def close(self):
+        if self.path:
+            try:
+                self.path.rmdir()
+            except OSError:
+                pass
+
+
+async def run_cold(binary, make_env, make_event, warm_n, log, cap=None, timeout=30.0):
+    """One container's life: spawn, init, the cold request, then warm_n warm requests. CPU
+    (process, all threads) and wall time of each part."""
+    api = RuntimeApi()
+    server = await asyncio.start_server(api.handle, "127.0.0.1", 0)
+    env = make_env(server.sockets[0].getsockname()[1])
+    t0 = now_ns()
+    proc = subprocess.Popen([binary], env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL, preexec_fn=cap.join if cap else None)
+    api.cpu = lambda: cpu_ns(proc.pid)
+    try:
+        try:
+            await asyncio.wait_for(api.first_next.wait(), timeout)
+        except asyncio.TimeoutError:
+            return {"error": f"no /next within {timeout} s (exit code {proc.poll()}, init error: {api.init_error})"}
+        out = {"init_wall_ns": api.first_next_ns - t0, "init_cpu_ns": api.first_next_cpu, "req": []}
+        loop = asyncio.get_running_loop()
+        prev_cpu = api.first_next_cpu
+        for _ in range(1 + warm_n):
+            fut = loop.create_future()
+            await api.queue.put((str(uuid.uuid4()), make_event(), fut))
+            try:
+                dt, is_err, body, cpu = await asyncio.wait_for(fut, timeout)
+            except asyncio.TimeoutError:
+                return {"error": f"no response within {timeout} s (exit code {proc.poll()})"}
+            try:
+                outer = json.loads(body)
+                status = outer.get("statusCode") if "statusCode" in outer else ("failures" if outer.get("batchItemFailures") else "ok")
+            except (ValueError, AttributeError):
+                status = None
+            out["req"].append({"wall_ns": dt, "cpu_ns": cpu - prev_cpu, "status": "error" if is_err else status, "body": body[:300].decode("utf-8", "replace")})
+            prev_cpu = cpu
+        return out
+    finally:
+        proc.kill()
+        proc.wait()
+        server.close()
+
+
+def memory_of(fn):
+    routes = json.loads((ROOT / "routes.json").read_text())["functions"]
+    return routes.get(fn, {}).get("memory_mb", 128)
+
+
+async def cold_phase(args, bins, events, log, moto_port, queue_url):
+    """Cold requests over TLS: a fresh process per run (init + first request + a few warm ones),
+    AWS calls through the keep-alive TLS proxy, the worker's Replicate call too."""
+    import tempfile
+
+    import tls_proxy
+
+    res = {"runs": {n: [] for n in bins}, "capped": {}, "errors": [], "cap_note": None}
+    with tempfile.TemporaryDirectory(prefix="vn-bench-ca-") as d:
+        certs = tls_proxy.make_ca(d)
+        proxy = tls_proxy.TlsProxy(certs, moto_port)
+        try:
+            q = queue_url.split("://", 1)[1].split("/", 1)[1]  # moto's queue path, behind the proxy
+            extra = {
+                "GENERATION_QUEUE_URL": f"{proxy.url}/{q}",
+                "VN_BENCH_CA_FILE": certs["ca"],  # bench builds (feature bench-ca)
+                "SSL_CERT_FILE": certs["bundle"],  # builds that load the system store
+            }
+            fn_of = lambda name: name.split("@", 1)[0]  # noqa: E731  "me-get@before" runs me-get
+
+            # Queued jobs for the worker's cold requests: one per worker run.
+            jobs = []
+            workers = sum(1 for n in bins if fn_of(n) == "worker") * (args.cold_reps + args.capped_reps * len(args.capped_mem or [1]) + 2)
+            # Made by images-generate, run from the worker's binary (the function name picks the handler).
+            gen = next((b for n, b in bins.items() if fn_of(n) == "worker"), None)
+            if workers and gen:
+                seen = len(events.job_ids)
+                r = await run_process(gen, lambda port: lambda_env("images-generate", port, endpoint=proxy.url, replicate=f"{proxy.url}/v1", extra=extra), events, "images-generate", workers * 2, log)
+                jobs = events.job_ids[seen:]
+                del events.job_ids[seen:]
+                if "error" in r:
+                    res["errors"].append(f"job seeding: {r['error']}")
+
+            def make_event_for(fn):
+                if fn == "worker":
+                    def ev():
+                        body = json.dumps({"user_id": USER, "job_id": jobs.pop() if jobs else fake_ulid()})
+                        return {"Records": [{"messageId": str(uuid.uuid4()), "receiptHandle": "rh", "body": body, "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:bench-generation", "awsRegion": "us-east-1"}]}
+                    return ev
+                return lambda: events.make(fn)
+
+            async def one(name, cap=None):
+                fn = fn_of(name)
+                make_env = lambda port: lambda_env(fn, port, endpoint=proxy.url, replicate=f"{proxy.url}/v1", extra=extra)  # noqa: E731
+                return await run_cold(bins[name], make_env, make_event_for(fn), args.cold_warm, log, cap)
+
+            for _ in range(args.cold_reps):
+                order = list(bins)
+                random.shuffle(order)
+                for name in order:
+                    r = await one(name)
+                    if "error" in r:
+                        res["errors"].append(f"cold {name}: {r['error']}")
+                    else:
+                        res["runs"][name].append(r)
+            print(f"bench: cold done ({args.cold_reps} rounds; {proxy.handshakes} TLS handshakes)", file=sys.stderr)
+
+            # Cross-check: wall time with the CPU capped at each memory's share.
+            for mem in args.capped_mem or []:
+                cap = CpuCap(mem, args.cap_period_us)
+                if not cap.path:
+                    res["cap_note"] = cap.why
+                    break
+                try:
+                    res["capped"][str(mem)] = {n: [] for n in bins}
+                    for _ in range(args.capped_reps):
+                        for name in bins:
+                            r = await one(name, cap)
+                            if "error" in r:
+                                res["errors"].append(f"capped {mem} {name}: {r['error']}")
+                            else:
+                                res["capped"][str(mem)][name].append(r)
+                finally:
+                    cap.close()
+                print(f"bench: capped at {mem} MB done", file=sys.stderr)
+        finally:
+            proxy.close()
+    return res
+
+
+def summarize_cold(cold, args):
+    lines = []
+    lines.append(f"Cold requests over TLS, {args.cold_reps} fresh processes per binary, interleaved. CPU is the process's own (all threads, `/proc/<pid>/task/*/schedstat`); wall is as seen by the Runtime API. *init* = spawn → first `/next`; *first* = the cold request (event written → response read); *warm* = the median of the next {args.cold_warm} requests of the same process. AWS calls go to moto through a keep-alive TLS proxy (test CA, RSA 2048 root → intermediate → leaf); the worker's Replicate call goes to the same proxy. Medians. *projected* = CPU ms × {VCPU_MB} / memory MB (Lambda's CPU share), for init + first request: what a user waits for. Goal: under 150 ms for every function that calls AWS or Replicate.")
+    lines.append("")
+    lines.append("| binary | MB | CPU ms: init / first / warm | wall ms: init / first / warm | projected ms at its MB: init / first / warm | cold (init + first) CPU ms | **cold projected at its MB** | cold projected at 128 MB | first request's status |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    med = lambda xs: statistics.median(xs) if xs else float("nan")  # noqa: E731
+    for name, runs in cold["runs"].items():
+        if not runs:
+            lines.append(f"| {name} | failed | | | | | | | |")
+            continue
+        mem = memory_of(name.split("@", 1)[0]) if name != "hello" else 128
+        ic = med([r["init_cpu_ns"] for r in runs]) / 1e6
+        fc = med([r["req"][0]["cpu_ns"] for r in runs]) / 1e6
+        wc = med([x["cpu_ns"] for r in runs for x in r["req"][1:]]) / 1e6
+        iw = med([r["init_wall_ns"] for r in runs]) / 1e6
+        fw = med([r["req"][0]["wall_ns"] for r in runs]) / 1e6
+        ww = med([x["wall_ns"] for r in runs for x in r["req"][1:]]) / 1e6
+        cc = med([(r["init_cpu_ns"] + r["req"][0]["cpu_ns"]) for r in runs]) / 1e6
+        st = {}
+        for r in runs:
+            s = str(r["req"][0]["status"])
+            st[s] = st.get(s, 0) + 1
+        sts = ", ".join(f"{k}×{v}" for k, v in sorted(st.items()))
+        pj = lambda ms: ms * VCPU_MB / mem  # noqa: E731
+        lines.append(f"| {name} | {mem} | {ic:.2f} / {fc:.2f} / {wc:.2f} | {iw:.2f} / {fw:.2f} / {ww:.2f} | {pj(ic):.1f} / {pj(fc):.1f} / {pj(wc):.1f} | {cc:.2f} | **{pj(cc):.0f}** | {cc * VCPU_MB / 128:.0f} | {sts} |")
+    if cold["capped"]:
+        lines.append("")
+        lines.append(f"Cross-check: the same runs with the process's CPU capped by a cgroup at memory/{VCPU_MB} of one CPU (CFS period {args.cap_period_us // 1000} ms), {args.capped_reps} runs each. Each cell: median wall time of init + first request (spawn → first response) when capped / what the projection predicts for it, that is the uncapped wall time plus the projected CPU time minus the CPU time (the emulator's own latency is in both; the function's CPU stretches by {VCPU_MB}/MB).")
+        lines.append("")
+        mems = list(cold["capped"])
+        lines.append("| binary | " + " | ".join(f"{m} MB: capped / predicted ms" for m in mems) + " |")
+        lines.append("|---|" + "---:|" * len(mems) + "")
+        for name, runs in cold["runs"].items():
+            cells = []
+            cc = med([(r["init_cpu_ns"] + r["req"][0]["cpu_ns"]) for r in runs]) / 1e6 if runs else float("nan")
+            uw = med([r["init_wall_ns"] + r["req"][0]["wall_ns"] for r in runs]) / 1e6 if runs else float("nan")
+            for m in mems:
+                cr = cold["capped"][m].get(name) or []
+                w = med([r["init_wall_ns"] + r["req"][0]["wall_ns"] for r in cr]) / 1e6 if cr else float("nan")
+                cells.append(f"{w:.0f} / {uw + cc * (VCPU_MB / int(m) - 1):.0f}")
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    elif args.capped_mem:
+        lines.append("")
+        lines.append(f"No cgroup-capped cross-check on this machine: {cold['cap_note']}.")
+    if cold["errors"]:
+        lines.append("")
+        lines.append("Errors: " + "; ".join(cold["errors"][:10]))
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -413,7 +657,7 @@ async def amain(args):
     res = {"init": {n: [] for n in names}, "init_canary": {n: [] for n in names}, "canary_connections": {}, "warm": {}, "errors": []}
 
     # 1. init, production-like env, interleaved in a fresh random order each round.
-    for variant in ("init",) if args.no_canary else ("init", "init_canary"):
+    for variant in () if args.cold_only else ("init",) if args.no_canary else ("init", "init_canary"):
         for rep in range(args.reps):
             order = names[:]
             random.shuffle(order)
@@ -440,10 +684,10 @@ async def amain(args):
         try:
             endpoint = f"http://127.0.0.1:{port}"
             queue_url = create_resources(endpoint)
-            res["moto_rtt_ns"] = moto_rtt(port, args.n)
+            res["moto_rtt_ns"] = moto_rtt(port, args.n) if not args.cold_only else []
             order = [f for f in ["hello", "health", "models-list", "images-generate", "jobs-list", "jobs-get", "me-get", "assets-get", "webhook-replicate", "worker", "reconciler"] if f in bins]
             order += [f for f in names if f not in order]
-            for fn in order:
+            for fn in order if not args.cold_only else []:
                 n = args.n if fn in args.full else args.n_small
                 make_env = lambda port, fn=fn: lambda_env(fn, port, endpoint=endpoint, replicate=canary_url, extra={"GENERATION_QUEUE_URL": queue_url})
                 r = await run_process(bins[fn], make_env, events, fn, n + args.warmup, log)
@@ -456,6 +700,8 @@ async def amain(args):
                 if fn == "images-generate":
                     # The emulator's Query cost grows with the items it holds: measure it again.
                     res["moto_rtt_after_ns"] = moto_rtt(port, args.n)
+            if args.cold_reps:
+                res["cold"] = await cold_phase(args, bins, events, log, port, queue_url)
         finally:
             moto.send_signal(signal.SIGTERM)
             try:
@@ -467,10 +713,12 @@ async def amain(args):
 
 
 def summarize(res, args):
+    lines = []
+    if args.cold_only:
+        return summarize_cold(res["cold"], args) if res.get("cold") else "no cold runs"
     names = [n for n in res["init"]]
     hello = res["init"].get("hello") or []
     h50 = pct(hello, 50) if hello else float("nan")
-    lines = []
     lines.append(f"Init (spawn → first `GET …/invocation/next`), {args.reps} runs each, interleaved; production-like env. Canary: endpoints pointed at a local listener during {args.reps} more runs, connections counted.")
     lines.append("")
     lines.append("| binary | init p50 ms | init p90 ms | × hello (p50) | canary p50 ms | connections during init |")
@@ -496,6 +744,9 @@ def summarize(res, args):
     if res["errors"]:
         lines.append("")
         lines.append("Errors: " + "; ".join(res["errors"][:10]))
+    if res.get("cold"):
+        lines.append("")
+        lines.append(summarize_cold(res["cold"], args))
     return "\n".join(lines)
 
 
@@ -514,8 +765,15 @@ def main():
     p.add_argument("--log", default="/dev/null")
     p.add_argument("--env", action="append", default=[], help="K=V added to every function's environment")
     p.add_argument("--no-canary", action="store_true", help="skip the canary init runs")
+    p.add_argument("--cold-reps", type=int, default=0, help="cold-request runs per binary (needs --moto); 0 = none")
+    p.add_argument("--cold-warm", type=int, default=5, help="warm requests after each cold one")
+    p.add_argument("--cold-only", action="store_true", help="only the cold-request phase")
+    p.add_argument("--capped-mem", default="", help="memory sizes (MB) for the cgroup-capped cross-check, e.g. 128,256,512")
+    p.add_argument("--capped-reps", type=int, default=5)
+    p.add_argument("--cap-period-us", type=int, default=20_000)
     args = p.parse_args()
     args.full = args.full.split(",")
+    args.capped_mem = [int(m) for m in args.capped_mem.split(",") if m]
     EXTRA_ENV.update(e.split("=", 1) for e in args.env)
     if args.moto and not args.moto_port:
         import socket

@@ -6,6 +6,10 @@
 #     lambda_runtime hello world (bench/hello), spawn -> first GET .../invocation/next from a
 #     local Runtime API (bench/lambda_bench.py). Also checks init makes no connection.
 #  2. Warm latency per invocation through that Runtime API, AWS calls to moto (.venv).
+#  2b. Cold requests (what a user waits for): init + the first request + warm requests of fresh
+#     processes, CPU and wall time, AWS (and the worker's Replicate) calls over TLS through a
+#     keep-alive proxy with a test CA (bench/tls_proxy.py); projected to each function's memory
+#     (routes.json), cross-checked with the CPU capped by a cgroup where the machine allows it.
 #  3. Size (arm64 zips from scripts/package.sh) and peak RSS (VmHWM) after a few invocations.
 #  4. Build time of scripts/package.sh (docs/decisions/0001-one-binary-per-function.md).
 #  5. POST /api/images/generate at 64 parallel clients through the local gateway.
@@ -18,6 +22,8 @@
 #               clean        also: delete the arm64 release dir first (≈ 11+ min on 2 cores)
 #               none         use the zips already in target/lambda
 #   BENCH_REPS=20  init runs per binary     BENCH_N=200  warm invocations (main functions)
+#   BENCH_COLD_REPS=20  cold-request runs per binary (0: skip)
+#   BENCH_CAPPED_MEM=128,256,512 (empty: skip)  BENCH_CAPPED_REPS=5  the cgroup cross-check
 #   BENCH_DOC=docs/benchmarks.md            BENCH_SKIP_DOC=1  don't touch the doc
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,6 +33,9 @@ BENCH_BUILD="${BENCH_BUILD:-quick}"
 BENCH_REPS="${BENCH_REPS:-20}"
 BENCH_N="${BENCH_N:-200}"
 BENCH_DOC="${BENCH_DOC:-docs/benchmarks.md}"
+BENCH_COLD_REPS="${BENCH_COLD_REPS:-20}"
+BENCH_CAPPED_MEM="${BENCH_CAPPED_MEM:-128,256,512}"
+BENCH_CAPPED_REPS="${BENCH_CAPPED_REPS:-5}"
 TD="target/bench"            # native release builds: kept apart from the debug builds
 ARM_LAMBDA_DIR="$TD/lambda"  # arm64 zip of hello (not a deployable function)
 mkdir -p "$TD"
@@ -61,7 +70,9 @@ scripts/venv.sh
 
 # ---- builds --------------------------------------------------------------------------
 log "native release build (target dir $TD)"
-timed "native release build, vn-lambda (as found)" cargo build --quiet --release --target-dir "$TD" -p vn-lambda
+# --features bench-ca: the bench's TLS proxy has a test CA, which shipped builds (compiled-in
+# roots only) never trust; this build also trusts the file named by VN_BENCH_CA_FILE.
+timed "native release build, vn-lambda (as found)" cargo build --quiet --release --target-dir "$TD" -p vn-lambda --features bench-ca
 timed "native release build, hello (as found)" cargo build --quiet --release --target-dir "$TD" --manifest-path bench/hello/Cargo.toml
 
 lambda_build() { # lambda_build MANIFEST BIN: arm64 release zip of a bench crate, sharing
@@ -99,6 +110,7 @@ for f in "${functions[@]}"; do bins+=(--bin "$f=$TD/release/vn-lambda"); done # 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "running (init: $BENCH_REPS runs per binary; warm: $BENCH_N invocations)"
 .venv/bin/python bench/lambda_bench.py "${bins[@]}" --reps "$BENCH_REPS" --n "$BENCH_N" \
+  --cold-reps "$BENCH_COLD_REPS" --capped-mem "$BENCH_CAPPED_MEM" --capped-reps "$BENCH_CAPPED_REPS" \
   --moto .venv/bin/moto_server --json "$TD/results.json" --markdown "$TD/run.md" --log "$TD/functions.log" >/dev/null
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 

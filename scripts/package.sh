@@ -33,6 +33,19 @@ cd "$ROOT"
 cargo lambda build --release --arm64 --output-format zip --package vn-lambda
 built="target/lambda/vn-lambda/bootstrap.zip"
 [[ -f "$built" ]] || { echo "package: $built was not produced" >&2; exit 1; }
+
+# aws-lc must be built without CPU jitter entropy (.cargo/config.toml): with it, a cold request
+# costs ~0.7 s more at 128 MB (docs/benchmarks.md, "Cold requests"). The zip's binary is
+# stripped, so check what aws-lc-sys's build script saw for the build that made it (it records
+# each setting it reads); `cargo test -p shared no_jitter_entropy_linked` checks the symbols.
+awslc_out="$(ls -t target/aarch64-unknown-linux-gnu/release/build/aws-lc-sys-*/output 2>/dev/null | head -1)"
+if [[ -z "$awslc_out" ]] \
+  || ! grep -q "NO_JITTER_ENTROPY_aarch64_unknown_linux_gnu': '1'" "$awslc_out" \
+  || grep -q "jitterentropy" <(ls -R "$(dirname "$awslc_out")/out" 2>/dev/null); then
+  echo "package: aws-lc was built with CPU jitter entropy (or its build output is missing: ${awslc_out:-none})." >&2
+  echo "package: AWS_LC_SYS_NO_JITTER_ENTROPY=1 must be set for shipped builds (.cargo/config.toml [env])." >&2
+  exit 1
+fi
 for dir in functions/*/; do
   name="$(basename "$dir")"
   [[ -f "$dir/Cargo.toml" ]] || continue

@@ -36,7 +36,7 @@ pub struct App {
     pub queue: Queue,
     pub secrets: Secrets,
     /// For output downloads: no redirects, bounded time. Like every client here, built on first
-    /// use: a reqwest client loads the TLS root store (docs/benchmarks.md).
+    /// use: a reqwest client parses the TLS roots (crate::tls; docs/benchmarks.md).
     pub downloads: Lazy<reqwest::Client>,
     api_http: Lazy<reqwest::Client>,
 }
@@ -44,20 +44,27 @@ pub struct App {
 /// The SDK configuration, assembled directly instead of by `aws_config::load()`: no provider
 /// chains to build, no profile files to look for, nothing on the network. Credentials come
 /// from the environment, which is where Lambda puts them (AWS_ACCESS_KEY_ID,
-/// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). The HTTP client's TLS connector (one root-store
-/// load) is built on the first request, not during init (docs/benchmarks.md). With an
+/// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). The HTTP client's TLS connector (parsing the
+/// compiled-in roots, crate::tls) is built on the first request, not during init
+/// (docs/benchmarks.md). With an
 /// `endpoint_url` (the local emulator) the credentials are fixed fake ones, never real ones.
 pub fn sdk_config(region: &str, endpoint_url: Option<&str>) -> aws_config::SdkConfig {
     use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
     use aws_smithy_runtime_api::client::http::{HttpClient, SharedHttpClient, http_client_fn};
-    // Built on the first request: building the HTTPS client loads the TLS root store.
+    // Built on the first request: building the HTTPS client parses the TLS roots. They are
+    // compiled in (crate::tls), not loaded from the system store.
     let real: std::sync::Arc<OnceLock<SharedHttpClient>> = Default::default();
     let http = http_client_fn(move |settings, components| {
         real.get_or_init(|| {
+            let tls = aws_smithy_http_client::tls::TlsContext::builder()
+                .with_trust_store(crate::tls::sdk_trust_store())
+                .build()
+                .expect("the compiled-in roots make a TLS context");
             aws_smithy_http_client::Builder::new()
                 .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
                     aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
                 ))
+                .tls_context(tls)
                 .build_https()
         })
         .http_connector(settings, components)
@@ -122,10 +129,10 @@ impl App {
                 move || crate::media::download_client(timeout)
             }),
             api_http: Lazy::new(|| {
-                reqwest::Client::builder()
+                crate::tls::reqwest_builder()
                     .connect_timeout(Duration::from_secs(5))
                     .build()
-                    .expect("default TLS client builds")
+                    .expect("a client with the compiled-in roots builds")
             }),
             catalog,
             config,

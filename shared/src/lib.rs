@@ -15,5 +15,6 @@ pub mod secrets;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 
 pub use app::App;

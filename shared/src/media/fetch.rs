@@ -31,14 +31,14 @@ impl FetchError {
 }
 
 /// The client for output downloads: follows no redirects (a redirect could lead off the
-/// allow-list) and never waits forever.
+/// allow-list) and never waits forever. Trusts the compiled-in roots (crate::tls).
 pub fn download_client(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
+    crate::tls::reqwest_builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(5))
         .timeout(timeout)
         .build()
-        .expect("a client without custom TLS builds")
+        .expect("a client with the compiled-in roots builds")
 }
 
 /// Downloads an output from an allow-listed origin, at most `max_bytes`, in at most `timeout`.
