@@ -69,11 +69,6 @@ impl Moto {
         Ok(Self { url, child: Some(child) })
     }
 
-    /// A handle on the same emulator that does not own (or stop) its process.
-    pub fn clone_url(&self) -> Self {
-        Self::existing(&self.url)
-    }
-
     pub async fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill().await;

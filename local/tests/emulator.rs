@@ -16,6 +16,14 @@ fn n(v: i64) -> aws_sdk_dynamodb::types::AttributeValue {
     aws_sdk_dynamodb::types::AttributeValue::N(v.to_string())
 }
 
+/// The shared emulator (`MOTO_URL`, left running), or one of our own (stopped by `stop`).
+async fn shared_or_own() -> Moto {
+    match std::env::var("MOTO_URL").ok().filter(|u| !u.is_empty()) {
+        Some(u) => Moto::existing(&u),
+        None => Moto::start(0).await.expect("emulator starts"),
+    }
+}
+
 async fn table(moto: &Moto) -> (Client, String) {
     let client = Client::new(&shared::app::sdk_config("us-east-1", Some(&moto.url)));
     let name = format!("emu-{}", ulid::Ulid::new().to_string().to_lowercase());
@@ -116,11 +124,7 @@ async fn two_transactions_on_one_item_started_together_one_applies_one_conflicts
 
 #[tokio::test]
 async fn a_thousand_concurrent_adds_on_one_counter_lose_nothing() {
-    let mut own = None;
-    let moto = match std::env::var("MOTO_URL").ok().filter(|u| !u.is_empty()) {
-        Some(u) => Moto::existing(&u),
-        None => own.insert(Moto::start(0).await.expect("emulator starts")).clone_url(),
-    };
+    let mut moto = shared_or_own().await;
     let (c, t) = table(&moto).await;
     let permits = Arc::new(tokio::sync::Semaphore::new(64));
     let mut tasks = tokio::task::JoinSet::new();
@@ -150,18 +154,12 @@ async fn a_thousand_concurrent_adds_on_one_counter_lose_nothing() {
         .await
         .unwrap();
     assert_eq!(item.item.unwrap()["tally"], n(1000));
-    if let Some(mut m) = own {
-        m.stop().await;
-    }
+    moto.stop().await;
 }
 
 #[tokio::test]
 async fn a_transaction_cancelled_by_a_condition_leaves_every_item_as_it_was() {
-    let mut own = None;
-    let moto = match std::env::var("MOTO_URL").ok().filter(|u| !u.is_empty()) {
-        Some(u) => Moto::existing(&u),
-        None => own.insert(Moto::start(0).await.expect("emulator starts")).clone_url(),
-    };
+    let mut moto = shared_or_own().await;
     let (c, t) = table(&moto).await;
     c.put_item()
         .table_name(&t)
@@ -209,7 +207,5 @@ async fn a_transaction_cancelled_by_a_condition_leaves_every_item_as_it_was() {
     assert_eq!(get("month").await.unwrap()["tally"], n(5), "the ADD was rolled back");
     assert!(get("new").await.is_none(), "the new item was rolled back");
     assert!(get("guard").await.is_none());
-    if let Some(mut m) = own {
-        m.stop().await;
-    }
+    moto.stop().await;
 }

@@ -2,12 +2,11 @@
 //! that dies after creating, a webhook that beats the worker, a second prediction, a
 //! reconciler racing a worker, predictions that can't be read, and many stuck jobs.
 mod common;
-use common::{TestStack, User};
-use serde_json::{Map, json};
-use shared::domain::{Job, JobId, JobKind, JobStatus, Micros, UserId};
+use common::{TestStack, User, create_prediction_for, recorded_job};
+use serde_json::json;
+use shared::domain::{Job, JobId, JobStatus};
 use shared::queue::JobMessage;
-use shared::replicate::{ModelRef, PredictionStatus, WebhookEvent};
-use shared::store::{CreateOutcome, Reservation};
+use shared::replicate::{PredictionStatus, WebhookEvent};
 use shared::{App, clock};
 use std::time::Duration;
 
@@ -28,18 +27,7 @@ fn msg(job: &Job) -> JobMessage {
 async fn create_and_crash(app: &App, job: &Job) -> String {
     let now = clock::now().timestamp_millis();
     assert!(app.store.claim_job(job, now, now - 300_000).await.unwrap());
-    let spec = app.catalog.get(&job.model).unwrap();
-    let client = app.replicate().await.unwrap();
-    let p = client
-        .create_prediction(
-            &ModelRef::parse(&spec.replicate).unwrap(),
-            spec.replicate_input(&job.prompt, &job.options),
-            app.config.webhook_url_for(job).as_deref(),
-            &[WebhookEvent::Start, WebhookEvent::Completed],
-        )
-        .await
-        .unwrap();
-    p.id
+    create_prediction_for(app, job).await.id
 }
 
 async fn assert_charged_once(t: &TestStack, u: &User, id: &str) {
@@ -154,19 +142,7 @@ async fn a_second_prediction_of_a_job_is_cancelled_and_never_charged() {
     let sim = t.stack.sim.as_ref().unwrap();
     sim.set_fault(Some(local::simulator::Fault::Stall), 1);
     let app = &t.stack.app;
-    let spec = app.catalog.get(&job.model).unwrap();
-    let second = app
-        .replicate()
-        .await
-        .unwrap()
-        .create_prediction(
-            &ModelRef::parse(&spec.replicate).unwrap(),
-            spec.replicate_input(&job.prompt, &job.options),
-            app.config.webhook_url_for(&job).as_deref(),
-            &[WebhookEvent::Start, WebhookEvent::Completed],
-        )
-        .await
-        .unwrap();
+    let second = create_prediction_for(app, &job).await;
     assert_charged_once(&t, &u, &id).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     while sim.prediction(&second.id).unwrap().status != PredictionStatus::Canceled {
@@ -199,17 +175,7 @@ async fn the_reconciler_never_gives_up_on_a_job_a_worker_is_submitting() {
     assert_eq!(job_of(&t, &u, id).await.status, JobStatus::Queued);
     assert_eq!(t.me(&u).await["quota"]["remaining_usd"], json!(19.96), "still reserved");
     // The create answers; the worker records it; the run settles with one charge.
-    let client = t.stack.app.replicate().await.unwrap();
-    let spec = t.stack.app.catalog.get(&job.model).unwrap();
-    let p = client
-        .create_prediction(
-            &ModelRef::parse(&spec.replicate).unwrap(),
-            spec.replicate_input(&job.prompt, &job.options),
-            t.stack.app.config.webhook_url_for(&job).as_deref(),
-            &[WebhookEvent::Start, WebhookEvent::Completed],
-        )
-        .await
-        .unwrap();
+    let p = create_prediction_for(&t.stack.app, &job).await;
     let _ = t
         .stack
         .app
@@ -221,49 +187,13 @@ async fn the_reconciler_never_gives_up_on_a_job_a_worker_is_submitting() {
     t.stop().await;
 }
 
-/// A job recorded as running a prediction the provider doesn't know, `age_minutes` old.
-async fn lost_job(app: &App, user: &UserId, age_minutes: i64, prediction: &str) -> Job {
-    let then = clock::rfc3339(clock::now() - chrono::Duration::minutes(age_minutes));
-    let job = Job {
-        user_id: user.clone(),
-        job_id: JobId::new(),
-        kind: JobKind::Image,
-        model: "imagen-4".into(),
-        prompt: "lost".into(),
-        options: Map::new(),
-        source_asset_ids: vec![],
-        status: JobStatus::Running,
-        error: None,
-        asset_ids: vec![],
-        estimated_micros: Micros(40_000),
-        cost_micros: None,
-        created_at: then.clone(),
-        updated_at: then,
-        prediction_id: Some(prediction.into()),
-        open: Some("1".into()),
-        quota_period: clock::period(clock::now()),
-        request_hash: None,
-        claimed_at: None,
-    };
-    let res = Reservation {
-        period: job.quota_period.clone(),
-        amount: job.estimated_micros,
-        limit: Micros(100_000_000),
-    };
-    assert!(matches!(
-        app.store.create_job(&job, &res, None).await.unwrap(),
-        CreateOutcome::Created
-    ));
-    job
-}
-
 #[tokio::test]
 async fn a_prediction_that_404s_forever_is_given_up_after_the_deadline_and_its_money_released() {
     let t = TestStack::with(|o| o.reconcile_after = Duration::from_secs(60)).await;
     let u = t.user("lost").await;
     let sub = t.sub(&u).await;
-    let young = lost_job(&t.stack.app, &sub, 10, "gone-young").await;
-    let old = lost_job(&t.stack.app, &sub, 120, "gone-old").await;
+    let young = recorded_job(&t.stack.app, &sub, 10, Some("gone-young")).await;
+    let old = recorded_job(&t.stack.app, &sub, 120, Some("gone-old")).await;
     assert_eq!(t.me(&u).await["quota"]["remaining_usd"], json!(19.92));
     let r = shared::service::reconcile(&t.stack.app).await;
     assert_eq!((r.checked, r.given_up, r.errors), (2, 1, 1), "{r:?}");
@@ -282,7 +212,7 @@ async fn a_hundred_and_fifty_stuck_jobs_do_not_block_a_settleable_one() {
     let u = t.user("stuck").await;
     let sub = t.sub(&u).await;
     for i in 0..150 {
-        lost_job(&t.stack.app, &sub, 30, &format!("stuck-{i}")).await;
+        recorded_job(&t.stack.app, &sub, 30, Some(&format!("stuck-{i}"))).await;
     }
     // A real job whose webhook was lost, newer than all of them.
     let job = t.generate(&u, "a crane [sim:drop-webhook]").await;

@@ -2,54 +2,16 @@
 //! reservation) on jobs that never reached the provider. (The lost-webhook case is in
 //! webhook.rs.)
 mod common;
-use common::TestStack;
-use serde_json::{Map, json};
-use shared::domain::{Job, JobId, JobKind, JobStatus, Micros, UserId};
-use shared::store::{CreateOutcome, Reservation};
-use shared::{App, clock};
-
-/// Records a queued job as if its message had been lost `age_minutes` ago.
-async fn orphan_job(app: &App, user: &UserId, age_minutes: i64) -> Job {
-    let then = clock::now() - chrono::Duration::minutes(age_minutes);
-    let job = Job {
-        user_id: user.clone(),
-        job_id: JobId::new(),
-        kind: JobKind::Image,
-        model: "imagen-4".into(),
-        prompt: "an orphan".into(),
-        options: Map::new(),
-        source_asset_ids: vec![],
-        status: JobStatus::Queued,
-        error: None,
-        asset_ids: vec![],
-        estimated_micros: Micros(40_000),
-        cost_micros: None,
-        created_at: clock::rfc3339(then),
-        updated_at: clock::rfc3339(then),
-        prediction_id: None,
-        open: Some("1".into()),
-        quota_period: clock::period(clock::now()),
-        request_hash: None,
-        claimed_at: None,
-    };
-    let res = Reservation {
-        period: job.quota_period.clone(),
-        amount: job.estimated_micros,
-        limit: Micros(20_000_000),
-    };
-    assert!(matches!(
-        app.store.create_job(&job, &res, None).await.unwrap(),
-        CreateOutcome::Created
-    ));
-    job
-}
+use common::{TestStack, recorded_job};
+use serde_json::json;
+use shared::domain::UserId;
 
 #[tokio::test]
 async fn a_job_whose_message_was_lost_is_queued_again_and_runs() {
     let t = TestStack::with(|o| o.reconcile_after = std::time::Duration::from_secs(60)).await;
     let u = t.user("kim").await;
     let sub = UserId::parse(t.me(&u).await["user"]["id"].as_str().unwrap()).unwrap();
-    let job = orphan_job(&t.stack.app, &sub, 20).await;
+    let job = recorded_job(&t.stack.app, &sub, 20, None).await;
     let r = shared::service::reconcile(&t.stack.app).await;
     assert_eq!((r.checked, r.requeued), (1, 1), "{r:?}");
     let done = t.wait_finished(&u, job.job_id.as_str()).await;
@@ -63,7 +25,7 @@ async fn a_job_that_never_reached_the_provider_is_failed_and_costs_nothing() {
     let t = TestStack::start().await;
     let u = t.user("lee").await;
     let sub = UserId::parse(t.me(&u).await["user"]["id"].as_str().unwrap()).unwrap();
-    let job = orphan_job(&t.stack.app, &sub, 120).await;
+    let job = recorded_job(&t.stack.app, &sub, 120, None).await;
     assert_eq!(t.me(&u).await["quota"]["remaining_usd"], json!(19.96), "reserved while queued");
     let r = shared::service::reconcile(&t.stack.app).await;
     assert_eq!((r.given_up, r.requeued), (1, 0), "{r:?}");

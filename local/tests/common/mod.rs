@@ -157,3 +157,70 @@ impl TestStack {
         self.stack.stop().await;
     }
 }
+
+/// Records an Imagen 4 job ($0.04 reserved) as if it had been created `age_minutes` ago: queued
+/// with no prediction (`prediction: None`, a lost message), or running as `prediction`.
+pub async fn recorded_job(
+    app: &shared::App,
+    user: &shared::domain::UserId,
+    age_minutes: i64,
+    prediction: Option<&str>,
+) -> shared::domain::Job {
+    use shared::clock;
+    use shared::domain::{Job, JobId, JobKind, JobStatus, Micros};
+    use shared::store::{CreateOutcome, Reservation};
+    let then = clock::rfc3339(clock::now() - chrono::Duration::minutes(age_minutes));
+    let job = Job {
+        user_id: user.clone(),
+        job_id: JobId::new(),
+        kind: JobKind::Image,
+        model: "imagen-4".into(),
+        prompt: "a recorded job".into(),
+        options: serde_json::Map::new(),
+        source_asset_ids: vec![],
+        status: if prediction.is_some() {
+            JobStatus::Running
+        } else {
+            JobStatus::Queued
+        },
+        error: None,
+        asset_ids: vec![],
+        estimated_micros: Micros(40_000),
+        cost_micros: None,
+        created_at: then.clone(),
+        updated_at: then,
+        prediction_id: prediction.map(str::to_string),
+        open: Some("1".into()),
+        quota_period: clock::period(clock::now()),
+        request_hash: None,
+        claimed_at: None,
+    };
+    let res = Reservation {
+        period: job.quota_period.clone(),
+        amount: job.estimated_micros,
+        limit: Micros(100_000_000),
+    };
+    assert!(matches!(
+        app.store.create_job(&job, &res, None).await.unwrap(),
+        CreateOutcome::Created
+    ));
+    job
+}
+
+/// Creates a prediction for `job` at the provider as the worker would (webhook URL naming the
+/// job), without recording it.
+pub async fn create_prediction_for(app: &shared::App, job: &shared::domain::Job) -> shared::replicate::Prediction {
+    use shared::replicate::{ModelRef, WebhookEvent};
+    let spec = app.catalog.get(&job.model).unwrap();
+    app.replicate()
+        .await
+        .unwrap()
+        .create_prediction(
+            &ModelRef::parse(&spec.replicate).unwrap(),
+            spec.replicate_input(&job.prompt, &job.options),
+            app.config.webhook_url_for(job).as_deref(),
+            &[WebhookEvent::Start, WebhookEvent::Completed],
+        )
+        .await
+        .unwrap()
+}
