@@ -13,19 +13,10 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TF="${TERRAFORM:-}"
-if [[ -z "$TF" ]]; then
-  for candidate in terraform tofu; do
-    if command -v "$candidate" >/dev/null 2>&1; then TF="$candidate"; break; fi
-  done
-fi
-if [[ -z "$TF" ]]; then
-  echo "terraform-check: SKIPPED: no terraform or tofu binary on PATH (none is installable from PyPI/npm/apt here)."
-  exit 0
-fi
-
-tf_version="$("$TF" version 2>/dev/null || true)"
-echo "terraform-check: using ${tf_version%%$'\n'*}"
+# shellcheck source=lib/terraform.sh
+source "$ROOT/scripts/lib/terraform.sh"
+find_terraform terraform-check
+echo "terraform-check: using $TF_VERSION"
 "$TF" fmt -check -diff -recursive "$ROOT/infra"
 echo "terraform-check: fmt OK"
 

@@ -10,25 +10,14 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TF="${TERRAFORM:-}"
-if [[ -z "$TF" ]]; then
-  for candidate in terraform tofu; do
-    if command -v "$candidate" >/dev/null 2>&1; then TF="$candidate"; break; fi
-  done
-fi
-if [[ -z "$TF" ]]; then
-  echo "terraform-test: SKIPPED: no terraform or tofu binary on PATH (none is installable from PyPI/npm/apt here); infra/tests/ did not run."
-  exit 0
-fi
+# shellcheck source=lib/terraform.sh
+source "$ROOT/scripts/lib/terraform.sh"
+find_terraform terraform-test "infra/tests/ did not run"
 # Mocked providers with mock files (tests/mocks) need Terraform 1.7 or newer.
-# (No `| head` on terraform's output: with pipefail, a reader that stops early makes the writer's
-# SIGPIPE fail the script at random.)
-tf_version="$("$TF" version 2>/dev/null || true)"
-tf_version="${tf_version%%$'\n'*}"
-version="$(sed -E 's/^[^0-9]*([0-9]+)\.([0-9]+).*/\1 \2/' <<<"$tf_version")"
+version="$(sed -E 's/^[^0-9]*([0-9]+)\.([0-9]+).*/\1 \2/' <<<"$TF_VERSION")"
 read -r major minor <<<"$version"
 if [[ "$TF" == *terraform* ]] && (( major < 1 || (major == 1 && minor < 7) )); then
-  echo "terraform-test: SKIPPED: $tf_version is older than 1.7, which mocked providers need; infra/tests/ did not run."
+  echo "terraform-test: SKIPPED: $TF_VERSION is older than 1.7, which mocked providers need; infra/tests/ did not run."
   exit 0
 fi
 if [[ -z "${TF_PLUGIN_DIR:-}" && -d /opt/tf-plugins ]]; then TF_PLUGIN_DIR=/opt/tf-plugins; fi
@@ -57,7 +46,7 @@ if [[ -n "${TF_PLUGIN_DIR:-}" ]]; then init_args+=("-plugin-dir=$TF_PLUGIN_DIR")
   echo "terraform-test: init failed (see above)" >&2
   exit 1
 }
-echo "terraform-test: using $tf_version"
+echo "terraform-test: using $TF_VERSION"
 (cd "$WORK/infra" && TF_IN_AUTOMATION=1 "$TF" test -no-color "$@")
 echo "terraform-test: OK"
 
