@@ -115,7 +115,8 @@ pub async fn settle_job(app: &App, mut job: Job, p: &Prediction) -> Result<Settl
                 return fail(JobStatus::Failed, "no_output", why.into()).await;
             }
             // Only the outputs the user asked for (and reserved money for) are kept.
-            let wanted = app.catalog.get(&job.model).map_or(1, |m| expected_outputs(m, &job.options));
+            let spec = app.catalog.get(&job.model);
+            let wanted = spec.map_or(1, |m| expected_outputs(m, &job.options));
             if urls.len() > wanted {
                 tracing::warn!(job_id = %job.job_id, delivered = urls.len(), wanted, "extra outputs neither copied nor charged");
             }
@@ -127,10 +128,7 @@ pub async fn settle_job(app: &App, mut job: Job, p: &Prediction) -> Result<Settl
                     Err(CopyError::Reject(why)) => return fail(JobStatus::Failed, "invalid_output", why).await,
                 }
             }
-            let real = app
-                .catalog
-                .get(&job.model)
-                .map_or(job.estimated_micros, |m| actual_cost(m, &job.options, ids.len()));
+            let real = spec.map_or(job.estimated_micros, |m| actual_cost(m, &job.options, ids.len()));
             let cost = capped_charge(real, job.estimated_micros);
             if cost != real {
                 tracing::error!(job_id = %job.job_id, real_micros = real.0, charged_micros = cost.0, "price above the reservation; charged the reservation");

@@ -7,6 +7,11 @@ use super::jobs::key;
 use super::{Store, StoreError, n, s, write};
 use crate::domain::{Job, JobError};
 
+/// Nobody is submitting the job: still queued, no prediction recorded, and no claim newer than
+/// `:stale`. Taking a claim and giving a job up both require it, so they can't race.
+const NOBODY_SUBMITTING: &str =
+    "#st = :queued AND attribute_not_exists(prediction_id) AND (attribute_not_exists(claimed_at) OR claimed_at < :stale)";
+
 impl Store {
     /// Takes the right to submit a queued job, unless someone's submission is in flight (a claim
     /// newer than `stale_before_ms`) or a prediction is recorded.
@@ -17,9 +22,7 @@ impl Store {
             .table_name(&self.tables.jobs)
             .set_key(Some(key(&job.user_id, &job.job_id)))
             .update_expression("SET claimed_at = :now")
-            .condition_expression(
-                "#st = :queued AND attribute_not_exists(prediction_id) AND (attribute_not_exists(claimed_at) OR claimed_at < :stale)",
-            )
+            .condition_expression(NOBODY_SUBMITTING)
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":now", n(now_ms))
             .expression_attribute_values(":stale", n(stale_before_ms))
@@ -66,9 +69,7 @@ impl Store {
         let upd_job = self
             .finish_job(job, crate::domain::JobStatus::Failed, now)
             .update_expression("SET #st = :status, updated_at = :now, #err = :err REMOVE #open, claimed_at")
-            .condition_expression(
-                "#st = :queued AND attribute_not_exists(prediction_id) AND (attribute_not_exists(claimed_at) OR claimed_at < :stale)",
-            )
+            .condition_expression(NOBODY_SUBMITTING)
             .expression_attribute_names("#open", "open")
             .expression_attribute_names("#err", "error")
             .expression_attribute_values(":err", serde_dynamo::to_attribute_value(error)?)
