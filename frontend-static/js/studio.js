@@ -75,10 +75,10 @@ export class Studio {
     try {
       const { models } = await this.api.models();
       this.allModels = new Map(models.map((m) => [m.id, m]));
-      this.models = models.filter((m) => KINDS.has(m.kind));
+      this.models = models.filter((m) => (m.kinds || []).some((k) => KINDS.has(k)));
       if (!this.models.length) throw new Error('The catalog has no image models.');
       this.#renderModels();
-      const preferred = this.models.find((m) => m.default) || this.models[0];
+      const preferred = this.models.find((m) => (m.default_for || []).includes("image")) || this.models[0];
       this.#select(this.selected && this.allModels.get(this.selected.id) ? this.selected.id : preferred.id);
       this.jobs.rerenderNames();
     } catch (err) {
