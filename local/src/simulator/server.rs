@@ -16,7 +16,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::replicate::{Metrics, Prediction, PredictionStatus, PredictionUrls, WebhookEvent, WebhookSecret};
 
+use super::codec::Format;
 use super::fault::{self, Fault};
+use super::schema::{self, InvalidField, ModelSchema};
 use super::{SimConfig, WebhookDelivery, lifecycle};
 
 #[derive(Default)]
@@ -27,12 +29,21 @@ pub(super) struct Stats {
     pub webhooks_delivered: AtomicU64,
 }
 
+/// One output file, served at `/files/{id}/{n}.{ext}`.
+#[derive(Clone)]
+pub(super) struct OutFile {
+    pub bytes: Bytes,
+    pub format: Format,
+}
+
 pub(super) struct Entry {
     pub pred: Prediction,
     pub webhook: Option<String>,
     pub events: Vec<WebhookEvent>,
     pub fault: Option<Fault>,
-    pub files: Vec<Bytes>,
+    /// The model's schema (output shape, source inputs, upscale factor).
+    pub schema: Arc<ModelSchema>,
+    pub files: Vec<OutFile>,
     /// Snapshot of the prediction when it started processing (for the `start` webhook).
     pub start_snapshot: Option<Prediction>,
 }
@@ -56,6 +67,8 @@ pub(super) struct Sim {
     pub stats: Stats,
     pub deliveries: Mutex<Vec<WebhookDelivery>>,
     pub http: reqwest::Client,
+    /// For source downloads (its own timeout; no redirects either).
+    pub source_http: reqwest::Client,
     next_id: AtomicU64,
     id_salt: u64,
 }
@@ -68,6 +81,13 @@ impl Sim {
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .timeout(cfg.webhook_timeout)
+            .user_agent("replicate-simulator")
+            .build()
+            .expect("reqwest client");
+        let source_http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .connect_timeout(cfg.source_timeout)
             .user_agent("replicate-simulator")
             .build()
             .expect("reqwest client");
@@ -84,6 +104,7 @@ impl Sim {
             stats: Stats::default(),
             deliveries: Mutex::default(),
             http,
+            source_http,
             next_id: AtomicU64::new(1),
             id_salt: h.finish(),
         }
@@ -176,7 +197,8 @@ impl Sim {
 
 pub(super) fn router(sim: Arc<Sim>) -> Router {
     Router::new()
-        .route("/v1/models/{owner}/{name}/predictions", post(create))
+        .route("/v1/models/{owner}/{name}/predictions", post(create_official))
+        .route("/v1/predictions", post(create_versioned))
         .route("/v1/predictions/{id}", get(read))
         .route("/v1/predictions/{id}/cancel", post(cancel))
         .route("/v1/webhooks/default/secret", get(secret))
@@ -209,6 +231,35 @@ fn not_found() -> Response {
 
 fn invalid(detail: &str) -> Response {
     problem(StatusCode::UNPROCESSABLE_ENTITY, "Input validation failed", detail)
+}
+
+/// Replicate's 422 for a body or input that fails its schema: `detail` has one
+/// `- field: description` line per problem, `invalid_fields` the same as objects.
+fn invalid_fields(fields: &[InvalidField]) -> Response {
+    let detail: Vec<String> = fields.iter().map(InvalidField::detail_line).collect();
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        axum::Json(json!({
+            "title": "Input validation failed",
+            "detail": detail.join("\n"),
+            "status": 422,
+            "invalid_fields": fields,
+        })),
+    )
+        .into_response()
+}
+
+fn root_problem(kind: &str, description: String) -> Response {
+    invalid_fields(&[InvalidField::new(kind, "(root)", description)])
+}
+
+/// Replicate's answer for a version that does not exist (or is not yours).
+fn invalid_version() -> Response {
+    problem(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Invalid version or not permitted",
+        "The specified version does not exist (or perhaps you don't have permission to use it?)",
+    )
 }
 
 fn authorized(sim: &Sim, headers: &HeaderMap) -> bool {
@@ -259,29 +310,99 @@ fn parse_go_duration(s: &str) -> Option<Duration> {
     Some(total)
 }
 
-const ALLOWED_FIELDS: [&str; 4] = ["input", "webhook", "webhook_events_filter", "stream"];
+/// Body fields of `POST /v1/models/{owner}/{name}/predictions` (`additionalProperties: false`:
+/// no `version` there).
+const OFFICIAL_FIELDS: [&str; 4] = ["input", "webhook", "webhook_events_filter", "stream"];
+/// Body fields of `POST /v1/predictions`.
+const VERSIONED_FIELDS: [&str; 5] = ["version", "input", "webhook", "webhook_events_filter", "stream"];
 
-async fn create(State(sim): State<Arc<Sim>>, Path((owner, name)): Path<(String, String)>, headers: HeaderMap, body: Bytes) -> Response {
+/// The JSON object of a create body with only `allowed` fields.
+fn parse_body(body: &[u8], allowed: &[&str]) -> Result<serde_json::Map<String, Value>, Response> {
+    let body: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => return Err(problem(StatusCode::BAD_REQUEST, "Invalid JSON", &e.to_string())),
+    };
+    let Value::Object(obj) = body else {
+        return Err(root_problem("invalid_type", "Invalid type. Expected: object".into()));
+    };
+    if let Some(extra) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(root_problem(
+            "additional_property_not_allowed",
+            format!("Additional property {extra} is not allowed"),
+        ));
+    }
+    Ok(obj)
+}
+
+/// `POST /v1/models/{owner}/{name}/predictions`: an official model of the schema fixture (404
+/// for any other model, community models included: they run by version).
+async fn create_official(
+    State(sim): State<Arc<Sim>>,
+    Path((owner, name)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !authorized(&sim, &headers) {
         return unauthorized();
     }
-    let body: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => return problem(StatusCode::BAD_REQUEST, "Invalid JSON", &e.to_string()),
+    let obj = match parse_body(&body, &OFFICIAL_FIELDS) {
+        Ok(o) => o,
+        Err(r) => return r,
     };
-    let Some(obj) = body.as_object() else {
-        return invalid("- (root): Invalid type. Expected: object");
+    let Some(schema) = sim.cfg.schemas.official(&format!("{owner}/{name}")).cloned() else {
+        return not_found();
     };
-    if let Some(extra) = obj.keys().find(|k| !ALLOWED_FIELDS.contains(&k.as_str())) {
-        return invalid(&format!("- (root): Additional property {extra} is not allowed"));
+    create(sim, schema, "hidden".into(), obj, headers).await
+}
+
+/// `POST /v1/predictions` with `version` = `<64-hex>` or `owner/name:<64-hex>`: a community model
+/// by its pinned version. An unknown version (or a name that does not go with it) → 422
+/// "Invalid version or not permitted", as Replicate answers.
+async fn create_versioned(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
+    if !authorized(&sim, &headers) {
+        return unauthorized();
     }
-    let Some(input) = obj.get("input").filter(|v| v.is_object()).cloned() else {
-        return invalid("- (root): input is required");
+    let obj = match parse_body(&body, &VERSIONED_FIELDS) {
+        Ok(o) => o,
+        Err(r) => return r,
     };
+    let version = match obj.get("version") {
+        None => return root_problem("required", "version is required".into()),
+        Some(Value::String(v)) => v.clone(),
+        Some(_) => {
+            return invalid_fields(&[InvalidField::new(
+                "invalid_type",
+                "version",
+                "Invalid type. Expected: string".into(),
+            )]);
+        }
+    };
+    let (named, id) = match version.split_once(':') {
+        Some((model, id)) => (Some(model), id),
+        None => (None, version.as_str()),
+    };
+    let schema = schema::is_version_id(id).then(|| sim.cfg.schemas.by_version(id)).flatten();
+    let Some(schema) = schema.filter(|s| named.is_none_or(|m| m == s.model)).cloned() else {
+        return invalid_version();
+    };
+    create(sim, schema, id.to_owned(), obj, headers).await
+}
+
+/// The create both routes share, once the model is known: input validation against its schema
+/// (422, no prediction), faults, then a `starting` prediction.
+async fn create(sim: Arc<Sim>, schema: ModelSchema, version: String, obj: serde_json::Map<String, Value>, headers: HeaderMap) -> Response {
+    let Some(input) = obj.get("input").cloned() else {
+        return root_problem("required", "input is required".into());
+    };
+    if let Err(fields) = schema.validate(&input) {
+        return invalid_fields(&fields);
+    }
     let webhook = match obj.get("webhook") {
         None | Some(Value::Null) => None,
         Some(Value::String(u)) if reqwest::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) => Some(u.clone()),
-        Some(_) => return invalid("- webhook: Does not match format 'uri'"),
+        Some(_) => {
+            return invalid_fields(&[InvalidField::new("format", "webhook", "Does not match format 'uri'".into())]);
+        }
     };
     let events: Vec<WebhookEvent> = match obj.get("webhook_events_filter") {
         None | Some(Value::Null) => vec![
@@ -293,9 +414,11 @@ async fn create(State(sim): State<Arc<Sim>>, Path((owner, name)): Path<(String, 
         Some(v) => match serde_json::from_value(v.clone()) {
             Ok(ev) => ev,
             Err(_) => {
-                return invalid(
-                    "- webhook_events_filter.0: webhook_events_filter.0 must be one of the following: \"start\", \"output\", \"logs\", \"completed\"",
-                );
+                return invalid_fields(&[InvalidField::new(
+                    "enum",
+                    "webhook_events_filter.0",
+                    "webhook_events_filter.0 must be one of the following: \"start\", \"output\", \"logs\", \"completed\"".into(),
+                )]);
             }
         },
     };
@@ -336,8 +459,8 @@ async fn create(State(sim): State<Arc<Sim>>, Path((owner, name)): Path<(String, 
     let created = chrono::Utc::now();
     let pred = Prediction {
         id: id.clone(),
-        model: format!("{owner}/{name}"),
-        version: Some("hidden".into()),
+        model: schema.model.clone(),
+        version: Some(version),
         input,
         output: Value::Null,
         error: None,
@@ -361,6 +484,7 @@ async fn create(State(sim): State<Arc<Sim>>, Path((owner, name)): Path<(String, 
             webhook,
             events,
             fault,
+            schema: Arc::new(schema),
             files: Vec::new(),
             start_snapshot: None,
         },
@@ -419,20 +543,23 @@ async fn secret(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Response {
 }
 
 async fn file(State(sim): State<Arc<Sim>>, Path((id, file)): Path<(String, String)>) -> Response {
-    let Some(n) = file.strip_suffix(".png").and_then(|n| n.parse::<usize>().ok()) else {
+    let Some((n, ext)) = file.split_once('.') else {
         return not_found();
     };
-    let bytes = sim.preds.lock().unwrap().get(&id).and_then(|e| e.files.get(n).cloned());
-    match bytes {
-        Some(b) => (
+    let (Ok(n), Some(format)) = (n.parse::<usize>(), Format::from_ext(ext)) else {
+        return not_found();
+    };
+    let out = sim.preds.lock().unwrap().get(&id).and_then(|e| e.files.get(n).cloned());
+    match out {
+        Some(f) if f.format == format => (
             [
-                (header::CONTENT_TYPE, "image/png"),
+                (header::CONTENT_TYPE, format.content_type()),
                 (header::CACHE_CONTROL, "private, max-age=3600"),
             ],
-            b,
+            f.bytes,
         )
             .into_response(),
-        None => not_found(),
+        _ => not_found(),
     }
 }
 
