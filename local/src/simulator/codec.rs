@@ -116,7 +116,7 @@ fn decode_jpeg(bytes: &[u8]) -> Result<Rgb, String> {
     let (w, h) = dec.dimensions().ok_or("broken JPEG: no dimensions")?;
     too_big(w as u32, h as u32)?;
     let pixels = dec.decode().map_err(|e| format!("broken JPEG: {e:?}"))?;
-    if pixels.len() != w as usize * h as usize * 3 {
+    if pixels.len() != w * h * 3 {
         return Err("broken JPEG: unexpected pixel data".into());
     }
     Ok(Rgb {

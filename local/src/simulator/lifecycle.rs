@@ -113,7 +113,13 @@ async fn produce(sim: &Arc<Sim>, schema: Arc<ModelSchema>, input: Value, fault: 
     } else {
         image::image_count(&input)
     };
-    let format = Format::of_input(&input);
+    // Text to image keeps its PNGs whatever `output_format` says (the behaviour the generation
+    // tests were written against); outputs derived from a source honour it.
+    let format = if sources.is_empty() {
+        Format::Png
+    } else {
+        Format::of_input(&input)
+    };
     let long_side = sim.cfg.image_long_side;
     let work = move || -> Result<Vec<OutFile>, String> {
         if let Some(bad) = sources.iter().find(|s| !codec::looks_like_image(&s.bytes)) {

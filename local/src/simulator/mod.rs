@@ -25,9 +25,10 @@
 //! `succeeded` with real images, or `failed`. Every URI input is downloaded first (size cap,
 //! timeout, no redirects; a failure fails the prediction). With no source the picture is drawn
 //! from the prompt ([`image`]); an edit is the first source tinted by the prompt at the source's
-//! size, a restoration the first source upscaled by the real factor ([`derive`]). Files are
-//! PNG unless the input has `output_format` `jpg` or `webp`; the output is a list when the schema
-//! says so (or when a fault gives several images), else one URL. Webhooks
+//! size, a restoration the first source upscaled by the real factor ([`derive`]). Text-to-image
+//! files are PNG; files derived from a source are PNG unless the input has `output_format` `jpg`
+//! or `webp`. The output is a list when the schema says so (or when a fault gives several
+//! images), else one URL. Webhooks
 //! (`start`, `completed`, as asked by `webhook_events_filter`; all when absent) are POSTed to the
 //! create body's `webhook` URL, signed with Standard Webhooks (`webhook-id` stable per
 //! prediction and event: `msg_{prediction}_{event}`), never following redirects; `completed` is
@@ -40,7 +41,7 @@
 //! the first N creates with that prompt), a runtime switch for the next n predictions, or
 //! [`SimConfig::default_fault`] for all of them, in that order of precedence.
 
-mod codec;
+pub mod codec;
 pub mod derive;
 mod fault;
 pub mod image;

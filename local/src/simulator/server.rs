@@ -317,19 +317,19 @@ const OFFICIAL_FIELDS: [&str; 4] = ["input", "webhook", "webhook_events_filter",
 const VERSIONED_FIELDS: [&str; 5] = ["version", "input", "webhook", "webhook_events_filter", "stream"];
 
 /// The JSON object of a create body with only `allowed` fields.
-fn parse_body(body: &[u8], allowed: &[&str]) -> Result<serde_json::Map<String, Value>, Response> {
+fn parse_body(body: &[u8], allowed: &[&str]) -> Result<serde_json::Map<String, Value>, Box<Response>> {
     let body: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
-        Err(e) => return Err(problem(StatusCode::BAD_REQUEST, "Invalid JSON", &e.to_string())),
+        Err(e) => return Err(Box::new(problem(StatusCode::BAD_REQUEST, "Invalid JSON", &e.to_string()))),
     };
     let Value::Object(obj) = body else {
-        return Err(root_problem("invalid_type", "Invalid type. Expected: object".into()));
+        return Err(Box::new(root_problem("invalid_type", "Invalid type. Expected: object".into())));
     };
     if let Some(extra) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(root_problem(
+        return Err(Box::new(root_problem(
             "additional_property_not_allowed",
             format!("Additional property {extra} is not allowed"),
-        ));
+        )));
     }
     Ok(obj)
 }
@@ -347,7 +347,7 @@ async fn create_official(
     }
     let obj = match parse_body(&body, &OFFICIAL_FIELDS) {
         Ok(o) => o,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(schema) = sim.cfg.schemas.official(&format!("{owner}/{name}")).cloned() else {
         return not_found();
@@ -364,7 +364,7 @@ async fn create_versioned(State(sim): State<Arc<Sim>>, headers: HeaderMap, body:
     }
     let obj = match parse_body(&body, &VERSIONED_FIELDS) {
         Ok(o) => o,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let version = match obj.get("version") {
         None => return root_problem("required", "version is required".into()),
