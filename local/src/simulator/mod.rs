@@ -42,6 +42,7 @@
 //! [`SimConfig::default_fault`] for all of them, in that order of precedence.
 
 pub mod codec;
+mod create;
 pub mod derive;
 mod fault;
 pub mod image;
