@@ -87,3 +87,33 @@ fn describe(e: &reqwest::Error) -> String {
         "request failed".into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(max_bytes: u64) -> Limits {
+        Limits {
+            max_bytes,
+            timeout: Duration::from_secs(2),
+        }
+    }
+
+    #[tokio::test]
+    async fn data_urls_are_decoded_and_capped() {
+        let http = reqwest::Client::new();
+        let url = format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(b"\x89PNG fake")
+        );
+        let got = download_all(&http, &[("image".into(), url.clone())], limits(100)).await.unwrap();
+        assert_eq!((got[0].input.as_str(), got[0].bytes.as_slice()), ("image", &b"\x89PNG fake"[..]));
+        let e = download_all(&http, &[("img".into(), url)], limits(4)).await.err().unwrap();
+        assert!(e.contains("`img`") && e.contains("larger than 4 bytes"), "{e}");
+        let e = download_all(&http, &[("image".into(), "data:image/png,raw".into())], limits(100))
+            .await
+            .err()
+            .unwrap();
+        assert!(e.contains("not base64"), "{e}");
+    }
+}
