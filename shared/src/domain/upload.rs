@@ -164,14 +164,23 @@ mod tests {
     #[test]
     fn declarations_are_checked_field_by_field() {
         let ok = Declared::parse("image/webp", 1, Some(" cat.webp ")).unwrap();
-        assert_eq!((ok.content_type, ok.bytes, ok.filename.as_deref()), (UploadType::Webp, 1, Some("cat.webp")));
+        assert_eq!(
+            (ok.content_type, ok.bytes, ok.filename.as_deref()),
+            (UploadType::Webp, 1, Some("cat.webp"))
+        );
         assert!(Declared::parse("image/jpeg", MAX_UPLOAD_BYTES as i64, None).is_ok());
         assert_eq!(Declared::parse("image/gif", 10, None).unwrap_err().field, "content_type");
         assert_eq!(Declared::parse("image/png", 0, None).unwrap_err().field, "bytes");
         assert_eq!(Declared::parse("image/png", -5, None).unwrap_err().field, "bytes");
-        assert_eq!(Declared::parse("image/png", MAX_UPLOAD_BYTES as i64 + 1, None).unwrap_err().field, "bytes");
+        assert_eq!(
+            Declared::parse("image/png", MAX_UPLOAD_BYTES as i64 + 1, None).unwrap_err().field,
+            "bytes"
+        );
         assert_eq!(Declared::parse("image/png", 10, Some("a\nb")).unwrap_err().field, "filename");
-        assert_eq!(Declared::parse("image/png", 10, Some(&"x".repeat(256))).unwrap_err().field, "filename");
+        assert_eq!(
+            Declared::parse("image/png", 10, Some(&"x".repeat(256))).unwrap_err().field,
+            "filename"
+        );
         assert_eq!(Declared::parse("image/png", 10, Some("  ")).unwrap().filename, None);
     }
 
@@ -180,7 +189,10 @@ mod tests {
         assert_eq!(check_size(0, 10), Err(Refusal::Empty));
         assert_eq!(check_size(10, 10), Ok(()));
         assert_eq!(check_size(11, 10), Err(Refusal::LargerThanDeclared { actual: 11, declared: 10 }));
-        assert_eq!(check_size(MAX_UPLOAD_BYTES + 1, MAX_UPLOAD_BYTES), Err(Refusal::TooLarge(MAX_UPLOAD_BYTES + 1)));
+        assert_eq!(
+            check_size(MAX_UPLOAD_BYTES + 1, MAX_UPLOAD_BYTES),
+            Err(Refusal::TooLarge(MAX_UPLOAD_BYTES + 1))
+        );
         assert!(Refusal::TooLarge(MAX_UPLOAD_BYTES + 1).to_string().contains("20 MiB"));
     }
 
@@ -194,9 +206,18 @@ mod tests {
     #[test]
     fn sides_and_pixel_counts_are_bounded() {
         assert_eq!(check_image(UploadType::Png, "image/png", 8192, 4096), Ok(()));
-        assert_eq!(check_image(UploadType::Png, "image/png", 9000, 100), Err(Refusal::SideTooLong(9000, 100)));
-        assert_eq!(check_image(UploadType::Png, "image/png", 100, 8193), Err(Refusal::SideTooLong(100, 8193)));
-        assert_eq!(check_image(UploadType::Png, "image/png", 7000, 7000), Err(Refusal::TooManyPixels(7000, 7000)));
+        assert_eq!(
+            check_image(UploadType::Png, "image/png", 9000, 100),
+            Err(Refusal::SideTooLong(9000, 100))
+        );
+        assert_eq!(
+            check_image(UploadType::Png, "image/png", 100, 8193),
+            Err(Refusal::SideTooLong(100, 8193))
+        );
+        assert_eq!(
+            check_image(UploadType::Png, "image/png", 7000, 7000),
+            Err(Refusal::TooManyPixels(7000, 7000))
+        );
         // Exactly 40 MP passes.
         assert_eq!(check_image(UploadType::Png, "image/png", 8000, 5000), Ok(()));
     }

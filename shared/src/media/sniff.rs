@@ -181,7 +181,9 @@ mod tests {
         let j = jpeg_header(640, 480, 60_000);
         let total = j.len() as u64 + 1000;
         assert_eq!(sniff_header(&j[..4096], total), Ok(HeaderSniff::NeedMore));
-        let HeaderSniff::Known(info) = sniff_header(&j, total).unwrap() else { panic!() };
+        let HeaderSniff::Known(info) = sniff_header(&j, total).unwrap() else {
+            panic!()
+        };
         assert_eq!((info.content_type, info.width, info.height), ("image/jpeg", 640, 480));
         // The object ends inside the header: nothing more to read.
         assert_eq!(sniff_header(&j[..4096], 4096), Err(SniffError::Truncated));
@@ -198,7 +200,10 @@ mod tests {
 
     #[test]
     fn text_is_not_an_image_whatever_its_name() {
-        assert_eq!(sniff_header(b"hello, I am a text file named photo.png", 39), Err(SniffError::UnknownFormat));
+        assert_eq!(
+            sniff_header(b"hello, I am a text file named photo.png", 39),
+            Err(SniffError::UnknownFormat)
+        );
         assert_eq!(sniff_header(b"short", 5), Err(SniffError::UnknownFormat));
     }
 }

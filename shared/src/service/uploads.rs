@@ -38,8 +38,8 @@ pub async fn create_upload(app: &App, caller: &Caller, req: &UploadRequest) -> R
         .bytes
         .as_i64()
         .ok_or_else(|| ApiError::validation("bytes", "bytes must be a whole number of bytes"))?;
-    let declared = Declared::parse(&req.content_type, bytes, req.filename.as_deref())
-        .map_err(|e| ApiError::validation(e.field, e.message))?;
+    let declared =
+        Declared::parse(&req.content_type, bytes, req.filename.as_deref()).map_err(|e| ApiError::validation(e.field, e.message))?;
     let id = AssetId::new();
     let key = staging_key(&caller.id, &id);
     let now = clock::now();
@@ -136,10 +136,7 @@ pub async fn complete_upload(app: &App, caller: &Caller, id: &AssetId) -> Result
     };
     app.store.put_asset(&asset).await.map_err(ApiError::internal)?;
     app.media.delete(&staging).await.map_err(ApiError::internal)?;
-    app.store
-        .delete_pending_upload(&caller.id, id)
-        .await
-        .map_err(ApiError::internal)?;
+    app.store.delete_pending_upload(&caller.id, id).await.map_err(ApiError::internal)?;
     tracing::info!(asset_id = %id, bytes = asset.bytes, width = checked.info.width, height = checked.info.height, "upload completed");
     Ok(asset)
 }
@@ -174,12 +171,7 @@ async fn discard(app: &App, caller: &Caller, id: &AssetId, staging: &str, r: Ref
 
 /// Size from HeadObject, type and dimensions from the header (at most 1 MiB, read in ranges),
 /// completeness from the last bytes. Never the whole object.
-async fn inspect(
-    app: &App,
-    key: &str,
-    declared: UploadType,
-    declared_bytes: u64,
-) -> Result<Result<Checked, Refusal>, ApiError> {
+async fn inspect(app: &App, key: &str, declared: UploadType, declared_bytes: u64) -> Result<Result<Checked, Refusal>, ApiError> {
     let Some(head) = app.media.head(key).await.map_err(ApiError::internal)? else {
         return Ok(Err(Refusal::Missing));
     };

@@ -34,12 +34,7 @@ impl Store {
 
     /// The user's pending upload; `None` when there is none or it has expired (TTL deletion
     /// is lazy, so expiry is checked here too).
-    pub async fn get_pending_upload(
-        &self,
-        user: &UserId,
-        id: &AssetId,
-        now_s: i64,
-    ) -> Result<Option<PendingUpload>, StoreError> {
+    pub async fn get_pending_upload(&self, user: &UserId, id: &AssetId, now_s: i64) -> Result<Option<PendingUpload>, StoreError> {
         let out = self
             .ddb
             .get_item()
