@@ -72,7 +72,8 @@ resource "aws_s3_bucket_logging" "media" {
 resource "aws_s3_bucket_cors_configuration" "media" {
   bucket = aws_s3_bucket.media.id
   cors_rule {
-    allowed_methods = ["GET", "HEAD"]
+    # POST: the page uploads straight to the bucket with the presigned POST of /api/uploads.
+    allowed_methods = ["GET", "HEAD", "POST"]
     allowed_origins = [local.public_base_url]
     allowed_headers = ["*"]
     expose_headers  = ["ETag"]

@@ -14,6 +14,8 @@ pub const FUNCTIONS: &[&str] = &[
     "jobs-get",
     "jobs-list",
     "assets-get",
+    "uploads-create",
+    "uploads-complete",
     "webhook-replicate",
     "worker",
     "reconciler",

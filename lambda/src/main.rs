@@ -13,6 +13,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Some("jobs-get") => run_http(jobs_get::handler).await,
         Some("jobs-list") => run_http(jobs_list::handler).await,
         Some("assets-get") => run_http(assets_get::handler).await,
+        Some("uploads-create") => run_http(uploads_create::handler).await,
+        Some("uploads-complete") => run_http(uploads_complete::handler).await,
         Some("webhook-replicate") => run_http(webhook_replicate::handler).await,
         Some("worker") => run_event(worker::handler).await,
         Some("reconciler") => run_event(reconciler::handler).await,

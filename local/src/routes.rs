@@ -93,6 +93,8 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("jobs-get", handler!(jobs_get)),
         ("jobs-list", handler!(jobs_list)),
         ("assets-get", handler!(assets_get)),
+        ("uploads-create", handler!(uploads_create)),
+        ("uploads-complete", handler!(uploads_complete)),
         ("webhook-replicate", handler!(webhook_replicate)),
     ])
 }

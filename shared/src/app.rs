@@ -109,7 +109,8 @@ impl App {
                     move || aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(path_style).build())
                 }),
                 config.media_bucket.clone(),
-            ),
+            )
+            .with_post_signing(sdk.credentials_provider(), config.endpoint_url.clone()),
             queue: Queue::new(
                 Lazy::new({
                     let sdk = sdk.clone();

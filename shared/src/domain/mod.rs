@@ -3,6 +3,7 @@ mod ids;
 mod job;
 mod money;
 mod prompt;
+pub mod upload;
 
 pub use ids::{AssetId, JobId, UserId};
 pub use job::{Asset, AssetKind, AssetSource, Job, JobError, JobKind, JobStatus};

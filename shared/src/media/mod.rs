@@ -1,9 +1,12 @@
 //! Media: S3 keys, signed URLs, and the safe copy of provider outputs.
 mod fetch;
+pub mod post_policy;
 mod sniff;
+mod uploads;
 
 pub use fetch::{FetchError, Fetched, download_client, fetch_output};
-pub use sniff::{ImageInfo, SniffError, sniff_image};
+pub use sniff::{HeaderSniff, ImageInfo, SniffError, TAIL_BYTES, check_ending, sniff_header, sniff_image};
+pub use uploads::{ObjectHead, PresignedPost};
 
 use crate::domain::{AssetId, UserId};
 use aws_sdk_s3::presigning::PresigningConfig;
@@ -28,15 +31,42 @@ pub fn object_key(user: &UserId, asset: &AssetId, ext: &str) -> String {
     format!("users/{}/assets/{}.{}", user.as_str(), asset.as_str(), ext)
 }
 
+/// Where a browser uploads a file before `complete` checks it: never an asset's key.
+pub fn staging_key(user: &UserId, asset: &AssetId) -> String {
+    format!("users/{}/uploads/{}", user.as_str(), asset.as_str())
+}
+
 #[derive(Clone, Debug)]
 pub struct Media {
     s3: crate::lazy::Lazy<aws_sdk_s3::Client>,
     bucket: String,
+    /// The emulator's endpoint (path-style URLs), `None` in AWS.
+    endpoint: Option<String>,
+    /// What signs presigned POSTs: the SDK's credentials provider (the S3 client's config
+    /// doesn't hand its own out).
+    credentials: Option<aws_sdk_s3::config::SharedCredentialsProvider>,
 }
 
 impl Media {
     pub fn new(s3: crate::lazy::Lazy<aws_sdk_s3::Client>, bucket: String) -> Self {
-        Self { s3, bucket }
+        Self {
+            s3,
+            bucket,
+            endpoint: None,
+            credentials: None,
+        }
+    }
+
+    /// For presigned POSTs: the credentials that sign them and the endpoint override (the
+    /// emulator), under which upload URLs are path style.
+    pub fn with_post_signing(
+        mut self,
+        credentials: Option<aws_sdk_s3::config::SharedCredentialsProvider>,
+        endpoint: Option<String>,
+    ) -> Self {
+        self.credentials = credentials;
+        self.endpoint = endpoint;
+        self
     }
 
     /// Stores an object. New results are tagged `unsaved=true`, which the lifecycle rule

@@ -5,6 +5,7 @@ mod lineage;
 mod reconcile;
 mod settle;
 mod submit;
+mod uploads;
 mod views;
 
 pub use generate::{Created, GenerateRequest, create_job, edit_sources};
@@ -12,4 +13,5 @@ pub use lineage::{MAX_LINEAGE, lineage};
 pub use reconcile::{ReconcileReport, reconcile};
 pub use settle::{JobRef, SettleError, Settled, capped_charge, settle, settle_job};
 pub use submit::{SubmitError, submit};
+pub use uploads::{UploadRequest, complete_upload, create_upload};
 pub use views::{asset_json, job_with_assets};

@@ -6,10 +6,12 @@ mod jobs;
 pub mod retry;
 mod settlement;
 mod submission;
+mod uploads;
 mod usage;
 
 pub use idempotency::IdempotencyRecord;
 pub use jobs::{CreateOutcome, Reservation, StartWindow};
+pub use uploads::{PendingUpload, pending_upload_key};
 pub use usage::{LIMIT_PERIOD, MonthUsage, UsageStore};
 
 use crate::config::Tables;

@@ -9,7 +9,9 @@
 //!    `send_message`, ...) is a call; the rest of its builder chain says on what (`table_name`,
 //!    `request_items`, `.tagging(..)` = `s3:PutObjectTagging` too). A presigned request
 //!    (`get_object()...presigned(..)`) counts as the call the URL makes: the role that signs it
-//!    must hold `s3:GetObject`, or the URL fails in AWS. DynamoDB transaction items
+//!    must hold `s3:GetObject`, or the URL fails in AWS. Likewise a presigned POST form
+//!    (`media.presigned_post(..)`) counts as `s3:PutObject`, and `copy_object` as `s3:PutObject`
+//!    on the target plus `s3:GetObject` on the source. DynamoDB transaction items
 //!    (`Put::builder()`, `Update::builder()`, `Delete::builder()`, `ConditionCheck::builder()`)
 //!    count as the item actions IAM checks for them.
 //! 2. **Secrets.** `Secrets::get(id)` reads whichever secret its caller names; the call site's
@@ -56,7 +58,11 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ("s3", "delete_object", "DeleteObject"),
     ("s3", "put_object_tagging", "PutObjectTagging"),
     ("s3", "get_object_tagging", "GetObjectTagging"),
+    // CopyObject writes the target (PutObject) and reads the source (GetObject, added below).
     ("s3", "copy_object", "PutObject"),
+    // Not an SDK operation: the presigned POST form that Media::presigned_post signs with the
+    // role's credentials. S3 authorizes the browser's upload as the signer's s3:PutObject.
+    ("s3", "presigned_post", "PutObject"),
     ("s3", "list_objects_v2", "ListBucket"),
     ("sqs", "send_message", "SendMessage"),
     ("sqs", "send_message_batch", "SendMessage"),
@@ -319,8 +325,11 @@ impl BodyVisitor<'_> {
         if !action.is_empty() {
             actions.push(format!("{service}:{action}"));
         }
-        if service == "s3" && op_name == "put_object" && calls.iter().any(|c| c.method == "tagging") {
+        if service == "s3" && (op_name == "put_object" || op_name == "copy_object") && calls.iter().any(|c| c.method == "tagging") {
             actions.push("s3:PutObjectTagging".into());
+        }
+        if service == "s3" && op_name == "copy_object" {
+            actions.push("s3:GetObject".into());
         }
         let resources: BTreeSet<String> = match service {
             "dynamodb" => {

@@ -297,6 +297,26 @@ fn presigning_counts_as_get_object() {
     f.assert_error("jobs-get calls s3:GetObject on media (Media::signed_url in shared/src/media/mod.rs)");
 }
 
+/// A presigned POST form is no SDK call, but S3 authorizes the upload as the signer's
+/// PutObject; and CopyObject reads its source: both need their grants.
+#[test]
+fn presigned_post_counts_as_put_object_and_copy_as_get_and_put() {
+    let f = Fixture::new("presignpost");
+    f.edit(
+        "routes.json",
+        r#""idempotency": ["PutItem"] }, "media": ["PutObject"]"#,
+        r#""idempotency": ["PutItem"] }"#,
+    );
+    f.assert_error("uploads-create calls s3:PutObject on media (create_upload in shared/src/service/uploads.rs)");
+    let f = Fixture::new("copyobject");
+    f.edit(
+        "routes.json",
+        r#""media": ["GetObject", "PutObject", "PutObjectTagging", "DeleteObject"]"#,
+        r#""media": ["PutObject", "PutObjectTagging", "DeleteObject"]"#,
+    );
+    f.assert_error("uploads-complete calls s3:GetObject on media (Media::copy_if_match in shared/src/media/uploads.rs");
+}
+
 /// A new SDK call in the code, reachable from a function, without a grant.
 #[test]
 fn new_sdk_call_without_grant_fails() {
@@ -310,16 +330,16 @@ fn new_sdk_call_without_grant_fails() {
     f.edit(
         "shared/src/media/mod.rs",
         "    pub async fn get_bytes(",
-        "    pub async fn delete(&self, key: &str) -> Result<(), MediaError> {\n        self.s3.delete_object().bucket(&self.bucket).key(key).send().await.map_err(aws(\"delete\"))?;\n        Ok(())\n    }\n\n    pub async fn get_bytes(",
+        "    pub async fn purge(&self, key: &str) -> Result<(), MediaError> {\n        self.s3.delete_object().bucket(&self.bucket).key(key).send().await.map_err(aws(\"delete\"))?;\n        Ok(())\n    }\n\n    pub async fn get_bytes(",
     );
     // Not called from any function yet: nothing to grant.
     assert_eq!(f.errors(), Vec::<String>::new());
     f.edit(
         "functions/jobs-list/src/lib.rs",
         "    let me = caller(&req)?;",
-        "    let me = caller(&req)?;\n    app.media.delete(\"users/x\").await.ok();",
+        "    let me = caller(&req)?;\n    app.media.purge(\"users/x\").await.ok();",
     );
-    f.assert_error("jobs-list calls s3:DeleteObject on media (Media::delete in shared/src/media/mod.rs)");
+    f.assert_error("jobs-list calls s3:DeleteObject on media (Media::purge in shared/src/media/mod.rs)");
 }
 
 /// An SDK call through a local binding of the client is still a call.

@@ -1,0 +1,233 @@
+//! Uploads: announce (`POST /api/uploads`: a presigned POST to a staging key and a pending
+//! marker) and complete (`POST /api/uploads/{id}/complete`: check the bytes that arrived, then
+//! make them an asset). `complete` trusts nothing the browser said or sent: it reads the
+//! object's size, then only its header (ranged reads) and its last bytes.
+use crate::api::{ApiError, Caller};
+use crate::app::App;
+use crate::clock;
+use crate::domain::upload::{Declared, Refusal, UploadType, check_image, check_size};
+use crate::domain::{Asset, AssetId, AssetKind, AssetSource};
+use crate::media::{HeaderSniff, ImageInfo, SniffError, TAIL_BYTES, check_ending, object_key, sniff_header, staging_key};
+use crate::store::PendingUpload;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadRequest {
+    pub content_type: String,
+    /// Any JSON number here, so a bad one is answered with `field: "bytes"`.
+    pub bytes: Value,
+    #[serde(default)]
+    pub filename: Option<String>,
+}
+
+/// How long the presigned POST lives (the policy's `expiration`).
+const POLICY_TTL_S: i64 = 600;
+/// How long a pending upload can still be completed.
+const MARKER_TTL_S: i64 = 24 * 3600;
+/// The first read of the header.
+const HEADER_FIRST_BYTES: u64 = 64 * 1024;
+/// The most of a file `complete` reads to find the image size (JPEG headers carry EXIF and
+/// thumbnails before it).
+const HEADER_MAX_BYTES: u64 = 1024 * 1024;
+
+/// `201` body of `POST /api/uploads`.
+pub async fn create_upload(app: &App, caller: &Caller, req: &UploadRequest) -> Result<Value, ApiError> {
+    let bytes = req
+        .bytes
+        .as_i64()
+        .ok_or_else(|| ApiError::validation("bytes", "bytes must be a whole number of bytes"))?;
+    let declared =
+        Declared::parse(&req.content_type, bytes, req.filename.as_deref()).map_err(|e| ApiError::validation(e.field, e.message))?;
+    let id = AssetId::new();
+    let key = staging_key(&caller.id, &id);
+    let now = clock::now();
+    app.store
+        .put_pending_upload(&PendingUpload {
+            key: crate::store::pending_upload_key(&caller.id, &id),
+            content_type: declared.content_type.mime().to_string(),
+            bytes: declared.bytes,
+            filename: declared.filename.clone(),
+            created_at: clock::rfc3339(now),
+            expires_at: now.timestamp() + MARKER_TTL_S,
+        })
+        .await
+        .map_err(ApiError::internal)?;
+    let post = app
+        .media
+        .presigned_post(
+            &key,
+            declared.content_type.mime(),
+            declared.bytes,
+            chrono::Duration::seconds(POLICY_TTL_S),
+        )
+        .await
+        .map_err(ApiError::internal)?;
+    tracing::info!(asset_id = %id, bytes = declared.bytes, content_type = declared.content_type.mime(), "upload announced");
+    Ok(json!({
+        "asset_id": id,
+        "upload": { "method": "POST", "url": post.url, "fields": post.fields },
+        "expires_at": clock::rfc3339(post.expires_at),
+    }))
+}
+
+/// What `complete` found in the staging object.
+struct Checked {
+    info: ImageInfo,
+    bytes: u64,
+    etag: String,
+}
+
+/// Checks the uploaded object and makes it the user's asset, or refuses it (400) and removes
+/// it. A second call answers the same asset and changes nothing.
+pub async fn complete_upload(app: &App, caller: &Caller, id: &AssetId) -> Result<Asset, ApiError> {
+    if let Some(done) = finished(app, caller, id).await? {
+        return Ok(done);
+    }
+    let now = clock::now();
+    let pending = app
+        .store
+        .get_pending_upload(&caller.id, id, now.timestamp())
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found("upload"))?;
+    let declared = UploadType::parse(&pending.content_type)
+        .ok_or_else(|| ApiError::internal(format!("pending upload with type {}", pending.content_type)))?;
+    let staging = staging_key(&caller.id, id);
+    let checked = match inspect(app, &staging, declared, pending.bytes).await? {
+        Ok(c) => c,
+        Err(Refusal::Missing) => {
+            // A concurrent complete may have just finished; otherwise the client can still
+            // upload and complete again (the marker stays).
+            if let Some(done) = finished(app, caller, id).await? {
+                return Ok(done);
+            }
+            return Err(refused(Refusal::Missing));
+        }
+        Err(r) => return Err(discard(app, caller, id, &staging, r).await),
+    };
+    let key = object_key(&caller.id, id, checked.info.ext);
+    let copied = app
+        .media
+        .copy_if_match(&staging, &key, &checked.etag, checked.info.content_type)
+        .await
+        .map_err(ApiError::internal)?;
+    if !copied {
+        let r = Refusal::Damaged("the file changed while it was being checked".into());
+        return Err(discard(app, caller, id, &staging, r).await);
+    }
+    let asset = Asset {
+        user_id: caller.id.clone(),
+        asset_id: id.clone(),
+        kind: AssetKind::Image,
+        source: AssetSource::Upload,
+        model: None,
+        prompt: None,
+        parent_ids: vec![],
+        job_id: None,
+        saved: false,
+        content_type: checked.info.content_type.to_string(),
+        bytes: checked.bytes,
+        width: Some(checked.info.width),
+        height: Some(checked.info.height),
+        created_at: clock::rfc3339(now),
+        s3_key: key,
+    };
+    app.store.put_asset(&asset).await.map_err(ApiError::internal)?;
+    app.media.delete(&staging).await.map_err(ApiError::internal)?;
+    app.store.delete_pending_upload(&caller.id, id).await.map_err(ApiError::internal)?;
+    tracing::info!(asset_id = %id, bytes = asset.bytes, width = checked.info.width, height = checked.info.height, "upload completed");
+    Ok(asset)
+}
+
+/// The asset a completed upload made (only an upload's: other assets are not uploads).
+async fn finished(app: &App, caller: &Caller, id: &AssetId) -> Result<Option<Asset>, ApiError> {
+    match app.store.get_asset(&caller.id, id).await.map_err(ApiError::internal)? {
+        Some(a) if a.source == AssetSource::Upload => Ok(Some(a)),
+        Some(_) => Err(ApiError::not_found("upload")),
+        None => Ok(None),
+    }
+}
+
+fn refused(r: Refusal) -> ApiError {
+    ApiError::Validation {
+        message: r.to_string(),
+        field: None,
+    }
+}
+
+/// Removes a refused upload (object and marker) and says why.
+async fn discard(app: &App, caller: &Caller, id: &AssetId, staging: &str, r: Refusal) -> ApiError {
+    tracing::info!(asset_id = %id, reason = %r, "upload refused");
+    if let Err(e) = app.media.delete(staging).await {
+        return ApiError::internal(e);
+    }
+    if let Err(e) = app.store.delete_pending_upload(&caller.id, id).await {
+        return ApiError::internal(e);
+    }
+    refused(r)
+}
+
+/// Size from HeadObject, type and dimensions from the header (at most 1 MiB, read in ranges),
+/// completeness from the last bytes. Never the whole object.
+async fn inspect(app: &App, key: &str, declared: UploadType, declared_bytes: u64) -> Result<Result<Checked, Refusal>, ApiError> {
+    let Some(head) = app.media.head(key).await.map_err(ApiError::internal)? else {
+        return Ok(Err(Refusal::Missing));
+    };
+    if let Err(r) = check_size(head.bytes, declared_bytes) {
+        return Ok(Err(r));
+    }
+    let len = head.bytes;
+    let mut buf = app
+        .media
+        .read_range(key, 0, len.min(HEADER_FIRST_BYTES))
+        .await
+        .map_err(ApiError::internal)?;
+    let info = loop {
+        let have = buf.len() as u64;
+        match sniff_header(&buf, len) {
+            Ok(HeaderSniff::Known(info)) => break info,
+            Ok(HeaderSniff::NeedMore) if have < HEADER_MAX_BYTES.min(len) && have > 0 => {
+                let end = (have * 4).min(HEADER_MAX_BYTES).min(len);
+                let more = app.media.read_range(key, have, end).await.map_err(ApiError::internal)?;
+                if more.is_empty() {
+                    return Ok(Err(Refusal::Truncated));
+                }
+                buf.extend_from_slice(&more);
+            }
+            Ok(HeaderSniff::NeedMore) => {
+                return Ok(Err(Refusal::Damaged("no image size within its first 1 MiB".into())));
+            }
+            Err(e) => return Ok(Err(sniff_refusal(e))),
+        }
+    };
+    if let Err(r) = check_image(declared, info.content_type, info.width, info.height) {
+        return Ok(Err(r));
+    }
+    let tail = if len <= buf.len() as u64 {
+        buf[buf.len().saturating_sub(TAIL_BYTES as usize)..].to_vec()
+    } else {
+        app.media
+            .read_range(key, len.saturating_sub(TAIL_BYTES), len)
+            .await
+            .map_err(ApiError::internal)?
+    };
+    if let Err(e) = check_ending(&info, &tail) {
+        return Ok(Err(sniff_refusal(e)));
+    }
+    Ok(Ok(Checked {
+        info,
+        bytes: len,
+        etag: head.etag,
+    }))
+}
+
+fn sniff_refusal(e: SniffError) -> Refusal {
+    match e {
+        SniffError::UnknownFormat => Refusal::NotAnImage,
+        SniffError::Truncated => Refusal::Truncated,
+        SniffError::BadHeader => Refusal::Damaged("its header can't be read".into()),
+        SniffError::Dimensions(w, h) => Refusal::Damaged(format!("it claims to be {w}x{h} pixels")),
+    }
+}
