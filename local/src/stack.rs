@@ -40,6 +40,8 @@ pub struct StackOptions {
     pub monthly_limit_usd: String,
     /// Jobs one user may start per minute (0: no limit; tests that load one user turn it off).
     pub job_starts_per_minute: u32,
+    /// Another catalog than the compiled-in one (a test's fixture).
+    pub catalog: Option<shared::catalog::Catalog>,
     pub submit_deadline: Duration,
     pub give_up_after: Duration,
     /// Run the SQS worker loop (tests that play a crashed worker turn it off).
@@ -70,6 +72,7 @@ impl StackOptions {
             reconcile_after: Duration::from_secs(600),
             monthly_limit_usd: "20".into(),
             job_starts_per_minute: 0,
+            catalog: None,
             submit_deadline: Duration::from_secs(300),
             give_up_after: Duration::from_secs(3600),
             run_worker: true,
@@ -164,7 +167,10 @@ impl Stack {
             ("SEND_WEBHOOKS", send_webhooks.to_string()),
         ]);
         let config = Config::from_lookup(|k| env.get(k).cloned())?;
-        let app = Arc::new(App::new(config).await?);
+        let app = Arc::new(match opts.catalog.clone() {
+            Some(c) => App::with_catalog(config, c).await?,
+            None => App::new(config).await?,
+        });
 
         let provider = if sim.is_some() { "simulator" } else { "replicate" };
         let config_json = json!({

@@ -7,10 +7,14 @@ use serde_json::{Value, json};
 use shared::domain::{Asset, AssetId, AssetKind, AssetSource, JobId};
 
 async fn generated(t: &TestStack, u: &User, prompt: &str) -> String {
+    generated_asset(t, u, prompt).await["id"].as_str().unwrap().to_string()
+}
+
+async fn generated_asset(t: &TestStack, u: &User, prompt: &str) -> Value {
     let job = t.generate(u, prompt).await;
     let done = t.wait_finished(u, job["id"].as_str().unwrap()).await;
     assert_eq!(done["job"]["status"], "succeeded", "{done}");
-    done["assets"][0]["id"].as_str().unwrap().to_string()
+    done["assets"][0].clone()
 }
 
 /// What the provider was given for this job (the simulator keeps the input, like Replicate).
@@ -32,7 +36,9 @@ async fn provider_input(t: &TestStack, u: &User, job_id: &str) -> Value {
 async fn every_edit_and_restoration_model_runs_from_the_users_source() {
     let t = TestStack::start().await;
     let u = t.user("editor").await;
-    let source = generated(&t, &u, "a stone bridge").await;
+    let src = generated_asset(&t, &u, "a stone bridge").await;
+    let source = src["id"].as_str().unwrap().to_string();
+    let (w, h) = (src["width"].as_u64().unwrap(), src["height"].as_u64().unwrap());
     let models: Vec<_> = t
         .stack
         .app
@@ -59,6 +65,19 @@ async fn every_edit_and_restoration_model_runs_from_the_users_source() {
         let asset = &done["assets"][0];
         assert_eq!(asset["parent_ids"], json!([source]), "{}", m.id);
         assert_eq!(asset["model"], m.id.as_str());
+        // The result was made from this source: an edit keeps its size (match_input_image), a
+        // restoration is it upscaled by the model's real factor.
+        let factor = match kind {
+            shared::domain::JobKind::Restore => ["scale", "upscale"].iter().find_map(|k| job["options"][*k].as_f64()).unwrap_or(4.0),
+            _ => 1.0,
+        };
+        let want = ((w as f64 * factor).round() as u64, (h as f64 * factor).round() as u64);
+        assert_eq!(
+            (asset["width"].as_u64().unwrap(), asset["height"].as_u64().unwrap()),
+            want,
+            "{}",
+            m.id
+        );
         // The provider got the source in the catalog's field, as a list or one string, as a
         // presigned URL of our bucket that expires within the prediction's deadline.
         let input = provider_input(&t, &u, job["id"].as_str().unwrap()).await;
@@ -243,5 +262,62 @@ async fn bad_sources_are_refused_and_nothing_is_reserved() {
     assert_eq!(t.me(&alice).await["quota"], spent_before, "nothing reserved");
     let (_, jobs_after) = t.get(&alice, "/api/jobs").await;
     assert_eq!(jobs_after["jobs"], jobs_before["jobs"], "no job recorded");
+    t.stop().await;
+}
+
+/// Adding an edit model is one catalog entry (plus, for the simulator, its schema fixture):
+/// this model exists in no code, takes 2–4 sources in a field of its own, and runs end to end.
+#[tokio::test]
+async fn a_new_edit_model_is_one_catalog_entry() {
+    let mut doc: Value = serde_json::from_str(include_str!("../../shared/catalog/models.json")).unwrap();
+    doc["models"].as_array_mut().unwrap().push(json!({
+        "id": "acme-collage", "name": "Acme Collage", "kinds": ["edit"], "replicate": "acme/collage",
+        "price": { "usd_micros": 12000, "per": "image" },
+        "sources": { "field": "input_images", "list": true }, "min_source_images": 2, "max_source_images": 4,
+        "options": { "style": { "type": "enum", "values": ["flat", "deep"], "default": "flat" } }
+    }));
+    let catalog = shared::catalog::Catalog::from_json(&doc.to_string()).unwrap();
+    let t = TestStack::with(|o| {
+        o.catalog = Some(catalog);
+        let mut schemas = local::simulator::Schemas::builtin();
+        schemas
+            .add_json(
+                r#"{"models": [{"model": "acme/collage", "version": null, "output": "uri", "inputs": [
+                    {"name": "prompt", "type": "string", "required": true},
+                    {"name": "input_images", "type": "array", "items": "uri", "required": true},
+                    {"name": "style", "type": "string", "enum": ["flat", "deep"], "default": "flat"}]}]}"#,
+            )
+            .unwrap();
+        o.sim.schemas = std::sync::Arc::new(schemas);
+    })
+    .await;
+    let u = t.user("collager").await;
+    let (s, models) = t.get(&u, "/api/models").await;
+    assert_eq!(s, 200);
+    let m = models["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "acme-collage")
+        .cloned()
+        .unwrap();
+    assert_eq!((m["kinds"].clone(), m["min_source_images"].clone()), (json!(["edit"]), json!(2)));
+    let a = generated(&t, &u, "a red square").await;
+    let b = generated(&t, &u, "a blue circle").await;
+    let (s, e) = t
+        .post(
+            &u,
+            "/api/images/edit",
+            &json!({"model": "acme-collage", "prompt": "x", "source_asset_ids": [a]}),
+        )
+        .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (400, Some("source_asset_ids")), "{e}");
+    let done = t.edit(&u, "acme-collage", "a collage of both", &[&a, &b]).await;
+    assert_eq!(done["job"]["status"], "succeeded", "{done}");
+    assert_eq!(done["job"]["cost_usd"], json!(0.012));
+    assert_eq!(done["assets"][0]["parent_ids"], json!([a, b]));
+    let input = provider_input(&t, &u, done["job"]["id"].as_str().unwrap()).await;
+    assert_eq!(input["input_images"].as_array().map(Vec::len), Some(2), "{input}");
+    assert_eq!(input["style"], "flat");
     t.stop().await;
 }

@@ -90,9 +90,13 @@ impl App {
     }
 
     pub async fn new(config: Config) -> Result<Self, InitError> {
+        Self::with_catalog(config, Catalog::builtin()?).await
+    }
+
+    /// An app with another catalog than the compiled-in one (tests of a fixture catalog).
+    pub async fn with_catalog(config: Config, catalog: Catalog) -> Result<Self, InitError> {
         let sdk = sdk_config(&config.region, config.endpoint_url.as_deref());
         let path_style = config.endpoint_url.is_some();
-        let catalog = Catalog::builtin()?;
         // Each SDK client is built on first use (crate::lazy): a function pays only for the
         // clients it touches.
         Ok(Self {
