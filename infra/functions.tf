@@ -28,6 +28,7 @@ locals {
     PUBLIC_BASE_URL           = local.public_base_url
     MONTHLY_LIMIT_USD         = var.monthly_limit_usd
     JOB_STARTS_PER_MINUTE     = var.job_starts_per_minute
+    METRICS                   = "emf"
     OUTPUT_HOST_ALLOWLIST     = "https://replicate.delivery,https://*.replicate.delivery"
     RECONCILE_AFTER_S         = var.reconcile_after_s
     LOG_LEVEL                 = var.log_level

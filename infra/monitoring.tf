@@ -133,3 +133,101 @@ resource "aws_cloudwatch_metric_alarm" "operator_loss" {
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
 }
+
+# ---- spend and jobs per model (shared/src/metrics.rs writes one EMF record per settled job) ----
+# The functions log `VisualNeurons` metrics per Model and in total: Jobs, Succeeded, Failed,
+# Canceled, CostMicros (what users were charged) and TimeToResultMs. SEARCH lists every model
+# that reported, so a new catalog entry shows up with no change here.
+
+resource "aws_cloudwatch_metric_alarm" "daily_spend" {
+  alarm_name          = "${var.name_prefix}-daily-spend"
+  alarm_description   = "Users were charged more than $${var.daily_spend_alarm_usd} in one day (all models)."
+  namespace           = "VisualNeurons"
+  metric_name         = "CostMicros"
+  statistic           = "Sum"
+  period              = 86400
+  evaluation_periods  = 1
+  threshold           = var.daily_spend_alarm_usd * 1000000
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+locals {
+  per_model = "{VisualNeurons,Model}"
+  dashboard_widgets = [
+    {
+      type = "metric", x = 0, y = 0, width = 12, height = 6
+      properties = {
+        title   = "Spend per model (USD per hour)"
+        region  = var.region
+        view    = "timeSeries"
+        stacked = true
+        period  = 3600
+        metrics = [
+          [{ expression = "SEARCH('${local.per_model} MetricName=\"CostMicros\"', 'Sum', 3600)", id = "micros", visible = false }],
+          [{ expression = "micros / 1000000", id = "usd", label = "" }],
+        ]
+      }
+    },
+    {
+      type = "metric", x = 12, y = 0, width = 12, height = 6
+      properties = {
+        title   = "Jobs per model"
+        region  = var.region
+        view    = "timeSeries"
+        stacked = true
+        period  = 3600
+        metrics = [
+          [{ expression = "SEARCH('${local.per_model} MetricName=\"Jobs\"', 'Sum', 3600)", id = "jobs" }],
+        ]
+      }
+    },
+    {
+      type = "metric", x = 0, y = 6, width = 12, height = 6
+      properties = {
+        title  = "Failed and canceled jobs per model"
+        region = var.region
+        view   = "timeSeries"
+        period = 3600
+        metrics = [
+          [{ expression = "SEARCH('${local.per_model} MetricName=\"Failed\"', 'Sum', 3600)", id = "failed" }],
+          [{ expression = "SEARCH('${local.per_model} MetricName=\"Canceled\"', 'Sum', 3600)", id = "canceled" }],
+        ]
+      }
+    },
+    {
+      type = "metric", x = 12, y = 6, width = 12, height = 6
+      properties = {
+        title  = "Time to result per model (p50, p90)"
+        region = var.region
+        view   = "timeSeries"
+        period = 3600
+        metrics = [
+          [{ expression = "SEARCH('${local.per_model} MetricName=\"TimeToResultMs\"', 'p50', 3600)", id = "p50" }],
+          [{ expression = "SEARCH('${local.per_model} MetricName=\"TimeToResultMs\"', 'p90', 3600)", id = "p90" }],
+        ]
+      }
+    },
+    {
+      type = "metric", x = 0, y = 12, width = 24, height = 6
+      properties = {
+        title  = "Dead-letter queues (messages waiting)"
+        region = var.region
+        view   = "timeSeries"
+        stat   = "Maximum"
+        period = 300
+        metrics = [
+          ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.generation_dlq.name],
+          ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.scheduler_dlq.name],
+        ]
+      }
+    },
+  ]
+}
+
+resource "aws_cloudwatch_dashboard" "main" {
+  dashboard_name = "${var.name_prefix}-studio"
+  dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
+}

@@ -93,6 +93,17 @@ variable "monthly_limit_usd" {
   default     = "20"
 }
 
+variable "daily_spend_alarm_usd" {
+  description = "Alarm when the users' charges in one day (all users, all models) pass this many dollars."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.daily_spend_alarm_usd > 0
+    error_message = "daily_spend_alarm_usd must be positive."
+  }
+}
+
 variable "job_starts_per_minute" {
   description = "How many jobs one user may start per minute (JOB_STARTS_PER_MINUTE). Replicate allows the whole account 600 creates a minute; this keeps one user from taking them all."
   type        = string

@@ -204,8 +204,8 @@ run "whole_stack_applies" {
     error_message = "the reconciler re-queues lost messages: its role needs sqs:SendMessage"
   }
   assert {
-    condition     = !contains(flatten([for s in jsondecode(aws_iam_role_policy.function["worker"].policy).Statement : s.Action]), "s3:GetObject")
-    error_message = "the worker does not touch S3"
+    condition     = contains(flatten([for s in jsondecode(aws_iam_role_policy.function["worker"].policy).Statement : s.Action]), "s3:GetObject") && !contains(flatten([for s in jsondecode(aws_iam_role_policy.function["worker"].policy).Statement : s.Action]), "s3:PutObject")
+    error_message = "the worker only signs GET URLs of source images: s3:GetObject and no write"
   }
 }
 

@@ -8,6 +8,7 @@ pub mod config;
 pub mod domain;
 pub mod lazy;
 pub mod media;
+pub mod metrics;
 pub mod queue;
 pub mod replicate;
 pub mod runtime;

@@ -65,7 +65,11 @@ impl Store {
             .expression_attribute_values(":one", n(1))
             .build()
             .map_err(aws("build update"))?;
-        self.finish_transaction("settle success", vec![upd_job, month, daily]).await
+        let done = self.finish_transaction("settle success", vec![upd_job, month, daily]).await?;
+        if done {
+            crate::metrics::job_settled(job, JobStatus::Succeeded, cost);
+        }
+        Ok(done)
     }
 
     /// Marks the job failed or canceled and releases its reservation, exactly once.
@@ -76,7 +80,11 @@ impl Store {
             .expression_attribute_names("#open", "open")
             .expression_attribute_names("#err", "error")
             .expression_attribute_values(":err", serde_dynamo::to_attribute_value(error)?);
-        self.finish_with_release(job, upd_job, "settle failure").await
+        let done = self.finish_with_release(job, upd_job, "settle failure").await?;
+        if done {
+            crate::metrics::job_settled(job, status, Micros::ZERO);
+        }
+        Ok(done)
     }
 
     /// `upd_job` (a finishing update of the job) with the release of its reservation.

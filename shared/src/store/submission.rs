@@ -74,6 +74,10 @@ impl Store {
             .expression_attribute_names("#err", "error")
             .expression_attribute_values(":err", serde_dynamo::to_attribute_value(error)?)
             .expression_attribute_values(":stale", n(stale_before_ms));
-        self.finish_with_release(job, upd_job, "give up job").await
+        let done = self.finish_with_release(job, upd_job, "give up job").await?;
+        if done {
+            crate::metrics::job_settled(job, crate::domain::JobStatus::Failed, crate::domain::Micros::ZERO);
+        }
+        Ok(done)
     }
 }
