@@ -91,6 +91,12 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("jobs-get", handler!(jobs_get)),
         ("jobs-list", handler!(jobs_list)),
         ("assets-get", handler!(assets_get)),
+        ("assets-list", handler!(assets_list)),
+        ("assets-save", handler!(assets_save)),
+        ("assets-delete", handler!(assets_delete)),
+        ("assets-batch", handler!(assets_batch)),
+        ("usage-get", handler!(usage_get)),
+        ("jobs-cancel", handler!(jobs_cancel)),
         ("webhook-replicate", handler!(webhook_replicate)),
     ])
 }

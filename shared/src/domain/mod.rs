@@ -1,9 +1,11 @@
 //! Plain domain types: no AWS in sight.
+mod gallery;
 mod ids;
 mod job;
 mod money;
 mod prompt;
 
+pub use gallery::{AssetFilter, IndexKey, index_attributes, index_names, saved_index_attributes};
 pub use ids::{AssetId, JobId, UserId};
 pub use job::{Asset, AssetKind, AssetSource, Job, JobError, JobKind, JobStatus};
 pub use money::Micros;

@@ -1,13 +1,19 @@
 //! The use cases, written once and called by the functions (and the local stack):
 //! create a job, submit it, settle a prediction, reconcile lost webhooks, and the views.
+mod cancel;
+mod gallery;
 mod generate;
 mod reconcile;
 mod settle;
 mod submit;
+mod usage;
 mod views;
 
+pub use cancel::cancel;
+pub use gallery::{BatchAction, BatchRequest, MAX_BATCH, batch, delete as delete_asset, parse_filter, set_saved};
 pub use generate::{Created, GenerateRequest, create_job};
 pub use reconcile::{ReconcileReport, reconcile};
 pub use settle::{JobRef, SettleError, Settled, capped_charge, settle, settle_job};
 pub use submit::{SubmitError, submit};
+pub use usage::{MAX_REPORT_DAYS, period as usage_period, quota_json, report as usage_report, usage_json};
 pub use views::{asset_json, job_with_assets};

@@ -135,7 +135,7 @@ pub async fn settle_job(app: &App, mut job: Job, p: &Prediction) -> Result<Settl
             }
             let applied = app
                 .store
-                .settle_success(&job, &ids, cost, &now, &clock::day(clock::now()))
+                .settle_success(&job, &ids, cost, &now)
                 .await
                 .map_err(retry)?;
             tracing::info!(job_id = %job.job_id, cost_micros = cost.0, outputs = ids.len(), applied, "job settled");

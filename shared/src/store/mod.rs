@@ -10,7 +10,7 @@ mod usage;
 
 pub use idempotency::IdempotencyRecord;
 pub use jobs::{CreateOutcome, Reservation};
-pub use usage::{MonthUsage, UsageStore};
+pub use usage::{DayUsage, MonthUsage, UsageStore};
 
 use crate::config::Tables;
 use aws_sdk_dynamodb::Client;

@@ -22,8 +22,11 @@ impl Store {
 
     /// Marks the job succeeded with its assets and charges `cost`, exactly once. The charge is
     /// never more than the job's reservation: the caller caps it, and the transaction refuses
-    /// a larger one. Returns false when the job was already finished.
-    pub async fn settle_success(&self, job: &Job, asset_ids: &[AssetId], cost: Micros, now: &str, day: &str) -> Result<bool, StoreError> {
+    /// a larger one. Returns false when the job was already finished. The month charged and the
+    /// day item are both those of the job's creation ([`usage_day`]), so the usage report and
+    /// the spend meter count a job in the same month however late it settles.
+    pub async fn settle_success(&self, job: &Job, asset_ids: &[AssetId], cost: Micros, now: &str) -> Result<bool, StoreError> {
+        let day = &usage_day(job);
         if cost.0 > job.estimated_micros.0 || cost.0 < 0 {
             return Err(StoreError::Aws {
                 op: "settle",
@@ -68,6 +71,27 @@ impl Store {
         self.finish_transaction("settle success", vec![upd_job, month, daily]).await
     }
 
+    /// Marks a queued job that no prediction runs as canceled (the user's cancel) and releases
+    /// its reservation. False when it is no longer queued or a prediction was recorded
+    /// meanwhile: re-read it. A worker mid-create then finds the job finished and cancels the
+    /// prediction it made (service::submit).
+    pub async fn cancel_queued(&self, job: &Job, error: &JobError, now: &str) -> Result<bool, StoreError> {
+        // Not finish_job: its `:running` would be an unused value, which DynamoDB refuses.
+        let upd_job = Update::builder()
+            .table_name(&self.tables.jobs)
+            .set_key(Some(key(&job.user_id, &job.job_id)))
+            .update_expression("SET #st = :status, updated_at = :now, #err = :err REMOVE #open, claimed_at")
+            .condition_expression("#st = :queued AND attribute_not_exists(prediction_id)")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":queued", s("queued"))
+            .expression_attribute_values(":status", s(JobStatus::Canceled.as_str()))
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_names("#open", "open")
+            .expression_attribute_names("#err", "error")
+            .expression_attribute_values(":err", serde_dynamo::to_attribute_value(error)?);
+        self.finish_with_release(job, upd_job, "cancel queued job").await
+    }
+
     /// Marks the job failed or canceled and releases its reservation, exactly once.
     pub async fn settle_failure(&self, job: &Job, status: JobStatus, error: &JobError, now: &str) -> Result<bool, StoreError> {
         let upd_job = self
@@ -106,4 +130,11 @@ impl Store {
             }),
         }
     }
+}
+
+/// The `YYYY-MM-DD` a job's usage is dated by: the day it was created (in its `quota_period`).
+pub(crate) fn usage_day(job: &Job) -> String {
+    chrono::DateTime::parse_from_rfc3339(&job.created_at)
+        .map(|t| crate::clock::day(t.with_timezone(&chrono::Utc)))
+        .unwrap_or_else(|_| format!("{}-01", job.quota_period))
 }
