@@ -30,7 +30,13 @@ pub async fn cancel(app: &App, user: &UserId, id: &JobId) -> Result<Job, ApiErro
             .ok_or_else(|| ApiError::not_found("job"))
     };
     let mut job = read().await?;
+    // Once we asked the provider to cancel, its `canceled` webhook may settle the job before
+    // we do: canceled is canceled, whoever wrote it.
+    let mut asked_provider = false;
     for _ in 0..ATTEMPTS {
+        if job.status == JobStatus::Canceled && asked_provider {
+            return Ok(job);
+        }
         if job.status.is_terminal() {
             return Err(finished(&job));
         }
@@ -44,6 +50,7 @@ pub async fn cancel(app: &App, user: &UserId, id: &JobId) -> Result<Job, ApiErro
                     tracing::warn!(job_id = %job.job_id, prediction_id = %pid, error = %e, "cancel at the provider failed");
                     ApiError::Provider("The provider did not accept the cancel; try again.".into())
                 })?;
+                asked_provider = true;
                 if p.status == PredictionStatus::Succeeded {
                     // It finished before the cancel arrived: its webhook (or the reconciler)
                     // settles it as succeeded.
@@ -59,8 +66,10 @@ pub async fn cancel(app: &App, user: &UserId, id: &JobId) -> Result<Job, ApiErro
             return Ok(job);
         }
     }
-    if job.status.is_terminal() {
-        return Err(finished(&job));
+    match job.status {
+        JobStatus::Canceled if asked_provider => return Ok(job),
+        s if s.is_terminal() => return Err(finished(&job)),
+        _ => {}
     }
     Err(ApiError::Unavailable("The job is changing right now; try again.".into()))
 }

@@ -4,7 +4,7 @@
 //! first; deleting removes the object before the record (a failed delete can be repeated).
 use crate::api::ApiError;
 use crate::app::App;
-use crate::domain::{Asset, AssetFilter, AssetId, AssetKind, UserId};
+use crate::domain::{Asset, AssetFilter, AssetId, AssetKind, Job, UserId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -68,6 +68,28 @@ pub async fn delete(app: &App, user: &UserId, id: &AssetId) -> Result<bool, ApiE
     app.store.delete_asset(user, id).await?;
     tracing::info!(asset_id = %id, "asset deleted");
     Ok(true)
+}
+
+/// Removes outputs copied for a job whose success could not be recorded because it finished
+/// otherwise first (canceled while its webhook copied): the user gets no result they were not
+/// charged for. Outputs the finished job lists (a duplicate delivery) stay. Best effort: a
+/// failure is logged.
+pub(crate) async fn discard_unlisted_outputs(app: &App, job: &Job, ids: &[AssetId]) {
+    let listed = match app.store.get_job(&job.user_id, &job.job_id).await {
+        Ok(Some(j)) => j.asset_ids,
+        Ok(None) => vec![],
+        Err(e) => {
+            tracing::warn!(job_id = %job.job_id, error = %e, "could not check the outputs of a job settled otherwise");
+            return;
+        }
+    };
+    for id in ids.iter().filter(|id| !listed.contains(id)) {
+        if let Err(e) = delete(app, &job.user_id, id).await {
+            tracing::warn!(job_id = %job.job_id, asset_id = %id, error = %e, "could not discard an unlisted output");
+        } else {
+            tracing::info!(job_id = %job.job_id, asset_id = %id, "output of a job settled otherwise discarded");
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

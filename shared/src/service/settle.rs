@@ -139,6 +139,10 @@ pub async fn settle_job(app: &App, mut job: Job, p: &Prediction) -> Result<Settl
                 .await
                 .map_err(retry)?;
             tracing::info!(job_id = %job.job_id, cost_micros = cost.0, outputs = ids.len(), applied, "job settled");
+            if !applied {
+                // Finished otherwise meanwhile (a cancel): outputs it doesn't list go.
+                super::gallery::discard_unlisted_outputs(app, &job, &ids).await;
+            }
             Ok(if applied {
                 Settled::Applied(JobStatus::Succeeded)
             } else {
