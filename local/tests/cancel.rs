@@ -206,7 +206,10 @@ async fn cancel_racing_a_succeeding_webhook_ends_in_one_state_with_one_charge_or
             other => panic!("{id} ({offset}): cancel answered {other}: {cancel_body}"),
         }
     }
-    assert!(succeeded > 0 && canceled > 0, "both outcomes happen ({succeeded} succeeded, {canceled} canceled)");
+    assert!(
+        succeeded > 0 && canceled > 0,
+        "both outcomes happen ({succeeded} succeeded, {canceled} canceled)"
+    );
     // Give stray deliveries (the provider's canceled webhooks) time to arrive; they change nothing.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let m = month(&t, &sub).await;
@@ -218,7 +221,12 @@ async fn cancel_racing_a_succeeding_webhook_ends_in_one_state_with_one_charge_or
     assert_eq!(usage["count"], charged);
     // No output of a canceled job is left in the gallery.
     let (_, gallery) = t.get(&u, "/api/assets?limit=100").await;
-    let jobs: Vec<&str> = gallery["assets"].as_array().unwrap().iter().map(|a| a["job_id"].as_str().unwrap()).collect();
+    let jobs: Vec<&str> = gallery["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["job_id"].as_str().unwrap())
+        .collect();
     assert_eq!(jobs.len() as i64, charged, "outputs of these jobs are left: {jobs:?}");
     drop(u);
     if let Ok(t) = Arc::try_unwrap(t) {

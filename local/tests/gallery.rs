@@ -29,7 +29,11 @@ impl Gallery {
             user_id: user.clone(),
             asset_id: id,
             kind,
-            source: if model.is_some() { AssetSource::Generated } else { AssetSource::Upload },
+            source: if model.is_some() {
+                AssetSource::Generated
+            } else {
+                AssetSource::Upload
+            },
             model: model.map(str::to_string),
             prompt: Some("a test asset".into()),
             parent_ids: vec![],
@@ -82,7 +86,7 @@ impl Gallery {
 
 /// An id of an asset created now: an upload's ULID or a new job's first output.
 fn new_id(i: usize) -> AssetId {
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         AssetId::new()
     } else {
         AssetId::for_output(&JobId::new(), i % 2)
@@ -101,8 +105,8 @@ fn rand_bits() -> u128 {
 }
 
 fn attributes(i: usize) -> (bool, AssetKind, Option<&'static str>) {
-    let saved = i % 2 == 0;
-    let kind = if i % 5 == 0 { AssetKind::Video } else { AssetKind::Image };
+    let saved = i.is_multiple_of(2);
+    let kind = if i.is_multiple_of(5) { AssetKind::Video } else { AssetKind::Image };
     let model = match i % 3 {
         0 => None,
         1 => Some(MODELS[0]),
@@ -165,7 +169,10 @@ async fn pages_are_exact_under_every_filter_while_assets_are_created_between_pag
                     let page = body["assets"].as_array().unwrap();
                     pages += 1;
                     let next = body["next_cursor"].as_str().map(str::to_string);
-                    assert!(!page.is_empty() || (next.is_none() && before.is_empty()), "{path}: empty page {pages}");
+                    assert!(
+                        !page.is_empty() || (next.is_none() && before.is_empty()),
+                        "{path}: empty page {pages}"
+                    );
                     assert!(page.len() <= 3);
                     for item in page {
                         let id = item["id"].as_str().unwrap().to_string();
@@ -179,7 +186,7 @@ async fn pages_are_exact_under_every_filter_while_assets_are_created_between_pag
                     // an old one (a job created long ago that settled only now).
                     let i = 1000 + inserted;
                     let (sv, k, m) = attributes(i);
-                    let id = if inserted % 2 == 0 { new_id(i) } else { old_id() };
+                    let id = if inserted.is_multiple_of(2) { new_id(i) } else { old_id() };
                     let x = g.insert(&a, id, sv, k, m).await;
                     all.insert(x.asset_id.to_string(), x);
                     inserted += 1;
@@ -228,7 +235,12 @@ async fn filters_and_cursors_are_validated_and_a_cursor_reads_only_the_callers_i
     // Alice's cursor used by Bob reads Bob's partition only.
     let (s, body) = g.t.get(&bob, &format!("/api/assets?cursor={cursor}")).await;
     assert_eq!(s, 200);
-    let ids: Vec<&str> = body["assets"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = body["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
     assert!(ids.iter().all(|id| *id == mine.asset_id.as_str()), "{body}");
     g.t.stop().await;
 }
@@ -242,7 +254,14 @@ async fn save_and_unsave_change_the_record_the_index_and_the_objects_tag() {
     assert_eq!(done["job"]["status"], "succeeded", "{done}");
     let id = done["assets"][0]["id"].as_str().unwrap().to_string();
     let a = g.t.sub(&alice).await;
-    let stored = g.t.stack.app.store.get_asset(&a, &AssetId::parse(&id).unwrap()).await.unwrap().unwrap();
+    let stored =
+        g.t.stack
+            .app
+            .store
+            .get_asset(&a, &AssetId::parse(&id).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(g.tag(&stored).await.as_deref(), Some("true"), "results start unsaved");
     let (_, saved) = g.t.get(&alice, "/api/assets?saved=true").await;
     assert_eq!(saved["assets"], json!([]));
@@ -260,7 +279,9 @@ async fn save_and_unsave_change_the_record_the_index_and_the_objects_tag() {
     let (s, _) = g.send(reqwest::Method::POST, &alice, &format!("/api/assets/{id}/save"), None).await;
     assert_eq!(s, 200);
 
-    let (s, body) = g.send(reqwest::Method::DELETE, &alice, &format!("/api/assets/{id}/save"), None).await;
+    let (s, body) = g
+        .send(reqwest::Method::DELETE, &alice, &format!("/api/assets/{id}/save"), None)
+        .await;
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["asset"]["saved"], false);
     assert_eq!(g.tag(&stored).await.as_deref(), Some("true"));
@@ -281,16 +302,15 @@ async fn delete_removes_record_and_object_and_the_job_says_so() {
     assert_eq!(done["deleted_asset_ids"], json!([]));
     let id = done["assets"][0]["id"].as_str().unwrap().to_string();
     let a = g.t.sub(&alice).await;
-    let key = g
-        .t
-        .stack
-        .app
-        .store
-        .get_asset(&a, &AssetId::parse(&id).unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .s3_key;
+    let key =
+        g.t.stack
+            .app
+            .store
+            .get_asset(&a, &AssetId::parse(&id).unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .s3_key;
     assert!(g.object_exists(&key).await);
 
     let (s, _) = g.send(reqwest::Method::DELETE, &alice, &format!("/api/assets/{id}"), None).await;
@@ -353,7 +373,12 @@ async fn a_batch_changes_the_callers_assets_and_reports_others_as_not_found() {
     named.push(ids[0].clone());
 
     let (s, body) = g
-        .send(reqwest::Method::POST, &alice, "/api/assets/batch", Some(&json!({"action": "save", "asset_ids": named})))
+        .send(
+            reqwest::Method::POST,
+            &alice,
+            "/api/assets/batch",
+            Some(&json!({"action": "save", "asset_ids": named})),
+        )
         .await;
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["action"], "save");
@@ -374,7 +399,12 @@ async fn a_batch_changes_the_callers_assets_and_reports_others_as_not_found() {
     assert_eq!(g.tag(&theirs).await.as_deref(), Some("true"));
 
     let (s, body) = g
-        .send(reqwest::Method::POST, &alice, "/api/assets/batch", Some(&json!({"action": "unsave", "asset_ids": ids[..2]})))
+        .send(
+            reqwest::Method::POST,
+            &alice,
+            "/api/assets/batch",
+            Some(&json!({"action": "unsave", "asset_ids": ids[..2]})),
+        )
         .await;
     assert_eq!(s, 200, "{body}");
     let (_, saved) = g.t.get(&alice, "/api/assets?saved=true&limit=100").await;

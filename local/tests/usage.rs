@@ -28,7 +28,9 @@ async fn the_report_is_exactly_the_sum_of_the_succeeded_jobs() {
         ("nano-banana", "five"),
         ("imagen-4", "six [sim:fail]"),
     ] {
-        let (s, b) = t.post(&u, "/api/images/generate", &json!({ "model": model, "prompt": prompt })).await;
+        let (s, b) = t
+            .post(&u, "/api/images/generate", &json!({ "model": model, "prompt": prompt }))
+            .await;
         assert_eq!(s, 202, "{b}");
         ids.push(b["job"]["id"].as_str().unwrap().to_string());
     }
@@ -62,7 +64,12 @@ async fn the_report_is_exactly_the_sum_of_the_succeeded_jobs() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["model"].as_str().unwrap().to_string(), (micros(&m["usd"]), m["count"].as_i64().unwrap())))
+        .map(|m| {
+            (
+                m["model"].as_str().unwrap().to_string(),
+                (micros(&m["usd"]), m["count"].as_i64().unwrap()),
+            )
+        })
         .collect();
     assert_eq!(reported, by_model);
     assert_eq!(r["by_day"].as_array().unwrap().len(), 1, "{r}");
@@ -121,13 +128,19 @@ async fn a_job_created_on_the_last_day_of_a_month_counts_in_that_month_when_it_s
         amount: job.estimated_micros,
         limit: Micros(20_000_000),
     };
-    assert!(matches!(app.store.create_job(&job, &res, None).await.unwrap(), CreateOutcome::Created));
+    assert!(matches!(
+        app.store.create_job(&job, &res, None).await.unwrap(),
+        CreateOutcome::Created
+    ));
     common::create_prediction_for(app, &job).await;
     let done = t.wait_finished(&u, job.job_id.as_str()).await;
     assert_eq!(done["job"]["status"], "succeeded", "{done}");
 
     let (s, then) = t
-        .get(&u, &format!("/api/usage?from={}&to={}", first.format("%Y-%m-%d"), last.format("%Y-%m-%d")))
+        .get(
+            &u,
+            &format!("/api/usage?from={}&to={}", first.format("%Y-%m-%d"), last.format("%Y-%m-%d")),
+        )
         .await;
     assert_eq!(s, 200, "{then}");
     assert_eq!((then["count"].clone(), micros(&then["total_usd"])), (json!(1), 40_000));

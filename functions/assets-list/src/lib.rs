@@ -16,10 +16,7 @@ pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
         None => None,
         Some(a) => Some(AssetId::parse(a).ok_or_else(|| ApiError::validation("cursor", "cursor is not valid"))?),
     };
-    let (assets, next) = app
-        .store
-        .list_assets(&me.id, &filter, page.limit as usize, before.as_ref())
-        .await?;
+    let (assets, next) = app.store.list_assets(&me.id, &filter, page.limit as usize, before.as_ref()).await?;
     let mut out = Vec::with_capacity(assets.len());
     for a in &assets {
         out.push(asset_json(&app, a).await?);

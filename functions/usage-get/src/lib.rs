@@ -9,10 +9,6 @@ use std::sync::Arc;
 pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
     let me = caller(&req)?;
     let today = clock::now().date_naive();
-    let (from, to) = usage_period(
-        query_param(&req, "from").as_deref(),
-        query_param(&req, "to").as_deref(),
-        today,
-    )?;
+    let (from, to) = usage_period(query_param(&req, "from").as_deref(), query_param(&req, "to").as_deref(), today)?;
     Ok(json_response(StatusCode::OK, &usage_json(&app, &me.id, from, to).await?))
 }

@@ -95,7 +95,10 @@ pub fn index_attributes(a: &Asset) -> Vec<(&'static str, String)> {
 /// The attributes that depend on `saved`, for a save or unsave.
 pub fn saved_index_attributes(a: &Asset) -> Vec<(&'static str, String)> {
     let with_saved: Vec<&str> = INDEXES.iter().filter(|(s, ..)| *s).map(|(.., attr)| *attr).collect();
-    index_attributes(a).into_iter().filter(|(attr, _)| with_saved.contains(attr)).collect()
+    index_attributes(a)
+        .into_iter()
+        .filter(|(attr, _)| with_saved.contains(attr))
+        .collect()
 }
 
 /// Every index: (name, hash key attribute), for the tests that hold tables.json to this list.
@@ -113,7 +116,11 @@ mod tests {
             user_id: UserId::parse("u1").unwrap(),
             asset_id: AssetId::new(),
             kind,
-            source: if model.is_some() { AssetSource::Generated } else { AssetSource::Upload },
+            source: if model.is_some() {
+                AssetSource::Generated
+            } else {
+                AssetSource::Upload
+            },
             model: model.map(str::to_string),
             prompt: None,
             parent_ids: vec![],
@@ -177,10 +184,13 @@ mod tests {
         let attrs: Vec<_> = saved_index_attributes(&a).into_iter().map(|(k, _)| k).collect();
         assert_eq!(attrs, ["saved_key", "saved_kind_key", "saved_model_key", "saved_kind_model_key"]);
         let upload = asset(false, AssetKind::Image, None);
-        let attrs: Vec<_> = saved_index_attributes(&upload).into_iter().map(|(k, v)| (k, v)).collect();
+        let attrs: Vec<_> = saved_index_attributes(&upload);
         assert_eq!(
             attrs,
-            [("saved_key", "u1#unsaved".to_string()), ("saved_kind_key", "u1#unsaved#image".to_string())]
+            [
+                ("saved_key", "u1#unsaved".to_string()),
+                ("saved_kind_key", "u1#unsaved#image".to_string())
+            ]
         );
     }
 }

@@ -23,12 +23,7 @@ pub async fn cancel(app: &App, user: &UserId, id: &JobId) -> Result<Job, ApiErro
         code: "canceled".into(),
         message: "Canceled by the user.".into(),
     };
-    let read = || async {
-        app.store
-            .get_job(user, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("job"))
-    };
+    let read = || async { app.store.get_job(user, id).await?.ok_or_else(|| ApiError::not_found("job")) };
     let mut job = read().await?;
     // Once we asked the provider to cancel, its `canceled` webhook may settle the job before
     // we do: canceled is canceled, whoever wrote it.

@@ -112,7 +112,10 @@ pub struct BatchRequest {
 /// given: `ok`, or `not_found` (no such asset of this user; nothing else is touched).
 pub async fn batch(app: &Arc<App>, user: &UserId, req: BatchRequest) -> Result<Value, ApiError> {
     if req.asset_ids.is_empty() || req.asset_ids.len() > MAX_BATCH {
-        return Err(ApiError::validation("asset_ids", format!("asset_ids must name 1 to {MAX_BATCH} assets")));
+        return Err(ApiError::validation(
+            "asset_ids",
+            format!("asset_ids must name 1 to {MAX_BATCH} assets"),
+        ));
     }
     let action = req.action;
     let mut ids: Vec<String> = Vec::with_capacity(req.asset_ids.len());

@@ -49,7 +49,10 @@ pub fn period(from: Option<&str>, to: Option<&str>, today: NaiveDate) -> Result<
         return Err(ApiError::validation("to", "to must not be before from"));
     }
     if (to - from).num_days() + 1 > MAX_REPORT_DAYS {
-        return Err(ApiError::validation("to", format!("a report covers at most {MAX_REPORT_DAYS} days")));
+        return Err(ApiError::validation(
+            "to",
+            format!("a report covers at most {MAX_REPORT_DAYS} days"),
+        ));
     }
     Ok((from, to))
 }
@@ -163,7 +166,10 @@ mod tests {
         assert_eq!(r["by_model"][1], json!({"model": "a", "count": 2, "usd": 0.139}));
         assert_eq!(r["by_day"][0]["usd"], json!(0.3));
         assert_eq!(r["by_day"][0]["by_model"].as_array().unwrap().len(), 2);
-        assert_eq!(r["by_day"][1], json!({"date": "2026-11-03", "count": 1, "usd": 0.039, "by_model": [{"model": "a", "count": 1, "usd": 0.039}]}));
+        assert_eq!(
+            r["by_day"][1],
+            json!({"date": "2026-11-03", "count": 1, "usd": 0.039, "by_model": [{"model": "a", "count": 1, "usd": 0.039}]})
+        );
         assert_eq!(report(d("2026-11-01"), d("2026-11-30"), &[])["by_day"], json!([]));
     }
 }

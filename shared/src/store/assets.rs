@@ -139,11 +139,7 @@ impl Store {
 
     /// Removes an asset's record (the caller removes its media object first).
     pub async fn delete_asset(&self, user: &UserId, id: &AssetId) -> Result<(), StoreError> {
-        let req = self
-            .ddb
-            .delete_item()
-            .table_name(&self.tables.assets)
-            .set_key(Some(key(user, id)));
+        let req = self.ddb.delete_item().table_name(&self.tables.assets).set_key(Some(key(user, id)));
         super::write("delete asset", || req.clone().send()).await?;
         Ok(())
     }
