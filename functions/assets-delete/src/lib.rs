@@ -4,13 +4,13 @@ use lambda_http::{Body, Request, Response, http::StatusCode};
 use shared::App;
 use shared::api::{ApiError, ApiResult, caller, path_id};
 use shared::domain::AssetId;
-use shared::service::delete_asset;
+use shared::service::remove_asset;
 use std::sync::Arc;
 
 pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
     let me = caller(&req)?;
     let id = path_id(&req, "id", AssetId::parse, "asset")?;
-    if !delete_asset(&app, &me.id, &id).await? {
+    if !remove_asset(&app, &me.id, &id).await? {
         return Err(ApiError::not_found("asset"));
     }
     Ok(Response::builder()

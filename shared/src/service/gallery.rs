@@ -60,7 +60,7 @@ pub async fn set_saved(app: &App, user: &UserId, id: &AssetId, saved: bool) -> R
 
 /// Deletes one of the user's assets: its media object, then its record. False when the user
 /// has no such asset.
-pub async fn delete(app: &App, user: &UserId, id: &AssetId) -> Result<bool, ApiError> {
+pub async fn remove_asset(app: &App, user: &UserId, id: &AssetId) -> Result<bool, ApiError> {
     let Some(asset) = app.store.get_asset(user, id).await? else {
         return Ok(false);
     };
@@ -84,7 +84,7 @@ pub(crate) async fn discard_unlisted_outputs(app: &App, job: &Job, ids: &[AssetI
         }
     };
     for id in ids.iter().filter(|id| !listed.contains(id)) {
-        if let Err(e) = delete(app, &job.user_id, id).await {
+        if let Err(e) = remove_asset(app, &job.user_id, id).await {
             tracing::warn!(job_id = %job.job_id, asset_id = %id, error = %e, "could not discard an unlisted output");
         } else {
             tracing::info!(job_id = %job.job_id, asset_id = %id, "output of a job settled otherwise discarded");
@@ -139,7 +139,7 @@ pub async fn batch(app: &Arc<App>, user: &UserId, req: BatchRequest) -> Result<V
                 let done = match action {
                     BatchAction::Save => set_saved(&app, &user, &id, true).await.map(|a| a.is_some()),
                     BatchAction::Unsave => set_saved(&app, &user, &id, false).await.map(|a| a.is_some()),
-                    BatchAction::Delete => delete(&app, &user, &id).await,
+                    BatchAction::Delete => remove_asset(&app, &user, &id).await,
                 };
                 (i, done)
             });

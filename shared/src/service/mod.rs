@@ -10,7 +10,7 @@ mod usage;
 mod views;
 
 pub use cancel::cancel;
-pub use gallery::{BatchAction, BatchRequest, MAX_BATCH, batch, delete as delete_asset, parse_filter, set_saved};
+pub use gallery::{BatchAction, BatchRequest, MAX_BATCH, batch, parse_filter, remove_asset, set_saved};
 pub use generate::{Created, GenerateRequest, create_job};
 pub use reconcile::{ReconcileReport, reconcile};
 pub use settle::{JobRef, SettleError, Settled, capped_charge, settle, settle_job};
