@@ -138,3 +138,20 @@ pub(crate) fn usage_day(job: &Job) -> String {
         .map(|t| crate::clock::day(t.with_timezone(&chrono::Utc)))
         .unwrap_or_else(|_| format!("{}-01", job.quota_period))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn usage_is_dated_by_the_jobs_creation_day() {
+        let mut job: crate::domain::Job = serde_json::from_value(serde_json::json!({
+            "user_id": "u1", "job_id": "01J00000000000000000000000", "kind": "image", "model": "imagen-4",
+            "prompt": "p", "options": {}, "status": "running", "estimated_micros": 40000,
+            "created_at": "2026-10-31T23:59:59.900Z", "updated_at": "2026-11-01T00:00:03.000Z",
+            "quota_period": "2026-10"
+        }))
+        .unwrap();
+        assert_eq!(super::usage_day(&job), "2026-10-31");
+        job.created_at = "garbage".into();
+        assert_eq!(super::usage_day(&job), "2026-10-01", "falls back into the month charged");
+    }
+}
