@@ -85,11 +85,11 @@ PY
 }
 
 mutate reconciler-cannot-requeue stack.tftest.hcl "the reconciler re-queues lost messages" \
-  routes.json '"media": ["PutObject", "PutObjectTagging"], "queue": ["SendMessage"], "secrets": ["replicate_token"]' \
-  '"media": ["PutObject", "PutObjectTagging"], "secrets": ["replicate_token"]'
+  routes.json '"media": ["PutObject", "PutObjectTagging", "DeleteObject"], "queue": ["SendMessage"], "secrets": ["replicate_token"]' \
+  '"media": ["PutObject", "PutObjectTagging", "DeleteObject"], "secrets": ["replicate_token"]'
 mutate worker-reads-media stack.tftest.hcl "the worker does not touch S3" \
-  routes.json '"usage": ["UpdateItem"] }, "secrets": ["replicate_token"]' \
-  '"usage": ["UpdateItem"] }, "media": ["GetObject"], "secrets": ["replicate_token"]'
+  routes.json '"timeout_s": 60, "access": { "tables": { "jobs": ["GetItem", "UpdateItem"], "usage": ["UpdateItem"] }, "secrets"' \
+  '"timeout_s": 60, "access": { "tables": { "jobs": ["GetItem", "UpdateItem"], "usage": ["UpdateItem"] }, "media": ["GetObject"], "secrets"'
 mutate media-on-cloudfront stack.tftest.hcl "CloudFront must not serve the media bucket" \
   infra/cdn.tf '  origin {
     origin_id   = "api"' '  origin {
