@@ -88,6 +88,30 @@ override_resource {
   values = { arn = "arn:aws:iam::123456789012:role/mock-assets-get-role" }
 }
 override_resource {
+  target = aws_iam_role.function["assets-list"]
+  values = { arn = "arn:aws:iam::123456789012:role/mock-assets-list-role" }
+}
+override_resource {
+  target = aws_iam_role.function["assets-save"]
+  values = { arn = "arn:aws:iam::123456789012:role/mock-assets-save-role" }
+}
+override_resource {
+  target = aws_iam_role.function["assets-delete"]
+  values = { arn = "arn:aws:iam::123456789012:role/mock-assets-delete-role" }
+}
+override_resource {
+  target = aws_iam_role.function["assets-batch"]
+  values = { arn = "arn:aws:iam::123456789012:role/mock-assets-batch-role" }
+}
+override_resource {
+  target = aws_iam_role.function["usage-get"]
+  values = { arn = "arn:aws:iam::123456789012:role/mock-usage-get-role" }
+}
+override_resource {
+  target = aws_iam_role.function["jobs-cancel"]
+  values = { arn = "arn:aws:iam::123456789012:role/mock-jobs-cancel-role" }
+}
+override_resource {
   target = aws_iam_role.function["webhook-replicate"]
   values = { arn = "arn:aws:iam::123456789012:role/mock-webhook-replicate-role" }
 }
@@ -147,6 +171,48 @@ override_resource {
   values = {
     arn        = "arn:aws:lambda:us-east-1:123456789012:function:mock-assets-get"
     invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:mock-assets-get/invocations"
+  }
+}
+override_resource {
+  target = aws_lambda_function.function["assets-list"]
+  values = {
+    arn        = "arn:aws:lambda:us-east-1:123456789012:function:mock-assets-list"
+    invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:mock-assets-list/invocations"
+  }
+}
+override_resource {
+  target = aws_lambda_function.function["assets-save"]
+  values = {
+    arn        = "arn:aws:lambda:us-east-1:123456789012:function:mock-assets-save"
+    invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:mock-assets-save/invocations"
+  }
+}
+override_resource {
+  target = aws_lambda_function.function["assets-delete"]
+  values = {
+    arn        = "arn:aws:lambda:us-east-1:123456789012:function:mock-assets-delete"
+    invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:mock-assets-delete/invocations"
+  }
+}
+override_resource {
+  target = aws_lambda_function.function["assets-batch"]
+  values = {
+    arn        = "arn:aws:lambda:us-east-1:123456789012:function:mock-assets-batch"
+    invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:mock-assets-batch/invocations"
+  }
+}
+override_resource {
+  target = aws_lambda_function.function["usage-get"]
+  values = {
+    arn        = "arn:aws:lambda:us-east-1:123456789012:function:mock-usage-get"
+    invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:mock-usage-get/invocations"
+  }
+}
+override_resource {
+  target = aws_lambda_function.function["jobs-cancel"]
+  values = {
+    arn        = "arn:aws:lambda:us-east-1:123456789012:function:mock-jobs-cancel"
+    invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:mock-jobs-cancel/invocations"
   }
 }
 override_resource {
