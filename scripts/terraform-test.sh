@@ -94,8 +94,8 @@ PY
 }
 
 mutate reconciler-cannot-requeue stack.tftest.hcl "the reconciler re-queues lost messages" \
-  routes.json '"media": ["PutObject", "PutObjectTagging"], "queue": ["SendMessage"], "secrets": ["replicate_token"]' \
-  '"media": ["PutObject", "PutObjectTagging"], "secrets": ["replicate_token"]'
+  routes.json '"media": ["PutObject", "PutObjectTagging", "DeleteObject"], "queue": ["SendMessage"], "secrets": ["replicate_token"]' \
+  '"media": ["PutObject", "PutObjectTagging", "DeleteObject"], "secrets": ["replicate_token"]'
 mutate worker-writes-media stack.tftest.hcl "the worker only signs GET URLs of source images" \
   routes.json '"assets": ["BatchGetItem"] }, "media": ["GetObject"], "secrets": ["replicate_token"]' \
   '"assets": ["BatchGetItem"] }, "media": ["GetObject", "PutObject"], "secrets": ["replicate_token"]'

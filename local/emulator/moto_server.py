@@ -16,6 +16,10 @@ This launcher changes exactly that (docs/architecture.md, "The local DynamoDB"):
 3. A transaction's rollback restores the items it touched (snapshotted under the lock) instead of
    deep copies of whole tables, which made each transaction cost O(table size).
 
+4. A transaction item with an `ExpressionAttributeValues` entry that none of its expressions uses
+   is refused with a `ValidationException`, as DynamoDB does (moto checks this for single
+   writes, not inside transactions).
+
 Everything else is moto, unchanged. Run it like `moto_server`: `python moto_server.py -H HOST -p PORT`.
 """
 
@@ -23,6 +27,7 @@ import copy
 import functools
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -190,6 +195,31 @@ def _transact(fn):
     return wrapper
 
 
+_VALUE_REF = re.compile(r":[A-Za-z0-9_]+")
+
+
+def _check_values_used(fn):
+    """DynamoDB refuses a request whose ExpressionAttributeValues has a key no expression uses."""
+
+    @functools.wraps(fn)
+    def wrapper(self):
+        from moto.dynamodb.exceptions import MockValidationException
+
+        for item in self.body.get("TransactItems", []):
+            op = next(iter(item.values()))
+            used = set()
+            for field in ("ConditionExpression", "UpdateExpression"):
+                used.update(_VALUE_REF.findall(op.get(field) or ""))
+            unused = sorted(set(op.get("ExpressionAttributeValues") or {}) - used)
+            if unused:
+                raise MockValidationException(
+                    "Value provided in ExpressionAttributeValues unused in expressions: keys: {" + ", ".join(unused) + "}"
+                )
+        return fn(self)
+
+    return wrapper
+
+
 def patch():
     for name, attr in list(vars(DynamoDBBackend).items()):
         if name.startswith("_") or not callable(attr) or isinstance(attr, (staticmethod, classmethod, type)):
@@ -203,6 +233,9 @@ def patch():
             wrapped = _single_write(wrapped, "key")
         setattr(DynamoDBBackend, name, wrapped)
     DynamoDBBackend.transact_write_items = _transact(DynamoDBBackend.transact_write_items)
+    from moto.dynamodb.responses import DynamoHandler
+
+    DynamoHandler.transact_write_items = _check_values_used(DynamoHandler.transact_write_items)
     _models.copy = _CopyWithoutTableBackups()
 
 

@@ -95,6 +95,12 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("assets-get", handler!(assets_get)),
         ("uploads-create", handler!(uploads_create)),
         ("uploads-complete", handler!(uploads_complete)),
+        ("assets-list", handler!(assets_list)),
+        ("assets-save", handler!(assets_save)),
+        ("assets-delete", handler!(assets_delete)),
+        ("assets-batch", handler!(assets_batch)),
+        ("usage-get", handler!(usage_get)),
+        ("jobs-cancel", handler!(jobs_cancel)),
         ("webhook-replicate", handler!(webhook_replicate)),
     ])
 }

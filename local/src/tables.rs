@@ -60,4 +60,20 @@ mod tests {
             assert!(super::definitions().contains_key(needed), "{needed}");
         }
     }
+
+    #[test]
+    fn the_assets_table_has_exactly_the_gallery_indexes_the_code_queries() {
+        let assets = &super::definitions()["assets"];
+        let mut have: Vec<(String, String, Option<String>, String)> = assets
+            .global_secondary_indexes
+            .iter()
+            .map(|g| (g.name.clone(), g.hash_key.clone(), g.range_key.clone(), g.projection.clone()))
+            .collect();
+        have.sort();
+        let mut want: Vec<(String, String, Option<String>, String)> = shared::domain::index_names()
+            .map(|(n, a)| (n.to_string(), a.to_string(), Some("asset_id".to_string()), "ALL".to_string()))
+            .collect();
+        want.sort();
+        assert_eq!(have, want);
+    }
 }

@@ -209,3 +209,38 @@ async fn a_transaction_cancelled_by_a_condition_leaves_every_item_as_it_was() {
     assert!(get("guard").await.is_none());
     moto.stop().await;
 }
+
+/// DynamoDB refuses a transaction item with an expression value no expression uses (a
+/// ValidationException, nothing applied); moto alone accepts it, which once hid such a bug.
+#[tokio::test]
+async fn a_transaction_with_an_unused_expression_value_is_refused() {
+    let mut moto = shared_or_own().await;
+    let (client, name) = table(&moto).await;
+    let update = Update::builder()
+        .table_name(&name)
+        .key("k", s("unused"))
+        .update_expression("SET n = :one")
+        .condition_expression("attribute_not_exists(k)")
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":running", s("running"))
+        .build()
+        .unwrap();
+    let err = client
+        .transact_write_items()
+        .transact_items(TransactWriteItem::builder().update(update).build())
+        .send()
+        .await
+        .expect_err("an unused value is refused");
+    let text = format!("{:?}", aws_sdk_dynamodb::error::DisplayErrorContext(&err));
+    assert!(text.contains("unused in expressions") && text.contains(":running"), "{text}");
+    let got = client.get_item().table_name(&name).key("k", s("unused")).send().await.unwrap();
+    assert!(got.item.is_none(), "nothing applied");
+    // The same item without the stray value applies.
+    client
+        .transact_write_items()
+        .transact_items(add_to(&name, "unused"))
+        .send()
+        .await
+        .unwrap();
+    moto.stop().await;
+}

@@ -71,9 +71,15 @@ mod tests {
         for d in m["Metrics"].as_array().unwrap() {
             assert!(v[d["Name"].as_str().unwrap()].is_number(), "{d}");
         }
-        assert_eq!((v["CostMicros"].as_i64(), v["Succeeded"].as_i64(), v["Failed"].as_i64()), (Some(40_000), Some(1), Some(0)));
+        assert_eq!(
+            (v["CostMicros"].as_i64(), v["Succeeded"].as_i64(), v["Failed"].as_i64()),
+            (Some(40_000), Some(1), Some(0))
+        );
         assert_eq!(v["TimeToResultMs"], 8123);
         let f: Value = serde_json::from_str(&emf_line("veo", JobStatus::Failed, Micros(0), -5, 0)).unwrap();
-        assert_eq!((f["Failed"].as_i64(), f["CostMicros"].as_i64(), f["TimeToResultMs"].as_i64()), (Some(1), Some(0), Some(0)));
+        assert_eq!(
+            (f["Failed"].as_i64(), f["CostMicros"].as_i64(), f["TimeToResultMs"].as_i64()),
+            (Some(1), Some(0), Some(0))
+        );
     }
 }

@@ -1,10 +1,12 @@
 //! Plain domain types: no AWS in sight.
+mod gallery;
 mod ids;
 mod job;
 mod money;
 mod prompt;
 pub mod upload;
 
+pub use gallery::{AssetFilter, IndexKey, index_attributes, index_names, saved_index_attributes};
 pub use ids::{AssetId, JobId, UserId};
 pub use job::{Asset, AssetKind, AssetSource, Job, JobError, JobKind, JobStatus};
 pub use money::Micros;

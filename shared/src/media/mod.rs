@@ -100,6 +100,41 @@ impl Media {
         Ok(p.uri().to_string())
     }
 
+    /// Re-tags an object `unsaved=false` when its asset is saved (the lifecycle rule
+    /// `expire-unsaved-results` then leaves it alone) and `unsaved=true` when unsaved again.
+    pub async fn tag_saved(&self, key: &str, saved: bool) -> Result<(), MediaError> {
+        let tag = aws_sdk_s3::types::Tag::builder()
+            .key("unsaved")
+            .value(if saved { "false" } else { "true" })
+            .build()
+            .map_err(aws("build tag"))?;
+        let tagging = aws_sdk_s3::types::Tagging::builder()
+            .tag_set(tag)
+            .build()
+            .map_err(aws("build tagging"))?;
+        self.s3
+            .put_object_tagging()
+            .bucket(&self.bucket)
+            .key(key)
+            .tagging(tagging)
+            .send()
+            .await
+            .map_err(aws("tag object"))?;
+        Ok(())
+    }
+
+    /// Deletes an object; deleting one that is already gone succeeds.
+    pub async fn delete(&self, key: &str) -> Result<(), MediaError> {
+        self.s3
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(aws("delete object"))?;
+        Ok(())
+    }
+
     pub async fn get_bytes(&self, key: &str) -> Result<Vec<u8>, MediaError> {
         let out = self
             .s3

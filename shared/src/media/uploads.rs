@@ -116,15 +116,4 @@ impl Media {
             Err(e) => Err(aws("copy object")(e)),
         }
     }
-
-    pub async fn delete(&self, key: &str) -> Result<(), MediaError> {
-        self.s3
-            .delete_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(aws("delete object"))?;
-        Ok(())
-    }
 }

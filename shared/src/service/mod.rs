@@ -1,17 +1,23 @@
 //! The use cases, written once and called by the functions (and the local stack):
 //! create a job, submit it, settle a prediction, reconcile lost webhooks, and the views.
+mod cancel;
+mod gallery;
 mod generate;
 mod lineage;
 mod reconcile;
 mod settle;
 mod submit;
 mod uploads;
+mod usage;
 mod views;
 
+pub use cancel::cancel;
+pub use gallery::{BatchAction, BatchRequest, MAX_BATCH, batch, parse_filter, remove_asset, set_saved};
 pub use generate::{Created, GenerateRequest, create_job, edit_sources};
 pub use lineage::{MAX_LINEAGE, lineage};
 pub use reconcile::{ReconcileReport, reconcile};
 pub use settle::{JobRef, SettleError, Settled, capped_charge, settle, settle_job};
 pub use submit::{SubmitError, submit};
 pub use uploads::{UploadRequest, complete_upload, create_upload};
+pub use usage::{MAX_REPORT_DAYS, period as usage_period, quota_json, report as usage_report, usage_json};
 pub use views::{asset_json, job_with_assets};

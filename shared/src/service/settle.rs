@@ -133,12 +133,12 @@ pub async fn settle_job(app: &App, mut job: Job, p: &Prediction) -> Result<Settl
             if cost != real {
                 tracing::error!(job_id = %job.job_id, real_micros = real.0, charged_micros = cost.0, "price above the reservation; charged the reservation");
             }
-            let applied = app
-                .store
-                .settle_success(&job, &ids, cost, &now, &clock::day(clock::now()))
-                .await
-                .map_err(retry)?;
+            let applied = app.store.settle_success(&job, &ids, cost, &now).await.map_err(retry)?;
             tracing::info!(job_id = %job.job_id, cost_micros = cost.0, outputs = ids.len(), applied, "job settled");
+            if !applied {
+                // Finished otherwise meanwhile (a cancel): outputs it doesn't list go.
+                super::gallery::discard_unlisted_outputs(app, &job, &ids).await;
+            }
             Ok(if applied {
                 Settled::Applied(JobStatus::Succeeded)
             } else {

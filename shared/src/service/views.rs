@@ -17,7 +17,8 @@ pub async fn asset_json(app: &App, asset: &Asset) -> Result<Value, ApiError> {
     Ok(asset.to_api(&url, &download))
 }
 
-/// `{"job": Job, "assets": [Asset]}` for `GET /api/jobs/{id}`.
+/// `{"job": Job, "assets": [Asset], "deleted_asset_ids": [...]}` for `GET /api/jobs/{id}`:
+/// `deleted_asset_ids` are the job's outputs whose asset is gone (the user deleted it).
 pub async fn job_with_assets(app: &App, job: &Job) -> Result<Value, ApiError> {
     let assets = app
         .store
@@ -28,5 +29,11 @@ pub async fn job_with_assets(app: &App, job: &Job) -> Result<Value, ApiError> {
     for a in &assets {
         out.push(asset_json(app, a).await?);
     }
-    Ok(json!({ "job": job.to_api(), "assets": out }))
+    let deleted: Vec<&str> = job
+        .asset_ids
+        .iter()
+        .filter(|id| !assets.iter().any(|a| a.asset_id == **id))
+        .map(|id| id.as_str())
+        .collect();
+    Ok(json!({ "job": job.to_api(), "assets": out, "deleted_asset_ids": deleted }))
 }

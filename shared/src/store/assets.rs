@@ -1,5 +1,5 @@
 use super::{Item, Store, StoreError, aws, s};
-use crate::domain::{Asset, AssetId, UserId};
+use crate::domain::{Asset, AssetFilter, AssetId, UserId, index_attributes, saved_index_attributes};
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 
 fn key(user: &UserId, id: &AssetId) -> Item {
@@ -7,13 +7,12 @@ fn key(user: &UserId, id: &AssetId) -> Item {
 }
 
 impl Store {
-    /// Writes an asset. Asset ids of outputs are deterministic, so writing twice is harmless.
+    /// Writes an asset with the gallery's index keys (domain::gallery). Asset ids of outputs
+    /// are deterministic, so writing twice is harmless.
     pub async fn put_asset(&self, asset: &Asset) -> Result<(), StoreError> {
-        let req = self
-            .ddb
-            .put_item()
-            .table_name(&self.tables.assets)
-            .set_item(Some(serde_dynamo::to_item(asset)?));
+        let mut item: Item = serde_dynamo::to_item(asset)?;
+        item.extend(index_attributes(asset).into_iter().map(|(k, v)| (k.to_string(), s(v))));
+        let req = self.ddb.put_item().table_name(&self.tables.assets).set_item(Some(item));
         super::write("put asset", || req.clone().send()).await?;
         Ok(())
     }
@@ -58,5 +57,90 @@ impl Store {
         }
         found.sort_by_key(|a| ids.iter().position(|i| *i == a.asset_id));
         Ok(found)
+    }
+
+    /// A page of the user's assets matching `filter`, newest first (descending `asset_id`),
+    /// starting after `before`, and the id to continue after (None: nothing follows). Each
+    /// filter combination reads its own index partition (domain::gallery), so the page is exact.
+    pub async fn list_assets(
+        &self,
+        user: &UserId,
+        filter: &AssetFilter,
+        limit: usize,
+        before: Option<&AssetId>,
+    ) -> Result<(Vec<Asset>, Option<AssetId>), StoreError> {
+        let index = filter.index_key(user);
+        let (hash_attr, hash_value) = match &index {
+            Some(k) => (k.attribute, k.value.clone()),
+            None => ("user_id", user.as_str().to_string()),
+        };
+        let mut found: Vec<Asset> = Vec::new();
+        let mut start: Option<Item> = None;
+        // Without a filter expression every item read is kept; the loop only covers Query's
+        // 1 MB page limit.
+        loop {
+            let want = (limit + 1 - found.len()) as i32;
+            let mut q = self
+                .ddb
+                .query()
+                .table_name(&self.tables.assets)
+                .set_index_name(index.as_ref().map(|k| k.index.to_string()))
+                .consistent_read(index.is_none())
+                .scan_index_forward(false)
+                .limit(want)
+                .expression_attribute_names("#h", hash_attr)
+                .expression_attribute_values(":h", s(&hash_value))
+                .set_exclusive_start_key(start.take());
+            q = match before {
+                Some(b) => q
+                    .key_condition_expression("#h = :h AND asset_id < :before")
+                    .expression_attribute_values(":before", s(b.as_str())),
+                None => q.key_condition_expression("#h = :h"),
+            };
+            let out = q.send().await.map_err(aws("list assets"))?;
+            for item in out.items.unwrap_or_default() {
+                found.push(serde_dynamo::from_item(item)?);
+            }
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if found.len() > limit || start.is_none() {
+                break;
+            }
+        }
+        let next = if found.len() > limit {
+            found.truncate(limit);
+            found.last().map(|a| a.asset_id.clone())
+        } else {
+            None
+        };
+        Ok((found, next))
+    }
+
+    /// Saves or unsaves an asset, rewriting its saved index keys with it. None when the asset
+    /// is gone (deleted meanwhile): nothing is written then.
+    pub async fn set_saved(&self, asset: &Asset, saved: bool) -> Result<Option<Asset>, StoreError> {
+        let mut next = asset.clone();
+        next.saved = saved;
+        let mut set = vec!["saved = :saved".to_string()];
+        let mut req = self
+            .ddb
+            .update_item()
+            .table_name(&self.tables.assets)
+            .set_key(Some(key(&asset.user_id, &asset.asset_id)))
+            .condition_expression("attribute_exists(asset_id)")
+            .expression_attribute_values(":saved", aws_sdk_dynamodb::types::AttributeValue::Bool(saved));
+        for (i, (attr, value)) in saved_index_attributes(&next).into_iter().enumerate() {
+            set.push(format!("{attr} = :k{i}"));
+            req = req.expression_attribute_values(format!(":k{i}"), s(value));
+        }
+        let req = req.update_expression(format!("SET {}", set.join(", ")));
+        let written = super::write("save asset", || req.clone().send()).await?;
+        Ok(written.then_some(next))
+    }
+
+    /// Removes an asset's record (the caller removes its media object first).
+    pub async fn delete_asset(&self, user: &UserId, id: &AssetId) -> Result<(), StoreError> {
+        let req = self.ddb.delete_item().table_name(&self.tables.assets).set_key(Some(key(user, id)));
+        super::write("delete asset", || req.clone().send()).await?;
+        Ok(())
     }
 }

@@ -12,7 +12,7 @@ mod usage;
 pub use idempotency::IdempotencyRecord;
 pub use jobs::{CreateOutcome, Reservation, StartWindow};
 pub use uploads::{PendingUpload, pending_upload_key};
-pub use usage::{LIMIT_PERIOD, MonthUsage, UsageStore};
+pub use usage::{DayUsage, LIMIT_PERIOD, MonthUsage, UsageStore};
 
 use crate::config::Tables;
 use aws_sdk_dynamodb::Client;

@@ -22,8 +22,11 @@ impl Store {
 
     /// Marks the job succeeded with its assets and charges `cost`, exactly once. The charge is
     /// never more than the job's reservation: the caller caps it, and the transaction refuses
-    /// a larger one. Returns false when the job was already finished.
-    pub async fn settle_success(&self, job: &Job, asset_ids: &[AssetId], cost: Micros, now: &str, day: &str) -> Result<bool, StoreError> {
+    /// a larger one. Returns false when the job was already finished. The month charged and the
+    /// day item are both those of the job's creation ([`usage_day`]), so the usage report and
+    /// the spend meter count a job in the same month however late it settles.
+    pub async fn settle_success(&self, job: &Job, asset_ids: &[AssetId], cost: Micros, now: &str) -> Result<bool, StoreError> {
+        let day = &usage_day(job);
         if cost.0 > job.estimated_micros.0 || cost.0 < 0 {
             return Err(StoreError::Aws {
                 op: "settle",
@@ -72,6 +75,47 @@ impl Store {
         Ok(done)
     }
 
+    /// Marks a queued job that no prediction runs as canceled (the user's cancel) and releases
+    /// its reservation. False when it is no longer queued or a prediction was recorded
+    /// meanwhile: re-read it. A worker mid-create then finds the job finished and cancels the
+    /// prediction it made (service::submit).
+    pub async fn cancel_queued(&self, job: &Job, error: &JobError, now: &str) -> Result<bool, StoreError> {
+        let upd_job = self.finish_queued_job(
+            job,
+            JobStatus::Canceled,
+            error,
+            now,
+            "#st = :queued AND attribute_not_exists(prediction_id)",
+        )?;
+        self.finish_with_release(job, JobStatus::Canceled, upd_job, "cancel queued job")
+            .await
+    }
+
+    /// Finishes a job that is still queued under `condition` (which may use `#st` and
+    /// `:queued`), with `error`. Not finish_job: its `:running` would be an unused value, and
+    /// DynamoDB refuses a request with one (moto does not; the local launcher does).
+    pub(crate) fn finish_queued_job(
+        &self,
+        job: &Job,
+        status: JobStatus,
+        error: &JobError,
+        now: &str,
+        condition: &str,
+    ) -> Result<UpdateBuilder, StoreError> {
+        Ok(Update::builder()
+            .table_name(&self.tables.jobs)
+            .set_key(Some(key(&job.user_id, &job.job_id)))
+            .update_expression("SET #st = :status, updated_at = :now, #err = :err REMOVE #open, claimed_at")
+            .condition_expression(condition)
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":queued", s("queued"))
+            .expression_attribute_values(":status", s(status.as_str()))
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_names("#open", "open")
+            .expression_attribute_names("#err", "error")
+            .expression_attribute_values(":err", serde_dynamo::to_attribute_value(error)?))
+    }
+
     /// Marks the job failed or canceled and releases its reservation, exactly once.
     pub async fn settle_failure(&self, job: &Job, status: JobStatus, error: &JobError, now: &str) -> Result<bool, StoreError> {
         let upd_job = self
@@ -80,15 +124,18 @@ impl Store {
             .expression_attribute_names("#open", "open")
             .expression_attribute_names("#err", "error")
             .expression_attribute_values(":err", serde_dynamo::to_attribute_value(error)?);
-        let done = self.finish_with_release(job, upd_job, "settle failure").await?;
-        if done {
-            crate::metrics::job_settled(job, status, Micros::ZERO);
-        }
-        Ok(done)
+        self.finish_with_release(job, status, upd_job, "settle failure").await
     }
 
     /// `upd_job` (a finishing update of the job) with the release of its reservation.
-    pub(crate) async fn finish_with_release(&self, job: &Job, upd_job: UpdateBuilder, op: &'static str) -> Result<bool, StoreError> {
+    /// Reports the settled job's metrics when it applied.
+    pub(crate) async fn finish_with_release(
+        &self,
+        job: &Job,
+        status: JobStatus,
+        upd_job: UpdateBuilder,
+        op: &'static str,
+    ) -> Result<bool, StoreError> {
         let release = Update::builder()
             .table_name(&self.tables.usage)
             .set_key(Some(month_key(&job.user_id, &job.quota_period)))
@@ -97,7 +144,11 @@ impl Store {
             .build()
             .map_err(aws("build update"))?;
         let upd_job = upd_job.build().map_err(aws("build update"))?;
-        self.finish_transaction(op, vec![upd_job, release]).await
+        let done = self.finish_transaction(op, vec![upd_job, release]).await?;
+        if done {
+            crate::metrics::job_settled(job, status, Micros::ZERO);
+        }
+        Ok(done)
     }
 
     async fn finish_transaction(&self, op: &'static str, updates: Vec<Update>) -> Result<bool, StoreError> {
@@ -113,5 +164,29 @@ impl Store {
                 source: format!("transaction cancelled: {codes:?}").into(),
             }),
         }
+    }
+}
+
+/// The `YYYY-MM-DD` a job's usage is dated by: the day it was created (in its `quota_period`).
+pub(crate) fn usage_day(job: &Job) -> String {
+    chrono::DateTime::parse_from_rfc3339(&job.created_at)
+        .map(|t| crate::clock::day(t.with_timezone(&chrono::Utc)))
+        .unwrap_or_else(|_| format!("{}-01", job.quota_period))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn usage_is_dated_by_the_jobs_creation_day() {
+        let mut job: crate::domain::Job = serde_json::from_value(serde_json::json!({
+            "user_id": "u1", "job_id": "01J00000000000000000000000", "kind": "image", "model": "imagen-4",
+            "prompt": "p", "options": {}, "status": "running", "estimated_micros": 40000,
+            "created_at": "2026-10-31T23:59:59.900Z", "updated_at": "2026-11-01T00:00:03.000Z",
+            "quota_period": "2026-10"
+        }))
+        .unwrap();
+        assert_eq!(super::usage_day(&job), "2026-10-31");
+        job.created_at = "garbage".into();
+        assert_eq!(super::usage_day(&job), "2026-10-01", "falls back into the month charged");
     }
 }

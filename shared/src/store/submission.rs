@@ -67,17 +67,9 @@ impl Store {
     /// `stale_before_ms`. False when someone is (or it is already finished).
     pub async fn give_up_unsubmitted(&self, job: &Job, error: &JobError, now: &str, stale_before_ms: i64) -> Result<bool, StoreError> {
         let upd_job = self
-            .finish_job(job, crate::domain::JobStatus::Failed, now)
-            .update_expression("SET #st = :status, updated_at = :now, #err = :err REMOVE #open, claimed_at")
-            .condition_expression(NOBODY_SUBMITTING)
-            .expression_attribute_names("#open", "open")
-            .expression_attribute_names("#err", "error")
-            .expression_attribute_values(":err", serde_dynamo::to_attribute_value(error)?)
+            .finish_queued_job(job, crate::domain::JobStatus::Failed, error, now, NOBODY_SUBMITTING)?
             .expression_attribute_values(":stale", n(stale_before_ms));
-        let done = self.finish_with_release(job, upd_job, "give up job").await?;
-        if done {
-            crate::metrics::job_settled(job, crate::domain::JobStatus::Failed, crate::domain::Micros::ZERO);
-        }
-        Ok(done)
+        self.finish_with_release(job, crate::domain::JobStatus::Failed, upd_job, "give up job")
+            .await
     }
 }

@@ -1,4 +1,4 @@
-use super::{Store, StoreError, aws, jobs::month_key};
+use super::{Item, Store, StoreError, aws, jobs::month_key, s};
 use crate::domain::{Micros, UserId};
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -16,6 +16,16 @@ impl MonthUsage {
     pub fn remaining(&self, limit: Micros) -> Micros {
         Micros(limit.0 - self.committed.0).max(Micros::ZERO)
     }
+}
+
+/// What one model cost on one day (a `day#{date}#{model}` item): succeeded jobs only, dated by
+/// the job's creation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DayUsage {
+    pub date: String,
+    pub model: String,
+    pub spent: Micros,
+    pub count: i64,
 }
 
 pub struct UsageStore<'a> {
@@ -101,5 +111,46 @@ impl UsageStore<'_> {
             committed: Micros(num(&i, "committed_micros")),
             count: num(&i, "count"),
         }))
+    }
+
+    /// The day-per-model items from `from` to `to` (inclusive, `YYYY-MM-DD`), by date then model.
+    pub async fn days(&self, user: &UserId, from: &str, to: &str) -> Result<Vec<DayUsage>, StoreError> {
+        let st = self.store;
+        let mut days = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = st
+                .ddb
+                .query()
+                .table_name(&st.tables.usage)
+                .key_condition_expression("user_id = :u AND #p BETWEEN :lo AND :hi")
+                .expression_attribute_names("#p", "period")
+                .expression_attribute_values(":u", s(user.as_str()))
+                .expression_attribute_values(":lo", s(format!("day#{from}")))
+                .expression_attribute_values(":hi", s(format!("day#{to}#\u{ffff}")))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(aws("usage days"))?;
+            for item in out.items.unwrap_or_default() {
+                let period = item.get("period").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                // `day#{date}#{model}`; the model may not contain `#` (catalog ids).
+                let mut parts = period.splitn(3, '#').skip(1);
+                let (Some(date), Some(model)) = (parts.next(), parts.next()) else {
+                    continue;
+                };
+                days.push(DayUsage {
+                    date: date.to_string(),
+                    model: model.to_string(),
+                    spent: Micros(num(&item, "usd_micros")),
+                    count: num(&item, "count"),
+                });
+            }
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() {
+                return Ok(days);
+            }
+        }
     }
 }

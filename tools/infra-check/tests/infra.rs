@@ -256,8 +256,8 @@ fn call_without_grant_fails_reconciler_requeue() {
     let f = Fixture::new("requeue");
     f.edit(
         "routes.json",
-        r#""media": ["PutObject", "PutObjectTagging"], "queue": ["SendMessage"], "secrets": ["replicate_token"]"#,
-        r#""media": ["PutObject", "PutObjectTagging"], "secrets": ["replicate_token"]"#,
+        r#""media": ["PutObject", "PutObjectTagging", "DeleteObject"], "queue": ["SendMessage"], "secrets": ["replicate_token"]"#,
+        r#""media": ["PutObject", "PutObjectTagging", "DeleteObject"], "secrets": ["replicate_token"]"#,
     );
     f.assert_error("reconciler calls sqs:SendMessage on queue (Queue::send in shared/src/queue.rs)");
 }
@@ -274,14 +274,23 @@ fn grant_without_call_fails_worker_media() {
     f.assert_error("worker: routes.json access grants s3:PutObject on media, but no code path of worker calls it");
 }
 
-/// Item 2: media writers were also granted GetObject and DeleteObject.
+/// Item 2: media writers were also granted GetObject (and DeleteObject, which the webhook now
+/// needs: it discards outputs of a job canceled while they were copied; assets-save never does).
 #[test]
 fn grant_without_call_fails_media_write_extras() {
     let f = Fixture::new("mediawrite");
-    f.edit("routes.json", r#""assets": ["PutItem"], "usage": ["UpdateItem"], "idempotency": ["PutItem", "DeleteItem"] }, "media": ["PutObject", "PutObjectTagging"]"#,
-        r#""assets": ["PutItem"], "usage": ["UpdateItem"], "idempotency": ["PutItem", "DeleteItem"] }, "media": ["GetObject", "PutObject", "PutObjectTagging", "DeleteObject"]"#);
+    f.edit(
+        "routes.json",
+        r#""idempotency": ["PutItem", "DeleteItem"] }, "media": ["PutObject", "PutObjectTagging", "DeleteObject"]"#,
+        r#""idempotency": ["PutItem", "DeleteItem"] }, "media": ["GetObject", "PutObject", "PutObjectTagging", "DeleteObject"]"#,
+    );
+    f.edit(
+        "routes.json",
+        r#""media": ["GetObject", "PutObjectTagging"] } },"#,
+        r#""media": ["GetObject", "PutObjectTagging", "DeleteObject"] } },"#,
+    );
     f.assert_error("webhook-replicate: routes.json access grants s3:GetObject on media");
-    f.assert_error("webhook-replicate: routes.json access grants s3:DeleteObject on media");
+    f.assert_error("assets-save: routes.json access grants s3:DeleteObject on media");
 }
 
 /// A presigned URL is a call made with the signer's role: dropping GetObject from a function
