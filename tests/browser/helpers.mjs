@@ -1,14 +1,89 @@
 // Shared helpers of the browser tests: launching Debian's Chromium, waiting, screenshots.
 
 import { chromium } from 'playwright-core';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(here, '..', '..');
 export const STATIC_DIR = path.join(REPO_ROOT, 'frontend-static');
-export const SHOT_DIR = path.join(REPO_ROOT, 'target', 'browser');
+export const SHOT_DIR = process.env.SCREENSHOT_DIR || path.join(REPO_ROOT, 'target', 'browser');
+
+/** The running local stack (scripts/test.sh or `make dev` + BASE_URL). */
+export const BASE_URL = process.env.BASE_URL;
+export const SKIP = BASE_URL ? false : 'BASE_URL is not set: start the local stack (make dev) and set BASE_URL';
+
+const VN_LOCAL = process.env.VN_LOCAL || path.join(process.env.CARGO_TARGET_DIR || path.join(REPO_ROOT, 'target'), 'debug', 'vn-local');
+
+/** A fresh user in the running stack's Cognito (`vn-local user`); permanent unless asked. */
+export async function createUser(prefix, { password = 'Browser-Test-Pass-1', permanent = true } = {}) {
+  const name = `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
+  const args = ['user', '--name', name, '--password', password];
+  if (permanent) args.push('--permanent');
+  await promisify(execFile)(VN_LOCAL, args, { cwd: REPO_ROOT });
+  return { name, password };
+}
+
+/** Open the page and sign in with a permanent password; resolves in the studio. */
+export async function signIn(page, user) {
+  await page.goto(BASE_URL);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Username', { exact: true }).fill(user.name);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#studio-view:not([hidden])').waitFor();
+  await page.locator('#model-list .model').first().waitFor();
+}
+
+const require = createRequire(import.meta.url);
+let axeSource = null;
+
+/**
+ * axe-core's WCAG 2 A and AA rules on the page as it is now. The source goes in through the
+ * DevTools protocol (page.evaluate of an expression), not a <script> tag, so the page's CSP stays
+ * as strict as in production and its violations are still reported.
+ */
+export async function axeViolations(page, { include = null } = {}) {
+  if (!axeSource) axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(`${axeSource}\n;void 0`);
+  const results = await page.evaluate(
+    (sel) =>
+      window.axe.run(sel ? document.querySelector(sel) : document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+        resultTypes: ['violations'],
+      }),
+    include,
+  );
+  return results.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`),
+  }));
+}
+
+/** Switch the theme with the page's own button and wait for the colours to settle. */
+export async function setTheme(page, theme) {
+  const now = await page.evaluate(() => (document.documentElement.dataset.theme === 'light' ? 'light' : 'dark'));
+  if (now !== theme) await page.locator('#theme-toggle').click();
+  await page.waitForTimeout(250); // colour transitions
+}
+
+/** Axe in both themes; returns {dark: [...], light: [...]} and leaves the theme dark. */
+export async function axeBothThemes(page, name) {
+  const out = {};
+  for (const theme of ['dark', 'light']) {
+    await setTheme(page, theme);
+    out[theme] = await axeViolations(page);
+    await screenshot(page, `axe-${name}-${theme}.png`);
+  }
+  await setTheme(page, 'dark');
+  return out;
+}
 
 /** Debian's Chromium (npx playwright install cannot download a browser here). */
 export async function launchBrowser() {
