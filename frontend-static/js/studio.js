@@ -70,11 +70,14 @@ export class Studio {
     this.uploader = new Uploader(api, {
       dropTarget: this.view,
       canPaste: () => !this.view.hidden,
+      // A photo brought in is a photo to work on: show the Edit mode, where its progress is.
+      onStart: () => {
+        if (this.kind === 'image') this.setMode('edit');
+      },
       onUploaded: (asset) => {
         this.chain.startWith(asset);
         this.extraSources = [];
-        if (this.kind === 'image') this.setMode('edit');
-        else this.#renderSources();
+        this.#renderSources();
       },
     });
 

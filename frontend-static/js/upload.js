@@ -78,8 +78,9 @@ async function reencode(bitmap, name) {
  * `onUploaded(asset)` receives the completed asset.
  */
 export class Uploader {
-  constructor(api, { dropTarget, onUploaded, canPaste }) {
+  constructor(api, { dropTarget, onStart, onUploaded, canPaste }) {
     this.api = api;
+    this.onStart = onStart;
     this.onUploaded = onUploaded;
     this.input = byId('file-input');
     this.status = byId('upload-status');
@@ -130,6 +131,7 @@ export class Uploader {
       return null;
     }
     this.busy = true;
+    this.onStart?.();
     this.#error('');
     this.#progress(`Preparing ${file.name || 'the image'}…`, null);
     try {
