@@ -27,7 +27,7 @@ export class Chain {
     this.forwardButton = byId('step-forward');
     this.note = byId('chain-note');
     this.jobs = new Map(); // job id → Job (for model, options and sources of a step)
-    this.reset();
+    this.reset({ keepAddress: true }); // the address may hold a picture to rebuild after sign-in
 
     this.backButton.addEventListener('click', () => this.back());
     this.forwardButton.addEventListener('click', () => this.forward());
@@ -51,15 +51,15 @@ export class Chain {
     });
   }
 
-  /** Forget the tree (sign-out, "Put aside"). */
-  reset() {
+  /** Forget the tree (sign-out, "Put aside"), and the address's picture unless told to keep it. */
+  reset({ keepAddress = false } = {}) {
     this.nodes = new Map(); // id → {asset, parent, children: [], active}
     this.root = null;
     this.current = null;
     this.pending = new Map(); // job id → parent step id
     this.truncated = false;
     this.generation = (this.generation || 0) + 1;
-    this.#persist();
+    if (!keepAddress) this.#persist();
     this.render();
   }
 
