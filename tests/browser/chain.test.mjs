@@ -23,7 +23,7 @@ describe('editing a picture in a chain with branches, and restoring it', { skip:
     user = await createUser('chain');
     api = await apiAs(user);
     browser = await launchBrowser();
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 } })).newPage();
+    page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 }, hasTouch: true })).newPage();
     page.setDefaultTimeout(20_000);
     problems = watchPage(page);
     await signIn(page, user);
@@ -124,7 +124,7 @@ describe('editing a picture in a chain with branches, and restoring it', { skip:
     assert.match(await currentStep().getAttribute('aria-label'), /SeedEdit/);
   });
 
-  test('restoring with Real-ESRGAN upscales the step and shows a before/after slider that mouse and keyboard move', async () => {
+  test('restoring with Real-ESRGAN upscales the step and shows a before/after slider that mouse, touch and keyboard move', async () => {
     await mode('Restore');
     await page.getByRole('heading', { name: 'Restore a photo' }).waitFor();
     assert.equal(await page.locator('#prompt-field').isVisible(), false, 'a restoration takes no prompt');
@@ -167,6 +167,9 @@ describe('editing a picture in a chain with branches, and restoring it', { skip:
     await page.mouse.up();
     await eventually(async () => assert.ok(Math.abs((await pos()) - 80) <= 4, `drag → ${await pos()}`));
     await screenshot(page, 'chain-restore-compare.png');
+    // Touch: a tap at the middle.
+    await page.touchscreen.tap(box.x + box.width * 0.5, y);
+    await eventually(async () => assert.ok(Math.abs((await pos()) - 50) <= 4, `tap → ${await pos()}`));
     // Keyboard.
     await range.focus();
     await page.keyboard.press('Home');
