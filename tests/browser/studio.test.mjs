@@ -68,6 +68,8 @@ describe('the studio on the local stack', { skip: SKIP, timeout: 240_000 }, () =
     await page.getByRole('button', { name: 'Set password and sign in' }).click();
     await page.locator('#newpass-error', { hasText: 'The two passwords are not the same.' }).waitFor();
     await screenshot(page, 'studio-new-password.png');
+    const axeNew = await axeBothThemes(page, 'new-password');
+    assert.deepEqual(axeNew, { dark: [], light: [] }, JSON.stringify(axeNew, null, 1));
 
     await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
     await page.getByLabel('Repeat the new password').fill(NEW_PASSWORD);

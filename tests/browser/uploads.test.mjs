@@ -6,7 +6,7 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { SKIP, launchBrowser, watchPage, screenshot, eventually, createUser, signIn, apiAs } from './helpers.mjs';
+import { SKIP, launchBrowser, watchPage, screenshot, createUser, signIn, apiAs, axeBothThemes } from './helpers.mjs';
 
 describe('uploads in the page', { skip: SKIP, timeout: 300_000 }, () => {
   let browser;
@@ -58,6 +58,9 @@ describe('uploads in the page', { skip: SKIP, timeout: 300_000 }, () => {
     assert.match(text, /Most Compatible/);
     assert.deepEqual(uploadCalls, []);
     await screenshot(page, 'uploads-heic-refused.png');
+    // The Edit view, with its refusal showing, passes axe in both themes.
+    const axe = await axeBothThemes(page, 'edit-refused');
+    assert.deepEqual(axe, { dark: [], light: [] }, JSON.stringify(axe, null, 1));
   });
 
   test('a file that is not an image is refused, whatever its name says', async () => {
