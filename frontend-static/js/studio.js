@@ -173,6 +173,7 @@ export class Studio {
     else {
       this.selected = null;
       this.#renderOptions(null);
+      this.#updateCost();
     }
     this.#renderSources();
   }
