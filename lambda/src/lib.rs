@@ -9,6 +9,8 @@ pub const FUNCTIONS: &[&str] = &[
     "models-list",
     "me-get",
     "images-generate",
+    "images-edit",
+    "assets-lineage",
     "jobs-get",
     "jobs-list",
     "assets-get",

@@ -88,6 +88,8 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("models-list", handler!(models_list)),
         ("me-get", handler!(me_get)),
         ("images-generate", handler!(images_generate)),
+        ("images-edit", handler!(images_edit)),
+        ("assets-lineage", handler!(assets_lineage)),
         ("jobs-get", handler!(jobs_get)),
         ("jobs-list", handler!(jobs_list)),
         ("assets-get", handler!(assets_get)),

@@ -13,7 +13,7 @@ pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
         .headers()
         .get("idempotency-key")
         .map(|v| v.to_str().unwrap_or("\u{0}").to_string());
-    let created = create_job(&app, &me, JobKind::Image, &body, key.as_deref()).await?;
+    let created = create_job(&app, &me, JobKind::Image, &body, vec![], key.as_deref()).await?;
     let status = if created.replay { StatusCode::OK } else { StatusCode::ACCEPTED };
     Ok(json_response(status, &serde_json::json!({ "job": created.job.to_api() })))
 }

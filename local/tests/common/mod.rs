@@ -147,6 +147,14 @@ impl TestStack {
         }
     }
 
+    /// Starts an edit or restoration of `sources` with `model` and waits for it to finish.
+    pub async fn edit(&self, user: &User, model: &str, prompt: &str, sources: &[&str]) -> Value {
+        let body = json!({ "model": model, "prompt": prompt, "source_asset_ids": sources });
+        let (s, b) = self.post(user, "/api/images/edit", &body).await;
+        assert_eq!(s, 202, "{model}: {b}");
+        self.wait_finished(user, b["job"]["id"].as_str().unwrap()).await
+    }
+
     pub async fn me(&self, user: &User) -> Value {
         let (s, b) = self.get(user, "/api/me").await;
         assert_eq!(s, 200);
@@ -217,7 +225,7 @@ pub async fn create_prediction_for(app: &shared::App, job: &shared::domain::Job)
         .unwrap()
         .create_prediction(
             &ModelRef::parse(&spec.replicate).unwrap(),
-            spec.replicate_input(&job.prompt, &job.options),
+            spec.replicate_input(&job.prompt, &job.options, &[]),
             app.config.webhook_url_for(job).as_deref(),
             &[WebhookEvent::Start, WebhookEvent::Completed],
         )

@@ -2,12 +2,21 @@ use super::{AssetId, JobId, Micros, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JobKind {
     Image,
     Edit,
+    Restore,
     Video,
+    Text,
+}
+
+impl JobKind {
+    /// Whether jobs of this kind start from the user's source images.
+    pub fn takes_sources(self) -> bool {
+        matches!(self, JobKind::Edit | JobKind::Restore)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

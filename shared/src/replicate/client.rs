@@ -146,7 +146,32 @@ impl ReplicateClient {
         webhook: Option<&str>,
         events: &[WebhookEvent],
     ) -> Result<Prediction, ReplicateError> {
-        let mut body = json!({ "input": input });
+        let path = format!("/models/{}/{}/predictions", model.owner(), model.name());
+        self.create(&path, json!({ "input": input }), webhook, events).await
+    }
+
+    /// `POST {base}/predictions` with a pinned `version` (64 hex): how community models run.
+    pub async fn create_version_prediction(
+        &self,
+        version: &str,
+        input: Value,
+        webhook: Option<&str>,
+        events: &[WebhookEvent],
+    ) -> Result<Prediction, ReplicateError> {
+        if version.len() != 64 || !version.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(ReplicateError::InvalidModel(format!("version {version:?}")));
+        }
+        self.create("/predictions", json!({ "version": version, "input": input }), webhook, events)
+            .await
+    }
+
+    async fn create(
+        &self,
+        path: &str,
+        mut body: Value,
+        webhook: Option<&str>,
+        events: &[WebhookEvent],
+    ) -> Result<Prediction, ReplicateError> {
         if let Some(url) = webhook {
             body["webhook"] = json!(url);
             if !events.is_empty() {
@@ -157,8 +182,7 @@ impl ReplicateClient {
         if let Some(d) = self.cancel_after {
             headers.push(("cancel-after", format_cancel_after(d)));
         }
-        let path = format!("/models/{}/{}/predictions", model.owner(), model.name());
-        let bytes = self.execute(Method::POST, &path, Some(&body), &headers).await?;
+        let bytes = self.execute(Method::POST, path, Some(&body), &headers).await?;
         decode(&bytes)
     }
 

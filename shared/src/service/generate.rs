@@ -1,7 +1,7 @@
 use crate::api::{ApiError, Caller};
 use crate::app::App;
 use crate::clock;
-use crate::domain::{Job, JobId, JobKind, JobStatus};
+use crate::domain::{AssetId, AssetKind, Job, JobId, JobKind, JobStatus};
 use crate::queue::JobMessage;
 use crate::store::{CreateOutcome, IdempotencyRecord, Reservation};
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,9 @@ pub struct GenerateRequest {
     pub prompt: String,
     #[serde(default)]
     pub options: Map<String, Value>,
+    /// The images an edit or restoration starts from (the caller's own assets).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_asset_ids: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -37,6 +40,42 @@ fn check_key(key: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The caller's source images for an edit or restoration, in the order given, after the
+/// request passed the catalog: another user's or a missing one is a 404, one that is not an
+/// image a 400 naming it. (Only the edit function calls this, so only it may read assets.)
+pub async fn edit_sources(app: &App, caller: &Caller, kind: JobKind, req: &GenerateRequest) -> Result<Vec<AssetId>, ApiError> {
+    app.catalog
+        .validate(kind, &req.model, &req.prompt, &req.options, req.source_asset_ids.len())
+        .map_err(|e| ApiError::validation(e.field, e.message))?;
+    let raw = &req.source_asset_ids;
+    let mut ids: Vec<AssetId> = Vec::with_capacity(raw.len());
+    for (i, s) in raw.iter().enumerate() {
+        let field = format!("source_asset_ids[{i}]");
+        let id = AssetId::parse(s).ok_or_else(|| ApiError::validation(&field, "not an asset id"))?;
+        if ids.contains(&id) {
+            return Err(ApiError::validation(field, "the same image is listed twice"));
+        }
+        ids.push(id);
+    }
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    let found = app.store.get_assets(&caller.id, &ids).await.map_err(ApiError::from)?;
+    for (i, id) in ids.iter().enumerate() {
+        match found.iter().find(|a| a.asset_id == *id) {
+            None => return Err(ApiError::NotFound(format!("source image {id} not found"))),
+            Some(a) if a.kind != AssetKind::Image => {
+                return Err(ApiError::validation(
+                    format!("source_asset_ids[{i}]"),
+                    format!("source {id} is not an image"),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(ids)
+}
+
 /// Validates against the catalog, reserves the estimated cost against the monthly limit,
 /// records the queued job and enqueues it. Nothing is queued or reserved when it fails.
 pub async fn create_job(
@@ -44,12 +83,16 @@ pub async fn create_job(
     caller: &Caller,
     kind: JobKind,
     req: &GenerateRequest,
+    sources: Vec<AssetId>,
     idem_key: Option<&str>,
 ) -> Result<Created, ApiError> {
     let valid = app
         .catalog
-        .validate(kind, &req.model, &req.prompt, &req.options)
+        .validate(kind, &req.model, &req.prompt, &req.options, req.source_asset_ids.len())
         .map_err(|e| ApiError::validation(e.field, e.message))?;
+    if sources.len() != req.source_asset_ids.len() {
+        return Err(ApiError::validation("source_asset_ids", "source images were not checked"));
+    }
     let now = clock::now();
     let stamp = clock::rfc3339(now);
     let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(&(kind, req)).map_err(ApiError::internal)?));
@@ -60,7 +103,7 @@ pub async fn create_job(
         model: valid.model.id.clone(),
         prompt: valid.prompt.as_str().to_string(),
         options: valid.options.clone(),
-        source_asset_ids: vec![],
+        source_asset_ids: sources,
         status: JobStatus::Queued,
         error: None,
         asset_ids: vec![],

@@ -47,8 +47,6 @@ pub async fn submit(app: &App, msg: &JobMessage) -> Result<(), SubmitError> {
         settle_refused(app, &job, &err).await?;
         return Ok(());
     };
-    let model = ModelRef::parse(&spec.replicate).map_err(retry)?;
-    let input = spec.replicate_input(&job.prompt, &job.options);
     let client = match app.replicate().await {
         Ok(c) => c,
         Err(e) => {
@@ -56,11 +54,32 @@ pub async fn submit(app: &App, msg: &JobMessage) -> Result<(), SubmitError> {
             return Err(retry(e));
         }
     };
+    // Source images reach the provider as presigned GET URLs that expire with the prediction's
+    // own deadline (Cancel-After), never as public objects.
+    let ttl = client.cancel_after().unwrap_or(app.config.give_up_after);
+    let sources = match source_urls(app, &job, ttl).await {
+        Ok(urls) => urls,
+        Err(SourceError::Gone(id)) => {
+            let err = job_error("validation_error", format!("The source image {id} was deleted before the job ran."));
+            settle_refused(app, &job, &err).await?;
+            return Ok(());
+        }
+        Err(SourceError::Retry(e)) => {
+            app.store.release_claim(&job, now_ms).await.map_err(retry)?;
+            return Err(e);
+        }
+    };
+    let input = spec.replicate_input(&job.prompt, &job.options, &sources);
     let webhook = app.config.webhook_url_for(&job);
-    match client
-        .create_prediction(&model, input, webhook.as_deref(), &[WebhookEvent::Start, WebhookEvent::Completed])
-        .await
-    {
+    let events = [WebhookEvent::Start, WebhookEvent::Completed];
+    let created = match &spec.version {
+        Some(v) => client.create_version_prediction(v, input, webhook.as_deref(), &events).await,
+        None => {
+            let model = ModelRef::parse(&spec.replicate).map_err(retry)?;
+            client.create_prediction(&model, input, webhook.as_deref(), &events).await
+        }
+    };
+    match created {
         Ok(p) => {
             tracing::info!(job_id = %job.job_id, prediction_id = %p.id, "prediction created");
             record(app, &client, &job, &p.id).await
@@ -82,6 +101,37 @@ pub async fn submit(app: &App, msg: &JobMessage) -> Result<(), SubmitError> {
             Ok(())
         }
     }
+}
+
+enum SourceError {
+    Gone(crate::domain::AssetId),
+    Retry(SubmitError),
+}
+
+/// Presigned GET URLs of the job's source images, in the job's order.
+async fn source_urls(app: &App, job: &Job, ttl: std::time::Duration) -> Result<Vec<String>, SourceError> {
+    if job.source_asset_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let assets = app
+        .store
+        .get_assets(&job.user_id, &job.source_asset_ids)
+        .await
+        .map_err(|e| SourceError::Retry(retry(e)))?;
+    let mut urls = Vec::with_capacity(assets.len());
+    for id in &job.source_asset_ids {
+        let asset = assets
+            .iter()
+            .find(|a| a.asset_id == *id)
+            .ok_or_else(|| SourceError::Gone(id.clone()))?;
+        let url = app
+            .media
+            .signed_url(&asset.s3_key, ttl, None)
+            .await
+            .map_err(|e| SourceError::Retry(retry(e)))?;
+        urls.push(url);
+    }
+    Ok(urls)
 }
 
 fn job_error(code: &str, message: String) -> JobError {

@@ -262,16 +262,16 @@ fn call_without_grant_fails_reconciler_requeue() {
     f.assert_error("reconciler calls sqs:SendMessage on queue (Queue::send in shared/src/queue.rs)");
 }
 
-/// Item 2: the worker was granted media read but never touches S3.
+/// Item 2: the worker was granted media writes but only signs source URLs (GetObject).
 #[test]
 fn grant_without_call_fails_worker_media() {
     let f = Fixture::new("workermedia");
     f.edit(
         "routes.json",
-        r#""usage": ["UpdateItem"] }, "secrets": ["replicate_token"]"#,
-        r#""usage": ["UpdateItem"] }, "media": ["GetObject"], "secrets": ["replicate_token"]"#,
+        r#""assets": ["BatchGetItem"] }, "media": ["GetObject"], "secrets": ["replicate_token"]"#,
+        r#""assets": ["BatchGetItem"] }, "media": ["GetObject", "PutObject"], "secrets": ["replicate_token"]"#,
     );
-    f.assert_error("worker: routes.json access grants s3:GetObject on media, but no code path of worker calls it");
+    f.assert_error("worker: routes.json access grants s3:PutObject on media, but no code path of worker calls it");
 }
 
 /// Item 2: media writers were also granted GetObject and DeleteObject.

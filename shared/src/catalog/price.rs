@@ -1,0 +1,63 @@
+//! What a run costs: the estimate reserved before it, and the charge after it.
+use super::check::spelled;
+use super::request::check_value;
+use super::{ModelSpec, OptionSpec, PriceUnit};
+use crate::domain::Micros;
+use serde_json::{Map, Value};
+
+/// The JSON value a `by_option` key names for this option, if it is a valid value.
+pub(super) fn parse_option_value(spec: &OptionSpec, key: &str) -> Option<Value> {
+    let v = match spec {
+        OptionSpec::Enum { .. } | OptionSpec::String { .. } => Value::from(key),
+        OptionSpec::Boolean { .. } => Value::from(key.parse::<bool>().ok()?),
+        OptionSpec::Integer { .. } => Value::from(key.parse::<i64>().ok()?),
+        OptionSpec::Number { .. } => return None,
+    };
+    check_value(spec, &v).ok()
+}
+
+/// The unit price for these options: a `by_option` entry matching an option's value replaces
+/// the base price (the first matching option, in name order).
+pub fn unit_price(spec: &ModelSpec, options: &Map<String, Value>) -> Micros {
+    for (opt, values) in &spec.price.by_option {
+        if let Some(m) = options.get(opt).and_then(spelled).and_then(|v| values.get(&v)) {
+            return Micros(*m);
+        }
+    }
+    Micros(spec.price.usd_micros)
+}
+
+/// How many outputs a request asks for (1 unless the model has a count option).
+fn output_count(options: &Map<String, Value>) -> i64 {
+    ["num_outputs", "max_images"]
+        .iter()
+        .find_map(|k| options.get(*k).and_then(Value::as_i64))
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// The cost reserved before running: the most this request can cost.
+pub fn estimate(spec: &ModelSpec, options: &Map<String, Value>) -> Micros {
+    let units = match spec.price.per {
+        PriceUnit::Image => output_count(options),
+        PriceUnit::Second => options.get("duration").and_then(Value::as_i64).unwrap_or(8).max(1),
+        PriceUnit::Run => 1,
+    };
+    Micros(unit_price(spec, options).0.saturating_mul(units))
+}
+
+/// How many output files a request asks for (and has money reserved for).
+pub fn expected_outputs(spec: &ModelSpec, options: &Map<String, Value>) -> usize {
+    match spec.price.per {
+        PriceUnit::Image => output_count(options).max(1) as usize,
+        PriceUnit::Second | PriceUnit::Run => 1,
+    }
+}
+
+/// The real cost of a finished run with `outputs` files delivered.
+pub fn actual_cost(spec: &ModelSpec, options: &Map<String, Value>, outputs: usize) -> Micros {
+    match spec.price.per {
+        PriceUnit::Image => Micros(unit_price(spec, options).0.saturating_mul(outputs as i64)),
+        PriceUnit::Second | PriceUnit::Run => estimate(spec, options),
+    }
+}
