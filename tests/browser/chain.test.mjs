@@ -227,6 +227,20 @@ describe('editing a picture in a chain with branches, and restoring it', { skip:
     assert.ok(await seed.getByRole('button', { name: /Use these settings/ }).isVisible());
   });
 
+  test('a failed edit (simulator fault) leaves the picture as it was and says why', async () => {
+    const before = await hashStep();
+    const prompt = 'make it blue [sim:fail]';
+    await page.getByLabel('Prompt', { exact: true }).fill(prompt);
+    await page.locator('#generate').click();
+    const failed = page.locator('#jobs > li', { has: page.locator('.job__prompt', { hasText: prompt }) });
+    await failed.locator('.job__error').waitFor({ timeout: RESULT_TIMEOUT });
+    await eventually(async () => assert.equal(await page.locator('#chain-strip .chain__step--pending').count(), 0));
+    assert.equal(await hashStep(), before);
+    assert.equal(await position(), 'Step 2 of 4');
+    assert.equal(await steps().count(), 5);
+    assert.match(await failed.locator('.status').innerText(), /Failed/);
+  });
+
   test('no CSP violation or script error happened', () => {
     assert.deepEqual(problems, []);
   });
