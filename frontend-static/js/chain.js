@@ -6,9 +6,9 @@
 // rebuilds the tree from GET /api/assets/{id}/lineage.
 
 import { h, byId, show, replaceChildren, announce } from './dom.js';
-import { truncate } from './format.js';
 import { compareView } from './compare.js';
 import { describeJob } from './describe.js';
+import { renderStrip, stepLabel } from './chain-strip.js';
 
 export class Chain {
   /**
@@ -320,81 +320,16 @@ export class Chain {
   }
 
   #renderStrip() {
-    const rows = this.#rows();
-    const pendingByParent = new Map();
-    for (const [jobId, parent] of this.pending) pendingByParent.set(parent, [...(pendingByParent.get(parent) || []), jobId]);
-    const items = [];
-    rows.forEach((row, i) => {
-      const steps = row.path.map((id) => this.#stepButton(id));
-      const last = row.path[row.path.length - 1];
-      for (const jobId of pendingByParent.get(last) || []) steps.push(pendingStep(jobId));
-      pendingByParent.delete(last);
-      items.push(
-        h(
-          'li',
-          { class: `chain__row${i === 0 ? ' chain__row--main' : ''}` },
-          h('span', { class: 'chain__label' }, i === 0 ? 'Steps' : `Branch from step ${this.#depth(row.fork) + 1}`),
-          h('ol', { class: 'chain__steps' }, steps.map((s) => h('li', { class: 'chain__item' }, s))),
-        ),
-      );
+    renderStrip(this.strip, {
+      rows: this.#rows(),
+      pending: this.pending,
+      nodes: this.nodes,
+      current: this.current,
+      depth: (id) => this.#depth(id),
+      modelName: this.hooks.modelName,
+      select: (id) => this.select(id),
     });
-    for (const [parent, jobs] of pendingByParent) {
-      items.push(
-        h(
-          'li',
-          { class: 'chain__row' },
-          h('span', { class: 'chain__label' }, `New branch from step ${this.#depth(parent) + 1}`),
-          h('ol', { class: 'chain__steps' }, jobs.map((j) => h('li', { class: 'chain__item' }, pendingStep(j)))),
-        ),
-      );
-    }
-    const hadFocus = this.strip.contains(document.activeElement) ? document.activeElement.dataset.step : null;
-    replaceChildren(this.strip, items);
-    if (hadFocus) this.strip.querySelector(`[data-step="${CSS.escape(hadFocus)}"]`)?.focus();
   }
-
-  #stepButton(id) {
-    const { asset } = this.nodes.get(id);
-    const depth = this.#depth(id);
-    const current = id === this.current;
-    const button = h(
-      'button',
-      {
-        type: 'button',
-        class: 'chain__step',
-        'aria-current': current ? 'step' : null,
-        'aria-label': stepLabel(asset, depth, this.hooks.modelName) + (current ? ' (current)' : ''),
-        dataset: { step: id },
-        onclick: () => this.select(id),
-      },
-      h('img', { class: 'chain__thumb', src: asset.url, alt: '', loading: 'lazy', decoding: 'async' }),
-      h('span', { class: 'chain__num', 'aria-hidden': 'true' }, String(depth + 1)),
-    );
-    button.addEventListener('keydown', (e) => {
-      const all = [...this.strip.querySelectorAll('.chain__step')];
-      const i = all.indexOf(button);
-      const to = { ArrowRight: i + 1, ArrowDown: i + 1, ArrowLeft: i - 1, ArrowUp: i - 1, Home: 0, End: all.length - 1 }[e.key];
-      if (to === undefined || !all[to]) return;
-      e.preventDefault();
-      all[to].focus();
-    });
-    return button;
-  }
-}
-
-function pendingStep(jobId) {
-  return h(
-    'span',
-    { class: 'chain__step chain__step--pending', dataset: { job: jobId } },
-    h('span', { class: 'spinner spinner--small', 'aria-hidden': 'true' }),
-    h('span', { class: 'visually-hidden' }, 'Working on the next step'),
-  );
-}
-
-function stepLabel(asset, depth, modelName) {
-  const what = asset.source === 'upload' ? 'your upload' : modelName(asset.model) || 'image';
-  const prompt = asset.prompt ? ` “${truncate(asset.prompt, 60)}”` : '';
-  return `Step ${depth + 1}: ${what}${prompt}`;
 }
 
 function isTextEntry(el) {
