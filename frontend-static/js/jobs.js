@@ -346,6 +346,14 @@ export class JobList {
               h('span', { class: 'visually-hidden' }, ` image${n}`),
             )
           : null,
+        asset.kind !== 'video' && this.hooks.canEdit?.() !== false
+          ? h(
+              'button',
+              { type: 'button', class: 'btn btn--link job__edit', onclick: () => this.hooks.addSource?.(asset) },
+              'Add to sources',
+              h('span', { class: 'visually-hidden' }, ` (image${n})`),
+            )
+          : null,
         asset.download_url
           ? h('a', { class: 'job__download', href: asset.download_url, download: '' }, 'Download', h('span', { class: 'visually-hidden' }, n || ' image'))
           : null,

@@ -40,6 +40,7 @@ export class Studio {
     this.selected = null;
     this.optionValues = new Map(); // model id → {name: value}, kept across switches
     this.extraSources = []; // asset ids after the current step (models taking several images)
+    this.knownAssets = new Map(); // id → Asset, for the thumbnails of extra sources
     this.quota = null;
     this.submitting = false;
     this.started = false;
@@ -58,12 +59,13 @@ export class Studio {
     });
     this.jobs = new JobList(api, {
       modelName,
-      sourceThumb: (id) => (this.chain.has(id) ? this.chain.nodes.get(id).asset : undefined),
+      sourceThumb: (id) => (this.chain.has(id) ? this.chain.nodes.get(id).asset : this.knownAssets.get(id)),
       onSettled: (job, assets) => {
         this.chain.settle(job, assets);
         this.refreshQuota();
       },
       editThis: (asset) => this.editAsset(asset, 'edit'),
+      addSource: (asset) => this.addSource(asset),
       canEdit: () => modelsFor(this.catalog, 'edit').length > 0,
       useSettings: (job) => this.useSettings(job),
     });
@@ -263,7 +265,7 @@ export class Studio {
       this.sourcesList,
       ids.length
         ? ids.map((id, i) => {
-            const asset = this.chain.has(id) ? this.chain.nodes.get(id).asset : null;
+            const asset = this.chain.has(id) ? this.chain.nodes.get(id).asset : this.knownAssets.get(id);
             const isCurrent = current && id === current.id;
             const label = isCurrent ? 'The current step' : `Extra image ${i}`;
             return h(
@@ -279,6 +281,21 @@ export class Studio {
         : h('li', { class: 'source source--none' }, 'No image yet: upload a photo, or choose “Edit this” on a result.'),
     );
     this.#fieldError('source_asset_ids', '');
+  }
+
+  /** "Add to sources": one more image for a model that takes several (the first becomes the current step). */
+  async addSource(asset) {
+    if (this.kind !== 'edit') this.setMode('edit');
+    if (!this.chain.currentAsset) {
+      await this.editAsset(asset, 'edit');
+      return;
+    }
+    if (asset.id !== this.chain.currentAsset.id && !this.extraSources.includes(asset.id)) {
+      this.knownAssets.set(asset.id, asset);
+      this.extraSources.push(asset.id);
+    }
+    this.#renderSources();
+    announce(`Added as a source: ${this.#sources().length} images.`);
   }
 
   #removeSource(id) {

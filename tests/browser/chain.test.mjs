@@ -241,6 +241,24 @@ describe('editing a picture in a chain with branches, and restoring it', { skip:
     assert.match(await failed.locator('.status').innerText(), /Failed/);
   });
 
+  test('a model taking several images gets extra sources from any result; one taking one says so', async () => {
+    await pickModel(/^Nano Banana$/);
+    const qwen = page.locator('#jobs > li', { has: page.locator('.job__model-name', { hasText: /Qwen/ }) });
+    await qwen.getByRole('button', { name: /Add to sources/ }).click();
+    const items = page.locator('#sources > li');
+    assert.equal(await items.count(), 2);
+    assert.match(await items.nth(0).innerText(), /current step/i);
+    assert.match(await items.nth(1).innerText(), /Extra image 1/);
+    await pickModel(/SeedEdit/);
+    await page.getByLabel('Prompt', { exact: true }).fill('two pictures at once');
+    const jobsBefore = await page.locator('#jobs > li').count();
+    await page.locator('#generate').click();
+    await page.locator('#sources-error', { hasText: 'takes at most 1 image: remove 1' }).waitFor();
+    assert.equal(await page.locator('#jobs > li').count(), jobsBefore, 'nothing was sent');
+    await items.nth(1).getByRole('button', { name: /Remove/ }).click();
+    assert.equal(await items.count(), 1);
+  });
+
   test('no CSP violation or script error happened', () => {
     assert.deepEqual(problems, []);
   });
