@@ -8,7 +8,7 @@ PORT ?= 3000
 help:
 	@echo "make dev       run the whole system locally on http://localhost:$(PORT)"
 	@echo "make test      run every test (unit, integration, infra, end-to-end, browser)"
-	@echo "make user NAME=alice PASSWORD='...' [PERMANENT=1]   add a user to the running local stack"
+	@echo "make user NAME=alice PASSWORD='...' [PERMANENT=1] [LIMIT=5]   add a user to the running local stack (LIMIT: their own monthly limit in USD; without PASSWORD it only sets the limit)"
 	@echo "make package   build every Lambda for arm64 (cargo-lambda) into target/lambda/*/bootstrap.zip"
 	@echo "make deploy    terraform apply + upload the frontend (see docs/deploy.md)"
 	@echo "make bench     measure init time, latency, size, memory, build time (docs/benchmarks.md)"
@@ -23,8 +23,8 @@ dev: venv build
 	PORT=$(PORT) ./target/debug/vn-local dev
 
 user: build
-	@test -n "$(NAME)" -a -n "$(PASSWORD)" || { echo "usage: make user NAME=alice PASSWORD='...' [PERMANENT=1]"; exit 2; }
-	./target/debug/vn-local user --name "$(NAME)" --password '$(PASSWORD)' $(if $(PERMANENT),--permanent)
+	@test -n "$(NAME)" -a -n "$(PASSWORD)$(LIMIT)" || { echo "usage: make user NAME=alice PASSWORD='...' [PERMANENT=1] [LIMIT=5]"; exit 2; }
+	./target/debug/vn-local user --name "$(NAME)" $(if $(PASSWORD),--password '$(PASSWORD)') $(if $(PERMANENT),--permanent) $(if $(LIMIT),--limit '$(LIMIT)')
 
 test:
 	scripts/test.sh

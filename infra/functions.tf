@@ -27,6 +27,7 @@ locals {
     WEBHOOK_SECRET_ID         = aws_secretsmanager_secret.secret["webhook_secret"].arn
     PUBLIC_BASE_URL           = local.public_base_url
     MONTHLY_LIMIT_USD         = var.monthly_limit_usd
+    JOB_STARTS_PER_MINUTE     = var.job_starts_per_minute
     OUTPUT_HOST_ALLOWLIST     = "https://replicate.delivery,https://*.replicate.delivery"
     RECONCILE_AFTER_S         = var.reconcile_after_s
     LOG_LEVEL                 = var.log_level

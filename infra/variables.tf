@@ -93,6 +93,12 @@ variable "monthly_limit_usd" {
   default     = "20"
 }
 
+variable "job_starts_per_minute" {
+  description = "How many jobs one user may start per minute (JOB_STARTS_PER_MINUTE). Replicate allows the whole account 600 creates a minute; this keeps one user from taking them all."
+  type        = string
+  default     = "30"
+}
+
 variable "reconcile_after_s" {
   description = "A job running longer than this is polled by the reconciler (RECONCILE_AFTER_S)."
   type        = string

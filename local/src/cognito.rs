@@ -86,6 +86,24 @@ pub async fn create_pool(http: &reqwest::Client, endpoint: &str, region: &str, n
     })
 }
 
+/// A user's `sub` (the id every item of theirs is keyed by), as the console shows it.
+pub async fn user_sub(http: &reqwest::Client, pool: &Pool, username: &str) -> Result<String, BoxError> {
+    let out = call(
+        http,
+        &pool.endpoint,
+        &pool.region,
+        "AdminGetUser",
+        json!({ "UserPoolId": pool.user_pool_id, "Username": username }),
+    )
+    .await?;
+    out["UserAttributes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["Name"] == "sub"))
+        .and_then(|x| x["Value"].as_str())
+        .map(str::to_string)
+        .ok_or_else(|| format!("user {username} has no sub").into())
+}
+
 /// Creates a user as an admin does in the console: with a temporary password (first login
 /// must choose a new one), or a permanent one.
 pub async fn create_user(http: &reqwest::Client, pool: &Pool, username: &str, password: &str, permanent: bool) -> Result<(), BoxError> {

@@ -31,7 +31,7 @@ async fn main() {
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev().await,
         Some("user") => user(&args[1..]).await,
-        _ => Err("usage: vn-local dev | vn-local user --name NAME --password PASSWORD [--permanent]".into()),
+        _ => Err("usage: vn-local dev | vn-local user --name NAME [--password PASSWORD [--permanent]] [--limit USD]".into()),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");
@@ -64,6 +64,7 @@ async fn dev() -> Result<(), BoxError> {
     opts.static_root = Some(root.join("frontend-static"));
     opts.public_base_url = env("PUBLIC_BASE_URL");
     opts.monthly_limit_usd = env("MONTHLY_LIMIT_USD").unwrap_or_else(|| "20".into());
+    opts.job_starts_per_minute = env("JOB_STARTS_PER_MINUTE").map(|s| s.parse()).transpose()?.unwrap_or(30);
     opts.sim.step_delay = Duration::from_millis(env("SIM_STEP_MS").map(|s| s.parse()).transpose()?.unwrap_or(700));
     if let Some(f) = env("SIM_FAULT") {
         opts.sim.default_fault = Some(f.parse().map_err(|e| format!("SIM_FAULT: {e}"))?);
@@ -76,7 +77,12 @@ async fn dev() -> Result<(), BoxError> {
     };
 
     let stack = Stack::start(opts).await?;
-    let state = serde_json::json!({ "base_url": stack.base_url, "moto_url": stack.moto.url, "pool": stack.pool });
+    let state = serde_json::json!({
+        "base_url": stack.base_url,
+        "moto_url": stack.moto.url,
+        "pool": stack.pool,
+        "usage_table": stack.resources.tables.usage,
+    });
     std::fs::create_dir_all(root.join(".local"))?;
     std::fs::write(root.join(STATE_FILE), serde_json::to_vec_pretty(&state)?)?;
 
@@ -120,17 +126,48 @@ async fn dev() -> Result<(), BoxError> {
 async fn user(args: &[String]) -> Result<(), BoxError> {
     let get = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
     let name = get("--name").ok_or("--name is required")?;
-    let password = get("--password").ok_or("--password is required")?;
+    let password = get("--password");
+    let limit = get("--limit")
+        .map(|l| shared::domain::Micros::parse_usd(&l).ok_or(format!("--limit {l:?} is not an amount of dollars")))
+        .transpose()?;
+    if password.is_none() && limit.is_none() {
+        return Err("give --password (to create the user) and/or --limit (their monthly limit in USD)".into());
+    }
     let permanent = args.iter().any(|a| a == "--permanent");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let state: serde_json::Value =
         serde_json::from_slice(&std::fs::read(root.join(STATE_FILE)).map_err(|_| "no running local stack (start it with `make dev`)")?)?;
     let pool: cognito::Pool = serde_json::from_value(state["pool"].clone())?;
-    cognito::create_user(&reqwest::Client::new(), &pool, &name, &password, permanent).await?;
-    if permanent {
-        println!("created user {name} with a permanent password");
-    } else {
-        println!("created user {name} with a temporary password: the first login asks for a new one");
+    let http = reqwest::Client::new();
+    if let Some(password) = password {
+        cognito::create_user(&http, &pool, &name, &password, permanent).await?;
+        if permanent {
+            println!("created user {name} with a permanent password");
+        } else {
+            println!("created user {name} with a temporary password: the first login asks for a new one");
+        }
+    }
+    if let Some(limit) = limit {
+        // What the admin does in the DynamoDB console: the user's `limit` item in the usage table.
+        let sub = cognito::user_sub(&http, &pool, &name).await?;
+        let moto = state["moto_url"].as_str().ok_or("state without moto_url")?;
+        let table = state["usage_table"].as_str().ok_or("state without usage_table: restart make dev")?;
+        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(pool.region.clone()))
+            .endpoint_url(moto)
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "local"))
+            .load()
+            .await;
+        use aws_sdk_dynamodb::types::AttributeValue as A;
+        aws_sdk_dynamodb::Client::new(&conf)
+            .put_item()
+            .table_name(table)
+            .item("user_id", A::S(sub))
+            .item("period", A::S(shared::store::LIMIT_PERIOD.into()))
+            .item("monthly_limit_usd", A::N(limit.usd_string()))
+            .send()
+            .await?;
+        println!("set {name}'s monthly limit to {limit}");
     }
     Ok(())
 }

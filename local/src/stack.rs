@@ -38,6 +38,8 @@ pub struct StackOptions {
     pub reconcile_every: Duration,
     pub reconcile_after: Duration,
     pub monthly_limit_usd: String,
+    /// Jobs one user may start per minute (0: no limit; tests that load one user turn it off).
+    pub job_starts_per_minute: u32,
     pub submit_deadline: Duration,
     pub give_up_after: Duration,
     /// Run the SQS worker loop (tests that play a crashed worker turn it off).
@@ -67,6 +69,7 @@ impl StackOptions {
             reconcile_every: Duration::from_secs(3600),
             reconcile_after: Duration::from_secs(600),
             monthly_limit_usd: "20".into(),
+            job_starts_per_minute: 0,
             submit_deadline: Duration::from_secs(300),
             give_up_after: Duration::from_secs(3600),
             run_worker: true,
@@ -154,6 +157,7 @@ impl Stack {
             ("PUBLIC_BASE_URL", public),
             ("OUTPUT_HOST_ALLOWLIST", allow),
             ("MONTHLY_LIMIT_USD", opts.monthly_limit_usd.clone()),
+            ("JOB_STARTS_PER_MINUTE", opts.job_starts_per_minute.to_string()),
             ("RECONCILE_AFTER_S", opts.reconcile_after.as_secs().to_string()),
             ("SUBMIT_DEADLINE_S", opts.submit_deadline.as_secs().to_string()),
             ("GIVE_UP_AFTER_S", opts.give_up_after.as_secs().to_string()),

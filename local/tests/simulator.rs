@@ -545,3 +545,7 @@ async fn client_gets_the_default_webhook_secret_matching_the_config() {
     let secret = client.default_webhook_secret().await.unwrap();
     assert_eq!(secret.to_whsec(), sim.webhook_secret());
 }
+
+/// Schemas, the version route, sources, edits and restorations.
+#[path = "simulator/models.rs"]
+mod models;

@@ -73,7 +73,10 @@ pub struct Config {
     /// Public origin of the site; the webhook URL is `{public_base_url}/webhooks/replicate`.
     pub public_base_url: String,
     pub output_allowlist: Vec<AllowedOrigin>,
+    /// The default monthly limit of every user; an admin may set a user's own (store::usage).
     pub monthly_limit: Micros,
+    /// How many jobs one user may start in a minute (0: no limit).
+    pub job_starts_per_minute: u32,
     pub media_url_ttl: Duration,
     pub max_output_bytes: u64,
     pub download_timeout: Duration,
@@ -118,6 +121,10 @@ impl Config {
             .collect::<Result<Vec<_>, _>>()?;
         let limit_raw = or("MONTHLY_LIMIT_USD", "20");
         let monthly_limit = Micros::parse_usd(&limit_raw).ok_or(ConfigError::Invalid("MONTHLY_LIMIT_USD", limit_raw))?;
+        let starts_raw = or("JOB_STARTS_PER_MINUTE", "30");
+        let job_starts_per_minute = starts_raw
+            .parse()
+            .map_err(|_| ConfigError::Invalid("JOB_STARTS_PER_MINUTE", starts_raw))?;
         let max_raw = or("MAX_OUTPUT_BYTES", "67108864");
         let max_output_bytes = max_raw.parse().map_err(|_| ConfigError::Invalid("MAX_OUTPUT_BYTES", max_raw))?;
         Ok(Self {
@@ -141,6 +148,7 @@ impl Config {
             public_base_url: req("PUBLIC_BASE_URL")?.trim_end_matches('/').to_string(),
             output_allowlist,
             monthly_limit,
+            job_starts_per_minute,
             media_url_ttl: secs("MEDIA_URL_TTL_S", 900)?,
             max_output_bytes,
             download_timeout: secs("DOWNLOAD_TIMEOUT_S", 20)?,

@@ -8,7 +8,12 @@ pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
     let me = caller(&req)?;
     let period = clock::period(clock::now());
     let used = app.store.usage().month(&me.id, &period).await.map_err(ApiError::internal)?;
-    let limit = app.config.monthly_limit;
+    let limit = app
+        .store
+        .usage()
+        .monthly_limit(&me.id, app.config.monthly_limit)
+        .await
+        .map_err(ApiError::from)?;
     let remaining = used.remaining(limit);
     Ok(json_response(
         StatusCode::OK,

@@ -52,17 +52,20 @@ pub fn image_count(input: &Value) -> usize {
         .unwrap_or(1)
 }
 
-/// True when the input names an image count explicitly.
-pub fn asks_for_count(input: &Value) -> bool {
-    input.get("num_outputs").is_some() || input.get("max_images").is_some()
+/// Renders image number `index` for `input`.
+pub fn render(input: &Value, index: usize, long_side: u32) -> super::codec::Rgb {
+    let (w, h) = dimensions(input, long_side);
+    super::codec::Rgb {
+        width: w,
+        height: h,
+        pixels: render_rgb(input, index, w, h),
+    }
 }
 
 /// Renders image number `index` for `input` as PNG bytes.
 pub fn render_png(input: &Value, index: usize, long_side: u32) -> Vec<u8> {
-    let (w, h) = dimensions(input, long_side);
     let prompt = input.get("prompt").and_then(Value::as_str).unwrap_or("");
-    let pixels = render_rgb(input, index, w, h);
-    encode(&pixels, w, h, prompt)
+    super::codec::encode(&render(input, index, long_side), super::codec::Format::Png, prompt).expect("PNG into a Vec")
 }
 
 #[derive(Clone, Copy)]
@@ -179,25 +182,6 @@ fn render_rgb(input: &Value, index: usize, w: u32, h: u32) -> Vec<u8> {
         }
     }
     px
-}
-
-fn encode(pixels: &[u8], w: u32, h: u32, prompt: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(pixels.len() / 4);
-    {
-        let mut enc = png::Encoder::new(&mut out, w, h);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        enc.set_compression(png::Compression::Fast);
-        enc.set_filter(png::FilterType::Sub);
-        let _ = enc.add_text_chunk("Software".into(), "Visual Neurons Replicate simulator".into());
-        let desc: String = prompt.chars().filter(|c| !c.is_control()).take(200).collect();
-        if !desc.is_empty() && desc.is_ascii() {
-            let _ = enc.add_text_chunk("Description".into(), desc);
-        }
-        let mut writer = enc.write_header().expect("PNG header into a Vec");
-        writer.write_image_data(pixels).expect("PNG data into a Vec");
-    }
-    out
 }
 
 #[cfg(test)]

@@ -4,18 +4,31 @@
 //!
 //! | route | |
 //! |---|---|
-//! | `POST /v1/models/{owner}/{name}/predictions` | create (201, `starting`); unknown body fields → 422 |
+//! | `POST /v1/models/{owner}/{name}/predictions` | create for an official model (201, `starting`); a body field other than `input`, `webhook`, `webhook_events_filter`, `stream` (e.g. `version`) → 422; a model that is not an official one of the schema fixture → 404 |
+//! | `POST /v1/predictions` | create for a community model: `version` = `<64-hex>` or `owner/name:<64-hex>`; unknown → 422 `Invalid version or not permitted` |
 //! | `GET /v1/predictions/{id}` | read |
 //! | `POST /v1/predictions/{id}/cancel` | cancel |
 //! | `GET /v1/webhooks/default/secret` | `{"key": "whsec_..."}` |
-//! | `GET /files/{id}/{n}.png` | the outputs (no auth, like `replicate.delivery`) |
+//! | `GET /files/{id}/{n}.{png,jpg,webp}` | the outputs (no auth, like `replicate.delivery`) |
 //! | `POST /_sim/fault` | `{"fault": "fail"\|...\|null, "count": n}`: fault for the next n predictions |
 //! | `GET /_sim/fault`, `GET /_sim/stats` | current runtime fault; counters |
 //!
 //! `/v1/*` needs `Authorization: Bearer <SimConfig::api_token>` (401 otherwise).
 //!
+//! Every model has an input schema in [`schemas.json`](schema) (written from Replicate's model
+//! pages, kept apart from the product's catalog): the `input` is checked against it like Replicate
+//! does (unknown name, wrong type, value outside the enum or range, missing required input → 422
+//! with `invalid_fields`, no prediction). Adding a model to the product is one catalog entry plus
+//! its entry in that fixture ([`SimConfig::schemas`] takes more, e.g. a test's own model).
+//!
 //! A prediction goes `starting` → (after `step_delay`) `processing` → (after `step_delay`)
-//! `succeeded` with real PNGs derived from the input (see [`image`]), or `failed`. Webhooks
+//! `succeeded` with real images, or `failed`. Every URI input is downloaded first (size cap,
+//! timeout, no redirects; a failure fails the prediction). With no source the picture is drawn
+//! from the prompt ([`image`]); an edit is the first source tinted by the prompt at the source's
+//! size, a restoration the first source upscaled by the real factor ([`derive`]). Text-to-image
+//! files are PNG; files derived from a source are PNG unless the input has `output_format` `jpg`
+//! or `webp`. The output is a list when the schema says so (or when a fault gives several
+//! images), else one URL. Webhooks
 //! (`start`, `completed`, as asked by `webhook_events_filter`; all when absent) are POSTed to the
 //! create body's `webhook` URL, signed with Standard Webhooks (`webhook-id` stable per
 //! prediction and event: `msg_{prediction}_{event}`), never following redirects; `completed` is
@@ -28,10 +41,15 @@
 //! the first N creates with that prompt), a runtime switch for the next n predictions, or
 //! [`SimConfig::default_fault`] for all of them, in that order of precedence.
 
+pub mod codec;
+mod create;
+pub mod derive;
 mod fault;
 pub mod image;
 mod lifecycle;
+pub mod schema;
 mod server;
+mod source;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -41,6 +59,7 @@ use std::time::Duration;
 use shared::replicate::{Prediction, WebhookEvent, WebhookSecret};
 
 pub use fault::{Fault, UnknownFault, from_prompt as fault_from_prompt};
+pub use schema::{ModelSchema, Schemas};
 
 /// Token the simulator accepts when none is configured. Not a secret: local use only.
 pub const DEFAULT_API_TOKEN: &str = "r8_simulator_local_token";
@@ -60,16 +79,20 @@ pub struct SimConfig {
     pub webhook_retry_delays: Vec<Duration>,
     /// Timeout of one webhook POST.
     pub webhook_timeout: Duration,
-    /// Models whose output is an array of URIs even for one image (the others give one URI
-    /// unless the input has `num_outputs`/`max_images`).
-    pub array_output_models: Vec<String>,
     /// Long side of the generated images, in pixels.
     pub image_long_side: u32,
+    /// The models and their input schemas ([`Schemas::builtin`]: `schemas.json`).
+    pub schemas: Arc<Schemas>,
+    /// Largest source file downloaded, in bytes.
+    pub source_max_bytes: u64,
+    /// Timeout of one source download.
+    pub source_timeout: Duration,
 }
 
 impl SimConfig {
     /// A configuration with the given token, a fresh random webhook secret, 200 ms steps,
-    /// no fault and webhook retries after 0.25, 0.5, 1 and 2 s.
+    /// no fault, webhook retries after 0.25, 0.5, 1 and 2 s, the built-in schemas, sources up to
+    /// 32 MiB fetched within 20 s.
     pub fn new(api_token: impl Into<String>) -> Self {
         Self {
             api_token: api_token.into(),
@@ -78,8 +101,10 @@ impl SimConfig {
             default_fault: None,
             webhook_retry_delays: [250, 500, 1000, 2000].map(Duration::from_millis).to_vec(),
             webhook_timeout: Duration::from_secs(5),
-            array_output_models: vec!["qwen/qwen-image-edit-plus".into(), "bytedance/seedream-4".into()],
             image_long_side: 768,
+            schemas: Arc::new(Schemas::builtin()),
+            source_max_bytes: 32 * 1024 * 1024,
+            source_timeout: Duration::from_secs(20),
         }
     }
 }

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -14,9 +13,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::replicate::{Metrics, Prediction, PredictionStatus, PredictionUrls, WebhookEvent, WebhookSecret};
+use shared::replicate::{Metrics, Prediction, PredictionUrls, WebhookEvent, WebhookSecret};
 
-use super::fault::{self, Fault};
+use super::codec::Format;
+use super::fault::Fault;
+use super::schema::ModelSchema;
 use super::{SimConfig, WebhookDelivery, lifecycle};
 
 #[derive(Default)]
@@ -27,12 +28,21 @@ pub(super) struct Stats {
     pub webhooks_delivered: AtomicU64,
 }
 
+/// One output file, served at `/files/{id}/{n}.{ext}`.
+#[derive(Clone)]
+pub(super) struct OutFile {
+    pub bytes: Bytes,
+    pub format: Format,
+}
+
 pub(super) struct Entry {
     pub pred: Prediction,
     pub webhook: Option<String>,
     pub events: Vec<WebhookEvent>,
     pub fault: Option<Fault>,
-    pub files: Vec<Bytes>,
+    /// The model's schema (output shape, source inputs, upscale factor).
+    pub schema: Arc<ModelSchema>,
+    pub files: Vec<OutFile>,
     /// Snapshot of the prediction when it started processing (for the `start` webhook).
     pub start_snapshot: Option<Prediction>,
 }
@@ -56,6 +66,8 @@ pub(super) struct Sim {
     pub stats: Stats,
     pub deliveries: Mutex<Vec<WebhookDelivery>>,
     pub http: reqwest::Client,
+    /// For source downloads (its own timeout; no redirects either).
+    pub source_http: reqwest::Client,
     next_id: AtomicU64,
     id_salt: u64,
 }
@@ -68,6 +80,13 @@ impl Sim {
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .timeout(cfg.webhook_timeout)
+            .user_agent("replicate-simulator")
+            .build()
+            .expect("reqwest client");
+        let source_http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .connect_timeout(cfg.source_timeout)
             .user_agent("replicate-simulator")
             .build()
             .expect("reqwest client");
@@ -84,6 +103,7 @@ impl Sim {
             stats: Stats::default(),
             deliveries: Mutex::default(),
             http,
+            source_http,
             next_id: AtomicU64::new(1),
             id_salt: h.finish(),
         }
@@ -107,7 +127,7 @@ impl Sim {
     }
 
     /// Replicate-looking id: 26 lowercase base32 characters, unique per instance.
-    fn new_id(&self) -> String {
+    pub(super) fn new_id(&self) -> String {
         use sha2::{Digest, Sha256};
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
         let d: [u8; 32] = Sha256::new()
@@ -124,7 +144,7 @@ impl Sim {
         id
     }
 
-    fn prediction_urls(&self, id: &str) -> PredictionUrls {
+    pub(super) fn prediction_urls(&self, id: &str) -> PredictionUrls {
         PredictionUrls {
             get: Some(format!("{}/predictions/{id}", self.api_base)),
             cancel: Some(format!("{}/predictions/{id}/cancel", self.api_base)),
@@ -135,7 +155,7 @@ impl Sim {
 
     /// Which fault a new prediction gets (after throttling was decided): prompt marker, then
     /// the runtime switch (consumed), then the default.
-    fn pick_fault(&self, marker: Option<Fault>) -> Option<Fault> {
+    pub(super) fn pick_fault(&self, marker: Option<Fault>) -> Option<Fault> {
         if let Some(f) = marker.filter(|f| !f.refuses_create()) {
             return Some(f);
         }
@@ -151,7 +171,7 @@ impl Sim {
 
     /// Whether this create is refused with `kind` (a fault that makes no prediction:
     /// `throttle`, `unavailable`), per prompt marker count, runtime switch or default.
-    fn refuse(&self, kind: Fault, prompt: &str, marker: Option<(Fault, u32)>) -> bool {
+    pub(super) fn refuse(&self, kind: Fault, prompt: &str, marker: Option<(Fault, u32)>) -> bool {
         if let Some((f, times)) = marker
             && f == kind
         {
@@ -176,7 +196,8 @@ impl Sim {
 
 pub(super) fn router(sim: Arc<Sim>) -> Router {
     Router::new()
-        .route("/v1/models/{owner}/{name}/predictions", post(create))
+        .route("/v1/models/{owner}/{name}/predictions", post(super::create::create_official))
+        .route("/v1/predictions", post(super::create::create_versioned))
         .route("/v1/predictions/{id}", get(read))
         .route("/v1/predictions/{id}/cancel", post(cancel))
         .route("/v1/webhooks/default/secret", get(secret))
@@ -187,7 +208,7 @@ pub(super) fn router(sim: Arc<Sim>) -> Router {
         .with_state(sim)
 }
 
-fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
+pub(super) fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
     (
         status,
         axum::Json(json!({"title": title, "detail": detail, "status": status.as_u16()})),
@@ -195,7 +216,7 @@ fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
         .into_response()
 }
 
-fn unauthorized() -> Response {
+pub(super) fn unauthorized() -> Response {
     problem(
         StatusCode::UNAUTHORIZED,
         "Unauthenticated",
@@ -203,15 +224,15 @@ fn unauthorized() -> Response {
     )
 }
 
-fn not_found() -> Response {
+pub(super) fn not_found() -> Response {
     problem(StatusCode::NOT_FOUND, "Not found", "The requested resource could not be found.")
 }
 
-fn invalid(detail: &str) -> Response {
+pub(super) fn invalid(detail: &str) -> Response {
     problem(StatusCode::UNPROCESSABLE_ENTITY, "Input validation failed", detail)
 }
 
-fn authorized(sim: &Sim, headers: &HeaderMap) -> bool {
+pub(super) fn authorized(sim: &Sim, headers: &HeaderMap) -> bool {
     let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
         return false;
     };
@@ -225,170 +246,6 @@ fn authorized(sim: &Sim, headers: &HeaderMap) -> bool {
 
 pub(super) fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-/// `Cancel-After` value: Go-style duration such as `30m`, `1h30m`, `90s`, `500ms`.
-fn parse_go_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    let mut total = Duration::ZERO;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
-        if digits == 0 {
-            return None;
-        }
-        let n: f64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
-        let secs = match &rest[..unit_len] {
-            "h" => n * 3600.0,
-            "m" => n * 60.0,
-            "s" | "" => n,
-            "ms" => n / 1000.0,
-            _ => return None,
-        };
-        if !(0.0..1e9).contains(&secs) {
-            return None;
-        }
-        total += Duration::from_secs_f64(secs);
-        rest = &rest[unit_len..];
-    }
-    Some(total)
-}
-
-const ALLOWED_FIELDS: [&str; 4] = ["input", "webhook", "webhook_events_filter", "stream"];
-
-async fn create(State(sim): State<Arc<Sim>>, Path((owner, name)): Path<(String, String)>, headers: HeaderMap, body: Bytes) -> Response {
-    if !authorized(&sim, &headers) {
-        return unauthorized();
-    }
-    let body: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => return problem(StatusCode::BAD_REQUEST, "Invalid JSON", &e.to_string()),
-    };
-    let Some(obj) = body.as_object() else {
-        return invalid("- (root): Invalid type. Expected: object");
-    };
-    if let Some(extra) = obj.keys().find(|k| !ALLOWED_FIELDS.contains(&k.as_str())) {
-        return invalid(&format!("- (root): Additional property {extra} is not allowed"));
-    }
-    let Some(input) = obj.get("input").filter(|v| v.is_object()).cloned() else {
-        return invalid("- (root): input is required");
-    };
-    let webhook = match obj.get("webhook") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(u)) if reqwest::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) => Some(u.clone()),
-        Some(_) => return invalid("- webhook: Does not match format 'uri'"),
-    };
-    let events: Vec<WebhookEvent> = match obj.get("webhook_events_filter") {
-        None | Some(Value::Null) => vec![
-            WebhookEvent::Start,
-            WebhookEvent::Output,
-            WebhookEvent::Logs,
-            WebhookEvent::Completed,
-        ],
-        Some(v) => match serde_json::from_value(v.clone()) {
-            Ok(ev) => ev,
-            Err(_) => {
-                return invalid(
-                    "- webhook_events_filter.0: webhook_events_filter.0 must be one of the following: \"start\", \"output\", \"logs\", \"completed\"",
-                );
-            }
-        },
-    };
-    let deadline = match headers.get("cancel-after").map(|v| v.to_str().ok().and_then(parse_go_duration)) {
-        None => None,
-        Some(Some(d)) if d >= Duration::from_secs(5) => Some(d),
-        Some(_) => {
-            return problem(
-                StatusCode::BAD_REQUEST,
-                "Invalid Cancel-After header",
-                "Cancel-After must be a duration of at least 5s, e.g. 30m",
-            );
-        }
-    };
-
-    let prompt = input.get("prompt").and_then(Value::as_str).unwrap_or("").to_owned();
-    let marker = fault::from_prompt(&prompt);
-    if sim.refuse(Fault::Unavailable, &prompt, marker) {
-        return problem(
-            StatusCode::BAD_GATEWAY,
-            "Bad Gateway",
-            "simulator fault `unavailable`: no prediction was made",
-        );
-    }
-    if sim.refuse(Fault::Throttle, &prompt, marker) {
-        sim.stats.creates_throttled.fetch_add(1, Ordering::Relaxed);
-        // Replicate's 429 body is just {"detail": ...}.
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, "1")],
-            axum::Json(json!({"detail": "Request was throttled. Your rate limit resets in ~1s."})),
-        )
-            .into_response();
-    }
-    let fault = sim.pick_fault(marker.map(|(f, _)| f));
-
-    let id = sim.new_id();
-    let created = chrono::Utc::now();
-    let pred = Prediction {
-        id: id.clone(),
-        model: format!("{owner}/{name}"),
-        version: Some("hidden".into()),
-        input,
-        output: Value::Null,
-        error: None,
-        status: PredictionStatus::Starting,
-        logs: Some(String::new()),
-        created_at: Some(created.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
-        started_at: None,
-        completed_at: None,
-        deadline: deadline
-            .and_then(|d| chrono::Duration::from_std(d).ok())
-            .and_then(|d| created.checked_add_signed(d))
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
-        metrics: None,
-        data_removed: false,
-        urls: sim.prediction_urls(&id),
-    };
-    sim.preds.lock().unwrap().insert(
-        id.clone(),
-        Entry {
-            pred: pred.clone(),
-            webhook,
-            events,
-            fault,
-            files: Vec::new(),
-            start_snapshot: None,
-        },
-    );
-    sim.stats.predictions_created.fetch_add(1, Ordering::Relaxed);
-    tracing::debug!(id = %id, model = %pred.model, fault = ?fault, "simulated prediction created");
-
-    tokio::spawn(lifecycle::run(sim.clone(), id.clone()));
-    if let Some(d) = deadline {
-        tokio::spawn(lifecycle::deadline(sim.clone(), id.clone(), d));
-    }
-    match fault {
-        Some(Fault::BadGateway) => return problem(StatusCode::BAD_GATEWAY, "Bad Gateway", "simulator fault `bad-gateway`"),
-        Some(Fault::SlowCreate) => {
-            // Answer once the completed webhook was delivered (or after 10 s at most).
-            for _ in 0..500 {
-                let delivered = sim.deliveries.lock().unwrap().iter().any(|d| {
-                    d.prediction_id == id && d.event == WebhookEvent::Completed && d.status.is_some_and(|s| (200..300).contains(&s))
-                });
-                if delivered {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
-        _ => {}
-    }
-    (StatusCode::CREATED, axum::Json(pred)).into_response()
 }
 
 async fn read(State(sim): State<Arc<Sim>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
@@ -419,20 +276,23 @@ async fn secret(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Response {
 }
 
 async fn file(State(sim): State<Arc<Sim>>, Path((id, file)): Path<(String, String)>) -> Response {
-    let Some(n) = file.strip_suffix(".png").and_then(|n| n.parse::<usize>().ok()) else {
+    let Some((n, ext)) = file.split_once('.') else {
         return not_found();
     };
-    let bytes = sim.preds.lock().unwrap().get(&id).and_then(|e| e.files.get(n).cloned());
-    match bytes {
-        Some(b) => (
+    let (Ok(n), Some(format)) = (n.parse::<usize>(), Format::from_ext(ext)) else {
+        return not_found();
+    };
+    let out = sim.preds.lock().unwrap().get(&id).and_then(|e| e.files.get(n).cloned());
+    match out {
+        Some(f) if f.format == format => (
             [
-                (header::CONTENT_TYPE, "image/png"),
+                (header::CONTENT_TYPE, format.content_type()),
                 (header::CACHE_CONTROL, "private, max-age=3600"),
             ],
-            b,
+            f.bytes,
         )
             .into_response(),
-        None => not_found(),
+        _ => not_found(),
     }
 }
 
@@ -491,20 +351,5 @@ pub(super) fn metrics(created_at: Option<&str>, started_at: Option<&str>, images
         predict_time: secs(parse(started_at)),
         total_time: secs(parse(created_at)),
         other,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn go_durations_parse() {
-        assert_eq!(parse_go_duration("30m"), Some(Duration::from_secs(1800)));
-        assert_eq!(parse_go_duration("1h30m"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_go_duration("45s"), Some(Duration::from_secs(45)));
-        assert_eq!(parse_go_duration("1500ms"), Some(Duration::from_millis(1500)));
-        assert_eq!(parse_go_duration("soon"), None);
-        assert_eq!(parse_go_duration("5x"), None);
     }
 }

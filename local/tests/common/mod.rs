@@ -207,6 +207,7 @@ pub async fn recorded_job(
         period: job.quota_period.clone(),
         amount: job.estimated_micros,
         limit: Micros(100_000_000),
+        starts: None,
     };
     assert!(matches!(
         app.store.create_job(&job, &res, None).await.unwrap(),

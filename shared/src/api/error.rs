@@ -19,6 +19,10 @@ pub enum ApiError {
     QuotaExceeded(String),
     #[error("{0}")]
     RateLimited(String),
+    /// The user started jobs faster than their per-minute share: 429 `rate_limited` with the
+    /// seconds until the window turns.
+    #[error("{message}")]
+    TooManyStarts { message: String, retry_after_s: u64 },
     #[error("{0}")]
     Provider(String),
     /// Not now, but the same request should work shortly (answered 503 with `Retry-After`).
@@ -49,7 +53,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::QuotaExceeded(_) | ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::QuotaExceeded(_) | ApiError::RateLimited(_) | ApiError::TooManyStarts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Provider(_) => StatusCode::BAD_GATEWAY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -64,7 +68,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::QuotaExceeded(_) => "quota_exceeded",
-            ApiError::RateLimited(_) => "rate_limited",
+            ApiError::RateLimited(_) | ApiError::TooManyStarts { .. } => "rate_limited",
             ApiError::Provider(_) => "provider_error",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
@@ -93,6 +97,10 @@ impl ApiError {
                 lambda_http::http::header::RETRY_AFTER,
                 lambda_http::http::HeaderValue::from_static(RETRY_AFTER_S),
             );
+        }
+        if let ApiError::TooManyStarts { retry_after_s, .. } = self {
+            resp.headers_mut()
+                .insert(lambda_http::http::header::RETRY_AFTER, retry_after_s.max(1).into());
         }
         resp
     }

@@ -28,6 +28,12 @@ impl Micros {
         whole.checked_mul(1_000_000)?.checked_add(frac_val).map(Micros)
     }
 
+    /// The amount as a plain decimal for storage that a person edits: `12500000` → `"12.5"`.
+    pub fn usd_string(self) -> String {
+        let s = format!("{}.{:06}", self.0 / 1_000_000, (self.0 % 1_000_000).abs());
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+
     pub fn checked_mul(self, n: i64) -> Option<Micros> {
         self.0.checked_mul(n).map(Micros)
     }
@@ -52,6 +58,16 @@ impl fmt::Display for Micros {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stores_as_a_plain_decimal_that_parses_back() {
+        for m in [0, 1, 40_000, 5_000_000, 12_500_000, 123_456_789] {
+            let s = Micros(m).usd_string();
+            assert_eq!(Micros::parse_usd(&s), Some(Micros(m)), "{s}");
+        }
+        assert_eq!(Micros(12_500_000).usd_string(), "12.5");
+        assert_eq!(Micros(5_000_000).usd_string(), "5");
+    }
 
     #[test]
     fn parses_dollars_exactly() {

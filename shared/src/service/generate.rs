@@ -3,7 +3,7 @@ use crate::app::App;
 use crate::clock;
 use crate::domain::{AssetId, AssetKind, Job, JobId, JobKind, JobStatus};
 use crate::queue::JobMessage;
-use crate::store::{CreateOutcome, IdempotencyRecord, Reservation};
+use crate::store::{CreateOutcome, IdempotencyRecord, Reservation, StartWindow};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -129,10 +129,22 @@ pub async fn create_job(
         }
         None => None,
     };
+    let limit = app
+        .store
+        .usage()
+        .monthly_limit(&caller.id, app.config.monthly_limit)
+        .await
+        .map_err(ApiError::from)?;
+    let per_minute = app.config.job_starts_per_minute;
     let reservation = Reservation {
         period: job.quota_period.clone(),
         amount: valid.estimated,
-        limit: app.config.monthly_limit,
+        limit,
+        starts: (per_minute > 0).then(|| StartWindow {
+            window: now.format("%Y%m%d%H%M").to_string(),
+            max: per_minute,
+            expires_at: now.timestamp() + 3600,
+        }),
     };
     match app
         .store
@@ -154,11 +166,20 @@ pub async fn create_job(
                 .month(&caller.id, &reservation.period)
                 .await
                 .map_err(ApiError::from)?;
-            let remaining = used.remaining(app.config.monthly_limit);
+            let remaining = used.remaining(limit);
             return Err(ApiError::QuotaExceeded(format!(
                 "This run could cost up to {} but only {} of your {} monthly limit is left.",
-                valid.estimated, remaining, app.config.monthly_limit
+                valid.estimated, remaining, limit
             )));
+        }
+        CreateOutcome::TooManyStarts => {
+            let retry_after_s = 60 - u64::from(chrono::Timelike::second(&now).min(59));
+            return Err(ApiError::TooManyStarts {
+                message: format!(
+                    "You started {per_minute} jobs in the last minute, the most one person may start per minute. Try again in {retry_after_s} s."
+                ),
+                retry_after_s,
+            });
         }
     }
     tracing::info!(job_id = %job.job_id, model = %job.model, estimated_micros = job.estimated_micros.0, "job queued");

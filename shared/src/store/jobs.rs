@@ -8,6 +8,17 @@ pub struct Reservation {
     pub period: String,
     pub amount: Micros,
     pub limit: Micros,
+    /// The user's share of job starts, counted in the same transaction.
+    pub starts: Option<StartWindow>,
+}
+
+/// A per-user count of job starts in one window (a minute): at most `max`, kept until
+/// `expires_at` (epoch seconds, the idempotency table's TTL) and keyed `rate#{sub}#{window}`.
+#[derive(Clone, Debug)]
+pub struct StartWindow {
+    pub window: String,
+    pub max: u32,
+    pub expires_at: i64,
 }
 
 #[derive(Debug)]
@@ -15,6 +26,8 @@ pub enum CreateOutcome {
     Created,
     /// The month's committed spend plus this reservation would pass the limit. Nothing written.
     QuotaExceeded,
+    /// The user already started their share of jobs in this window. Nothing written.
+    TooManyStarts,
     /// The idempotency key was used before with the same body: that job.
     Replay(Box<Job>),
     /// The idempotency key was used before with a different body.
@@ -60,6 +73,23 @@ impl Store {
             TransactWriteItem::builder().put(put_job).build(),
             TransactWriteItem::builder().update(reserve).build(),
         ];
+        let starts_at = res.starts.as_ref().map(|w| -> Result<usize, StoreError> {
+            let count = Update::builder()
+                .table_name(&self.tables.idempotency)
+                .key("key", s(format!("rate#{}#{}", job.user_id.as_str(), w.window)))
+                .update_expression("SET starts = if_not_exists(starts, :zero) + :one, expires_at = :exp")
+                .condition_expression("attribute_not_exists(starts) OR starts < :max")
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":max", n(i64::from(w.max)))
+                .expression_attribute_values(":exp", n(w.expires_at))
+                .build()
+                .map_err(aws("build update"))?;
+            items.push(TransactWriteItem::builder().update(count).build());
+            Ok(items.len() - 1)
+        });
+        let starts_at = starts_at.transpose()?;
+        let idem_at = items.len();
         if let Some(rec) = idem {
             let put = Put::builder()
                 .table_name(&self.tables.idempotency)
@@ -74,7 +104,7 @@ impl Store {
             Ok(()) => return Ok(CreateOutcome::Created),
             Err(codes) => codes,
         };
-        if let Some(rec) = idem.filter(|_| failed_at(&codes, 2)) {
+        if let Some(rec) = idem.filter(|_| failed_at(&codes, idem_at)) {
             let Some(prev) = self.get_idempotency(&rec.key).await? else {
                 return Err(StoreError::Aws {
                     op: "idempotency",
@@ -100,6 +130,9 @@ impl Store {
             // The job already exists: an earlier try of this very transaction was applied but
             // its answer was lost (the SDK retried a timeout). It is ours, and reserved once.
             return Ok(CreateOutcome::Created);
+        }
+        if starts_at.is_some_and(|i| failed_at(&codes, i)) {
+            return Ok(CreateOutcome::TooManyStarts);
         }
         if failed_at(&codes, 1) {
             return Ok(CreateOutcome::QuotaExceeded);

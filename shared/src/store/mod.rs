@@ -9,8 +9,8 @@ mod submission;
 mod usage;
 
 pub use idempotency::IdempotencyRecord;
-pub use jobs::{CreateOutcome, Reservation};
-pub use usage::{MonthUsage, UsageStore};
+pub use jobs::{CreateOutcome, Reservation, StartWindow};
+pub use usage::{LIMIT_PERIOD, MonthUsage, UsageStore};
 
 use crate::config::Tables;
 use aws_sdk_dynamodb::Client;

@@ -368,8 +368,8 @@ fn transaction_items_count_per_table() {
     let f = Fixture::new("transact");
     f.edit(
         "routes.json",
-        r#""idempotency": ["GetItem", "PutItem"] }, "queue": ["SendMessage"]"#,
-        r#""idempotency": ["GetItem"] }, "queue": ["SendMessage"]"#,
+        r#""idempotency": ["GetItem", "PutItem", "UpdateItem"] }, "queue": ["SendMessage"]"#,
+        r#""idempotency": ["GetItem", "UpdateItem"] }, "queue": ["SendMessage"]"#,
     );
     f.assert_error("images-generate calls dynamodb:PutItem on table:idempotency (Store::create_job in shared/src/store/jobs.rs)");
 }
