@@ -45,8 +45,6 @@ if ! wait_http "http://127.0.0.1:$PORT/api/health" 300; then cat target/e2e/stac
 BASE_URL="http://127.0.0.1:$PORT"
 E2E_BASE_URL=$BASE_URL E2E_DEMO_PASSWORD='E2e-Demo-Password-1' cargo test -p local --test e2e -- --ignored
 
-E2E_USER="browser-$RANDOM"
-./target/debug/vn-local user --name "$E2E_USER" --password 'Temp-Password-123'
-(cd tests/browser && BASE_URL=$BASE_URL E2E_USER=$E2E_USER E2E_TEMP_PASSWORD='Temp-Password-123' E2E_NEW_PASSWORD='Chosen-Password-456' \
-  SCREENSHOT_DIR="$ROOT/target/browser" node --test)
+echo "==> browser tests (headless Chromium against the same stack; each test file makes its own users)"
+(cd tests/browser && BASE_URL=$BASE_URL VN_LOCAL="$ROOT/target/debug/vn-local" SCREENSHOT_DIR="$ROOT/target/browser" node --test --test-concurrency=1)
 echo "==> all tests passed"

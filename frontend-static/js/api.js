@@ -51,6 +51,62 @@ export class Api {
     });
   }
 
+  /** POST /images/edit: edit and restoration models (a restoration's prompt is ""). */
+  editImage({ model, prompt, sourceAssetIds, options }, idempotencyKey) {
+    return this.request('POST', '/images/edit', {
+      body: { model, prompt, source_asset_ids: sourceAssetIds, options },
+      headers: { 'Idempotency-Key': idempotencyKey },
+      retryNetworkError: true,
+    });
+  }
+
+  asset(id) {
+    return this.request('GET', `/assets/${encodeURIComponent(id)}`);
+  }
+
+  /** The asset and its ancestors, root first: {assets, truncated}. */
+  lineage(id) {
+    return this.request('GET', `/assets/${encodeURIComponent(id)}/lineage`);
+  }
+
+  createUpload({ content_type, bytes, filename }) {
+    return this.request('POST', '/uploads', { body: { content_type, bytes, filename } });
+  }
+
+  completeUpload(assetId) {
+    return this.request('POST', `/uploads/${encodeURIComponent(assetId)}/complete`);
+  }
+
+  /**
+   * The presigned POST to storage: every field of the policy, then the file last. XHR, not
+   * fetch, because only XHR reports upload progress. No Authorization header: the signature is
+   * in the fields.
+   */
+  sendUpload(upload, blob, filename, onProgress) {
+    return new Promise((resolve, reject) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(upload.fields || {})) form.append(k, v);
+      form.append('file', blob, filename);
+      const xhr = new XMLHttpRequest();
+      xhr.open(upload.method || 'POST', upload.url);
+      xhr.upload.addEventListener('progress', (e) => {
+        if (e.lengthComputable) onProgress(e.loaded / e.total);
+      });
+      xhr.addEventListener('load', () => {
+        if (xhr.status >= 200 && xhr.status < 300) {
+          onProgress(1);
+          resolve();
+        } else {
+          const code = /<Code>([^<]+)<\/Code>/.exec(xhr.responseText || '')?.[1];
+          reject(new ApiError(xhr.status, 'upload_refused', `the storage refused the file (HTTP ${xhr.status}${code ? `, ${code}` : ''}).`));
+        }
+      });
+      xhr.addEventListener('error', () => reject(new ApiError(0, 'network', GENERIC[0])));
+      xhr.addEventListener('abort', () => reject(new ApiError(0, 'aborted', 'The upload was interrupted.')));
+      xhr.send(form);
+    });
+  }
+
   job(id) {
     return this.request('GET', `/jobs/${encodeURIComponent(id)}`);
   }

@@ -9,6 +9,7 @@ const FAST_POLL_MS = 1000;
 const SLOW_POLL_MS = 3000;
 const FAST_PHASE_MS = 30_000;
 const ACTIVE = new Set(['queued', 'running']);
+const KIND_TEXT = { edit: 'Edit', restore: 'Restoration', video: 'Video', text: 'Text' };
 const STATUS_TEXT = {
   queued: 'Queued',
   running: 'Generating',
@@ -93,8 +94,8 @@ export class JobList {
   /** Model names arrived after the cards were drawn. */
   rerenderNames() {
     for (const entry of this.entries.values()) {
-      const title = entry.el.querySelector('.job__model');
-      if (title) title.textContent = this.hooks.modelName(entry.job.model);
+      entry.renderKey = null; // names and the "Edit this" buttons depend on the catalog
+      this.#render(entry);
     }
   }
 
@@ -145,10 +146,10 @@ export class JobList {
   #settled(entry) {
     const { job } = entry;
     const what = `“${truncate(job.prompt, 60)}”`;
-    if (job.status === 'succeeded') announce(`Image ready for ${what}.`);
+    if (job.status === 'succeeded') announce(`Image ready for ${job.prompt ? what : this.hooks.modelName(job.model)}.`);
     else if (job.status === 'failed') announce(`Generation failed for ${what}: ${job.error?.message || 'unknown error'}.`);
     else announce(`Job ${STATUS_TEXT[job.status] || job.status} for ${what}.`);
-    this.hooks.onSettled?.(job);
+    this.hooks.onSettled?.(job, entry.assets || []);
   }
 
   #poll(entry) {
@@ -238,14 +239,30 @@ export class JobList {
         h(
           'header',
           { class: 'job__head' },
-          h('h3', { class: 'job__model', id: titleId }, this.hooks.modelName(job.model)),
+          h(
+            'h3',
+            { class: 'job__model', id: titleId },
+            job.kind && job.kind !== 'image' ? h('span', { class: 'job__kind' }, `${KIND_TEXT[job.kind] || job.kind} · `) : null,
+            h('span', { class: 'job__model-name' }, this.hooks.modelName(job.model)),
+          ),
           statusBadge(job),
         ),
         this.#media(entry),
         h('p', { class: 'job__prompt' }, job.prompt || h('em', {}, 'No prompt')),
         optionsLine(job.options),
+        this.#sourcesLine(job),
         entry.connection ? h('p', { class: 'job__warning' }, entry.connection) : null,
         meta(job),
+        h(
+          'div',
+          { class: 'job__actions' },
+          h(
+            'button',
+            { type: 'button', class: 'btn btn--ghost btn--small job__reuse', onclick: () => this.hooks.useSettings?.(job) },
+            'Use these settings',
+            h('span', { class: 'visually-hidden' }, ` of ${this.hooks.modelName(job.model)}${job.prompt ? `, “${truncate(job.prompt, 40)}”` : ''}`),
+          ),
+        ),
       ),
     );
   }
@@ -290,7 +307,8 @@ export class JobList {
 
   #asset(entry, asset, index, total) {
     const n = total > 1 ? ` (${index + 1} of ${total})` : '';
-    const alt = `Generated from “${truncate(entry.job.prompt, 100)}”${n}`;
+    const how = entry.job.kind === 'restore' ? `Restored with ${this.hooks.modelName(entry.job.model)}` : entry.job.kind === 'edit' ? 'Edited' : 'Generated';
+    const alt = entry.job.prompt ? `${how} from “${truncate(entry.job.prompt, 100)}”${n}` : `${how}${n}`;
     let media;
     if (asset.kind === 'video') {
       media = h('video', { class: 'job__video', src: asset.url, controls: true, preload: 'metadata', playsinline: true });
@@ -320,10 +338,42 @@ export class JobList {
         'figcaption',
         { class: 'job__asset-actions' },
         asset.width && asset.height ? h('span', { class: 'job__dims' }, `${asset.width}×${asset.height}`) : null,
+        asset.kind !== 'video' && this.hooks.canEdit?.() !== false
+          ? h(
+              'button',
+              { type: 'button', class: 'btn btn--link job__edit', onclick: () => this.hooks.editThis?.(asset) },
+              'Edit this',
+              h('span', { class: 'visually-hidden' }, ` image${n}`),
+            )
+          : null,
+        asset.kind !== 'video' && this.hooks.canEdit?.() !== false
+          ? h(
+              'button',
+              { type: 'button', class: 'btn btn--link job__edit', onclick: () => this.hooks.addSource?.(asset) },
+              'Add to sources',
+              h('span', { class: 'visually-hidden' }, ` (image${n})`),
+            )
+          : null,
         asset.download_url
           ? h('a', { class: 'job__download', href: asset.download_url, download: '' }, 'Download', h('span', { class: 'visually-hidden' }, n || ' image'))
           : null,
       ),
+    );
+  }
+
+  #sourcesLine(job) {
+    const ids = job.source_asset_ids || [];
+    if (!ids.length) return null;
+    return h(
+      'p',
+      { class: 'job__sources' },
+      `${ids.length === 1 ? 'Source' : `${ids.length} sources`}: `,
+      ids.map((id, i) => {
+        const a = this.hooks.sourceThumb?.(id);
+        return a?.url
+          ? h('img', { class: 'job__source-thumb', src: a.url, alt: `source ${i + 1}`, width: 28, height: 28, loading: 'lazy' })
+          : h('span', { class: 'job__source-id', title: id }, `image …${String(id).slice(-6)} `);
+      }),
     );
   }
 

@@ -1,13 +1,17 @@
-// The studio: model picker, prompt, model options from the catalog, Generate, and the
-// job history beside it.
+// The studio's composer: mode (Generate / Edit / Restore), the models of that kind from the
+// catalog, sources (the current step of the picture, plus extra images a model may take),
+// prompt, options, the estimate and the start button. The picture's chain (chain.js), the
+// uploads (upload.js) and the job history (jobs.js) are wired here.
 
 import { h, byId, show, replaceChildren, newUuid, announce } from './dom.js';
-import { formatPrice, formatUsd, humanize, formatEnumValue } from './format.js';
+import { formatPrice, formatUsd } from './format.js';
+import { MODES, modelsFor, defaultModel, sourceRange, takesPrompt, estimate, kindsOf } from './catalog.js';
+import { optionField, readOptions } from './options.js';
 import { JobList } from './jobs.js';
+import { Chain } from './chain.js';
+import { Uploader } from './upload.js';
 
 const PROMPT_MAX = 2000;
-/** Kinds of model this page can start: text → image. Editing and video come later. */
-const KINDS = new Set(['image']);
 
 export class Studio {
   /** @param {import('./api.js').Api} api */
@@ -15,34 +19,80 @@ export class Studio {
     this.api = api;
     this.view = byId('studio-view');
     this.form = byId('generate-form');
+    this.title = byId('create-title');
+    this.modeList = byId('mode-list');
     this.modelList = byId('model-list');
+    this.promptField = byId('prompt-field');
     this.prompt = byId('prompt');
     this.counter = byId('prompt-counter');
     this.optionsBox = byId('options');
     this.optionsList = byId('options-list');
+    this.sourcesField = byId('sources-field');
+    this.sourcesList = byId('sources');
+    this.sourcesHint = byId('sources-hint');
     this.button = byId('generate');
+    this.buttonText = byId('generate-text');
     this.costLabel = byId('generate-cost');
-    this.models = [];
+    this.kind = 'image';
+    this.catalog = [];
     this.allModels = new Map();
+    this.selectedByKind = new Map(); // kind → model id the person chose
     this.selected = null;
-    this.optionValues = new Map(); // model id → {name: value} the user chose, kept across switches
+    this.optionValues = new Map(); // model id → {name: value}, kept across switches
+    this.extraSources = []; // asset ids after the current step (models taking several images)
+    this.knownAssets = new Map(); // id → Asset, for the thumbnails of extra sources
     this.quota = null;
     this.submitting = false;
     this.started = false;
+
+    const modelName = (id) => this.allModels.get(id)?.name || id || '';
+    this.chain = new Chain(api, {
+      modelName,
+      isRestore: (id) => {
+        const kinds = kindsOf(this.allModels.get(id));
+        return kinds.includes('restore') && !kinds.includes('edit');
+      },
+      onChange: () => this.#renderSources(),
+      useSettings: (job) => this.useSettings(job),
+      editThis: (asset) => this.editAsset(asset, 'edit'),
+      restoreThis: (asset) => this.editAsset(asset, 'restore'),
+    });
     this.jobs = new JobList(api, {
-      modelName: (id) => this.allModels.get(id)?.name || id,
-      onSettled: () => this.refreshQuota(),
+      modelName,
+      sourceThumb: (id) => (this.chain.has(id) ? this.chain.nodes.get(id).asset : this.knownAssets.get(id)),
+      onSettled: (job, assets) => {
+        this.chain.settle(job, assets);
+        this.refreshQuota();
+      },
+      editThis: (asset) => this.editAsset(asset, 'edit'),
+      addSource: (asset) => this.addSource(asset),
+      canEdit: () => modelsFor(this.catalog, 'edit').length > 0,
+      useSettings: (job) => this.useSettings(job),
+    });
+    this.uploader = new Uploader(api, {
+      dropTarget: this.view,
+      canPaste: () => !this.view.hidden,
+      // A photo brought in is a photo to work on: show the Edit mode, where its progress is.
+      onStart: () => {
+        if (this.kind === 'image') this.setMode('edit');
+      },
+      onUploaded: (asset) => {
+        this.chain.startWith(asset);
+        this.extraSources = [];
+        this.#renderSources();
+      },
     });
 
     byId('shortcut-mod').textContent = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent) ? '⌘' : 'Ctrl';
+    this.#renderModes();
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
-      this.generate();
+      this.submit();
     });
     this.form.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
         e.preventDefault();
-        this.generate();
+        this.submit();
       }
     });
     this.prompt.addEventListener('input', () => {
@@ -52,13 +102,18 @@ export class Studio {
     this.#updateCounter();
   }
 
-  /** Called after sign-in: load the catalog, the account and the history. */
+  /** Called after sign-in: load the catalog, the account, the history and the picture. */
   async open() {
     show(this.view, true);
     if (this.started) return;
     this.started = true;
     this.#notice('');
-    await Promise.all([this.#loadModels(), this.refreshQuota(), this.jobs.loadInitial()]);
+    await Promise.all([
+      this.#loadModels(),
+      this.refreshQuota(),
+      this.jobs.loadInitial(),
+      this.chain.restoreFromAddress().catch((err) => this.#notice(`Could not reload your picture: ${err.message}`)),
+    ]);
   }
 
   /** Called on sign-out. */
@@ -66,6 +121,9 @@ export class Studio {
     show(this.view, false);
     this.started = false;
     this.jobs.reset();
+    this.chain.reset();
+    this.uploader.reset();
+    this.extraSources = [];
     this.prompt.value = '';
     this.#updateCounter();
     this.#clearErrors();
@@ -74,16 +132,52 @@ export class Studio {
   async #loadModels() {
     try {
       const { models } = await this.api.models();
+      this.catalog = models;
       this.allModels = new Map(models.map((m) => [m.id, m]));
-      this.models = models.filter((m) => (m.kinds || []).some((k) => KINDS.has(k)));
-      if (!this.models.length) throw new Error('The catalog has no image models.');
-      this.#renderModels();
-      const preferred = this.models.find((m) => (m.default_for || []).includes("image")) || this.models[0];
-      this.#select(this.selected && this.allModels.get(this.selected.id) ? this.selected.id : preferred.id);
+      if (!modelsFor(models, 'image').length) throw new Error('The catalog has no image models.');
+      this.#renderModes();
+      this.setMode(this.kind);
       this.jobs.rerenderNames();
+      this.chain.render();
     } catch (err) {
       this.#notice(`Could not load the models: ${err.message}`, () => this.#loadModels());
     }
+  }
+
+  #renderModes() {
+    replaceChildren(
+      this.modeList,
+      MODES.filter((m) => !this.catalog.length || modelsFor(this.catalog, m.kind).length).map((m) => {
+        const input = h('input', { type: 'radio', name: 'mode', id: `mode-${m.kind}`, value: m.kind, class: 'mode__radio' });
+        input.checked = m.kind === this.kind;
+        input.addEventListener('change', () => this.setMode(m.kind));
+        return h('div', { class: 'mode' }, input, h('label', { for: `mode-${m.kind}`, class: 'mode__label' }, m.label));
+      }),
+    );
+  }
+
+  /** Switch the composer to a kind of job: its models, its sources, its button. */
+  setMode(kind) {
+    const mode = MODES.find((m) => m.kind === kind) || MODES[0];
+    this.kind = mode.kind;
+    for (const radio of this.modeList.querySelectorAll('input[name="mode"]')) radio.checked = radio.value === mode.kind;
+    this.title.textContent = mode.title;
+    this.buttonText.textContent = mode.action;
+    byId('shortcut-action').textContent = mode.action.toLowerCase();
+    show(this.promptField, takesPrompt(mode.kind));
+    show(this.sourcesField, mode.kind !== 'image');
+    this.#clearErrors();
+    const list = modelsFor(this.catalog, mode.kind);
+    this.#renderModels(list);
+    const keep = this.selectedByKind.get(mode.kind);
+    const model = list.find((m) => m.id === keep) || defaultModel(list, mode.kind);
+    if (model) this.#select(model.id);
+    else {
+      this.selected = null;
+      this.#renderOptions(null);
+      this.#updateCost();
+    }
+    this.#renderSources();
   }
 
   async refreshQuota() {
@@ -93,23 +187,16 @@ export class Studio {
       byId('username').textContent = me.user?.username || byId('username').textContent;
       this.#renderQuota();
     } catch {
-      /* the quota is informative; generation still reports quota errors */
+      /* the quota is informative; starting a job still reports quota errors */
     }
   }
 
-  #renderModels() {
+  #renderModels(list) {
     replaceChildren(
       this.modelList,
-      this.models.map((m) => {
+      list.map((m) => {
         const id = `model-${m.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-        const input = h('input', {
-          type: 'radio',
-          name: 'model',
-          id,
-          value: m.id,
-          class: 'model__radio',
-          'aria-describedby': `${id}-price`,
-        });
+        const input = h('input', { type: 'radio', name: 'model', id, value: m.id, class: 'model__radio', 'aria-describedby': `${id}-price` });
         input.addEventListener('change', () => this.#select(m.id));
         return h(
           'div',
@@ -127,76 +214,156 @@ export class Studio {
   }
 
   #select(modelId) {
-    if (this.selected) this.optionValues.set(this.selected.id, this.#readOptions().values);
-    const model = this.models.find((m) => m.id === modelId) || this.models[0];
+    if (this.selected) this.optionValues.set(this.selected.id, readOptions(this.selected, this.optionsList).values);
+    const model = this.allModels.get(modelId);
+    if (!model) return;
     this.selected = model;
-    for (const radio of this.modelList.querySelectorAll('input[name="model"]')) {
-      radio.checked = radio.value === model.id;
-    }
+    this.selectedByKind.set(this.kind, model.id);
+    for (const radio of this.modelList.querySelectorAll('input[name="model"]')) radio.checked = radio.value === model.id;
     this.#fieldError('model', '');
     this.#renderOptions(model);
-    this.costLabel.textContent = model.price ? `· ${formatUsd(model.price.usd)}` : '';
-    this.#renderQuota();
+    this.#renderSources();
+    this.#updateCost();
   }
 
   #renderOptions(model) {
-    const saved = this.optionValues.get(model.id) || {};
-    const entries = Object.entries(model.options || {});
+    const saved = (model && this.optionValues.get(model.id)) || {};
+    const entries = Object.entries(model?.options || {});
     show(this.optionsBox, entries.length > 0);
     replaceChildren(
       this.optionsList,
-      entries.map(([name, spec]) => optionField(name, spec, saved[name], () => this.#fieldError(`options.${name}`, ''))),
+      entries.map(([name, spec]) =>
+        optionField(name, spec, saved[name], () => {
+          this.#fieldError(`options.${name}`, '');
+          this.#updateCost();
+        }),
+      ),
     );
   }
 
-  /** Read the option inputs: {values, errors: [{field, message, input}]}. */
-  #readOptions() {
-    const values = {};
-    const errors = [];
-    if (!this.selected) return { values, errors };
-    for (const [name, spec] of Object.entries(this.selected.options || {})) {
-      const input = this.optionsList.querySelector(`[data-option="${CSS.escape(name)}"]`);
-      if (!input) continue;
-      const field = `options.${name}`;
-      switch (spec.type) {
-        case 'boolean':
-          values[name] = input.checked;
-          break;
-        case 'integer':
-        case 'number': {
-          if (input.value.trim() === '') {
-            if (input.validity.badInput) errors.push({ field, message: 'Enter a number.', input });
-            break; // empty → the server's default
-          }
-          const n = Number(input.value);
-          if (!Number.isFinite(n) || (spec.type === 'integer' && !Number.isInteger(n))) {
-            errors.push({ field, message: spec.type === 'integer' ? 'Enter a whole number.' : 'Enter a number.', input });
-          } else if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-            errors.push({ field, message: `Enter a value from ${spec.min ?? '−∞'} to ${spec.max ?? '∞'}.`, input });
-          } else values[name] = n;
-          break;
-        }
-        case 'enum': {
-          // Keep the catalog's value type (a number enum stays a number).
-          const match = (spec.values || []).find((v) => String(v) === input.value);
-          values[name] = match === undefined ? input.value : match;
-          break;
-        }
-        default:
-          if (input.value !== '') values[name] = input.value;
-      }
-    }
-    return { values, errors };
+  #updateCost() {
+    const cost = this.selected ? estimate(this.selected, readOptions(this.selected, this.optionsList).values) : null;
+    this.costLabel.textContent = cost === null ? '' : `· ${formatUsd(cost)}`;
+    this.#renderQuota();
   }
 
-  async generate() {
+  /** The source images of the next edit: the current step, then any extra images. */
+  #sources() {
+    const current = this.chain.currentAsset;
+    return current ? [current.id, ...this.extraSources.filter((id) => id !== current.id)] : [...this.extraSources];
+  }
+
+  #renderSources() {
+    if (this.kind === 'image') return;
+    const ids = this.#sources();
+    const [min, max] = sourceRange(this.selected, this.kind);
+    const name = this.selected?.name || 'This model';
+    this.sourcesHint.textContent =
+      min === max ? `${name} takes ${min === 1 ? 'one image' : `${min} images`}.` : `${name} takes ${min} to ${max} images.`;
+    const current = this.chain.currentAsset;
+    replaceChildren(
+      this.sourcesList,
+      ids.length
+        ? ids.map((id, i) => {
+            const asset = this.chain.has(id) ? this.chain.nodes.get(id).asset : this.knownAssets.get(id);
+            const isCurrent = current && id === current.id;
+            const label = isCurrent ? 'The current step' : `Extra image ${i}`;
+            return h(
+              'li',
+              { class: 'source' },
+              asset?.url ? h('img', { class: 'source__thumb', src: asset.url, alt: '', width: 48, height: 48 }) : h('span', { class: 'source__thumb source__thumb--empty', 'aria-hidden': 'true' }),
+              h('span', { class: 'source__label' }, label),
+              isCurrent
+                ? null
+                : h('button', { type: 'button', class: 'btn btn--link', onclick: () => this.#removeSource(id) }, 'Remove', h('span', { class: 'visually-hidden' }, ` ${label}`)),
+            );
+          })
+        : h('li', { class: 'source source--none' }, 'No image yet: upload a photo, or choose “Edit this” on a result.'),
+    );
+    this.#fieldError('source_asset_ids', '');
+  }
+
+  /** "Add to sources": one more image for a model that takes several (the first becomes the current step). */
+  async addSource(asset) {
+    if (this.kind !== 'edit') this.setMode('edit');
+    if (!this.chain.currentAsset) {
+      await this.editAsset(asset, 'edit');
+      return;
+    }
+    if (asset.id !== this.chain.currentAsset.id && !this.extraSources.includes(asset.id)) {
+      this.knownAssets.set(asset.id, asset);
+      this.extraSources.push(asset.id);
+    }
+    this.#renderSources();
+    announce(`Added as a source: ${this.#sources().length} images.`);
+  }
+
+  #removeSource(id) {
+    this.extraSources = this.extraSources.filter((x) => x !== id);
+    this.#renderSources();
+  }
+
+  /** "Edit this" / "Restore this" on any result: it becomes the current step. */
+  async editAsset(asset, kind) {
+    try {
+      await this.chain.open(asset.id, asset);
+    } catch (err) {
+      this.#notice(`Could not open that picture: ${err.message}`);
+      return;
+    }
+    this.extraSources = [];
+    this.setMode(kind);
+    (takesPrompt(kind) ? this.prompt : this.modelList.querySelector('input:checked'))?.focus();
+    this.form.scrollIntoView({ block: 'nearest' });
+    announce(kind === 'restore' ? 'Ready to restore this picture: choose a model.' : 'Ready to edit this picture: describe the change.');
+  }
+
+  /** Load a job's kind, model, prompt, options and sources back into the composer. */
+  async useSettings(job) {
+    const kind = MODES.some((m) => m.kind === job.kind) ? job.kind : 'image';
+    const sources = job.source_asset_ids || [];
+    if (sources.length) {
+      try {
+        await this.chain.open(sources[0]);
+      } catch (err) {
+        this.#notice(`The source image of that job is no longer available: ${err.message}`);
+      }
+    }
+    if (job.model) {
+      this.selectedByKind.set(kind, job.model);
+      this.optionValues.set(job.model, { ...(job.options || {}) });
+    }
+    this.selected = null; // don't save the old model's inputs over the loaded ones
+    this.setMode(kind);
+    this.extraSources = sources.slice(1);
+    this.#renderSources();
+    this.prompt.value = job.prompt || '';
+    this.#updateCounter();
+    this.#updateCost();
+    (takesPrompt(kind) ? this.prompt : this.button).focus();
+    announce(`Loaded the settings of that ${kind === 'image' ? 'generation' : kind}: ${this.allModels.get(job.model)?.name || job.model}.`);
+  }
+
+  async submit() {
     if (this.submitting || !this.selected) return;
     this.#clearErrors();
-    const prompt = this.prompt.value.trim();
-    const { values: options, errors } = this.#readOptions();
-    if (!prompt) errors.unshift({ field: 'prompt', message: 'Write a prompt first.', input: this.prompt });
+    const kind = this.kind;
+    const model = this.selected;
+    const prompt = takesPrompt(kind) ? this.prompt.value.trim() : '';
+    const { values: options, errors } = readOptions(model, this.optionsList);
+    if (takesPrompt(kind) && !prompt) errors.unshift({ field: 'prompt', message: 'Write a prompt first.', input: this.prompt });
     if (prompt.length > PROMPT_MAX) {
       errors.unshift({ field: 'prompt', message: `The prompt is too long (${prompt.length} of ${PROMPT_MAX} characters).`, input: this.prompt });
+    }
+    const sources = kind === 'image' ? [] : this.#sources();
+    if (kind !== 'image') {
+      const [min, max] = sourceRange(model, kind);
+      const upload = byId('file-input');
+      if (sources.length < min) {
+        errors.unshift({ field: 'source_asset_ids', message: 'Upload a photo or choose “Edit this” on a result first.', input: upload });
+      } else if (sources.length > max) {
+        errors.unshift({ field: 'source_asset_ids', message: `${model.name} takes at most ${max} image${max === 1 ? '' : 's'}: remove ${sources.length - max}.`, input: upload });
+      }
     }
     if (errors.length) {
       for (const e of errors) this.#fieldError(e.field, e.message);
@@ -210,9 +377,13 @@ export class Studio {
     // A fresh key per click: a retry of this request (network, 401) reuses it, a new click does not.
     const key = newUuid();
     try {
-      const { job } = await this.api.generateImage({ model: this.selected.id, prompt, options }, key);
+      const { job } =
+        kind === 'image'
+          ? await this.api.generateImage({ model: model.id, prompt, options }, key)
+          : await this.api.editImage({ model: model.id, prompt, sourceAssetIds: sources, options }, key);
+      if (kind !== 'image') this.chain.expect(job);
       this.jobs.addNew(job);
-      announce(`Started ${this.selected.name}. The result will appear in your jobs.`);
+      announce(`Started ${model.name}. The result will appear in your jobs${kind === 'image' ? '' : ' and as the next step'}.`);
       this.refreshQuota();
     } catch (err) {
       this.#showApiError(err);
@@ -242,7 +413,7 @@ export class Studio {
     this.#formError(err.message);
   }
 
-  /** Show `message` beside the field named by an API path ("prompt", "options.x"). */
+  /** Show `message` beside the field named by an API path ("prompt", "options.x", "source_asset_ids"). */
   #fieldError(field, message) {
     let input;
     let box;
@@ -251,6 +422,8 @@ export class Studio {
       box = byId('prompt-error');
     } else if (field === 'model') {
       box = byId('model-error');
+    } else if (field.startsWith('source_asset_ids')) {
+      box = byId('sources-error');
     } else if (field.startsWith('options.')) {
       const name = field.slice('options.'.length).split('.')[0];
       input = this.optionsList.querySelector(`[data-option="${CSS.escape(name)}"]`);
@@ -269,6 +442,7 @@ export class Studio {
   #focusField(field) {
     if (field === 'prompt') this.prompt.focus();
     else if (field === 'model') this.modelList.querySelector('input:checked')?.focus();
+    else if (field.startsWith('source_asset_ids')) byId('file-input').focus();
     else this.optionsList.querySelector(`[data-option="${CSS.escape(field.slice(8).split('.')[0])}"]`)?.focus();
   }
 
@@ -282,14 +456,17 @@ export class Studio {
     this.#formError('');
     this.#fieldError('prompt', '');
     this.#fieldError('model', '');
-    for (const input of this.optionsList.querySelectorAll('[data-option]')) {
-      this.#fieldError(`options.${input.dataset.option}`, '');
-    }
+    this.#fieldError('source_asset_ids', '');
+    for (const input of this.optionsList.querySelectorAll('[data-option]')) this.#fieldError(`options.${input.dataset.option}`, '');
   }
 
   #notice(message, retry = null) {
     const el = byId('studio-error');
-    replaceChildren(el, message, retry ? [' ', h('button', { type: 'button', class: 'btn btn--link', onclick: () => { show(el, false); retry(); } }, 'Try again')] : null);
+    replaceChildren(
+      el,
+      message,
+      retry ? [' ', h('button', { type: 'button', class: 'btn btn--link', onclick: () => { show(el, false); retry(); } }, 'Try again')] : null,
+    );
     show(el, Boolean(message));
   }
 
@@ -309,69 +486,7 @@ export class Studio {
     }
     el.textContent = `${formatUsd(q.remaining_usd)} left`;
     el.title = `${formatUsd(q.spent_usd)} of ${formatUsd(q.monthly_limit_usd)} spent in ${q.period}`;
-    const price = this.selected?.price?.usd;
-    el.classList.toggle('topbar__quota--low', price !== undefined && q.remaining_usd < price);
+    const cost = this.selected ? estimate(this.selected, readOptions(this.selected, this.optionsList).values) : null;
+    el.classList.toggle('topbar__quota--low', cost !== null && q.remaining_usd < cost);
   }
-}
-
-/** One option input from its catalog spec. */
-function optionField(name, spec, savedValue, onInput) {
-  const id = `opt-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  const value = savedValue !== undefined ? savedValue : spec.default;
-  const errorId = `${id}-error`;
-  const common = { id, name, 'data-option': name, 'aria-describedby': errorId };
-  let input;
-  let hint = null;
-  switch (spec.type) {
-    case 'enum': {
-      input = h(
-        'select',
-        common,
-        (spec.values || []).map((v) => h('option', { value: String(v) }, formatEnumValue(v))),
-      );
-      if (value !== undefined) input.value = String(value);
-      break;
-    }
-    case 'integer':
-    case 'number': {
-      input = h('input', {
-        ...common,
-        type: 'number',
-        inputmode: spec.type === 'integer' ? 'numeric' : 'decimal',
-        step: spec.type === 'integer' ? '1' : 'any',
-        min: spec.min,
-        max: spec.max,
-        placeholder: spec.default === undefined ? 'default' : null,
-      });
-      if (value !== undefined && value !== null) input.value = String(value);
-      if (spec.min !== undefined || spec.max !== undefined) {
-        hint = `${spec.min ?? ''}–${spec.max ?? ''}`;
-      }
-      break;
-    }
-    case 'boolean': {
-      input = h('input', { ...common, type: 'checkbox' });
-      input.checked = Boolean(value);
-      input.addEventListener('change', onInput);
-      return h(
-        'div',
-        { class: 'option option--check' },
-        input,
-        h('label', { for: id }, humanize(name)),
-        h('p', { id: errorId, class: 'field__error', hidden: true }),
-      );
-    }
-    default:
-      input = h('input', { ...common, type: 'text', autocomplete: 'off' });
-      if (value !== undefined && value !== null) input.value = String(value);
-  }
-  input.addEventListener('input', onInput);
-  input.addEventListener('change', onInput);
-  return h(
-    'div',
-    { class: 'option' },
-    h('label', { for: id }, humanize(name), hint ? h('span', { class: 'option__range' }, ` (${hint})`) : null),
-    input,
-    h('p', { id: errorId, class: 'field__error', hidden: true }),
-  );
 }

@@ -1,0 +1,62 @@
+// The page's pure modules, in Node (no browser, no stack): what a run is estimated to cost from
+// the catalog's price shapes, which models a mode offers, and how a photo's real type and EXIF
+// orientation are read from its bytes.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { estimate, modelsFor, defaultModel, sourceRange } from '../../frontend-static/js/catalog.js';
+import { sniffType, jpegOrientation } from '../../frontend-static/js/exif.js';
+
+const banana = {
+  id: 'b', name: 'B', kinds: ['image', 'edit'], price: { usd: 0.039, per: 'image' },
+  options: { num_outputs: { type: 'integer', default: 1 } }, min_source_images: 1, max_source_images: 10, default_for: ['edit'],
+};
+const video = {
+  id: 'v', name: 'V', kinds: ['video'], price: { usd: 0.2, per: 'second', by_option: { generate_audio: { true: 0.4, false: 0.2 } } },
+  options: { duration: { type: 'integer', default: 8 }, generate_audio: { type: 'boolean', default: true } },
+};
+const esrgan = { id: 'r', name: 'R', kinds: ['restore'], price: { usd: 0.0025, per: 'run' }, options: {}, min_source_images: 1, max_source_images: 1 };
+
+test('the estimate is the unit price (by option when one matches) times outputs or seconds', () => {
+  assert.equal(estimate(banana, {}), 0.039);
+  assert.equal(estimate(banana, { num_outputs: 3 }), 0.117); // not 0.11699999999999999
+  assert.equal(estimate(video, {}), 3.2); // audio on by default: 0.4 × 8 s
+  assert.equal(estimate(video, { generate_audio: false, duration: 4 }), 0.8);
+  assert.equal(estimate(esrgan, { scale: 4 }), 0.0025); // per run: options don't multiply
+});
+
+test('a mode offers the models of its kind, preselects default_for, and knows the source counts', () => {
+  const all = [video, esrgan, banana];
+  assert.deepEqual(modelsFor(all, 'edit').map((m) => m.id), ['b']);
+  assert.equal(defaultModel(modelsFor(all, 'edit'), 'edit').id, 'b');
+  assert.equal(defaultModel(modelsFor(all, 'restore'), 'restore').id, 'r'); // no default_for: the first
+  assert.deepEqual(sourceRange(banana, 'image'), [0, 0]);
+  assert.deepEqual(sourceRange(banana, 'edit'), [1, 10]);
+  assert.deepEqual(sourceRange(esrgan, 'restore'), [1, 1]);
+});
+
+test('a file’s type comes from its bytes, not its name', () => {
+  const bytes = (...parts) => new Uint8Array(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)))));
+  assert.equal(sniffType(bytes([0x89], 'PNG\r\n\x1a\n')), 'png');
+  assert.equal(sniffType(bytes([0xff, 0xd8, 0xff, 0xe0])), 'jpeg');
+  assert.equal(sniffType(bytes('RIFF\0\0\0\0WEBPVP8 ')), 'webp');
+  assert.equal(sniffType(bytes([0, 0, 0, 0x18], 'ftypheic\0\0\0\0')), 'heic');
+  assert.equal(sniffType(bytes([0, 0, 0, 0x18], 'ftypmif1\0\0\0\0')), 'heic');
+  assert.equal(sniffType(bytes('GIF89a')), 'gif');
+  assert.equal(sniffType(bytes('just some text')), null);
+});
+
+test('the EXIF orientation of a JPEG is read in either byte order, and 1 when absent', () => {
+  const jpeg = (tiff) => {
+    const app1 = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(app1.length + 2);
+    return new Uint8Array(Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe1]), len, app1, Buffer.from([0xff, 0xda])]));
+  };
+  const big = Buffer.from([0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0]);
+  const little = Buffer.from([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0]);
+  assert.equal(jpegOrientation(jpeg(big)), 6);
+  assert.equal(jpegOrientation(jpeg(little)), 8);
+  assert.equal(jpegOrientation(new Uint8Array([0xff, 0xd8, 0xff, 0xda])), 1);
+  assert.equal(jpegOrientation(new Uint8Array([0x89, 0x50])), 1);
+});
