@@ -101,6 +101,23 @@ resource "aws_s3_bucket_lifecycle_configuration" "media" {
     }
   }
 
+  # Browser uploads land tagged staging=true (the presigned POST policy pins it); `complete`
+  # copies the checked bytes to the asset key without tags. A staging object left behind (an
+  # upload never completed) is deleted after a day.
+  rule {
+    id     = "expire-upload-staging"
+    status = "Enabled"
+    filter {
+      tag {
+        key   = "staging"
+        value = "true"
+      }
+    }
+    expiration {
+      days = 1
+    }
+  }
+
   rule {
     id     = "abort-incomplete-multipart-uploads"
     status = "Enabled"

@@ -126,6 +126,8 @@ async fn a_posted_png_becomes_an_asset_once() {
     assert_eq!(fields["key"], staging_key(&sub, &asset_id));
     assert_eq!(fields["Content-Type"], "image/png");
     assert_eq!(fields["x-amz-algorithm"], "AWS4-HMAC-SHA256");
+    // The upload lands tagged staging=true, which the lifecycle rule clears after a day.
+    assert_eq!(fields["tagging"], shared::media::post_policy::STAGING_TAGGING);
     let expires = chrono::DateTime::parse_from_rfc3339(a["expires_at"].as_str().unwrap()).unwrap();
     let left = expires.signed_duration_since(chrono::Utc::now());
     assert!(

@@ -47,6 +47,11 @@ pub struct SignedPost {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Every upload lands tagged `staging=true` (pinned by the policy): a lifecycle rule deletes
+/// staging objects a day later, so an upload that is never completed does not stay. `complete`
+/// copies the checked bytes to the asset key without tags.
+pub const STAGING_TAGGING: &str = "<Tagging><TagSet><Tag><Key>staging</Key><Value>true</Value></Tag></TagSet></Tagging>";
+
 /// The policy document (before base64). `ttl` is capped at [`MAX_POLICY_TTL_S`].
 pub fn policy_document(target: &PostTarget<'_>, signer: &Signer<'_>, now: DateTime<Utc>, ttl: Duration) -> Value {
     let expires_at = now + ttl.min(Duration::seconds(MAX_POLICY_TTL_S));
@@ -54,6 +59,7 @@ pub fn policy_document(target: &PostTarget<'_>, signer: &Signer<'_>, now: DateTi
         json!({ "bucket": target.bucket }),
         json!({ "key": target.key }),
         json!({ "Content-Type": target.content_type }),
+        json!({ "tagging": STAGING_TAGGING }),
         json!(["content-length-range", 1, target.max_bytes]),
         json!({ "x-amz-algorithm": "AWS4-HMAC-SHA256" }),
         json!({ "x-amz-credential": credential(signer, now) }),
@@ -76,6 +82,7 @@ pub fn sign_post(target: &PostTarget<'_>, signer: &Signer<'_>, now: DateTime<Utc
     let mut fields = BTreeMap::from([
         ("key".to_string(), target.key.to_string()),
         ("Content-Type".to_string(), target.content_type.to_string()),
+        ("tagging".to_string(), STAGING_TAGGING.to_string()),
         ("x-amz-algorithm".to_string(), "AWS4-HMAC-SHA256".to_string()),
         ("x-amz-credential".to_string(), credential(signer, now)),
         ("x-amz-date".to_string(), amz_date(now)),
@@ -179,6 +186,7 @@ mod tests {
                 {"bucket": "media-bucket"},
                 {"key": "users/u1/uploads/01JABCDEF"},
                 {"Content-Type": "image/png"},
+                {"tagging": STAGING_TAGGING},
                 ["content-length-range", 1, 5000],
                 {"x-amz-algorithm": "AWS4-HMAC-SHA256"},
                 {"x-amz-credential": "AKIAIOSFODNN7EXAMPLE/20261123/eu-central-1/s3/aws4_request"},

@@ -82,7 +82,7 @@ struct Checked {
 /// Checks the uploaded object and makes it the user's asset, or refuses it (400) and removes
 /// it. A second call answers the same asset and changes nothing.
 pub async fn complete_upload(app: &App, caller: &Caller, id: &AssetId) -> Result<Asset, ApiError> {
-    if let Some(done) = finished(app, caller, id).await? {
+    if let Some(done) = completed_asset(app, caller, id).await? {
         return Ok(done);
     }
     let now = clock::now();
@@ -100,7 +100,7 @@ pub async fn complete_upload(app: &App, caller: &Caller, id: &AssetId) -> Result
         Err(Refusal::Missing) => {
             // A concurrent complete may have just finished; otherwise the client can still
             // upload and complete again (the marker stays).
-            if let Some(done) = finished(app, caller, id).await? {
+            if let Some(done) = completed_asset(app, caller, id).await? {
                 return Ok(done);
             }
             return Err(refused(Refusal::Missing));
@@ -142,7 +142,7 @@ pub async fn complete_upload(app: &App, caller: &Caller, id: &AssetId) -> Result
 }
 
 /// The asset a completed upload made (only an upload's: other assets are not uploads).
-async fn finished(app: &App, caller: &Caller, id: &AssetId) -> Result<Option<Asset>, ApiError> {
+async fn completed_asset(app: &App, caller: &Caller, id: &AssetId) -> Result<Option<Asset>, ApiError> {
     match app.store.get_asset(&caller.id, id).await.map_err(ApiError::internal)? {
         Some(a) if a.source == AssetSource::Upload => Ok(Some(a)),
         Some(_) => Err(ApiError::not_found("upload")),

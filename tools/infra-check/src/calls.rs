@@ -10,7 +10,8 @@
 //!    `request_items`, `.tagging(..)` = `s3:PutObjectTagging` too). A presigned request
 //!    (`get_object()...presigned(..)`) counts as the call the URL makes: the role that signs it
 //!    must hold `s3:GetObject`, or the URL fails in AWS. Likewise a presigned POST form
-//!    (`media.presigned_post(..)`) counts as `s3:PutObject`, and `copy_object` as `s3:PutObject`
+//!    (`media.presigned_post(..)`) counts as `s3:PutObject` and `s3:PutObjectTagging` (the form
+//!    pins the staging tag), and `copy_object` as `s3:PutObject`
 //!    on the target plus `s3:GetObject` on the source. DynamoDB transaction items
 //!    (`Put::builder()`, `Update::builder()`, `Delete::builder()`, `ConditionCheck::builder()`)
 //!    count as the item actions IAM checks for them.
@@ -330,6 +331,10 @@ impl BodyVisitor<'_> {
         }
         if service == "s3" && op_name == "copy_object" {
             actions.push("s3:GetObject".into());
+        }
+        // The POST form pins a `tagging` field (the staging tag): S3 checks s3:PutObjectTagging.
+        if service == "s3" && op_name == "presigned_post" {
+            actions.push("s3:PutObjectTagging".into());
         }
         let resources: BTreeSet<String> = match service {
             "dynamodb" => {
