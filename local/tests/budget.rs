@@ -42,7 +42,7 @@ async fn a_users_own_limit_replaces_the_default_to_the_cent() {
         )
         .await;
     assert_eq!((s, b["error"]["code"].as_str()), (429, Some("quota_exceeded")), "{b}");
-    assert!(b["error"]["message"].as_str().unwrap().contains("$0.080000 monthly limit"), "{b}");
+    assert!(b["error"]["message"].as_str().unwrap().contains("$0.08 monthly limit"), "{b}");
     let (_, jobs) = t.get(&capped, "/api/jobs").await;
     assert_eq!(jobs["jobs"].as_array().unwrap().len(), 2, "the refused run left no job");
     // The default still applies to everyone else.

@@ -51,7 +51,11 @@ impl std::ops::Add for Micros {
 
 impl fmt::Display for Micros {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "${}.{:06}", self.0 / 1_000_000, (self.0 % 1_000_000).abs())
+        // Cents always, more digits only when they matter: $0.04, $20.00, $1.234567.
+        let frac = format!("{:06}", (self.0 % 1_000_000).abs());
+        let frac = frac.trim_end_matches('0');
+        let sign = if self.0 < 0 { "-" } else { "" };
+        write!(f, "{sign}${}.{frac:0<2}", (self.0 / 1_000_000).abs())
     }
 }
 
@@ -85,5 +89,8 @@ mod tests {
         assert_eq!(serde_json::json!(Micros(40_000).usd()).to_string(), "0.04");
         assert_eq!(serde_json::json!(Micros(39_000).usd()).to_string(), "0.039");
         assert_eq!(Micros(1_234_567).to_string(), "$1.234567");
+        assert_eq!(Micros(40_000).to_string(), "$0.04");
+        assert_eq!(Micros(20_000_000).to_string(), "$20.00");
+        assert_eq!(Micros(2_500).to_string(), "$0.0025");
     }
 }
