@@ -25,6 +25,7 @@ export class AssetView {
     this.job = null;
     this.lineage = null;
     this.render();
+    this.body.setAttribute('aria-busy', 'true'); // until its job and chain arrive
     if (!this.dialog.open) this.dialog.showModal();
     byId('asset-dialog-close').focus();
     const [job, lineage] = await Promise.all([
@@ -35,6 +36,7 @@ export class AssetView {
     this.job = job;
     this.lineage = lineage;
     this.render();
+    this.body.removeAttribute('aria-busy');
   }
 
   render() {

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import {
   BASE_URL, SKIP, REPO_ROOT, STATIC_DIR, launchBrowser, watchPage, screenshot, eventually, createUser, signIn, apiAs,
-  axeBothThemes,
+  axeBothThemes, axeViolations,
 } from './helpers.mjs';
 
 const VN_LOCAL = process.env.VN_LOCAL || path.join(process.env.CARGO_TARGET_DIR || path.join(REPO_ROOT, 'target'), 'debug', 'vn-local');
@@ -87,11 +87,20 @@ describe('gallery, usage, budget and cancel on the local stack', { skip: SKIP, t
     await tile(asset.id).locator('.tile__open').click();
     const dialog = page.locator('#asset-dialog');
     await dialog.waitFor();
+    await page.locator('#asset-dialog-body:not([aria-busy])').waitFor();
     await eventually(async () => assert.match(await dialog.innerText(), new RegExp(`Prompt\\s+${prompt}`)));
     await dialog.getByRole('button', { name: 'Save', exact: true }).click();
     await dialog.getByRole('button', { name: /Saved/ }).waitFor();
     assert.equal((await api('GET', `/assets/${asset.id}`)).body.asset?.saved ?? (await api('GET', `/assets/${asset.id}`)).body.saved, true);
     await screenshot(page, 'gallery-detail.png');
+    // axe on the open large view (the rest of the page is inert behind the modal), both themes.
+    for (const theme of ['dark', 'light']) {
+      await page.evaluate((t) => (t === 'light' ? (document.documentElement.dataset.theme = 'light') : delete document.documentElement.dataset.theme), theme);
+      await page.waitForTimeout(250);
+      const v = await axeViolations(page);
+      assert.deepEqual(v, [], `${theme}: ${JSON.stringify(v, null, 1)}`);
+    }
+    await page.evaluate(() => delete document.documentElement.dataset.theme);
 
     // Download: the browser's file name comes from the server's Content-Disposition.
     const [download] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('link', { name: 'Download' }).click()]);
@@ -186,8 +195,52 @@ describe('gallery, usage, budget and cancel on the local stack', { skip: SKIP, t
     assert.deepEqual(axe, { dark: [], light: [] }, JSON.stringify(axe, null, 1));
   });
 
+  test('from the large view, “Use these settings” and “Edit this” go back to the studio; a step being made can be canceled on the stage', async () => {
+    await nav('Studio').click();
+    const second = `A blue heron at dusk ${stamp}`;
+    await page.getByLabel('Prompt', { exact: true }).fill(second);
+    await page.getByRole('button', { name: /Generate/ }).click();
+    await eventually(async () => assert.equal(await card(second).getAttribute('data-status'), 'succeeded'), { timeout: 60_000 });
+    await page.getByLabel('Prompt', { exact: true }).fill('');
+
+    await nav('Gallery').click();
+    const first = page.locator('#gallery-grid > li').first();
+    await first.waitFor();
+    // The selection's Download: one file per picture, named by the server.
+    const heron = await first.getAttribute('data-asset-id');
+    await first.locator('.tile__check').check();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download', exact: true }).click()]);
+    assert.ok(download.suggestedFilename().includes(heron), download.suggestedFilename());
+    await first.locator('.tile__check').uncheck();
+    await first.locator('.tile__open').click();
+    const dialog = page.locator('#asset-dialog');
+    const loaded = () => page.locator('#asset-dialog-body:not([aria-busy])').waitFor();
+    await loaded();
+    await dialog.getByRole('button', { name: 'Use these settings' }).click();
+    await page.locator('#studio-view:not([hidden])').waitFor();
+    assert.equal(await page.locator('#gallery-view').isHidden(), true);
+    assert.equal(await page.getByLabel('Prompt', { exact: true }).inputValue(), second);
+
+    await nav('Gallery').click();
+    await first.locator('.tile__open').click();
+    await loaded();
+    await dialog.getByRole('button', { name: 'Edit this' }).click();
+    await page.getByRole('heading', { name: 'Edit an image' }).waitFor();
+    await page.locator('#stage:not([hidden])').waitFor();
+
+    const stalled = `[sim:stall] add a hat ${stamp}`;
+    await page.getByLabel('Prompt', { exact: true }).fill(stalled);
+    await page.locator('#generate').click();
+    const pending = page.locator('#chain-strip .chain__pending');
+    await pending.getByRole('button', { name: /Cancel/ }).click();
+    await eventually(async () => assert.equal(await card(stalled).getAttribute('data-status'), 'canceled'), { timeout: 20_000 });
+    await eventually(async () => assert.equal(await pending.count(), 0));
+    await screenshot(page, 'stage-canceled.png');
+  });
+
   test('a queued or running job can be canceled from its card', async () => {
     await nav('Studio').click();
+    await page.locator('label[for="mode-image"]').click();
     const stalled = `[sim:stall] a slow lighthouse ${stamp}`;
     await page.getByLabel('Prompt', { exact: true }).fill(stalled);
     await page.getByRole('button', { name: /Generate/ }).click();
