@@ -404,7 +404,10 @@ export class Studio {
       return;
     }
     if (err.status === 429) {
-      const wait = err.retryAfter ? `Try again in ${err.retryAfter} second${err.retryAfter === 1 ? '' : 's'} (at ${new Date(Date.now() + err.retryAfter * 1000).toLocaleTimeString()}).` : 'Wait a moment and try again.';
+      // The server's message says how long; the time of day makes it plain when that is.
+      const wait = err.retryAfter
+        ? `You can try again at ${new Date(Date.now() + err.retryAfter * 1000).toLocaleTimeString()} (in ${err.retryAfter} s).`
+        : 'Wait a moment and try again.';
       this.#formError(`Too many requests: ${err.message} ${wait}`);
       return;
     }

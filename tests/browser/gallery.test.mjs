@@ -277,3 +277,66 @@ describe('gallery, usage, budget and cancel on the local stack', { skip: SKIP, t
     assert.deepEqual(problems, []);
   });
 });
+
+describe('the gallery pages with “Load more”, and the API’s rate_limited says when to retry', { skip: SKIP, timeout: 300_000 }, () => {
+  let browser;
+  let page;
+  let problems;
+  let user;
+  let api;
+
+  before(async () => {
+    user = await createUser('paging');
+    api = await apiAs(user);
+    browser = await launchBrowser();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' })).newPage();
+    page.setDefaultTimeout(15_000);
+    problems = watchPage(page);
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('30 job starts in a minute (JOB_STARTS_PER_MINUTE), then the page’s Generate is refused with the time to retry; once the minute is over a 31st job starts, and the gallery pages its 31 pictures', async () => {
+    const model = (await api('GET', '/models')).body.models.find((m) => (m.default_for || []).includes('image')) ||
+      (await api('GET', '/models')).body.models[0];
+    const ids = [];
+    for (let i = 0; i < 30; i++) {
+      const r = await api('POST', '/images/generate', { model: model.id, prompt: `tile ${i}`, options: {} });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      ids.push(r.body.job.id);
+    }
+    await signIn(page, user);
+    await page.getByLabel('Prompt', { exact: true }).fill('one too many');
+    await page.getByRole('button', { name: /Generate/ }).click();
+    await page.locator('#form-error', { hasText: /^Too many requests: .+ You can try again at \d{1,2}:\d{2}:\d{2}( [AP]M)? \(in \d+ s\)\.$/ }).waitFor();
+    await screenshot(page, 'rate-limited.png');
+
+    // After the minute, starting works again.
+    await eventually(async () => {
+      const r = await api('POST', '/images/generate', { model: model.id, prompt: 'tile 30', options: {} });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      ids.push(r.body.job.id);
+    }, { timeout: 90_000, interval: 3000 });
+    await eventually(async () => {
+      for (const id of ids) assert.equal((await api('GET', `/jobs/${id}`)).body.job.status, 'succeeded');
+    }, { timeout: 180_000, interval: 1000 });
+    const total = (await Promise.all(ids.map(async (id) => (await api('GET', `/jobs/${id}`)).body.assets.length))).reduce((a, b) => a + b, 0);
+    assert.equal(total, 31, 'one picture per job');
+
+    await page.locator('#app-nav').getByRole('button', { name: 'Gallery' }).click();
+    const tiles = page.locator('#gallery-grid > li');
+    await eventually(async () => assert.equal(await tiles.count(), 30));
+    const more = page.getByRole('button', { name: 'Load more' }).and(page.locator('#gallery-more'));
+    while (await more.isVisible()) {
+      const before = await tiles.count();
+      await more.click();
+      await eventually(async () => assert.ok((await tiles.count()) > before));
+    }
+    assert.equal(await tiles.count(), total);
+    const seen = await tiles.evaluateAll((els) => els.map((e) => e.dataset.assetId));
+    assert.equal(new Set(seen).size, total, 'no picture twice');
+    assert.deepEqual(problems, []);
+  });
+});
