@@ -197,7 +197,10 @@ export class Gallery {
       const answer = await this.api.batchAssets(action, ids);
       const ok = (answer.results || []).filter((r) => r.status === 'ok').map((r) => r.id);
       const missing = ids.length - ok.length;
-      if (action === 'delete') this.#removeAll(ids);
+      if (action === 'delete') {
+        this.#removeAll(ids);
+        byId('gallery-title').focus(); // the Delete button just became disabled
+      }
       else {
         for (const id of ok) {
           const a = this.assets.get(id);

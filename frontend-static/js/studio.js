@@ -397,9 +397,8 @@ export class Studio {
 
   #showApiError(err) {
     if (err.status === 429 && err.code === 'quota_exceeded') {
-      const q = this.quota;
-      const detail = q ? ` You have ${formatUsd(q.remaining_usd)} of ${formatUsd(q.monthly_limit_usd)} left for ${q.period}.` : '';
-      this.#formError(`Monthly spending limit reached: ${err.message}${detail} Nothing was charged for this request.`);
+      // The server's message has the figures; the page's own may be stale, so it refreshes them.
+      this.#formError(`Monthly spending limit reached: ${err.message} Nothing was charged for this request.`);
       this.refreshQuota();
       return;
     }
