@@ -3,8 +3,9 @@
 
 /** An error in the API's shape {"error": {"code", "message", "field"?}}. */
 export class ApiError extends Error {
-  constructor(status, code, message, field = null) {
+  constructor(status, code, message, field = null, retryAfter = null) {
     super(message);
+    this.retryAfter = retryAfter; // seconds, from Retry-After (429 rate_limited)
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
@@ -117,6 +118,39 @@ export class Api {
     return this.request('GET', `/jobs?${q}`);
   }
 
+  /** POST /jobs/{id}/cancel → {job}; 409 when the job already finished. */
+  cancelJob(id) {
+    return this.request('POST', `/jobs/${encodeURIComponent(id)}/cancel`);
+  }
+
+  /** GET /assets with filters {saved, kind, model}; newest first, {assets, next_cursor}. */
+  assets({ saved = null, kind = null, model = null, limit = 30, cursor = null } = {}) {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (saved !== null && saved !== '') q.set('saved', String(saved));
+    if (kind) q.set('kind', kind);
+    if (model) q.set('model', model);
+    if (cursor) q.set('cursor', cursor);
+    return this.request('GET', `/assets?${q}`);
+  }
+
+  saveAsset(id, saved) {
+    return this.request(saved ? 'POST' : 'DELETE', `/assets/${encodeURIComponent(id)}/save`);
+  }
+
+  deleteAsset(id) {
+    return this.request('DELETE', `/assets/${encodeURIComponent(id)}`);
+  }
+
+  /** POST /assets/batch {action: save|unsave|delete, asset_ids} → {action, results: [{id, status}]}. */
+  batchAssets(action, assetIds) {
+    return this.request('POST', '/assets/batch', { body: { action, asset_ids: assetIds } });
+  }
+
+  /** GET /usage?from&to (YYYY-MM-DD, inclusive). */
+  usage(from, to) {
+    return this.request('GET', `/usage?${new URLSearchParams({ from, to })}`);
+  }
+
   async request(method, path, { body, headers = {}, retryNetworkError = method === 'GET' } = {}) {
     const send = async (token) => {
       const h = { Accept: 'application/json', ...headers };
@@ -175,5 +209,6 @@ async function parse(res) {
   }
   const e = data && data.error;
   const fallback = GENERIC[res.status] || `Request failed (HTTP ${res.status}).`;
-  throw new ApiError(res.status, e?.code || `http_${res.status}`, e?.message || fallback, e?.field || null);
+  const retry = Number.parseInt(res.headers.get('Retry-After') || '', 10);
+  throw new ApiError(res.status, e?.code || `http_${res.status}`, e?.message || fallback, e?.field || null, Number.isFinite(retry) ? retry : null);
 }

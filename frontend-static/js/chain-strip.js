@@ -17,14 +17,14 @@ export function renderStrip(strip, chain) {
   chain.rows.forEach((row, i) => {
     const steps = row.path.map((id) => stepButton(strip, chain, id));
     const last = row.path[row.path.length - 1];
-    for (const jobId of pendingByParent.get(last) || []) steps.push(pendingStep(jobId));
+    for (const jobId of pendingByParent.get(last) || []) steps.push(pendingStep(jobId, chain.cancel));
     pendingByParent.delete(last);
     items.push(
       stripRow(i === 0 ? 'Steps' : `Branch from step ${chain.depth(row.fork) + 1}`, steps, i === 0),
     );
   });
   for (const [parent, jobs] of pendingByParent) {
-    items.push(stripRow(`New branch from step ${chain.depth(parent) + 1}`, jobs.map(pendingStep), false));
+    items.push(stripRow(`New branch from step ${chain.depth(parent) + 1}`, jobs.map((id) => pendingStep(id, chain.cancel)), false));
   }
   const hadFocus = strip.contains(document.activeElement) ? document.activeElement.dataset.step : null;
   replaceChildren(strip, items);
@@ -68,12 +68,19 @@ function stepButton(strip, chain, id) {
   return button;
 }
 
-function pendingStep(jobId) {
+function pendingStep(jobId, cancel) {
   return h(
     'span',
-    { class: 'chain__step chain__step--pending', dataset: { job: jobId } },
-    h('span', { class: 'spinner spinner--small', 'aria-hidden': 'true' }),
-    h('span', { class: 'visually-hidden' }, 'Working on the next step'),
+    { class: 'chain__pending' },
+    h(
+      'span',
+      { class: 'chain__step chain__step--pending', dataset: { job: jobId } },
+      h('span', { class: 'spinner spinner--small', 'aria-hidden': 'true' }),
+      h('span', { class: 'visually-hidden' }, 'Working on the next step'),
+    ),
+    cancel
+      ? h('button', { type: 'button', class: 'btn btn--link chain__cancel', onclick: () => cancel(jobId) }, 'Cancel', h('span', { class: 'visually-hidden' }, ' the next step'))
+      : null,
   );
 }
 

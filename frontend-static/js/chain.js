@@ -323,6 +323,7 @@ export class Chain {
     renderStrip(this.strip, {
       rows: this.#rows(),
       pending: this.pending,
+      cancel: this.hooks.cancelJob,
       nodes: this.nodes,
       current: this.current,
       depth: (id) => this.#depth(id),

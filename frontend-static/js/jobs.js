@@ -91,6 +91,31 @@ export class JobList {
     }
   }
 
+  /** Cancel a queued or running job (job cards and the stage). */
+  async cancel(jobId) {
+    const entry = this.entries.get(jobId);
+    if (entry) {
+      entry.canceling = true;
+      this.#render(entry);
+    }
+    try {
+      const { job } = await this.api.cancelJob(jobId);
+      if (entry) {
+        entry.canceling = false;
+        this.#update(entry, job, entry.assets);
+      }
+    } catch (err) {
+      if (!entry) return;
+      entry.canceling = false;
+      // 409: it finished meanwhile; show what it became.
+      if (err.status === 409) this.#loadAssets(entry);
+      else {
+        entry.connection = `Could not cancel: ${err.message}`;
+        this.#render(entry);
+      }
+    }
+  }
+
   /** Model names arrived after the cards were drawn. */
   rerenderNames() {
     for (const entry of this.entries.values()) {
@@ -161,6 +186,7 @@ export class JobList {
         if (gen !== this.generation) return;
         entry.failures = 0;
         entry.connection = null;
+        entry.deleted = answer.deleted_asset_ids || [];
         this.#update(entry, answer.job, answer.assets || []);
         if (!ACTIVE.has(answer.job.status)) return;
       } catch (err) {
@@ -199,6 +225,7 @@ export class JobList {
       const answer = await this.api.job(entry.job.id);
       if (gen !== this.generation) return;
       entry.connection = null;
+      entry.deleted = answer.deleted_asset_ids || [];
       this.#update(entry, answer.job, answer.assets || []);
     } catch (err) {
       if (gen !== this.generation || err.status === 401) return;
@@ -224,7 +251,7 @@ export class JobList {
     // so spinners keep turning and images are not reloaded.
     const key = JSON.stringify([
       job.status, job.updated_at, job.cost_usd, job.error, entry.connection,
-      entry.assets && entry.assets.map((a) => a.url),
+      entry.assets && entry.assets.map((a) => a.url), entry.deleted, entry.canceling,
     ]);
     if (entry.renderKey === key) return;
     entry.renderKey = key;
@@ -256,6 +283,14 @@ export class JobList {
         h(
           'div',
           { class: 'job__actions' },
+          ACTIVE.has(status)
+            ? h(
+                'button',
+                { type: 'button', class: 'btn btn--ghost btn--small job__cancel', disabled: entry.canceling || false, onclick: () => this.cancel(job.id) },
+                entry.canceling ? 'Canceling…' : 'Cancel',
+                h('span', { class: 'visually-hidden' }, ` job${job.prompt ? ` “${truncate(job.prompt, 40)}”` : ''}`),
+              )
+            : null,
           h(
             'button',
             { type: 'button', class: 'btn btn--ghost btn--small job__reuse', onclick: () => this.hooks.useSettings?.(job) },
@@ -297,11 +332,15 @@ export class JobList {
     if (job.status === 'canceled') {
       return h('div', { class: 'job__failed' }, h('p', { class: 'job__error' }, 'This job was canceled.'));
     }
-    if (!assets.length) return h('p', { class: 'job__missing' }, 'No output was produced.');
+    const deleted = entry.deleted?.length || 0;
+    if (!assets.length) {
+      return h('p', { class: 'job__missing' }, deleted ? `You deleted the result of this job (${deleted === 1 ? 'one image' : `${deleted} images`}).` : 'No output was produced.');
+    }
     return h(
       'div',
       { class: `job__assets job__assets--${Math.min(assets.length, 4)}` },
       assets.map((asset, i) => this.#asset(entry, asset, i, assets.length)),
+      deleted ? h('p', { class: 'job__missing' }, `${deleted === 1 ? 'One image' : `${deleted} images`} of this job ${deleted === 1 ? 'was' : 'were'} deleted.`) : null,
     );
   }
 

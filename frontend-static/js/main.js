@@ -5,6 +5,8 @@ import { Auth } from './auth.js';
 import { Api } from './api.js';
 import { LoginView } from './login.js';
 import { Studio } from './studio.js';
+import { Gallery } from './gallery.js';
+import { Usage } from './usage.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 
@@ -35,15 +37,46 @@ async function boot() {
   const login = new LoginView(auth);
   const studio = new Studio(api);
   const userArea = byId('user-area');
+  const nav = byId('app-nav');
+  const modelName = (id) => studio.allModels.get(id)?.name || id || '';
+  const gallery = new Gallery(api, {
+    modelName,
+    models: () => studio.catalog,
+    editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')),
+    useSettings: (job) => go('studio').then(() => studio.useSettings(job)),
+  });
+  const usage = new Usage(api, { modelName });
+  // Switching views only hides the studio; studio.close() (sign-out) forgets its state.
+  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, gallery, usage };
+
+  // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
+  async function go(name, { focus = false } = {}) {
+    for (const link of nav.querySelectorAll('[data-view]')) {
+      if (link.dataset.view === name) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+    for (const [key, view] of Object.entries(views)) if (key !== name) view.close();
+    await views[name].open();
+    if (focus) byId(name === 'studio' ? 'create-title' : `${name}-title`).focus?.();
+  }
+  nav.addEventListener('click', (e) => {
+    const link = e.target.closest('[data-view]');
+    if (link) go(link.dataset.view, { focus: true });
+  });
 
   const openStudio = () => {
     login.close();
     byId('username').textContent = auth.username;
     show(userArea, true);
-    studio.open();
+    show(nav, true);
+    go('studio');
   };
   const openLogin = (reason) => {
     studio.close();
+    gallery.close();
+    gallery.reset();
+    usage.close();
+    show(nav, false);
     show(userArea, false);
     byId('username').textContent = '';
     login.open(reason);

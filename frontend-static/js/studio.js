@@ -56,6 +56,7 @@ export class Studio {
       useSettings: (job) => this.useSettings(job),
       editThis: (asset) => this.editAsset(asset, 'edit'),
       restoreThis: (asset) => this.editAsset(asset, 'restore'),
+      cancelJob: (id) => this.jobs.cancel(id),
     });
     this.jobs = new JobList(api, {
       modelName,
@@ -345,7 +346,7 @@ export class Studio {
   }
 
   async submit() {
-    if (this.submitting || !this.selected) return;
+    if (this.submitting || !this.selected || this.overBudget) return;
     this.#clearErrors();
     const kind = this.kind;
     const model = this.selected;
@@ -389,21 +390,24 @@ export class Studio {
       this.#showApiError(err);
     } finally {
       this.submitting = false;
-      this.button.disabled = false;
       this.button.removeAttribute('aria-busy');
+      this.#renderQuota();
     }
   }
 
   #showApiError(err) {
     if (err.status === 429 && err.code === 'quota_exceeded') {
-      const q = this.quota;
-      const detail = q ? ` You have ${formatUsd(q.remaining_usd)} of ${formatUsd(q.monthly_limit_usd)} left for ${q.period}.` : '';
-      this.#formError(`Monthly spending limit reached: ${err.message}${detail}`);
+      // The server's message has the figures; the page's own may be stale, so it refreshes them.
+      this.#formError(`Monthly spending limit reached: ${err.message} Nothing was charged for this request.`);
       this.refreshQuota();
       return;
     }
     if (err.status === 429) {
-      this.#formError(`Too many requests: ${err.message} Wait a moment and try again.`);
+      // The server's message says how long; the time of day makes it plain when that is.
+      const wait = err.retryAfter
+        ? `You can try again at ${new Date(Date.now() + err.retryAfter * 1000).toLocaleTimeString()} (in ${err.retryAfter} s).`
+        : 'Wait a moment and try again.';
+      this.#formError(`Too many requests: ${err.message} ${wait}`);
       return;
     }
     if (err.status === 400 && err.field && this.#fieldError(err.field, err.message)) {
@@ -477,16 +481,33 @@ export class Studio {
     this.counter.classList.toggle('counter--full', n >= PROMPT_MAX);
   }
 
+  /** The budget meter (spent and remaining, always in the top bar) and the over-budget guard. */
   #renderQuota() {
     const q = this.quota;
     const el = byId('quota-summary');
+    const meter = byId('budget-meter');
+    const message = byId('budget-message');
+    const cost = this.selected ? estimate(this.selected, readOptions(this.selected, this.optionsList).values) : null;
+    const over = Boolean(q) && cost !== null && q.remaining_usd < cost;
+    this.overBudget = over;
+    this.button.disabled = over || this.submitting;
+    show(meter, Boolean(q));
     if (!q) {
       el.textContent = '';
+      show(message, false);
       return;
     }
-    el.textContent = `${formatUsd(q.remaining_usd)} left`;
-    el.title = `${formatUsd(q.spent_usd)} of ${formatUsd(q.monthly_limit_usd)} spent in ${q.period}`;
-    const cost = this.selected ? estimate(this.selected, readOptions(this.selected, this.optionsList).values) : null;
-    el.classList.toggle('topbar__quota--low', cost !== null && q.remaining_usd < cost);
+    el.textContent = `${formatUsd(q.spent_usd)} spent · ${formatUsd(q.remaining_usd)} left of ${formatUsd(q.monthly_limit_usd)}`;
+    el.title = `Monthly limit for ${q.period}`;
+    meter.max = Math.max(Number(q.monthly_limit_usd) || 0, 0.0001);
+    meter.value = Math.min(Number(q.spent_usd) || 0, meter.max);
+    meter.low = meter.max * 0.75;
+    meter.high = meter.max * 0.9;
+    meter.optimum = 0;
+    el.classList.toggle('topbar__quota--low', over);
+    message.textContent = over
+      ? `Not enough budget left: this would cost about ${formatUsd(cost)}, and only ${formatUsd(q.remaining_usd)} of your monthly ${formatUsd(q.monthly_limit_usd)} is left for ${q.period}. Choose a cheaper model or options, or ask your administrator to raise the limit.`
+      : '';
+    show(message, over);
   }
 }

@@ -60,3 +60,23 @@ test('the EXIF orientation of a JPEG is read in either byte order, and 1 when ab
   assert.equal(jpegOrientation(new Uint8Array([0xff, 0xd8, 0xff, 0xda])), 1);
   assert.equal(jpegOrientation(new Uint8Array([0x89, 0x50])), 1);
 });
+
+test('usage periods are UTC dates, inclusive, and the CSV keeps the API’s exact figures', async () => {
+  const { periodRange, usageCsv } = await import('../../frontend-static/js/usage-data.js');
+  const now = new Date('2026-03-05T23:30:00Z');
+  assert.deepEqual(periodRange('this-month', now), { from: '2026-03-01', to: '2026-03-05' });
+  assert.deepEqual(periodRange('last-month', now), { from: '2026-02-01', to: '2026-02-28' });
+  assert.deepEqual(periodRange('last-7', now), { from: '2026-02-27', to: '2026-03-05' });
+  assert.deepEqual(periodRange('last-30', now), { from: '2026-02-04', to: '2026-03-05' });
+  assert.deepEqual(periodRange('last-month', new Date('2026-01-10T00:00:00Z')), { from: '2025-12-01', to: '2025-12-31' });
+  const csv = usageCsv({
+    from: '2026-03-01', to: '2026-03-05', total_usd: 0.0425, count: 2,
+    by_model: [{ model: 'google/imagen-4', count: 1, usd: 0.04 }, { model: 'x,"y"', count: 1, usd: 0.0025 }],
+    by_day: [{ date: '2026-03-02', count: 2, usd: 0.0425, by_model: [{ model: 'google/imagen-4', count: 1, usd: 0.04 }, { model: 'x,"y"', count: 1, usd: 0.0025 }] }],
+  });
+  assert.equal(
+    csv,
+    'date,model,jobs,usd\r\n2026-03-02,google/imagen-4,1,0.04\r\n2026-03-02,"x,""y""",1,0.0025\r\n' +
+      '2026-03-01..2026-03-05,google/imagen-4,1,0.04\r\n2026-03-01..2026-03-05,"x,""y""",1,0.0025\r\n2026-03-01..2026-03-05,total,2,0.0425\r\n',
+  );
+});

@@ -1,0 +1,232 @@
+// The gallery: every picture of the account, newest first, with filters (kind, model, saved),
+// "Load more", a selection (checkboxes) that can be saved, unsaved, downloaded or deleted, and a
+// large view of one picture (asset-view.js).
+
+import { h, byId, show, replaceChildren, announce } from './dom.js';
+import { truncate } from './format.js';
+import { AssetView } from './asset-view.js';
+
+const PAGE_SIZE = 30;
+
+export class Gallery {
+  /**
+   * @param {import('./api.js').Api} api
+   * @param {{modelName, models: () => object[], editThis, useSettings}} hooks
+   */
+  constructor(api, hooks) {
+    this.api = api;
+    this.hooks = hooks;
+    this.view = byId('gallery-view');
+    this.grid = byId('gallery-grid');
+    this.more = byId('gallery-more');
+    this.error = byId('gallery-error');
+    this.empty = byId('gallery-empty');
+    this.count = byId('gallery-selected');
+    this.kind = byId('filter-kind');
+    this.model = byId('filter-model');
+    this.saved = byId('filter-saved');
+    this.assets = new Map(); // id → Asset, in grid order
+    this.selected = new Set();
+    this.cursor = null;
+    this.generation = 0;
+    this.confirmDialog = byId('confirm-dialog');
+    this.detail = new AssetView(api, {
+      modelName: (id) => hooks.modelName(id),
+      editThis: (a) => hooks.editThis(a),
+      useSettings: (job) => hooks.useSettings(job),
+      confirm: (text) => this.confirm(text),
+      changed: (asset) => this.#replace(asset),
+      deleted: (id) => this.#removeAll([id]),
+    });
+
+    for (const sel of [this.kind, this.model, this.saved]) sel.addEventListener('change', () => this.reload());
+    byId('gallery-filters').addEventListener('submit', (e) => e.preventDefault());
+    this.more.addEventListener('click', () => this.#load(this.cursor));
+    byId('sel-all').addEventListener('click', () => this.#selectAll());
+    byId('sel-save').addEventListener('click', () => this.#batch('save'));
+    byId('sel-unsave').addEventListener('click', () => this.#batch('unsave'));
+    byId('sel-delete').addEventListener('click', () => this.#batch('delete'));
+    byId('sel-download').addEventListener('click', () => this.#downloadSelection());
+  }
+
+  open() {
+    show(this.view, true);
+    this.#renderModelFilter();
+    this.reload();
+  }
+
+  close() {
+    show(this.view, false);
+  }
+
+  reset() {
+    this.generation += 1;
+    this.assets.clear();
+    this.selected.clear();
+    this.grid.replaceChildren();
+    this.cursor = null;
+    show(this.more, false);
+    show(this.empty, false);
+    show(this.error, false);
+    this.#renderSelection();
+  }
+
+  reload() {
+    this.reset();
+    return this.#load(null);
+  }
+
+  #renderModelFilter() {
+    const keep = this.model.value;
+    replaceChildren(
+      this.model,
+      h('option', { value: '' }, 'All models'),
+      this.hooks.models().map((m) => h('option', { value: m.id }, m.name)),
+    );
+    this.model.value = keep;
+  }
+
+  async #load(cursor) {
+    const gen = this.generation;
+    this.more.disabled = true;
+    show(this.error, false);
+    try {
+      const page = await this.api.assets({
+        kind: this.kind.value || null,
+        model: this.model.value || null,
+        saved: this.saved.value || null,
+        limit: PAGE_SIZE,
+        cursor,
+      });
+      if (gen !== this.generation) return;
+      for (const asset of page.assets || []) {
+        if (this.assets.has(asset.id)) continue;
+        this.assets.set(asset.id, asset);
+        this.grid.append(this.#tile(asset));
+      }
+      this.cursor = page.next_cursor || null;
+    } catch (err) {
+      if (gen !== this.generation || err.status === 401) return;
+      this.error.textContent = `Could not load your pictures: ${err.message}`;
+      show(this.error, true);
+    } finally {
+      if (gen === this.generation) {
+        this.more.disabled = false;
+        show(this.more, Boolean(this.cursor));
+        show(this.empty, this.assets.size === 0 && this.error.hidden);
+      }
+    }
+  }
+
+  #label(asset) {
+    const what = asset.source === 'upload' ? 'Uploaded photo' : this.hooks.modelName(asset.model) || 'Picture';
+    return asset.prompt ? `${what}: “${truncate(asset.prompt, 60)}”` : what;
+  }
+
+  #tile(asset) {
+    const label = this.#label(asset);
+    const box = h('input', { type: 'checkbox', class: 'tile__check', 'aria-label': `Select ${label}` });
+    box.checked = this.selected.has(asset.id);
+    box.addEventListener('change', () => {
+      if (box.checked) this.selected.add(asset.id);
+      else this.selected.delete(asset.id);
+      this.#renderSelection();
+    });
+    const media =
+      asset.kind === 'video'
+        ? h('span', { class: 'tile__video' }, 'Video')
+        : h('img', { class: 'tile__img', src: asset.url, alt: '', loading: 'lazy', width: asset.width, height: asset.height });
+    return h(
+      'li',
+      { class: 'tile', dataset: { assetId: asset.id, saved: String(Boolean(asset.saved)) } },
+      box,
+      h('button', { type: 'button', class: 'tile__open', onclick: () => this.detail.open(asset) }, media, h('span', { class: 'visually-hidden' }, `Open ${label}`)),
+      asset.saved ? h('span', { class: 'tile__saved' }, '★ Saved') : null,
+    );
+  }
+
+  #replace(asset) {
+    if (!this.assets.has(asset.id)) return;
+    this.assets.set(asset.id, asset);
+    const old = this.grid.querySelector(`[data-asset-id="${CSS.escape(asset.id)}"]`);
+    old?.replaceWith(this.#tile(asset));
+  }
+
+  #removeAll(ids) {
+    for (const id of ids) {
+      this.assets.delete(id);
+      this.selected.delete(id);
+      this.grid.querySelector(`[data-asset-id="${CSS.escape(id)}"]`)?.remove();
+    }
+    show(this.empty, this.assets.size === 0);
+    this.#renderSelection();
+  }
+
+  #selectAll() {
+    const all = this.selected.size < this.assets.size;
+    this.selected = all ? new Set(this.assets.keys()) : new Set();
+    for (const box of this.grid.querySelectorAll('.tile__check')) box.checked = all;
+    this.#renderSelection();
+  }
+
+  #renderSelection() {
+    const n = this.selected.size;
+    this.count.textContent = n ? `${n} selected` : 'Nothing selected';
+    byId('sel-all').textContent = n && n === this.assets.size ? 'Select none' : 'Select all shown';
+    for (const id of ['sel-save', 'sel-unsave', 'sel-delete', 'sel-download']) byId(id).disabled = n === 0;
+  }
+
+  /** Ask before something that cannot be undone; resolves true on "Delete". */
+  confirm(text) {
+    byId('confirm-text').textContent = text;
+    const dialog = this.confirmDialog;
+    return new Promise((resolve) => {
+      dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+      dialog.returnValue = '';
+      dialog.showModal();
+      byId('confirm-ok').focus();
+    });
+  }
+
+  async #batch(action) {
+    const ids = [...this.selected];
+    if (!ids.length) return;
+    if (action === 'delete' && !(await this.confirm(`Delete ${ids.length} picture${ids.length === 1 ? '' : 's'}? This cannot be undone.`))) return;
+    show(this.error, false);
+    try {
+      const answer = await this.api.batchAssets(action, ids);
+      const ok = (answer.results || []).filter((r) => r.status === 'ok').map((r) => r.id);
+      const missing = ids.length - ok.length;
+      if (action === 'delete') {
+        this.#removeAll(ids);
+        byId('gallery-title').focus(); // the Delete button just became disabled
+      }
+      else {
+        for (const id of ok) {
+          const a = this.assets.get(id);
+          if (a) this.#replace({ ...a, saved: action === 'save' });
+        }
+        // A picture that no longer matches the "saved" filter leaves the grid.
+        const want = this.saved.value;
+        if (want) this.#removeAll(ok.filter(() => String(action === 'save') !== want));
+      }
+      announce(`${action === 'delete' ? 'Deleted' : action === 'save' ? 'Saved' : 'Unsaved'} ${ok.length} picture${ok.length === 1 ? '' : 's'}${missing ? `; ${missing} no longer existed` : ''}.`);
+    } catch (err) {
+      this.error.textContent = `Could not ${action} the selection: ${err.message}`;
+      show(this.error, true);
+    }
+  }
+
+  /** One download per selected picture (the server names each file). */
+  async #downloadSelection() {
+    for (const id of this.selected) {
+      const a = this.assets.get(id);
+      if (!a?.download_url) continue;
+      const link = h('a', { href: a.download_url, download: '', class: 'visually-hidden' }, 'download');
+      document.body.append(link);
+      link.click();
+      link.remove();
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
