@@ -116,7 +116,7 @@ mod tests {
     fn asset(source: AssetSource, prompt: Option<&str>, filename: Option<&str>, key: &str) -> Asset {
         Asset {
             user_id: UserId::parse("u1").unwrap(),
-            asset_id: AssetId::parse("01JABCDEFGHJKMNPQRSTVWXYZ0-0").unwrap_or_else(AssetId::new),
+            asset_id: AssetId::new(),
             kind: AssetKind::Image,
             source,
             model: None,
