@@ -3,12 +3,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 3000
 
-.PHONY: help dev test user package deploy bench infra-check venv build
+.PHONY: help dev test user backfill backfill-aws package deploy bench infra-check venv build
 
 help:
 	@echo "make dev       run the whole system locally on http://localhost:$(PORT)"
 	@echo "make test      run every test (unit, integration, infra, end-to-end, browser)"
 	@echo "make user NAME=alice PASSWORD='...' [PERMANENT=1] [LIMIT=5]   add a user to the running local stack (LIMIT: their own monthly limit in USD; without PASSWORD it only sets the limit)"
+	@echo "make backfill  bring the running local stack's asset items up to date (gallery index keys, expiry); safe to repeat"
+	@echo "make backfill-aws ASSETS_TABLE=... [UNSAVED_EXPIRATION_DAYS=30]   the same against a deployment, with your AWS credentials (docs/deploy.md)"
 	@echo "make package   build every Lambda for arm64 (cargo-lambda) into target/lambda/*/bootstrap.zip"
 	@echo "make deploy    terraform apply + upload the frontend (see docs/deploy.md)"
 	@echo "make bench     measure init time, latency, size, memory, build time (docs/benchmarks.md)"
@@ -25,6 +27,13 @@ dev: venv build
 user: build
 	@test -n "$(NAME)" -a -n "$(PASSWORD)$(LIMIT)" || { echo "usage: make user NAME=alice PASSWORD='...' [PERMANENT=1] [LIMIT=5]"; exit 2; }
 	./target/debug/vn-local user --name "$(NAME)" $(if $(PASSWORD),--password '$(PASSWORD)') $(if $(PERMANENT),--permanent) $(if $(LIMIT),--limit '$(LIMIT)')
+
+backfill: build
+	./target/debug/vn-local backfill
+
+backfill-aws: build
+	@test -n "$(ASSETS_TABLE)" || { echo "usage: make backfill-aws ASSETS_TABLE=<the deployment's assets table> [UNSAVED_EXPIRATION_DAYS=30]"; exit 2; }
+	ASSETS_TABLE='$(ASSETS_TABLE)' $(if $(UNSAVED_EXPIRATION_DAYS),UNSAVED_EXPIRATION_DAYS='$(UNSAVED_EXPIRATION_DAYS)') ./target/debug/vn-local backfill --aws
 
 test:
 	scripts/test.sh

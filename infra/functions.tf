@@ -31,6 +31,7 @@ locals {
     METRICS                   = "emf"
     OUTPUT_HOST_ALLOWLIST     = "https://replicate.delivery,https://*.replicate.delivery"
     RECONCILE_AFTER_S         = var.reconcile_after_s
+    UNSAVED_EXPIRATION_DAYS   = var.unsaved_expiration_days
     LOG_LEVEL                 = var.log_level
   }
 

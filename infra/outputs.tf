@@ -69,3 +69,8 @@ output "frontend_config" {
     provider = "replicate"
   }
 }
+
+output "assets_table" {
+  description = "The assets table (make backfill-aws ASSETS_TABLE=…, docs/deploy.md)."
+  value       = aws_dynamodb_table.table["assets"].name
+}

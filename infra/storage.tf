@@ -84,9 +84,13 @@ resource "aws_s3_bucket_cors_configuration" "media" {
 resource "aws_s3_bucket_lifecycle_configuration" "media" {
   bucket = aws_s3_bucket.media.id
 
-  # Generated results are written tagged unsaved=true and expire after
-  # var.unsaved_expiration_days (default 30). Saving to the gallery (not built yet) will re-tag
-  # a result unsaved=false to keep it.
+  # Unsaved results expire through the app, not this rule: the reconciler's sweep deletes the
+  # record and the object together var.unsaved_expiration_days after creation or the last
+  # unsave (docs/data-model.md "Expiry"). Objects are written tagged unsaved=true and re-tagged
+  # unsaved=false for good when saved or pinned; so this rule only ever sees never-saved
+  # objects, whose record expired var.unsaved_expiration_days after creation. It is a safety net
+  # for an object whose record the sweep deleted but whose DeleteObject failed, and it runs
+  # var.unsaved_orphan_grace_days later so it never takes an object the app still lists.
   rule {
     id     = "expire-unsaved-results"
     status = "Enabled"
@@ -97,7 +101,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "media" {
       }
     }
     expiration {
-      days = var.unsaved_expiration_days
+      days = var.unsaved_expiration_days + var.unsaved_orphan_grace_days
     }
   }
 

@@ -58,13 +58,24 @@ variable "allow_self_signup" {
 
 # ---------------------------------------------------------------- storage
 variable "unsaved_expiration_days" {
-  description = "Days after which media objects tagged unsaved=true (generated, not saved to the gallery) expire."
+  description = "Days an unsaved generated result lives after its creation or its last unsave (UNSAVED_EXPIRATION_DAYS): the reconciler's sweep then deletes its record and object."
   type        = number
   default     = 30
 
   validation {
     condition     = var.unsaved_expiration_days >= 1
     error_message = "unsaved_expiration_days must be at least 1."
+  }
+}
+
+variable "unsaved_orphan_grace_days" {
+  description = "The bucket's safety-net lifecycle rule removes never-saved objects (tagged unsaved=true) this many days after unsaved_expiration_days: only objects whose record the sweep already deleted."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.unsaved_orphan_grace_days >= 7
+    error_message = "unsaved_orphan_grace_days must be at least 7 (the sweep needs time to run first)."
   }
 }
 

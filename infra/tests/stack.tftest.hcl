@@ -24,6 +24,12 @@ run "whole_stack_applies" {
     error_message = "the settling functions' operator_loss_micros logs must feed the operator-loss alarm"
   }
 
+  # ---- expiry: the app's sweep deletes unsaved results; the bucket rule is only a later safety net
+  assert {
+    condition     = alltrue([for k, f in aws_lambda_function.function : f.environment[0].variables["UNSAVED_EXPIRATION_DAYS"] == tostring(var.unsaved_expiration_days)]) && one([for r in aws_s3_bucket_lifecycle_configuration.media.rule : r.expiration[0].days if r.id == "expire-unsaved-results"]) > var.unsaved_expiration_days
+    error_message = "every function must get UNSAVED_EXPIRATION_DAYS, and the unsaved lifecycle rule must run after the app's expiry, never before"
+  }
+
   # ---- functions: each its own Lambda, role, log group and zip path
   assert {
     condition     = toset(keys(aws_lambda_function.function)) == toset(keys(local.functions)) && toset(keys(aws_iam_role.function)) == toset(keys(local.functions)) && toset(keys(aws_cloudwatch_log_group.function)) == toset(keys(local.functions))

@@ -31,7 +31,11 @@ async fn main() {
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev().await,
         Some("user") => user(&args[1..]).await,
-        _ => Err("usage: vn-local dev | vn-local user --name NAME [--password PASSWORD [--permanent]] [--limit USD]".into()),
+        Some("backfill") => backfill(&args[1..]).await,
+        _ => Err(
+            "usage: vn-local dev | vn-local user --name NAME [--password PASSWORD [--permanent]] [--limit USD] | vn-local backfill [--aws]"
+                .into(),
+        ),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");
@@ -82,6 +86,7 @@ async fn dev() -> Result<(), BoxError> {
         "moto_url": stack.moto.url,
         "pool": stack.pool,
         "usage_table": stack.resources.tables.usage,
+        "assets_table": stack.resources.tables.assets,
     });
     std::fs::create_dir_all(root.join(".local"))?;
     std::fs::write(root.join(STATE_FILE), serde_json::to_vec_pretty(&state)?)?;
@@ -169,5 +174,46 @@ async fn user(args: &[String]) -> Result<(), BoxError> {
             .await?;
         println!("set {name}'s monthly limit to {limit}");
     }
+    Ok(())
+}
+
+/// Brings asset items written before the gallery indexes and expiry up to date
+/// (service::backfill_assets; idempotent). Without `--aws`: the running local stack. With
+/// `--aws`: the deployment the AWS credentials and `ASSETS_TABLE` name (docs/deploy.md).
+async fn backfill(args: &[String]) -> Result<(), BoxError> {
+    let days: u32 = match env("UNSAVED_EXPIRATION_DAYS") {
+        Some(d) => d
+            .parse()
+            .ok()
+            .filter(|d| *d >= 1)
+            .ok_or("UNSAVED_EXPIRATION_DAYS must be a whole number of days, at least 1")?,
+        None => 30,
+    };
+    let (conf, table) = if args.iter().any(|a| a == "--aws") {
+        let table = env("ASSETS_TABLE").ok_or("ASSETS_TABLE (the deployment's assets table name) is required with --aws")?;
+        (aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await, table)
+    } else {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let state: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(root.join(STATE_FILE)).map_err(|_| "no running local stack (start it with `make dev`)")?,
+        )?;
+        let moto = state["moto_url"].as_str().ok_or("state without moto_url")?.to_string();
+        let table = state["assets_table"]
+            .as_str()
+            .ok_or("state without assets_table: restart make dev")?
+            .to_string();
+        let region = env("AWS_REGION").unwrap_or_else(|| "us-east-1".into());
+        (shared::app::sdk_config(&region, Some(&moto)), table)
+    };
+    let client = aws_sdk_dynamodb::Client::new(&conf);
+    let tables = shared::config::Tables {
+        jobs: String::new(),
+        assets: table.clone(),
+        usage: String::new(),
+        idempotency: String::new(),
+    };
+    let store = shared::store::Store::new(shared::lazy::Lazy::new(move || client.clone()), tables);
+    let r = shared::service::backfill_assets(&store, days).await?;
+    println!("backfill of {table}: {} items scanned, {} updated", r.scanned, r.updated);
     Ok(())
 }

@@ -62,7 +62,7 @@ mod tests {
     }
 
     #[test]
-    fn the_assets_table_has_exactly_the_gallery_indexes_the_code_queries() {
+    fn the_assets_table_has_exactly_the_gallery_and_expiry_indexes_the_code_queries() {
         let assets = &super::definitions()["assets"];
         let mut have: Vec<(String, String, Option<String>, String)> = assets
             .global_secondary_indexes
@@ -73,6 +73,13 @@ mod tests {
         let mut want: Vec<(String, String, Option<String>, String)> = shared::domain::index_names()
             .map(|(n, a)| (n.to_string(), a.to_string(), Some("asset_id".to_string()), "ALL".to_string()))
             .collect();
+        use shared::domain::expiry::{EXPIRING_INDEX, SHARD_ATTRIBUTE};
+        want.push((
+            EXPIRING_INDEX.into(),
+            SHARD_ATTRIBUTE.into(),
+            Some("expires_at".into()),
+            "ALL".into(),
+        ));
         want.sort();
         assert_eq!(have, want);
     }

@@ -174,6 +174,9 @@ async fn bad_sources_are_refused_and_nothing_is_reserved() {
             height: None,
             created_at: shared::clock::rfc3339(shared::clock::now()),
             s3_key: format!("users/{}/assets/{video}.mp4", sub.as_str()),
+            filename: None,
+            expires_at: None,
+            pinned: false,
         })
         .await
         .unwrap();

@@ -90,6 +90,8 @@ pub struct Config {
     /// False only locally with a real Replicate token and no public URL: Replicate could not
     /// reach us, so no webhook is requested and the reconciler polls instead.
     pub send_webhooks: bool,
+    /// Days an unsaved result lives after its creation or its last unsave (domain::expiry).
+    pub unsaved_expiration_days: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +129,12 @@ impl Config {
             .map_err(|_| ConfigError::Invalid("JOB_STARTS_PER_MINUTE", starts_raw))?;
         let max_raw = or("MAX_OUTPUT_BYTES", "67108864");
         let max_output_bytes = max_raw.parse().map_err(|_| ConfigError::Invalid("MAX_OUTPUT_BYTES", max_raw))?;
+        let days_raw = or("UNSAVED_EXPIRATION_DAYS", "30");
+        let unsaved_expiration_days = days_raw
+            .parse()
+            .ok()
+            .filter(|d| *d >= 1)
+            .ok_or(ConfigError::Invalid("UNSAVED_EXPIRATION_DAYS", days_raw))?;
         Ok(Self {
             region: get("AWS_REGION")
                 .or_else(|| get("AWS_DEFAULT_REGION"))
@@ -156,6 +164,7 @@ impl Config {
             submit_deadline: secs("SUBMIT_DEADLINE_S", 300)?,
             give_up_after: secs("GIVE_UP_AFTER_S", 3600)?,
             send_webhooks: or("SEND_WEBHOOKS", "true") != "false",
+            unsaved_expiration_days,
         })
     }
 

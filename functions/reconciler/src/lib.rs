@@ -1,11 +1,14 @@
-//! The scheduled reconciler: settles jobs whose webhook never came, re-queues lost messages.
+//! The scheduled reconciler: settles jobs whose webhook never came, re-queues lost messages,
+//! then sweeps unsaved results past their expiry (record and object together).
 use shared::App;
-use shared::service::reconcile;
+use shared::service::{reconcile, sweep_expired};
 use std::sync::Arc;
 
 pub async fn handler(app: Arc<App>, _event: serde_json::Value) -> Result<serde_json::Value, lambda_runtime::Error> {
     let r = reconcile(&app).await;
-    Ok(
-        serde_json::json!({ "checked": r.checked, "settled": r.settled, "requeued": r.requeued, "still_running": r.still_running, "errors": r.errors }),
-    )
+    let e = sweep_expired(&app, shared::clock::now()).await;
+    Ok(serde_json::json!({
+        "checked": r.checked, "settled": r.settled, "requeued": r.requeued, "still_running": r.still_running, "errors": r.errors,
+        "expired": e.expired, "expiry_kept": e.kept, "expiry_errors": e.errors,
+    }))
 }

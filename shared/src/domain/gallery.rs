@@ -132,6 +132,9 @@ mod tests {
             height: None,
             created_at: "2026-11-23T00:00:00.000Z".into(),
             s3_key: "k".into(),
+            filename: None,
+            expires_at: None,
+            pinned: false,
         }
     }
 

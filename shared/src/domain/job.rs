@@ -150,6 +150,17 @@ pub struct Asset {
     pub height: Option<u32>,
     pub created_at: String,
     pub s3_key: String,
+    /// An upload's original file name as the client declared it (the download name's stem).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    /// Epoch seconds after which an unsaved result is deleted (record and object) by the
+    /// expiry sweep; absent on saved assets, uploads and assets a saved item depends on
+    /// (domain::expiry). Never sent to clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// A saved item depends on it (a saved edit's parent): it never expires, even unsaved.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pinned: bool,
 }
 
 impl Asset {

@@ -1,4 +1,6 @@
 //! Plain domain types: no AWS in sight.
+pub mod download;
+pub mod expiry;
 mod gallery;
 mod ids;
 mod job;

@@ -100,8 +100,9 @@ impl Media {
         Ok(p.uri().to_string())
     }
 
-    /// Re-tags an object `unsaved=false` when its asset is saved (the lifecycle rule
-    /// `expire-unsaved-results` then leaves it alone) and `unsaved=true` when unsaved again.
+    /// Re-tags an object `unsaved=false` when its asset is saved or pinned: the safety-net
+    /// lifecycle rule `expire-unsaved-results` then leaves it alone for good (an unsaved asset's
+    /// expiry is the sweep's, service::expiry, which deletes record and object together).
     pub async fn tag_saved(&self, key: &str, saved: bool) -> Result<(), MediaError> {
         let tag = aws_sdk_s3::types::Tag::builder()
             .key("unsaved")

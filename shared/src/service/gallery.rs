@@ -1,10 +1,13 @@
 //! The gallery: list with filters, save/unsave, delete, and the same for many assets at once.
 //! The record and the media object change together, in the order that never loses a saved
-//! object: saving re-tags the object before the record says saved; unsaving changes the record
-//! first; deleting removes the object before the record (a failed delete can be repeated).
+//! object: saving re-tags the object `unsaved=false` before the record says saved; unsaving
+//! only changes the record (it gets a fresh `expires_at`; the sweep removes record and object
+//! together); deleting removes the object before the record (a failed delete can be repeated).
+use super::expiry::pin_dependencies;
 use crate::api::ApiError;
 use crate::app::App;
-use crate::domain::{Asset, AssetFilter, AssetId, AssetKind, Job, UserId};
+use crate::clock;
+use crate::domain::{Asset, AssetFilter, AssetId, AssetKind, Job, UserId, expiry};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -37,24 +40,34 @@ pub fn parse_filter(app: &App, saved: Option<&str>, kind: Option<&str>, model: O
 }
 
 /// Saves (`saved`) or unsaves one of the user's assets. None when the user has no such asset.
+/// Saving removes the asset's expiry and pins what it depends on (service::expiry); unsaving a
+/// generated result restarts its clock: it expires `UNSAVED_EXPIRATION_DAYS` after now.
 pub async fn set_saved(app: &App, user: &UserId, id: &AssetId, saved: bool) -> Result<Option<Asset>, ApiError> {
     let Some(asset) = app.store.get_asset(user, id).await? else {
         return Ok(None);
     };
-    if asset.saved == saved {
-        // Still re-tag: a failed earlier attempt may have changed the record only.
-        app.media.tag_saved(&asset.s3_key, saved).await.map_err(ApiError::internal)?;
-        return Ok(Some(asset));
-    }
     if saved {
+        // Re-tag even when already saved: a failed earlier attempt may have changed the record
+        // only, or stopped before pinning.
         app.media.tag_saved(&asset.s3_key, true).await.map_err(ApiError::internal)?;
-        Ok(app.store.set_saved(&asset, true).await?)
-    } else {
-        let Some(updated) = app.store.set_saved(&asset, false).await? else {
-            return Ok(None);
+        let updated = if asset.saved && asset.expires_at.is_none() {
+            Some(asset)
+        } else {
+            app.store.set_saved(&asset, true, None).await?
         };
-        app.media.tag_saved(&asset.s3_key, false).await.map_err(ApiError::internal)?;
-        Ok(Some(updated))
+        if updated.is_some() {
+            pin_dependencies(app, user, std::slice::from_ref(id)).await?;
+        }
+        Ok(updated)
+    } else {
+        if !asset.saved {
+            return Ok(Some(asset));
+        }
+        // The object keeps its `unsaved=false` tag: the sweep deletes it with its record when
+        // the fresh expiry passes, and the lifecycle safety net (counted from the object's
+        // creation) must not take it earlier.
+        let expires_at = expiry::expiry_from(&asset, clock::now(), app.config.unsaved_expiration_days);
+        Ok(app.store.set_saved(&asset, false, expires_at).await?)
     }
 }
 

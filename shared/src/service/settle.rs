@@ -237,6 +237,13 @@ async fn copy_output(app: &App, job: &Job, index: usize, url: &str) -> Result<As
         height: Some(info.height),
         created_at: clock::rfc3339(clock::now()),
         s3_key: key,
+        filename: None,
+        expires_at: None,
+        pinned: false,
+    };
+    let asset = Asset {
+        expires_at: crate::domain::expiry::initial_expiry(&asset, app.config.unsaved_expiration_days),
+        ..asset
     };
     app.store.put_asset(&asset).await.map_err(|e| CopyError::Retry(e.to_string()))?;
     Ok(asset_id)

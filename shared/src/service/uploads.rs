@@ -133,6 +133,10 @@ pub async fn complete_upload(app: &App, caller: &Caller, id: &AssetId) -> Result
         height: Some(checked.info.height),
         created_at: clock::rfc3339(now),
         s3_key: key,
+        // Uploads never expire: no `expires_at`.
+        filename: pending.filename.clone(),
+        expires_at: None,
+        pinned: false,
     };
     app.store.put_asset(&asset).await.map_err(ApiError::internal)?;
     app.media.delete(&staging).await.map_err(ApiError::internal)?;

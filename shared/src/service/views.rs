@@ -3,12 +3,12 @@ use crate::app::App;
 use crate::domain::{Asset, Job};
 use serde_json::{Value, json};
 
-/// The api.md `Asset` with fresh signed URLs.
+/// The api.md `Asset` with fresh signed URLs; `download_url` names the file
+/// (domain::download: prompt slug or upload name, id, extension).
 pub async fn asset_json(app: &App, asset: &Asset) -> Result<Value, ApiError> {
     let ttl = app.config.media_url_ttl;
     let url = app.media.signed_url(&asset.s3_key, ttl, None).await.map_err(ApiError::internal)?;
-    let ext = asset.s3_key.rsplit('.').next().unwrap_or("bin");
-    let name = format!("visual-neurons-{}.{ext}", asset.asset_id);
+    let name = crate::domain::download::download_name(asset);
     let download = app
         .media
         .signed_url(&asset.s3_key, ttl, Some(&name))

@@ -1,17 +1,22 @@
 use super::{Item, Store, StoreError, aws, s};
+use crate::domain::expiry::{SHARD, SHARD_ATTRIBUTE};
 use crate::domain::{Asset, AssetFilter, AssetId, UserId, index_attributes, saved_index_attributes};
-use aws_sdk_dynamodb::types::KeysAndAttributes;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 
-fn key(user: &UserId, id: &AssetId) -> Item {
+pub(crate) fn key(user: &UserId, id: &AssetId) -> Item {
     Item::from([("user_id".into(), s(user.as_str())), ("asset_id".into(), s(id.as_str()))])
 }
 
 impl Store {
-    /// Writes an asset with the gallery's index keys (domain::gallery). Asset ids of outputs
-    /// are deterministic, so writing twice is harmless.
+    /// Writes an asset with the gallery's index keys (domain::gallery) and, when it has an
+    /// `expires_at`, the expiring index's key (domain::expiry). Asset ids of outputs are
+    /// deterministic, so writing twice is harmless.
     pub async fn put_asset(&self, asset: &Asset) -> Result<(), StoreError> {
         let mut item: Item = serde_dynamo::to_item(asset)?;
         item.extend(index_attributes(asset).into_iter().map(|(k, v)| (k.to_string(), s(v))));
+        if asset.expires_at.is_some() {
+            item.insert(SHARD_ATTRIBUTE.into(), s(SHARD));
+        }
         let req = self.ddb.put_item().table_name(&self.tables.assets).set_item(Some(item));
         super::write("put asset", || req.clone().send()).await?;
         Ok(())
@@ -115,11 +120,13 @@ impl Store {
         Ok((found, next))
     }
 
-    /// Saves or unsaves an asset, rewriting its saved index keys with it. None when the asset
-    /// is gone (deleted meanwhile): nothing is written then.
-    pub async fn set_saved(&self, asset: &Asset, saved: bool) -> Result<Option<Asset>, StoreError> {
+    /// Saves or unsaves an asset, rewriting its saved index keys with it, and sets its expiry
+    /// (`expires_at`: an unsave restarts the clock) or removes it (None: a save). None when the
+    /// asset is gone (deleted meanwhile): nothing is written then.
+    pub async fn set_saved(&self, asset: &Asset, saved: bool, expires_at: Option<i64>) -> Result<Option<Asset>, StoreError> {
         let mut next = asset.clone();
         next.saved = saved;
+        next.expires_at = expires_at;
         let mut set = vec!["saved = :saved".to_string()];
         let mut req = self
             .ddb
@@ -127,12 +134,22 @@ impl Store {
             .table_name(&self.tables.assets)
             .set_key(Some(key(&asset.user_id, &asset.asset_id)))
             .condition_expression("attribute_exists(asset_id)")
-            .expression_attribute_values(":saved", aws_sdk_dynamodb::types::AttributeValue::Bool(saved));
+            .expression_attribute_values(":saved", AttributeValue::Bool(saved));
         for (i, (attr, value)) in saved_index_attributes(&next).into_iter().enumerate() {
             set.push(format!("{attr} = :k{i}"));
             req = req.expression_attribute_values(format!(":k{i}"), s(value));
         }
-        let req = req.update_expression(format!("SET {}", set.join(", ")));
+        let expression = match expires_at {
+            Some(at) => {
+                set.push(format!("expires_at = :exp, {SHARD_ATTRIBUTE} = :shard"));
+                req = req
+                    .expression_attribute_values(":exp", AttributeValue::N(at.to_string()))
+                    .expression_attribute_values(":shard", s(SHARD));
+                format!("SET {}", set.join(", "))
+            }
+            None => format!("SET {} REMOVE expires_at, {SHARD_ATTRIBUTE}", set.join(", ")),
+        };
+        let req = req.update_expression(expression);
         let written = super::write("save asset", || req.clone().send()).await?;
         Ok(written.then_some(next))
     }

@@ -1,6 +1,7 @@
 //! DynamoDB adapters. Key design (docs/data-model.md): every user item is keyed by the user's
 //! `sub` first, so no query can cross users.
 mod assets;
+mod expiry;
 mod idempotency;
 mod jobs;
 pub mod retry;
@@ -9,6 +10,7 @@ mod submission;
 mod uploads;
 mod usage;
 
+pub use expiry::BackfillPage;
 pub use idempotency::IdempotencyRecord;
 pub use jobs::{CreateOutcome, Reservation, StartWindow};
 pub use uploads::{PendingUpload, pending_upload_key};

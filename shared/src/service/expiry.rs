@@ -1,0 +1,139 @@
+//! Expiry of unsaved results (domain::expiry): the sweep that deletes a result past its
+//! `expires_at`, record and object together, and the pinning of what saved items depend on.
+use crate::app::App;
+use crate::domain::{AssetId, AssetSource, UserId};
+use chrono::{DateTime, Utc};
+use std::collections::{HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+/// Expired assets read per page of the expiring index.
+const PAGE: i32 = 100;
+/// At most this many assets per run, and no new page after this long (the sweep shares the
+/// reconciler's run and timeout); what is left waits for the next run.
+const MAX_PER_RUN: usize = 1000;
+const TIME_BUDGET: Duration = Duration::from_secs(30);
+/// The most ancestors one pinning walks (a chain of edits is rarely longer).
+pub const MAX_PINNED: usize = 50;
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Assets deleted (record and object).
+    pub expired: usize,
+    /// Assets listed as expired that a save or unsave had meanwhile kept.
+    pub kept: usize,
+    pub errors: usize,
+}
+
+/// Deletes every asset whose `expires_at` is before `now`: first the record, conditioned on
+/// still being unsaved and expired (a save or an unsave racing the sweep wins and the object
+/// stays), then the object. `now` is a parameter so tests can move the clock.
+pub async fn sweep_expired(app: &App, now: DateTime<Utc>) -> SweepReport {
+    let mut report = SweepReport::default();
+    let started = Instant::now();
+    let now = now.timestamp();
+    let mut start = None;
+    loop {
+        let (assets, next) = match app.store.list_expired(now, PAGE, start.take()).await {
+            Ok(page) => page,
+            Err(e) => {
+                tracing::error!(error = %e, "expiry sweep could not list expired assets");
+                report.errors += 1;
+                break;
+            }
+        };
+        for asset in assets {
+            match app.store.delete_expired_asset(&asset.user_id, &asset.asset_id, now).await {
+                Ok(false) => report.kept += 1,
+                Ok(true) => match app.media.delete(&asset.s3_key).await {
+                    Ok(()) => {
+                        report.expired += 1;
+                        tracing::info!(asset_id = %asset.asset_id, "unsaved result expired");
+                    }
+                    Err(e) => {
+                        // The record is gone; a never-saved object still carries unsaved=true
+                        // and the bucket's safety-net lifecycle rule removes it later.
+                        report.errors += 1;
+                        tracing::error!(asset_id = %asset.asset_id, error = %e, "expired asset's object not deleted");
+                    }
+                },
+                Err(e) => {
+                    report.errors += 1;
+                    tracing::warn!(asset_id = %asset.asset_id, error = %e, "could not delete an expired asset");
+                }
+            }
+        }
+        let done = report.expired + report.kept + report.errors;
+        match next {
+            Some(k) if done < MAX_PER_RUN && started.elapsed() < TIME_BUDGET => start = Some(k),
+            Some(_) => {
+                tracing::warn!(done, "expiry sweep stopped early; the rest waits for the next run");
+                break;
+            }
+            None => break,
+        }
+    }
+    report
+}
+
+/// Keeps everything these assets depend on: walks their `parent_ids` (breadth first, at most
+/// `MAX_PINNED` ancestors, all under `user`) and pins each generated ancestor: its object is
+/// re-tagged `unsaved=false` (so the lifecycle safety net never takes it), then its record gets
+/// `pinned` and loses `expires_at`. Called when an asset is saved; stories and boards call it
+/// for what they show. Pinning is permanent: without a reverse index we can't tell when the
+/// last dependent goes.
+pub async fn pin_dependencies(app: &App, user: &UserId, ids: &[AssetId]) -> Result<usize, crate::api::ApiError> {
+    use crate::api::ApiError;
+    let mut seen: HashSet<AssetId> = ids.iter().cloned().collect();
+    let mut queue: VecDeque<AssetId> = VecDeque::new();
+    for id in ids {
+        if let Some(a) = app.store.get_asset(user, id).await? {
+            queue.extend(a.parent_ids.into_iter().filter(|p| seen.insert(p.clone())));
+        }
+    }
+    let mut pinned = 0;
+    let mut walked = 0;
+    while let Some(id) = queue.pop_front() {
+        if walked >= MAX_PINNED {
+            tracing::warn!(user_id = %user, "lineage too long to pin completely");
+            break;
+        }
+        walked += 1;
+        let Some(parent) = app.store.get_asset(user, &id).await? else {
+            continue;
+        };
+        if parent.source == AssetSource::Generated && (!parent.pinned || parent.expires_at.is_some()) {
+            app.media.tag_saved(&parent.s3_key, true).await.map_err(ApiError::internal)?;
+            if app.store.pin_asset(user, &id).await? {
+                pinned += 1;
+            }
+        }
+        queue.extend(parent.parent_ids.into_iter().filter(|p| seen.insert(p.clone())));
+    }
+    Ok(pinned)
+}
+
+/// What a whole backfill did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BackfillReport {
+    pub scanned: usize,
+    pub updated: usize,
+}
+
+/// Brings every asset item up to date, page by page: the gallery index keys
+/// (domain::gallery) and the expiry (domain::expiry: an unsaved result without `expires_at`
+/// gets its creation + `days`). Idempotent: a second run finds nothing to write. Used by
+/// `vn-local backfill` (locally and, with `--aws`, against a deployment).
+pub async fn backfill_assets(store: &crate::store::Store, days: u32) -> Result<BackfillReport, crate::store::StoreError> {
+    let mut report = BackfillReport::default();
+    let mut start = None;
+    loop {
+        let (page, next) = store.backfill_assets_page(days, start.take()).await?;
+        report.scanned += page.scanned;
+        report.updated += page.updated;
+        tracing::info!(scanned = report.scanned, updated = report.updated, "backfill page done");
+        match next {
+            Some(k) => start = Some(k),
+            None => return Ok(report),
+        }
+    }
+}
