@@ -136,6 +136,12 @@ async fn a_chain_with_a_branch_keeps_its_lineage() {
     assert!(lc["assets"][0]["url"].as_str().is_some(), "each step carries its URL");
     let (_, ld) = t.get(&u, &format!("/api/assets/{d}/lineage")).await;
     assert_eq!(ids(&ld), [a.clone(), b.clone(), d.clone()]);
+    // Sources whose parents overlap (c ← b; f ← a, b): each asset is read and listed once.
+    let f = step(&t.edit(&u, "nano-banana", "merge a and b", &[&a, &b]).await);
+    let g = step(&t.edit(&u, "nano-banana", "merge c and f", &[&c, &f]).await);
+    let (s, lg) = t.get(&u, &format!("/api/assets/{g}/lineage")).await;
+    assert_eq!(s, 200, "{lg}");
+    assert_eq!(ids(&lg), [a.clone(), b.clone(), c.clone(), f.clone(), g.clone()]);
     let (_, la) = t.get(&u, &format!("/api/assets/{a}/lineage")).await;
     assert_eq!(ids(&la), vec![a.clone()]);
     // Another user sees nothing of it.

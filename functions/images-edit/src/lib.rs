@@ -2,7 +2,7 @@
 //! model and sources, reserve, record and queue. The model decides the job's kind.
 use lambda_http::{Request, http::StatusCode};
 use shared::App;
-use shared::api::{ApiResult, caller, json_body, json_response};
+use shared::api::{ApiResult, caller, idempotency_key, json_body, json_response};
 use shared::domain::JobKind;
 use shared::service::{GenerateRequest, create_job, edit_sources};
 use std::sync::Arc;
@@ -11,10 +11,7 @@ pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
     let me = caller(&req)?;
     let body: GenerateRequest = json_body(&req)?;
     let kind = app.catalog.get(&body.model).and_then(|m| m.source_kind()).unwrap_or(JobKind::Edit);
-    let key = req
-        .headers()
-        .get("idempotency-key")
-        .map(|v| v.to_str().unwrap_or("\u{0}").to_string());
+    let key = idempotency_key(&req);
     let sources = edit_sources(&app, &me, kind, &body).await?;
     let created = create_job(&app, &me, kind, &body, sources, key.as_deref()).await?;
     let status = if created.replay { StatusCode::OK } else { StatusCode::ACCEPTED };

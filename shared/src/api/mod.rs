@@ -4,6 +4,6 @@ mod error;
 mod request;
 
 pub use error::ApiError;
-pub use request::{Caller, Cursor, MAX_BODY_BYTES, caller, json_body, json_response, path_id, query_param};
+pub use request::{Caller, Cursor, MAX_BODY_BYTES, caller, idempotency_key, json_body, json_response, path_id, query_param};
 
 pub type ApiResult = Result<lambda_http::Response<lambda_http::Body>, ApiError>;

@@ -62,6 +62,14 @@ pub fn path_id<T>(req: &Request, name: &str, parse: impl Fn(&str) -> Option<T>, 
         .ok_or_else(|| ApiError::not_found(what))
 }
 
+/// The `Idempotency-Key` header, as given. A value that is not visible ASCII becomes one that
+/// `create_job`'s check refuses (400), never a silently different key.
+pub fn idempotency_key(req: &Request) -> Option<String> {
+    req.headers()
+        .get("idempotency-key")
+        .map(|v| v.to_str().unwrap_or("\u{0}").to_string())
+}
+
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_owned)
 }

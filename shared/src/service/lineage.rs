@@ -23,8 +23,15 @@ pub async fn lineage(app: &App, user: &UserId, id: &AssetId) -> Result<Value, Ap
     found.push(start);
     let mut truncated = false;
     while !frontier.is_empty() {
-        frontier.retain(|p| !asked.contains(p));
-        frontier.dedup();
+        // Two parents may share an ancestor: ask for each asset once (DynamoDB refuses a batch
+        // read that names a key twice).
+        let mut next: Vec<AssetId> = Vec::with_capacity(frontier.len());
+        for p in frontier {
+            if !asked.contains(&p) && !next.contains(&p) {
+                next.push(p);
+            }
+        }
+        frontier = next;
         let room = MAX_LINEAGE.saturating_sub(asked.len());
         if frontier.len() > room {
             frontier.truncate(room);
