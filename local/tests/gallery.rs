@@ -210,7 +210,7 @@ async fn pages_are_exact_under_every_filter_while_assets_are_created_between_pag
 }
 
 #[tokio::test]
-async fn filters_and_cursors_are_validated_and_a_cursor_reads_only_the_callers_items() {
+async fn filters_and_cursors_are_validated_and_a_cursor_works_only_for_its_owner() {
     let g = Gallery::start().await;
     let (alice, bob) = (g.t.user("alice").await, g.t.user("bob").await);
     let (a, b) = (g.t.sub(&alice).await, g.t.sub(&bob).await);
@@ -235,8 +235,11 @@ async fn filters_and_cursors_are_validated_and_a_cursor_reads_only_the_callers_i
     let (s, page) = g.t.get(&alice, "/api/assets?limit=1").await;
     assert_eq!(s, 200);
     let cursor = page["next_cursor"].as_str().unwrap();
-    // Alice's cursor used by Bob reads Bob's partition only.
+    // Alice's cursor is hers: Bob gets a 400, never a page (of his own or hers).
     let (s, body) = g.t.get(&bob, &format!("/api/assets?cursor={cursor}")).await;
+    assert_eq!((s, &body["error"]["field"]), (400, &json!("cursor")), "{body}");
+    // Bob's own list holds only his asset.
+    let (s, body) = g.t.get(&bob, "/api/assets").await;
     assert_eq!(s, 200);
     let ids: Vec<&str> = body["assets"]
         .as_array()
@@ -244,7 +247,7 @@ async fn filters_and_cursors_are_validated_and_a_cursor_reads_only_the_callers_i
         .iter()
         .map(|x| x["id"].as_str().unwrap())
         .collect();
-    assert!(ids.iter().all(|id| *id == mine.asset_id.as_str()), "{body}");
+    assert_eq!(ids, [mine.asset_id.as_str()], "{body}");
     g.t.stop().await;
 }
 

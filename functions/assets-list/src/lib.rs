@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
     let me = caller(&req)?;
-    let page = Cursor::from_request(&req)?;
+    let page = Cursor::from_request(&req, &me.id)?;
     let q = |name| query_param(&req, name);
     let filter = parse_filter(&app, q("saved").as_deref(), q("kind").as_deref(), q("model").as_deref())?;
     let before = match page.after.as_deref() {
@@ -23,6 +23,6 @@ pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
     }
     Ok(json_response(
         StatusCode::OK,
-        &serde_json::json!({ "assets": out, "next_cursor": next.map(|n| Cursor::encode(n.as_str())) }),
+        &serde_json::json!({ "assets": out, "next_cursor": next.map(|n| Cursor::encode(n.as_str(), &me.id)) }),
     ))
 }

@@ -84,14 +84,22 @@ pub fn json_response(status: StatusCode, value: &serde_json::Value) -> Response<
 }
 
 /// List paging: `?limit=` (1–100, default 24) and an opaque `?cursor=`.
+///
+/// A cursor names a position in one user's list and carries a tag of that user: another
+/// user's cursor (or one edited by hand) is a 400 `cursor`, never a silent page of the
+/// caller's own list. The tag is not a secret (every query reads only the caller's partition
+/// anyway); it makes misuse visible instead of plausible.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cursor {
     pub limit: i32,
     pub after: Option<String>,
 }
 
+/// The longest sort key a cursor may carry.
+const MAX_CURSOR_KEY: usize = 64;
+
 impl Cursor {
-    pub fn from_request(req: &Request) -> Result<Self, ApiError> {
+    pub fn from_request(req: &Request, owner: &UserId) -> Result<Self, ApiError> {
         let limit = match query_param(req, "limit") {
             None => 24,
             Some(s) => s
@@ -102,17 +110,52 @@ impl Cursor {
         };
         let after = match query_param(req, "cursor") {
             None => None,
-            Some(c) => Some(Self::decode(&c).ok_or_else(|| ApiError::validation("cursor", "cursor is not valid"))?),
+            Some(c) => Some(Self::decode(&c, owner).ok_or_else(|| ApiError::validation("cursor", "cursor is not valid"))?),
         };
         Ok(Self { limit, after })
     }
 
-    pub fn encode(sort_key: &str) -> String {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sort_key)
+    pub fn encode(sort_key: &str, owner: &UserId) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{sort_key}.{}", owner_tag(owner)))
     }
 
-    fn decode(c: &str) -> Option<String> {
+    pub fn decode(c: &str, owner: &UserId) -> Option<String> {
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).ok()?;
-        String::from_utf8(bytes).ok().filter(|s| !s.is_empty() && s.len() <= 64)
+        let text = String::from_utf8(bytes).ok()?;
+        let (key, tag) = text.rsplit_once('.')?;
+        (tag == owner_tag(owner) && !key.is_empty() && key.len() <= MAX_CURSOR_KEY).then(|| key.to_string())
+    }
+}
+
+/// Eight hex digits of SHA-256 over the user's id.
+fn owner_tag(owner: &UserId) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("vn-cursor:{}", owner.as_str()).as_bytes());
+    hex::encode(&digest[..4])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(s: &str) -> UserId {
+        UserId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_cursor_works_only_for_its_owner() {
+        let (alice, bob) = (user("alice-sub-1"), user("bob-sub-2"));
+        let c = Cursor::encode("01JABCDEFGHJKMNPQRSTVWXYZ0", &alice);
+        assert_eq!(Cursor::decode(&c, &alice).as_deref(), Some("01JABCDEFGHJKMNPQRSTVWXYZ0"));
+        assert_eq!(Cursor::decode(&c, &bob), None, "another user's cursor");
+        // A key edited by hand keeps the tag but is still only a position in one's own list;
+        // a cursor without the tag (the old format) or with a forged one is refused.
+        let bare = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("01JABCDEFGHJKMNPQRSTVWXYZ0");
+        assert_eq!(Cursor::decode(&bare, &alice), None);
+        let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("01JABC.00000000");
+        assert_eq!(Cursor::decode(&forged, &alice), None);
+        assert_eq!(Cursor::decode("not base64!", &alice), None);
+        let long = Cursor::encode(&"a".repeat(65), &alice);
+        assert_eq!(Cursor::decode(&long, &alice), None, "over the key length");
     }
 }

@@ -14,7 +14,7 @@ pub struct GenerateRequest {
     pub model: String,
     #[serde(default)]
     pub prompt: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::api::unique_keys")]
     pub options: Map<String, Value>,
     /// The images an edit or restoration starts from (the caller's own assets).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -1,0 +1,50 @@
+//! A JSON object whose keys must be distinct. serde_json keeps the last of repeated keys without
+//! a word, so `{"seed": 1, "seed": 2}` would run with a value the caller may not have meant;
+//! request objects that are maps (a job's `options`) are read with [`unique_keys`] instead.
+use serde::Deserializer;
+use serde::de::{Error, MapAccess, Visitor};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// `#[serde(deserialize_with = "unique_keys")]` for a `Map<String, Value>` field.
+pub fn unique_keys<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
+    struct Unique;
+    impl<'de> Visitor<'de> for Unique {
+        type Value = Map<String, Value>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+            let mut map = Map::new();
+            while let Some((key, value)) = access.next_entry::<String, Value>()? {
+                if map.contains_key(&key) {
+                    return Err(A::Error::custom(format_args!("the key `{key}` is given twice")));
+                }
+                map.insert(key, value);
+            }
+            Ok(map)
+        }
+    }
+    d.deserialize_map(Unique)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Body {
+        #[serde(default, deserialize_with = "unique_keys")]
+        options: Map<String, Value>,
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_and_distinct_keys_pass() {
+        let err = serde_json::from_str::<Body>(r#"{"options": {"seed": 1, "seed": 2}}"#).unwrap_err();
+        assert!(err.to_string().contains("`seed` is given twice"), "{err}");
+        let ok: Body = serde_json::from_str(r#"{"options": {"seed": 1, "size": "2K"}}"#).unwrap();
+        assert_eq!(ok.options.len(), 2);
+        assert!(serde_json::from_str::<Body>(r#"{"options": [1]}"#).is_err());
+        assert!(serde_json::from_str::<Body>(r#"{}"#).unwrap().options.is_empty());
+    }
+}
