@@ -151,7 +151,9 @@ fn option_problem(spec: &OptionSpec) -> Option<&'static str> {
             }
         }
         OptionSpec::Integer {
-            values: Some(values), default, ..
+            values: Some(values),
+            default,
+            ..
         } if values.is_empty() || default.is_some_and(|d| !values.contains(&d)) => {
             Some("integer values empty, or the default not among them")
         }

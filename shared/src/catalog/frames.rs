@@ -119,10 +119,16 @@ pub(super) fn check_request(m: &ModelSpec, frames: &FrameRequest, options: &Map<
             } else {
                 format!("{} to {}", input.min, input.max)
             };
-            return Err(FieldError::new(field, format!("{} takes {want} {}; got {n}", m.name, role.unit(input.max))));
+            return Err(FieldError::new(
+                field,
+                format!("{} takes {want} {}; got {n}", m.name, role.unit(input.max)),
+            ));
         }
         if let Some(missing) = input.requires.iter().find(|r| frames.count(**r).is_none()) {
-            return Err(FieldError::new(field, format!("{} needs {} too", capital(noun(role)), noun(*missing))));
+            return Err(FieldError::new(
+                field,
+                format!("{} needs {} too", capital(noun(role)), noun(*missing)),
+            ));
         }
         if let Some(clash) = input.excludes.iter().find(|r| frames.count(**r).is_some()) {
             return Err(FieldError::new(

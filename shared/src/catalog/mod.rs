@@ -10,8 +10,8 @@ mod tests;
 mod video_tests;
 
 pub use crate::domain::JobKind as ModelKind;
-pub use price::{actual_cost, estimate, expected_outputs};
 pub use frames::{FrameInput, FrameRequest, FrameRole};
+pub use price::{actual_cost, estimate, expected_outputs};
 pub use request::{FieldError, ValidRequest};
 
 use crate::domain::Micros;

@@ -26,7 +26,9 @@ fn veo_models_are_video_models_with_their_options() {
         assert_eq!(m.replicate, replicate);
         assert_eq!(m.kinds, [JobKind::Video]);
         assert!(m.version.is_none(), "official models run by name");
-        let r = c.validate_video(id, "waves at dusk", &Map::new(), &FrameRequest::default()).unwrap();
+        let r = c
+            .validate_video(id, "waves at dusk", &Map::new(), &FrameRequest::default())
+            .unwrap();
         assert_eq!(
             Value::Object(r.options.clone()),
             json!({"duration": 8, "resolution": "1080p", "aspect_ratio": "16:9", "generate_audio": true})
@@ -34,9 +36,18 @@ fn veo_models_are_video_models_with_their_options() {
     }
     assert!(c.get("veo-3.1").unwrap().default_for.contains(&JobKind::Video));
     let api = c.get("veo-3.1").unwrap().to_api();
-    assert_eq!(api["options"]["duration"], json!({"type": "integer", "values": [4, 6, 8], "default": 8}));
-    assert_eq!(api["price"], json!({"usd": 0.4, "per": "second", "by_option": {"generate_audio": {"false": 0.2, "true": 0.4}}}));
-    assert_eq!(api["frames"]["references"]["options"], json!({"aspect_ratio": "16:9", "duration": 8}));
+    assert_eq!(
+        api["options"]["duration"],
+        json!({"type": "integer", "values": [4, 6, 8], "default": 8})
+    );
+    assert_eq!(
+        api["price"],
+        json!({"usd": 0.4, "per": "second", "by_option": {"generate_audio": {"false": 0.2, "true": 0.4}}})
+    );
+    assert_eq!(
+        api["frames"]["references"]["options"],
+        json!({"aspect_ratio": "16:9", "duration": 8})
+    );
     assert_eq!(api["frames"]["end_frame"]["requires"], json!(["start_frame"]));
     assert!(c.get("veo-3.1-fast").unwrap().to_api()["frames"].get("references").is_none());
 }
@@ -50,10 +61,16 @@ fn the_estimate_is_price_per_second_times_duration() {
     assert_eq!(est("veo-3.1", json!({"duration": 4})), Micros(1_600_000));
     assert_eq!(est("veo-3.1", json!({"duration": 6, "generate_audio": false})), Micros(1_200_000));
     assert_eq!(est("veo-3.1-fast", json!({})), Micros(1_200_000));
-    assert_eq!(est("veo-3.1-fast", json!({"duration": 4, "generate_audio": false})), Micros(400_000));
+    assert_eq!(
+        est("veo-3.1-fast", json!({"duration": 4, "generate_audio": false})),
+        Micros(400_000)
+    );
     assert_eq!(est("veo-3.1-fast", json!({"duration": 6, "resolution": "720p"})), Micros(900_000));
     let m = c.get("veo-3.1").unwrap();
-    assert_eq!(actual_cost(m, &opts(json!({"duration": 6, "generate_audio": true})), 1), Micros(2_400_000));
+    assert_eq!(
+        actual_cost(m, &opts(json!({"duration": 6, "generate_audio": true})), 1),
+        Micros(2_400_000)
+    );
 }
 
 #[test]
@@ -63,16 +80,28 @@ fn every_broken_rule_names_its_field() {
     let none = FrameRequest::default;
     assert_eq!(err("veo-3.1", "x", json!({}), frames(false, true, None)), "end_frame_asset_id");
     assert_eq!(err("veo-3.1", "x", json!({}), frames(true, true, Some(1))), "end_frame_asset_id");
-    assert_eq!(err("veo-3.1", "x", json!({"aspect_ratio": "9:16"}), frames(false, false, Some(2))), "options.aspect_ratio");
-    assert_eq!(err("veo-3.1", "x", json!({"duration": 6}), frames(false, false, Some(3))), "options.duration");
+    assert_eq!(
+        err("veo-3.1", "x", json!({"aspect_ratio": "9:16"}), frames(false, false, Some(2))),
+        "options.aspect_ratio"
+    );
+    assert_eq!(
+        err("veo-3.1", "x", json!({"duration": 6}), frames(false, false, Some(3))),
+        "options.duration"
+    );
     assert_eq!(err("veo-3.1", "x", json!({}), frames(false, false, Some(0))), "reference_asset_ids");
     assert_eq!(err("veo-3.1", "x", json!({}), frames(false, false, Some(4))), "reference_asset_ids");
-    assert_eq!(err("veo-3.1-fast", "x", json!({}), frames(false, false, Some(1))), "reference_asset_ids");
+    assert_eq!(
+        err("veo-3.1-fast", "x", json!({}), frames(false, false, Some(1))),
+        "reference_asset_ids"
+    );
     assert_eq!(err("veo-3.1", "x", json!({"duration": 5}), none()), "options.duration");
     assert_eq!(err("veo-3.1", "x", json!({"duration": "8"}), none()), "options.duration");
     assert_eq!(err("veo-3.1", "x", json!({"resolution": "4k"}), none()), "options.resolution");
     assert_eq!(err("veo-3.1", "x", json!({"aspect_ratio": "1:1"}), none()), "options.aspect_ratio");
-    assert_eq!(err("veo-3.1", "x", json!({"generate_audio": "yes"}), none()), "options.generate_audio");
+    assert_eq!(
+        err("veo-3.1", "x", json!({"generate_audio": "yes"}), none()),
+        "options.generate_audio"
+    );
     assert_eq!(err("veo-3.1", "x", json!({"fps": 24}), none()), "options.fps");
     assert_eq!(err("veo-3.1", "", json!({}), none()), "prompt");
     assert_eq!(err("veo-3.1", "   ", json!({}), none()), "prompt");
@@ -85,7 +114,8 @@ fn every_broken_rule_names_its_field() {
         (json!({"aspect_ratio": "16:9", "duration": 8}), frames(false, false, Some(1))),
         (json!({"aspect_ratio": "9:16", "duration": 6}), frames(true, false, None)),
     ] {
-        c.validate_video("veo-3.1", "x", &opts(o.clone()), &f).unwrap_or_else(|e| panic!("{o} {f:?}: {e}"));
+        c.validate_video("veo-3.1", "x", &opts(o.clone()), &f)
+            .unwrap_or_else(|e| panic!("{o} {f:?}: {e}"));
     }
 }
 
@@ -93,7 +123,9 @@ fn every_broken_rule_names_its_field() {
 fn frames_reach_replicate_in_the_inputs_the_catalog_names() {
     let c = cat();
     let m = c.get("veo-3.1").unwrap();
-    let r = c.validate_video("veo-3.1", "waves", &Map::new(), &frames(true, true, None)).unwrap();
+    let r = c
+        .validate_video("veo-3.1", "waves", &Map::new(), &frames(true, true, None))
+        .unwrap();
     let urls = ["https://s3/start".to_string(), "https://s3/end".to_string()];
     let input = m.frame_input(r.prompt.as_str(), &r.options, &urls, &[FrameRole::StartFrame, FrameRole::EndFrame]);
     assert_eq!(input["image"], "https://s3/start");
@@ -119,13 +151,25 @@ fn the_loader_checks_frames() {
     let dur = json!({"duration": {"type": "integer", "values": [4, 8], "default": 8}});
     assert!(Catalog::from_json(&video(json!({"start_frame": {"field": "image"}}), dur.clone())).is_ok());
     let bad = [
-        video(json!({"start_frame": {"field": "image"}, "end_frame": {"field": "image"}}), dur.clone()),
+        video(
+            json!({"start_frame": {"field": "image"}, "end_frame": {"field": "image"}}),
+            dur.clone(),
+        ),
         video(json!({"end_frame": {"field": "last", "requires": ["start_frame"]}}), dur.clone()),
         video(json!({"start_frame": {"field": "image", "requires": ["start_frame"]}}), dur.clone()),
         video(json!({"references": {"field": "refs", "list": false, "max": 3}}), dur.clone()),
-        video(json!({"references": {"field": "refs", "list": true, "min": 0, "max": 3}}), dur.clone()),
-        video(json!({"references": {"field": "refs", "list": true, "max": 3, "options": {"duration": 6}}}), dur.clone()),
-        video(json!({"references": {"field": "refs", "list": true, "max": 3, "options": {"fps": 6}}}), dur.clone()),
+        video(
+            json!({"references": {"field": "refs", "list": true, "min": 0, "max": 3}}),
+            dur.clone(),
+        ),
+        video(
+            json!({"references": {"field": "refs", "list": true, "max": 3, "options": {"duration": 6}}}),
+            dur.clone(),
+        ),
+        video(
+            json!({"references": {"field": "refs", "list": true, "max": 3, "options": {"fps": 6}}}),
+            dur.clone(),
+        ),
         video(json!({"start_frame": {"field": "duration"}}), dur.clone()),
         video(json!({"start_frame": {"field": "prompt"}}), dur.clone()),
         video(json!({"middle": {"field": "m"}}), dur.clone()),

@@ -1,7 +1,7 @@
 use crate::api::{ApiError, Caller};
 use crate::app::App;
-use crate::clock;
 use crate::catalog::ValidRequest;
+use crate::clock;
 use crate::domain::{AssetId, AssetKind, FrameRole, Job, JobId, JobKind, JobStatus};
 use crate::queue::JobMessage;
 use crate::store::{CreateOutcome, IdempotencyRecord, Reservation, StartWindow};
@@ -98,7 +98,9 @@ pub struct NewJob<'a> {
 
 /// The hash an Idempotency-Key replay is compared with.
 pub fn request_hash(kind: JobKind, req: &impl Serialize) -> Result<String, ApiError> {
-    Ok(hex::encode(Sha256::digest(serde_json::to_vec(&(kind, req)).map_err(ApiError::internal)?)))
+    Ok(hex::encode(Sha256::digest(
+        serde_json::to_vec(&(kind, req)).map_err(ApiError::internal)?,
+    )))
 }
 
 /// Validates against the catalog, reserves the estimated cost against the monthly limit,

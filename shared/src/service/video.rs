@@ -38,7 +38,11 @@ impl VideoRequest {
     fn listed(&self) -> Vec<(FrameRole, String, &str)> {
         let mut out = Vec::new();
         if let Some(id) = &self.start_frame_asset_id {
-            out.push((FrameRole::StartFrame, FrameRole::StartFrame.request_field().to_string(), id.as_str()));
+            out.push((
+                FrameRole::StartFrame,
+                FrameRole::StartFrame.request_field().to_string(),
+                id.as_str(),
+            ));
         }
         if let Some(id) = &self.end_frame_asset_id {
             out.push((FrameRole::EndFrame, FrameRole::EndFrame.request_field().to_string(), id.as_str()));
