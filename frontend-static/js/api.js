@@ -61,6 +61,15 @@ export class Api {
     });
   }
 
+  /** POST /videos/generate: a prompt and, optionally, frames ({start_frame_asset_id, ...}). */
+  generateVideo({ model, prompt, options, frames = {} }, idempotencyKey) {
+    return this.request('POST', '/videos/generate', {
+      body: { model, prompt, options, ...frames },
+      headers: { 'Idempotency-Key': idempotencyKey },
+      retryNetworkError: true,
+    });
+  }
+
   asset(id) {
     return this.request('GET', `/assets/${encodeURIComponent(id)}`);
   }

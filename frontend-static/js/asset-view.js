@@ -48,6 +48,7 @@ export class AssetView {
       ['Prompt', a.prompt || '—'],
       ...Object.entries(job?.options || {}).map(([k, v]) => [humanize(k), String(v)]),
       a.width && a.height ? ['Size', `${a.width} × ${a.height} px`] : null,
+      a.duration_s ? ['Length', `${Math.round(a.duration_s * 10) / 10} s`] : null,
       job?.cost_usd !== undefined && job?.cost_usd !== null ? ['Cost', formatUsd(job.cost_usd)] : null,
       ['Created', formatDateTime(a.created_at)],
     ].filter(Boolean);
@@ -58,7 +59,7 @@ export class AssetView {
         'div',
         { class: 'asset-dialog__media' },
         a.kind === 'video'
-          ? h('video', { src: a.url, controls: true, class: 'asset-dialog__img' })
+          ? h('video', { src: a.url, controls: true, playsinline: true, preload: 'metadata', class: 'asset-dialog__img', 'aria-label': a.prompt ? `Video: “${a.prompt}”` : 'The video', width: a.width, height: a.height })
           : h('img', { src: a.url, alt: a.prompt ? `“${a.prompt}”` : 'The picture', class: 'asset-dialog__img', width: a.width, height: a.height }),
       ),
       h(

@@ -7,6 +7,7 @@ export const MODES = [
   { kind: 'image', label: 'Generate', action: 'Generate', title: 'Create an image' },
   { kind: 'edit', label: 'Edit', action: 'Edit', title: 'Edit an image' },
   { kind: 'restore', label: 'Restore', action: 'Restore', title: 'Restore a photo' },
+  { kind: 'video', label: 'Video', action: 'Generate video', title: 'Make a video' },
 ];
 
 /** The kinds a model offers (older catalogs had one `kind`). */
@@ -31,7 +32,7 @@ export function defaultModel(list, kind) {
 
 /** Source images a model needs for a kind: [min, max]. Text → image needs none. */
 export function sourceRange(model, kind) {
-  if (kind === 'image') return [0, 0];
+  if (kind === 'image' || kind === 'video') return [0, 0];
   const min = Number.isInteger(model?.min_source_images) ? model.min_source_images : 1;
   const max = Number.isInteger(model?.max_source_images) ? model.max_source_images : Math.max(1, min);
   return [Math.max(1, min), Math.max(1, min, max)];
@@ -73,4 +74,18 @@ export function estimate(model, options = {}) {
   if (unit === null) return null;
   // Micro-dollars avoid 0.039 * 3 = 0.11699999999999999.
   return Math.round(unit * 1e6 * units(model, options)) / 1e6;
+}
+
+/**
+ * A video model's frame inputs (api.md Model.frames): {start_frame?, end_frame?, references?},
+ * each {min, max, requires, excludes, options}. Models without frames take none.
+ */
+export function frameInputs(model) {
+  return model?.frames && typeof model.frames === 'object' ? model.frames : {};
+}
+
+/** The option values a frame input pins when used (reference mode: 16:9 and 8 s). */
+export function pinnedOptions(model, mode) {
+  if (mode !== 'references') return {};
+  return { ...(frameInputs(model).references?.options || {}) };
 }

@@ -132,15 +132,13 @@ export class Gallery {
       else this.selected.delete(asset.id);
       this.#renderSelection();
     });
-    const media =
-      asset.kind === 'video'
-        ? h('span', { class: 'tile__video' }, 'Video')
-        : h('img', { class: 'tile__img', src: asset.url, alt: '', loading: 'lazy', width: asset.width, height: asset.height });
+    const media = asset.kind === 'video' ? videoTile(asset) : h('img', { class: 'tile__img', src: asset.url, alt: '', loading: 'lazy', width: asset.width, height: asset.height });
     return h(
       'li',
       { class: 'tile', dataset: { assetId: asset.id, saved: String(Boolean(asset.saved)) } },
       box,
       h('button', { type: 'button', class: 'tile__open', onclick: () => this.detail.open(asset) }, media, h('span', { class: 'visually-hidden' }, `Open ${label}`)),
+      asset.kind === 'video' ? h('span', { class: 'tile__badge', 'aria-hidden': 'true' }, asset.duration_s ? `▶ ${Math.round(asset.duration_s)} s` : '▶ Video') : null,
       asset.saved ? h('span', { class: 'tile__saved' }, '★ Saved') : null,
     );
   }
@@ -229,4 +227,36 @@ export class Gallery {
       await new Promise((r) => setTimeout(r, 300));
     }
   }
+}
+
+/**
+ * A video in the grid: its first frame as the poster (`#t=0.1` with preload=metadata), muted
+ * playback while the pointer or focus is on the tile. The controls are in the large view: a
+ * tile is one button, and a button may not hold other controls.
+ */
+function videoTile(asset) {
+  const video = h('video', {
+    class: 'tile__player',
+    src: `${asset.url}#t=0.1`,
+    muted: true,
+    loop: true,
+    playsinline: true,
+    preload: 'metadata',
+    'aria-hidden': 'true',
+    tabindex: '-1',
+    width: asset.width,
+    height: asset.height,
+  });
+  video.muted = true; // the attribute alone does not mute in every browser
+  const play = () => video.play().catch(() => {});
+  const stop = () => video.pause();
+  queueMicrotask(() => {
+    const tile = video.closest('.tile__open');
+    if (!tile) return;
+    tile.addEventListener('pointerenter', play);
+    tile.addEventListener('pointerleave', stop);
+    tile.addEventListener('focus', play);
+    tile.addEventListener('blur', stop);
+  });
+  return video;
 }

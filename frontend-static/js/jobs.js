@@ -171,7 +171,7 @@ export class JobList {
   #settled(entry) {
     const { job } = entry;
     const what = `“${truncate(job.prompt, 60)}”`;
-    if (job.status === 'succeeded') announce(`Image ready for ${job.prompt ? what : this.hooks.modelName(job.model)}.`);
+    if (job.status === 'succeeded') announce(`${job.kind === 'video' ? 'Video' : 'Image'} ready for ${job.prompt ? what : this.hooks.modelName(job.model)}.`);
     else if (job.status === 'failed') announce(`Generation failed for ${what}: ${job.error?.message || 'unknown error'}.`);
     else announce(`Job ${STATUS_TEXT[job.status] || job.status} for ${what}.`);
     this.hooks.onSettled?.(job, entry.assets || []);
@@ -306,17 +306,23 @@ export class JobList {
     const { job, assets } = entry;
     const ratio = aspectRatio(job.options);
     if (ACTIVE.has(job.status) || (job.status === 'succeeded' && !assets)) {
+      const video = job.kind === 'video';
       const label =
         job.status === 'queued'
           ? 'Waiting for a free worker…'
           : job.status === 'running'
-            ? 'The model is drawing…'
-            : 'Loading image…';
+            ? video
+              ? `The model is filming… a video usually takes ${VIDEO_TYPICAL_TEXT}.`
+              : 'The model is drawing…'
+            : video
+              ? 'Loading video…'
+              : 'Loading image…';
       const box = h(
         'div',
         { class: 'job__placeholder' },
         h('span', { class: 'spinner', 'aria-hidden': 'true' }),
         h('span', { class: 'job__placeholder-text' }, label),
+        video && ACTIVE.has(job.status) ? videoProgress(job, Date.now()) : null,
       );
       box.style.aspectRatio = ratio;
       return box;
@@ -350,7 +356,17 @@ export class JobList {
     const alt = entry.job.prompt ? `${how} from “${truncate(entry.job.prompt, 100)}”${n}` : `${how}${n}`;
     let media;
     if (asset.kind === 'video') {
-      media = h('video', { class: 'job__video', src: asset.url, controls: true, preload: 'metadata', playsinline: true });
+      media = h('video', {
+        class: 'job__video',
+        src: asset.url,
+        controls: true,
+        preload: 'metadata',
+        playsinline: true,
+        'aria-label': alt,
+        width: asset.width,
+        height: asset.height,
+      });
+      media.addEventListener('error', () => this.#imageFailed(entry, media));
     } else {
       const img = h('img', {
         class: 'job__image',
@@ -422,6 +438,8 @@ export class JobList {
     for (const entry of this.entries.values()) {
       const t = entry.el.querySelector('.job__elapsed');
       if (t) t.textContent = elapsedText(entry.job, now);
+      const bar = entry.el.querySelector('.job__progress');
+      if (bar) bar.replaceWith(videoProgress(entry.job, now));
       const rel = entry.el.querySelector('time.job__when');
       if (rel) {
         const text = formatRelative(entry.job.created_at, now);
@@ -435,6 +453,20 @@ export class JobList {
     show(this.empty, n === 0 && !this.error.textContent);
     this.count.textContent = n ? `${n}${this.cursor ? '+' : ''} shown` : '';
   }
+}
+
+// A video takes minutes. The provider reports no progress, so the bar is the time since the job
+// was created (it survives a reload) against the usual time, never full until the video is.
+const VIDEO_TYPICAL_MS = 150_000;
+const VIDEO_TYPICAL_TEXT = '1 to 3 minutes';
+
+function videoProgress(job, now) {
+  const t = new Date(job.created_at).getTime();
+  const elapsed = Number.isNaN(t) ? 0 : Math.max(0, now - t);
+  const share = Math.min(0.95, elapsed / VIDEO_TYPICAL_MS);
+  const bar = h('progress', { class: 'job__progress', max: '100', value: String(Math.round(share * 100)) });
+  bar.setAttribute('aria-label', `Video in progress: ${formatDuration(elapsed)} of about ${VIDEO_TYPICAL_TEXT}`);
+  return bar;
 }
 
 function statusBadge(job) {

@@ -4,6 +4,11 @@
 import { h } from './dom.js';
 import { humanize, formatEnumValue } from './format.js';
 
+/** How an option is entered: an integer with a fixed set of values (a duration) is a choice. */
+function inputType(spec) {
+  return spec.type === 'integer' && Array.isArray(spec.values) ? 'enum' : spec.type;
+}
+
 /** One option input from its catalog spec. */
 export function optionField(name, spec, savedValue, onInput) {
   const id = `opt-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
@@ -12,9 +17,9 @@ export function optionField(name, spec, savedValue, onInput) {
   const common = { id, name, 'data-option': name, 'aria-describedby': errorId };
   let input;
   let hint = null;
-  switch (spec.type) {
+  switch (inputType(spec)) {
     case 'enum': {
-      input = h('select', common, (spec.values || []).map((v) => h('option', { value: String(v) }, formatEnumValue(v))));
+      input = h('select', common, (spec.values || []).map((v) => h('option', { value: String(v) }, name === 'duration' ? `${v} s` : formatEnumValue(v))));
       if (value !== undefined) input.value = String(value);
       break;
     }
@@ -69,7 +74,7 @@ export function readOptions(model, container) {
     const input = container.querySelector(`[data-option="${CSS.escape(name)}"]`);
     if (!input) continue;
     const field = `options.${name}`;
-    switch (spec.type) {
+    switch (inputType(spec)) {
       case 'boolean':
         values[name] = input.checked;
         break;

@@ -1,11 +1,12 @@
-// The studio's composer: mode (Generate / Edit / Restore), the models of that kind from the
-// catalog, sources (the current step of the picture, plus extra images a model may take),
-// prompt, options, the estimate and the start button. The picture's chain (chain.js), the
-// uploads (upload.js) and the job history (jobs.js) are wired here.
+// The studio's composer: mode (Generate / Edit / Restore / Video), the models of that kind from
+// the catalog, sources (the current step of the picture, plus extra images a model may take) or a
+// video's frames (frames.js), prompt, options, the estimate and the start button. The picture's
+// chain (chain.js), the uploads (upload.js) and the job history (jobs.js) are wired here.
 
 import { h, byId, show, replaceChildren, newUuid, announce } from './dom.js';
 import { formatPrice, formatUsd } from './format.js';
-import { MODES, modelsFor, defaultModel, sourceRange, takesPrompt, estimate, kindsOf } from './catalog.js';
+import { MODES, modelsFor, defaultModel, sourceRange, takesPrompt, estimate, kindsOf, pinnedOptions } from './catalog.js';
+import { FramePicker } from './frames.js';
 import { optionField, readOptions } from './options.js';
 import { JobList } from './jobs.js';
 import { Chain } from './chain.js';
@@ -70,6 +71,12 @@ export class Studio {
       canEdit: () => modelsFor(this.catalog, 'edit').length > 0,
       useSettings: (job) => this.useSettings(job),
     });
+    this.frames = new FramePicker(api, {
+      onChange: () => {
+        this.#applyPins();
+        this.#fieldError('start_frame_asset_id', '');
+      },
+    });
     this.uploader = new Uploader(api, {
       dropTarget: this.view,
       canPaste: () => !this.view.hidden,
@@ -78,6 +85,10 @@ export class Studio {
         if (this.kind === 'image') this.setMode('edit');
       },
       onUploaded: (asset) => {
+        if (this.kind === 'video') {
+          this.frames.takeUpload(asset);
+          return;
+        }
         this.chain.startWith(asset);
         this.extraSources = [];
         this.#renderSources();
@@ -125,6 +136,7 @@ export class Studio {
     this.chain.reset();
     this.uploader.reset();
     this.extraSources = [];
+    this.frames.reset();
     this.prompt.value = '';
     this.#updateCounter();
     this.#clearErrors();
@@ -167,6 +179,11 @@ export class Studio {
     byId('shortcut-action').textContent = mode.action.toLowerCase();
     show(this.promptField, takesPrompt(mode.kind));
     show(this.sourcesField, mode.kind !== 'image');
+    const video = mode.kind === 'video';
+    show(this.sourcesList, !video);
+    show(this.sourcesHint, !video);
+    show(byId('frames'), video);
+    byId('sources-title').textContent = video ? 'Frames' : 'Image to work on';
     this.#clearErrors();
     const list = modelsFor(this.catalog, mode.kind);
     this.#renderModels(list);
@@ -222,6 +239,7 @@ export class Studio {
     this.selectedByKind.set(this.kind, model.id);
     for (const radio of this.modelList.querySelectorAll('input[name="model"]')) radio.checked = radio.value === model.id;
     this.#fieldError('model', '');
+    if (this.kind === 'video') this.frames.setModel(model);
     this.#renderOptions(model);
     this.#renderSources();
     this.#updateCost();
@@ -240,6 +258,28 @@ export class Studio {
         }),
       ),
     );
+    this.#applyPins();
+  }
+
+  /** Reference mode pins some options (16:9, 8 s): show them set and locked, and say why. */
+  #applyPins() {
+    const pins = this.kind === 'video' ? pinnedOptions(this.selected, this.frames.mode) : {};
+    for (const input of this.optionsList.querySelectorAll('[data-option]')) {
+      const name = input.dataset.option;
+      if (Object.hasOwn(pins, name)) {
+        if (!input.dataset.pinned) input.dataset.before = input.value;
+        input.value = String(pins[name]);
+        input.disabled = true;
+        input.dataset.pinned = 'true';
+        input.title = 'Reference images need this value';
+      } else if (input.dataset.pinned) {
+        input.disabled = false;
+        input.value = input.dataset.before ?? input.value;
+        delete input.dataset.pinned;
+        input.removeAttribute('title');
+      }
+    }
+    this.#updateCost();
   }
 
   #updateCost() {
@@ -255,7 +295,7 @@ export class Studio {
   }
 
   #renderSources() {
-    if (this.kind === 'image') return;
+    if (this.kind === 'image' || this.kind === 'video') return;
     const ids = this.#sources();
     const [min, max] = sourceRange(this.selected, this.kind);
     const name = this.selected?.name || 'This model';
@@ -323,7 +363,7 @@ export class Studio {
   async useSettings(job) {
     const kind = MODES.some((m) => m.kind === job.kind) ? job.kind : 'image';
     const sources = job.source_asset_ids || [];
-    if (sources.length) {
+    if (sources.length && kind !== 'video') {
       try {
         await this.chain.open(sources[0]);
       } catch (err) {
@@ -336,7 +376,9 @@ export class Studio {
     }
     this.selected = null; // don't save the old model's inputs over the loaded ones
     this.setMode(kind);
-    this.extraSources = sources.slice(1);
+    this.extraSources = kind === 'video' ? [] : sources.slice(1);
+    if (kind === 'video') await this.frames.load(job);
+    this.#applyPins();
     this.#renderSources();
     this.prompt.value = job.prompt || '';
     this.#updateCounter();
@@ -356,8 +398,10 @@ export class Studio {
     if (prompt.length > PROMPT_MAX) {
       errors.unshift({ field: 'prompt', message: `The prompt is too long (${prompt.length} of ${PROMPT_MAX} characters).`, input: this.prompt });
     }
-    const sources = kind === 'image' ? [] : this.#sources();
-    if (kind !== 'image') {
+    const sources = kind === 'image' || kind === 'video' ? [] : this.#sources();
+    if (kind === 'video') {
+      for (const p of this.frames.problems()) errors.unshift({ ...p, input: null });
+    } else if (kind !== 'image') {
       const [min, max] = sourceRange(model, kind);
       const upload = byId('file-input');
       if (sources.length < min) {
@@ -368,7 +412,8 @@ export class Studio {
     }
     if (errors.length) {
       for (const e of errors) this.#fieldError(e.field, e.message);
-      errors[0].input.focus();
+      if (errors[0].input) errors[0].input.focus();
+      else this.#focusField(errors[0].field);
       return;
     }
 
@@ -381,10 +426,13 @@ export class Studio {
       const { job } =
         kind === 'image'
           ? await this.api.generateImage({ model: model.id, prompt, options }, key)
-          : await this.api.editImage({ model: model.id, prompt, sourceAssetIds: sources, options }, key);
-      if (kind !== 'image') this.chain.expect(job);
+          : kind === 'video'
+            ? await this.api.generateVideo({ model: model.id, prompt, options, frames: this.frames.request() }, key)
+            : await this.api.editImage({ model: model.id, prompt, sourceAssetIds: sources, options }, key);
+      if (kind !== 'image' && kind !== 'video') this.chain.expect(job);
       this.jobs.addNew(job);
-      announce(`Started ${model.name}. The result will appear in your jobs${kind === 'image' ? '' : ' and as the next step'}.`);
+      const next = kind === 'image' ? '' : kind === 'video' ? '; a video takes a few minutes' : ' and as the next step';
+      announce(`Started ${model.name}. The result will appear in your jobs${next}.`);
       this.refreshQuota();
     } catch (err) {
       this.#showApiError(err);
@@ -428,6 +476,8 @@ export class Studio {
       box = byId('model-error');
     } else if (field.startsWith('source_asset_ids')) {
       box = byId('sources-error');
+    } else if (isFrameField(field)) {
+      box = byId('frames-error');
     } else if (field.startsWith('options.')) {
       const name = field.slice('options.'.length).split('.')[0];
       input = this.optionsList.querySelector(`[data-option="${CSS.escape(name)}"]`);
@@ -447,6 +497,7 @@ export class Studio {
     if (field === 'prompt') this.prompt.focus();
     else if (field === 'model') this.modelList.querySelector('input:checked')?.focus();
     else if (field.startsWith('source_asset_ids')) byId('file-input').focus();
+    else if (isFrameField(field)) this.frames.focus();
     else this.optionsList.querySelector(`[data-option="${CSS.escape(field.slice(8).split('.')[0])}"]`)?.focus();
   }
 
@@ -461,6 +512,7 @@ export class Studio {
     this.#fieldError('prompt', '');
     this.#fieldError('model', '');
     this.#fieldError('source_asset_ids', '');
+    this.#fieldError('start_frame_asset_id', '');
     for (const input of this.optionsList.querySelectorAll('[data-option]')) this.#fieldError(`options.${input.dataset.option}`, '');
   }
 
@@ -510,4 +562,9 @@ export class Studio {
       : '';
     show(message, over);
   }
+}
+
+/** The request fields of a video's frames (`reference_asset_ids[1]` included). */
+function isFrameField(field) {
+  return /^(start_frame_asset_id|end_frame_asset_id|reference_asset_ids)/.test(field);
 }

@@ -10,6 +10,7 @@ pub const FUNCTIONS: &[&str] = &[
     "me-get",
     "images-generate",
     "images-edit",
+    "videos-generate",
     "assets-lineage",
     "jobs-get",
     "jobs-list",

@@ -9,6 +9,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Some("me-get") => run_http(me_get::handler).await,
         Some("images-generate") => run_http(images_generate::handler).await,
         Some("images-edit") => run_http(images_edit::handler).await,
+        Some("videos-generate") => run_http(videos_generate::handler).await,
         Some("assets-lineage") => run_http(assets_lineage::handler).await,
         Some("jobs-get") => run_http(jobs_get::handler).await,
         Some("jobs-list") => run_http(jobs_list::handler).await,

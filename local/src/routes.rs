@@ -89,6 +89,7 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("me-get", handler!(me_get)),
         ("images-generate", handler!(images_generate)),
         ("images-edit", handler!(images_edit)),
+        ("videos-generate", handler!(videos_generate)),
         ("assets-lineage", handler!(assets_lineage)),
         ("jobs-get", handler!(jobs_get)),
         ("jobs-list", handler!(jobs_list)),

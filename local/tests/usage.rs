@@ -110,6 +110,7 @@ async fn a_job_created_on_the_last_day_of_a_month_counts_in_that_month_when_it_s
         prompt: "made at midnight".into(),
         options: serde_json::Map::new(),
         source_asset_ids: vec![],
+        source_roles: vec![],
         status: JobStatus::Queued,
         error: None,
         asset_ids: vec![],

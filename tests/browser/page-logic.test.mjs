@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { estimate, modelsFor, defaultModel, sourceRange } from '../../frontend-static/js/catalog.js';
+import { estimate, modelsFor, defaultModel, sourceRange, pinnedOptions, frameInputs } from '../../frontend-static/js/catalog.js';
 import { sniffType, jpegOrientation } from '../../frontend-static/js/exif.js';
 
 const banana = {
@@ -33,6 +33,24 @@ test('a mode offers the models of its kind, preselects default_for, and knows th
   assert.deepEqual(sourceRange(banana, 'image'), [0, 0]);
   assert.deepEqual(sourceRange(banana, 'edit'), [1, 10]);
   assert.deepEqual(sourceRange(esrgan, 'restore'), [1, 1]);
+});
+
+test('Veo: per second by audio, Fast cheaper, and reference mode pins 16:9 and 8 s', () => {
+  const veo = {
+    id: 'veo-3.1', name: 'Veo 3.1', kinds: ['video'], price: { usd: 0.4, per: 'second', by_option: { generate_audio: { true: 0.4, false: 0.2 } } },
+    options: { duration: { type: 'integer', values: [4, 6, 8], default: 8 }, generate_audio: { type: 'boolean', default: true } },
+    frames: { start_frame: { field: 'image' }, references: { field: 'reference_images', min: 1, max: 3, options: { aspect_ratio: '16:9', duration: 8 } } },
+  };
+  const fast = { ...veo, id: 'veo-3.1-fast', price: { usd: 0.15, per: 'second', by_option: { generate_audio: { true: 0.15, false: 0.1 } } }, frames: { start_frame: { field: 'image' } } };
+  assert.equal(estimate(veo, {}), 3.2);
+  assert.equal(estimate(veo, { duration: 6, generate_audio: false }), 1.2);
+  assert.equal(estimate(fast, { duration: 4 }), 0.6);
+  assert.equal(estimate(fast, { duration: 4, generate_audio: false }), 0.4);
+  assert.deepEqual(sourceRange(veo, 'video'), [0, 0]);
+  assert.deepEqual(pinnedOptions(veo, 'references'), { aspect_ratio: '16:9', duration: 8 });
+  assert.deepEqual(pinnedOptions(veo, 'frames'), {});
+  assert.deepEqual(pinnedOptions(fast, 'references'), {});
+  assert.deepEqual(Object.keys(frameInputs(banana)), []);
 });
 
 test('a file’s type comes from its bytes, not its name', () => {

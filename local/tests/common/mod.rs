@@ -186,6 +186,7 @@ pub async fn recorded_job(
         prompt: "a recorded job".into(),
         options: serde_json::Map::new(),
         source_asset_ids: vec![],
+        source_roles: vec![],
         status: if prediction.is_some() {
             JobStatus::Running
         } else {

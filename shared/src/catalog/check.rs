@@ -69,8 +69,13 @@ fn check_model(m: &ModelSpec) -> Result<(), String> {
     }
     check_sources(m)?;
     check_price(m)?;
+    super::frames::check(m)?;
     for (name, spec) in &m.options {
-        if name == "prompt" || name.is_empty() || m.sources.as_ref().is_some_and(|s| &s.field == name) {
+        if name == "prompt"
+            || name.is_empty()
+            || m.sources.as_ref().is_some_and(|s| &s.field == name)
+            || m.frames.values().any(|f| &f.field == name)
+        {
             return Err(format!("option name {name:?} is reserved"));
         }
         if let Some(p) = option_problem(spec) {
@@ -145,7 +150,20 @@ fn option_problem(spec: &OptionSpec) -> Option<&'static str> {
                 None
             }
         }
-        OptionSpec::Integer { min, max, default } => range_problem(min.map(|v| v as f64), max.map(|v| v as f64), default.map(|v| v as f64)),
+        OptionSpec::Integer {
+            values: Some(values),
+            default,
+            ..
+        } if values.is_empty() || default.is_some_and(|d| !values.contains(&d)) => {
+            Some("integer values empty, or the default not among them")
+        }
+        OptionSpec::Integer { values, min, max, default } => {
+            let out = |v: &i64| min.is_some_and(|m| *v < m) || max.is_some_and(|m| *v > m);
+            if values.as_ref().is_some_and(|vs| vs.iter().any(out)) {
+                return Some("an integer value is out of range");
+            }
+            range_problem(min.map(|v| v as f64), max.map(|v| v as f64), default.map(|v| v as f64))
+        }
         OptionSpec::Number { min, max, default } => range_problem(*min, *max, *default),
         OptionSpec::Boolean { .. } => None,
         OptionSpec::String { max_len, default } => default

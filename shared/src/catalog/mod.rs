@@ -1,12 +1,16 @@
 //! The model catalog: `shared/catalog/models.json` loaded, validated, and used to validate
 //! requests and price them. Adding a model is one entry in that file.
 mod check;
+mod frames;
 mod price;
 mod request;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod video_tests;
 
 pub use crate::domain::JobKind as ModelKind;
+pub use frames::{FrameInput, FrameRequest, FrameRole};
 pub use price::{actual_cost, estimate, expected_outputs};
 pub use request::{FieldError, ValidRequest};
 
@@ -43,6 +47,9 @@ pub enum OptionSpec {
         default: Option<String>,
     },
     Integer {
+        /// The only values allowed, when the model takes a fixed set (Veo's duration: 4, 6, 8).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        values: Option<Vec<i64>>,
         min: Option<i64>,
         max: Option<i64>,
         default: Option<i64>,
@@ -103,6 +110,9 @@ pub struct ModelSpec {
     pub min_source_images: u32,
     #[serde(default)]
     pub max_source_images: u32,
+    /// A video model's frame inputs (start frame, end frame, reference images) and their rules.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub frames: BTreeMap<FrameRole, FrameInput>,
     pub options: BTreeMap<String, OptionSpec>,
     /// Option defaults that differ when the model edits (e.g. `match_input_image`).
     #[serde(default)]
@@ -201,6 +211,9 @@ impl ModelSpec {
         }
         if !self.edit_defaults.is_empty() {
             v["edit_defaults"] = Value::Object(self.edit_defaults.clone());
+        }
+        if !self.frames.is_empty() {
+            v["frames"] = json!(self.frames);
         }
         v
     }

@@ -101,6 +101,22 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// Validates a video request: model, prompt and options as for any job, then its frames
+    /// (`frames` says how many images each frame field gives) against the model's rules.
+    pub fn validate_video<'a>(
+        &'a self,
+        model: &str,
+        prompt: &str,
+        options: &Map<String, Value>,
+        frames: &super::FrameRequest,
+    ) -> Result<ValidRequest<'a>, FieldError> {
+        let valid = self.validate(ModelKind::Video, model, prompt, options, 0)?;
+        super::frames::check_request(valid.model, frames, &valid.options)?;
+        Ok(valid)
+    }
+}
+
 fn check_sources(spec: &ModelSpec, kind: ModelKind, n: usize) -> Result<(), FieldError> {
     let field = "source_asset_ids";
     if !kind.takes_sources() {
@@ -145,8 +161,14 @@ pub(super) fn check_value(opt: &OptionSpec, v: &Value) -> Result<Value, String> 
             Some(s) if values.iter().any(|x| x == s) => Ok(v.clone()),
             _ => Err(format!("must be one of {}", values.join(", "))),
         },
-        OptionSpec::Integer { min, max, .. } => {
+        OptionSpec::Integer { values, min, max, .. } => {
             let n = v.as_i64().ok_or("must be an integer")?;
+            if let Some(vs) = values
+                && !vs.contains(&n)
+            {
+                let list: Vec<String> = vs.iter().map(i64::to_string).collect();
+                return Err(format!("must be one of {}", list.join(", ")));
+            }
             if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
                 return Err(range_message(min.map(|m| m.to_string()), max.map(|m| m.to_string())));
             }

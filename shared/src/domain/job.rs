@@ -19,6 +19,36 @@ impl JobKind {
     }
 }
 
+/// What a video job's source image is for: the start frame, the end frame, or a reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrameRole {
+    StartFrame,
+    EndFrame,
+    References,
+}
+
+impl FrameRole {
+    pub const ALL: [FrameRole; 3] = [FrameRole::StartFrame, FrameRole::EndFrame, FrameRole::References];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FrameRole::StartFrame => "start_frame",
+            FrameRole::EndFrame => "end_frame",
+            FrameRole::References => "references",
+        }
+    }
+
+    /// The field of `POST /api/videos/generate` (and of the `Job` object) that carries it.
+    pub fn request_field(self) -> &'static str {
+        match self {
+            FrameRole::StartFrame => "start_frame_asset_id",
+            FrameRole::EndFrame => "end_frame_asset_id",
+            FrameRole::References => "reference_asset_ids",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JobStatus {
@@ -68,6 +98,9 @@ pub struct Job {
     pub options: Map<String, Value>,
     #[serde(default)]
     pub source_asset_ids: Vec<AssetId>,
+    /// A video job's role of each source (parallel to `source_asset_ids`); empty for edits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_roles: Vec<FrameRole>,
     pub status: JobStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<JobError>,
@@ -94,7 +127,7 @@ pub struct Job {
 impl Job {
     /// The `Job` object of api.md.
     pub fn to_api(&self) -> Value {
-        json!({
+        let mut v = json!({
             "id": self.job_id,
             "kind": self.kind,
             "model": self.model,
@@ -108,7 +141,22 @@ impl Job {
             "cost_usd": self.cost_micros.map(Micros::usd),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
-        })
+        });
+        // A video job says which source is which, in the request's own fields.
+        if self.kind == JobKind::Video {
+            let of = |role: FrameRole| -> Vec<&AssetId> {
+                self.source_asset_ids
+                    .iter()
+                    .zip(&self.source_roles)
+                    .filter(|(_, r)| **r == role)
+                    .map(|(id, _)| id)
+                    .collect()
+            };
+            v["start_frame_asset_id"] = json!(of(FrameRole::StartFrame).first());
+            v["end_frame_asset_id"] = json!(of(FrameRole::EndFrame).first());
+            v["reference_asset_ids"] = json!(of(FrameRole::References));
+        }
+        v
     }
 }
 

@@ -10,6 +10,6 @@ pub mod upload;
 
 pub use gallery::{AssetFilter, IndexKey, index_attributes, index_names, saved_index_attributes};
 pub use ids::{AssetId, JobId, UserId};
-pub use job::{Asset, AssetKind, AssetSource, Job, JobError, JobKind, JobStatus};
+pub use job::{Asset, AssetKind, AssetSource, FrameRole, Job, JobError, JobKind, JobStatus};
 pub use money::Micros;
 pub use prompt::{MAX_PROMPT_CHARS, Prompt, PromptError};

@@ -1,7 +1,8 @@
 use crate::api::{ApiError, Caller};
 use crate::app::App;
+use crate::catalog::ValidRequest;
 use crate::clock;
-use crate::domain::{AssetId, AssetKind, Job, JobId, JobKind, JobStatus};
+use crate::domain::{AssetId, AssetKind, FrameRole, Job, JobId, JobKind, JobStatus};
 use crate::queue::JobMessage;
 use crate::store::{CreateOutcome, IdempotencyRecord, Reservation, StartWindow};
 use serde::{Deserialize, Serialize};
@@ -47,11 +48,22 @@ pub async fn edit_sources(app: &App, caller: &Caller, kind: JobKind, req: &Gener
     app.catalog
         .validate(kind, &req.model, &req.prompt, &req.options, req.source_asset_ids.len())
         .map_err(|e| ApiError::validation(e.field, e.message))?;
-    let raw = &req.source_asset_ids;
-    let mut ids: Vec<AssetId> = Vec::with_capacity(raw.len());
-    for (i, s) in raw.iter().enumerate() {
-        let field = format!("source_asset_ids[{i}]");
-        let id = AssetId::parse(s).ok_or_else(|| ApiError::validation(&field, "not an asset id"))?;
+    let listed: Vec<(String, &str)> = req
+        .source_asset_ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("source_asset_ids[{i}]"), s.as_str()))
+        .collect();
+    own_images(app, caller, &listed).await
+}
+
+/// The caller's own images named by a request, each with the request field that named it:
+/// a malformed or repeated id is a 400 naming its field, another user's or a missing image a
+/// 404, a video a 400 naming its field. Nothing is written.
+pub async fn own_images(app: &App, caller: &Caller, listed: &[(String, &str)]) -> Result<Vec<AssetId>, ApiError> {
+    let mut ids: Vec<AssetId> = Vec::with_capacity(listed.len());
+    for (field, s) in listed {
+        let id = AssetId::parse(s).ok_or_else(|| ApiError::validation(field, "not an asset id"))?;
         if ids.contains(&id) {
             return Err(ApiError::validation(field, "the same image is listed twice"));
         }
@@ -61,19 +73,34 @@ pub async fn edit_sources(app: &App, caller: &Caller, kind: JobKind, req: &Gener
         return Ok(ids);
     }
     let found = app.store.get_assets(&caller.id, &ids).await.map_err(ApiError::from)?;
-    for (i, id) in ids.iter().enumerate() {
+    for ((field, _), id) in listed.iter().zip(&ids) {
         match found.iter().find(|a| a.asset_id == *id) {
             None => return Err(ApiError::NotFound(format!("source image {id} not found"))),
             Some(a) if a.kind != AssetKind::Image => {
-                return Err(ApiError::validation(
-                    format!("source_asset_ids[{i}]"),
-                    format!("source {id} is not an image"),
-                ));
+                return Err(ApiError::validation(field, format!("source {id} is not an image")));
             }
             Some(_) => {}
         }
     }
     Ok(ids)
+}
+
+/// A job that passed every check, ready to be reserved and queued.
+pub struct NewJob<'a> {
+    pub kind: JobKind,
+    pub valid: ValidRequest<'a>,
+    pub sources: Vec<AssetId>,
+    /// A video job's role of each source (empty for edits).
+    pub roles: Vec<FrameRole>,
+    /// SHA-256 of the request as sent (an Idempotency-Key replay must match it).
+    pub request_hash: String,
+}
+
+/// The hash an Idempotency-Key replay is compared with.
+pub fn request_hash(kind: JobKind, req: &impl Serialize) -> Result<String, ApiError> {
+    Ok(hex::encode(Sha256::digest(
+        serde_json::to_vec(&(kind, req)).map_err(ApiError::internal)?,
+    )))
 }
 
 /// Validates against the catalog, reserves the estimated cost against the monthly limit,
@@ -93,9 +120,29 @@ pub async fn create_job(
     if sources.len() != req.source_asset_ids.len() {
         return Err(ApiError::validation("source_asset_ids", "source images were not checked"));
     }
+    let request_hash = request_hash(kind, req)?;
+    let new = NewJob {
+        kind,
+        valid,
+        sources,
+        roles: vec![],
+        request_hash,
+    };
+    queue_job(app, caller, new, idem_key).await
+}
+
+/// Reserves the estimated cost against the monthly limit (and the starts per minute), records
+/// the queued job and enqueues it. Nothing is queued or reserved when it fails.
+pub async fn queue_job(app: &App, caller: &Caller, new: NewJob<'_>, idem_key: Option<&str>) -> Result<Created, ApiError> {
+    let NewJob {
+        kind,
+        valid,
+        sources,
+        roles,
+        request_hash,
+    } = new;
     let now = clock::now();
     let stamp = clock::rfc3339(now);
-    let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(&(kind, req)).map_err(ApiError::internal)?));
     let job = Job {
         user_id: caller.id.clone(),
         job_id: JobId::new(),
@@ -104,6 +151,7 @@ pub async fn create_job(
         prompt: valid.prompt.as_str().to_string(),
         options: valid.options.clone(),
         source_asset_ids: sources,
+        source_roles: roles,
         status: JobStatus::Queued,
         error: None,
         asset_ids: vec![],

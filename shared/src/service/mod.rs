@@ -10,6 +10,7 @@ mod settle;
 mod submit;
 mod uploads;
 mod usage;
+mod video;
 mod views;
 
 pub use cancel::cancel;
@@ -22,4 +23,5 @@ pub use settle::{JobRef, SettleError, Settled, capped_charge, settle, settle_job
 pub use submit::{SubmitError, submit};
 pub use uploads::{UploadRequest, complete_upload, create_upload};
 pub use usage::{MAX_REPORT_DAYS, period as usage_period, quota_json, report as usage_report, usage_json};
+pub use video::{VideoRequest, create_video_job};
 pub use views::{asset_json, job_with_assets};

@@ -69,7 +69,7 @@ pub async fn submit(app: &App, msg: &JobMessage) -> Result<(), SubmitError> {
             return Err(e);
         }
     };
-    let input = spec.replicate_input(&job.prompt, &job.options, &sources);
+    let input = spec.job_input(&job, &sources);
     let webhook = app.config.webhook_url_for(&job);
     let events = [WebhookEvent::Start, WebhookEvent::Completed];
     let created = match &spec.version {
