@@ -89,12 +89,15 @@ pub struct Job {
     /// When (ms) the submission in flight started; absent when none is (store::submission).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed_at: Option<i64>,
+    /// A text job's result: the proposals of a language model (domain::text, already cleaned).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub texts: Vec<String>,
 }
 
 impl Job {
     /// The `Job` object of api.md.
     pub fn to_api(&self) -> Value {
-        json!({
+        let mut v = json!({
             "id": self.job_id,
             "kind": self.kind,
             "model": self.model,
@@ -108,7 +111,11 @@ impl Job {
             "cost_usd": self.cost_micros.map(Micros::usd),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
-        })
+        });
+        if self.kind == JobKind::Text {
+            v["texts"] = json!(self.texts);
+        }
+        v
     }
 }
 

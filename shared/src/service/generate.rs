@@ -116,6 +116,7 @@ pub async fn create_job(
         quota_period: clock::period(now),
         request_hash: idem_key.map(|_| request_hash.clone()),
         claimed_at: None,
+        texts: vec![],
     };
     let idem = match idem_key {
         Some(k) => {
