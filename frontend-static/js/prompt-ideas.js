@@ -73,7 +73,7 @@ export class PromptIdeas {
           {
             type: 'button',
             class: 'btn btn--ghost btn--small',
-            'aria-label': `Use ${mode === 'vary' ? `variation ${i + 1}` : 'the enhanced prompt'}`,
+            'aria-label': `Use this: ${mode === 'vary' ? `variation ${i + 1}` : 'the enhanced prompt'}`,
             onclick: () => this.#pick(text),
           },
           'Use this',
@@ -83,7 +83,8 @@ export class PromptIdeas {
     replaceChildren(this.list, items);
     show(this.list, true);
     const what = mode === 'vary' ? `${proposals.length} variation${proposals.length === 1 ? '' : 's'}` : 'An enhanced prompt';
-    this.#say(`${what} (cost ${formatUsd(job.cost_usd)}). Pick one to put it in the prompt box.`, false);
+    const cost = job.cost_usd > 0 && job.cost_usd < 0.0001 ? 'under $0.0001' : formatUsd(job.cost_usd);
+    this.#say(`${what} (cost ${cost}). Pick one to put it in the prompt box.`, false);
   }
 
   #pick(text) {

@@ -33,7 +33,10 @@ async fn vary_answers_four_rewrites_charged_at_their_real_cost() {
     let distinct: std::collections::BTreeSet<_> = proposals.iter().collect();
     assert_eq!(distinct.len(), 4, "four different directions");
     let job = &b["job"];
-    assert_eq!((job["kind"].as_str(), job["status"].as_str(), job["model"].as_str()), (Some("text"), Some("succeeded"), Some("llama-3-8b")));
+    assert_eq!(
+        (job["kind"].as_str(), job["status"].as_str(), job["model"].as_str()),
+        (Some("text"), Some("succeeded"), Some("llama-3-8b"))
+    );
 
     // Charged exactly the simulator's token counts at the catalog price, below the reservation.
     let sim = t.stack.sim.as_ref().unwrap();
@@ -77,7 +80,13 @@ async fn enhance_answers_one_richer_prompt_and_an_overlong_answer_is_cut() {
         .await;
     assert_eq!(s, 200, "{b}");
     let sim = t.stack.sim.as_ref().unwrap();
-    let raw: String = sim.predictions()[1].output.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let raw: String = sim.predictions()[1]
+        .output
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     assert!(raw.chars().count() > 10_000);
     let p = b["proposals"].as_array().unwrap();
     assert_eq!(p.len(), 1);
@@ -97,7 +106,11 @@ async fn bad_requests_are_400_with_the_field_and_reserve_nothing() {
         ("/api/prompts/vary", json!({ "prompt": "   " }), Some("prompt")),
         ("/api/prompts/enhance", json!({ "prompt": "x".repeat(2001) }), Some("prompt")),
         ("/api/prompts/vary", json!({ "prompt": "a fox", "model": "nope" }), Some("model")),
-        ("/api/prompts/vary", json!({ "prompt": "a fox", "model": "imagen-4" }), Some("model")),
+        (
+            "/api/prompts/vary",
+            json!({ "prompt": "a fox", "model": "imagen-4" }),
+            Some("model"),
+        ),
         ("/api/prompts/vary", json!({ "prompt": "a fox", "options": {} }), None),
         ("/api/prompts/enhance", json!({}), None),
     ] {

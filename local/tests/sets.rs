@@ -71,7 +71,11 @@ async fn three_models_settle_with_three_charges_that_usage_shows() {
     by.sort();
     assert_eq!(
         by,
-        [("imagen-4".into(), 40_000), ("imagen-4-fast".into(), 20_000), ("nano-banana".into(), 39_000)]
+        [
+            ("imagen-4".into(), 40_000),
+            ("imagen-4-fast".into(), 20_000),
+            ("nano-banana".into(), 39_000)
+        ]
     );
     let me = t.me(&u).await;
     assert_eq!(micros(&me["quota"]["spent_usd"]), 99_000);
@@ -90,15 +94,33 @@ async fn bad_sets_are_400_with_the_field_and_reserve_nothing() {
     let u = t.user("alice").await;
     for (body, field) in [
         (json!({ "prompt": "a fox", "models": ["imagen-4"] }), Some("models")),
-        (json!({ "prompt": "a fox", "models": ["imagen-4", "imagen-4-fast", "imagen-4-ultra", "nano-banana", "seedream-4"] }), Some("models")),
+        (
+            json!({ "prompt": "a fox", "models": ["imagen-4", "imagen-4-fast", "imagen-4-ultra", "nano-banana", "seedream-4"] }),
+            Some("models"),
+        ),
         (json!({ "prompt": "a fox", "models": ["imagen-4", "imagen-4"] }), Some("models")),
         (json!({ "prompt": "a fox", "models": ["imagen-4", "nope"] }), Some("models[1]")),
-        (json!({ "prompt": "a fox", "models": ["qwen-image-edit-plus", "imagen-4"] }), Some("models[0]")),
-        (json!({ "prompt": "a fox", "models": ["imagen-4", "llama-3-8b"] }), Some("models[1]")),
+        (
+            json!({ "prompt": "a fox", "models": ["qwen-image-edit-plus", "imagen-4"] }),
+            Some("models[0]"),
+        ),
+        (
+            json!({ "prompt": "a fox", "models": ["imagen-4", "llama-3-8b"] }),
+            Some("models[1]"),
+        ),
         (json!({ "prompt": "", "models": ["imagen-4", "nano-banana"] }), Some("prompt")),
-        (json!({ "prompt": "a fox", "models": ["imagen-4", "nano-banana"], "options": { "bogus": 1 } }), Some("options.bogus")),
-        (json!({ "prompt": "a fox", "models": ["imagen-4", "nano-banana"], "options": { "aspect_ratio": "7:3" } }), Some("options.aspect_ratio")),
-        (json!({ "prompt": "a fox", "models": ["imagen-4", "nano-banana"], "extra": true }), None),
+        (
+            json!({ "prompt": "a fox", "models": ["imagen-4", "nano-banana"], "options": { "bogus": 1 } }),
+            Some("options.bogus"),
+        ),
+        (
+            json!({ "prompt": "a fox", "models": ["imagen-4", "nano-banana"], "options": { "aspect_ratio": "7:3" } }),
+            Some("options.aspect_ratio"),
+        ),
+        (
+            json!({ "prompt": "a fox", "models": ["imagen-4", "nano-banana"], "extra": true }),
+            None,
+        ),
         (json!({ "prompt": "a fox" }), None),
     ] {
         let (s, b) = t.post(&u, "/api/sets", &body).await;
@@ -118,7 +140,11 @@ async fn a_set_over_the_budget_creates_no_job_at_all() {
     let t = TestStack::with(|o| o.monthly_limit_usd = "0.07".into()).await;
     let u = t.user("alice").await;
     let (s, b) = t
-        .post(&u, "/api/sets", &json!({ "prompt": "a fox", "models": ["imagen-4", "imagen-4-fast", "nano-banana"] }))
+        .post(
+            &u,
+            "/api/sets",
+            &json!({ "prompt": "a fox", "models": ["imagen-4", "imagen-4-fast", "nano-banana"] }),
+        )
         .await;
     assert_eq!(s, 429, "{b}");
     assert_eq!(b["error"]["code"], "quota_exceeded");
@@ -127,7 +153,11 @@ async fn a_set_over_the_budget_creates_no_job_at_all() {
     assert_eq!(t.me(&u).await["quota"]["remaining_usd"], json!(0.07));
     // Two fit.
     let (s, b) = t
-        .post(&u, "/api/sets", &json!({ "prompt": "a fox", "models": ["imagen-4", "imagen-4-fast"] }))
+        .post(
+            &u,
+            "/api/sets",
+            &json!({ "prompt": "a fox", "models": ["imagen-4", "imagen-4-fast"] }),
+        )
         .await;
     assert_eq!(s, 202, "{b}");
     t.stop().await;
@@ -141,7 +171,11 @@ async fn sets_are_listed_newest_first_by_page_and_private() {
     let mut ids = Vec::new();
     for i in 0..3 {
         let (s, b) = t
-            .post(&alice, "/api/sets", &json!({ "prompt": format!("fox {i}"), "models": ["imagen-4-fast", "nano-banana"] }))
+            .post(
+                &alice,
+                "/api/sets",
+                &json!({ "prompt": format!("fox {i}"), "models": ["imagen-4-fast", "nano-banana"] }),
+            )
             .await;
         assert_eq!(s, 202, "{b}");
         ids.push(b["set"]["id"].as_str().unwrap().to_string());

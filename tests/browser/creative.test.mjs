@@ -43,7 +43,7 @@ describe('prompt ideas and model comparison on the local stack', { skip: SKIP, t
     assert.ok(texts.every((t) => t.startsWith(`${base}, `)), texts.join('\n'));
     // The model's text stays text: no element came of the markup in it.
     assert.equal(await page.locator('#ideas b').count(), 0);
-    await page.getByRole('button', { name: 'Use variation 2' }).click();
+    await page.getByRole('button', { name: 'Use this: variation 2' }).click();
     assert.equal(await page.getByLabel('Prompt', { exact: true }).inputValue(), texts[1]);
     assert.equal(await items.count(), 0);
     await expectStatus(/replaced/);
@@ -55,7 +55,7 @@ describe('prompt ideas and model comparison on the local stack', { skip: SKIP, t
     await eventually(async () => assert.equal(await page.locator('#ideas > li').count(), 1));
     const axe = await axeBothThemes(page, 'studio-ideas');
     assert.deepEqual(axe, { dark: [], light: [] }, JSON.stringify(axe, null, 1));
-    await page.getByRole('button', { name: 'Use the enhanced prompt' }).click();
+    await page.getByRole('button', { name: 'Use this: the enhanced prompt' }).click();
     assert.match(await page.getByLabel('Prompt', { exact: true }).inputValue(), /^a quiet harbour \d+, .+detailed/);
   });
 

@@ -119,7 +119,14 @@ fn check_price(m: &ModelSpec) -> Result<(), String> {
     }
     match (m.price.per, m.price.input_usd_micros) {
         (super::PriceUnit::Tokens, Some(i)) if i > 0 => {
-            if !matches!(m.options.get("max_tokens"), Some(OptionSpec::Integer { max: Some(_), default: Some(_), .. })) {
+            if !matches!(
+                m.options.get("max_tokens"),
+                Some(OptionSpec::Integer {
+                    max: Some(_),
+                    default: Some(_),
+                    ..
+                })
+            ) {
                 return Err("a model priced per token needs a max_tokens option with a max and a default".into());
             }
         }

@@ -14,5 +14,5 @@ pub use gallery::{AssetFilter, IndexKey, index_attributes, index_names, saved_in
 pub use ids::{AssetId, JobId, SetId, UserId};
 pub use job::{Asset, AssetKind, AssetSource, Job, JobError, JobKind, JobStatus};
 pub use money::Micros;
-pub use set::{CompareSet, MAX_SET_MODELS, MIN_SET_MODELS, check_set_models};
 pub use prompt::{MAX_PROMPT_CHARS, Prompt, PromptError};
+pub use set::{CompareSet, MAX_SET_MODELS, MIN_SET_MODELS, check_set_models};

@@ -44,7 +44,11 @@ fn strip_marker(line: &str) -> &str {
     let digits = l.chars().take_while(char::is_ascii_digit).count();
     if digits > 0 && digits <= 2 {
         let rest = &l[digits..];
-        if let Some(r) = rest.strip_prefix('.').or_else(|| rest.strip_prefix(')')).or_else(|| rest.strip_prefix(':')) {
+        if let Some(r) = rest
+            .strip_prefix('.')
+            .or_else(|| rest.strip_prefix(')'))
+            .or_else(|| rest.strip_prefix(':'))
+        {
             l = r.trim_start();
         }
     }

@@ -167,7 +167,9 @@ impl ReplicateClient {
             .clone()
             .with_request_timeout(self.request_timeout.max(Duration::from_secs(secs + 5)));
         let prefer = ("prefer", format!("wait={secs}"));
-        client.create_with(&path, json!({ "input": input }), webhook, events, Some(prefer)).await
+        client
+            .create_with(&path, json!({ "input": input }), webhook, events, Some(prefer))
+            .await
     }
 
     /// `POST {base}/predictions` with a pinned `version` (64 hex): how community models run.

@@ -135,14 +135,26 @@ pub async fn rewrite_prompt(app: &App, caller: &Caller, mode: PromptMode, req: &
     let client = match app.replicate().await {
         Ok(c) => c.with_max_attempts(1),
         Err(e) => {
-            fail(app, &job, "internal", "The language model could not be reached. Nothing was charged.").await;
+            fail(
+                app,
+                &job,
+                "internal",
+                "The language model could not be reached. Nothing was charged.",
+            )
+            .await;
             return Err(ApiError::internal(e));
         }
     };
     let input = spec.replicate_input(&job.prompt, &job.options, &[]);
     let webhook = app.config.webhook_url_for(&job);
     let created = client
-        .create_prediction_waiting(&model_ref, input, webhook.as_deref(), &[WebhookEvent::Completed], app.config.prompt_wait)
+        .create_prediction_waiting(
+            &model_ref,
+            input,
+            webhook.as_deref(),
+            &[WebhookEvent::Completed],
+            app.config.prompt_wait,
+        )
         .await;
     let p = match created {
         Ok(p) => p,
@@ -154,7 +166,13 @@ pub async fn rewrite_prompt(app: &App, caller: &Caller, mode: PromptMode, req: &
         Err(e) => {
             tracing::warn!(job_id = %job.job_id, error = %e, "provider refused the rewrite");
             let _ = app.store.release_claim(&job, now_ms).await;
-            fail(app, &job, "provider_error", "The language model refused this request. Nothing was charged.").await;
+            fail(
+                app,
+                &job,
+                "provider_error",
+                "The language model refused this request. Nothing was charged.",
+            )
+            .await;
             return Err(if e.is_retryable() {
                 ApiError::Unavailable("The language model is busy; try again in a moment.".into())
             } else {
@@ -243,9 +261,7 @@ pub(super) async fn reserve(
         CreateOutcome::TooManyStarts => {
             let retry_after_s = 60 - u64::from(chrono::Timelike::second(&now).min(59));
             Err(ApiError::TooManyStarts {
-                message: format!(
-                    "You may start {per_minute} jobs a minute; this would pass that. Try again in {retry_after_s} s."
-                ),
+                message: format!("You may start {per_minute} jobs a minute; this would pass that. Try again in {retry_after_s} s."),
                 retry_after_s,
             })
         }
@@ -282,9 +298,17 @@ pub(super) async fn settle_text(app: &App, job: &Job, p: &Prediction, now: &str)
             .settle_failure(job, JobStatus::Failed, &err, now)
             .await
             .map_err(|e| SettleError(e.to_string()))?;
-        return Ok(if applied { Settled::Applied(JobStatus::Failed) } else { Settled::AlreadyFinal });
+        return Ok(if applied {
+            Settled::Applied(JobStatus::Failed)
+        } else {
+            Settled::AlreadyFinal
+        });
     }
-    let real = match (app.catalog.get(&job.model), token_count(p, "input_token_count"), token_count(p, "output_token_count")) {
+    let real = match (
+        app.catalog.get(&job.model),
+        token_count(p, "input_token_count"),
+        token_count(p, "output_token_count"),
+    ) {
         (Some(spec), Some(i), Some(o)) => token_cost(spec, i, o),
         _ => {
             tracing::warn!(job_id = %job.job_id, "no token counts in the prediction; charged the reservation");
@@ -298,7 +322,11 @@ pub(super) async fn settle_text(app: &App, job: &Job, p: &Prediction, now: &str)
         .await
         .map_err(|e| SettleError(e.to_string()))?;
     tracing::info!(job_id = %job.job_id, cost_micros = cost.0, proposals = texts.len(), applied, "text job settled");
-    Ok(if applied { Settled::Applied(JobStatus::Succeeded) } else { Settled::AlreadyFinal })
+    Ok(if applied {
+        Settled::Applied(JobStatus::Succeeded)
+    } else {
+        Settled::AlreadyFinal
+    })
 }
 
 #[cfg(test)]

@@ -8,10 +8,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 const PREFIX: &str = "set#";
 
 fn set_key(user: &UserId, id: &SetId) -> Item {
-    Item::from([
-        ("user_id".into(), s(user.as_str())),
-        ("period".into(), s(format!("{PREFIX}{id}"))),
-    ])
+    Item::from([("user_id".into(), s(user.as_str())), ("period".into(), s(format!("{PREFIX}{id}")))])
 }
 
 impl Store {

@@ -57,7 +57,8 @@ impl Store {
             .expression_attribute_values(":ids", ids)
             .expression_attribute_values(":cost", n(cost.0));
         upd_job = if texts.is_empty() {
-            upd_job.update_expression("SET #st = :status, updated_at = :now, asset_ids = :ids, cost_micros = :cost REMOVE #open, claimed_at")
+            upd_job
+                .update_expression("SET #st = :status, updated_at = :now, asset_ids = :ids, cost_micros = :cost REMOVE #open, claimed_at")
         } else {
             upd_job
                 .update_expression(
