@@ -2,14 +2,14 @@
 //! It is a job like any other (reserved by its worst case, charged at its real cost from the
 //! prediction's token counts, listed in usage), but it is created with `Prefer: wait` so that a
 //! short answer comes back in the same request; when the wait runs out, the job is polled.
-use super::settle::{SettleError, Settled, capped_charge, settle_job};
+use super::settle::{SettleError, Settled, capped_charge};
 use crate::api::{ApiError, Caller};
 use crate::app::App;
 use crate::catalog::{ModelKind, token_cost};
 use crate::clock;
 use crate::domain::text::{MAX_PROPOSALS, proposals};
-use crate::domain::{Job, JobError, JobId, JobKind, JobStatus};
-use crate::replicate::{ModelRef, Prediction, WebhookEvent};
+use crate::domain::{Job, JobError, JobId, JobKind, JobStatus, Micros};
+use crate::replicate::{ModelRef, Prediction, PredictionStatus, WebhookEvent};
 use crate::store::{CreateOutcome, Reservation, StartWindow};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -125,7 +125,9 @@ pub async fn rewrite_prompt(app: &App, caller: &Caller, mode: PromptMode, req: &
         claimed_at: None,
         texts: vec![],
     };
-    reserve(app, caller, std::slice::from_ref(&job), None, now).await?;
+    let res = reservation(app, caller, job.estimated_micros, now).await?;
+    let outcome = app.store.create_job(&job, &res, None).await.map_err(ApiError::from)?;
+    created_or_refused(app, caller, outcome, &res, now).await?;
 
     // Claimed like the worker claims: the reconciler leaves a claimed job alone until the
     // submit deadline, and re-queues it for the worker if no prediction ever came of it.
@@ -181,10 +183,11 @@ pub async fn rewrite_prompt(app: &App, caller: &Caller, mode: PromptMode, req: &
         }
     };
     tracing::info!(job_id = %job.job_id, prediction_id = %p.id, status = p.status.as_str(), "rewrite prediction created");
+    let now = clock::rfc3339(clock::now());
+    // False when the webhook adopted this prediction first: the read below shows its state.
+    let _ = app.store.record_prediction(&job, &p.id, &now).await;
     if p.status.is_terminal() {
-        settle_job(app, job.clone(), &p).await.map_err(|e| ApiError::internal(e.0))?;
-    } else {
-        let _ = app.store.record_prediction(&job, &p.id, &clock::rfc3339(clock::now())).await;
+        settle_in_request(app, &job, &p, &now).await?;
     }
     let job = app
         .store
@@ -194,6 +197,34 @@ pub async fn rewrite_prompt(app: &App, caller: &Caller, mode: PromptMode, req: &
         .ok_or_else(|| ApiError::internal("rewrite job vanished"))?;
     let finished = job.status.is_terminal();
     Ok(Rewrite { job, finished })
+}
+
+/// Settles a text job whose prediction finished within the wait, as its webhook would (the
+/// webhook, arriving too, then finds it finished). Text jobs never copy outputs, so this is not
+/// `settle_job`: a rewrite touches no asset and no media.
+async fn settle_in_request(app: &App, job: &Job, p: &Prediction, now: &str) -> Result<(), ApiError> {
+    let settled = match &p.status {
+        PredictionStatus::Succeeded => settle_text(app, job, p, now).await.map(|_| ()),
+        PredictionStatus::Canceled => failure(app, job, JobStatus::Canceled, "canceled", "The run was canceled.", now).await,
+        _ => {
+            let why = p.error.as_deref().unwrap_or("The model failed without a message.");
+            let why: String = why.chars().take(500).collect();
+            failure(app, job, JobStatus::Failed, "provider_failed", &why, now).await
+        }
+    };
+    settled.map_err(|e| ApiError::internal(e.0))
+}
+
+async fn failure(app: &App, job: &Job, status: JobStatus, code: &str, message: &str, now: &str) -> Result<(), SettleError> {
+    let err = JobError {
+        code: code.into(),
+        message: message.into(),
+    };
+    app.store
+        .settle_failure(job, status, &err, now)
+        .await
+        .map(|_| ())
+        .map_err(|e| SettleError(e.to_string()))
 }
 
 async fn fail(app: &App, job: &Job, code: &str, message: &str) {
@@ -210,14 +241,13 @@ async fn fail(app: &App, job: &Job, code: &str, message: &str) {
     }
 }
 
-/// Reserves the jobs' estimates in one transaction (all or nothing) and records them.
-pub(super) async fn reserve(
+/// The reservation of `amount` for the caller this month (their limit, their start window).
+pub(super) async fn reservation(
     app: &App,
     caller: &Caller,
-    jobs: &[Job],
-    set: Option<&crate::domain::CompareSet>,
+    amount: Micros,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), ApiError> {
+) -> Result<Reservation, ApiError> {
     let limit = app
         .store
         .usage()
@@ -225,8 +255,7 @@ pub(super) async fn reserve(
         .await
         .map_err(ApiError::from)?;
     let per_minute = app.config.job_starts_per_minute;
-    let amount = crate::domain::Micros(jobs.iter().map(|j| j.estimated_micros.0).sum());
-    let reservation = Reservation {
+    Ok(Reservation {
         period: clock::period(now),
         amount,
         limit,
@@ -235,31 +264,31 @@ pub(super) async fn reserve(
             max: per_minute,
             expires_at: now.timestamp() + 3600,
         }),
-    };
-    let outcome = match (set, jobs) {
-        (Some(set), _) => app.store.create_set(set, jobs, &reservation).await,
-        (None, [one]) => app.store.create_job(one, &reservation, None).await,
-        (None, _) => return Err(ApiError::internal("several jobs outside a set")),
-    }
-    .map_err(ApiError::from)?;
+    })
+}
+
+/// What a create outcome means for the API: Ok when created, else the 429 to answer.
+pub(super) async fn created_or_refused(
+    app: &App,
+    caller: &Caller,
+    outcome: CreateOutcome,
+    res: &Reservation,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
     match outcome {
         CreateOutcome::Created => Ok(()),
         CreateOutcome::QuotaExceeded => {
-            let used = app
-                .store
-                .usage()
-                .month(&caller.id, &reservation.period)
-                .await
-                .map_err(ApiError::from)?;
+            let used = app.store.usage().month(&caller.id, &res.period).await.map_err(ApiError::from)?;
             Err(ApiError::QuotaExceeded(format!(
                 "This could cost up to {} but only {} of your {} monthly limit is left.",
-                amount,
-                used.remaining(limit),
-                limit
+                res.amount,
+                used.remaining(res.limit),
+                res.limit
             )))
         }
         CreateOutcome::TooManyStarts => {
             let retry_after_s = 60 - u64::from(chrono::Timelike::second(&now).min(59));
+            let per_minute = app.config.job_starts_per_minute;
             Err(ApiError::TooManyStarts {
                 message: format!("You may start {per_minute} jobs a minute; this would pass that. Try again in {retry_after_s} s."),
                 retry_after_s,

@@ -1,6 +1,6 @@
 //! Compare models: one prompt on 2–4 text→image models, as one set. The whole set's estimate is
 //! reserved at once (all or nothing); its jobs then run like any generation.
-use super::prompts::reserve;
+use super::prompts::{created_or_refused, reservation};
 use super::views::job_with_assets;
 use crate::api::{ApiError, Caller};
 use crate::app::App;
@@ -94,7 +94,9 @@ pub async fn create_set(app: &App, caller: &Caller, req: &SetRequest) -> Result<
         estimated_micros: Micros(jobs.iter().map(|j| j.estimated_micros.0).sum()),
         created_at: stamp,
     };
-    reserve(app, caller, &jobs, Some(&set), now).await?;
+    let res = reservation(app, caller, set.estimated_micros, now).await?;
+    let outcome = app.store.create_set(&set, &jobs, &res).await.map_err(ApiError::from)?;
+    created_or_refused(app, caller, outcome, &res, now).await?;
     tracing::info!(set_id = %set.set_id, jobs = jobs.len(), estimated_micros = set.estimated_micros.0, "set created");
     for job in &jobs {
         let msg = JobMessage {
