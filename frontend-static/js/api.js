@@ -155,6 +155,27 @@ export class Api {
     return this.request('POST', '/assets/batch', { body: { action, asset_ids: assetIds } });
   }
 
+  /** POST /prompts/vary|enhance {prompt} → 200 {job, proposals} or 202 {job} (poll the job). */
+  rewritePrompt(mode, prompt) {
+    return this.request('POST', `/prompts/${mode === 'enhance' ? 'enhance' : 'vary'}`, { body: { prompt } });
+  }
+
+  /** POST /sets {prompt, models, options} → 202 {set, jobs}. */
+  createSet({ prompt, models, options = {} }) {
+    return this.request('POST', '/sets', { body: { prompt, models, options } });
+  }
+
+  /** GET /sets/{id} → {set, jobs: [{job, assets, duration_s}]}. */
+  set(id) {
+    return this.request('GET', `/sets/${encodeURIComponent(id)}`);
+  }
+
+  sets({ limit = 10, cursor = null } = {}) {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (cursor) q.set('cursor', cursor);
+    return this.request('GET', `/sets?${q}`);
+  }
+
   /** GET /usage?from&to (YYYY-MM-DD, inclusive). */
   usage(from, to) {
     return this.request('GET', `/usage?${new URLSearchParams({ from, to })}`);

@@ -76,6 +76,8 @@ export class JobList {
       const page = await this.api.jobs({ limit: PAGE_SIZE, cursor });
       if (gen !== this.generation) return;
       for (const job of page.jobs || []) {
+        // Prompt rewrites (kind text) make no picture: the composer shows them, not this list.
+        if (job.kind === 'text') continue;
         if (!this.entries.has(job.id)) this.#append(job);
       }
       this.cursor = page.next_cursor || null;

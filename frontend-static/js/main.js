@@ -7,6 +7,8 @@ import { LoginView } from './login.js';
 import { Studio } from './studio.js';
 import { Gallery } from './gallery.js';
 import { Usage } from './usage.js';
+import { PromptIdeas } from './prompt-ideas.js';
+import { CompareView } from './compare-models.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 
@@ -46,8 +48,10 @@ async function boot() {
     useSettings: (job) => go('studio').then(() => studio.useSettings(job)),
   });
   const usage = new Usage(api, { modelName });
+  new PromptIdeas(api);
+  const compare = new CompareView(api, { editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')) });
   // Switching views only hides the studio; studio.close() (sign-out) forgets its state.
-  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, gallery, usage };
+  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, gallery, usage };
 
   // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
   async function go(name, { focus = false } = {}) {
@@ -69,13 +73,14 @@ async function boot() {
     byId('username').textContent = auth.username;
     show(userArea, true);
     show(nav, true);
-    go('studio');
+    go(CompareView.addressed() ? 'compare' : 'studio');
   };
   const openLogin = (reason) => {
     studio.close();
     gallery.close();
     gallery.reset();
     usage.close();
+    compare.close();
     show(nav, false);
     show(userArea, false);
     byId('username').textContent = '';

@@ -102,6 +102,10 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("assets-batch", handler!(assets_batch)),
         ("usage-get", handler!(usage_get)),
         ("jobs-cancel", handler!(jobs_cancel)),
+        ("prompts-rewrite", handler!(prompts_rewrite)),
+        ("sets-create", handler!(sets_create)),
+        ("sets-get", handler!(sets_get)),
+        ("sets-list", handler!(sets_list)),
         ("webhook-replicate", handler!(webhook_replicate)),
     ])
 }

@@ -44,6 +44,8 @@ pub struct StackOptions {
     pub catalog: Option<shared::catalog::Catalog>,
     pub submit_deadline: Duration,
     pub give_up_after: Duration,
+    /// How long a prompt rewrite is waited for before the API answers 202 (`PROMPT_WAIT_S`).
+    pub prompt_wait: Duration,
     /// Run the SQS worker loop (tests that play a crashed worker turn it off).
     pub run_worker: bool,
     pub sim: SimConfig,
@@ -75,6 +77,7 @@ impl StackOptions {
             catalog: None,
             submit_deadline: Duration::from_secs(300),
             give_up_after: Duration::from_secs(3600),
+            prompt_wait: Duration::from_secs(20),
             run_worker: true,
             sim,
         }
@@ -164,6 +167,7 @@ impl Stack {
             ("RECONCILE_AFTER_S", opts.reconcile_after.as_secs().to_string()),
             ("SUBMIT_DEADLINE_S", opts.submit_deadline.as_secs().to_string()),
             ("GIVE_UP_AFTER_S", opts.give_up_after.as_secs().to_string()),
+            ("PROMPT_WAIT_S", opts.prompt_wait.as_secs().to_string()),
             ("SEND_WEBHOOKS", send_webhooks.to_string()),
         ]);
         let config = Config::from_lookup(|k| env.get(k).cloned())?;

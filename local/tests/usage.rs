@@ -123,6 +123,7 @@ async fn a_job_created_on_the_last_day_of_a_month_counts_in_that_month_when_it_s
         quota_period: period.clone(),
         request_hash: None,
         claimed_at: None,
+        texts: vec![],
     };
     let res = Reservation {
         period: period.clone(),

@@ -92,6 +92,9 @@ pub struct Config {
     pub send_webhooks: bool,
     /// Days an unsaved result lives after its creation or its last unsave (domain::expiry).
     pub unsaved_expiration_days: u32,
+    /// How long a prompt rewrite (a language model) is waited for with `Prefer: wait` before
+    /// the API answers 202 with the job to poll: well under API Gateway's 29 s.
+    pub prompt_wait: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +168,10 @@ impl Config {
             give_up_after: secs("GIVE_UP_AFTER_S", 3600)?,
             send_webhooks: or("SEND_WEBHOOKS", "true") != "false",
             unsaved_expiration_days,
+            prompt_wait: secs("PROMPT_WAIT_S", 20)
+                .ok()
+                .filter(|d| (1..=25).contains(&d.as_secs()))
+                .ok_or_else(|| ConfigError::Invalid("PROMPT_WAIT_S", get("PROMPT_WAIT_S").unwrap_or_default()))?,
         })
     }
 

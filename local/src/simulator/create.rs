@@ -281,6 +281,28 @@ async fn create(sim: Arc<Sim>, schema: ModelSchema, version: String, obj: serde_
         }
         _ => {}
     }
+    // `Prefer: wait=N` (or `wait`: 60 s) holds the answer until the prediction finished.
+    let wait = headers
+        .get("prefer")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().strip_prefix("wait"))
+        .and_then(|rest| match rest.strip_prefix('=') {
+            Some(n) => n.trim().parse::<u64>().ok(),
+            None => rest.is_empty().then_some(60),
+        });
+    let mut pred = pred;
+    if let Some(secs) = wait {
+        let until = tokio::time::Instant::now() + Duration::from_secs(secs.clamp(1, 60));
+        loop {
+            if let Some(e) = sim.preds.lock().unwrap().get(&id) {
+                pred = e.pred.clone();
+            }
+            if pred.status.is_terminal() || tokio::time::Instant::now() >= until {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
     (StatusCode::CREATED, axum::Json(pred)).into_response()
 }
 

@@ -33,10 +33,12 @@ pub enum Fault {
     /// The create answers 502 and makes no prediction (`[sim:unavailable:N]`: the first N
     /// creates with that prompt).
     Unavailable,
+    /// A language model answers far more text than anyone asked for (over 10 000 characters).
+    Verbose,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 10] = [
+    pub const ALL: [Fault; 11] = [
         Fault::Fail,
         Fault::Stall,
         Fault::Throttle,
@@ -47,6 +49,7 @@ impl Fault {
         Fault::SlowCreate,
         Fault::ExtraOutputs,
         Fault::Unavailable,
+        Fault::Verbose,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +64,7 @@ impl Fault {
             Fault::SlowCreate => "slow-create",
             Fault::ExtraOutputs => "extra-outputs",
             Fault::Unavailable => "unavailable",
+            Fault::Verbose => "verbose",
         }
     }
 

@@ -55,6 +55,28 @@ pub(super) async fn run(sim: Arc<Sim>, id: String) {
         }
     };
 
+    if schema.output == OutputShape::Text && fault != Some(Fault::Fail) {
+        let a = super::text::answer(&input, fault == Some(Fault::Verbose));
+        let done = {
+            let mut preds = sim.preds.lock().unwrap();
+            let Some(e) = preds.get_mut(&id) else { return };
+            if e.pred.status != PredictionStatus::Processing {
+                return; // canceled meanwhile
+            }
+            e.pred.output = json!(a.pieces);
+            e.pred.status = PredictionStatus::Succeeded;
+            e.pred.logs = Some("simulator: running\nsimulator: answered\n".into());
+            e.pred.completed_at = Some(now_rfc3339());
+            let mut m = metrics(e.pred.created_at.as_deref(), e.pred.started_at.as_deref(), 0);
+            m.other.insert("input_token_count".into(), json!(a.input_tokens));
+            m.other.insert("output_token_count".into(), json!(a.output_tokens));
+            e.pred.metrics = Some(m);
+            Completion::of(e)
+        };
+        done.announce(sim).await;
+        return;
+    }
+
     let outcome: Result<Vec<OutFile>, String> = if fault == Some(Fault::Fail) {
         Err("Simulated failure: the model raised an error while generating (simulator fault `fail`)".into())
     } else {

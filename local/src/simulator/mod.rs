@@ -36,6 +36,11 @@
 //! header sets `deadline`: a prediction still running then becomes `canceled` (`aborted` if it
 //! never started).
 //!
+//! A language model (schema `output: text`) answers deterministic prompt rewrites as a list of
+//! text pieces ([`text`]) with `input_token_count`/`output_token_count` metrics. A create with
+//! `Prefer: wait=N` is answered once the prediction finished or N seconds passed (`stall` makes
+//! the wait run out).
+//!
 //! Faults ([`Fault`]): a `[sim:fail]`-style marker in the prompt (`[sim:throttle:N]` throttles,
 //! `[sim:unavailable:N]` answers 502 without a prediction to,
 //! the first N creates with that prompt), a runtime switch for the next n predictions, or
@@ -50,6 +55,7 @@ mod lifecycle;
 pub mod schema;
 mod server;
 mod source;
+mod text;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;

@@ -74,6 +74,8 @@ pub enum OutputShape {
     Uri,
     /// A list of URLs, even for one image.
     Array,
+    /// A language model: a list of text pieces (tokens) to be joined.
+    Text,
 }
 
 /// Where a restoration model's factor comes from.

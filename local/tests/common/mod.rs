@@ -203,6 +203,7 @@ pub async fn recorded_job(
         quota_period: clock::period(clock::now()),
         request_hash: None,
         claimed_at: None,
+        texts: vec![],
     };
     let res = Reservation {
         period: job.quota_period.clone(),

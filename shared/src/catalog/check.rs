@@ -122,6 +122,23 @@ fn check_price(m: &ModelSpec) -> Result<(), String> {
     if m.price.usd_micros <= 0 {
         return Err("price must be positive".into());
     }
+    match (m.price.per, m.price.input_usd_micros) {
+        (super::PriceUnit::Tokens, Some(i)) if i > 0 => {
+            if !matches!(
+                m.options.get("max_tokens"),
+                Some(OptionSpec::Integer {
+                    max: Some(_),
+                    default: Some(_),
+                    ..
+                })
+            ) {
+                return Err("a model priced per token needs a max_tokens option with a max and a default".into());
+            }
+        }
+        (super::PriceUnit::Tokens, _) => return Err("a model priced per token needs a positive input_usd_micros".into()),
+        (_, Some(_)) => return Err("input_usd_micros is only for per: 1k_tokens".into()),
+        (_, None) => {}
+    }
     for (opt, values) in &m.price.by_option {
         let spec = m
             .options

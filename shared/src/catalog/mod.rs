@@ -11,7 +11,7 @@ mod video_tests;
 
 pub use crate::domain::JobKind as ModelKind;
 pub use frames::{FrameInput, FrameRequest, FrameRole};
-pub use price::{actual_cost, estimate, expected_outputs};
+pub use price::{actual_cost, estimate, expected_outputs, token_cost};
 pub use request::{FieldError, ValidRequest};
 
 use crate::domain::Micros;
@@ -27,6 +27,10 @@ pub enum PriceUnit {
     Image,
     Second,
     Run,
+    /// A language model: `usd_micros` per 1000 output tokens, `input_usd_micros` per 1000
+    /// input tokens (charged from the prediction's token counts).
+    #[serde(rename = "1k_tokens")]
+    Tokens,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -37,6 +41,9 @@ pub struct Price {
     /// `{option: {value: micros}}`: replaces `usd_micros` when the option has that value.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub by_option: BTreeMap<String, BTreeMap<String, i64>>,
+    /// Per 1000 input tokens, for `per: 1k_tokens` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_usd_micros: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -194,6 +201,9 @@ impl ModelSpec {
                 })
                 .collect();
             price["by_option"] = Value::Object(by);
+        }
+        if let Some(m) = self.price.input_usd_micros {
+            price["input_usd"] = json!(Micros(m).usd());
         }
         let mut v = json!({
             "id": self.id,

@@ -42,6 +42,7 @@ pub fn estimate(spec: &ModelSpec, options: &Map<String, Value>) -> Micros {
         PriceUnit::Image => output_count(options),
         PriceUnit::Second => options.get("duration").and_then(Value::as_i64).unwrap_or(8).max(1),
         PriceUnit::Run => 1,
+        PriceUnit::Tokens => return token_estimate(spec, options),
     };
     Micros(unit_price(spec, options).0.saturating_mul(units))
 }
@@ -50,7 +51,7 @@ pub fn estimate(spec: &ModelSpec, options: &Map<String, Value>) -> Micros {
 pub fn expected_outputs(spec: &ModelSpec, options: &Map<String, Value>) -> usize {
     match spec.price.per {
         PriceUnit::Image => output_count(options).max(1) as usize,
-        PriceUnit::Second | PriceUnit::Run => 1,
+        PriceUnit::Second | PriceUnit::Run | PriceUnit::Tokens => 1,
     }
 }
 
@@ -58,6 +59,26 @@ pub fn expected_outputs(spec: &ModelSpec, options: &Map<String, Value>) -> usize
 pub fn actual_cost(spec: &ModelSpec, options: &Map<String, Value>, outputs: usize) -> Micros {
     match spec.price.per {
         PriceUnit::Image => Micros(unit_price(spec, options).0.saturating_mul(outputs as i64)),
-        PriceUnit::Second | PriceUnit::Run => estimate(spec, options),
+        PriceUnit::Second | PriceUnit::Run | PriceUnit::Tokens => estimate(spec, options),
     }
+}
+
+/// Input tokens added around the prompts by the model's chat template (an upper bound).
+const TEMPLATE_TOKENS: i64 = 64;
+
+/// The most a language model run can cost: every byte of the system prompt and of the longest
+/// prompt as one input token (a token is never shorter than a byte), plus `max_tokens` output.
+fn token_estimate(spec: &ModelSpec, options: &Map<String, Value>) -> Micros {
+    let system = options.get("system_prompt").and_then(Value::as_str).map_or(0, str::len) as i64;
+    let prompt = (crate::domain::MAX_PROMPT_CHARS * 4) as i64;
+    let output = options.get("max_tokens").and_then(Value::as_i64).unwrap_or(0).max(0);
+    token_cost(spec, system + prompt + TEMPLATE_TOKENS, output)
+}
+
+/// What a language model run costs for these token counts, rounded up to a whole micro-dollar.
+pub fn token_cost(spec: &ModelSpec, input_tokens: i64, output_tokens: i64) -> Micros {
+    let input = spec.price.input_usd_micros.unwrap_or(0) as i128 * input_tokens.max(0) as i128;
+    let output = spec.price.usd_micros as i128 * output_tokens.max(0) as i128;
+    let total = (input + output + 999) / 1000;
+    Micros(i64::try_from(total).unwrap_or(i64::MAX))
 }

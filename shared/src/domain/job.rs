@@ -122,6 +122,9 @@ pub struct Job {
     /// When (ms) the submission in flight started; absent when none is (store::submission).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed_at: Option<i64>,
+    /// A text job's result: the proposals of a language model (domain::text, already cleaned).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub texts: Vec<String>,
 }
 
 impl Job {
@@ -155,6 +158,9 @@ impl Job {
             v["start_frame_asset_id"] = json!(of(FrameRole::StartFrame).first());
             v["end_frame_asset_id"] = json!(of(FrameRole::EndFrame).first());
             v["reference_asset_ids"] = json!(of(FrameRole::References));
+        }
+        if self.kind == JobKind::Text {
+            v["texts"] = json!(self.texts);
         }
         v
     }

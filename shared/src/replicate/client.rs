@@ -150,6 +150,28 @@ impl ReplicateClient {
         self.create(&path, json!({ "input": input }), webhook, events).await
     }
 
+    /// [`Self::create_prediction`] with `Prefer: wait=N` (1–60 s): Replicate holds the answer
+    /// until the prediction finished or `wait` passed, whichever comes first; the returned
+    /// prediction may still be running. The request's own timeout is raised above `wait`.
+    pub async fn create_prediction_waiting(
+        &self,
+        model: &ModelRef,
+        input: Value,
+        webhook: Option<&str>,
+        events: &[WebhookEvent],
+        wait: Duration,
+    ) -> Result<Prediction, ReplicateError> {
+        let secs = wait.as_secs().clamp(1, 60);
+        let path = format!("/models/{}/{}/predictions", model.owner(), model.name());
+        let client = self
+            .clone()
+            .with_request_timeout(self.request_timeout.max(Duration::from_secs(secs + 5)));
+        let prefer = ("prefer", format!("wait={secs}"));
+        client
+            .create_with(&path, json!({ "input": input }), webhook, events, Some(prefer))
+            .await
+    }
+
     /// `POST {base}/predictions` with a pinned `version` (64 hex): how community models run.
     pub async fn create_version_prediction(
         &self,
@@ -165,12 +187,17 @@ impl ReplicateClient {
             .await
     }
 
-    async fn create(
+    async fn create(&self, path: &str, body: Value, webhook: Option<&str>, events: &[WebhookEvent]) -> Result<Prediction, ReplicateError> {
+        self.create_with(path, body, webhook, events, None).await
+    }
+
+    async fn create_with(
         &self,
         path: &str,
         mut body: Value,
         webhook: Option<&str>,
         events: &[WebhookEvent],
+        extra: Option<(&'static str, String)>,
     ) -> Result<Prediction, ReplicateError> {
         if let Some(url) = webhook {
             body["webhook"] = json!(url);
@@ -182,6 +209,7 @@ impl ReplicateClient {
         if let Some(d) = self.cancel_after {
             headers.push(("cancel-after", format_cancel_after(d)));
         }
+        headers.extend(extra);
         let bytes = self.execute(Method::POST, path, Some(&body), &headers).await?;
         decode(&bytes)
     }

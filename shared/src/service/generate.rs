@@ -164,6 +164,7 @@ pub async fn queue_job(app: &App, caller: &Caller, new: NewJob<'_>, idem_key: Op
         quota_period: clock::period(now),
         request_hash: idem_key.map(|_| request_hash.clone()),
         claimed_at: None,
+        texts: vec![],
     };
     let idem = match idem_key {
         Some(k) => {

@@ -1,7 +1,7 @@
 use crate::app::App;
 use crate::catalog::{actual_cost, expected_outputs};
 use crate::clock;
-use crate::domain::{Asset, AssetId, AssetKind, AssetSource, Job, JobError, JobId, JobStatus, Micros, UserId};
+use crate::domain::{Asset, AssetId, AssetKind, AssetSource, Job, JobError, JobId, JobKind, JobStatus, Micros, UserId};
 use crate::media::{fetch_output, object_key, sniff_image};
 use crate::replicate::{Prediction, PredictionStatus};
 
@@ -104,6 +104,7 @@ pub async fn settle_job(app: &App, mut job: Job, p: &Prediction) -> Result<Settl
         }
         PredictionStatus::Canceled => fail(JobStatus::Canceled, "canceled", "The run was canceled.".into()).await,
         PredictionStatus::Aborted => fail(JobStatus::Failed, "aborted", "The provider ended the run before it started.".into()).await,
+        PredictionStatus::Succeeded if job.kind == JobKind::Text => super::prompts::settle_text(app, &job, p, &now).await,
         PredictionStatus::Succeeded => {
             let urls = p.output_urls();
             if urls.is_empty() {

@@ -5,6 +5,7 @@ mod expiry;
 mod idempotency;
 mod jobs;
 pub mod retry;
+mod sets;
 mod settlement;
 mod submission;
 mod uploads;

@@ -26,6 +26,22 @@ impl Store {
     /// day item are both those of the job's creation ([`usage_day`]), so the usage report and
     /// the spend meter count a job in the same month however late it settles.
     pub async fn settle_success(&self, job: &Job, asset_ids: &[AssetId], cost: Micros, now: &str) -> Result<bool, StoreError> {
+        self.settle_success_with(job, asset_ids, &[], cost, now).await
+    }
+
+    /// [`Store::settle_success`] of a text job: its cleaned proposals are stored on it.
+    pub async fn settle_text_success(&self, job: &Job, texts: &[String], cost: Micros, now: &str) -> Result<bool, StoreError> {
+        self.settle_success_with(job, &[], texts, cost, now).await
+    }
+
+    async fn settle_success_with(
+        &self,
+        job: &Job,
+        asset_ids: &[AssetId],
+        texts: &[String],
+        cost: Micros,
+        now: &str,
+    ) -> Result<bool, StoreError> {
         let day = &usage_day(job);
         if cost.0 > job.estimated_micros.0 || cost.0 < 0 {
             return Err(StoreError::Aws {
@@ -34,15 +50,23 @@ impl Store {
             });
         }
         let ids = AttributeValue::L(asset_ids.iter().map(|a| s(a.as_str())).collect());
-        let upd_job = self
+        let mut upd_job = self
             .finish_job(job, JobStatus::Succeeded, now)
-            .update_expression("SET #st = :status, updated_at = :now, asset_ids = :ids, cost_micros = :cost REMOVE #open, claimed_at")
             .condition_expression("#st IN (:queued, :running) AND estimated_micros >= :cost")
             .expression_attribute_names("#open", "open")
             .expression_attribute_values(":ids", ids)
-            .expression_attribute_values(":cost", n(cost.0))
-            .build()
-            .map_err(aws("build update"))?;
+            .expression_attribute_values(":cost", n(cost.0));
+        upd_job = if texts.is_empty() {
+            upd_job
+                .update_expression("SET #st = :status, updated_at = :now, asset_ids = :ids, cost_micros = :cost REMOVE #open, claimed_at")
+        } else {
+            upd_job
+                .update_expression(
+                    "SET #st = :status, updated_at = :now, asset_ids = :ids, cost_micros = :cost, texts = :texts REMOVE #open, claimed_at",
+                )
+                .expression_attribute_values(":texts", AttributeValue::L(texts.iter().map(|t| s(t.as_str())).collect()))
+        };
+        let upd_job = upd_job.build().map_err(aws("build update"))?;
         let month = Update::builder()
             .table_name(&self.tables.usage)
             .set_key(Some(month_key(&job.user_id, &job.quota_period)))

@@ -1,0 +1,241 @@
+// Compare models: one prompt on 2–4 text→image models as one set (POST /api/sets). The page
+// shows the estimate of the whole set, then the results side by side as they arrive, each with
+// its model, time and cost. The address names the set (?compare=<id>), so a reload shows it
+// again; each result can be saved or opened in the editor like any other picture.
+
+import { byId, h, show, replaceChildren, announce } from './dom.js';
+import { formatUsd, formatDateTime } from './format.js';
+import { modelsFor, estimate } from './catalog.js';
+
+const POLL_MS = 1200;
+const MIN = 2;
+const MAX = 4;
+
+export class CompareView {
+  /**
+   * @param {import('./api.js').Api} api
+   * @param {{editThis: (asset) => void}} hooks
+   */
+  constructor(api, { editThis }) {
+    this.api = api;
+    this.editThis = editThis;
+    this.view = byId('compare-view');
+    this.form = byId('compare-form');
+    this.prompt = byId('compare-prompt');
+    this.modelBox = byId('compare-models');
+    this.estimateEl = byId('compare-estimate');
+    this.error = byId('compare-error');
+    this.submit = byId('compare-submit');
+    this.status = byId('compare-status');
+    this.results = byId('compare-results');
+    this.history = byId('compare-history');
+    this.models = [];
+    this.timer = null;
+    this.setId = null;
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.start();
+    });
+    this.modelBox.addEventListener('change', () => this.#refreshEstimate());
+  }
+
+  /** The set named in the address, if any. */
+  static addressed() {
+    return new URLSearchParams(window.location.search).get('compare');
+  }
+
+  async open() {
+    show(this.view, true);
+    if (!this.models.length) {
+      try {
+        this.models = modelsFor((await this.api.models()).models || [], 'image');
+      } catch (err) {
+        this.#error(err.message);
+      }
+      this.#renderModels();
+    }
+    this.#refreshEstimate();
+    const id = CompareView.addressed();
+    if (id && id !== this.setId) await this.load(id);
+    this.#loadHistory();
+  }
+
+  close() {
+    show(this.view, false);
+    this.#stop();
+    this.#address(null);
+  }
+
+  #renderModels() {
+    const boxes = this.models.map((m) => {
+      const id = `cmp-model-${m.id}`;
+      return h(
+        'div',
+        { class: 'comparev__model' },
+        h('input', { type: 'checkbox', id, value: m.id, name: 'compare-model' }),
+        h('label', { for: id }, `${m.name} `, h('span', { class: 'comparev__price' }, formatUsd(estimate(m, {})))),
+      );
+    });
+    replaceChildren(this.modelBox, boxes);
+  }
+
+  #picked() {
+    return [...this.modelBox.querySelectorAll('input:checked')].map((i) => i.value);
+  }
+
+  #refreshEstimate() {
+    const picked = this.#picked();
+    for (const box of this.modelBox.querySelectorAll('input')) box.disabled = !box.checked && picked.length >= MAX;
+    const sum = picked.reduce((acc, id) => acc + Math.round((estimate(this.models.find((m) => m.id === id), {}) || 0) * 1e6), 0);
+    this.estimateEl.textContent =
+      picked.length < MIN
+        ? `Pick ${MIN} to ${MAX} models (${picked.length} picked).`
+        : `Estimate for the whole set: ${formatUsd(sum / 1e6)} (${picked.length} models).`;
+    this.submit.disabled = picked.length < MIN || picked.length > MAX;
+  }
+
+  async start() {
+    const prompt = this.prompt.value.trim();
+    const models = this.#picked();
+    show(this.error, false);
+    if (!prompt) {
+      this.#error('Write a prompt to compare the models with.');
+      this.prompt.focus();
+      return;
+    }
+    this.submit.disabled = true;
+    try {
+      const body = await this.api.createSet({ prompt, models });
+      announce(`Comparison started on ${models.length} models.`);
+      await this.load(body.set.id);
+      this.#loadHistory();
+    } catch (err) {
+      this.#error(err.message);
+    } finally {
+      this.#refreshEstimate();
+    }
+  }
+
+  /** Shows a set and polls it until every result is in. */
+  async load(id) {
+    this.#stop();
+    this.setId = id;
+    this.#address(id);
+    let body;
+    try {
+      body = await this.api.set(id);
+    } catch (err) {
+      this.#error(err.status === 404 ? 'That comparison was not found.' : err.message);
+      replaceChildren(this.results);
+      return;
+    }
+    if (this.setId !== id) return;
+    this.#render(body);
+    if (body.set.status !== 'finished') this.timer = setTimeout(() => this.load(id), POLL_MS);
+    else announce('All results of the comparison are in.');
+  }
+
+  #render({ set, jobs }) {
+    const done = jobs.filter((j) => ['succeeded', 'failed', 'canceled'].includes(j.job.status)).length;
+    this.status.textContent = `“${set.prompt}” on ${set.models.length} models: ${done} of ${jobs.length} done. Estimate ${formatUsd(set.estimated_cost_usd)}, charged so far ${formatUsd(set.cost_usd)}.`;
+    replaceChildren(this.results, jobs.map((entry) => this.#card(entry)));
+  }
+
+  #card({ job, assets, duration_s: secs }) {
+    const model = this.models.find((m) => m.id === job.model);
+    const name = model?.name || job.model;
+    const asset = assets?.[0];
+    const body = [];
+    if (asset) {
+      body.push(h('img', { class: 'comparev__img', src: asset.url, alt: `${name}: ${job.prompt}`, width: asset.width, height: asset.height }));
+    } else {
+      const text = job.status === 'failed' || job.status === 'canceled' ? job.error?.message || `The run ${job.status}.` : 'Working…';
+      body.push(h('p', { class: 'comparev__wait' }, text));
+    }
+    const meta = h(
+      'dl',
+      { class: 'comparev__meta' },
+      h('dt', {}, 'Time'),
+      h('dd', {}, secs === null || secs === undefined ? '—' : `${secs.toFixed(1)} s`),
+      h('dt', {}, 'Cost'),
+      h('dd', {}, job.cost_usd === null ? `up to ${formatUsd(job.estimated_cost_usd)}` : formatUsd(job.cost_usd)),
+    );
+    const actions = asset
+      ? h(
+          'div',
+          { class: 'comparev__actions' },
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'btn btn--ghost btn--small',
+              'aria-pressed': asset.saved ? 'true' : 'false',
+              onclick: (e) => this.#save(asset, e.currentTarget),
+            },
+            asset.saved ? 'Saved' : 'Save',
+          ),
+          h('button', { type: 'button', class: 'btn btn--ghost btn--small', onclick: () => this.editThis(asset) }, 'Open in editor'),
+        )
+      : null;
+    return h(
+      'li',
+      { class: 'comparev__card', dataset: { model: job.model, status: job.status } },
+      h('h2', { class: 'comparev__model-name' }, name),
+      ...body,
+      meta,
+      actions,
+    );
+  }
+
+  async #save(asset, button) {
+    const next = button.getAttribute('aria-pressed') !== 'true';
+    try {
+      await this.api.saveAsset(asset.id, next);
+      asset.saved = next;
+      button.setAttribute('aria-pressed', String(next));
+      button.textContent = next ? 'Saved' : 'Save';
+      announce(next ? 'Saved to the gallery.' : 'Removed from the gallery.');
+    } catch (err) {
+      this.#error(err.message);
+    }
+  }
+
+  async #loadHistory() {
+    try {
+      const { sets } = await this.api.sets({ limit: 10 });
+      replaceChildren(
+        this.history,
+        sets.map((s) =>
+          h(
+            'li',
+            {},
+            h(
+              'button',
+              { type: 'button', class: 'btn btn--link', 'aria-current': s.id === this.setId ? 'true' : null, onclick: () => this.load(s.id) },
+              `${s.prompt} — ${s.models.length} models, ${formatDateTime(s.created_at)}`,
+            ),
+          ),
+        ),
+      );
+    } catch {
+      /* the list is a convenience */
+    }
+  }
+
+  #address(id) {
+    const url = new URL(window.location.href);
+    if (id) url.searchParams.set('compare', id);
+    else url.searchParams.delete('compare');
+    if (url.href !== window.location.href) window.history.replaceState(null, '', url.href);
+  }
+
+  #stop() {
+    clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  #error(text) {
+    this.error.textContent = text;
+    show(this.error, true);
+  }
+}

@@ -1,0 +1,24 @@
+//! `GET /api/sets?limit&cursor` — the caller's comparison sets, newest first (without jobs).
+use lambda_http::{Request, http::StatusCode};
+use shared::App;
+use shared::api::{ApiError, ApiResult, Cursor, caller, json_response};
+use shared::domain::SetId;
+use std::sync::Arc;
+
+pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
+    let me = caller(&req)?;
+    let page = Cursor::from_request(&req)?;
+    if page.after.as_deref().is_some_and(|a| SetId::parse(a).is_none()) {
+        return Err(ApiError::validation("cursor", "cursor is not valid"));
+    }
+    let (sets, next) = app
+        .store
+        .list_sets(&me.id, page.limit, page.after.as_deref())
+        .await
+        .map_err(ApiError::internal)?;
+    let sets: Vec<_> = sets.iter().map(|s| s.to_api()).collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "sets": sets, "next_cursor": next.map(|n| Cursor::encode(&n)) }),
+    ))
+}

@@ -1,0 +1,172 @@
+//! Compare models: one prompt on 2–4 text→image models, as one set. The whole set's estimate is
+//! reserved at once (all or nothing); its jobs then run like any generation.
+use super::prompts::{created_or_refused, reservation};
+use super::views::job_with_assets;
+use crate::api::{ApiError, Caller};
+use crate::app::App;
+use crate::clock;
+use crate::domain::{CompareSet, Job, JobError, JobId, JobKind, JobStatus, Micros, SetId, check_set_models};
+use crate::queue::JobMessage;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetRequest {
+    #[serde(default)]
+    pub prompt: String,
+    pub models: Vec<String>,
+    /// Applied to every chosen model that takes the option; an option none takes is a 400.
+    #[serde(default)]
+    pub options: Map<String, Value>,
+}
+
+/// Validates every model against the catalog, reserves the set's summed estimate, records the
+/// set and its jobs, and queues the jobs. Nothing is written when any check fails.
+pub async fn create_set(app: &App, caller: &Caller, req: &SetRequest) -> Result<(CompareSet, Vec<Job>), ApiError> {
+    check_set_models(&req.models).map_err(|m| ApiError::validation("models", m))?;
+    let mut specs = Vec::with_capacity(req.models.len());
+    for (i, id) in req.models.iter().enumerate() {
+        let field = format!("models[{i}]");
+        let spec = app
+            .catalog
+            .get(id)
+            .ok_or_else(|| ApiError::validation(&field, format!("unknown model {id:?}")))?;
+        if !spec.offers(JobKind::Image) {
+            return Err(ApiError::validation(field, format!("{} does not make images from text", spec.name)));
+        }
+        specs.push(spec);
+    }
+    if let Some(k) = req.options.keys().find(|k| !specs.iter().any(|s| s.options.contains_key(*k))) {
+        return Err(ApiError::validation(
+            format!("options.{k}"),
+            format!("none of the chosen models takes the option {k:?}"),
+        ));
+    }
+    let now = clock::now();
+    let stamp = clock::rfc3339(now);
+    let mut jobs = Vec::with_capacity(specs.len());
+    for (i, spec) in specs.iter().enumerate() {
+        let options: Map<String, Value> = req
+            .options
+            .iter()
+            .filter(|(k, _)| spec.options.contains_key(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let valid = app
+            .catalog
+            .validate(JobKind::Image, &spec.id, &req.prompt, &options, 0)
+            .map_err(|e| match e.field.as_str() {
+                "model" => ApiError::validation(format!("models[{i}]"), e.message),
+                "prompt" => ApiError::validation("prompt", e.message),
+                f => ApiError::validation(f, format!("{}: {}", spec.name, e.message)),
+            })?;
+        jobs.push(Job {
+            user_id: caller.id.clone(),
+            job_id: JobId::new(),
+            kind: JobKind::Image,
+            model: spec.id.clone(),
+            prompt: valid.prompt.as_str().to_string(),
+            options: valid.options.clone(),
+            source_asset_ids: vec![],
+            status: JobStatus::Queued,
+            error: None,
+            asset_ids: vec![],
+            estimated_micros: valid.estimated,
+            cost_micros: None,
+            created_at: stamp.clone(),
+            updated_at: stamp.clone(),
+            prediction_id: None,
+            open: Some("1".into()),
+            quota_period: clock::period(now),
+            request_hash: None,
+            claimed_at: None,
+            texts: vec![],
+        });
+    }
+    let set = CompareSet {
+        user_id: caller.id.clone(),
+        set_id: SetId::new(),
+        prompt: jobs[0].prompt.clone(),
+        models: req.models.clone(),
+        options: req.options.clone(),
+        job_ids: jobs.iter().map(|j| j.job_id.clone()).collect(),
+        estimated_micros: Micros(jobs.iter().map(|j| j.estimated_micros.0).sum()),
+        created_at: stamp,
+    };
+    let res = reservation(app, caller, set.estimated_micros, now).await?;
+    let outcome = app.store.create_set(&set, &jobs, &res).await.map_err(ApiError::from)?;
+    created_or_refused(app, caller, outcome, &res, now).await?;
+    tracing::info!(set_id = %set.set_id, jobs = jobs.len(), estimated_micros = set.estimated_micros.0, "set created");
+    for job in &jobs {
+        let msg = JobMessage {
+            user_id: job.user_id.clone(),
+            job_id: job.job_id.clone(),
+        };
+        if let Err(e) = app.queue.send(&msg).await {
+            // Nothing will run this one: fail it so its reservation is released.
+            tracing::error!(job_id = %job.job_id, error = %e, "a set's job could not be queued");
+            let err = JobError {
+                code: "internal".into(),
+                message: "The job could not be queued. Nothing was charged.".into(),
+            };
+            let _ = app
+                .store
+                .settle_failure(job, JobStatus::Failed, &err, &clock::rfc3339(clock::now()))
+                .await;
+        }
+    }
+    Ok((set, jobs))
+}
+
+/// Seconds from a job's creation to its last change, once it is finished.
+fn duration_s(job: &Job) -> Option<f64> {
+    if !job.status.is_terminal() {
+        return None;
+    }
+    let a = chrono::DateTime::parse_from_rfc3339(&job.created_at).ok()?;
+    let b = chrono::DateTime::parse_from_rfc3339(&job.updated_at).ok()?;
+    Some(((b - a).num_milliseconds().max(0) as f64 / 100.0).round() / 10.0)
+}
+
+/// `{"set": Set, "jobs": [{"job", "assets", "deleted_asset_ids", "duration_s"}]}`, the jobs in
+/// the set's model order. `Set.status` is `running` until every job finished, then `finished`;
+/// `Set.cost_usd` sums what the finished jobs were charged.
+pub async fn set_view(app: &App, set: &CompareSet) -> Result<Value, ApiError> {
+    let mut jobs = Vec::with_capacity(set.job_ids.len());
+    let mut cost = 0i64;
+    let mut running = false;
+    for id in &set.job_ids {
+        let Some(job) = app.store.get_job(&set.user_id, id).await.map_err(ApiError::from)? else {
+            continue;
+        };
+        cost += job.cost_micros.map_or(0, |c| c.0);
+        running |= !job.status.is_terminal();
+        let mut v = job_with_assets(app, &job).await?;
+        v["duration_s"] = json!(duration_s(&job));
+        jobs.push(v);
+    }
+    let mut s = set.to_api();
+    s["status"] = json!(if running { "running" } else { "finished" });
+    s["cost_usd"] = json!(Micros(cost).usd());
+    Ok(json!({ "set": s, "jobs": jobs }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finished_jobs_duration_is_its_creation_to_its_end() {
+        let mut job: Job = serde_json::from_value(json!({
+            "user_id": "u1", "job_id": "01J00000000000000000000000", "kind": "image", "model": "imagen-4",
+            "prompt": "p", "options": {}, "status": "running", "estimated_micros": 40000,
+            "created_at": "2026-10-31T10:00:00.000Z", "updated_at": "2026-10-31T10:00:04.260Z",
+            "quota_period": "2026-10"
+        }))
+        .unwrap();
+        assert_eq!(duration_s(&job), None);
+        job.status = JobStatus::Succeeded;
+        assert_eq!(duration_s(&job), Some(4.3));
+    }
+}
