@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
     let me = caller(&req)?;
-    let page = Cursor::from_request(&req)?;
+    let page = Cursor::from_request(&req, &me.id)?;
     if page.after.as_deref().is_some_and(|a| SetId::parse(a).is_none()) {
         return Err(ApiError::validation("cursor", "cursor is not valid"));
     }
@@ -19,6 +19,6 @@ pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
     let sets: Vec<_> = sets.iter().map(|s| s.to_api()).collect();
     Ok(json_response(
         StatusCode::OK,
-        &serde_json::json!({ "sets": sets, "next_cursor": next.map(|n| Cursor::encode(&n)) }),
+        &serde_json::json!({ "sets": sets, "next_cursor": next.map(|n| Cursor::encode(&n, &me.id)) }),
     ))
 }

@@ -111,6 +111,7 @@ pub async fn rewrite_prompt(app: &App, caller: &Caller, mode: PromptMode, req: &
         prompt: valid.prompt.as_str().to_string(),
         options: valid.options.clone(),
         source_asset_ids: vec![],
+        source_roles: vec![],
         status: JobStatus::Queued,
         error: None,
         asset_ids: vec![],

@@ -69,6 +69,7 @@ pub async fn create_set(app: &App, caller: &Caller, req: &SetRequest) -> Result<
             prompt: valid.prompt.as_str().to_string(),
             options: valid.options.clone(),
             source_asset_ids: vec![],
+            source_roles: vec![],
             status: JobStatus::Queued,
             error: None,
             asset_ids: vec![],
