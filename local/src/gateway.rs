@@ -26,6 +26,8 @@ pub struct Gateway {
     pub config_json: Value,
     /// The Content-Security-Policy header of every response (see `content_security_policy`).
     pub csp: String,
+    /// `/media/*`: signed URLs checked as CloudFront does, objects from the media bucket.
+    pub media: crate::media::MediaOrigin,
 }
 
 struct State {
@@ -34,12 +36,15 @@ struct State {
     handlers: BTreeMap<&'static str, Handler>,
 }
 
+/// Media come from the page's own origin (`/media/*`); `media_origins` is empty unless a
+/// caller serves them elsewhere. `connect_origins`: the upload POST's bucket endpoint.
 pub fn content_security_policy(media_origins: &[&str], connect_origins: &[&str]) -> String {
+    let extra = |o: &[&str]| o.iter().map(|s| format!(" {s}")).collect::<String>();
     format!(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: {}; media-src 'self' blob: {}; connect-src 'self' {}; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        media_origins.join(" "),
-        media_origins.join(" "),
-        connect_origins.join(" ")
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{}; media-src 'self' blob:{}; connect-src 'self'{}; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        extra(media_origins),
+        extra(media_origins),
+        extra(connect_origins)
     )
 }
 
@@ -70,6 +75,8 @@ async fn dispatch(axum::extract::State(st): axum::extract::State<Arc<State>>, re
             Err(_) => return error(ApiError::PayloadTooLarge(GATEWAY_MAX_BODY)),
         };
         api(&st, &parts.method, &path, &query, &parts.headers, body).await
+    } else if path.starts_with(crate::media::PREFIX) && (parts.method == Method::GET || parts.method == Method::HEAD) {
+        st.gw.media.serve(&path, &query).await
     } else if path == "/config.json" {
         let mut r = axum::Json(st.gw.config_json.clone()).into_response();
         r.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));

@@ -157,6 +157,8 @@ impl Stack {
             ("REPLICATE_API_BASE", api_base),
             ("REPLICATE_TOKEN_SECRET_ID", resources.replicate_token_secret_id.clone()),
             ("WEBHOOK_SECRET_ID", resources.webhook_secret_id.clone()),
+            ("MEDIA_SIGNING_KEY_SECRET_ID", resources.media_signing_key_secret_id.clone()),
+            ("MEDIA_KEY_PAIR_ID", resources.media_key_pair_id.clone()),
             ("PUBLIC_BASE_URL", public),
             ("OUTPUT_HOST_ALLOWLIST", allow),
             ("MONTHLY_LIMIT_USD", opts.monthly_limit_usd.clone()),
@@ -184,7 +186,13 @@ impl Stack {
             verifier: Arc::new(JwtVerifier::new(pool.clone(), http.clone())),
             static_root: opts.static_root.clone(),
             config_json,
-            csp: content_security_policy(&[&moto.url], &[&moto.url]),
+            csp: content_security_policy(&[], &[&moto.url]),
+            media: crate::media::MediaOrigin::new(
+                &app.config,
+                &resources.media_key_pair_id,
+                &resources.media_public_key_pem,
+                aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build()),
+            )?,
         };
         let mut tasks = Vec::new();
         let server = router(gw);

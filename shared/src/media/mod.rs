@@ -1,6 +1,8 @@
 //! Media: S3 keys, signed URLs, and the safe copy of provider outputs.
 mod fetch;
+pub mod cdn;
 pub mod post_policy;
+pub mod urls;
 mod sniff;
 mod uploads;
 
