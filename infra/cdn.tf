@@ -13,22 +13,14 @@ locals {
   media_origin_domain = aws_s3_bucket.media.bucket_regional_domain_name
   cognito_endpoint    = "https://cognito-idp.${local.region}.amazonaws.com"
 
-  content_security_policy = join("; ", [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    # Media come from this origin (/media/*); only the upload form's POST goes to the bucket.
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob:",
-    "connect-src 'self' ${local.cognito_endpoint} https://${local.media_origin_domain}",
-    "font-src 'self'",
-    "manifest-src 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "object-src 'none'",
-    "upgrade-insecure-requests",
-  ])
+  # The security headers come from one file that the local gateway reads too.
+  security_headers = jsondecode(file("${path.module}/security-headers.json"))
+  content_security_policy = join("; ", concat(
+    [for d in local.security_headers.content_security_policy :
+      replace(replace(d, "{cognito}", local.cognito_endpoint), "{uploads}", "https://${local.media_origin_domain}")
+    ],
+    local.security_headers.content_security_policy_https_only,
+  ))
 }
 
 data "aws_cloudfront_cache_policy" "caching_disabled" {
@@ -128,25 +120,26 @@ resource "aws_cloudfront_response_headers_policy" "security" {
       override                = true
     }
     strict_transport_security {
-      access_control_max_age_sec = 63072000
-      include_subdomains         = true
-      preload                    = true
+      access_control_max_age_sec = local.security_headers.strict_transport_security.max_age_s
+      include_subdomains         = local.security_headers.strict_transport_security.include_subdomains
+      preload                    = local.security_headers.strict_transport_security.preload
       override                   = true
     }
     frame_options {
-      frame_option = "DENY"
+      frame_option = local.security_headers.frame_options
       override     = true
     }
+    # X-Content-Type-Options: nosniff (CloudFront's only value; security-headers.json says so).
     content_type_options {
       override = true
     }
     referrer_policy {
-      referrer_policy = "strict-origin-when-cross-origin"
+      referrer_policy = local.security_headers.referrer_policy
       override        = true
     }
     xss_protection {
-      protection = true
-      mode_block = true
+      protection = local.security_headers.xss_protection.protection
+      mode_block = local.security_headers.xss_protection.mode_block
       override   = true
     }
   }

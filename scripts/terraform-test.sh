@@ -29,7 +29,7 @@ fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/infra/tests"
-cp "$ROOT"/infra/*.tf "$ROOT/infra/tables.json" "$WORK/infra/"
+cp "$ROOT"/infra/*.tf "$ROOT"/infra/*.json "$WORK/infra/"
 cp -r "$ROOT"/infra/tests/. "$WORK/infra/tests/"
 if [[ -f "$ROOT/infra/.terraform.lock.hcl" ]]; then cp "$ROOT/infra/.terraform.lock.hcl" "$WORK/infra/"; fi
 cp "$ROOT/routes.json" "$WORK/"
@@ -104,6 +104,8 @@ mutate media-without-signed-urls stack.tftest.hcl "CloudFront serves the media b
 ' ''
 mutate media-on-default-behaviour stack.tftest.hcl "CloudFront serves the media bucket only on /media/* with signed URLs" \
   infra/cdn.tf '    target_origin_id           = "frontend"' '    target_origin_id           = "media"'
+mutate headers-not-from-the-file stack.tftest.hcl "the response headers policy must send what infra/security-headers.json says" \
+  infra/cdn.tf 'frame_option = local.security_headers.frame_options' 'frame_option = "SAMEORIGIN"'
 mutate no-partial-batch stack.tftest.hcl "partial batch responses" \
   infra/queue.tf 'function_response_types = ["ReportBatchItemFailures"]' 'function_response_types = []'
 mutate short-visibility stack.tftest.hcl "at least 6x the worker timeout" \

@@ -181,6 +181,18 @@ run "whole_stack_applies" {
     error_message = "every function signs media URLs with the active key's id and reads its private key from the media_signing_key secret"
   }
   assert {
+    # Issue #13: CloudFront sends what infra/security-headers.json says (the local gateway reads
+    # the same file), with this stack's Cognito and upload hosts, and no S3 host for images.
+    condition = (
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].content_security_policy[0].content_security_policy == join("; ", concat([for d in jsondecode(file("security-headers.json")).content_security_policy : replace(replace(d, "{cognito}", "https://cognito-idp.us-east-1.amazonaws.com"), "{uploads}", "https://${aws_s3_bucket.media.bucket_regional_domain_name}")], ["upgrade-insecure-requests"])) &&
+      strcontains(aws_cloudfront_response_headers_policy.security.security_headers_config[0].content_security_policy[0].content_security_policy, "img-src 'self' data: blob:;") &&
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].strict_transport_security[0].access_control_max_age_sec == jsondecode(file("security-headers.json")).strict_transport_security.max_age_s &&
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].frame_options[0].frame_option == jsondecode(file("security-headers.json")).frame_options &&
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].referrer_policy[0].referrer_policy == jsondecode(file("security-headers.json")).referrer_policy
+    )
+    error_message = "the response headers policy must send what infra/security-headers.json says"
+  }
+  assert {
     condition     = aws_cloudfront_distribution.main.default_cache_behavior[0].target_origin_id == "frontend" && anytrue([for o in aws_cloudfront_distribution.main.origin : o.origin_id == "frontend" && o.domain_name == aws_s3_bucket.frontend.bucket_regional_domain_name])
     error_message = "the default behaviour must serve the frontend bucket"
   }

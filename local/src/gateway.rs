@@ -24,8 +24,8 @@ pub struct Gateway {
     pub static_root: Option<PathBuf>,
     /// The body of `GET /config.json`.
     pub config_json: Value,
-    /// The Content-Security-Policy header of every response (see `content_security_policy`).
-    pub csp: String,
+    /// The security headers of every response (crate::headers, from infra/security-headers.json).
+    pub headers: Vec<(&'static str, String)>,
     /// `/media/*`: signed URLs checked as CloudFront does, objects from the media bucket.
     pub media: crate::media::MediaOrigin,
 }
@@ -34,18 +34,6 @@ struct State {
     gw: Gateway,
     routes: Vec<Route>,
     handlers: BTreeMap<&'static str, Handler>,
-}
-
-/// Media come from the page's own origin (`/media/*`); `media_origins` is empty unless a
-/// caller serves them elsewhere. `connect_origins`: the upload POST's bucket endpoint.
-pub fn content_security_policy(media_origins: &[&str], connect_origins: &[&str]) -> String {
-    let extra = |o: &[&str]| o.iter().map(|s| format!(" {s}")).collect::<String>();
-    format!(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{}; media-src 'self' blob:{}; connect-src 'self'{}; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        extra(media_origins),
-        extra(media_origins),
-        extra(connect_origins)
-    )
 }
 
 pub fn router(gw: Gateway) -> axum::Router {
@@ -87,12 +75,11 @@ async fn dispatch(axum::extract::State(st): axum::extract::State<Arc<State>>, re
         StatusCode::METHOD_NOT_ALLOWED.into_response()
     };
     let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&st.gw.csp) {
-        h.insert("content-security-policy", v);
+    for (name, value) in &st.gw.headers {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.insert(*name, v);
+        }
     }
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    h.insert("referrer-policy", HeaderValue::from_static("strict-origin-when-cross-origin"));
     resp
 }
 

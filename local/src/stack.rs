@@ -5,7 +5,7 @@ use crate::BoxError;
 use crate::auth::JwtVerifier;
 use crate::bootstrap::{Resources, create_resources};
 use crate::cognito::{self, Pool};
-use crate::gateway::{Gateway, content_security_policy, router};
+use crate::gateway::{Gateway, router};
 use crate::moto::Moto;
 use crate::simulator::{self, SimConfig, SimHandle};
 use serde_json::json;
@@ -186,7 +186,8 @@ impl Stack {
             verifier: Arc::new(JwtVerifier::new(pool.clone(), http.clone())),
             static_root: opts.static_root.clone(),
             config_json,
-            csp: content_security_policy(&[], &[&moto.url]),
+            // Cognito and the upload POST both go to the emulator locally.
+            headers: crate::headers::security_headers(&moto.url, &moto.url, base_url.starts_with("https://")),
             media: crate::media::MediaOrigin::new(
                 &app.config,
                 &resources.media_key_pair_id,

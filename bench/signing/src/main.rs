@@ -30,9 +30,15 @@ fn resource(i: usize) -> String {
 fn main() {
     let n: usize = std::env::var("BENCH_SIGN_N").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
     let mem: Vec<f64> = vec![128.0, 256.0, 512.0];
-    println!("| key | sign µs | verify µs | page (96 signatures) ms | page at {} MB ms | page, signature cache hit ms |", mem.iter().map(|m| m.to_string()).collect::<Vec<_>>().join("/"));
+    println!(
+        "| key | sign µs | verify µs | page (96 signatures) ms | page at {} MB ms | page, signature cache hit ms |",
+        mem.iter().map(|m| m.to_string()).collect::<Vec<_>>().join("/")
+    );
     println!("|---|---|---|---|---|---|");
-    for (kind, name) in [(KeyKind::Rsa2048, "RSA-2048 (PKCS#1 v1.5, SHA-256)"), (KeyKind::EcdsaP256, "ECDSA P-256 (SHA-256)")] {
+    for (kind, name) in [
+        (KeyKind::Rsa2048, "RSA-2048 (PKCS#1 v1.5, SHA-256)"),
+        (KeyKind::EcdsaP256, "ECDSA P-256 (SHA-256)"),
+    ] {
         let (private, public) = generate_key_pair(kind).expect("key pair");
         let signer = UrlSigner::from_pem(&private, "KBENCH").expect("signer");
         let verifier = UrlVerifier::new().with_key("KBENCH", &public).expect("verifier");

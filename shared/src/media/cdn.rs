@@ -132,14 +132,12 @@ impl UrlSigner {
         let key = match label.as_str() {
             "RSA PRIVATE KEY" => Key::Rsa(RsaKeyPair::from_der(&der).map_err(|_| KeyError::Unsupported)?),
             "EC PRIVATE KEY" => Key::Ecdsa(
-                EcdsaKeyPair::from_private_key_der(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &der)
-                    .map_err(|_| KeyError::Unsupported)?,
+                EcdsaKeyPair::from_private_key_der(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &der).map_err(|_| KeyError::Unsupported)?,
             ),
             _ => match RsaKeyPair::from_pkcs8(&der) {
                 Ok(k) => Key::Rsa(k),
                 Err(_) => Key::Ecdsa(
-                    EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &der)
-                        .map_err(|_| KeyError::Unsupported)?,
+                    EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &der).map_err(|_| KeyError::Unsupported)?,
                 ),
             },
         };
@@ -169,11 +167,7 @@ impl UrlSigner {
                     .map_err(|_| KeyError::Sign)?;
                 sig
             }
-            Key::Ecdsa(k) => k
-                .sign(&self.rng, policy.as_bytes())
-                .map_err(|_| KeyError::Sign)?
-                .as_ref()
-                .to_vec(),
+            Key::Ecdsa(k) => k.sign(&self.rng, policy.as_bytes()).map_err(|_| KeyError::Sign)?.as_ref().to_vec(),
         };
         Ok(cf_base64(&sig))
     }
@@ -212,8 +206,7 @@ impl UrlVerifier {
             Ok(k) => PublicKey::Ecdsa(k),
             Err(_) => PublicKey::Rsa(
                 ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, &der).map_err(|_| KeyError::Unsupported)?,
-                ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY, &der)
-                    .map_err(|_| KeyError::Unsupported)?,
+                ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY, &der).map_err(|_| KeyError::Unsupported)?,
             ),
         };
         self.keys.push((key_pair_id.to_string(), key));

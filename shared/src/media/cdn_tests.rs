@@ -39,7 +39,10 @@ fn base64_is_cloudfronts_url_safe_alphabet() {
 fn signed_urls_carry_the_four_parameters() {
     let (s, _) = pair(KeyKind::EcdsaP256);
     let url = s.sign(&format!("{ORIGIN}/media/users/u1/assets/a.png"), NOW + 60).unwrap();
-    assert!(url.starts_with(&format!("{ORIGIN}/media/users/u1/assets/a.png?Expires={}&Signature=", NOW + 60)), "{url}");
+    assert!(
+        url.starts_with(&format!("{ORIGIN}/media/users/u1/assets/a.png?Expires={}&Signature=", NOW + 60)),
+        "{url}"
+    );
     assert!(url.ends_with("&Key-Pair-Id=K2JCJMDEHXQW5F&Hash-Algorithm=SHA256"), "{url}");
 }
 

@@ -28,7 +28,10 @@ pub fn disposition_query(name: &str) -> String {
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
         .collect();
-    format!("response-content-disposition={}", percent_encode(&format!("attachment; filename=\"{safe}\"")))
+    format!(
+        "response-content-disposition={}",
+        percent_encode(&format!("attachment; filename=\"{safe}\""))
+    )
 }
 
 fn percent_encode(s: &str) -> String {
@@ -110,7 +113,10 @@ mod tests {
         let b = urls.url(&s, base, "users/u/assets/a.png", None, now + 60, 3600).unwrap();
         assert_eq!(a, b, "ECDSA is randomized: only the cache makes a reload's URL the same");
         let d = urls.url(&s, base, "users/u/assets/a.png", Some("cat <1>.png"), now, 3600).unwrap();
-        assert!(d.contains("?response-content-disposition=attachment%3B%20filename%3D%22cat1.png%22&Expires="), "{d}");
+        assert!(
+            d.contains("?response-content-disposition=attachment%3B%20filename%3D%22cat1.png%22&Expires="),
+            "{d}"
+        );
         let v = UrlVerifier::new().with_key("K1", &public).unwrap();
         for u in [&a, &d] {
             let (path, query) = u.strip_prefix("https://studio.example.com").unwrap().split_once('?').unwrap();

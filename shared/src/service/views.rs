@@ -9,10 +9,7 @@ use serde_json::{Value, json};
 pub async fn asset_json(app: &App, asset: &Asset) -> Result<Value, ApiError> {
     let url = app.media_url(&asset.s3_key, None).await.map_err(ApiError::internal)?;
     let name = crate::domain::download::download_name(asset);
-    let download = app
-        .media_url(&asset.s3_key, Some(&name))
-        .await
-        .map_err(ApiError::internal)?;
+    let download = app.media_url(&asset.s3_key, Some(&name)).await.map_err(ApiError::internal)?;
     Ok(asset.to_api(&url, &download))
 }
 

@@ -921,7 +921,9 @@ pub fn check_cdn(model: &Model) -> Vec<String> {
         if let Some(def) = block(&d.body, "default_cache_behavior")
             && targets_media(def)
         {
-            errors.push(format!("{fq}: the default behaviour serves the media bucket; media only on /media/* with signed URLs"));
+            errors.push(format!(
+                "{fq}: the default behaviour serves the media bucket; media only on /media/* with signed URLs"
+            ));
         }
         let ordered = d.body.blocks().filter_map(|b| match b.identifier() {
             "ordered_cache_behavior" => Some(b.body()),

@@ -467,7 +467,11 @@ fn log_bucket_without_acls_fails() {
 #[test]
 fn media_without_signed_urls_fails() {
     let f = Fixture::new("mediaorigin");
-    f.edit("infra/cdn.tf", "    trusted_key_groups         = [aws_cloudfront_key_group.media.id]\n", "");
+    f.edit(
+        "infra/cdn.tf",
+        "    trusted_key_groups         = [aws_cloudfront_key_group.media.id]\n",
+        "",
+    );
     f.assert_error("a behaviour serves the media bucket without trusted_key_groups");
     let g = Fixture::new("mediadefault");
     g.edit(
