@@ -2,33 +2,25 @@
 #   /            frontend bucket (OAC), cached
 #   /api/*       API Gateway, never cached, all viewer headers but Host (Authorization included)
 #   /webhooks/*  API Gateway, same as /api/*
-# Media is not served here. No code signs CloudFront URLs yet, so a /media/* behaviour would
-# serve any object under users/ to whoever has its key. Media is reachable only through the
-# short-lived presigned S3 URLs the API hands to the object's owner (the media bucket's
-# regional endpoint, allowed by the CSP below). Serving media through CloudFront with signed
-# URLs comes with the gallery; tools/infra-check fails if a distribution gets a media origin.
+#   /media/*     media bucket (OAC, users/* only), cached, and only for CloudFront signed URLs
+#                (canned policy) that the media key group verifies: the API signs one per
+#                object for its owner (shared/src/media/cdn.rs, docs/deploy.md for the keys).
+#                A CloudFront Function strips the /media prefix: the object key is users/...
+# tools/infra-check fails if a media origin is served by a behaviour without trusted key groups.
 
 locals {
-  api_origin_domain = replace(aws_apigatewayv2_api.http.api_endpoint, "https://", "")
-  # Presigned media URLs point at the bucket's regional endpoint.
+  api_origin_domain   = replace(aws_apigatewayv2_api.http.api_endpoint, "https://", "")
   media_origin_domain = aws_s3_bucket.media.bucket_regional_domain_name
   cognito_endpoint    = "https://cognito-idp.${local.region}.amazonaws.com"
 
-  content_security_policy = join("; ", [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob: https://${local.media_origin_domain}",
-    "media-src 'self' blob: https://${local.media_origin_domain}",
-    "connect-src 'self' ${local.cognito_endpoint} https://${local.media_origin_domain}",
-    "font-src 'self'",
-    "manifest-src 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "object-src 'none'",
-    "upgrade-insecure-requests",
-  ])
+  # The security headers come from one file that the local gateway reads too.
+  security_headers = jsondecode(file("${path.module}/security-headers.json"))
+  content_security_policy = join("; ", concat(
+    [for d in local.security_headers.content_security_policy :
+      replace(replace(d, "{cognito}", local.cognito_endpoint), "{uploads}", "https://${local.media_origin_domain}")
+    ],
+    local.security_headers.content_security_policy_https_only,
+  ))
 }
 
 data "aws_cloudfront_cache_policy" "caching_disabled" {
@@ -51,6 +43,73 @@ resource "aws_cloudfront_origin_access_control" "s3" {
   signing_protocol                  = "sigv4"
 }
 
+# ---- /media/*: signed URLs -------------------------------------------------------------------
+# Every public key of var.media_signing_public_keys is in the key group (two while a key is
+# rotated, docs/deploy.md); the functions sign with var.media_signing_key_active's private half,
+# read from the media_signing_key secret (secrets.tf), never from Terraform.
+resource "aws_cloudfront_public_key" "media" {
+  for_each    = var.media_signing_public_keys
+  name        = "${var.name_prefix}-media-${each.key}"
+  comment     = "Verifies ${var.name_prefix} /media/* signed URLs"
+  encoded_key = each.value
+}
+
+resource "aws_cloudfront_key_group" "media" {
+  name    = "${var.name_prefix}-media"
+  comment = "Signers of ${var.name_prefix} /media/* URLs"
+  items   = [for k in aws_cloudfront_public_key.media : k.id]
+
+  lifecycle {
+    precondition {
+      condition     = contains(keys(var.media_signing_public_keys), var.media_signing_key_active)
+      error_message = "media_signing_key_active must name a key of media_signing_public_keys."
+    }
+  }
+}
+
+# The cache key is the object and the download name: the signing parameters (Expires,
+# Signature, Key-Pair-Id, Hash-Algorithm) are left out, so every signed URL of an object shares
+# one cached copy. response-content-disposition goes to S3, which honours it on the request that
+# OAC signs: downloads keep their file name.
+resource "aws_cloudfront_cache_policy" "media" {
+  name        = "${var.name_prefix}-media"
+  comment     = "Media objects by key and download name"
+  min_ttl     = 0
+  default_ttl = 86400
+  max_ttl     = 31536000
+  parameters_in_cache_key_and_forwarded_to_origin {
+    enable_accept_encoding_gzip   = false
+    enable_accept_encoding_brotli = false
+    cookies_config {
+      cookie_behavior = "none"
+    }
+    headers_config {
+      header_behavior = "none"
+    }
+    query_strings_config {
+      query_string_behavior = "whitelist"
+      query_strings {
+        items = ["response-content-disposition"]
+      }
+    }
+  }
+}
+
+# /media/users/... -> users/... (the object key). Runs on viewer requests of /media/* only.
+resource "aws_cloudfront_function" "media_path" {
+  name    = "${var.name_prefix}-media-path"
+  runtime = "cloudfront-js-2.0"
+  comment = "Strips the /media prefix: the media bucket's keys start at users/"
+  publish = true
+  code    = <<-JS
+    function handler(event) {
+      var request = event.request;
+      request.uri = request.uri.replace(/^\/media\//, "/");
+      return request;
+    }
+  JS
+}
+
 resource "aws_cloudfront_response_headers_policy" "security" {
   name    = "${var.name_prefix}-security-headers"
   comment = "Strict CSP, HSTS, no framing"
@@ -61,25 +120,26 @@ resource "aws_cloudfront_response_headers_policy" "security" {
       override                = true
     }
     strict_transport_security {
-      access_control_max_age_sec = 63072000
-      include_subdomains         = true
-      preload                    = true
+      access_control_max_age_sec = local.security_headers.strict_transport_security.max_age_s
+      include_subdomains         = local.security_headers.strict_transport_security.include_subdomains
+      preload                    = local.security_headers.strict_transport_security.preload
       override                   = true
     }
     frame_options {
-      frame_option = "DENY"
+      frame_option = local.security_headers.frame_options
       override     = true
     }
+    # X-Content-Type-Options: nosniff (CloudFront's only value; security-headers.json says so).
     content_type_options {
       override = true
     }
     referrer_policy {
-      referrer_policy = "strict-origin-when-cross-origin"
+      referrer_policy = local.security_headers.referrer_policy
       override        = true
     }
     xss_protection {
-      protection = true
-      mode_block = true
+      protection = local.security_headers.xss_protection.protection
+      mode_block = local.security_headers.xss_protection.mode_block
       override   = true
     }
   }
@@ -93,7 +153,7 @@ resource "aws_cloudfront_distribution" "main" {
   #checkov:skip=CKV_AWS_174:With var.domain_name set, the policy is TLSv1.2_2021. Without a custom domain CloudFront serves *.cloudfront.net with its default certificate, whose security policy is fixed at TLSv1 and cannot be raised.
   #checkov:skip=CKV2_AWS_42:A custom domain and certificate are optional (var.domain_name, var.acm_certificate_arn); without them the *.cloudfront.net certificate is used.
   enabled             = true
-  comment             = "${var.name_prefix}: frontend, /api, /webhooks"
+  comment             = "${var.name_prefix}: frontend, /api, /webhooks, /media"
   aliases             = var.domain_name != "" ? [var.domain_name] : []
   default_root_object = "index.html"
   http_version        = "http2and3"
@@ -114,6 +174,12 @@ resource "aws_cloudfront_distribution" "main" {
   origin {
     origin_id                = "frontend"
     domain_name              = aws_s3_bucket.frontend.bucket_regional_domain_name
+    origin_access_control_id = aws_cloudfront_origin_access_control.s3.id
+  }
+
+  origin {
+    origin_id                = "media"
+    domain_name              = local.media_origin_domain
     origin_access_control_id = aws_cloudfront_origin_access_control.s3.id
   }
 
@@ -150,6 +216,22 @@ resource "aws_cloudfront_distribution" "main" {
       cache_policy_id            = data.aws_cloudfront_cache_policy.caching_disabled.id
       origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id
       response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
+    }
+  }
+
+  ordered_cache_behavior {
+    path_pattern               = "/media/*"
+    target_origin_id           = "media"
+    viewer_protocol_policy     = "https-only"
+    allowed_methods            = ["GET", "HEAD"]
+    cached_methods             = ["GET", "HEAD"]
+    compress                   = false
+    cache_policy_id            = aws_cloudfront_cache_policy.media.id
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
+    trusted_key_groups         = [aws_cloudfront_key_group.media.id]
+    function_association {
+      event_type   = "viewer-request"
+      function_arn = aws_cloudfront_function.media_path.arn
     }
   }
 

@@ -17,22 +17,25 @@ locals {
   public_base_url = var.domain_name != "" ? "https://${var.domain_name}" : "https://${aws_cloudfront_distribution.main.domain_name}"
 
   function_environment = {
-    JOBS_TABLE                = aws_dynamodb_table.table["jobs"].name
-    ASSETS_TABLE              = aws_dynamodb_table.table["assets"].name
-    USAGE_TABLE               = aws_dynamodb_table.table["usage"].name
-    IDEMPOTENCY_TABLE         = aws_dynamodb_table.table["idempotency"].name
-    MEDIA_BUCKET              = aws_s3_bucket.media.id
-    GENERATION_QUEUE_URL      = aws_sqs_queue.generation.url
-    REPLICATE_TOKEN_SECRET_ID = aws_secretsmanager_secret.secret["replicate_token"].arn
-    WEBHOOK_SECRET_ID         = aws_secretsmanager_secret.secret["webhook_secret"].arn
-    PUBLIC_BASE_URL           = local.public_base_url
-    MONTHLY_LIMIT_USD         = var.monthly_limit_usd
-    JOB_STARTS_PER_MINUTE     = var.job_starts_per_minute
-    METRICS                   = "emf"
-    OUTPUT_HOST_ALLOWLIST     = "https://replicate.delivery,https://*.replicate.delivery"
-    RECONCILE_AFTER_S         = var.reconcile_after_s
-    UNSAVED_EXPIRATION_DAYS   = var.unsaved_expiration_days
-    LOG_LEVEL                 = var.log_level
+    JOBS_TABLE                  = aws_dynamodb_table.table["jobs"].name
+    ASSETS_TABLE                = aws_dynamodb_table.table["assets"].name
+    USAGE_TABLE                 = aws_dynamodb_table.table["usage"].name
+    IDEMPOTENCY_TABLE           = aws_dynamodb_table.table["idempotency"].name
+    MEDIA_BUCKET                = aws_s3_bucket.media.id
+    GENERATION_QUEUE_URL        = aws_sqs_queue.generation.url
+    REPLICATE_TOKEN_SECRET_ID   = aws_secretsmanager_secret.secret["replicate_token"].arn
+    WEBHOOK_SECRET_ID           = aws_secretsmanager_secret.secret["webhook_secret"].arn
+    MEDIA_SIGNING_KEY_SECRET_ID = aws_secretsmanager_secret.secret["media_signing_key"].arn
+    MEDIA_KEY_PAIR_ID           = lookup({ for k, key in aws_cloudfront_public_key.media : k => key.id }, var.media_signing_key_active, "")
+    MEDIA_BASE_URL              = "${local.public_base_url}/media"
+    PUBLIC_BASE_URL             = local.public_base_url
+    MONTHLY_LIMIT_USD           = var.monthly_limit_usd
+    JOB_STARTS_PER_MINUTE       = var.job_starts_per_minute
+    METRICS                     = "emf"
+    OUTPUT_HOST_ALLOWLIST       = "https://replicate.delivery,https://*.replicate.delivery"
+    RECONCILE_AFTER_S           = var.reconcile_after_s
+    UNSAVED_EXPIRATION_DAYS     = var.unsaved_expiration_days
+    LOG_LEVEL                   = var.log_level
   }
 
   # ---- least privilege, generated from routes.json "access" --------------------------------

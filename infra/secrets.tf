@@ -6,12 +6,14 @@ locals {
   secrets = {
     replicate_token = "Replicate API token (r8_...)"
     webhook_secret  = "Replicate webhook signing secret (whsec_..., GET /v1/webhooks/default/secret)"
+    # The private half of var.media_signing_public_keys' active key (PEM, docs/deploy.md).
+    media_signing_key = "CloudFront key pair private key (PEM) that signs /media/* URLs"
   }
 }
 
 resource "aws_secretsmanager_secret" "secret" {
   for_each = local.secrets
-  #checkov:skip=CKV2_AWS_57:The Replicate token and webhook secret are issued by Replicate; neither can be rotated by a Lambda. Rotate them by hand (docs/deploy.md).
+  #checkov:skip=CKV2_AWS_57:The Replicate token and webhook secret are issued by Replicate, and the media signing key's public half must be registered with CloudFront (Terraform) before it signs; none can be rotated by a Lambda. Rotate them by hand (docs/deploy.md).
 
   name                    = "${var.name_prefix}/${each.key}"
   description             = each.value
@@ -67,7 +69,7 @@ data "aws_iam_policy_document" "kms" {
   }
 
   statement {
-    # CloudFront origin access control reads the frontend bucket's SSE-KMS objects.
+    # CloudFront origin access control reads the frontend and media buckets' SSE-KMS objects.
     sid       = "CloudFrontOriginAccess"
     actions   = ["kms:Decrypt"]
     resources = ["*"]

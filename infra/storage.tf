@@ -1,7 +1,7 @@
 # Three private buckets: media (users/<sub>/... objects), frontend (static site) and logs (S3
 # server access logs and CloudFront standard logs). Nothing is public: CloudFront reads the
-# frontend through origin access control; media is read only through presigned URLs the API
-# signs for the object's owner (CloudFront has no access to the media bucket).
+# frontend and media through origin access control; media only on its /media/* behaviour, which
+# requires a URL signed by the API for the object's owner (cdn.tf, shared/src/media/cdn.rs).
 
 locals {
   bucket_suffix = "${local.account_id}-${local.region}"
@@ -67,8 +67,8 @@ resource "aws_s3_bucket_logging" "media" {
   target_prefix = "s3/media/"
 }
 
-# The studio page loads media from presigned GET URLs on the bucket's regional endpoint
-# (img/video elements and fetch for downloads), from the site's own origin only.
+# The studio page loads media from its own origin (CloudFront /media/*); only the upload form
+# still talks to the bucket's regional endpoint.
 resource "aws_s3_bucket_cors_configuration" "media" {
   bucket = aws_s3_bucket.media.id
   cors_rule {
@@ -163,6 +163,22 @@ data "aws_iam_policy_document" "media" {
     }
   }
 
+  # CloudFront's /media/* behaviour (cdn.tf) reads users' objects through origin access
+  # control; it serves only requests whose signed URL its trusted key group verifies.
+  statement {
+    sid       = "CloudFrontReadsMedia"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.media.arn}/users/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudfront.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "AWS:SourceArn"
+      values   = [aws_cloudfront_distribution.main.arn]
+    }
+  }
 }
 
 resource "aws_s3_bucket_policy" "media" {

@@ -13,6 +13,10 @@
 #  3. Size (arm64 zips from scripts/package.sh) and peak RSS (VmHWM) after a few invocations.
 #  4. Build time of scripts/package.sh (docs/decisions/0001-one-binary-per-function.md).
 #  5. POST /api/images/generate at 64 parallel clients through the local gateway.
+#  6. Media URL signing (bench/signing, which compiles shared/src/media/cdn.rs as shipped):
+#     RSA-2048 vs ECDSA P-256 per signature, a 48-asset gallery page (96 URLs), projected to
+#     128/256/512 MB, and the same page from the per-container URL cache.
+#     BENCH_ONLY=signing runs just this part and prints it (docs/benchmarks.md is left alone).
 #
 # Prints a summary and rewrites today's section of docs/benchmarks.md (one per date + host).
 # Only 127.0.0.1 is contacted. Knobs (environment):
@@ -58,13 +62,24 @@ for d in functions/*/; do [[ -f "$d/Cargo.toml" ]] && functions+=("$(basename "$
 
 # The baselines must be built exactly like the functions.
 profile() { awk '/^\[profile\.release\]/{on=1;next} /^\[/{on=0} on&&NF' "$1"; }
-for m in bench/hello/Cargo.toml; do
+for m in bench/hello/Cargo.toml bench/signing/Cargo.toml; do
   if [[ "$(profile Cargo.toml)" != "$(profile "$m")" ]]; then
     echo "bench: [profile.release] of $m differs from the workspace's; copy it over" >&2
     exit 1
   fi
   cp Cargo.lock "$(dirname "$m")/Cargo.lock" # same dependency versions as the functions
 done
+
+# ---- 6. media URL signing -----------------------------------------------------------------
+signing_bench() {
+  timed "native release build, signing bench" cargo build --quiet --release --target-dir "$TD" --manifest-path bench/signing/Cargo.toml
+  "$TD/release/signing" >"$TD/signing.md"
+}
+if [[ "${BENCH_ONLY:-}" == "signing" ]]; then
+  signing_bench
+  cat "$TD/signing.md"
+  exit 0
+fi
 
 scripts/venv.sh
 
@@ -138,6 +153,9 @@ if ! cargo test -q -p local --test load_generate -- --ignored --nocapture 2>/dev
   echo "(the load run failed: run \`cargo test -p local --test load_generate -- --ignored --nocapture\`)" >"$TD/load.md"
 fi
 
+log "media URL signing"
+signing_bench
+
 # ---- report --------------------------------------------------------------------------
 host="$(hostname)"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -161,6 +179,10 @@ today="$(date -u +%F)"
   echo "POST /api/images/generate under load (debug build of the local stack; moto through the emulator launcher, which serializes DynamoDB and answers TransactionConflict; \"answer\" is one HTTP answer, \"accepted\" is the time until a 202 including waits on rate_limited):"
   echo
   cat "$TD/load.md"
+  echo
+  echo "Media URL signing (bench/signing; one vCPU; projected by Lambda's CPU share, 1769 MB = one vCPU):"
+  echo
+  cat "$TD/signing.md"
   echo
   echo "Build times, BENCH_BUILD=$BENCH_BUILD (2 cores, shared):"
   echo

@@ -28,7 +28,7 @@ fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/infra"
-cp "$ROOT"/infra/*.tf "$ROOT/infra/tables.json" "$WORK/infra/"
+cp "$ROOT"/infra/*.tf "$ROOT"/infra/*.json "$WORK/infra/"
 cp "$ROOT/routes.json" "$WORK/"
 if [[ -f "$ROOT/infra/.terraform.lock.hcl" ]]; then cp "$ROOT/infra/.terraform.lock.hcl" "$WORK/infra/"; fi
 

@@ -29,7 +29,7 @@ fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/infra/tests"
-cp "$ROOT"/infra/*.tf "$ROOT/infra/tables.json" "$WORK/infra/"
+cp "$ROOT"/infra/*.tf "$ROOT"/infra/*.json "$WORK/infra/"
 cp -r "$ROOT"/infra/tests/. "$WORK/infra/tests/"
 if [[ -f "$ROOT/infra/.terraform.lock.hcl" ]]; then cp "$ROOT/infra/.terraform.lock.hcl" "$WORK/infra/"; fi
 cp "$ROOT/routes.json" "$WORK/"
@@ -99,16 +99,13 @@ mutate reconciler-cannot-requeue stack.tftest.hcl "the reconciler re-queues lost
 mutate worker-writes-media stack.tftest.hcl "the worker only signs GET URLs of source images" \
   routes.json '"assets": ["BatchGetItem"] }, "media": ["GetObject"], "secrets": ["replicate_token"]' \
   '"assets": ["BatchGetItem"] }, "media": ["GetObject", "PutObject"], "secrets": ["replicate_token"]'
-mutate media-on-cloudfront stack.tftest.hcl "CloudFront must not serve the media bucket" \
-  infra/cdn.tf '  origin {
-    origin_id   = "api"' '  origin {
-    origin_id                = "media"
-    domain_name              = local.media_origin_domain
-    origin_access_control_id = aws_cloudfront_origin_access_control.s3.id
-  }
-
-  origin {
-    origin_id   = "api"'
+mutate media-without-signed-urls stack.tftest.hcl "CloudFront serves the media bucket only on /media/* with signed URLs" \
+  infra/cdn.tf '    trusted_key_groups         = [aws_cloudfront_key_group.media.id]
+' ''
+mutate media-on-default-behaviour stack.tftest.hcl "CloudFront serves the media bucket only on /media/* with signed URLs" \
+  infra/cdn.tf '    target_origin_id           = "frontend"' '    target_origin_id           = "media"'
+mutate headers-not-from-the-file stack.tftest.hcl "the response headers policy must send what infra/security-headers.json says" \
+  infra/cdn.tf 'frame_option = local.security_headers.frame_options' 'frame_option = "SAMEORIGIN"'
 mutate no-partial-batch stack.tftest.hcl "partial batch responses" \
   infra/queue.tf 'function_response_types = ["ReportBatchItemFailures"]' 'function_response_types = []'
 mutate short-visibility stack.tftest.hcl "at least 6x the worker timeout" \

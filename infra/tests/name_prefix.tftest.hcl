@@ -8,6 +8,16 @@ mock_provider "aws" {
 
 variables {
   region = "us-east-1"
+  # A test public key (its private half was discarded): CloudFront verifies /media/* with it.
+  media_signing_public_keys = {
+    k1 = <<-PEM
+      -----BEGIN PUBLIC KEY-----
+      MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEtnxgU3uP2zDbeopODbzPmonDvMkb
+      INC+vYGAtHvsiedh0RjSDBqyDRPkPkzIrtDEA7z+66yEv9lfL5L7ghjwiQ==
+      -----END PUBLIC KEY-----
+    PEM
+  }
+  media_signing_key_active = "k1"
 }
 
 run "longest_name_prefix_is_refused_one_longer" {

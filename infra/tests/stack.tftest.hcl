@@ -9,6 +9,16 @@ mock_provider "aws" {
 
 variables {
   region = "us-east-1"
+  # A test public key (its private half was discarded): CloudFront verifies /media/* with it.
+  media_signing_public_keys = {
+    k1 = <<-PEM
+      -----BEGIN PUBLIC KEY-----
+      MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEtnxgU3uP2zDbeopODbzPmonDvMkb
+      INC+vYGAtHvsiedh0RjSDBqyDRPkPkzIrtDEA7z+66yEv9lfL5L7ghjwiQ==
+      -----END PUBLIC KEY-----
+    PEM
+  }
+  media_signing_key_active = "k1"
 }
 
 run "whole_stack_applies" {
@@ -154,12 +164,33 @@ run "whole_stack_applies" {
     error_message = "every S3 origin needs origin access control, and the api origin must be the API's host"
   }
   assert {
-    # Issue #7 item 5: no code signs CloudFront URLs, so CloudFront must not serve media.
+    # Issue #10: media through CloudFront, but only for URLs the API signed. Every behaviour on
+    # the media origin requires the media key group (with the active signing key in it), the
+    # default behaviour never serves media, and the bucket lets only this distribution read users/*.
     condition = (
-      !anytrue([for b in aws_cloudfront_distribution.main.ordered_cache_behavior : startswith(b.path_pattern, "/media")]) &&
-      !anytrue([for o in aws_cloudfront_distribution.main.origin : o.domain_name == aws_s3_bucket.media.bucket_regional_domain_name])
+      length([for b in aws_cloudfront_distribution.main.ordered_cache_behavior : b if b.path_pattern == "/media/*" && b.target_origin_id == "media"]) == 1 &&
+      alltrue([for b in aws_cloudfront_distribution.main.ordered_cache_behavior : b.trusted_key_groups == tolist([aws_cloudfront_key_group.media.id]) if b.target_origin_id == "media"]) &&
+      aws_cloudfront_distribution.main.default_cache_behavior[0].target_origin_id != "media" &&
+      contains(aws_cloudfront_key_group.media.items, aws_cloudfront_public_key.media[var.media_signing_key_active].id) &&
+      anytrue([for o in aws_cloudfront_distribution.main.origin : o.origin_id == "media" && o.domain_name == aws_s3_bucket.media.bucket_regional_domain_name])
     )
-    error_message = "CloudFront must not serve the media bucket: media is reachable only through the API's presigned URLs"
+    error_message = "CloudFront serves the media bucket only on /media/* with signed URLs (trusted_key_groups = the media key group)"
+  }
+  assert {
+    condition     = alltrue([for f in aws_lambda_function.function : f.environment[0].variables["MEDIA_KEY_PAIR_ID"] == aws_cloudfront_public_key.media[var.media_signing_key_active].id && f.environment[0].variables["MEDIA_SIGNING_KEY_SECRET_ID"] == aws_secretsmanager_secret.secret["media_signing_key"].arn])
+    error_message = "every function signs media URLs with the active key's id and reads its private key from the media_signing_key secret"
+  }
+  assert {
+    # Issue #13: CloudFront sends what infra/security-headers.json says (the local gateway reads
+    # the same file), with this stack's Cognito and upload hosts, and no S3 host for images.
+    condition = (
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].content_security_policy[0].content_security_policy == join("; ", concat([for d in jsondecode(file("security-headers.json")).content_security_policy : replace(replace(d, "{cognito}", "https://cognito-idp.us-east-1.amazonaws.com"), "{uploads}", "https://${aws_s3_bucket.media.bucket_regional_domain_name}")], ["upgrade-insecure-requests"])) &&
+      strcontains(aws_cloudfront_response_headers_policy.security.security_headers_config[0].content_security_policy[0].content_security_policy, "img-src 'self' data: blob:;") &&
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].strict_transport_security[0].access_control_max_age_sec == jsondecode(file("security-headers.json")).strict_transport_security.max_age_s &&
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].frame_options[0].frame_option == jsondecode(file("security-headers.json")).frame_options &&
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].referrer_policy[0].referrer_policy == jsondecode(file("security-headers.json")).referrer_policy
+    )
+    error_message = "the response headers policy must send what infra/security-headers.json says"
   }
   assert {
     condition     = aws_cloudfront_distribution.main.default_cache_behavior[0].target_origin_id == "frontend" && anytrue([for o in aws_cloudfront_distribution.main.origin : o.origin_id == "frontend" && o.domain_name == aws_s3_bucket.frontend.bucket_regional_domain_name])

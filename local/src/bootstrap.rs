@@ -17,6 +17,12 @@ pub struct Resources {
     pub dlq_url: String,
     pub replicate_token_secret_id: String,
     pub webhook_secret_id: String,
+    /// The dev key pair that signs media URLs, made at startup and never written to disk: its
+    /// private key is in the emulator's Secrets Manager (as in AWS), its public key and id go to
+    /// the gateway, which plays CloudFront's `/media/*` behaviour.
+    pub media_signing_key_secret_id: String,
+    pub media_key_pair_id: String,
+    pub media_public_key_pem: String,
 }
 
 pub fn table_name(prefix: &str, key: &str) -> String {
@@ -81,7 +87,7 @@ pub async fn create_tables(ddb: &aws_sdk_dynamodb::Client, prefix: &str) -> Resu
 }
 
 /// Everything but Cognito. `replicate_token` and `webhook_secret` become secret values,
-/// stored as they would be in AWS.
+/// stored as they would be in AWS, and so does a fresh media signing key (ECDSA P-256).
 pub async fn create_resources(
     sdk: &aws_config::SdkConfig,
     prefix: &str,
@@ -147,6 +153,14 @@ pub async fn create_resources(
         .secret_string(webhook_secret)
         .send()
         .await?;
+    let media_signing_key_secret_id = format!("{prefix}/media-signing-key");
+    let (media_private, media_public_key_pem) =
+        shared::media::cdn::generate_key_pair(shared::media::cdn::KeyKind::EcdsaP256).map_err(|e| format!("dev key pair: {e}"))?;
+    sm.create_secret()
+        .name(&media_signing_key_secret_id)
+        .secret_string(media_private)
+        .send()
+        .await?;
 
     Ok(Resources {
         tables,
@@ -155,5 +169,8 @@ pub async fn create_resources(
         dlq_url,
         replicate_token_secret_id,
         webhook_secret_id,
+        media_signing_key_secret_id,
+        media_key_pair_id: "KLOCALDEVKEY".into(),
+        media_public_key_pem,
     })
 }

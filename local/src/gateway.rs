@@ -24,23 +24,16 @@ pub struct Gateway {
     pub static_root: Option<PathBuf>,
     /// The body of `GET /config.json`.
     pub config_json: Value,
-    /// The Content-Security-Policy header of every response (see `content_security_policy`).
-    pub csp: String,
+    /// The security headers of every response (crate::headers, from infra/security-headers.json).
+    pub headers: Vec<(&'static str, String)>,
+    /// `/media/*`: signed URLs checked as CloudFront does, objects from the media bucket.
+    pub media: crate::media::MediaOrigin,
 }
 
 struct State {
     gw: Gateway,
     routes: Vec<Route>,
     handlers: BTreeMap<&'static str, Handler>,
-}
-
-pub fn content_security_policy(media_origins: &[&str], connect_origins: &[&str]) -> String {
-    format!(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: {}; media-src 'self' blob: {}; connect-src 'self' {}; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        media_origins.join(" "),
-        media_origins.join(" "),
-        connect_origins.join(" ")
-    )
 }
 
 pub fn router(gw: Gateway) -> axum::Router {
@@ -70,6 +63,8 @@ async fn dispatch(axum::extract::State(st): axum::extract::State<Arc<State>>, re
             Err(_) => return error(ApiError::PayloadTooLarge(GATEWAY_MAX_BODY)),
         };
         api(&st, &parts.method, &path, &query, &parts.headers, body).await
+    } else if path.starts_with(crate::media::PREFIX) && (parts.method == Method::GET || parts.method == Method::HEAD) {
+        st.gw.media.serve(&path, &query).await
     } else if path == "/config.json" {
         let mut r = axum::Json(st.gw.config_json.clone()).into_response();
         r.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
@@ -80,12 +75,11 @@ async fn dispatch(axum::extract::State(st): axum::extract::State<Arc<State>>, re
         StatusCode::METHOD_NOT_ALLOWED.into_response()
     };
     let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&st.gw.csp) {
-        h.insert("content-security-policy", v);
+    for (name, value) in &st.gw.headers {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.insert(*name, v);
+        }
     }
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    h.insert("referrer-policy", HeaderValue::from_static("strict-origin-when-cross-origin"));
     resp
 }
 

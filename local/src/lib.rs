@@ -4,6 +4,8 @@ pub mod auth;
 pub mod bootstrap;
 pub mod cognito;
 pub mod gateway;
+pub mod headers;
+pub mod media;
 pub mod moto;
 pub mod routes;
 pub mod simulator;

@@ -5,7 +5,7 @@ use crate::BoxError;
 use crate::auth::JwtVerifier;
 use crate::bootstrap::{Resources, create_resources};
 use crate::cognito::{self, Pool};
-use crate::gateway::{Gateway, content_security_policy, router};
+use crate::gateway::{Gateway, router};
 use crate::moto::Moto;
 use crate::simulator::{self, SimConfig, SimHandle};
 use serde_json::json;
@@ -160,6 +160,8 @@ impl Stack {
             ("REPLICATE_API_BASE", api_base),
             ("REPLICATE_TOKEN_SECRET_ID", resources.replicate_token_secret_id.clone()),
             ("WEBHOOK_SECRET_ID", resources.webhook_secret_id.clone()),
+            ("MEDIA_SIGNING_KEY_SECRET_ID", resources.media_signing_key_secret_id.clone()),
+            ("MEDIA_KEY_PAIR_ID", resources.media_key_pair_id.clone()),
             ("PUBLIC_BASE_URL", public),
             ("OUTPUT_HOST_ALLOWLIST", allow),
             ("MONTHLY_LIMIT_USD", opts.monthly_limit_usd.clone()),
@@ -188,7 +190,14 @@ impl Stack {
             verifier: Arc::new(JwtVerifier::new(pool.clone(), http.clone())),
             static_root: opts.static_root.clone(),
             config_json,
-            csp: content_security_policy(&[&moto.url], &[&moto.url]),
+            // Cognito and the upload POST both go to the emulator locally.
+            headers: crate::headers::security_headers(&moto.url, &moto.url, base_url.starts_with("https://")),
+            media: crate::media::MediaOrigin::new(
+                &app.config,
+                &resources.media_key_pair_id,
+                &resources.media_public_key_pem,
+                aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build()),
+            )?,
         };
         let mut tasks = Vec::new();
         let server = router(gw);

@@ -20,9 +20,10 @@ async fn a_generated_image_is_copied_charged_once_and_listed() {
     assert_eq!(asset["kind"], "image");
     assert_eq!(asset["saved"], false);
     assert_eq!(asset["prompt"], "a lighthouse at dusk");
-    // The signed URL serves the copy in our bucket, not the provider's file.
+    // The signed URL (the site's own /media/*, checked by the gateway as CloudFront does) serves
+    // the copy in our bucket, not the provider's file.
     let url = asset["url"].as_str().unwrap();
-    assert!(url.contains(&t.stack.resources.media_bucket), "{url}");
+    assert!(url.starts_with(&t.url("/media/users/")), "{url}");
     let bytes = t.http.get(url).send().await.unwrap().bytes().await.unwrap();
     assert!(bytes.starts_with(b"\x89PNG"), "not a png");
     assert_eq!(asset["bytes"].as_u64().unwrap(), bytes.len() as u64);

@@ -26,6 +26,8 @@ pub enum ProviderSetupError {
     Secret(#[from] SecretError),
     #[error("webhook secret is not a valid whsec_ value")]
     BadWebhookSecret,
+    #[error("media signing key: {0}")]
+    BadMediaKey(#[from] crate::media::cdn::KeyError),
 }
 
 pub struct App {
@@ -35,6 +37,8 @@ pub struct App {
     pub media: Media,
     pub queue: Queue,
     pub secrets: Secrets,
+    /// The media URL signer and the URLs it signed (crate::media::urls).
+    pub media_urls: crate::media::urls::MediaUrls,
     /// For output downloads: no redirects, bounded time. Like every client here, built on first
     /// use: a reqwest client parses the TLS roots (crate::tls; docs/benchmarks.md).
     pub downloads: Lazy<reqwest::Client>,
@@ -139,6 +143,7 @@ impl App {
                     .build()
                     .expect("a client with the compiled-in roots builds")
             }),
+            media_urls: Default::default(),
             catalog,
             config,
         })
@@ -152,6 +157,26 @@ impl App {
             ApiToken::new(token),
             (*self.api_http).clone(),
         ))
+    }
+
+    /// The CloudFront URL signer, its private key from Secrets Manager (cached).
+    pub async fn media_signer(&self) -> Result<std::sync::Arc<crate::media::cdn::UrlSigner>, ProviderSetupError> {
+        let pem = self.secrets.get(&self.config.media_signing_key_secret_id).await?;
+        Ok(self.media_urls.signer(&pem, &self.config.media_key_pair_id)?)
+    }
+
+    /// A signed media URL for `key` (with `download_as`: served as an attachment so named).
+    pub async fn media_url(&self, key: &str, download_as: Option<&str>) -> Result<String, ProviderSetupError> {
+        let signer = self.media_signer().await?;
+        let now = crate::clock::now().timestamp().max(0) as u64;
+        Ok(self.media_urls.url(
+            &signer,
+            &self.config.media_base_url,
+            key,
+            download_as,
+            now,
+            self.config.media_url_ttl.as_secs(),
+        )?)
     }
 
     pub async fn webhook_secret(&self) -> Result<WebhookSecret, ProviderSetupError> {

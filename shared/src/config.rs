@@ -77,7 +77,16 @@ pub struct Config {
     pub monthly_limit: Micros,
     /// How many jobs one user may start in a minute (0: no limit).
     pub job_starts_per_minute: u32,
+    /// Lifetime of a signed media URL (at most an hour; the expiry is rounded down to a
+    /// quarter of it, media::cdn::rounded_expiry).
     pub media_url_ttl: Duration,
+    /// Where the browser loads media: `{public_base_url}/media` (CloudFront's `/media/*`
+    /// behaviour, or the local gateway), followed by the object's key.
+    pub media_base_url: String,
+    /// The CloudFront public key's id (its key group trusts it) that signs media URLs.
+    pub media_key_pair_id: String,
+    /// The Secrets Manager secret holding that key pair's private key (PEM).
+    pub media_signing_key_secret_id: String,
     pub max_output_bytes: u64,
     pub download_timeout: Duration,
     pub reconcile_after: Duration,
@@ -138,6 +147,11 @@ impl Config {
             .ok()
             .filter(|d| *d >= 1)
             .ok_or(ConfigError::Invalid("UNSAVED_EXPIRATION_DAYS", days_raw))?;
+        let public_base_url = req("PUBLIC_BASE_URL")?.trim_end_matches('/').to_string();
+        let media_url_ttl = secs("MEDIA_URL_TTL_S", 3600)?;
+        if media_url_ttl.is_zero() || media_url_ttl > Duration::from_secs(3600) {
+            return Err(ConfigError::Invalid("MEDIA_URL_TTL_S", media_url_ttl.as_secs().to_string()));
+        }
         Ok(Self {
             region: get("AWS_REGION")
                 .or_else(|| get("AWS_DEFAULT_REGION"))
@@ -156,11 +170,17 @@ impl Config {
                 .to_string(),
             replicate_token_secret_id: req("REPLICATE_TOKEN_SECRET_ID")?,
             webhook_secret_id: req("WEBHOOK_SECRET_ID")?,
-            public_base_url: req("PUBLIC_BASE_URL")?.trim_end_matches('/').to_string(),
+            media_base_url: get("MEDIA_BASE_URL")
+                .unwrap_or_else(|| format!("{public_base_url}/media"))
+                .trim_end_matches('/')
+                .to_string(),
+            media_key_pair_id: req("MEDIA_KEY_PAIR_ID")?,
+            media_signing_key_secret_id: req("MEDIA_SIGNING_KEY_SECRET_ID")?,
+            public_base_url,
             output_allowlist,
             monthly_limit,
             job_starts_per_minute,
-            media_url_ttl: secs("MEDIA_URL_TTL_S", 900)?,
+            media_url_ttl,
             max_output_bytes,
             download_timeout: secs("DOWNLOAD_TIMEOUT_S", 20)?,
             reconcile_after: secs("RECONCILE_AFTER_S", 600)?,

@@ -89,3 +89,8 @@ override_resource {
   target = aws_cloudwatch_log_group.api_access
   values = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/apigateway/mock-http-api" }
 }
+mock_resource "aws_cloudfront_function" {
+  defaults = {
+    arn = "arn:aws:cloudfront::123456789012:function/mock-media-path"
+  }
+}

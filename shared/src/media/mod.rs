@@ -1,8 +1,10 @@
 //! Media: S3 keys, signed URLs, and the safe copy of provider outputs.
+pub mod cdn;
 mod fetch;
 pub mod post_policy;
 mod sniff;
 mod uploads;
+pub mod urls;
 
 pub use fetch::{FetchError, Fetched, download_client, fetch_output};
 pub use sniff::{HeaderSniff, ImageInfo, SniffError, TAIL_BYTES, check_ending, sniff_header, sniff_image};

@@ -3,17 +3,13 @@ use crate::app::App;
 use crate::domain::{Asset, Job};
 use serde_json::{Value, json};
 
-/// The api.md `Asset` with fresh signed URLs; `download_url` names the file
-/// (domain::download: prompt slug or upload name, id, extension).
+/// The api.md `Asset` with CloudFront-signed URLs on the site's own origin (`/media/...`,
+/// App::media_url); `download_url` names the file (domain::download: prompt slug or upload
+/// name, id, extension).
 pub async fn asset_json(app: &App, asset: &Asset) -> Result<Value, ApiError> {
-    let ttl = app.config.media_url_ttl;
-    let url = app.media.signed_url(&asset.s3_key, ttl, None).await.map_err(ApiError::internal)?;
+    let url = app.media_url(&asset.s3_key, None).await.map_err(ApiError::internal)?;
     let name = crate::domain::download::download_name(asset);
-    let download = app
-        .media
-        .signed_url(&asset.s3_key, ttl, Some(&name))
-        .await
-        .map_err(ApiError::internal)?;
+    let download = app.media_url(&asset.s3_key, Some(&name)).await.map_err(ApiError::internal)?;
     Ok(asset.to_api(&url, &download))
 }
 

@@ -18,7 +18,7 @@
 //!   from `shared/src` and `functions/<name>/src`, presigned URLs included), so a call without
 //!   a permission fails, and so does a permission without a call;
 //! - CloudFront standard logging is ordered after the log bucket's ownership controls (ACLs
-//!   on), and no distribution has an origin on the media bucket ([`check_cdn`]);
+//!   on), and the media bucket is served only behind signed URLs ([`check_cdn`]);
 //! - every table of `tables.json` has an `aws_dynamodb_table`.
 //!
 //! [`check_repo`] returns the list of problems (empty = fine).
@@ -41,6 +41,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     "GENERATION_QUEUE_URL",
     "REPLICATE_TOKEN_SECRET_ID",
     "WEBHOOK_SECRET_ID",
+    "MEDIA_SIGNING_KEY_SECRET_ID",
     "PUBLIC_BASE_URL",
     "MONTHLY_LIMIT_USD",
     "OUTPUT_HOST_ALLOWLIST",
@@ -889,13 +890,15 @@ fn bucket_ref(e: &Expression) -> Option<String> {
 }
 
 /// CloudFront: standard logging is ordered after the log bucket's ownership controls (which
-/// must keep ACLs on), and no distribution serves the media bucket (no code signs CloudFront
-/// URLs: an origin on it would serve any user's object to whoever has its key).
+/// must keep ACLs on), and the media bucket is served only by behaviours that require signed
+/// URLs (`trusted_key_groups`): without them any user's object would be served to whoever has
+/// its key. The default behaviour never serves media.
 pub fn check_cdn(model: &Model) -> Vec<String> {
     let mut errors = Vec::new();
     let ownership = model.resources("aws_s3_bucket_ownership_controls");
     for d in model.resources("aws_cloudfront_distribution") {
         let fq = format!("aws_cloudfront_distribution.{}", d.name);
+        let mut media_origins: Vec<String> = Vec::new();
         for o in d.body.blocks().filter(|b| b.identifier() == "origin") {
             let Some(domain) = attr(o.body(), "domain_name") else { continue };
             let mut text = expr_text(domain);
@@ -906,8 +909,35 @@ pub fn check_cdn(model: &Model) -> Vec<String> {
                 text = expr_text(e);
             }
             if text.contains("aws_s3_bucket.media.") {
+                let id = attr(o.body(), "origin_id").map(expr_text).unwrap_or_default();
+                media_origins.push(id.trim().trim_matches('"').to_string());
+            }
+        }
+        let targets_media = |b: &hcl::Body| {
+            attr(b, "target_origin_id")
+                .map(expr_text)
+                .is_some_and(|t| media_origins.iter().any(|m| t.trim().trim_matches('"') == m))
+        };
+        if let Some(def) = block(&d.body, "default_cache_behavior")
+            && targets_media(def)
+        {
+            errors.push(format!(
+                "{fq}: the default behaviour serves the media bucket; media only on /media/* with signed URLs"
+            ));
+        }
+        let ordered = d.body.blocks().filter_map(|b| match b.identifier() {
+            "ordered_cache_behavior" => Some(b.body()),
+            "dynamic" if b.labels().first().map(|l| l.as_str()) == Some("ordered_cache_behavior") => block(b.body(), "content"),
+            _ => None,
+        });
+        for b in ordered {
+            if !targets_media(b) {
+                continue;
+            }
+            let keys = attr(b, "trusted_key_groups").map(expr_text).unwrap_or_default();
+            if !keys.contains("aws_cloudfront_key_group.") {
                 errors.push(format!(
-                    "{fq}: an origin serves the media bucket; media must be reachable only through the API's presigned URLs until CloudFront URLs are signed"
+                    "{fq}: a behaviour serves the media bucket without trusted_key_groups; media must require CloudFront signed URLs"
                 ));
             }
         }

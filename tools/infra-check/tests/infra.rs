@@ -222,7 +222,7 @@ fn policy_granting_more_than_access_fails() {
         "Action   = [for a in actions : \"s3:${a}\"]",
         "Action   = concat([for a in actions : \"s3:${a}\"], [\"s3:PutObject\"])",
     );
-    f.assert_error("policy of assets-get grants s3:PutObject");
+    f.assert_error("policy of assets-save grants s3:PutObject");
 }
 
 #[test]
@@ -286,24 +286,39 @@ fn grant_without_call_fails_media_write_extras() {
     );
     f.edit(
         "routes.json",
-        r#""media": ["GetObject", "PutObjectTagging"] } },"#,
-        r#""media": ["GetObject", "PutObjectTagging", "DeleteObject"] } },"#,
+        r#""media": ["PutObjectTagging"], "secrets": ["media_signing_key"] } },"#,
+        r#""media": ["PutObjectTagging", "DeleteObject"], "secrets": ["media_signing_key"] } },"#,
     );
     f.assert_error("webhook-replicate: routes.json access grants s3:GetObject on media");
     f.assert_error("assets-save: routes.json access grants s3:DeleteObject on media");
 }
 
 /// A presigned URL is a call made with the signer's role: dropping GetObject from a function
-/// that signs URLs must fail.
+/// that signs URLs (the worker, for Replicate's source images) must fail.
 #[test]
 fn presigning_counts_as_get_object() {
     let f = Fixture::new("presign");
     f.edit(
         "routes.json",
-        r#""assets": ["BatchGetItem"] }, "media": ["GetObject"]"#,
-        r#""assets": ["BatchGetItem"] }"#,
+        r#""assets": ["BatchGetItem"] }, "media": ["GetObject"], "secrets": ["replicate_token"]"#,
+        r#""assets": ["BatchGetItem"] }, "secrets": ["replicate_token"]"#,
     );
-    f.assert_error("jobs-get calls s3:GetObject on media (Media::signed_url in shared/src/media/mod.rs)");
+    f.assert_error("worker calls s3:GetObject on media (Media::signed_url in shared/src/media/mod.rs)");
+}
+
+/// Functions that return assets sign CloudFront media URLs with the key from Secrets Manager:
+/// dropping that secret from one must fail, and so must keeping GetObject once it no longer
+/// presigns S3 GETs.
+#[test]
+fn media_url_signing_needs_the_key_secret_and_no_get_object() {
+    let f = Fixture::new("mediasign");
+    f.edit(
+        "routes.json",
+        r#""assets": ["BatchGetItem"] }, "secrets": ["media_signing_key"] } },"#,
+        r#""assets": ["BatchGetItem"] }, "media": ["GetObject"] } },"#,
+    );
+    f.assert_error("jobs-get calls secretsmanager:GetSecretValue on secret:media_signing_key");
+    f.assert_error("jobs-get: routes.json access grants s3:GetObject on media");
 }
 
 /// A presigned POST form is no SDK call, but S3 authorizes the upload as the signer's
@@ -378,10 +393,10 @@ fn calls_inside_macros_count() {
     let f = Fixture::new("macro");
     f.edit(
         "routes.json",
-        r#""assets": ["GetItem"] }, "media": ["GetObject"]"#,
+        r#""assets": ["GetItem"] }, "secrets": ["media_signing_key"]"#,
         r#""assets": ["GetItem"] }"#,
     );
-    f.assert_error("assets-get calls s3:GetObject on media");
+    f.assert_error("assets-get calls secretsmanager:GetSecretValue on secret:media_signing_key");
 }
 
 /// Untagged puts no longer need s3:PutObjectTagging: the grant must go too.
@@ -447,14 +462,22 @@ fn log_bucket_without_acls_fails() {
     f.assert_error("CloudFront standard logging needs ACLs");
 }
 
-/// Item 5: a media origin would serve any user's object to whoever has its key.
+/// Item 5 / issue #10: a media behaviour without trusted key groups would serve any user's
+/// object to whoever has its key; so would the default behaviour on the media origin.
 #[test]
-fn media_origin_on_the_distribution_fails() {
+fn media_without_signed_urls_fails() {
     let f = Fixture::new("mediaorigin");
     f.edit(
         "infra/cdn.tf",
-        "  origin {\n    origin_id   = \"api\"",
-        "  origin {\n    origin_id                = \"media\"\n    domain_name              = local.media_origin_domain\n    origin_access_control_id = aws_cloudfront_origin_access_control.s3.id\n  }\n\n  origin {\n    origin_id   = \"api\"",
+        "    trusted_key_groups         = [aws_cloudfront_key_group.media.id]\n",
+        "",
     );
-    f.assert_error("an origin serves the media bucket");
+    f.assert_error("a behaviour serves the media bucket without trusted_key_groups");
+    let g = Fixture::new("mediadefault");
+    g.edit(
+        "infra/cdn.tf",
+        "    target_origin_id           = \"frontend\"",
+        "    target_origin_id           = \"media\"",
+    );
+    g.assert_error("the default behaviour serves the media bucket");
 }
