@@ -33,10 +33,21 @@ pub enum Fault {
     /// The create answers 502 and makes no prediction (`[sim:unavailable:N]`: the first N
     /// creates with that prompt).
     Unavailable,
+    /// A video prediction's output is an MP4 of [`super::SimConfig::oversize_bytes`] (or the
+    /// size `POST /_sim/fault` set), streamed: never built in memory.
+    OversizeOutput,
+    /// A video prediction's output is not an MP4 (an HTML page under an `.mp4` name).
+    NotMp4,
+    /// The output bodies are held after their headers until the test releases them
+    /// ([`super::SimHandle::release_outputs`]).
+    SlowOutput,
+    /// The first download of each output is cut mid-body (the connection drops); later
+    /// downloads are whole.
+    DropOutput,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 10] = [
+    pub const ALL: [Fault; 14] = [
         Fault::Fail,
         Fault::Stall,
         Fault::Throttle,
@@ -47,6 +58,10 @@ impl Fault {
         Fault::SlowCreate,
         Fault::ExtraOutputs,
         Fault::Unavailable,
+        Fault::OversizeOutput,
+        Fault::NotMp4,
+        Fault::SlowOutput,
+        Fault::DropOutput,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +76,10 @@ impl Fault {
             Fault::SlowCreate => "slow-create",
             Fault::ExtraOutputs => "extra-outputs",
             Fault::Unavailable => "unavailable",
+            Fault::OversizeOutput => "oversize-output",
+            Fault::NotMp4 => "not-mp4",
+            Fault::SlowOutput => "slow-output",
+            Fault::DropOutput => "drop-output",
         }
     }
 
