@@ -13,6 +13,7 @@
 #  3. Size (arm64 zips from scripts/package.sh) and peak RSS (VmHWM) after a few invocations.
 #  4. Build time of scripts/package.sh (docs/decisions/0001-one-binary-per-function.md).
 #  5. POST /api/images/generate at 64 parallel clients through the local gateway.
+#  6. Peak memory (VmHWM) while the worker copies a 200 MB video output into S3 (multipart).
 #
 # Prints a summary and rewrites today's section of docs/benchmarks.md (one per date + host).
 # Only 127.0.0.1 is contacted. Knobs (environment):
@@ -138,6 +139,14 @@ if ! cargo test -q -p local --test load_generate -- --ignored --nocapture 2>/dev
   echo "(the load run failed: run \`cargo test -p local --test load_generate -- --ignored --nocapture\`)" >"$TD/load.md"
 fi
 
+# ---- video copy memory -----------------------------------------------------------------
+# The worker streams a 200 MB MP4 (simulator oversize-output, cap raised) into a multipart
+# upload (local/tests/video_bench.rs; debug build of the local stack).
+log "worker peak memory while copying a 200 MB video"
+if ! cargo test -q -p local --test video_bench -- --ignored --nocapture 2>/dev/null | grep '^|' >"$TD/video.md"; then
+  echo "(the video copy run failed: run \`cargo test -p local --test video_bench -- --ignored --nocapture\`)" >"$TD/video.md"
+fi
+
 # ---- report --------------------------------------------------------------------------
 host="$(hostname)"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -161,6 +170,10 @@ today="$(date -u +%F)"
   echo "POST /api/images/generate under load (debug build of the local stack; moto through the emulator launcher, which serializes DynamoDB and answers TransactionConflict; \"answer\" is one HTTP answer, \"accepted\" is the time until a 202 including waits on rate_limited):"
   echo
   cat "$TD/load.md"
+  echo
+  echo "Worker copying a 200 MB video output (streamed into an S3 multipart upload, 8 MiB parts; the process also runs the gateway and the simulator):"
+  echo
+  cat "$TD/video.md"
   echo
   echo "Build times, BENCH_BUILD=$BENCH_BUILD (2 cores, shared):"
   echo

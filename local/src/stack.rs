@@ -46,6 +46,11 @@ pub struct StackOptions {
     pub give_up_after: Duration,
     /// Run the SQS worker loop (tests that play a crashed worker turn it off).
     pub run_worker: bool,
+    /// The generation queue's visibility timeout: how soon a message the worker failed (or
+    /// crashed on) comes back.
+    pub queue_visibility_s: u32,
+    /// More function environment (e.g. `MAX_VIDEO_BYTES`), over the stack's own.
+    pub extra_env: Vec<(String, String)>,
     pub sim: SimConfig,
 }
 
@@ -76,6 +81,8 @@ impl StackOptions {
             submit_deadline: Duration::from_secs(300),
             give_up_after: Duration::from_secs(3600),
             run_worker: true,
+            queue_visibility_s: 30,
+            extra_env: Vec::new(),
             sim,
         }
     }
@@ -135,7 +142,7 @@ impl Stack {
         };
 
         let sdk = shared::app::sdk_config(&opts.region, Some(&moto.url));
-        let resources = create_resources(&sdk, &opts.prefix, &token, &webhook_secret).await?;
+        let resources = create_resources(&sdk, &opts.prefix, &token, &webhook_secret, opts.queue_visibility_s).await?;
         let pool = cognito::create_pool(&http, &format!("{}/", moto.url), &opts.region, &format!("{}-users", opts.prefix)).await?;
         if let Some((u, p)) = &opts.demo_user {
             cognito::create_user(&http, &pool, u, p, true).await?;
@@ -145,7 +152,7 @@ impl Stack {
         let base_url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
         let public = opts.public_base_url.clone().unwrap_or_else(|| base_url.clone());
         let send_webhooks = opts.replicate_token.is_none() || opts.public_base_url.is_some();
-        let env: HashMap<&str, String> = HashMap::from([
+        let mut env: HashMap<&str, String> = HashMap::from([
             ("AWS_REGION", opts.region.clone()),
             ("AWS_ENDPOINT_URL", moto.url.clone()),
             ("JOBS_TABLE", resources.tables.jobs.clone()),
@@ -166,6 +173,9 @@ impl Stack {
             ("GIVE_UP_AFTER_S", opts.give_up_after.as_secs().to_string()),
             ("SEND_WEBHOOKS", send_webhooks.to_string()),
         ]);
+        for (k, v) in &opts.extra_env {
+            env.insert(k.as_str(), v.clone());
+        }
         let config = Config::from_lookup(|k| env.get(k).cloned())?;
         let app = Arc::new(match opts.catalog.clone() {
             Some(c) => App::with_catalog(config, c).await?,

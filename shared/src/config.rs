@@ -228,7 +228,10 @@ mod tests {
     fn the_copy_budget_fits_inside_the_workers_timeout() {
         let routes: serde_json::Value = serde_json::from_str(include_str!("../../routes.json")).unwrap();
         let worker = routes["functions"]["worker"]["timeout_s"].as_u64().unwrap();
-        assert!(DEFAULT_COPY_TIMEOUT_S + 30 <= worker, "copy {DEFAULT_COPY_TIMEOUT_S}s, worker {worker}s");
+        assert!(
+            DEFAULT_COPY_TIMEOUT_S + 30 <= worker,
+            "copy {DEFAULT_COPY_TIMEOUT_S}s, worker {worker}s"
+        );
         let webhook = routes["functions"]["webhook-replicate"]["timeout_s"].as_u64().unwrap();
         assert!(webhook <= 10, "the webhook copies nothing: it needs no long timeout");
     }

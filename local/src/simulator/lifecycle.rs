@@ -13,8 +13,8 @@ use super::WebhookDelivery;
 use super::codec::{self, Format};
 use super::fault::Fault;
 use super::schema::{ModelSchema, OutputMedia, OutputShape};
-use super::video::{self, OutBody};
 use super::server::{OutFile, Sim, metrics, now_rfc3339};
+use super::video::{self, OutBody};
 use super::{derive, image, source};
 
 /// starting → processing (+ `start` webhook) → succeeded/failed (+ `completed` webhook).
@@ -81,7 +81,11 @@ pub(super) async fn run(sim: Arc<Sim>, id: String) {
                 images = files.len();
                 e.files = files;
                 e.pred.status = PredictionStatus::Succeeded;
-                let what = if schema.output_media == OutputMedia::Video { "video(s)" } else { "image(s)" };
+                let what = if schema.output_media == OutputMedia::Video {
+                    "video(s)"
+                } else {
+                    "image(s)"
+                };
                 e.pred.logs = Some(format!("simulator: running\nsimulator: generated {images} {what}\n"));
             }
             Err(msg) => {
@@ -143,9 +147,7 @@ async fn produce(sim: &Arc<Sim>, schema: Arc<ModelSchema>, input: Value, fault: 
         };
         images
             .iter()
-            .map(|img| {
-                codec::encode(img, format, prompt).map(|b| OutFile::image(b, format))
-            })
+            .map(|img| codec::encode(img, format, prompt).map(|b| OutFile::image(b, format)))
             .collect()
     };
     tokio::task::spawn_blocking(work)

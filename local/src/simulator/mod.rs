@@ -136,6 +136,8 @@ pub struct SimStats {
     pub webhooks_delivered: u64,
     /// Output files whose whole body was sent (a held or cut download doesn't count).
     pub outputs_served: u64,
+    /// Downloads cut mid-body by the `drop-output` fault.
+    pub outputs_cut: u64,
 }
 
 /// One webhook POST the simulator made.
@@ -196,6 +198,7 @@ impl SimHandle {
             webhook_attempts: s.webhook_attempts.load(Ordering::Relaxed),
             webhooks_delivered: s.webhooks_delivered.load(Ordering::Relaxed),
             outputs_served: s.outputs_served.load(Ordering::Relaxed),
+            outputs_cut: s.outputs_cut.load(Ordering::Relaxed),
         }
     }
 

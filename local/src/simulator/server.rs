@@ -29,6 +29,8 @@ pub(super) struct Stats {
     pub webhooks_delivered: AtomicU64,
     /// Output files whose whole body was sent.
     pub outputs_served: AtomicU64,
+    /// Downloads cut mid-body (`drop-output`).
+    pub outputs_cut: AtomicU64,
 }
 
 /// One output file, served at `/files/{id}/{n}.{ext}`.
@@ -318,6 +320,7 @@ async fn file(State(sim): State<Arc<Sim>>, Path((id, file)): Path<(String, Strin
                 Some(Fault::SlowOutput) => Delivery::HeldUntilReleased,
                 Some(Fault::DropOutput) if e.drops_left > 0 => {
                     e.drops_left -= 1;
+                    sim.stats.outputs_cut.fetch_add(1, Ordering::Relaxed);
                     Delivery::Dropped
                 }
                 _ => Delivery::Normal,
@@ -382,6 +385,7 @@ async fn stats(State(sim): State<Arc<Sim>>) -> Response {
         "webhook_attempts": s.webhook_attempts.load(Ordering::Relaxed),
         "webhooks_delivered": s.webhooks_delivered.load(Ordering::Relaxed),
         "outputs_served": s.outputs_served.load(Ordering::Relaxed),
+        "outputs_cut": s.outputs_cut.load(Ordering::Relaxed),
     }))
     .into_response()
 }

@@ -8,8 +8,8 @@ mod uploads;
 
 pub use fetch::{FetchError, Fetched, check_origin, download_client, fetch_output};
 pub use mp4::{Mp4Error, Mp4Scanner, VideoInfo};
-pub use stream::{PART_BYTES, StreamError, StreamedVideo, stream_video};
 pub use sniff::{HeaderSniff, ImageInfo, SniffError, TAIL_BYTES, check_ending, sniff_header, sniff_image};
+pub use stream::{PART_BYTES, StreamError, StreamedVideo, stream_video};
 pub use uploads::{ObjectHead, PresignedPost};
 
 use crate::domain::{AssetId, UserId};

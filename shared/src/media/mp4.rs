@@ -97,7 +97,11 @@ impl Mp4Scanner {
                     }
                 }
                 State::Header => {
-                    let need = if self.header.len() >= 8 && self.header[..4] == [0, 0, 0, 1] { 16 } else { 8 };
+                    let need = if self.header.len() >= 8 && self.header[..4] == [0, 0, 0, 1] {
+                        16
+                    } else {
+                        8
+                    };
                     let take = (need - self.header.len()).min(chunk.len());
                     self.header.extend_from_slice(&chunk[..take]);
                     chunk = &chunk[take..];
@@ -248,7 +252,11 @@ mod tests {
 
     #[test]
     fn a_real_clip_gives_its_duration_and_size_in_any_chunking() {
-        let header: usize = boxes(CLIP).iter().filter(|(k, _)| k == b"ftyp" || k == b"moov").map(|(_, b)| b.len()).sum();
+        let header: usize = boxes(CLIP)
+            .iter()
+            .filter(|(k, _)| k == b"ftyp" || k == b"moov")
+            .map(|(_, b)| b.len())
+            .sum();
         for chunk in [1, 7, 16, 4096, CLIP.len()] {
             let (info, kept) = scan(CLIP, chunk);
             assert_eq!(info, Ok(expected()), "chunk {chunk}");

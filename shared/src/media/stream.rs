@@ -121,7 +121,13 @@ async fn copy(
     Ok(StreamedVideo { bytes: total, info })
 }
 
-async fn send_part(media: &Media, key: &str, upload: &mut Option<String>, etags: &mut Vec<String>, bytes: Vec<u8>) -> Result<(), StreamError> {
+async fn send_part(
+    media: &Media,
+    key: &str,
+    upload: &mut Option<String>,
+    etags: &mut Vec<String>,
+    bytes: Vec<u8>,
+) -> Result<(), StreamError> {
     let id = match upload {
         Some(id) => id.clone(),
         None => {

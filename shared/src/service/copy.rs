@@ -3,7 +3,7 @@
 //! then finish the job and charge it in one transaction. Exactly once however often it runs:
 //! asset ids and keys are deterministic (`<job>-<n>`), so a redelivered message rewrites the
 //! same objects and records, and the settle transaction applies only to an unfinished job.
-use super::settle::{Settled, SettleError, capped_charge, fail_job, retry};
+use super::settle::{SettleError, Settled, capped_charge, fail_job, retry};
 use crate::app::App;
 use crate::catalog::{actual_cost, expected_outputs};
 use crate::clock;
@@ -90,9 +90,17 @@ async fn copy_output(app: &App, job: &Job, index: usize, url: &str, budget: Dura
     let (key, kind, content_type, bytes, dims, duration_s) = if job.kind == JobKind::Video {
         let key = object_key(&job.user_id, &asset_id, "mp4");
         let cfg = &app.config;
-        let v = stream_video(&app.downloads, url, &cfg.output_allowlist, cfg.max_video_bytes, budget, &app.media, &key)
-            .await
-            .map_err(|e| refused(job, e))?;
+        let v = stream_video(
+            &app.downloads,
+            url,
+            &cfg.output_allowlist,
+            cfg.max_video_bytes,
+            budget,
+            &app.media,
+            &key,
+        )
+        .await
+        .map_err(|e| refused(job, e))?;
         let dims = (v.info.width, v.info.height);
         (key, AssetKind::Video, "video/mp4", v.bytes, dims, Some(v.info.duration_s))
     } else {
@@ -105,7 +113,11 @@ async fn copy_output(app: &App, job: &Job, index: usize, url: &str, budget: Dura
                     CopyError::Retry(e.to_string())
                 } else {
                     tracing::warn!(job_id = %job.job_id, error = %e, "output refused");
-                    let code = if matches!(e, crate::media::FetchError::TooLarge(_)) { "output_too_large" } else { "invalid_output" };
+                    let code = if matches!(e, crate::media::FetchError::TooLarge(_)) {
+                        "output_too_large"
+                    } else {
+                        "invalid_output"
+                    };
                     CopyError::Reject {
                         code,
                         message: format!("The result could not be copied: {e}."),
@@ -163,10 +175,19 @@ fn refused(job: &Job, e: StreamError) -> CopyError {
     let (code, message) = match &e {
         StreamError::TooLarge(max) => (
             "output_too_large",
-            format!("The video is larger than the {} MB this studio accepts. Nothing was charged.", max / 1_000_000),
+            format!(
+                "The video is larger than the {} MB this studio accepts. Nothing was charged.",
+                max / 1_000_000
+            ),
         ),
-        StreamError::NotMp4(why) => ("invalid_output", format!("The provider's output is not a valid MP4 video: {why}. Nothing was charged.")),
-        other => ("invalid_output", format!("The result could not be copied: {other}. Nothing was charged.")),
+        StreamError::NotMp4(why) => (
+            "invalid_output",
+            format!("The provider's output is not a valid MP4 video: {why}. Nothing was charged."),
+        ),
+        other => (
+            "invalid_output",
+            format!("The result could not be copied: {other}. Nothing was charged."),
+        ),
     };
     CopyError::Reject { code, message }
 }

@@ -172,7 +172,14 @@ async fn stray(app: &App, job: &Job, p: &Prediction) -> Result<Settled, SettleEr
     Ok(Settled::Stray)
 }
 
-pub(super) async fn fail_job(app: &App, job: &Job, status: JobStatus, code: &str, message: String, now: &str) -> Result<Settled, SettleError> {
+pub(super) async fn fail_job(
+    app: &App,
+    job: &Job,
+    status: JobStatus,
+    code: &str,
+    message: String,
+    now: &str,
+) -> Result<Settled, SettleError> {
     let message: String = message.chars().take(MAX_ERROR_CHARS).collect();
     let err = JobError {
         code: code.into(),

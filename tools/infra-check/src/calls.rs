@@ -331,7 +331,10 @@ impl BodyVisitor<'_> {
         if !action.is_empty() {
             actions.push(format!("{service}:{action}"));
         }
-        if service == "s3" && matches!(op_name.as_str(), "put_object" | "copy_object" | "create_multipart_upload") && calls.iter().any(|c| c.method == "tagging") {
+        if service == "s3"
+            && matches!(op_name.as_str(), "put_object" | "copy_object" | "create_multipart_upload")
+            && calls.iter().any(|c| c.method == "tagging")
+        {
             actions.push("s3:PutObjectTagging".into());
         }
         if service == "s3" && op_name == "copy_object" {
