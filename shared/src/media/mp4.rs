@@ -289,7 +289,6 @@ mod tests {
     #[test]
     fn a_cut_or_headless_file_is_refused() {
         assert_eq!(scan(&CLIP[..CLIP.len() - 100], 4096).0, Err(Mp4Error::Truncated));
-        assert_eq!(scan(&CLIP[..CLIP.len() - 100], 4096).1 > 0, true);
         let parts = boxes(CLIP);
         let no_moov: Vec<u8> = parts.iter().filter(|(k, _)| k != b"moov").flat_map(|(_, b)| b.to_vec()).collect();
         assert_eq!(scan(&no_moov, 4096).0, Err(Mp4Error::NoMoov));
