@@ -17,6 +17,7 @@
 #     RSA-2048 vs ECDSA P-256 per signature, a 48-asset gallery page (96 URLs), projected to
 #     128/256/512 MB, and the same page from the per-container URL cache.
 #     BENCH_ONLY=signing runs just this part and prints it (docs/benchmarks.md is left alone).
+#  7. Peak memory (VmHWM) while the worker copies a 200 MB video output into S3 (multipart).
 #
 # Prints a summary and rewrites today's section of docs/benchmarks.md (one per date + host).
 # Only 127.0.0.1 is contacted. Knobs (environment):
@@ -156,6 +157,14 @@ fi
 log "media URL signing"
 signing_bench
 
+# ---- video copy memory -----------------------------------------------------------------
+# The worker streams a 200 MB MP4 (simulator oversize-output, cap raised) into a multipart
+# upload (local/tests/video_bench.rs; debug build of the local stack).
+log "worker peak memory while copying a 200 MB video"
+if ! cargo test -q -p local --test video_bench -- --ignored --nocapture 2>/dev/null | grep '^|' >"$TD/video.md"; then
+  echo "(the video copy run failed: run \`cargo test -p local --test video_bench -- --ignored --nocapture\`)" >"$TD/video.md"
+fi
+
 # ---- report --------------------------------------------------------------------------
 host="$(hostname)"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -183,6 +192,10 @@ today="$(date -u +%F)"
   echo "Media URL signing (bench/signing; one vCPU; projected by Lambda's CPU share, 1769 MB = one vCPU):"
   echo
   cat "$TD/signing.md"
+  echo
+  echo "Worker copying a 200 MB video output (streamed into an S3 multipart upload, 8 MiB parts; the process also runs the gateway and the simulator):"
+  echo
+  cat "$TD/video.md"
   echo
   echo "Build times, BENCH_BUILD=$BENCH_BUILD (2 cores, shared):"
   echo

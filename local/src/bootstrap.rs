@@ -88,11 +88,13 @@ pub async fn create_tables(ddb: &aws_sdk_dynamodb::Client, prefix: &str) -> Resu
 
 /// Everything but Cognito. `replicate_token` and `webhook_secret` become secret values,
 /// stored as they would be in AWS, and so does a fresh media signing key (ECDSA P-256).
+/// `visibility_s` is the generation queue's visibility timeout.
 pub async fn create_resources(
     sdk: &aws_config::SdkConfig,
     prefix: &str,
     replicate_token: &str,
     webhook_secret: &str,
+    visibility_s: u32,
 ) -> Result<Resources, BoxError> {
     let ddb = aws_sdk_dynamodb::Client::new(sdk);
     let tables = create_tables(&ddb, prefix).await?;
@@ -130,7 +132,7 @@ pub async fn create_resources(
     let queue_url = sqs
         .create_queue()
         .queue_name(format!("{prefix}-generation"))
-        .attributes(Q::VisibilityTimeout, "30")
+        .attributes(Q::VisibilityTimeout, visibility_s.to_string())
         .attributes(
             Q::RedrivePolicy,
             serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5 }).to_string(),

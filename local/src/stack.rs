@@ -48,6 +48,11 @@ pub struct StackOptions {
     pub prompt_wait: Duration,
     /// Run the SQS worker loop (tests that play a crashed worker turn it off).
     pub run_worker: bool,
+    /// The generation queue's visibility timeout: how soon a message the worker failed (or
+    /// crashed on) comes back.
+    pub queue_visibility_s: u32,
+    /// More function environment (e.g. `MAX_VIDEO_BYTES`), over the stack's own.
+    pub extra_env: Vec<(String, String)>,
     pub sim: SimConfig,
 }
 
@@ -79,6 +84,8 @@ impl StackOptions {
             give_up_after: Duration::from_secs(3600),
             prompt_wait: Duration::from_secs(20),
             run_worker: true,
+            queue_visibility_s: 30,
+            extra_env: Vec::new(),
             sim,
         }
     }
@@ -138,7 +145,7 @@ impl Stack {
         };
 
         let sdk = shared::app::sdk_config(&opts.region, Some(&moto.url));
-        let resources = create_resources(&sdk, &opts.prefix, &token, &webhook_secret).await?;
+        let resources = create_resources(&sdk, &opts.prefix, &token, &webhook_secret, opts.queue_visibility_s).await?;
         let pool = cognito::create_pool(&http, &format!("{}/", moto.url), &opts.region, &format!("{}-users", opts.prefix)).await?;
         if let Some((u, p)) = &opts.demo_user {
             cognito::create_user(&http, &pool, u, p, true).await?;
@@ -148,7 +155,7 @@ impl Stack {
         let base_url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
         let public = opts.public_base_url.clone().unwrap_or_else(|| base_url.clone());
         let send_webhooks = opts.replicate_token.is_none() || opts.public_base_url.is_some();
-        let env: HashMap<&str, String> = HashMap::from([
+        let mut env: HashMap<&str, String> = HashMap::from([
             ("AWS_REGION", opts.region.clone()),
             ("AWS_ENDPOINT_URL", moto.url.clone()),
             ("JOBS_TABLE", resources.tables.jobs.clone()),
@@ -172,6 +179,9 @@ impl Stack {
             ("PROMPT_WAIT_S", opts.prompt_wait.as_secs().to_string()),
             ("SEND_WEBHOOKS", send_webhooks.to_string()),
         ]);
+        for (k, v) in &opts.extra_env {
+            env.insert(k.as_str(), v.clone());
+        }
         let config = Config::from_lookup(|k| env.get(k).cloned())?;
         let app = Arc::new(match opts.catalog.clone() {
             Some(c) => App::with_catalog(config, c).await?,

@@ -178,6 +178,7 @@ async fn bad_sources_are_refused_and_nothing_is_reserved() {
             bytes: 10,
             width: None,
             height: None,
+            duration_s: None,
             created_at: shared::clock::rfc3339(shared::clock::now()),
             s3_key: format!("users/{}/assets/{video}.mp4", sub.as_str()),
             filename: None,

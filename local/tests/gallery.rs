@@ -43,6 +43,7 @@ impl Gallery {
             bytes: 3,
             width: Some(1),
             height: Some(1),
+            duration_s: None,
             created_at: shared::clock::rfc3339(shared::clock::now()),
             s3_key: key.clone(),
             filename: None,

@@ -547,5 +547,45 @@ async fn client_gets_the_default_webhook_secret_matching_the_config() {
 }
 
 /// Schemas, the version route, sources, edits and restorations.
+/// A Veo prediction downloads its frames like an edit downloads its sources, then returns the
+/// real MP4 of the requested duration and aspect ratio; a frame that is no image fails it.
+#[tokio::test]
+async fn veo_downloads_its_frames_and_returns_the_mp4_of_its_duration_and_aspect() {
+    let (sim, client) = sim().await;
+    let still = client
+        .create_prediction(&imagen(), json!({"prompt": "a first frame"}), None, &[])
+        .await
+        .unwrap();
+    let still = wait_terminal(&client, &still.id).await.output_urls()[0].clone();
+    let veo = ModelRef::parse("google/veo-3.1").unwrap();
+    let input = json!({"prompt": "it moves", "image": still, "last_frame": still, "duration": 4, "aspect_ratio": "9:16"});
+    let p = client.create_prediction(&veo, input.clone(), None, &[]).await.unwrap();
+    let p = wait_terminal(&client, &p.id).await;
+    assert_eq!(p.status, PredictionStatus::Succeeded, "{:?}", p.error);
+    let url = p.output_urls()[0].clone();
+    assert!(url.ends_with(".mp4"), "{url}");
+    let resp = reqwest::get(&url).await.unwrap();
+    assert_eq!(resp.headers()[header::CONTENT_TYPE], "video/mp4");
+    let bytes = resp.bytes().await.unwrap();
+    assert_eq!(&bytes[..], simulator::video::fixture(&input));
+    assert_ne!(
+        simulator::video::fixture(&input),
+        simulator::video::fixture(&json!({"duration": 8}))
+    );
+    // The frame URL was fetched over HTTP: two whole downloads of the still (served and counted).
+    assert_eq!(sim.stats().outputs_served, 3, "the still twice, the video once");
+    let text = format!(
+        "data:image/png;base64,{}",
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b"hello")
+    );
+    let bad = client
+        .create_prediction(&veo, json!({"prompt": "x", "image": text}), None, &[])
+        .await
+        .unwrap();
+    let bad = wait_terminal(&client, &bad.id).await;
+    assert_eq!(bad.status, PredictionStatus::Failed);
+    assert!(bad.error.unwrap_or_default().contains("`image`"));
+}
+
 #[path = "simulator/models.rs"]
 mod models;

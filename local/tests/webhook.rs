@@ -97,11 +97,12 @@ async fn the_reconciler_settles_a_job_whose_webhook_was_lost_exactly_once() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(t.stack.sim.as_ref().unwrap().stats().webhooks_delivered, 0);
+    // The reconciler records the outputs and queues their copy; the worker settles the job.
     let first = shared::service::reconcile(&t.stack.app).await;
     assert_eq!(first.settled, 1, "{first:?}");
+    let done = t.wait_finished(&u, id).await;
     let second = shared::service::reconcile(&t.stack.app).await;
     assert_eq!(second.settled, 0, "{second:?}");
-    let done = t.wait_finished(&u, id).await;
     assert_eq!(done["job"]["status"], "succeeded");
     assert_eq!(done["assets"].as_array().unwrap().len(), 1);
     assert_eq!(t.me(&u).await["quota"]["spent_usd"], json!(0.04));

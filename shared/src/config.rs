@@ -59,6 +59,9 @@ impl AllowedOrigin {
     }
 }
 
+/// Default of `COPY_TIMEOUT_S`; a test checks it fits inside the worker's timeout.
+pub const DEFAULT_COPY_TIMEOUT_S: u64 = 240;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub region: String,
@@ -87,8 +90,15 @@ pub struct Config {
     pub media_key_pair_id: String,
     /// The Secrets Manager secret holding that key pair's private key (PEM).
     pub media_signing_key_secret_id: String,
+    /// Largest image output copied (`MAX_OUTPUT_BYTES`, 64 MiB).
     pub max_output_bytes: u64,
+    /// Largest video output copied (`MAX_VIDEO_BYTES`, 500 MB).
+    pub max_video_bytes: u64,
     pub download_timeout: Duration,
+    /// The worker's budget for copying one job's outputs, all of them together
+    /// (`COPY_TIMEOUT_S`, 240 s): inside the worker's timeout (routes.json, 300 s), and cut
+    /// further to the Lambda's own deadline when that is nearer (service::finish_copy).
+    pub copy_timeout: Duration,
     pub reconcile_after: Duration,
     /// How long a submission whose create had an unknown outcome waits for a webhook before a
     /// second create may be tried (store::submission).
@@ -141,6 +151,8 @@ impl Config {
             .map_err(|_| ConfigError::Invalid("JOB_STARTS_PER_MINUTE", starts_raw))?;
         let max_raw = or("MAX_OUTPUT_BYTES", "67108864");
         let max_output_bytes = max_raw.parse().map_err(|_| ConfigError::Invalid("MAX_OUTPUT_BYTES", max_raw))?;
+        let video_raw = or("MAX_VIDEO_BYTES", "500000000");
+        let max_video_bytes = video_raw.parse().map_err(|_| ConfigError::Invalid("MAX_VIDEO_BYTES", video_raw))?;
         let days_raw = or("UNSAVED_EXPIRATION_DAYS", "30");
         let unsaved_expiration_days = days_raw
             .parse()
@@ -182,7 +194,9 @@ impl Config {
             job_starts_per_minute,
             media_url_ttl,
             max_output_bytes,
+            max_video_bytes,
             download_timeout: secs("DOWNLOAD_TIMEOUT_S", 20)?,
+            copy_timeout: secs("COPY_TIMEOUT_S", DEFAULT_COPY_TIMEOUT_S)?,
             reconcile_after: secs("RECONCILE_AFTER_S", 600)?,
             submit_deadline: secs("SUBMIT_DEADLINE_S", 300)?,
             give_up_after: secs("GIVE_UP_AFTER_S", 3600)?,
@@ -233,6 +247,20 @@ mod tests {
         assert!(!local.allows(&u("http://127.0.0.1:7001/files/a.png")));
         assert!(AllowedOrigin::parse("ftp://x").is_none());
         assert!(AllowedOrigin::parse("https://a/b").is_none());
+    }
+
+    /// The worker copies within `COPY_TIMEOUT_S`, then settles: that must end well inside its
+    /// Lambda timeout, and SQS must not redeliver while it runs (infra/queue.tf: 6x).
+    #[test]
+    fn the_copy_budget_fits_inside_the_workers_timeout() {
+        let routes: serde_json::Value = serde_json::from_str(include_str!("../../routes.json")).unwrap();
+        let worker = routes["functions"]["worker"]["timeout_s"].as_u64().unwrap();
+        assert!(
+            DEFAULT_COPY_TIMEOUT_S + 30 <= worker,
+            "copy {DEFAULT_COPY_TIMEOUT_S}s, worker {worker}s"
+        );
+        let webhook = routes["functions"]["webhook-replicate"]["timeout_s"].as_u64().unwrap();
+        assert!(webhook <= 10, "the webhook copies nothing: it needs no long timeout");
     }
 
     #[test]

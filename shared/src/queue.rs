@@ -1,11 +1,53 @@
-//! The generation queue: one small message per job; the job itself lives in DynamoDB.
+//! The generation queue: small messages; the job itself lives in DynamoDB. A message is either
+//! a job to submit (the original shape, `{"user_id","job_id"}`, still read as such) or a tagged
+//! one (`"kind"`): `copy`, the outputs of a succeeded prediction for the worker to copy and
+//! settle (service::finish_copy).
 use crate::domain::{JobId, UserId};
 use serde::{Deserialize, Serialize};
 
+/// A job to submit to the provider.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobMessage {
     pub user_id: UserId,
     pub job_id: JobId,
+}
+
+/// The outputs of a job's succeeded prediction, to be copied and the job settled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopyMessage {
+    pub user_id: UserId,
+    pub job_id: JobId,
+    pub prediction_id: String,
+    pub output_urls: Vec<String>,
+}
+
+/// The messages that carry a `kind`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Tagged {
+    Copy(CopyMessage),
+}
+
+/// Any message of the queue. A body without `kind` is a submission (messages sent before
+/// `kind` existed still parse).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum QueueMessage {
+    Tagged(Tagged),
+    Submit(JobMessage),
+}
+
+impl QueueMessage {
+    pub fn parse(body: &str) -> Option<Self> {
+        serde_json::from_str(body).ok()
+    }
+
+    pub fn job_id(&self) -> &JobId {
+        match self {
+            QueueMessage::Tagged(Tagged::Copy(c)) => &c.job_id,
+            QueueMessage::Submit(m) => &m.job_id,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +65,8 @@ impl Queue {
         Self { sqs, url }
     }
 
-    pub async fn send(&self, msg: &JobMessage) -> Result<(), QueueError> {
+    /// Sends a submission ([`JobMessage`]) or any [`QueueMessage`].
+    pub async fn send(&self, msg: &(impl Serialize + ?Sized)) -> Result<(), QueueError> {
         let body = serde_json::to_string(msg).map_err(|e| QueueError(Box::new(e)))?;
         self.sqs
             .send_message()
@@ -33,5 +76,36 @@ impl Queue {
             .await
             .map_err(|e| QueueError(Box::new(e)))?;
         Ok(())
+    }
+
+    /// Hands the copy of a succeeded prediction's outputs to the worker.
+    pub async fn send_copy(&self, msg: CopyMessage) -> Result<(), QueueError> {
+        self.send(&QueueMessage::Tagged(Tagged::Copy(msg))).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_submissions_still_parse_and_copies_are_tagged() {
+        let old = r#"{"user_id":"u1","job_id":"01J00000000000000000000000"}"#;
+        let QueueMessage::Submit(m) = QueueMessage::parse(old).unwrap() else {
+            panic!("an untagged body is a submission")
+        };
+        assert_eq!(m.job_id.as_str(), "01J00000000000000000000000");
+        // A submission is still written in the old shape (workers not yet updated read it).
+        assert_eq!(serde_json::to_string(&m).unwrap(), old);
+        let copy = QueueMessage::Tagged(Tagged::Copy(CopyMessage {
+            user_id: m.user_id.clone(),
+            job_id: m.job_id.clone(),
+            prediction_id: "p1".into(),
+            output_urls: vec!["https://replicate.delivery/a.mp4".into()],
+        }));
+        let body = serde_json::to_string(&copy).unwrap();
+        assert!(body.contains(r#""kind":"copy""#), "{body}");
+        assert_eq!(QueueMessage::parse(&body), Some(copy));
+        assert_eq!(QueueMessage::parse(r#"{"kind":"explode","user_id":"u1"}"#), None);
     }
 }

@@ -24,7 +24,18 @@ where
     .await
 }
 
-/// For functions fed by SQS, schedules or other JSON events.
+tokio::task_local! {
+    static DEADLINE: std::time::SystemTime;
+}
+
+/// When the Lambda invocation being handled must have answered (from its context); `None`
+/// outside one (the local stack), where the configured budgets alone apply.
+pub fn deadline() -> Option<std::time::SystemTime> {
+    DEADLINE.try_with(|d| *d).ok()
+}
+
+/// For functions fed by SQS, schedules or other JSON events. The handler runs with the
+/// invocation's [`deadline`] in scope.
 pub async fn run_event<E, R, F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
 where
     E: serde::de::DeserializeOwned + Send + 'static,
@@ -36,7 +47,8 @@ where
     let app = Arc::new(App::from_env().await?);
     lambda_runtime::run(lambda_runtime::service_fn(move |ev: lambda_runtime::LambdaEvent<E>| {
         let (app, h) = (app.clone(), handler.clone());
-        async move { h(app, ev.payload).await }
+        let deadline = ev.context.deadline();
+        async move { DEADLINE.scope(deadline, h(app, ev.payload)).await }
     }))
     .await
 }

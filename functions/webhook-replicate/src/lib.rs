@@ -1,8 +1,10 @@
 //! `POST /webhooks/replicate` — the only public POST. Verifies the Standard-Webhooks
-//! signature, dedupes on `webhook-id`, then settles the prediction (copy outputs, charge once)
-//! for the job the URL's query names. A terminal webhook is never acknowledged before it is
-//! applied: when it can't be applied yet, it answers 503 and forgets the delivery, so
-//! Replicate's retry settles it.
+//! signature, dedupes on `webhook-id`, then applies the prediction to the job the URL's query
+//! names: a failed or canceled run is settled here (nothing to download); a succeeded one has
+//! its outputs recorded on the job and their copy queued for the worker, which settles it. It
+//! downloads nothing, so it answers at once whatever the output size. A terminal webhook is
+//! never acknowledged before it is applied (recorded and queued): when it can't be yet, it
+//! answers 503 and forgets the delivery, so Replicate's retry applies it.
 use lambda_http::{Request, http::StatusCode};
 use shared::api::{ApiError, ApiResult, json_response, query_param};
 use shared::replicate::{Prediction, SignatureError, webhook};
@@ -48,6 +50,7 @@ pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
     let outcome = settle(&app, &prediction, target.as_ref()).await;
     let status = match outcome {
         Ok(Settled::Applied(s)) => s.as_str(),
+        Ok(Settled::CopyQueued) => "copy_queued",
         Ok(Settled::AlreadyFinal) => "already_final",
         Ok(Settled::InProgress) => "in_progress",
         Ok(Settled::Stray) => "stray",

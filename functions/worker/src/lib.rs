@@ -1,34 +1,41 @@
-//! The SQS worker: submits queued jobs to Replicate. The records of a batch are submitted
-//! concurrently (a batch is at most the mapping's batch size, 5), and partial batch failures
-//! are reported so only the messages that should be retried come back.
+//! The SQS worker: submits queued jobs to Replicate, and copies the outputs of succeeded
+//! predictions and settles their jobs (the webhook hands that on: service::finish_copy). The
+//! records of a batch run concurrently (a batch is at most the mapping's batch size, 5), and
+//! partial batch failures are reported so only the messages that should be retried come back.
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use shared::App;
-use shared::queue::JobMessage;
-use shared::service::submit;
+use shared::queue::{QueueMessage, Tagged};
+use shared::service::{copy_budget, finish_copy, submit};
 use std::sync::Arc;
 
 pub async fn handler(app: Arc<App>, event: SqsEvent) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+    // One budget for every copy of the batch: they run side by side, inside this invocation.
+    let budget = copy_budget(app.config.copy_timeout, shared::runtime::deadline());
     let mut tasks = tokio::task::JoinSet::new();
     for record in event.records {
         let id = record.message_id.clone().unwrap_or_default();
-        let Some(msg) = record.body.as_deref().and_then(|b| serde_json::from_str::<JobMessage>(b).ok()) else {
+        let Some(msg) = record.body.as_deref().and_then(QueueMessage::parse) else {
             tracing::error!(message_id = %id, "unreadable message dropped");
             continue;
         };
         let app = app.clone();
         tasks.spawn(async move {
-            let result = submit(&app, &msg).await;
+            let job_id = msg.job_id().clone();
+            let result = match &msg {
+                QueueMessage::Submit(m) => submit(&app, m).await.map_err(|e| e.to_string()),
+                QueueMessage::Tagged(Tagged::Copy(c)) => finish_copy(&app, c, budget).await.map(|_| ()).map_err(|e| e.to_string()),
+            };
             if let Err(e) = &result {
-                tracing::warn!(job_id = %msg.job_id, error = %e, "job will be retried");
+                tracing::warn!(job_id = %job_id, error = %e, "message will be retried");
             }
             (id, result.is_ok())
         });
     }
     let mut response = SqsBatchResponse::default();
     while let Some(done) = tasks.join_next().await {
-        // A panicked submission is retried like a failed one; its id is unknown here, so
-        // the whole batch is reported failed (each message's claim keeps it single).
-        let (id, ok) = done.map_err(|e| lambda_runtime::Error::from(format!("submission task failed: {e}")))?;
+        // A panicked task is retried like a failed one; its id is unknown here, so the whole
+        // batch is reported failed (submission claims and copy idempotence keep each single).
+        let (id, ok) = done.map_err(|e| lambda_runtime::Error::from(format!("worker task failed: {e}")))?;
         if !ok {
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = id;

@@ -256,6 +256,7 @@ async fn create(sim: Arc<Sim>, schema: ModelSchema, version: String, obj: serde_
             schema: Arc::new(schema),
             files: Vec::new(),
             start_snapshot: None,
+            drops_left: u32::from(fault == Some(Fault::DropOutput)),
         },
     );
     sim.stats.predictions_created.fetch_add(1, Ordering::Relaxed);

@@ -35,10 +35,21 @@ pub enum Fault {
     Unavailable,
     /// A language model answers far more text than anyone asked for (over 10 000 characters).
     Verbose,
+    /// A video prediction's output is an MP4 of [`super::SimConfig::oversize_bytes`] (or the
+    /// size `POST /_sim/fault` set), streamed: never built in memory.
+    OversizeOutput,
+    /// A video prediction's output is not an MP4 (an HTML page under an `.mp4` name).
+    NotMp4,
+    /// The output bodies are held after their headers until the test releases them
+    /// ([`super::SimHandle::release_outputs`]).
+    SlowOutput,
+    /// The first download of each output is cut mid-body (the connection drops); later
+    /// downloads are whole.
+    DropOutput,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 11] = [
+    pub const ALL: [Fault; 15] = [
         Fault::Fail,
         Fault::Stall,
         Fault::Throttle,
@@ -50,6 +61,10 @@ impl Fault {
         Fault::ExtraOutputs,
         Fault::Unavailable,
         Fault::Verbose,
+        Fault::OversizeOutput,
+        Fault::NotMp4,
+        Fault::SlowOutput,
+        Fault::DropOutput,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +80,10 @@ impl Fault {
             Fault::ExtraOutputs => "extra-outputs",
             Fault::Unavailable => "unavailable",
             Fault::Verbose => "verbose",
+            Fault::OversizeOutput => "oversize-output",
+            Fault::NotMp4 => "not-mp4",
+            Fault::SlowOutput => "slow-output",
+            Fault::DropOutput => "drop-output",
         }
     }
 

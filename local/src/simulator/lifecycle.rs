@@ -12,8 +12,9 @@ use shared::replicate::{Prediction, PredictionStatus, WebhookEvent};
 use super::WebhookDelivery;
 use super::codec::{self, Format};
 use super::fault::Fault;
-use super::schema::{ModelSchema, OutputShape};
+use super::schema::{ModelSchema, OutputMedia, OutputShape};
 use super::server::{OutFile, Sim, metrics, now_rfc3339};
+use super::video::{self, OutBody};
 use super::{derive, image, source};
 
 /// starting → processing (+ `start` webhook) → succeeded/failed (+ `completed` webhook).
@@ -95,14 +96,19 @@ pub(super) async fn run(sim: Arc<Sim>, id: String) {
                 let urls: Vec<String> = files
                     .iter()
                     .enumerate()
-                    .map(|(i, f)| format!("{}/files/{id}/{i}.{}", sim.origin, f.format.ext()))
+                    .map(|(i, f)| format!("{}/files/{id}/{i}.{}", sim.origin, f.ext))
                     .collect();
                 let array = files.len() > 1 || schema.output == OutputShape::Array;
                 e.pred.output = if array { json!(urls) } else { json!(urls[0]) };
                 images = files.len();
                 e.files = files;
                 e.pred.status = PredictionStatus::Succeeded;
-                e.pred.logs = Some(format!("simulator: running\nsimulator: generated {images} image(s)\n"));
+                let what = if schema.output_media == OutputMedia::Video {
+                    "video(s)"
+                } else {
+                    "image(s)"
+                };
+                e.pred.logs = Some(format!("simulator: running\nsimulator: generated {images} {what}\n"));
             }
             Err(msg) => {
                 e.pred.output = Value::Null;
@@ -127,6 +133,9 @@ async fn produce(sim: &Arc<Sim>, schema: Arc<ModelSchema>, input: Value, fault: 
         timeout: sim.cfg.source_timeout,
     };
     let sources = source::download_all(&sim.source_http, &schema.sources(&input), limits).await?;
+    if schema.output_media == OutputMedia::Video {
+        return produce_video(sim, &input, &sources, fault);
+    }
     let factor = schema.upscale_factor(&input);
     let count = if fault == Some(Fault::ExtraOutputs) {
         3
@@ -160,17 +169,32 @@ async fn produce(sim: &Arc<Sim>, schema: Arc<ModelSchema>, input: Value, fault: 
         };
         images
             .iter()
-            .map(|img| {
-                codec::encode(img, format, prompt).map(|b| OutFile {
-                    bytes: Bytes::from(b),
-                    format,
-                })
-            })
+            .map(|img| codec::encode(img, format, prompt).map(|b| OutFile::image(b, format)))
             .collect()
     };
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| format!("simulator: image generation crashed: {e}"))?
+}
+
+/// A video prediction's output: the fixture of its duration and aspect ratio, once its frames
+/// (downloaded like an edit's sources) are images; or what the output fault says.
+fn produce_video(sim: &Sim, input: &Value, sources: &[source::Source], fault: Option<Fault>) -> Result<Vec<OutFile>, String> {
+    if let Some(bad) = sources.iter().find(|s| !codec::looks_like_image(&s.bytes)) {
+        return Err(format!("Input `{}`: cannot identify image file", bad.input));
+    }
+    let mp4 = |body| OutFile {
+        body,
+        ext: "mp4",
+        content_type: "video/mp4",
+    };
+    Ok(vec![match fault {
+        Some(Fault::OversizeOutput) => mp4(OutBody::oversize(input, sim.oversize_bytes.load(Ordering::Relaxed))),
+        Some(Fault::NotMp4) => mp4(OutBody::Bytes(Bytes::from_static(
+            b"<!doctype html><html><body>Not a video: simulator fault `not-mp4`</body></html>\n",
+        ))),
+        _ => mp4(OutBody::Bytes(Bytes::from_static(video::fixture(input)))),
+    }])
 }
 
 /// Ends a prediction that is still running: `status` for one that already started,

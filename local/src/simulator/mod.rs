@@ -9,8 +9,8 @@
 //! | `GET /v1/predictions/{id}` | read |
 //! | `POST /v1/predictions/{id}/cancel` | cancel |
 //! | `GET /v1/webhooks/default/secret` | `{"key": "whsec_..."}` |
-//! | `GET /files/{id}/{n}.{png,jpg,webp}` | the outputs (no auth, like `replicate.delivery`) |
-//! | `POST /_sim/fault` | `{"fault": "fail"\|...\|null, "count": n}`: fault for the next n predictions |
+//! | `GET /files/{id}/{n}.{png,jpg,webp,mp4}` | the outputs (no auth, like `replicate.delivery`) |
+//! | `POST /_sim/fault` | `{"fault": "fail"\|...\|null, "count": n, "oversize_bytes"?: b}`: fault for the next n predictions |
 //! | `GET /_sim/fault`, `GET /_sim/stats` | current runtime fault; counters |
 //!
 //! `/v1/*` needs `Authorization: Bearer <SimConfig::api_token>` (401 otherwise).
@@ -40,6 +40,9 @@
 //! text pieces ([`text`]) with `input_token_count`/`output_token_count` metrics. A create with
 //! `Prefer: wait=N` is answered once the prediction finished or N seconds passed (`stall` makes
 //! the wait run out).
+//! A video model (`"output_media": "video"` in the schema fixture: Veo 3.1) downloads its
+//! frame inputs (`image`, `last_frame`, `reference_images`) the same way, then returns the
+//! compiled-in MP4 of the requested `duration` and `aspect_ratio` ([`video`]).
 //!
 //! Faults ([`Fault`]): a `[sim:fail]`-style marker in the prompt (`[sim:throttle:N]` throttles,
 //! `[sim:unavailable:N]` answers 502 without a prediction to,
@@ -56,6 +59,7 @@ pub mod schema;
 mod server;
 mod source;
 mod text;
+pub mod video;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -93,6 +97,8 @@ pub struct SimConfig {
     pub source_max_bytes: u64,
     /// Timeout of one source download.
     pub source_timeout: Duration,
+    /// Size of the MP4 an `oversize-output` prediction returns (600 MB unless set).
+    pub oversize_bytes: u64,
 }
 
 impl SimConfig {
@@ -111,6 +117,7 @@ impl SimConfig {
             schemas: Arc::new(Schemas::builtin()),
             source_max_bytes: 32 * 1024 * 1024,
             source_timeout: Duration::from_secs(20),
+            oversize_bytes: 600_000_000,
         }
     }
 }
@@ -132,6 +139,10 @@ pub struct SimStats {
     pub webhook_attempts: u64,
     /// Webhook POSTs answered 2xx.
     pub webhooks_delivered: u64,
+    /// Output files whose whole body was sent (a held or cut download doesn't count).
+    pub outputs_served: u64,
+    /// Downloads cut mid-body by the `drop-output` fault.
+    pub outputs_cut: u64,
 }
 
 /// One webhook POST the simulator made.
@@ -191,7 +202,19 @@ impl SimHandle {
             creates_throttled: s.creates_throttled.load(Ordering::Relaxed),
             webhook_attempts: s.webhook_attempts.load(Ordering::Relaxed),
             webhooks_delivered: s.webhooks_delivered.load(Ordering::Relaxed),
+            outputs_served: s.outputs_served.load(Ordering::Relaxed),
+            outputs_cut: s.outputs_cut.load(Ordering::Relaxed),
         }
+    }
+
+    /// Lets every `slow-output` body go (those held now and later ones).
+    pub fn release_outputs(&self) {
+        self.sim.release_outputs();
+    }
+
+    /// Size of `oversize-output` files from now on.
+    pub fn set_oversize_bytes(&self, bytes: u64) {
+        self.sim.oversize_bytes.store(bytes, Ordering::Relaxed);
     }
 
     /// Every webhook POST so far, in the order they were made.

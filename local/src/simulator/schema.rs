@@ -96,7 +96,18 @@ pub struct ModelSchema {
     pub output: OutputShape,
     #[serde(default)]
     pub upscale_by: Option<UpscaleBy>,
+    /// What the model makes: images (the default) or a video.
+    #[serde(default)]
+    pub output_media: OutputMedia,
     pub inputs: Vec<InputSpec>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputMedia {
+    #[default]
+    Image,
+    Video,
 }
 
 impl ModelSchema {

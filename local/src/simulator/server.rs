@@ -18,6 +18,7 @@ use shared::replicate::{Metrics, Prediction, PredictionUrls, WebhookEvent, Webho
 use super::codec::Format;
 use super::fault::Fault;
 use super::schema::ModelSchema;
+use super::video::{self, Delivery, OutBody};
 use super::{SimConfig, WebhookDelivery, lifecycle};
 
 #[derive(Default)]
@@ -26,13 +27,28 @@ pub(super) struct Stats {
     pub creates_throttled: AtomicU64,
     pub webhook_attempts: AtomicU64,
     pub webhooks_delivered: AtomicU64,
+    /// Output files whose whole body was sent.
+    pub outputs_served: AtomicU64,
+    /// Downloads cut mid-body (`drop-output`).
+    pub outputs_cut: AtomicU64,
 }
 
 /// One output file, served at `/files/{id}/{n}.{ext}`.
 #[derive(Clone)]
 pub(super) struct OutFile {
-    pub bytes: Bytes,
-    pub format: Format,
+    pub body: OutBody,
+    pub ext: &'static str,
+    pub content_type: &'static str,
+}
+
+impl OutFile {
+    pub fn image(bytes: Vec<u8>, format: Format) -> Self {
+        Self {
+            body: OutBody::Bytes(Bytes::from(bytes)),
+            ext: format.ext(),
+            content_type: format.content_type(),
+        }
+    }
 }
 
 pub(super) struct Entry {
@@ -45,6 +61,8 @@ pub(super) struct Entry {
     pub files: Vec<OutFile>,
     /// Snapshot of the prediction when it started processing (for the `start` webhook).
     pub start_snapshot: Option<Prediction>,
+    /// Downloads still to be cut mid-body (the `drop-output` fault: the first one).
+    pub drops_left: u32,
 }
 
 impl Entry {
@@ -65,6 +83,10 @@ pub(super) struct Sim {
     pub throttled_prompts: Mutex<HashMap<String, u32>>,
     pub stats: Stats,
     pub deliveries: Mutex<Vec<WebhookDelivery>>,
+    /// False while `slow-output` bodies are held; [`Sim::release_outputs`] sets it.
+    pub outputs_released: tokio::sync::watch::Sender<bool>,
+    /// Size of `oversize-output` files.
+    pub oversize_bytes: AtomicU64,
     pub http: reqwest::Client,
     /// For source downloads (its own timeout; no redirects either).
     pub source_http: reqwest::Client,
@@ -76,6 +98,7 @@ impl Sim {
     pub fn new(cfg: SimConfig, secret: WebhookSecret, addr: SocketAddr) -> Self {
         use std::hash::{BuildHasher, Hasher};
         let origin = format!("http://{addr}");
+        let oversize_bytes = AtomicU64::new(cfg.oversize_bytes);
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
@@ -102,11 +125,18 @@ impl Sim {
             throttled_prompts: Mutex::default(),
             stats: Stats::default(),
             deliveries: Mutex::default(),
+            outputs_released: tokio::sync::watch::Sender::new(false),
+            oversize_bytes,
             http,
             source_http,
             next_id: AtomicU64::new(1),
             id_salt: h.finish(),
         }
+    }
+
+    /// Lets every held (`slow-output`) body go, now and from now on.
+    pub fn release_outputs(&self) {
+        self.outputs_released.send_replace(true);
     }
 
     pub fn set_fault(&self, fault: Option<Fault>, count: u32) {
@@ -279,17 +309,33 @@ async fn file(State(sim): State<Arc<Sim>>, Path((id, file)): Path<(String, Strin
     let Some((n, ext)) = file.split_once('.') else {
         return not_found();
     };
-    let (Ok(n), Some(format)) = (n.parse::<usize>(), Format::from_ext(ext)) else {
+    let Ok(n) = n.parse::<usize>() else {
         return not_found();
     };
-    let out = sim.preds.lock().unwrap().get(&id).and_then(|e| e.files.get(n).cloned());
-    match out {
-        Some(f) if f.format == format => (
+    let found = {
+        let mut preds = sim.preds.lock().unwrap();
+        preds.get_mut(&id).and_then(|e| {
+            let f = e.files.get(n).cloned()?;
+            let delivery = match e.fault {
+                Some(Fault::SlowOutput) => Delivery::HeldUntilReleased,
+                Some(Fault::DropOutput) if e.drops_left > 0 => {
+                    e.drops_left -= 1;
+                    sim.stats.outputs_cut.fetch_add(1, Ordering::Relaxed);
+                    Delivery::Dropped
+                }
+                _ => Delivery::Normal,
+            };
+            Some((f, delivery))
+        })
+    };
+    match found {
+        Some((f, delivery)) if f.ext == ext => (
             [
-                (header::CONTENT_TYPE, format.content_type()),
-                (header::CACHE_CONTROL, "private, max-age=3600"),
+                (header::CONTENT_TYPE, f.content_type.to_string()),
+                (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+                (header::CONTENT_LENGTH, f.body.len().to_string()),
             ],
-            f.bytes,
+            video::body(sim.clone(), &f.body, delivery),
         )
             .into_response(),
         _ => not_found(),
@@ -300,6 +346,8 @@ async fn file(State(sim): State<Arc<Sim>>, Path((id, file)): Path<(String, Strin
 struct FaultRequest {
     fault: Option<String>,
     count: Option<u32>,
+    /// Size of `oversize-output` files from now on.
+    oversize_bytes: Option<u64>,
 }
 
 async fn set_fault(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
@@ -313,6 +361,9 @@ async fn set_fault(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
         Some(Err(e)) => return invalid(&e.to_string()),
     };
     sim.set_fault(fault, req.count.unwrap_or(1));
+    if let Some(b) = req.oversize_bytes {
+        sim.oversize_bytes.store(b, Ordering::Relaxed);
+    }
     get_fault(State(sim)).await
 }
 
@@ -333,6 +384,8 @@ async fn stats(State(sim): State<Arc<Sim>>) -> Response {
         "creates_throttled": s.creates_throttled.load(Ordering::Relaxed),
         "webhook_attempts": s.webhook_attempts.load(Ordering::Relaxed),
         "webhooks_delivered": s.webhooks_delivered.load(Ordering::Relaxed),
+        "outputs_served": s.outputs_served.load(Ordering::Relaxed),
+        "outputs_cut": s.outputs_cut.load(Ordering::Relaxed),
     }))
     .into_response()
 }

@@ -90,6 +90,47 @@ impl TestStack {
         }
     }
 
+    /// [`Self::wait_finished`] for tests that play a crashed worker (no worker loop): copy
+    /// messages on the queue are handled as a redelivery to a live worker would handle them
+    /// (service::finish_copy); other messages are left alone.
+    pub async fn wait_finished_copying(&self, user: &User, job_id: &str) -> Value {
+        use shared::queue::{QueueMessage, Tagged};
+        let sdk = shared::app::sdk_config(&self.stack.app.config.region, Some(&self.stack.moto.url));
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let queue = &self.stack.resources.queue_url;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (s, b) = self.get(user, &format!("/api/jobs/{job_id}")).await;
+            assert_eq!(s, 200, "{b}");
+            if ["succeeded", "failed", "canceled"].contains(&b["job"]["status"].as_str().unwrap_or("")) {
+                return b;
+            }
+            assert!(Instant::now() < deadline, "job {job_id} still {}", b["job"]["status"]);
+            let out = sqs
+                .receive_message()
+                .queue_url(queue)
+                .max_number_of_messages(10)
+                .visibility_timeout(1)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .unwrap();
+            for m in out.messages() {
+                if let Some(QueueMessage::Tagged(Tagged::Copy(c))) = m.body().and_then(QueueMessage::parse) {
+                    shared::service::finish_copy(&self.stack.app, &c, Duration::from_secs(20))
+                        .await
+                        .unwrap();
+                    let _ = sqs
+                        .delete_message()
+                        .queue_url(queue)
+                        .receipt_handle(m.receipt_handle().unwrap_or_default())
+                        .send()
+                        .await;
+                }
+            }
+        }
+    }
+
     /// The user's Cognito `sub`.
     pub async fn sub(&self, user: &User) -> shared::domain::UserId {
         shared::domain::UserId::parse(self.me(user).await["user"]["id"].as_str().unwrap()).unwrap()

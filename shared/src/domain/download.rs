@@ -128,6 +128,7 @@ mod tests {
             bytes: 1,
             width: None,
             height: None,
+            duration_s: None,
             created_at: "2026-11-01T00:00:00.000Z".into(),
             s3_key: key.into(),
             filename: filename.map(str::to_string),

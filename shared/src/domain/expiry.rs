@@ -62,6 +62,7 @@ mod tests {
             bytes: 1,
             width: None,
             height: None,
+            duration_s: None,
             created_at: "2026-11-01T00:00:00.000Z".into(),
             s3_key: "k".into(),
             filename: None,

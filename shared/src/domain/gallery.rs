@@ -130,6 +130,7 @@ mod tests {
             bytes: 1,
             width: None,
             height: None,
+            duration_s: None,
             created_at: "2026-11-23T00:00:00.000Z".into(),
             s3_key: "k".into(),
             filename: None,

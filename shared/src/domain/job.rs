@@ -202,6 +202,9 @@ pub struct Asset {
     pub width: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<u32>,
+    /// A video's length in seconds (from its MP4 header, to the millisecond).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<f64>,
     pub created_at: String,
     pub s3_key: String,
     /// An upload's original file name as the client declared it (the download name's stem).
@@ -238,6 +241,9 @@ impl Asset {
         if let (Some(w), Some(h)) = (self.width, self.height) {
             v["width"] = json!(w);
             v["height"] = json!(h);
+        }
+        if let Some(d) = self.duration_s {
+            v["duration_s"] = json!(d);
         }
         v
     }

@@ -41,6 +41,15 @@ pub fn download_client(timeout: Duration) -> reqwest::Client {
         .expect("a client with the compiled-in roots builds")
 }
 
+/// The URL, if it is one of an allow-listed origin.
+pub fn check_origin(raw_url: &str, allow: &[AllowedOrigin]) -> Result<url::Url, FetchError> {
+    let url = url::Url::parse(raw_url).map_err(|_| FetchError::BadUrl)?;
+    if !allow.iter().any(|a| a.allows(&url)) {
+        return Err(FetchError::HostNotAllowed(url.host_str().unwrap_or("-").to_string()));
+    }
+    Ok(url)
+}
+
 /// Downloads an output from an allow-listed origin, at most `max_bytes`, in at most `timeout`.
 /// The content is untrusted: the caller sniffs it before storing.
 pub async fn fetch_output(
@@ -50,10 +59,7 @@ pub async fn fetch_output(
     max_bytes: u64,
     timeout: Duration,
 ) -> Result<Fetched, FetchError> {
-    let url = url::Url::parse(raw_url).map_err(|_| FetchError::BadUrl)?;
-    if !allow.iter().any(|a| a.allows(&url)) {
-        return Err(FetchError::HostNotAllowed(url.host_str().unwrap_or("-").to_string()));
-    }
+    let url = check_origin(raw_url, allow)?;
     let work = async {
         let mut resp = http
             .get(url)

@@ -1,13 +1,17 @@
 //! Media: S3 keys, signed URLs, and the safe copy of provider outputs.
 pub mod cdn;
 mod fetch;
+pub mod mp4;
 pub mod post_policy;
 mod sniff;
+mod stream;
 mod uploads;
 pub mod urls;
 
-pub use fetch::{FetchError, Fetched, download_client, fetch_output};
+pub use fetch::{FetchError, Fetched, check_origin, download_client, fetch_output};
+pub use mp4::{Mp4Error, Mp4Scanner, VideoInfo};
 pub use sniff::{HeaderSniff, ImageInfo, SniffError, TAIL_BYTES, check_ending, sniff_header, sniff_image};
+pub use stream::{PART_BYTES, StreamError, StreamedVideo, stream_video};
 pub use uploads::{ObjectHead, PresignedPost};
 
 use crate::domain::{AssetId, UserId};
@@ -84,6 +88,74 @@ impl Media {
             .send()
             .await
             .map_err(aws("put object"))?;
+        Ok(())
+    }
+
+    /// Starts a multipart upload of a new result (tagged `unsaved=true` like [`Media::put`]).
+    pub async fn start_multipart(&self, key: &str, content_type: &str) -> Result<String, MediaError> {
+        let out = self
+            .s3
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .tagging("unsaved=true")
+            .send()
+            .await
+            .map_err(aws("create multipart upload"))?;
+        out.upload_id.ok_or_else(|| MediaError::Aws {
+            op: "create multipart upload",
+            source: "no upload id".into(),
+        })
+    }
+
+    /// Uploads part `number` (from 1); returns its ETag.
+    pub async fn upload_part(&self, key: &str, upload_id: &str, number: i32, bytes: Vec<u8>) -> Result<String, MediaError> {
+        let out = self
+            .s3
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(aws("upload part"))?;
+        Ok(out.e_tag.unwrap_or_default())
+    }
+
+    /// Completes an upload from its parts' ETags, in order (part numbers 1..).
+    pub async fn complete_multipart(&self, key: &str, upload_id: &str, etags: &[String]) -> Result<(), MediaError> {
+        use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+        let parts = etags
+            .iter()
+            .enumerate()
+            .map(|(i, e)| CompletedPart::builder().part_number(i as i32 + 1).e_tag(e).build())
+            .collect();
+        self.s3
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+            .send()
+            .await
+            .map_err(aws("complete multipart upload"))?;
+        Ok(())
+    }
+
+    /// Abandons an upload and frees its parts. (One that is never aborted, e.g. its worker
+    /// crashed, is removed by the bucket's AbortIncompleteMultipartUpload rule after a day.)
+    pub async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), MediaError> {
+        self.s3
+            .abort_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await
+            .map_err(aws("abort multipart upload"))?;
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! The use cases, written once and called by the functions (and the local stack):
 //! create a job, submit it, settle a prediction, reconcile lost webhooks, and the views.
 mod cancel;
+mod copy;
 mod expiry;
 mod gallery;
 mod generate;
@@ -16,6 +17,7 @@ mod video;
 mod views;
 
 pub use cancel::cancel;
+pub use copy::{copy_budget, finish_copy};
 pub use expiry::{BackfillReport, MAX_PINNED, SweepReport, backfill_assets, pin_dependencies, sweep_expired};
 pub use gallery::{BatchAction, BatchRequest, MAX_BATCH, batch, parse_filter, remove_asset, set_saved};
 pub use generate::{Created, GenerateRequest, create_job, edit_sources};

@@ -15,6 +15,7 @@ const TIME_BUDGET: Duration = Duration::from_secs(60);
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ReconcileReport {
     pub checked: usize,
+    /// Jobs finished from the provider's state, or whose outputs' copy was queued.
     pub settled: usize,
     pub requeued: usize,
     pub still_running: usize,
@@ -163,7 +164,9 @@ async fn reconcile_job(app: &App, job: Job, report: &mut ReconcileReport) {
                 }
             };
             match settle_job(app, job.clone(), &prediction).await {
-                Ok(Settled::Applied(_)) => report.settled += 1,
+                // Finished here, or (succeeded) its outputs recorded and their copy queued
+                // for the worker, which settles it: this run's part is done either way.
+                Ok(Settled::Applied(_) | Settled::CopyQueued) => report.settled += 1,
                 Ok(Settled::InProgress) => {
                     let _ = app.store.touch_job(&job, &now).await;
                     report.still_running += 1;

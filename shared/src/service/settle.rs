@@ -1,14 +1,18 @@
 use crate::app::App;
-use crate::catalog::{actual_cost, expected_outputs};
+use crate::catalog::actual_cost;
 use crate::clock;
 use crate::domain::{Asset, AssetId, AssetKind, AssetSource, Job, JobError, JobId, JobKind, JobStatus, Micros, UserId};
 use crate::media::{fetch_output, object_key, sniff_image};
+use crate::queue::CopyMessage;
 use crate::replicate::{Prediction, PredictionStatus};
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Settled {
     /// This call finished the job (and charged it if it succeeded).
     Applied(JobStatus),
+    /// The prediction succeeded: its outputs are recorded on the job and their copy is queued
+    /// (the worker settles the job: service::finish_copy).
+    CopyQueued,
     /// The job was already finished: nothing changed.
     AlreadyFinal,
     /// Not finished yet (start event, or a status we don't know).
@@ -25,7 +29,7 @@ pub enum Settled {
 #[error("settle failed, retry later: {0}")]
 pub struct SettleError(pub String);
 
-fn retry(e: impl std::fmt::Display) -> SettleError {
+pub(super) fn retry(e: impl std::fmt::Display) -> SettleError {
     SettleError(e.to_string())
 }
 
@@ -115,38 +119,28 @@ pub async fn settle_job(app: &App, mut job: Job, p: &Prediction) -> Result<Settl
                 };
                 return fail(JobStatus::Failed, "no_output", why.into()).await;
             }
-            // Only the outputs the user asked for (and reserved money for) are kept.
-            let spec = app.catalog.get(&job.model);
-            let wanted = spec.map_or(1, |m| expected_outputs(m, &job.options));
-            if urls.len() > wanted {
-                tracing::warn!(job_id = %job.job_id, delivered = urls.len(), wanted, "extra outputs neither copied nor charged");
-            }
-            let mut ids = Vec::with_capacity(wanted);
-            for (i, url) in urls.iter().take(wanted).enumerate() {
-                match copy_output(app, &job, i, url).await {
-                    Ok(id) => ids.push(id),
-                    Err(CopyError::Retry(e)) => return Err(retry(e)),
-                    Err(CopyError::Reject(why)) => return fail(JobStatus::Failed, "invalid_output", why).await,
-                }
-            }
-            let real = spec.map_or(job.estimated_micros, |m| actual_cost(m, &job.options, ids.len()));
-            let cost = capped_charge(real, job.estimated_micros);
-            if cost != real {
-                tracing::error!(job_id = %job.job_id, real_micros = real.0, charged_micros = cost.0, "price above the reservation; charged the reservation");
-            }
-            let applied = app.store.settle_success(&job, &ids, cost, &now).await.map_err(retry)?;
-            tracing::info!(job_id = %job.job_id, cost_micros = cost.0, outputs = ids.len(), applied, "job settled");
-            if !applied {
-                // Finished otherwise meanwhile (a cancel): outputs it doesn't list go.
-                super::gallery::discard_unlisted_outputs(app, &job, &ids).await;
-            }
-            Ok(if applied {
-                Settled::Applied(JobStatus::Succeeded)
-            } else {
-                Settled::AlreadyFinal
-            })
+            hand_on(app, &job, p, urls, &now).await
         }
     }
+}
+
+/// A succeeded prediction's outputs are copied by the worker, not here (a webhook answers at
+/// once whatever the output size): record them on the job, then queue the copy. Both may be
+/// repeated (a duplicate webhook, the reconciler): the copy settles the job once.
+async fn hand_on(app: &App, job: &Job, p: &Prediction, urls: Vec<String>, now: &str) -> Result<Settled, SettleError> {
+    if !app.store.record_outputs(job, &p.id, &urls, now).await.map_err(retry)? {
+        // Finished meanwhile (or no longer this prediction's): nothing to copy.
+        return Ok(Settled::AlreadyFinal);
+    }
+    let msg = CopyMessage {
+        user_id: job.user_id.clone(),
+        job_id: job.job_id.clone(),
+        prediction_id: p.id.clone(),
+        output_urls: urls,
+    };
+    app.queue.send_copy(msg).await.map_err(retry)?;
+    tracing::info!(job_id = %job.job_id, prediction_id = %p.id, "outputs recorded; copy queued");
+    Ok(Settled::CopyQueued)
 }
 
 /// What the user is charged: the real cost, never more than what was reserved for the run.
@@ -180,7 +174,14 @@ async fn stray(app: &App, job: &Job, p: &Prediction) -> Result<Settled, SettleEr
     Ok(Settled::Stray)
 }
 
-async fn fail_job(app: &App, job: &Job, status: JobStatus, code: &str, message: String, now: &str) -> Result<Settled, SettleError> {
+pub(super) async fn fail_job(
+    app: &App,
+    job: &Job,
+    status: JobStatus,
+    code: &str,
+    message: String,
+    now: &str,
+) -> Result<Settled, SettleError> {
     let message: String = message.chars().take(MAX_ERROR_CHARS).collect();
     let err = JobError {
         code: code.into(),
@@ -189,65 +190,6 @@ async fn fail_job(app: &App, job: &Job, status: JobStatus, code: &str, message: 
     let applied = app.store.settle_failure(job, status, &err, now).await.map_err(retry)?;
     tracing::info!(job_id = %job.job_id, status = status.as_str(), code, "job settled");
     Ok(if applied { Settled::Applied(status) } else { Settled::AlreadyFinal })
-}
-
-enum CopyError {
-    Retry(String),
-    Reject(String),
-}
-
-async fn copy_output(app: &App, job: &Job, index: usize, url: &str) -> Result<AssetId, CopyError> {
-    let cfg = &app.config;
-    let fetched = fetch_output(
-        &app.downloads,
-        url,
-        &cfg.output_allowlist,
-        cfg.max_output_bytes,
-        cfg.download_timeout,
-    )
-    .await
-    .map_err(|e| {
-        if e.is_transient() {
-            CopyError::Retry(e.to_string())
-        } else {
-            tracing::warn!(job_id = %job.job_id, error = %e, "output refused");
-            CopyError::Reject(format!("The result could not be copied: {e}."))
-        }
-    })?;
-    let info = sniff_image(&fetched.bytes).map_err(|e| CopyError::Reject(format!("The provider's output is not a valid image: {e}.")))?;
-    let asset_id = AssetId::for_output(&job.job_id, index);
-    let key = object_key(&job.user_id, &asset_id, info.ext);
-    let bytes = fetched.bytes.len() as u64;
-    app.media
-        .put(&key, fetched.bytes, info.content_type)
-        .await
-        .map_err(|e| CopyError::Retry(e.to_string()))?;
-    let asset = Asset {
-        user_id: job.user_id.clone(),
-        asset_id: asset_id.clone(),
-        kind: AssetKind::Image,
-        source: AssetSource::Generated,
-        model: Some(job.model.clone()),
-        prompt: Some(job.prompt.clone()),
-        parent_ids: job.source_asset_ids.clone(),
-        job_id: Some(job.job_id.clone()),
-        saved: false,
-        content_type: info.content_type.to_string(),
-        bytes,
-        width: Some(info.width),
-        height: Some(info.height),
-        created_at: clock::rfc3339(clock::now()),
-        s3_key: key,
-        filename: None,
-        expires_at: None,
-        pinned: false,
-    };
-    let asset = Asset {
-        expires_at: crate::domain::expiry::initial_expiry(&asset, app.config.unsaved_expiration_days),
-        ..asset
-    };
-    app.store.put_asset(&asset).await.map_err(|e| CopyError::Retry(e.to_string()))?;
-    Ok(asset_id)
 }
 
 #[cfg(test)]

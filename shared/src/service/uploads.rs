@@ -131,6 +131,7 @@ pub async fn complete_upload(app: &App, caller: &Caller, id: &AssetId) -> Result
         bytes: checked.bytes,
         width: Some(checked.info.width),
         height: Some(checked.info.height),
+        duration_s: None,
         created_at: clock::rfc3339(now),
         s3_key: key,
         // Uploads never expire: no `expires_at`.

@@ -20,6 +20,27 @@ impl Store {
             .expression_attribute_values(":now", s(now))
     }
 
+    /// Records what a succeeded prediction delivered, before its copy: `provider_status` and
+    /// `output_urls` on the job, and `updated_at` (the reconciler leaves it alone for a while).
+    /// Only while the job is unfinished and runs as this prediction; false otherwise.
+    pub async fn record_outputs(&self, job: &Job, prediction_id: &str, urls: &[String], now: &str) -> Result<bool, StoreError> {
+        let req = self
+            .ddb
+            .update_item()
+            .table_name(&self.tables.jobs)
+            .set_key(Some(key(&job.user_id, &job.job_id)))
+            .update_expression("SET provider_status = :succeeded, output_urls = :urls, updated_at = :now")
+            .condition_expression("#st IN (:queued, :running) AND prediction_id = :p")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":queued", s("queued"))
+            .expression_attribute_values(":running", s("running"))
+            .expression_attribute_values(":succeeded", s("succeeded"))
+            .expression_attribute_values(":p", s(prediction_id))
+            .expression_attribute_values(":urls", AttributeValue::L(urls.iter().map(s).collect()))
+            .expression_attribute_values(":now", s(now));
+        super::write("record outputs", || req.clone().send()).await
+    }
+
     /// Marks the job succeeded with its assets and charges `cost`, exactly once. The charge is
     /// never more than the job's reservation: the caller caps it, and the transaction refuses
     /// a larger one. Returns false when the job was already finished. The month charged and the

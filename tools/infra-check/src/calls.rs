@@ -65,6 +65,11 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     // role's credentials. S3 authorizes the browser's upload as the signer's s3:PutObject.
     ("s3", "presigned_post", "PutObject"),
     ("s3", "list_objects_v2", "ListBucket"),
+    // A multipart upload is authorized as s3:PutObject, except its abort.
+    ("s3", "create_multipart_upload", "PutObject"),
+    ("s3", "upload_part", "PutObject"),
+    ("s3", "complete_multipart_upload", "PutObject"),
+    ("s3", "abort_multipart_upload", "AbortMultipartUpload"),
     ("sqs", "send_message", "SendMessage"),
     ("sqs", "send_message_batch", "SendMessage"),
     ("sqs", "receive_message", "ReceiveMessage"),
@@ -326,7 +331,10 @@ impl BodyVisitor<'_> {
         if !action.is_empty() {
             actions.push(format!("{service}:{action}"));
         }
-        if service == "s3" && (op_name == "put_object" || op_name == "copy_object") && calls.iter().any(|c| c.method == "tagging") {
+        if service == "s3"
+            && matches!(op_name.as_str(), "put_object" | "copy_object" | "create_multipart_upload")
+            && calls.iter().any(|c| c.method == "tagging")
+        {
             actions.push("s3:PutObjectTagging".into());
         }
         if service == "s3" && op_name == "copy_object" {

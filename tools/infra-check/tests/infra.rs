@@ -256,22 +256,22 @@ fn call_without_grant_fails_reconciler_requeue() {
     let f = Fixture::new("requeue");
     f.edit(
         "routes.json",
-        r#""media": ["PutObject", "PutObjectTagging", "DeleteObject"], "queue": ["SendMessage"], "secrets": ["replicate_token"]"#,
-        r#""media": ["PutObject", "PutObjectTagging", "DeleteObject"], "secrets": ["replicate_token"]"#,
+        r#""media": ["DeleteObject"], "queue": ["SendMessage"], "secrets": ["replicate_token"]"#,
+        r#""media": ["DeleteObject"], "secrets": ["replicate_token"]"#,
     );
     f.assert_error("reconciler calls sqs:SendMessage on queue (Queue::send in shared/src/queue.rs)");
 }
 
-/// Item 2: the worker was granted media writes but only signs source URLs (GetObject).
+/// Item 2: a grant the worker's code never needs (it signs, copies and discards media, never lists).
 #[test]
 fn grant_without_call_fails_worker_media() {
     let f = Fixture::new("workermedia");
     f.edit(
         "routes.json",
-        r#""assets": ["BatchGetItem"] }, "media": ["GetObject"], "secrets": ["replicate_token"]"#,
-        r#""assets": ["BatchGetItem"] }, "media": ["GetObject", "PutObject"], "secrets": ["replicate_token"]"#,
+        r#""assets": ["GetItem", "PutItem", "DeleteItem", "BatchGetItem"] }, "media": ["GetObject", "PutObject""#,
+        r#""assets": ["GetItem", "PutItem", "DeleteItem", "BatchGetItem"] }, "media": ["GetObject", "ListBucket", "PutObject""#,
     );
-    f.assert_error("worker: routes.json access grants s3:PutObject on media, but no code path of worker calls it");
+    f.assert_error("worker: routes.json access grants s3:ListBucket on media, but no code path of worker calls it");
 }
 
 /// Item 2: media writers were also granted GetObject (and DeleteObject, which the webhook now
@@ -281,15 +281,15 @@ fn grant_without_call_fails_media_write_extras() {
     let f = Fixture::new("mediawrite");
     f.edit(
         "routes.json",
-        r#""idempotency": ["PutItem", "DeleteItem"] }, "media": ["PutObject", "PutObjectTagging", "DeleteObject"]"#,
-        r#""idempotency": ["PutItem", "DeleteItem"] }, "media": ["GetObject", "PutObject", "PutObjectTagging", "DeleteObject"]"#,
+        r#""media": ["DeleteObject"], "queue": ["SendMessage"]"#,
+        r#""media": ["GetObject", "DeleteObject"], "queue": ["SendMessage"]"#,
     );
     f.edit(
         "routes.json",
         r#""media": ["PutObjectTagging"], "secrets": ["media_signing_key"] } },"#,
         r#""media": ["PutObjectTagging", "DeleteObject"], "secrets": ["media_signing_key"] } },"#,
     );
-    f.assert_error("webhook-replicate: routes.json access grants s3:GetObject on media");
+    f.assert_error("reconciler: routes.json access grants s3:GetObject on media");
     f.assert_error("assets-save: routes.json access grants s3:DeleteObject on media");
 }
 
@@ -403,8 +403,10 @@ fn calls_inside_macros_count() {
 #[test]
 fn dropped_tagging_leaves_an_unused_grant() {
     let f = Fixture::new("tagging");
+    // Media::put and Media::start_multipart (the worker's copies) both tag new results.
     f.edit("shared/src/media/mod.rs", "            .tagging(\"unsaved=true\")\n", "");
-    f.assert_error("reconciler: routes.json access grants s3:PutObjectTagging on media, but no code path of reconciler calls it");
+    f.edit("shared/src/media/mod.rs", "            .tagging(\"unsaved=true\")\n", "");
+    f.assert_error("worker: routes.json access grants s3:PutObjectTagging on media, but no code path of worker calls it");
 }
 
 /// A table write through a transaction item counts as that item's action on that table.

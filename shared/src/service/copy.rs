@@ -1,0 +1,209 @@
+//! The worker's half of settling a succeeded prediction: copy its outputs into the bucket
+//! (images checked as before, videos streamed into a multipart upload and checked as MP4),
+//! then finish the job and charge it in one transaction. Exactly once however often it runs:
+//! asset ids and keys are deterministic (`<job>-<n>`), so a redelivered message rewrites the
+//! same objects and records, and the settle transaction applies only to an unfinished job.
+use super::settle::{SettleError, Settled, capped_charge, fail_job, retry};
+use crate::app::App;
+use crate::catalog::{actual_cost, expected_outputs};
+use crate::clock;
+use crate::domain::{Asset, AssetId, AssetKind, AssetSource, Job, JobKind, JobStatus};
+use crate::media::{StreamError, fetch_output, object_key, sniff_image, stream_video};
+use crate::queue::CopyMessage;
+use std::time::{Duration, Instant};
+
+/// How long before the function's own deadline the copy gives up, to settle and answer.
+const SETTLE_MARGIN: Duration = Duration::from_secs(20);
+
+/// The copy's budget: `COPY_TIMEOUT_S`, cut to the Lambda's deadline (less a margin) when
+/// that is nearer. One budget for all of a job's outputs together.
+pub fn copy_budget(configured: Duration, lambda_deadline: Option<std::time::SystemTime>) -> Duration {
+    let left = lambda_deadline.map(|d| {
+        d.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default()
+            .saturating_sub(SETTLE_MARGIN)
+    });
+    left.map_or(configured, |l| l.min(configured))
+}
+
+enum CopyError {
+    Retry(String),
+    Reject { code: &'static str, message: String },
+}
+
+/// Copies the outputs a [`CopyMessage`] names and settles the job, within `budget`.
+/// `Err` means "try again" (SQS redelivers); a refused output fails the job (nothing charged,
+/// reservation released) and is `Ok`.
+pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Result<Settled, SettleError> {
+    let deadline = Instant::now() + budget;
+    let Some(job) = app.store.get_job(&msg.user_id, &msg.job_id).await.map_err(retry)? else {
+        tracing::error!(job_id = %msg.job_id, "copy for a job that does not exist; dropped");
+        return Ok(Settled::UnknownPrediction);
+    };
+    if job.status.is_terminal() {
+        return Ok(Settled::AlreadyFinal);
+    }
+    if job.prediction_id.as_deref() != Some(msg.prediction_id.as_str()) {
+        tracing::warn!(job_id = %job.job_id, prediction_id = %msg.prediction_id, "copy for a prediction the job does not run as; dropped");
+        return Ok(Settled::Stray);
+    }
+    let now = clock::rfc3339(clock::now());
+    // Only the outputs the user asked for (and reserved money for) are kept.
+    let spec = app.catalog.get(&job.model);
+    let wanted = spec.map_or(1, |m| expected_outputs(m, &job.options));
+    if msg.output_urls.len() > wanted {
+        tracing::warn!(job_id = %job.job_id, delivered = msg.output_urls.len(), wanted, "extra outputs neither copied nor charged");
+    }
+    let mut ids = Vec::with_capacity(wanted);
+    for (i, url) in msg.output_urls.iter().take(wanted).enumerate() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match copy_output(app, &job, i, url, left).await {
+            Ok(id) => ids.push(id),
+            Err(CopyError::Retry(e)) => return Err(retry(e)),
+            Err(CopyError::Reject { code, message }) => {
+                let settled = fail_job(app, &job, JobStatus::Failed, code, message, &now).await?;
+                super::gallery::discard_unlisted_outputs(app, &job, &ids).await;
+                return Ok(settled);
+            }
+        }
+    }
+    let real = spec.map_or(job.estimated_micros, |m| actual_cost(m, &job.options, ids.len()));
+    let cost = capped_charge(real, job.estimated_micros);
+    if cost != real {
+        tracing::error!(job_id = %job.job_id, real_micros = real.0, charged_micros = cost.0, "price above the reservation; charged the reservation");
+    }
+    let applied = app.store.settle_success(&job, &ids, cost, &now).await.map_err(retry)?;
+    tracing::info!(job_id = %job.job_id, cost_micros = cost.0, outputs = ids.len(), applied, "job settled");
+    if !applied {
+        // Finished otherwise meanwhile (a cancel): outputs it doesn't list go.
+        super::gallery::discard_unlisted_outputs(app, &job, &ids).await;
+        return Ok(Settled::AlreadyFinal);
+    }
+    Ok(Settled::Applied(JobStatus::Succeeded))
+}
+
+async fn copy_output(app: &App, job: &Job, index: usize, url: &str, budget: Duration) -> Result<AssetId, CopyError> {
+    if budget.is_zero() {
+        return Err(CopyError::Retry("no time left to copy this output".into()));
+    }
+    let asset_id = AssetId::for_output(&job.job_id, index);
+    let (key, kind, content_type, bytes, dims, duration_s) = if job.kind == JobKind::Video {
+        let key = object_key(&job.user_id, &asset_id, "mp4");
+        let cfg = &app.config;
+        let v = stream_video(
+            &app.downloads,
+            url,
+            &cfg.output_allowlist,
+            cfg.max_video_bytes,
+            budget,
+            &app.media,
+            &key,
+        )
+        .await
+        .map_err(|e| refused(job, e))?;
+        let dims = (v.info.width, v.info.height);
+        (key, AssetKind::Video, "video/mp4", v.bytes, dims, Some(v.info.duration_s))
+    } else {
+        let cfg = &app.config;
+        let timeout = budget.min(cfg.download_timeout);
+        let fetched = fetch_output(&app.downloads, url, &cfg.output_allowlist, cfg.max_output_bytes, timeout)
+            .await
+            .map_err(|e| {
+                if e.is_transient() {
+                    CopyError::Retry(e.to_string())
+                } else {
+                    tracing::warn!(job_id = %job.job_id, error = %e, "output refused");
+                    let code = if matches!(e, crate::media::FetchError::TooLarge(_)) {
+                        "output_too_large"
+                    } else {
+                        "invalid_output"
+                    };
+                    CopyError::Reject {
+                        code,
+                        message: format!("The result could not be copied: {e}."),
+                    }
+                }
+            })?;
+        let info = sniff_image(&fetched.bytes).map_err(|e| CopyError::Reject {
+            code: "invalid_output",
+            message: format!("The provider's output is not a valid image: {e}."),
+        })?;
+        let key = object_key(&job.user_id, &asset_id, info.ext);
+        let bytes = fetched.bytes.len() as u64;
+        app.media
+            .put(&key, fetched.bytes, info.content_type)
+            .await
+            .map_err(|e| CopyError::Retry(e.to_string()))?;
+        (key, AssetKind::Image, info.content_type, bytes, (info.width, info.height), None)
+    };
+    let asset = Asset {
+        user_id: job.user_id.clone(),
+        asset_id: asset_id.clone(),
+        kind,
+        source: AssetSource::Generated,
+        model: Some(job.model.clone()),
+        prompt: Some(job.prompt.clone()),
+        parent_ids: job.source_asset_ids.clone(),
+        job_id: Some(job.job_id.clone()),
+        saved: false,
+        content_type: content_type.to_string(),
+        bytes,
+        width: Some(dims.0),
+        height: Some(dims.1),
+        duration_s,
+        created_at: clock::rfc3339(clock::now()),
+        s3_key: key,
+        filename: None,
+        expires_at: None,
+        pinned: false,
+    };
+    let asset = Asset {
+        expires_at: crate::domain::expiry::initial_expiry(&asset, app.config.unsaved_expiration_days),
+        ..asset
+    };
+    app.store.put_asset(&asset).await.map_err(|e| CopyError::Retry(e.to_string()))?;
+    Ok(asset_id)
+}
+
+/// A video copy's failure: retried when it may pass later, else the job's error.
+fn refused(job: &Job, e: StreamError) -> CopyError {
+    if e.is_transient() {
+        tracing::warn!(job_id = %job.job_id, error = %e, "video copy failed; will be retried");
+        return CopyError::Retry(e.to_string());
+    }
+    tracing::warn!(job_id = %job.job_id, error = %e, "video output refused");
+    let (code, message) = match &e {
+        StreamError::TooLarge(max) => (
+            "output_too_large",
+            format!(
+                "The video is larger than the {} MB this studio accepts. Nothing was charged.",
+                max / 1_000_000
+            ),
+        ),
+        StreamError::NotMp4(why) => (
+            "invalid_output",
+            format!("The provider's output is not a valid MP4 video: {why}. Nothing was charged."),
+        ),
+        other => (
+            "invalid_output",
+            format!("The result could not be copied: {other}. Nothing was charged."),
+        ),
+    };
+    CopyError::Reject { code, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_is_cut_to_the_functions_deadline() {
+        let cfg = Duration::from_secs(240);
+        assert_eq!(copy_budget(cfg, None), cfg);
+        let soon = std::time::SystemTime::now() + Duration::from_secs(100);
+        let b = copy_budget(cfg, Some(soon));
+        assert!(b <= Duration::from_secs(80) && b > Duration::from_secs(70), "{b:?}");
+        let past = std::time::SystemTime::now() - Duration::from_secs(1);
+        assert_eq!(copy_budget(cfg, Some(past)), Duration::ZERO);
+    }
+}
