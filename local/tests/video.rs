@@ -63,6 +63,8 @@ async fn video_job(t: &TestStack, u: &User, prompt: &str, duration: i64, aspect:
         prompt: prompt.into(),
         options,
         source_asset_ids: vec![],
+        source_roles: vec![],
+        texts: vec![],
         status: JobStatus::Queued,
         error: None,
         asset_ids: vec![],

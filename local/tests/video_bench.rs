@@ -91,6 +91,8 @@ async fn record(t: &TestStack, user: &shared::domain::UserId, prompt: &str) -> S
         estimated_micros: shared::catalog::estimate(app.catalog.get("veo-bench").unwrap(), &options),
         options,
         source_asset_ids: vec![],
+        source_roles: vec![],
+        texts: vec![],
         status: JobStatus::Queued,
         error: None,
         asset_ids: vec![],

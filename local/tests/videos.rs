@@ -35,6 +35,7 @@ async fn video_asset(t: &TestStack, u: &User) -> String {
             bytes: 10,
             width: None,
             height: None,
+            duration_s: None,
             created_at: shared::clock::rfc3339(shared::clock::now()),
             s3_key: format!("users/{}/assets/{id}.mp4", sub.as_str()),
             filename: None,
@@ -367,10 +368,7 @@ async fn frames_reach_the_provider_in_veos_inputs_as_presigned_urls() {
 
 /// The whole way: a Veo job with a start frame ends as one MP4 asset with its duration and
 /// size recorded, the start frame as its parent, and the exact cost charged.
-/// Needs the MP4 output pipeline (branch `videopipe`): until it is merged the simulator answers
-/// a Veo prediction with a PNG.
 #[tokio::test]
-#[ignore = "needs the videopipe branch (simulator MP4 fixtures, MP4 check): remove after merging it"]
 async fn a_video_job_ends_with_an_mp4_asset_and_the_exact_cost() {
     let t = TestStack::start().await;
     let u = t.user("premiere").await;

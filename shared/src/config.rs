@@ -266,6 +266,8 @@ mod tests {
     #[test]
     fn missing_required_variables_are_named() {
         let err = Config::from_lookup(|_| None).unwrap_err();
+        assert!(err.to_string().contains("PUBLIC_BASE_URL"), "{err}");
+        let err = Config::from_lookup(|k| (k == "PUBLIC_BASE_URL").then(|| "https://studio.example".to_string())).unwrap_err();
         assert!(err.to_string().contains("JOBS_TABLE"), "{err}");
     }
 }

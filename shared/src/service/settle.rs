@@ -1,8 +1,7 @@
 use crate::app::App;
 use crate::catalog::actual_cost;
 use crate::clock;
-use crate::domain::{Asset, AssetId, AssetKind, AssetSource, Job, JobError, JobId, JobKind, JobStatus, Micros, UserId};
-use crate::media::{fetch_output, object_key, sniff_image};
+use crate::domain::{Job, JobError, JobId, JobKind, JobStatus, Micros, UserId};
 use crate::queue::CopyMessage;
 use crate::replicate::{Prediction, PredictionStatus};
 

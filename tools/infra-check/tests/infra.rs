@@ -300,8 +300,8 @@ fn presigning_counts_as_get_object() {
     let f = Fixture::new("presign");
     f.edit(
         "routes.json",
-        r#""assets": ["BatchGetItem"] }, "media": ["GetObject"], "secrets": ["replicate_token"]"#,
-        r#""assets": ["BatchGetItem"] }, "secrets": ["replicate_token"]"#,
+        r#""media": ["GetObject", "PutObject", "PutObjectTagging", "DeleteObject", "AbortMultipartUpload"]"#,
+        r#""media": ["PutObject", "PutObjectTagging", "DeleteObject", "AbortMultipartUpload"]"#,
     );
     f.assert_error("worker calls s3:GetObject on media (Media::signed_url in shared/src/media/mod.rs)");
 }
