@@ -6,6 +6,11 @@
 #                (canned policy) that the media key group verifies: the API signs one per
 #                object for its owner (shared/src/media/cdn.rs, docs/deploy.md for the keys).
 #                A CloudFront Function strips the /media prefix: the object key is users/...
+#   /upload      the upload form's POST (the presigned POST of /api/uploads), passed to the media
+#                bucket's endpoint WITHOUT origin access control: S3 sees an anonymous request
+#                that only the form's own signed policy authorizes (one key, one type, a size
+#                range, ten minutes). A CloudFront Function turns /upload into /, S3's POST
+#                Object path. So the page talks only to its own origin: the CSP names no S3 host.
 # tools/infra-check fails if a media origin is served by a behaviour without trusted key groups.
 
 locals {
@@ -17,7 +22,7 @@ locals {
   security_headers = jsondecode(file("${path.module}/security-headers.json"))
   content_security_policy = join("; ", concat(
     [for d in local.security_headers.content_security_policy :
-      replace(replace(d, "{cognito}", local.cognito_endpoint), "{uploads}", "https://${local.media_origin_domain}")
+      replace(d, "{cognito}", local.cognito_endpoint)
     ],
     local.security_headers.content_security_policy_https_only,
   ))
@@ -110,7 +115,23 @@ resource "aws_cloudfront_function" "media_path" {
   JS
 }
 
+# /upload -> / (S3's POST Object on the bucket endpoint). Runs on viewer requests of /upload only.
+resource "aws_cloudfront_function" "upload_path" {
+  name    = "${var.name_prefix}-upload-path"
+  runtime = "cloudfront-js-2.0"
+  comment = "The upload form posts to /upload; S3 takes POST Object at the bucket root"
+  publish = true
+  code    = <<-JS
+    function handler(event) {
+      var request = event.request;
+      request.uri = "/";
+      return request;
+    }
+  JS
+}
+
 resource "aws_cloudfront_response_headers_policy" "security" {
+  #checkov:skip=CKV_AWS_259:The HSTS values come from security-headers.json (shared with the local gateway), which checkov does not evaluate; infra/tests/stack.tftest.hcl asserts the rendered policy (max-age at least a year, includeSubDomains, preload, override) instead.
   name    = "${var.name_prefix}-security-headers"
   comment = "Strict CSP, HSTS, no framing"
 
@@ -183,6 +204,19 @@ resource "aws_cloudfront_distribution" "main" {
     origin_access_control_id = aws_cloudfront_origin_access_control.s3.id
   }
 
+  # The upload form's POST: no origin access control, so CloudFront adds no credentials and S3
+  # authorizes the request by the form's signed policy alone.
+  origin {
+    origin_id   = "uploads"
+    domain_name = local.media_origin_domain
+    custom_origin_config {
+      http_port              = 80
+      https_port             = 443
+      origin_protocol_policy = "https-only"
+      origin_ssl_protocols   = ["TLSv1.2"]
+    }
+  }
+
   origin {
     origin_id   = "api"
     domain_name = local.api_origin_domain
@@ -232,6 +266,22 @@ resource "aws_cloudfront_distribution" "main" {
     function_association {
       event_type   = "viewer-request"
       function_arn = aws_cloudfront_function.media_path.arn
+    }
+  }
+
+  ordered_cache_behavior {
+    path_pattern               = "/upload"
+    target_origin_id           = "uploads"
+    viewer_protocol_policy     = "https-only"
+    allowed_methods            = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+    cached_methods             = ["GET", "HEAD"]
+    compress                   = false
+    cache_policy_id            = data.aws_cloudfront_cache_policy.caching_disabled.id
+    origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
+    function_association {
+      event_type   = "viewer-request"
+      function_arn = aws_cloudfront_function.upload_path.arn
     }
   }
 

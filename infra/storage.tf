@@ -67,12 +67,13 @@ resource "aws_s3_bucket_logging" "media" {
   target_prefix = "s3/media/"
 }
 
-# The studio page loads media from its own origin (CloudFront /media/*); only the upload form
-# still talks to the bucket's regional endpoint.
+# The studio page loads media (CloudFront /media/*) and posts uploads (/upload) through its own
+# origin. CloudFront passes the viewer's Origin header on to S3 with the upload, so the rule
+# for the site's origin stays.
 resource "aws_s3_bucket_cors_configuration" "media" {
   bucket = aws_s3_bucket.media.id
   cors_rule {
-    # POST: the page uploads straight to the bucket with the presigned POST of /api/uploads.
+    # POST: the upload form (the presigned POST of /api/uploads), through /upload.
     allowed_methods = ["GET", "HEAD", "POST"]
     allowed_origins = [local.public_base_url]
     allowed_headers = ["*"]

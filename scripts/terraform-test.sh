@@ -94,11 +94,18 @@ PY
 }
 
 mutate reconciler-cannot-requeue stack.tftest.hcl "the reconciler re-queues lost messages" \
-  routes.json '"media": ["PutObject", "PutObjectTagging", "DeleteObject"], "queue": ["SendMessage"], "secrets": ["replicate_token"]' \
-  '"media": ["PutObject", "PutObjectTagging", "DeleteObject"], "secrets": ["replicate_token"]'
-mutate worker-writes-media stack.tftest.hcl "the worker only signs GET URLs of source images" \
-  routes.json '"assets": ["BatchGetItem"] }, "media": ["GetObject"], "secrets": ["replicate_token"]' \
-  '"assets": ["BatchGetItem"] }, "media": ["GetObject", "PutObject"], "secrets": ["replicate_token"]'
+  routes.json '"media": ["DeleteObject"], "queue": ["SendMessage"], "secrets": ["replicate_token"]' \
+  '"media": ["DeleteObject"], "secrets": ["replicate_token"]'
+mutate webhook-writes-media stack.tftest.hcl "the webhook writes no object and queues the copy" \
+  routes.json '"idempotency": ["PutItem", "DeleteItem"] }, "queue": ["SendMessage"], "secrets": ["webhook_secret", "replicate_token"]' \
+  '"idempotency": ["PutItem", "DeleteItem"] }, "queue": ["SendMessage"], "media": ["PutObject"], "secrets": ["webhook_secret", "replicate_token"]'
+mutate short-hsts stack.tftest.hcl "HSTS must last at least a year" \
+  infra/security-headers.json '"max_age_s": 63072000' '"max_age_s": 86400'
+mutate uploads-with-credentials stack.tftest.hcl "the uploads origin, which only passes the upload form on, must have none" \
+  infra/cdn.tf '    origin_id   = "uploads"
+' '    origin_id   = "uploads"
+    origin_access_control_id = aws_cloudfront_origin_access_control.s3.id
+'
 mutate media-without-signed-urls stack.tftest.hcl "CloudFront serves the media bucket only on /media/* with signed URLs" \
   infra/cdn.tf '    trusted_key_groups         = [aws_cloudfront_key_group.media.id]
 ' ''

@@ -28,6 +28,8 @@ pub struct Gateway {
     pub headers: Vec<(&'static str, String)>,
     /// `/media/*`: signed URLs checked as CloudFront does, objects from the media bucket.
     pub media: crate::media::MediaOrigin,
+    /// `/upload`: the upload form's POST, passed on to the media bucket as CloudFront does.
+    pub uploads: crate::uploads::UploadOrigin,
 }
 
 struct State {
@@ -50,7 +52,9 @@ pub fn router(gw: Gateway) -> axum::Router {
     axum::Router::new()
         .fallback(dispatch)
         .with_state(state)
-        .layer(axum::extract::DefaultBodyLimit::max(GATEWAY_MAX_BODY))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::uploads::MAX_FORM_BYTES.max(GATEWAY_MAX_BODY),
+        ))
 }
 
 async fn dispatch(axum::extract::State(st): axum::extract::State<Arc<State>>, req: axum::extract::Request) -> Response {
@@ -63,6 +67,12 @@ async fn dispatch(axum::extract::State(st): axum::extract::State<Arc<State>>, re
             Err(_) => return error(ApiError::PayloadTooLarge(GATEWAY_MAX_BODY)),
         };
         api(&st, &parts.method, &path, &query, &parts.headers, body).await
+    } else if path == crate::uploads::PATH && parts.method == Method::POST {
+        let body = match axum::body::to_bytes(body, crate::uploads::MAX_FORM_BYTES).await {
+            Ok(b) => b,
+            Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        };
+        st.gw.uploads.forward(&parts.headers, body).await
     } else if path.starts_with(crate::media::PREFIX) && (parts.method == Method::GET || parts.method == Method::HEAD) {
         st.gw.media.serve(&path, &query).await
     } else if path == "/config.json" {

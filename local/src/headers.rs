@@ -29,15 +29,11 @@ struct Source {
     xss_protection: Xss,
 }
 
-/// (header, value) pairs. `cognito` and `uploads` fill the `{cognito}` and `{uploads}`
-/// placeholders; `https` keeps the directives that only make sense over TLS.
-pub fn security_headers(cognito: &str, uploads: &str, https: bool) -> Vec<(&'static str, String)> {
+/// (header, value) pairs. `cognito` fills the `{cognito}` placeholder; `https` keeps the
+/// directives that only make sense over TLS.
+pub fn security_headers(cognito: &str, https: bool) -> Vec<(&'static str, String)> {
     let s: Source = serde_json::from_str(SOURCE).expect("infra/security-headers.json parses");
-    let mut csp: Vec<String> = s
-        .content_security_policy
-        .iter()
-        .map(|d| d.replace("{cognito}", cognito).replace("{uploads}", uploads))
-        .collect();
+    let mut csp: Vec<String> = s.content_security_policy.iter().map(|d| d.replace("{cognito}", cognito)).collect();
     if https {
         csp.extend(s.content_security_policy_https_only);
     }
@@ -70,15 +66,10 @@ mod tests {
 
     #[test]
     fn renders_the_shared_file_with_this_stacks_hosts() {
-        let h: std::collections::HashMap<_, _> = security_headers("http://127.0.0.1:5000", "http://127.0.0.1:5000", false)
-            .into_iter()
-            .collect();
+        let h: std::collections::HashMap<_, _> = security_headers("http://127.0.0.1:5000", false).into_iter().collect();
         let csp = &h["content-security-policy"];
         assert!(csp.starts_with("default-src 'none'; script-src 'self';"), "{csp}");
-        assert!(
-            csp.contains("connect-src 'self' http://127.0.0.1:5000 http://127.0.0.1:5000;"),
-            "{csp}"
-        );
+        assert!(csp.contains("connect-src 'self' http://127.0.0.1:5000;"), "{csp}");
         assert!(
             csp.contains("img-src 'self' data: blob:;") && csp.contains("media-src 'self' blob:;"),
             "no S3 host: {csp}"
@@ -87,7 +78,7 @@ mod tests {
         assert_eq!(h["strict-transport-security"], "max-age=63072000; includeSubDomains; preload");
         assert_eq!(h["x-frame-options"], "DENY");
         assert_eq!(h["x-content-type-options"], "nosniff");
-        let tls = security_headers("https://c", "https://u", true);
+        let tls = security_headers("https://c", true);
         assert_eq!(tls.len(), 6);
         assert!(tls[0].1.ends_with("; upgrade-insecure-requests"), "{}", tls[0].1);
     }

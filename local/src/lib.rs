@@ -11,6 +11,7 @@ pub mod routes;
 pub mod simulator;
 pub mod stack;
 pub mod tables;
+pub mod uploads;
 pub mod worker_loop;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -200,8 +200,9 @@ impl Stack {
             verifier: Arc::new(JwtVerifier::new(pool.clone(), http.clone())),
             static_root: opts.static_root.clone(),
             config_json,
-            // Cognito and the upload POST both go to the emulator locally.
-            headers: crate::headers::security_headers(&moto.url, &moto.url, base_url.starts_with("https://")),
+            // Cognito is the emulator locally; uploads post to the gateway's own /upload.
+            headers: crate::headers::security_headers(&moto.url, base_url.starts_with("https://")),
+            uploads: crate::uploads::UploadOrigin::new(&moto.url, &resources.media_bucket, http.clone()),
             media: crate::media::MediaOrigin::new(
                 &app.config,
                 &resources.media_key_pair_id,

@@ -86,6 +86,9 @@ async fn post_form(t: &TestStack, upload: &Value, file_type: &str, data: &[u8]) 
     body.extend_from_slice(data);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     assert_eq!(upload["method"], "POST");
+    // The form goes to the site's own /upload (CloudFront, or the gateway here), never to an
+    // S3 host the CSP would have to name.
+    assert_eq!(upload["url"], t.url("/upload"), "{upload}");
     t.http
         .post(upload["url"].as_str().unwrap())
         .header("content-type", format!("multipart/form-data; boundary={boundary}"))

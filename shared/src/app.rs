@@ -118,7 +118,8 @@ impl App {
                 }),
                 config.media_bucket.clone(),
             )
-            .with_post_signing(sdk.credentials_provider(), config.endpoint_url.clone()),
+            .with_post_signing(sdk.credentials_provider(), config.endpoint_url.clone())
+            .with_upload_url(config.upload_url.clone()),
             queue: Queue::new(
                 Lazy::new({
                     let sdk = sdk.clone();

@@ -86,6 +86,9 @@ pub struct Config {
     /// Where the browser loads media: `{public_base_url}/media` (CloudFront's `/media/*`
     /// behaviour, or the local gateway), followed by the object's key.
     pub media_base_url: String,
+    /// Where the browser posts an upload form: `{public_base_url}/upload` (CloudFront's
+    /// `/upload` behaviour, or the local gateway), which passes it on to the media bucket.
+    pub upload_url: String,
     /// The CloudFront public key's id (its key group trusts it) that signs media URLs.
     pub media_key_pair_id: String,
     /// The Secrets Manager secret holding that key pair's private key (PEM).
@@ -186,6 +189,7 @@ impl Config {
                 .unwrap_or_else(|| format!("{public_base_url}/media"))
                 .trim_end_matches('/')
                 .to_string(),
+            upload_url: get("UPLOAD_URL").unwrap_or_else(|| format!("{public_base_url}/upload")),
             media_key_pair_id: req("MEDIA_KEY_PAIR_ID")?,
             media_signing_key_secret_id: req("MEDIA_SIGNING_KEY_SECRET_ID")?,
             public_base_url,

@@ -51,6 +51,9 @@ pub struct Media {
     /// What signs presigned POSTs: the SDK's credentials provider (the S3 client's config
     /// doesn't hand its own out).
     credentials: Option<aws_sdk_s3::config::SharedCredentialsProvider>,
+    /// Where the browser posts upload forms (the site's own `/upload`); `None`: the bucket's
+    /// own endpoint.
+    upload_url: Option<String>,
 }
 
 impl Media {
@@ -60,6 +63,7 @@ impl Media {
             bucket,
             endpoint: None,
             credentials: None,
+            upload_url: None,
         }
     }
 
@@ -72,6 +76,13 @@ impl Media {
     ) -> Self {
         self.credentials = credentials;
         self.endpoint = endpoint;
+        self
+    }
+
+    /// Upload forms are posted to `url` (the site's own `/upload`, which passes them on to the
+    /// bucket) instead of the bucket's endpoint.
+    pub fn with_upload_url(mut self, url: String) -> Self {
+        self.upload_url = Some(url);
         self
     }
 

@@ -52,10 +52,11 @@ impl Media {
             max_bytes,
         };
         let post = sign_post(&target, &signer, crate::clock::now(), ttl);
-        let url = match &self.endpoint {
+        let url = match (&self.upload_url, &self.endpoint) {
+            (Some(own), _) => own.clone(),
             // The emulator: path style, as the SDK client is configured there.
-            Some(ep) => format!("{}/{}", ep.trim_end_matches('/'), self.bucket),
-            None => format!("https://{}.s3.{region}.amazonaws.com/", self.bucket),
+            (None, Some(ep)) => format!("{}/{}", ep.trim_end_matches('/'), self.bucket),
+            (None, None) => format!("https://{}.s3.{region}.amazonaws.com/", self.bucket),
         };
         Ok(PresignedPost {
             url,

@@ -890,9 +890,10 @@ fn bucket_ref(e: &Expression) -> Option<String> {
 }
 
 /// CloudFront: standard logging is ordered after the log bucket's ownership controls (which
-/// must keep ACLs on), and the media bucket is served only by behaviours that require signed
-/// URLs (`trusted_key_groups`): without them any user's object would be served to whoever has
-/// its key. The default behaviour never serves media.
+/// must keep ACLs on), and the media bucket, read through origin access control, is served only
+/// by behaviours that require signed URLs (`trusted_key_groups`): without them any user's object
+/// would be served to whoever has its key. The default behaviour never serves media. (An origin
+/// on the bucket without origin access control, the upload form's `/upload`, reads nothing.)
 pub fn check_cdn(model: &Model) -> Vec<String> {
     let mut errors = Vec::new();
     let ownership = model.resources("aws_s3_bucket_ownership_controls");
@@ -908,7 +909,9 @@ pub fn check_cdn(model: &Model) -> Vec<String> {
             {
                 text = expr_text(e);
             }
-            if text.contains("aws_s3_bucket.media.") {
+            // Only an origin with origin access control reads the bucket as CloudFront; one
+            // without it (the upload form's POST) is an anonymous caller S3 refuses any read.
+            if text.contains("aws_s3_bucket.media.") && attr(o.body(), "origin_access_control_id").is_some() {
                 let id = attr(o.body(), "origin_id").map(expr_text).unwrap_or_default();
                 media_origins.push(id.trim().trim_matches('"').to_string());
             }
