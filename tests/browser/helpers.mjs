@@ -70,7 +70,9 @@ export async function axeViolations(page, { include = null } = {}) {
 /** Switch the theme with the page's own button and wait for the colours to settle. */
 export async function setTheme(page, theme) {
   const now = await page.evaluate(() => (document.documentElement.dataset.theme === 'light' ? 'light' : 'dark'));
-  if (now !== theme) await page.locator('#theme-toggle').click();
+  // The page's own toggle; while a modal dialog is open the page behind it is inert, so the
+  // click is dispatched to the button rather than made with the pointer.
+  if (now !== theme) await page.locator('#theme-toggle').dispatchEvent('click');
   await page.waitForTimeout(250); // colour transitions
 }
 
