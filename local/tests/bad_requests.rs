@@ -1,4 +1,4 @@
-//! The bad-request corpus (`local/tests/fixtures/bad-requests.json`, over 300 hand-written
+//! The bad-request corpus (`local/tests/fixtures/bad-requests.json`, over 500 hand-written
 //! cases): broken encodings, huge numbers, deep nesting, unicode lookalikes, repeated keys,
 //! wrong types, forged credentials, and another user's ids and cursors on every id route. Each
 //! request gets its documented status (and, for API errors, the api.md code and field) and an
@@ -174,6 +174,20 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
         assert_eq!(job["job"]["status"], "succeeded", "{job}");
         finished.push(job);
     }
+    // A comparison of the victim's, settled before the corpus runs (its jobs must not move).
+    let (s, set) = t
+        .post(
+            &b,
+            "/api/sets",
+            &json!({"prompt": "a yellow kite", "models": ["imagen-4", "nano-banana"]}),
+        )
+        .await;
+    assert_eq!(s, 202, "{set}");
+    for job in set["jobs"].as_array().expect("the set's jobs") {
+        let id = job["id"].as_str().or(job["job"]["id"].as_str()).expect("a set job id");
+        let done = t.wait_finished(&b, id).await;
+        assert_eq!(done["job"]["status"], "succeeded", "{done}");
+    }
     let (s, upload) = t
         .post(&b, "/api/uploads", &json!({"content_type": "image/png", "bytes": 100}))
         .await;
@@ -189,6 +203,7 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
         ("b_job", b_jobs[0].clone()),
         ("b_asset", finished[0]["job"]["asset_ids"][0].as_str().unwrap().to_string()),
         ("b_upload", upload["asset_id"].as_str().unwrap().to_string()),
+        ("b_set", set["set"]["id"].as_str().expect("a set id").to_string()),
         ("b_user", t.sub(&b).await.as_str().to_string()),
         (
             "b_jobs_cursor",
@@ -209,6 +224,14 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
     assert_eq!(s, 200);
 
     let cases = load(&vars);
+    for c in &cases {
+        let text = format!("{} {:?} {:?} {:?}", c.path, c.json, c.raw, c.headers);
+        assert!(
+            !text.contains("{b_") && !text.contains("{a_"),
+            "{}: a placeholder was not filled",
+            c.name
+        );
+    }
     assert!(cases.len() >= 200, "the corpus has {} cases", cases.len());
     let before = state(&t).await;
 
