@@ -237,14 +237,19 @@ async fn oversize_and_non_mp4_outputs_are_refused_and_release_the_reservation() 
     .await;
     let u = t.user("yuri").await;
     let big = video_job(&t, &u, "too much [sim:oversize-output]", 8, "16:9").await;
+    // The same size without a Content-Length: only the cap counted while streaming stops it.
+    let sneaky = video_job(&t, &u, "too much, unannounced [sim:unsized-output]", 8, "16:9").await;
     let fake = video_job(&t, &u, "a web page [sim:not-mp4]", 4, "9:16").await;
     let big = t.wait_finished(&u, &big).await;
-    assert_eq!(
-        (big["job"]["status"].as_str(), big["job"]["error"]["code"].as_str()),
-        (Some("failed"), Some("output_too_large")),
-        "{big}"
-    );
-    assert!(big["job"]["error"]["message"].as_str().unwrap().contains("larger than"), "{big}");
+    let sneaky = t.wait_finished(&u, &sneaky).await;
+    for j in [&big, &sneaky] {
+        assert_eq!(
+            (j["job"]["status"].as_str(), j["job"]["error"]["code"].as_str()),
+            (Some("failed"), Some("output_too_large")),
+            "{j}"
+        );
+        assert!(j["job"]["error"]["message"].as_str().unwrap().contains("larger than"), "{j}");
+    }
     let fake = t.wait_finished(&u, &fake).await;
     assert_eq!(
         (fake["job"]["status"].as_str(), fake["job"]["error"]["code"].as_str()),
@@ -255,11 +260,11 @@ async fn oversize_and_non_mp4_outputs_are_refused_and_release_the_reservation() 
         fake["job"]["error"]["message"].as_str().unwrap().contains("not a valid MP4"),
         "{fake}"
     );
-    for j in [&big, &fake] {
+    for j in [&big, &sneaky, &fake] {
         assert_eq!(j["job"]["cost_usd"], Value::Null, "{j}");
         assert_eq!(j["assets"].as_array().map_or(0, Vec::len), 0, "{j}");
     }
-    assert_eq!(quota(&t, &u).await, (0.0, 20.0), "both reservations released");
+    assert_eq!(quota(&t, &u).await, (0.0, 20.0), "every reservation released");
     assert_eq!(open_uploads(&t).await, 0);
     let (_, list) = t.get(&u, "/api/assets").await;
     assert_eq!(list["assets"].as_array().unwrap().len(), 0, "{list}");

@@ -38,6 +38,9 @@ pub enum Fault {
     /// A video prediction's output is an MP4 of [`super::SimConfig::oversize_bytes`] (or the
     /// size `POST /_sim/fault` set), streamed: never built in memory.
     OversizeOutput,
+    /// Like `oversize-output`, but the download names no Content-Length (a chunked body): only
+    /// a cap checked while streaming can refuse it.
+    UnsizedOutput,
     /// A video prediction's output is not an MP4 (an HTML page under an `.mp4` name).
     NotMp4,
     /// The output bodies are held after their headers until the test releases them
@@ -49,7 +52,7 @@ pub enum Fault {
 }
 
 impl Fault {
-    pub const ALL: [Fault; 15] = [
+    pub const ALL: [Fault; 16] = [
         Fault::Fail,
         Fault::Stall,
         Fault::Throttle,
@@ -62,6 +65,7 @@ impl Fault {
         Fault::Unavailable,
         Fault::Verbose,
         Fault::OversizeOutput,
+        Fault::UnsizedOutput,
         Fault::NotMp4,
         Fault::SlowOutput,
         Fault::DropOutput,
@@ -81,6 +85,7 @@ impl Fault {
             Fault::Unavailable => "unavailable",
             Fault::Verbose => "verbose",
             Fault::OversizeOutput => "oversize-output",
+            Fault::UnsizedOutput => "unsized-output",
             Fault::NotMp4 => "not-mp4",
             Fault::SlowOutput => "slow-output",
             Fault::DropOutput => "drop-output",

@@ -189,7 +189,7 @@ fn produce_video(sim: &Sim, input: &Value, sources: &[source::Source], fault: Op
         content_type: "video/mp4",
     };
     Ok(vec![match fault {
-        Some(Fault::OversizeOutput) => mp4(OutBody::oversize(input, sim.oversize_bytes.load(Ordering::Relaxed))),
+        Some(Fault::OversizeOutput | Fault::UnsizedOutput) => mp4(OutBody::oversize(input, sim.oversize_bytes.load(Ordering::Relaxed))),
         Some(Fault::NotMp4) => mp4(OutBody::Bytes(Bytes::from_static(
             b"<!doctype html><html><body>Not a video: simulator fault `not-mp4`</body></html>\n",
         ))),

@@ -325,19 +325,24 @@ async fn file(State(sim): State<Arc<Sim>>, Path((id, file)): Path<(String, Strin
                 }
                 _ => Delivery::Normal,
             };
-            Some((f, delivery))
+            Some((f, delivery, e.fault == Some(Fault::UnsizedOutput)))
         })
     };
     match found {
-        Some((f, delivery)) if f.ext == ext => (
-            [
-                (header::CONTENT_TYPE, f.content_type.to_string()),
-                (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
-                (header::CONTENT_LENGTH, f.body.len().to_string()),
-            ],
-            video::body(sim.clone(), &f.body, delivery),
-        )
-            .into_response(),
+        Some((f, delivery, no_length)) if f.ext == ext => {
+            let mut resp = (
+                [
+                    (header::CONTENT_TYPE, f.content_type.to_string()),
+                    (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+                ],
+                video::body(sim.clone(), &f.body, delivery),
+            )
+                .into_response();
+            if !no_length {
+                resp.headers_mut().insert(header::CONTENT_LENGTH, f.body.len().into());
+            }
+            resp
+        }
         _ => not_found(),
     }
 }
