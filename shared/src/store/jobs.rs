@@ -46,6 +46,38 @@ pub(crate) fn month_key(user: &UserId, period: &str) -> Item {
 }
 
 impl Store {
+    /// The transaction item that holds `res.amount` of the user's month, refused (condition
+    /// failed) when the month would go over `res.limit`. Used by every create that reserves.
+    pub(super) fn reserve_item(&self, user: &UserId, res: &Reservation) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.tables.usage)
+            .set_key(Some(month_key(user, &res.period)))
+            .update_expression("SET committed_micros = if_not_exists(committed_micros, :zero) + :amt")
+            .condition_expression("attribute_not_exists(committed_micros) OR committed_micros <= :max")
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":amt", n(res.amount.0))
+            .expression_attribute_values(":max", n(res.limit.0 - res.amount.0))
+            .build()
+            .map_err(aws("build update"))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// The transaction item that counts `count` job starts in the user's minute window,
+    /// refused (condition failed) when the window would go over `w.max`.
+    pub(super) fn starts_item(&self, user: &UserId, w: &StartWindow, count: i64) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.tables.idempotency)
+            .key("key", s(format!("rate#{}#{}", user.as_str(), w.window)))
+            .update_expression("SET starts = if_not_exists(starts, :zero) + :k, expires_at = :exp")
+            .condition_expression("attribute_not_exists(starts) OR starts <= :max")
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":k", n(count))
+            .expression_attribute_values(":max", n(i64::from(w.max) - count))
+            .expression_attribute_values(":exp", n(w.expires_at))
+            .build()
+            .map_err(aws("build update"))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
     /// Records a queued job, reserves its estimated cost against the month's limit and claims
     /// the idempotency key, all in one transaction: no race can overspend or double-create.
     pub async fn create_job(&self, job: &Job, res: &Reservation, idem: Option<&IdempotencyRecord>) -> Result<CreateOutcome, StoreError> {
@@ -59,36 +91,17 @@ impl Store {
             .condition_expression("attribute_not_exists(job_id)")
             .build()
             .map_err(aws("build put"))?;
-        let reserve = Update::builder()
-            .table_name(&self.tables.usage)
-            .set_key(Some(month_key(&job.user_id, &res.period)))
-            .update_expression("SET committed_micros = if_not_exists(committed_micros, :zero) + :amt")
-            .condition_expression("attribute_not_exists(committed_micros) OR committed_micros <= :max")
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":amt", n(res.amount.0))
-            .expression_attribute_values(":max", n(max))
-            .build()
-            .map_err(aws("build update"))?;
         let mut items = vec![
             TransactWriteItem::builder().put(put_job).build(),
-            TransactWriteItem::builder().update(reserve).build(),
+            self.reserve_item(&job.user_id, res)?,
         ];
-        let starts_at = res.starts.as_ref().map(|w| -> Result<usize, StoreError> {
-            let count = Update::builder()
-                .table_name(&self.tables.idempotency)
-                .key("key", s(format!("rate#{}#{}", job.user_id.as_str(), w.window)))
-                .update_expression("SET starts = if_not_exists(starts, :zero) + :one, expires_at = :exp")
-                .condition_expression("attribute_not_exists(starts) OR starts < :max")
-                .expression_attribute_values(":zero", n(0))
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":max", n(i64::from(w.max)))
-                .expression_attribute_values(":exp", n(w.expires_at))
-                .build()
-                .map_err(aws("build update"))?;
-            items.push(TransactWriteItem::builder().update(count).build());
-            Ok(items.len() - 1)
-        });
-        let starts_at = starts_at.transpose()?;
+        let starts_at = match &res.starts {
+            Some(w) => {
+                items.push(self.starts_item(&job.user_id, w, 1)?);
+                Some(items.len() - 1)
+            }
+            None => None,
+        };
         let idem_at = items.len();
         if let Some(rec) = idem {
             let put = Put::builder()

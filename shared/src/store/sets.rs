@@ -1,9 +1,9 @@
 //! Comparison sets, kept in the `usage` table's user partition as `set#{set_id}` items
 //! (docs/data-model.md): one prompt's jobs on several models, created all or nothing.
-use super::jobs::{Reservation, month_key};
-use super::{CreateOutcome, Item, Store, StoreError, aws, failed_at, n, s};
+use super::jobs::Reservation;
+use super::{CreateOutcome, Item, Store, StoreError, aws, failed_at, s};
 use crate::domain::{CompareSet, Job, SetId, UserId};
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 const PREFIX: &str = "set#";
 
@@ -30,36 +30,15 @@ impl Store {
             items.push(TransactWriteItem::builder().put(put).build());
         }
         let reserve_at = items.len();
-        let reserve = Update::builder()
-            .table_name(&self.tables.usage)
-            .set_key(Some(month_key(&set.user_id, &res.period)))
-            .update_expression("SET committed_micros = if_not_exists(committed_micros, :zero) + :amt")
-            .condition_expression("attribute_not_exists(committed_micros) OR committed_micros <= :max")
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":amt", n(res.amount.0))
-            .expression_attribute_values(":max", n(max))
-            .build()
-            .map_err(aws("build update"))?;
-        items.push(TransactWriteItem::builder().update(reserve).build());
+        items.push(self.reserve_item(&set.user_id, res)?);
         let mut starts_at = None;
         if let Some(w) = &res.starts {
             let count = jobs.len() as i64;
-            let count_update = Update::builder()
-                .table_name(&self.tables.idempotency)
-                .key("key", s(format!("rate#{}#{}", set.user_id.as_str(), w.window)))
-                .update_expression("SET starts = if_not_exists(starts, :zero) + :k, expires_at = :exp")
-                .condition_expression("attribute_not_exists(starts) OR starts <= :max")
-                .expression_attribute_values(":zero", n(0))
-                .expression_attribute_values(":k", n(count))
-                .expression_attribute_values(":max", n(i64::from(w.max) - count))
-                .expression_attribute_values(":exp", n(w.expires_at))
-                .build()
-                .map_err(aws("build update"))?;
             if i64::from(w.max) < count {
                 return Ok(CreateOutcome::TooManyStarts);
             }
             starts_at = Some(items.len());
-            items.push(TransactWriteItem::builder().update(count_update).build());
+            items.push(self.starts_item(&set.user_id, w, count)?);
         }
         let mut item: Item = serde_dynamo::to_item(set)?;
         item.insert("period".into(), s(format!("{PREFIX}{}", set.set_id)));
