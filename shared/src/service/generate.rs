@@ -2,7 +2,7 @@ use crate::api::{ApiError, Caller};
 use crate::app::App;
 use crate::catalog::ValidRequest;
 use crate::clock;
-use crate::domain::{AssetId, AssetKind, FrameRole, Job, JobId, JobKind, JobStatus};
+use crate::domain::{AssetId, AssetKind, FrameRole, Job, JobId, JobKind, JobStatus, Micros};
 use crate::queue::JobMessage;
 use crate::store::{CreateOutcome, IdempotencyRecord, Reservation, StartWindow};
 use serde::{Deserialize, Serialize};
@@ -131,6 +131,96 @@ pub async fn create_job(
     queue_job(app, caller, new, idem_key).await
 }
 
+/// A queued job of the caller's from a validated request, created `now`, with no sources and no
+/// idempotency hash: every create (images, edits, videos, prompt rewrites, comparison sets)
+/// starts from this one.
+pub(super) fn queued_job(caller: &Caller, kind: JobKind, valid: &ValidRequest<'_>, now: chrono::DateTime<chrono::Utc>) -> Job {
+    let stamp = clock::rfc3339(now);
+    Job {
+        user_id: caller.id.clone(),
+        job_id: JobId::new(),
+        kind,
+        model: valid.model.id.clone(),
+        prompt: valid.prompt.as_str().to_string(),
+        options: valid.options.clone(),
+        source_asset_ids: vec![],
+        source_roles: vec![],
+        status: JobStatus::Queued,
+        error: None,
+        asset_ids: vec![],
+        estimated_micros: valid.estimated,
+        cost_micros: None,
+        created_at: stamp.clone(),
+        updated_at: stamp,
+        prediction_id: None,
+        open: Some("1".into()),
+        quota_period: clock::period(now),
+        request_hash: None,
+        claimed_at: None,
+        texts: vec![],
+    }
+}
+
+/// The reservation of `amount` for the caller this month (their limit, their start window).
+pub(super) async fn reservation(
+    app: &App,
+    caller: &Caller,
+    amount: Micros,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Reservation, ApiError> {
+    let limit = app
+        .store
+        .usage()
+        .monthly_limit(&caller.id, app.config.monthly_limit)
+        .await
+        .map_err(ApiError::from)?;
+    let per_minute = app.config.job_starts_per_minute;
+    Ok(Reservation {
+        period: clock::period(now),
+        amount,
+        limit,
+        starts: (per_minute > 0).then(|| StartWindow {
+            window: now.format("%Y%m%d%H%M").to_string(),
+            max: per_minute,
+            expires_at: now.timestamp() + 3600,
+        }),
+    })
+}
+
+/// What a create outcome means for the API: Ok when created, else the 429 to answer (an
+/// idempotency outcome here is a bug: only `create_job` with a key returns one).
+pub(super) async fn created_or_refused(
+    app: &App,
+    caller: &Caller,
+    outcome: CreateOutcome,
+    res: &Reservation,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    match outcome {
+        CreateOutcome::Created => Ok(()),
+        CreateOutcome::QuotaExceeded => {
+            let used = app.store.usage().month(&caller.id, &res.period).await.map_err(ApiError::from)?;
+            Err(ApiError::QuotaExceeded(format!(
+                "This run could cost up to {} but only {} of your {} monthly limit is left.",
+                res.amount,
+                used.remaining(res.limit),
+                res.limit
+            )))
+        }
+        CreateOutcome::TooManyStarts => {
+            let retry_after_s = 60 - u64::from(chrono::Timelike::second(&now).min(59));
+            let per_minute = app.config.job_starts_per_minute;
+            Err(ApiError::TooManyStarts {
+                message: format!(
+                    "You started {per_minute} jobs in the last minute, the most one person may start per minute. Try again in {retry_after_s} s."
+                ),
+                retry_after_s,
+            })
+        }
+        CreateOutcome::Replay(_) | CreateOutcome::KeyConflict => Err(ApiError::internal("unexpected idempotency outcome")),
+    }
+}
+
 /// Reserves the estimated cost against the monthly limit (and the starts per minute), records
 /// the queued job and enqueues it. Nothing is queued or reserved when it fails.
 pub async fn queue_job(app: &App, caller: &Caller, new: NewJob<'_>, idem_key: Option<&str>) -> Result<Created, ApiError> {
@@ -142,29 +232,11 @@ pub async fn queue_job(app: &App, caller: &Caller, new: NewJob<'_>, idem_key: Op
         request_hash,
     } = new;
     let now = clock::now();
-    let stamp = clock::rfc3339(now);
     let job = Job {
-        user_id: caller.id.clone(),
-        job_id: JobId::new(),
-        kind,
-        model: valid.model.id.clone(),
-        prompt: valid.prompt.as_str().to_string(),
-        options: valid.options.clone(),
         source_asset_ids: sources,
         source_roles: roles,
-        status: JobStatus::Queued,
-        error: None,
-        asset_ids: vec![],
-        estimated_micros: valid.estimated,
-        cost_micros: None,
-        created_at: stamp.clone(),
-        updated_at: stamp,
-        prediction_id: None,
-        open: Some("1".into()),
-        quota_period: clock::period(now),
         request_hash: idem_key.map(|_| request_hash.clone()),
-        claimed_at: None,
-        texts: vec![],
+        ..queued_job(caller, kind, &valid, now)
     };
     let idem = match idem_key {
         Some(k) => {
@@ -178,58 +250,20 @@ pub async fn queue_job(app: &App, caller: &Caller, new: NewJob<'_>, idem_key: Op
         }
         None => None,
     };
-    let limit = app
-        .store
-        .usage()
-        .monthly_limit(&caller.id, app.config.monthly_limit)
-        .await
-        .map_err(ApiError::from)?;
-    let per_minute = app.config.job_starts_per_minute;
-    let reservation = Reservation {
-        period: job.quota_period.clone(),
-        amount: valid.estimated,
-        limit,
-        starts: (per_minute > 0).then(|| StartWindow {
-            window: now.format("%Y%m%d%H%M").to_string(),
-            max: per_minute,
-            expires_at: now.timestamp() + 3600,
-        }),
-    };
+    let reservation = reservation(app, caller, valid.estimated, now).await?;
     match app
         .store
         .create_job(&job, &reservation, idem.as_ref())
         .await
         .map_err(ApiError::from)?
     {
-        CreateOutcome::Created => {}
         CreateOutcome::Replay(prev) => return Ok(Created { job: *prev, replay: true }),
         CreateOutcome::KeyConflict => {
             return Err(ApiError::Conflict(
                 "this Idempotency-Key was already used with a different request".into(),
             ));
         }
-        CreateOutcome::QuotaExceeded => {
-            let used = app
-                .store
-                .usage()
-                .month(&caller.id, &reservation.period)
-                .await
-                .map_err(ApiError::from)?;
-            let remaining = used.remaining(limit);
-            return Err(ApiError::QuotaExceeded(format!(
-                "This run could cost up to {} but only {} of your {} monthly limit is left.",
-                valid.estimated, remaining, limit
-            )));
-        }
-        CreateOutcome::TooManyStarts => {
-            let retry_after_s = 60 - u64::from(chrono::Timelike::second(&now).min(59));
-            return Err(ApiError::TooManyStarts {
-                message: format!(
-                    "You started {per_minute} jobs in the last minute, the most one person may start per minute. Try again in {retry_after_s} s."
-                ),
-                retry_after_s,
-            });
-        }
+        outcome => created_or_refused(app, caller, outcome, &reservation, now).await?,
     }
     tracing::info!(job_id = %job.job_id, model = %job.model, estimated_micros = job.estimated_micros.0, "job queued");
     if let Err(e) = app

@@ -2,15 +2,15 @@
 //! It is a job like any other (reserved by its worst case, charged at its real cost from the
 //! prediction's token counts, listed in usage), but it is created with `Prefer: wait` so that a
 //! short answer comes back in the same request; when the wait runs out, the job is polled.
+use super::generate::{created_or_refused, queued_job, reservation};
 use super::settle::{SettleError, Settled, capped_charge};
 use crate::api::{ApiError, Caller};
 use crate::app::App;
 use crate::catalog::{ModelKind, token_cost};
 use crate::clock;
 use crate::domain::text::{MAX_PROPOSALS, proposals};
-use crate::domain::{Job, JobError, JobId, JobKind, JobStatus, Micros};
+use crate::domain::{Job, JobError, JobKind, JobStatus};
 use crate::replicate::{ModelRef, Prediction, PredictionStatus, WebhookEvent};
-use crate::store::{CreateOutcome, Reservation, StartWindow};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -102,30 +102,7 @@ pub async fn rewrite_prompt(app: &App, caller: &Caller, mode: PromptMode, req: &
     let spec = valid.model;
     let model_ref = ModelRef::parse(&spec.replicate).map_err(ApiError::internal)?;
     let now = clock::now();
-    let stamp = clock::rfc3339(now);
-    let job = Job {
-        user_id: caller.id.clone(),
-        job_id: JobId::new(),
-        kind: JobKind::Text,
-        model: spec.id.clone(),
-        prompt: valid.prompt.as_str().to_string(),
-        options: valid.options.clone(),
-        source_asset_ids: vec![],
-        source_roles: vec![],
-        status: JobStatus::Queued,
-        error: None,
-        asset_ids: vec![],
-        estimated_micros: valid.estimated,
-        cost_micros: None,
-        created_at: stamp.clone(),
-        updated_at: stamp,
-        prediction_id: None,
-        open: Some("1".into()),
-        quota_period: clock::period(now),
-        request_hash: None,
-        claimed_at: None,
-        texts: vec![],
-    };
+    let job = queued_job(caller, JobKind::Text, &valid, now);
     let res = reservation(app, caller, job.estimated_micros, now).await?;
     let outcome = app.store.create_job(&job, &res, None).await.map_err(ApiError::from)?;
     created_or_refused(app, caller, outcome, &res, now).await?;
@@ -239,63 +216,6 @@ async fn fail(app: &App, job: &Job, code: &str, message: &str) {
         .await
     {
         tracing::error!(job_id = %job.job_id, error = %e, "could not fail a rewrite job");
-    }
-}
-
-/// The reservation of `amount` for the caller this month (their limit, their start window).
-pub(super) async fn reservation(
-    app: &App,
-    caller: &Caller,
-    amount: Micros,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Reservation, ApiError> {
-    let limit = app
-        .store
-        .usage()
-        .monthly_limit(&caller.id, app.config.monthly_limit)
-        .await
-        .map_err(ApiError::from)?;
-    let per_minute = app.config.job_starts_per_minute;
-    Ok(Reservation {
-        period: clock::period(now),
-        amount,
-        limit,
-        starts: (per_minute > 0).then(|| StartWindow {
-            window: now.format("%Y%m%d%H%M").to_string(),
-            max: per_minute,
-            expires_at: now.timestamp() + 3600,
-        }),
-    })
-}
-
-/// What a create outcome means for the API: Ok when created, else the 429 to answer.
-pub(super) async fn created_or_refused(
-    app: &App,
-    caller: &Caller,
-    outcome: CreateOutcome,
-    res: &Reservation,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), ApiError> {
-    match outcome {
-        CreateOutcome::Created => Ok(()),
-        CreateOutcome::QuotaExceeded => {
-            let used = app.store.usage().month(&caller.id, &res.period).await.map_err(ApiError::from)?;
-            Err(ApiError::QuotaExceeded(format!(
-                "This could cost up to {} but only {} of your {} monthly limit is left.",
-                res.amount,
-                used.remaining(res.limit),
-                res.limit
-            )))
-        }
-        CreateOutcome::TooManyStarts => {
-            let retry_after_s = 60 - u64::from(chrono::Timelike::second(&now).min(59));
-            let per_minute = app.config.job_starts_per_minute;
-            Err(ApiError::TooManyStarts {
-                message: format!("You may start {per_minute} jobs a minute; this would pass that. Try again in {retry_after_s} s."),
-                retry_after_s,
-            })
-        }
-        CreateOutcome::Replay(_) | CreateOutcome::KeyConflict => Err(ApiError::internal("unexpected idempotency outcome")),
     }
 }
 

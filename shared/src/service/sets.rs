@@ -1,11 +1,11 @@
 //! Compare models: one prompt on 2–4 text→image models, as one set. The whole set's estimate is
 //! reserved at once (all or nothing); its jobs then run like any generation.
-use super::prompts::{created_or_refused, reservation};
+use super::generate::{created_or_refused, queued_job, reservation};
 use super::views::job_with_assets;
 use crate::api::{ApiError, Caller};
 use crate::app::App;
 use crate::clock;
-use crate::domain::{CompareSet, Job, JobError, JobId, JobKind, JobStatus, Micros, SetId, check_set_models};
+use crate::domain::{CompareSet, Job, JobError, JobKind, JobStatus, Micros, SetId, check_set_models};
 use crate::queue::JobMessage;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -61,29 +61,7 @@ pub async fn create_set(app: &App, caller: &Caller, req: &SetRequest) -> Result<
                 "prompt" => ApiError::validation("prompt", e.message),
                 f => ApiError::validation(f, format!("{}: {}", spec.name, e.message)),
             })?;
-        jobs.push(Job {
-            user_id: caller.id.clone(),
-            job_id: JobId::new(),
-            kind: JobKind::Image,
-            model: spec.id.clone(),
-            prompt: valid.prompt.as_str().to_string(),
-            options: valid.options.clone(),
-            source_asset_ids: vec![],
-            source_roles: vec![],
-            status: JobStatus::Queued,
-            error: None,
-            asset_ids: vec![],
-            estimated_micros: valid.estimated,
-            cost_micros: None,
-            created_at: stamp.clone(),
-            updated_at: stamp.clone(),
-            prediction_id: None,
-            open: Some("1".into()),
-            quota_period: clock::period(now),
-            request_hash: None,
-            claimed_at: None,
-            texts: vec![],
-        });
+        jobs.push(queued_job(caller, JobKind::Image, &valid, now));
     }
     let set = CompareSet {
         user_id: caller.id.clone(),
