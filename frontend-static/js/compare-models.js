@@ -14,11 +14,13 @@ const MAX = 4;
 export class CompareView {
   /**
    * @param {import('./api.js').Api} api
-   * @param {{editThis: (asset) => void}} hooks
+   * @param {{editThis: (asset) => void, onSpend: () => void}} hooks onSpend: money was
+   *   reserved or charged (the top bar's spend refreshes)
    */
-  constructor(api, { editThis }) {
+  constructor(api, { editThis, onSpend }) {
     this.api = api;
     this.editThis = editThis;
+    this.onSpend = onSpend;
     this.view = byId('compare-view');
     this.form = byId('compare-form');
     this.prompt = byId('compare-prompt');
@@ -107,6 +109,7 @@ export class CompareView {
     try {
       const body = await this.api.createSet({ prompt, models });
       announce(`Comparison started on ${models.length} models.`);
+      this.onSpend();
       await this.load(body.set.id);
       this.#loadHistory();
     } catch (err) {
@@ -132,7 +135,10 @@ export class CompareView {
     if (this.setId !== id) return;
     this.#render(body);
     if (body.set.status !== 'finished') this.timer = setTimeout(() => this.load(id), POLL_MS);
-    else announce('All results of the comparison are in.');
+    else {
+      announce('All results of the comparison are in.');
+      this.onSpend();
+    }
   }
 
   #render({ set, jobs }) {

@@ -48,8 +48,12 @@ async function boot() {
     useSettings: (job) => go('studio').then(() => studio.useSettings(job)),
   });
   const usage = new Usage(api, { modelName });
-  new PromptIdeas(api);
-  const compare = new CompareView(api, { editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')) });
+  const onSpend = () => studio.refreshQuota();
+  new PromptIdeas(api, { onSpend });
+  const compare = new CompareView(api, {
+    editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')),
+    onSpend,
+  });
   // Switching views only hides the studio; studio.close() (sign-out) forgets its state.
   const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, gallery, usage };
 

@@ -9,9 +9,14 @@ const POLL_MS = 1000;
 const POLL_LIMIT = 60;
 
 export class PromptIdeas {
-  /** @param {import('./api.js').Api} api */
-  constructor(api) {
+  /**
+   * @param {import('./api.js').Api} api
+   * @param {{onSpend: () => void}} hooks onSpend: a rewrite was charged (or its reservation
+   *   released): the top bar's spend refreshes
+   */
+  constructor(api, { onSpend }) {
     this.api = api;
+    this.onSpend = onSpend;
     this.prompt = byId('prompt');
     this.list = byId('ideas');
     this.status = byId('ideas-status');
@@ -55,6 +60,7 @@ export class PromptIdeas {
     } finally {
       this.busy = false;
       this.vary.disabled = this.enhance.disabled = false;
+      this.onSpend();
     }
   }
 

@@ -153,11 +153,10 @@ impl App {
     /// The Replicate client with the API token from Secrets Manager (cached).
     pub async fn replicate(&self) -> Result<ReplicateClient, ProviderSetupError> {
         let token = self.secrets.get(&self.config.replicate_token_secret_id).await?;
-        Ok(ReplicateClient::new(
-            &self.config.replicate_api_base,
-            ApiToken::new(token),
-            (*self.api_http).clone(),
-        ))
+        Ok(
+            ReplicateClient::new(&self.config.replicate_api_base, ApiToken::new(token), (*self.api_http).clone())
+                .with_max_retry_wait(self.config.replicate_max_retry_wait),
+        )
     }
 
     /// The CloudFront URL signer, its private key from Secrets Manager (cached).

@@ -117,6 +117,9 @@ pub struct Config {
     /// How long a prompt rewrite (a language model) is waited for with `Prefer: wait` before
     /// the API answers 202 with the job to poll: well under API Gateway's 29 s.
     pub prompt_wait: Duration,
+    /// How long one Replicate call may sleep in-process on `Retry-After`s before it hands the
+    /// wait to the queue instead (`REPLICATE_MAX_RETRY_WAIT_S`, 20 s; 0: always the queue).
+    pub replicate_max_retry_wait: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -210,6 +213,7 @@ impl Config {
                 .ok()
                 .filter(|d| (1..=25).contains(&d.as_secs()))
                 .ok_or_else(|| ConfigError::Invalid("PROMPT_WAIT_S", get("PROMPT_WAIT_S").unwrap_or_default()))?,
+            replicate_max_retry_wait: secs("REPLICATE_MAX_RETRY_WAIT_S", crate::replicate::DEFAULT_MAX_RETRY_WAIT.as_secs())?,
         })
     }
 

@@ -78,6 +78,22 @@ impl Queue {
         Ok(())
     }
 
+    /// Makes a received message visible again after `delay` (instead of the queue's visibility
+    /// timeout): the worker's way to honour a provider's `Retry-After`. SQS takes whole
+    /// seconds, at most 12 hours.
+    pub async fn retry_in(&self, receipt_handle: &str, delay: std::time::Duration) -> Result<(), QueueError> {
+        let secs = delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
+        self.sqs
+            .change_message_visibility()
+            .queue_url(&self.url)
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(secs.min(43_200) as i32)
+            .send()
+            .await
+            .map_err(|e| QueueError(Box::new(e)))?;
+        Ok(())
+    }
+
     /// Hands the copy of a succeeded prediction's outputs to the worker.
     pub async fn send_copy(&self, msg: CopyMessage) -> Result<(), QueueError> {
         self.send(&QueueMessage::Tagged(Tagged::Copy(msg))).await

@@ -74,6 +74,10 @@ describe('prompt ideas and model comparison on the local stack', { skip: SKIP, t
       picked.push(await boxes.nth(i).getAttribute('value'));
     }
     await eventually(async () => assert.match(await page.locator('#compare-estimate').textContent(), /Estimate for the whole set: \$[\d.]+ \(3 models\)/));
+    // The top bar's spend (dollars) follows the comparison without a reload.
+    const spent = async () => Number((await page.locator('#quota-summary').textContent()).match(/^\$([\d.,]+) spent/)?.[1].replaceAll(',', ''));
+    const before = await spent();
+    assert.ok(Number.isFinite(before), 'the top bar shows the spend');
     await submit.click();
     const cards = page.locator('#compare-results > li');
     await eventually(async () => assert.equal(await cards.count(), 3));
@@ -82,6 +86,7 @@ describe('prompt ideas and model comparison on the local stack', { skip: SKIP, t
       { timeout: 60_000, interval: 500 },
     );
     assert.deepEqual(await cards.evaluateAll((els) => els.map((e) => e.dataset.model)), picked);
+    await eventually(async () => assert.ok((await spent()) > before, `the top bar still says $${before} spent`));
     for (let i = 0; i < 3; i += 1) {
       const c = cards.nth(i);
       assert.ok((await waitForLoadedImage(c, 20_000)) > 0);

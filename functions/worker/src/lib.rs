@@ -14,6 +14,7 @@ pub async fn handler(app: Arc<App>, event: SqsEvent) -> Result<SqsBatchResponse,
     let mut tasks = tokio::task::JoinSet::new();
     for record in event.records {
         let id = record.message_id.clone().unwrap_or_default();
+        let receipt = record.receipt_handle.clone();
         let Some(msg) = record.body.as_deref().and_then(QueueMessage::parse) else {
             tracing::error!(message_id = %id, "unreadable message dropped");
             continue;
@@ -22,11 +23,20 @@ pub async fn handler(app: Arc<App>, event: SqsEvent) -> Result<SqsBatchResponse,
         tasks.spawn(async move {
             let job_id = msg.job_id().clone();
             let result = match &msg {
-                QueueMessage::Submit(m) => submit(&app, m).await.map_err(|e| e.to_string()),
-                QueueMessage::Tagged(Tagged::Copy(c)) => finish_copy(&app, c, budget).await.map(|_| ()).map_err(|e| e.to_string()),
+                QueueMessage::Submit(m) => submit(&app, m).await.map_err(|e| (e.to_string(), e.retry_in)),
+                QueueMessage::Tagged(Tagged::Copy(c)) => {
+                    finish_copy(&app, c, budget).await.map(|_| ()).map_err(|e| (e.to_string(), None))
+                }
             };
-            if let Err(e) = &result {
+            if let Err((e, retry_in)) = &result {
                 tracing::warn!(job_id = %job_id, error = %e, "message will be retried");
+                // The provider said when to come back: the message returns then, not after the
+                // queue's whole visibility timeout (30 minutes in AWS).
+                if let (Some(delay), Some(receipt)) = (retry_in, &receipt)
+                    && let Err(e) = app.queue.retry_in(receipt, *delay).await
+                {
+                    tracing::warn!(job_id = %job_id, error = %e, "could not shorten the message's wait; it returns after the visibility timeout");
+                }
             }
             (id, result.is_ok())
         });

@@ -212,13 +212,22 @@ async fn create(sim: Arc<Sim>, schema: ModelSchema, version: String, obj: serde_
             "simulator fault `unavailable`: no prediction was made",
         );
     }
+    let now = std::time::Instant::now();
+    if sim.throttled_until.lock().unwrap().get(&prompt).is_some_and(|until| now < *until) {
+        sim.stats.early_retries.fetch_add(1, Ordering::Relaxed);
+    }
     if sim.refuse(Fault::Throttle, &prompt, marker) {
         sim.stats.creates_throttled.fetch_add(1, Ordering::Relaxed);
+        let wait = sim.throttle_retry_after_s.load(Ordering::Relaxed);
+        sim.throttled_until
+            .lock()
+            .unwrap()
+            .insert(prompt.clone(), now + std::time::Duration::from_secs(wait));
         // Replicate's 429 body is just {"detail": ...}.
         return (
             StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, "1")],
-            axum::Json(json!({"detail": "Request was throttled. Your rate limit resets in ~1s."})),
+            [(header::RETRY_AFTER, wait.to_string())],
+            axum::Json(json!({"detail": format!("Request was throttled. Your rate limit resets in ~{wait}s.")})),
         )
             .into_response();
     }

@@ -49,10 +49,17 @@ pub enum Fault {
     /// The first download of each output is cut mid-body (the connection drops); later
     /// downloads are whole.
     DropOutput,
+    /// Each output URL answers `302` to another host (`localhost` instead of the simulator's
+    /// `127.0.0.1`), whose hits are counted as `redirects_followed`.
+    RedirectOutput,
+    /// The output URLs point at the link-local metadata address `169.254.169.254`.
+    LinkLocalOutput,
+    /// The output URLs point at a private address (`10.0.0.1`).
+    PrivateOutput,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 16] = [
+    pub const ALL: [Fault; 19] = [
         Fault::Fail,
         Fault::Stall,
         Fault::Throttle,
@@ -69,6 +76,9 @@ impl Fault {
         Fault::NotMp4,
         Fault::SlowOutput,
         Fault::DropOutput,
+        Fault::RedirectOutput,
+        Fault::LinkLocalOutput,
+        Fault::PrivateOutput,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +99,9 @@ impl Fault {
             Fault::NotMp4 => "not-mp4",
             Fault::SlowOutput => "slow-output",
             Fault::DropOutput => "drop-output",
+            Fault::RedirectOutput => "redirect-output",
+            Fault::LinkLocalOutput => "link-local-output",
+            Fault::PrivateOutput => "private-output",
         }
     }
 

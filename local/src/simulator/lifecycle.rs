@@ -96,7 +96,16 @@ pub(super) async fn run(sim: Arc<Sim>, id: String) {
                 let urls: Vec<String> = files
                     .iter()
                     .enumerate()
-                    .map(|(i, f)| format!("{}/files/{id}/{i}.{}", sim.origin, f.ext))
+                    .map(|(i, f)| match fault {
+                        Some(Fault::LinkLocalOutput) => {
+                            format!(
+                                "http://169.254.169.254/latest/meta-data/iam/security-credentials/{id}-{i}.{}",
+                                f.ext
+                            )
+                        }
+                        Some(Fault::PrivateOutput) => format!("http://10.0.0.1/files/{id}/{i}.{}", f.ext),
+                        _ => format!("{}/files/{id}/{i}.{}", sim.origin, f.ext),
+                    })
                     .collect();
                 let array = files.len() > 1 || schema.output == OutputShape::Array;
                 e.pred.output = if array { json!(urls) } else { json!(urls[0]) };

@@ -143,6 +143,10 @@ pub struct SimStats {
     pub outputs_served: u64,
     /// Downloads cut mid-body by the `drop-output` fault.
     pub outputs_cut: u64,
+    /// Creates that came back sooner than the `Retry-After` of their prompt's last 429.
+    pub early_retries: u64,
+    /// Downloads that followed a `redirect-output` redirect to the other host.
+    pub redirects_followed: u64,
 }
 
 /// One webhook POST the simulator made.
@@ -204,7 +208,14 @@ impl SimHandle {
             webhooks_delivered: s.webhooks_delivered.load(Ordering::Relaxed),
             outputs_served: s.outputs_served.load(Ordering::Relaxed),
             outputs_cut: s.outputs_cut.load(Ordering::Relaxed),
+            early_retries: s.early_retries.load(Ordering::Relaxed),
+            redirects_followed: s.redirects_followed.load(Ordering::Relaxed),
         }
+    }
+
+    /// The `Retry-After` (whole seconds, at least 1) that throttled creates answer from now on.
+    pub fn set_throttle_retry_after(&self, secs: u64) {
+        self.sim.throttle_retry_after_s.store(secs.max(1), Ordering::Relaxed);
     }
 
     /// Lets every `slow-output` body go (those held now and later ones).

@@ -31,6 +31,10 @@ pub(super) struct Stats {
     pub outputs_served: AtomicU64,
     /// Downloads cut mid-body (`drop-output`).
     pub outputs_cut: AtomicU64,
+    /// Creates that came back sooner than the `Retry-After` their prompt's last 429 named.
+    pub early_retries: AtomicU64,
+    /// Requests that followed a `redirect-output` redirect to the other host.
+    pub redirects_followed: AtomicU64,
 }
 
 /// One output file, served at `/files/{id}/{n}.{ext}`.
@@ -81,6 +85,10 @@ pub(super) struct Sim {
     pub runtime_fault: Mutex<Option<(Fault, u32)>>,
     /// Prompt → how many creates with a `[sim:throttle:N]` marker were throttled so far.
     pub throttled_prompts: Mutex<HashMap<String, u32>>,
+    /// `Retry-After` of a throttled create, in seconds (1 unless a test sets it).
+    pub throttle_retry_after_s: AtomicU64,
+    /// Prompt → when its last 429 said it could come back.
+    pub throttled_until: Mutex<HashMap<String, std::time::Instant>>,
     pub stats: Stats,
     pub deliveries: Mutex<Vec<WebhookDelivery>>,
     /// False while `slow-output` bodies are held; [`Sim::release_outputs`] sets it.
@@ -123,6 +131,8 @@ impl Sim {
             preds: Mutex::default(),
             runtime_fault: Mutex::default(),
             throttled_prompts: Mutex::default(),
+            throttle_retry_after_s: AtomicU64::new(1),
+            throttled_until: Mutex::default(),
             stats: Stats::default(),
             deliveries: Mutex::default(),
             outputs_released: tokio::sync::watch::Sender::new(false),
@@ -232,6 +242,7 @@ pub(super) fn router(sim: Arc<Sim>) -> Router {
         .route("/v1/predictions/{id}/cancel", post(cancel))
         .route("/v1/webhooks/default/secret", get(secret))
         .route("/files/{id}/{file}", get(file))
+        .route("/elsewhere/{id}/{file}", get(elsewhere))
         .route("/_sim/fault", post(set_fault).get(get_fault))
         .route("/_sim/stats", get(stats))
         .layer(DefaultBodyLimit::max(16 * 1024 * 1024))
@@ -305,6 +316,12 @@ async fn secret(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Response {
     axum::Json(json!({"key": sim.secret.to_whsec()})).into_response()
 }
 
+/// Where `redirect-output` sends its downloads: counts them and serves nothing.
+async fn elsewhere(State(sim): State<Arc<Sim>>) -> Response {
+    sim.stats.redirects_followed.fetch_add(1, Ordering::Relaxed);
+    (StatusCode::OK, [(header::CONTENT_TYPE, "image/png")], "followed").into_response()
+}
+
 async fn file(State(sim): State<Arc<Sim>>, Path((id, file)): Path<(String, String)>) -> Response {
     let Some((n, ext)) = file.split_once('.') else {
         return not_found();
@@ -325,11 +342,22 @@ async fn file(State(sim): State<Arc<Sim>>, Path((id, file)): Path<(String, Strin
                 }
                 _ => Delivery::Normal,
             };
-            Some((f, delivery, e.fault == Some(Fault::UnsizedOutput)))
+            Some((
+                f,
+                delivery,
+                e.fault == Some(Fault::UnsizedOutput),
+                e.fault == Some(Fault::RedirectOutput),
+            ))
         })
     };
+    if let Some((_, _, _, true)) = found {
+        // The same server under another host name: a client that follows this left the origin.
+        let port = sim.origin.rsplit(':').next().unwrap_or_default();
+        let to = format!("http://localhost:{port}/elsewhere/{id}/{file}");
+        return (StatusCode::FOUND, [(header::LOCATION, to)], "").into_response();
+    }
     match found {
-        Some((f, delivery, no_length)) if f.ext == ext => {
+        Some((f, delivery, no_length, _)) if f.ext == ext => {
             let mut resp = (
                 [
                     (header::CONTENT_TYPE, f.content_type.to_string()),
@@ -391,6 +419,8 @@ async fn stats(State(sim): State<Arc<Sim>>) -> Response {
         "webhooks_delivered": s.webhooks_delivered.load(Ordering::Relaxed),
         "outputs_served": s.outputs_served.load(Ordering::Relaxed),
         "outputs_cut": s.outputs_cut.load(Ordering::Relaxed),
+        "early_retries": s.early_retries.load(Ordering::Relaxed),
+        "redirects_followed": s.redirects_followed.load(Ordering::Relaxed),
     }))
     .into_response()
 }

@@ -13,6 +13,8 @@ pub enum FetchError {
     BadUrl,
     #[error("output host {0} is not allowed")]
     HostNotAllowed(String),
+    #[error("output host {0} resolves to no public address")]
+    NonPublicHost(String),
     #[error("output download answered HTTP {0}")]
     Status(u16),
     #[error("output is larger than {0} bytes")]
@@ -30,11 +32,22 @@ impl FetchError {
     }
 }
 
+/// A failed request, as a [`FetchError`]: a host that resolved to no public address is refused
+/// for good, anything else at the transport level may pass on a retry.
+pub(crate) fn transport_error(e: reqwest::Error) -> FetchError {
+    match super::public_addr::non_public_host(&e) {
+        Some(host) => FetchError::NonPublicHost(host),
+        None => FetchError::Transport(e.without_url().to_string()),
+    }
+}
+
 /// The client for output downloads: follows no redirects (a redirect could lead off the
-/// allow-list) and never waits forever. Trusts the compiled-in roots (crate::tls).
+/// allow-list), connects only to public addresses when it resolves a name
+/// ([`super::public_addr`]) and never waits forever. Trusts the compiled-in roots (crate::tls).
 pub fn download_client(timeout: Duration) -> reqwest::Client {
     crate::tls::reqwest_builder()
         .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(std::sync::Arc::new(super::public_addr::PublicOnly))
         .connect_timeout(Duration::from_secs(5))
         .timeout(timeout)
         .build()
@@ -61,11 +74,7 @@ pub async fn fetch_output(
 ) -> Result<Fetched, FetchError> {
     let url = check_origin(raw_url, allow)?;
     let work = async {
-        let mut resp = http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| FetchError::Transport(e.without_url().to_string()))?;
+        let mut resp = http.get(url).send().await.map_err(transport_error)?;
         let status = resp.status();
         if !status.is_success() {
             return Err(FetchError::Status(status.as_u16()));
@@ -74,7 +83,7 @@ pub async fn fetch_output(
             return Err(FetchError::TooLarge(max_bytes));
         }
         let mut bytes = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| FetchError::Transport(e.without_url().to_string()))? {
+        while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
             if bytes.len() as u64 + chunk.len() as u64 > max_bytes {
                 return Err(FetchError::TooLarge(max_bytes));
             }
@@ -118,6 +127,18 @@ mod tests {
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let allow = AllowedOrigin::parse(&origin).unwrap();
         (origin, allow)
+    }
+
+    #[tokio::test]
+    async fn an_allowed_name_that_resolves_to_a_private_address_is_never_connected_to() {
+        let (base, _) = server().await;
+        // The same server by a name: `localhost` is on the list, and resolves to loopback.
+        let by_name = base.replace("127.0.0.1", "localhost");
+        let allow = [AllowedOrigin::parse(&by_name).unwrap()];
+        let http = download_client(Duration::from_secs(2));
+        let got = fetch_output(&http, &format!("{by_name}/ok.png"), &allow, 100, Duration::from_secs(2)).await;
+        assert!(matches!(&got, Err(FetchError::NonPublicHost(h)) if h == "localhost"), "{got:?}");
+        assert!(!got.unwrap_err().is_transient(), "refused for good, not retried");
     }
 
     #[tokio::test]

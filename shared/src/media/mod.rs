@@ -3,6 +3,7 @@ pub mod cdn;
 mod fetch;
 pub mod mp4;
 pub mod post_policy;
+pub mod public_addr;
 mod sniff;
 mod stream;
 mod uploads;

@@ -78,7 +78,7 @@ async fn copy(
     key: &str,
     upload: &mut Option<String>,
 ) -> Result<StreamedVideo, StreamError> {
-    let transport = |e: reqwest::Error| StreamError::Fetch(FetchError::Transport(e.without_url().to_string()));
+    let transport = |e: reqwest::Error| StreamError::Fetch(super::fetch::transport_error(e));
     let mut resp = http.get(url).timeout(budget).send().await.map_err(transport)?;
     let status = resp.status();
     if !status.is_success() {

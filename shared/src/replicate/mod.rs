@@ -15,7 +15,7 @@ pub mod error;
 pub mod types;
 pub mod webhook;
 
-pub use client::{ApiToken, ReplicateClient};
+pub use client::{ApiToken, DEFAULT_MAX_RETRY_WAIT, ReplicateClient};
 pub use error::ReplicateError;
 pub use types::{Metrics, ModelRef, Prediction, PredictionStatus, PredictionUrls, WebhookEvent};
 pub use webhook::{SignatureError, WebhookSecret};

@@ -26,7 +26,7 @@ pub use prompts::{PromptMode, PromptRequest, Rewrite, rewrite_prompt};
 pub use reconcile::{ReconcileReport, reconcile};
 pub use sets::{SetRequest, create_set, set_view};
 pub use settle::{JobRef, SettleError, Settled, capped_charge, settle, settle_job};
-pub use submit::{SubmitError, submit};
+pub use submit::{SubmitError, submit, throttled_retry_in};
 pub use uploads::{UploadRequest, complete_upload, create_upload};
 pub use usage::{MAX_REPORT_DAYS, period as usage_period, quota_json, report as usage_report, usage_json};
 pub use video::{VideoRequest, create_video_job};

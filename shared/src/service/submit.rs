@@ -2,15 +2,39 @@ use crate::app::App;
 use crate::clock;
 use crate::domain::{Job, JobError, JobStatus};
 use crate::queue::JobMessage;
-use crate::replicate::{ModelRef, ReplicateClient, WebhookEvent};
+use crate::replicate::{ModelRef, ReplicateClient, ReplicateError, WebhookEvent};
+use std::time::Duration;
 
 /// The message should come back later (SQS redelivers it; after too many tries, the DLQ).
 #[derive(Debug, thiserror::Error)]
-#[error("retry later: {0}")]
-pub struct SubmitError(pub String);
+#[error("retry later: {reason}")]
+pub struct SubmitError {
+    pub reason: String,
+    /// When the provider said when to come back (a 429's `Retry-After`): the worker makes the
+    /// message visible again then, instead of after the queue's whole visibility timeout.
+    pub retry_in: Option<Duration>,
+}
 
 fn retry(e: impl std::fmt::Display) -> SubmitError {
-    SubmitError(e.to_string())
+    SubmitError {
+        reason: e.to_string(),
+        retry_in: None,
+    }
+}
+
+/// A number in [0, 1), different on every call (std's per-instance random hash keys).
+fn jitter(job: &Job) -> f64 {
+    use std::hash::BuildHasher;
+    let h = std::collections::hash_map::RandomState::new().hash_one(job.job_id.as_str());
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The delay before a throttled submission is tried again: the provider's `Retry-After` (1 s
+/// when it named none) plus up to half of it again, so a storm of throttled jobs does not come
+/// back in one burst and get throttled together again.
+pub fn throttled_retry_in(retry_after: Option<Duration>, jitter: f64) -> Duration {
+    let base = retry_after.unwrap_or(Duration::from_secs(1)).max(Duration::from_secs(1));
+    base + base.mul_f64(jitter.clamp(0.0, 1.0) / 2.0)
 }
 
 /// Submits a queued job to Replicate, so that a job runs as one prediction whatever happens:
@@ -90,9 +114,13 @@ pub async fn submit(app: &App, msg: &JobMessage) -> Result<(), SubmitError> {
             Err(retry(e))
         }
         Err(e) if e.is_retryable() => {
-            tracing::warn!(job_id = %job.job_id, error = %e, "provider busy; will retry");
             app.store.release_claim(&job, now_ms).await.map_err(retry)?;
-            Err(retry(e))
+            let retry_in = matches!(e, ReplicateError::RateLimited { .. }).then(|| throttled_retry_in(e.retry_after(), jitter(&job)));
+            tracing::warn!(job_id = %job.job_id, error = %e, retry_in_s = retry_in.map(|d| d.as_secs_f64()), "provider busy; will retry");
+            Err(SubmitError {
+                reason: e.to_string(),
+                retry_in,
+            })
         }
         Err(e) => {
             tracing::warn!(job_id = %job.job_id, error = %e, "provider refused the job");
@@ -165,4 +193,21 @@ async fn record(app: &App, client: &ReplicateClient, job: &Job, prediction_id: &
         tracing::error!(job_id = %job.job_id, prediction_id, error = %e, "could not cancel a stray prediction");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::throttled_retry_in;
+    use std::time::Duration;
+
+    #[test]
+    fn a_throttled_submission_waits_at_least_retry_after_and_at_most_half_again() {
+        let s = Duration::from_secs;
+        assert_eq!(throttled_retry_in(Some(s(4)), 0.0), s(4));
+        assert_eq!(throttled_retry_in(Some(s(4)), 0.999_999), s(4) + s(2).mul_f64(0.999_999));
+        // No Retry-After (or 0): one second, so the queue never spins.
+        assert_eq!(throttled_retry_in(None, 0.0), s(1));
+        assert_eq!(throttled_retry_in(Some(s(0)), 0.0), s(1));
+        assert!(throttled_retry_in(Some(s(10)), 7.0) <= s(15));
+    }
 }
