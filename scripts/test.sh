@@ -47,4 +47,7 @@ E2E_BASE_URL=$BASE_URL E2E_DEMO_PASSWORD='E2e-Demo-Password-1' cargo test -p loc
 
 echo "==> browser tests (headless Chromium against the same stack; each test file makes its own users)"
 (cd tests/browser && BASE_URL=$BASE_URL VN_LOCAL="$ROOT/target/debug/vn-local" SCREENSHOT_DIR="$ROOT/target/browser" node --test --test-concurrency=1)
+
+echo "==> short load run (20 users for 10 s, its own users, after the browser tests; make soak-load runs 200 for 60 s)"
+BASE_URL=$BASE_URL VN_LOCAL="$ROOT/target/debug/vn-local" LOAD_USERS=20 LOAD_SECONDS=10 scripts/load.sh
 echo "==> all tests passed"
