@@ -11,7 +11,8 @@
 # each with a $1000 monthly limit; every Locust user logs in once through the emulated Cognito.
 # Knobs: LOAD_USERS, LOAD_SECONDS, LOAD_SPAWN_RATE (users started per second, default 20),
 # LOAD_ACCOUNTS, LOAD_MIN_GAP_S (seconds between one user's job starts, default 4: 15 a minute
-# against JOB_STARTS_PER_MINUTE's 30), LOAD_SETTLE_S (default 600), VN_LOCAL (the binary),
+# against JOB_STARTS_PER_MINUTE's 30), LOAD_SETTLE_S (default 1200:
+# locally one worker loop drains the queue, 5 messages at a time, while the run's load is on), VN_LOCAL (the binary),
 # LOAD_DIR (output: Locust CSVs, its log, the run's dump; default target/load).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

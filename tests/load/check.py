@@ -88,7 +88,7 @@ def stats_table(prefix):
 
 def main():
     dump_path, stats_prefix, state_path, base = sys.argv[1:5]
-    settle_s = float(os.environ.get("LOAD_SETTLE_S", "600"))
+    settle_s = float(os.environ.get("LOAD_SETTLE_S", "1200"))
     dump = json.load(open(dump_path))
     state = json.load(open(state_path))
     sessions = {s["name"]: s for s in dump["sessions"]}
@@ -105,8 +105,11 @@ def main():
     def poll(name):
         return name, all_jobs(base, sessions[name]["token"])
 
+    # Polled gently (4 at a time, every LOAD_POLL_S): the poll shares the emulator with the
+    # worker it is waiting for.
+    poll_s = float(os.environ.get("LOAD_POLL_S", "10"))
     pending = set(by_account)
-    with ThreadPoolExecutor(8) as pool:
+    with ThreadPoolExecutor(4) as pool:
         while pending and time.monotonic() - t0 < settle_s:
             for name, listed in pool.map(poll, sorted(pending)):
                 if listed is None:
@@ -115,7 +118,7 @@ def main():
                 if all(i in listed and listed[i]["status"] in FINAL for i in by_account[name]):
                     pending.discard(name)
             if pending:
-                time.sleep(2)
+                time.sleep(poll_s)
     settle_took = time.monotonic() - t0
 
     # 2a. jobs lost / final / unannounced
