@@ -64,4 +64,4 @@ LOAD_ACCOUNTS_FILE="$LOAD_DIR/accounts.json" LOAD_OUT="$LOAD_DIR/dump.json" \
   --csv "$LOAD_DIR/stats" --only-summary --exit-code-on-error 0 > "$LOAD_DIR/locust.log" 2>&1 \
   || { tail -40 "$LOAD_DIR/locust.log"; exit 1; }
 
-"$venv/bin/python" tests/load/check.py "$LOAD_DIR/dump.json" "$LOAD_DIR/stats" "$ROOT/.local/stack.json" "$BASE_URL"
+"$venv/bin/python" tests/load/check.py "$LOAD_DIR/dump.json" "$ROOT/.local/stack.json" "$BASE_URL"

@@ -46,6 +46,8 @@ SESSIONS = {}  # account name -> {"name", "sub", "token"}
 JOBS = []  # {"id", "account", "route", "model"}
 OUTCOMES = Counter()  # "route status code" -> count
 ERRORS = []  # first errors, for the report
+LATENCY = {}  # route -> [ms], every request Locust saw (its CSV misses those of the graceful stop)
+FAILURES = Counter()  # route -> requests Locust counted as failed (exceptions, r.failure())
 
 
 def _record(route, status, code, error=None):
@@ -206,6 +208,14 @@ class StudioUser(HttpUser):
         self._get("/api/sets", "GET /api/sets")
 
 
+@events.request.add_listener
+def _on_request(name, response_time, exception=None, **_kwargs):
+    with _lock:
+        LATENCY.setdefault(name, []).append(response_time)
+        if exception is not None:
+            FAILURES[name] += 1
+
+
 @events.test_stop.add_listener
 def _dump(**_kwargs):
     with _lock:
@@ -214,6 +224,8 @@ def _dump(**_kwargs):
             "jobs": list(JOBS),
             "outcomes": dict(OUTCOMES),
             "errors": list(ERRORS),
+            "latency_ms": LATENCY,
+            "failures": dict(FAILURES),
         }
     with open(OUT, "w") as f:
         json.dump(data, f, indent=1)
