@@ -3,7 +3,8 @@
 #   1. unit + integration tests (cargo test; integration tests use moto and the simulator),
 #   2. infra checks (hcl parse test, checkov, terraform fmt/validate and `terraform test` with a
 #      mocked AWS provider where terraform and a provider mirror exist),
-#   3. end-to-end: the real local stack (`vn-local dev`) driven over HTTP and in Chromium.
+#   3. end-to-end: the real local stack (`vn-local dev`) driven over HTTP and in Chromium,
+#   4. a short load run on that stack (scripts/load.sh: 20 Locust users for 10 s, then checked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
