@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 3000
 
-.PHONY: help dev test user backfill backfill-aws package deploy bench infra-check venv build
+.PHONY: help dev test user backfill backfill-aws package deploy bench infra-check venv build soak-load
 
 help:
 	@echo "make dev       run the whole system locally on http://localhost:$(PORT)"
@@ -14,6 +14,7 @@ help:
 	@echo "make package   build every Lambda for arm64 (cargo-lambda) into target/lambda/*/bootstrap.zip"
 	@echo "make deploy    terraform apply + upload the frontend (see docs/deploy.md)"
 	@echo "make bench     measure init time, latency, size, memory, build time (docs/benchmarks.md)"
+	@echo "make soak-load 200 users for 60 s of mixed reads and generations on a local stack; fails on any error or lost job (LOAD_USERS, LOAD_SECONDS)"
 
 venv:
 	@scripts/venv.sh
@@ -52,3 +53,6 @@ deploy:
 
 bench:
 	scripts/bench.sh
+
+soak-load:
+	scripts/load.sh
