@@ -5,18 +5,31 @@
 #
 #   BASE_URL=http://127.0.0.1:3000 scripts/schemathesis.sh
 #
-# BASE_URL: the stack (`vn-local dev`, started from this checkout). VN_LOCAL: its binary
-# (default target/debug/vn-local). SCHEMATHESIS_MAX_EXAMPLES: cases per operation and phase
-# (default 12: `make test`; `make soak` passes more). SCHEMATHESIS_WORKERS (default 2).
+# BASE_URL: the stack (`vn-local dev`, started from this checkout); without it the script
+# builds and starts one of its own (MOTO_PYTHON as for `make dev`) and stops it afterwards.
+# VN_LOCAL: its binary (default target/debug/vn-local). SCHEMATHESIS_MAX_EXAMPLES: cases per operation and phase
+# (default 12: `make test`; `make soak` passes more). SCHEMATHESIS_WORKERS (default 1: with more, Python 3.11 threads
+# sometimes trip over each other inside Hypothesis, "AST constructor recursion depth mismatch").
 # SCHEMATHESIS_SEED: replay a run. Reports go to target/schemathesis/. Which checks run, and
 # why two are left out, is in docs/reliability.md ("Hostile input").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${BASE_URL:?BASE_URL of the running local stack}"
-VN_LOCAL=${VN_LOCAL:-target/debug/vn-local}
+VN_LOCAL=${VN_LOCAL:-${CARGO_TARGET_DIR:-target}/debug/vn-local}
 MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-12}
-WORKERS=${SCHEMATHESIS_WORKERS:-2}
+WORKERS=${SCHEMATHESIS_WORKERS:-1}
 scripts/venv.sh
+
+if [ -z "${BASE_URL:-}" ]; then
+  cargo build -p local --bin vn-local
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p target/schemathesis
+  PORT=$port DEMO_PASSWORD='Schemathesis-Demo-1' "$VN_LOCAL" dev > target/schemathesis/stack.log 2>&1 &
+  stack=$!
+  trap 'kill "$stack" 2>/dev/null || true; wait "$stack" 2>/dev/null || true' EXIT
+  BASE_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 300); do curl -fsS -o /dev/null "$BASE_URL/api/health" 2>/dev/null && break; sleep 0.2; done
+  curl -fsS -o /dev/null "$BASE_URL/api/health" || { cat target/schemathesis/stack.log; exit 1; }
+fi
 
 # A user of its own with a generous monthly limit: generation routes reserve budget, and a
 # quota or rate answer (429) is a documented outcome, not a failure.

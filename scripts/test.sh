@@ -3,7 +3,8 @@
 #   1. unit + integration tests (cargo test; integration tests use moto and the simulator),
 #   2. infra checks (hcl parse test, checkov, terraform fmt/validate and `terraform test` with a
 #      mocked AWS provider where terraform and a provider mirror exist),
-#   3. end-to-end: the real local stack (`vn-local dev`) driven over HTTP and in Chromium.
+#   3. end-to-end: the real local stack (`vn-local dev`) driven over HTTP and in Chromium, then
+#      schemathesis over docs/openapi.yaml against the same stack (scripts/schemathesis.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -47,4 +48,7 @@ E2E_BASE_URL=$BASE_URL E2E_DEMO_PASSWORD='E2e-Demo-Password-1' cargo test -p loc
 
 echo "==> browser tests (headless Chromium against the same stack; each test file makes its own users)"
 (cd tests/browser && BASE_URL=$BASE_URL VN_LOCAL="$ROOT/target/debug/vn-local" SCREENSHOT_DIR="$ROOT/target/browser" node --test --test-concurrency=1)
+
+echo "==> hostile input: schemathesis, every phase, against the same stack (docs/reliability.md)"
+BASE_URL=$BASE_URL VN_LOCAL="$ROOT/target/debug/vn-local" scripts/schemathesis.sh
 echo "==> all tests passed"
