@@ -125,7 +125,11 @@ fn options_schema(m: &ModelSpec, editing: bool) -> Value {
 }
 
 fn options_name(m: &ModelSpec, editing: bool) -> String {
-    let prefix = if editing && !m.edit_defaults.is_empty() { "EditOptions" } else { "Options" };
+    let prefix = if editing && !m.edit_defaults.is_empty() {
+        "EditOptions"
+    } else {
+        "Options"
+    };
     format!("{prefix}.{}", m.id)
 }
 
@@ -158,7 +162,10 @@ fn props(b: &mut Map<String, Value>) -> &mut Map<String, Value> {
 }
 
 fn require(b: &mut Map<String, Value>, field: &str) {
-    b.get_mut("required").and_then(Value::as_array_mut).expect("required").push(json!(field));
+    b.get_mut("required")
+        .and_then(Value::as_array_mut)
+        .expect("required")
+        .push(json!(field));
 }
 
 fn generate_request(c: &Catalog) -> Value {
@@ -213,7 +220,14 @@ fn edit_request(c: &Catalog) -> Value {
 fn frame_modes(m: &ModelSpec) -> Vec<Vec<FrameRole>> {
     let roles: Vec<FrameRole> = FrameRole::ALL.into_iter().filter(|r| m.frames.contains_key(r)).collect();
     (0u32..1 << roles.len())
-        .map(|mask| roles.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, r)| *r).collect::<Vec<_>>())
+        .map(|mask| {
+            roles
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, r)| *r)
+                .collect::<Vec<_>>()
+        })
         .filter(|set| {
             set.iter().all(|r| {
                 let input = &m.frames[r];
@@ -272,7 +286,11 @@ fn video_request(c: &Catalog) -> Value {
                 json!(format!(
                     "{}: {}",
                     m.id,
-                    if names.is_empty() { "from the prompt only".to_string() } else { names.join(" + ") }
+                    if names.is_empty() {
+                        "from the prompt only".to_string()
+                    } else {
+                        names.join(" + ")
+                    }
                 )),
             );
             branches.push(Value::Object(b));
@@ -317,8 +335,10 @@ fn set_option(models: &[&ModelSpec], k: &str) -> Value {
     if specs.len() == 1 {
         return specs.remove(0);
     }
-    let enums: Option<Vec<&Vec<Value>>> =
-        specs.iter().map(|s| (s.as_object().map(|o| o.len()) == Some(1)).then(|| s["enum"].as_array()).flatten()).collect();
+    let enums: Option<Vec<&Vec<Value>>> = specs
+        .iter()
+        .map(|s| (s.as_object().map(|o| o.len()) == Some(1)).then(|| s["enum"].as_array()).flatten())
+        .collect();
     match enums {
         Some(lists) => {
             let common: Vec<Value> = lists[0].iter().filter(|v| lists.iter().all(|l| l.contains(v))).cloned().collect();
@@ -328,18 +348,40 @@ fn set_option(models: &[&ModelSpec], k: &str) -> Value {
     }
 }
 
-/// Every choice of 2 to 4 distinct image models is a branch (in any order), so each option's
-/// values are exactly those every chosen model that takes it accepts, and an option none of
-/// them takes is refused.
+/// Image models with the same options (as a set sees them: without defaults) form one group.
+fn option_groups<'a>(image: &[&'a ModelSpec]) -> Vec<Vec<&'a ModelSpec>> {
+    let profile = |m: &ModelSpec| -> Vec<(String, Value)> { m.options.keys().map(|k| (k.clone(), set_option(&[m], k))).collect() };
+    let mut groups: Vec<(Vec<(String, Value)>, Vec<&ModelSpec>)> = Vec::new();
+    for m in image {
+        let p = profile(m);
+        match groups.iter_mut().find(|(q, _)| *q == p) {
+            Some((_, g)) => g.push(m),
+            None => groups.push((p, vec![m])),
+        }
+    }
+    groups.into_iter().map(|(_, g)| g).collect()
+}
+
+/// One branch per combination of option groups the chosen models come from (each group at
+/// least once, no model of another group), so each option's values are exactly those every
+/// chosen model that takes it accepts, and an option none of them takes is refused.
 fn set_request(c: &Catalog) -> Value {
     let image: Vec<&ModelSpec> = c.models().iter().filter(|m| m.offers(ModelKind::Image)).collect();
     let rule = image.first().map_or(PromptUse::Required, |m| m.prompt);
     assert!(image.iter().all(|m| m.prompt == rule), "image models with different prompt rules");
     let (min, max) = (shared::domain::MIN_SET_MODELS, shared::domain::MAX_SET_MODELS);
+    let groups = option_groups(&image);
     let mut branches = Vec::new();
-    for mask in 1u32..1 << image.len() {
-        let chosen: Vec<&ModelSpec> = image.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, m)| *m).collect();
-        if chosen.len() < min || chosen.len() > max {
+    for mask in 1u32..1 << groups.len() {
+        let picked: Vec<&Vec<&ModelSpec>> = groups
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, g)| g)
+            .collect();
+        let chosen: Vec<&ModelSpec> = picked.iter().flat_map(|g| g.iter().copied()).collect();
+        let most = chosen.len().min(max);
+        if picked.len() > max || most < min {
             continue;
         }
         let mut names: Vec<&String> = chosen.iter().flat_map(|m| m.options.keys()).collect();
@@ -347,14 +389,32 @@ fn set_request(c: &Catalog) -> Value {
         names.dedup();
         let options: Map<String, Value> = names.iter().map(|k| ((*k).clone(), set_option(&chosen, k))).collect();
         let ids: Vec<Value> = chosen.iter().map(|m| json!(m.id)).collect();
+        let mut models = json!({
+            "type": "array",
+            "minItems": min.max(picked.len()),
+            "maxItems": most,
+            "uniqueItems": true,
+            "items": { "enum": ids },
+        });
+        if picked.len() > 1 {
+            let each: Vec<Value> = picked
+                .iter()
+                .map(|g| json!({ "contains": { "enum": g.iter().map(|m| json!(m.id)).collect::<Vec<_>>() } }))
+                .collect();
+            models["allOf"] = json!(each);
+        }
+        let title: Vec<String> = picked
+            .iter()
+            .map(|g| g.iter().map(|m| m.id.as_str()).collect::<Vec<_>>().join("|"))
+            .collect();
         branches.push(json!({
-            "title": ids.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" + "),
+            "title": format!("models from: {}", title.join(" + ")),
             "type": "object",
             "additionalProperties": false,
             "required": ["prompt", "models"],
             "properties": {
                 "prompt": prompt_ref(rule),
-                "models": { "type": "array", "minItems": chosen.len(), "maxItems": chosen.len(), "uniqueItems": true, "items": { "enum": ids } },
+                "models": models,
                 "options": {
                     "type": "object",
                     "additionalProperties": false,
@@ -366,7 +426,7 @@ fn set_request(c: &Catalog) -> Value {
     }
     json!({
         "description": format!(
-            "One prompt on {min} to {max} distinct text-to-image models: one branch per choice of models (in any order). Every option must be taken by at least one chosen model, and its value must suit every chosen model that takes it."
+            "One prompt on {min} to {max} distinct text-to-image models, in any order. Models with the same options form a group; there is one branch per combination of groups the models come from. Every option must be taken by at least one chosen model, and its value must suit every chosen model that takes it."
         ),
         "oneOf": branches,
     })

@@ -12,7 +12,11 @@ fn plain_ok(s: &str) -> bool {
 }
 
 pub fn key(s: &str) -> String {
-    if plain_ok(s) { s.to_string() } else { format!("'{}'", s.replace('\'', "''")) }
+    if plain_ok(s) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "''"))
+    }
 }
 
 pub fn scalar(v: &Value) -> String {
