@@ -3,7 +3,8 @@
 #   1. unit + integration tests (cargo test; integration tests use moto and the simulator),
 #   2. infra checks (hcl parse test, checkov, terraform fmt/validate and `terraform test` with a
 #      mocked AWS provider where terraform and a provider mirror exist),
-#   3. end-to-end: the real local stack (`vn-local dev`) driven over HTTP and in Chromium,
+#   3. end-to-end: the real local stack (`vn-local dev`) driven over HTTP and in Chromium, then
+#      schemathesis over docs/openapi.yaml against the same stack (scripts/schemathesis.sh),
 #   4. a short load run on that stack (scripts/load.sh: 20 Locust users for 10 s, then checked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +49,9 @@ E2E_BASE_URL=$BASE_URL E2E_DEMO_PASSWORD='E2e-Demo-Password-1' cargo test -p loc
 
 echo "==> browser tests (headless Chromium against the same stack; each test file makes its own users)"
 (cd tests/browser && BASE_URL=$BASE_URL VN_LOCAL="$ROOT/target/debug/vn-local" SCREENSHOT_DIR="$ROOT/target/browser" node --test --test-concurrency=1)
+
+echo "==> hostile input: schemathesis, every phase, against the same stack (docs/reliability.md)"
+BASE_URL=$BASE_URL VN_LOCAL="$ROOT/target/debug/vn-local" scripts/schemathesis.sh
 
 echo "==> short load run (20 users for 10 s, its own users, after the browser tests; make soak-load runs 200 for 60 s)"
 BASE_URL=$BASE_URL VN_LOCAL="$ROOT/target/debug/vn-local" LOAD_USERS=20 LOAD_SECONDS=10 scripts/load.sh

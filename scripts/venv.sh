@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Creates .venv with the pinned AWS emulator (moto in server mode). Idempotent.
+# Creates .venv with the pinned Python tools the tests use (scripts/requirements.txt): moto in
+# server mode (the AWS emulator) and schemathesis (the API fuzzer, scripts/schemathesis.sh).
+# Idempotent: reinstalls only when scripts/requirements.txt changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MOTO_VERSION=5.2.5
-stamp=".venv/.moto-$MOTO_VERSION"
-if [ -f "$stamp" ] && [ -x .venv/bin/moto_server ]; then exit 0; fi
-echo "==> installing moto $MOTO_VERSION into .venv"
+req=scripts/requirements.txt
+stamp=".venv/.requirements-$(sha256sum "$req" | cut -c1-16)"
+if [ -f "$stamp" ] && [ -x .venv/bin/moto_server ] && [ -x .venv/bin/schemathesis ]; then exit 0; fi
+echo "==> installing $(tr '\n' ' ' < "$req")into .venv"
 python3 -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check "moto[server,cognitoidp,dynamodb,s3,sqs,secretsmanager]==$MOTO_VERSION"
+.venv/bin/pip install --quiet --disable-pip-version-check -r "$req"
+rm -f .venv/.requirements-* .venv/.moto-*
 touch "$stamp"
