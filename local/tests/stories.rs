@@ -153,7 +153,7 @@ async fn bad_stories_are_400_with_the_field_and_reserve_nothing() {
         assert_eq!(b["error"]["field"].as_str(), field, "{body}: {b}");
     }
     let (s, b) = t
-        .post_with(&u, "/api/stories", &json!({ "prompt": "a fox", "frames": 2 }), Some("bad key\u{7}"))
+        .post_with(&u, "/api/stories", &json!({ "prompt": "a fox", "frames": 2 }), Some(&"k".repeat(201)))
         .await;
     assert_eq!(s, 400, "{b}");
     assert_eq!(t.me(&u).await["quota"]["remaining_usd"], json!(20.0));
