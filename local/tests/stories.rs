@@ -43,7 +43,10 @@ async fn a_four_frame_story_settles_in_order_with_its_captions_and_four_charges(
     assert_eq!(micros(&b["story"]["estimated_cost_usd"]), 4 * PRICE);
     let captions: Vec<String> = serde_json::from_value(b["story"]["captions"].clone()).unwrap();
     assert_eq!(captions.len(), 4);
-    assert!(captions.iter().all(|c| c.contains("a red fox crossing a snowy forest")), "{captions:?}");
+    assert!(
+        captions.iter().all(|c| c.contains("a red fox crossing a snowy forest")),
+        "{captions:?}"
+    );
     assert!(captions[0].starts_with("The beginning") && captions[3].starts_with("The ending"));
     // One job: Seedream 4, sequential, four images, the scenes numbered in its prompt.
     let jobs = b["jobs"].as_array().unwrap();
@@ -94,7 +97,9 @@ async fn a_four_frame_story_settles_in_order_with_its_captions_and_four_charges(
 
     // Saved as a whole with the batch save: the gallery's saved view holds the four frames.
     let ids: Vec<&str> = frames.iter().map(|f| f["asset"]["id"].as_str().unwrap()).collect();
-    let (s, r) = t.post(&u, "/api/assets/batch", &json!({ "action": "save", "asset_ids": ids })).await;
+    let (s, r) = t
+        .post(&u, "/api/assets/batch", &json!({ "action": "save", "asset_ids": ids }))
+        .await;
     assert_eq!(s, 200, "{r}");
     let (_, g) = t.get(&u, "/api/assets?saved=true").await;
     let mut saved: Vec<&str> = g["assets"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
@@ -139,8 +144,14 @@ async fn bad_stories_are_400_with_the_field_and_reserve_nothing() {
         (json!({ "prompt": "", "frames": 4 }), Some("prompt")),
         (json!({ "prompt": "   ", "frames": 4 }), Some("prompt")),
         (json!({ "prompt": long, "frames": 8 }), Some("prompt")),
-        (json!({ "prompt": "a fox", "frames": 4, "options": { "bogus": 1 } }), Some("options.bogus")),
-        (json!({ "prompt": "a fox", "frames": 4, "options": { "max_images": 15 } }), Some("options.max_images")),
+        (
+            json!({ "prompt": "a fox", "frames": 4, "options": { "bogus": 1 } }),
+            Some("options.bogus"),
+        ),
+        (
+            json!({ "prompt": "a fox", "frames": 4, "options": { "max_images": 15 } }),
+            Some("options.max_images"),
+        ),
         (
             json!({ "prompt": "a fox", "frames": 4, "options": { "aspect_ratio": "7:3" } }),
             Some("options.aspect_ratio"),
@@ -153,7 +164,12 @@ async fn bad_stories_are_400_with_the_field_and_reserve_nothing() {
         assert_eq!(b["error"]["field"].as_str(), field, "{body}: {b}");
     }
     let (s, b) = t
-        .post_with(&u, "/api/stories", &json!({ "prompt": "a fox", "frames": 2 }), Some(&"k".repeat(201)))
+        .post_with(
+            &u,
+            "/api/stories",
+            &json!({ "prompt": "a fox", "frames": 2 }),
+            Some(&"k".repeat(201)),
+        )
         .await;
     assert_eq!(s, 400, "{b}");
     assert_eq!(t.me(&u).await["quota"]["remaining_usd"], json!(20.0));
@@ -213,11 +229,21 @@ async fn stories_are_listed_newest_first_by_page_and_private() {
     }
     let (s, p1) = t.get(&alice, "/api/stories?limit=2").await;
     assert_eq!(s, 200, "{p1}");
-    let got: Vec<&str> = p1["stories"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap()).collect();
+    let got: Vec<&str> = p1["stories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
     assert_eq!(got, [ids[2].as_str(), ids[1].as_str()]);
     let cursor = p1["next_cursor"].as_str().expect("a next page");
     let (_, p2) = t.get(&alice, &format!("/api/stories?limit=2&cursor={cursor}")).await;
-    let got: Vec<&str> = p2["stories"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap()).collect();
+    let got: Vec<&str> = p2["stories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
     assert_eq!(got, [ids[0].as_str()]);
     assert_eq!(p2["next_cursor"], Value::Null);
     assert_eq!(p2["stories"][0]["prompt"], "fox 0");

@@ -18,6 +18,6 @@ pub use money::Micros;
 pub use prompt::{MAX_PROMPT_CHARS, Prompt, PromptError};
 pub use set::{CompareSet, MAX_SET_MODELS, MIN_SET_MODELS, check_set_models};
 pub use story::{
-    MAX_CAPTION_CHARS, MAX_STORY_FRAMES, MIN_STORY_FRAMES, STORY_MODEL, Story, check_story_frames, clean_caption,
-    story_captions, story_prompt,
+    MAX_CAPTION_CHARS, MAX_STORY_FRAMES, MIN_STORY_FRAMES, STORY_MODEL, Story, check_story_frames, clean_caption, story_captions,
+    story_prompt,
 };

@@ -110,7 +110,12 @@ pub fn story_prompt(prompt: &str, captions: &[String]) -> String {
         "A visual story told in {} sequential images, one scene per image, in this order, with the \
          same characters, setting and art style in every image. Story: {}.",
         captions.len(),
-        clean_answer(prompt).lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
+        clean_answer(prompt)
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ")
     );
     for (i, c) in captions.iter().enumerate() {
         p.push_str(&format!(" Image {}: {c}.", i + 1));

@@ -10,8 +10,8 @@ use crate::app::App;
 use crate::catalog::estimate;
 use crate::clock;
 use crate::domain::{
-    AssetId, Job, JobError, JobKind, JobStatus, MAX_PROMPT_CHARS, Micros, STORY_MODEL, Story, StoryId,
-    check_story_frames, story_captions, story_prompt,
+    AssetId, Job, JobError, JobKind, JobStatus, MAX_PROMPT_CHARS, Micros, STORY_MODEL, Story, StoryId, check_story_frames, story_captions,
+    story_prompt,
 };
 use crate::queue::JobMessage;
 use crate::store::{CreateOutcome, IdempotencyRecord, StoryOutcome};
@@ -42,12 +42,7 @@ pub struct CreatedStory {
 
 /// Checks every rule, reserves the story's worst case and records the story and its job, then
 /// queues the job. Nothing is written when any check fails.
-pub async fn create_story(
-    app: &App,
-    caller: &Caller,
-    req: &StoryRequest,
-    idem_key: Option<&str>,
-) -> Result<CreatedStory, ApiError> {
+pub async fn create_story(app: &App, caller: &Caller, req: &StoryRequest, idem_key: Option<&str>) -> Result<CreatedStory, ApiError> {
     let frames = req
         .frames
         .as_i64()
@@ -72,9 +67,7 @@ pub async fn create_story(
         .catalog
         .validate(JobKind::Image, STORY_MODEL, &told, &req.options, 0)
         .map_err(|e| ApiError::validation(e.field, e.message))?;
-    valid
-        .options
-        .insert("sequential_image_generation".into(), Value::from("auto"));
+    valid.options.insert("sequential_image_generation".into(), Value::from("auto"));
     valid.options.insert("max_images".into(), Value::from(frames));
     valid.estimated = estimate(valid.model, &valid.options);
     let now = clock::now();
@@ -150,11 +143,7 @@ pub async fn create_story(
             .await;
         return Err(ApiError::internal(e));
     }
-    Ok(CreatedStory {
-        story,
-        job,
-        replay: false,
-    })
+    Ok(CreatedStory { story, job, replay: false })
 }
 
 /// `{"story": Story, "job": Job, "frames": [{"index", "caption", "asset"}]}`: one entry per
@@ -163,7 +152,11 @@ pub async fn create_story(
 pub async fn story_view(app: &App, story: &Story) -> Result<Value, ApiError> {
     let job = app.store.get_job(&story.user_id, &story.job_id).await.map_err(ApiError::from)?;
     let assets = match &job {
-        Some(j) => app.store.get_assets(&story.user_id, &j.asset_ids).await.map_err(ApiError::internal)?,
+        Some(j) => app
+            .store
+            .get_assets(&story.user_id, &j.asset_ids)
+            .await
+            .map_err(ApiError::internal)?,
         None => vec![],
     };
     let mut frames = Vec::with_capacity(story.captions.len());

@@ -123,12 +123,7 @@ impl Store {
     }
 
     /// A user's stories, newest first, `limit` at a time after the story id `after`.
-    pub async fn list_stories(
-        &self,
-        user: &UserId,
-        limit: i32,
-        after: Option<&str>,
-    ) -> Result<(Vec<Story>, Option<String>), StoreError> {
+    pub async fn list_stories(&self, user: &UserId, limit: i32, after: Option<&str>) -> Result<(Vec<Story>, Option<String>), StoreError> {
         // BETWEEN is inclusive: the cursor's own item may come back and is skipped.
         let hi = match after {
             Some(a) => format!("{PREFIX}{a}"),
