@@ -176,6 +176,22 @@ export class Api {
     return this.request('GET', `/sets?${q}`);
   }
 
+  /** POST /stories {prompt, frames, options} → 202 {story, jobs}. */
+  createStory({ prompt, frames, options = {} }) {
+    return this.request('POST', '/stories', { body: { prompt, frames, options } });
+  }
+
+  /** GET /stories/{id} → {story, job, frames: [{index, caption, asset}]}. */
+  story(id) {
+    return this.request('GET', `/stories/${encodeURIComponent(id)}`);
+  }
+
+  stories({ limit = 10, cursor = null } = {}) {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (cursor) q.set('cursor', cursor);
+    return this.request('GET', `/stories?${q}`);
+  }
+
   /** GET /usage?from&to (YYYY-MM-DD, inclusive). */
   usage(from, to) {
     return this.request('GET', `/usage?${new URLSearchParams({ from, to })}`);

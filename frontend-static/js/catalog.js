@@ -89,3 +89,10 @@ export function pinnedOptions(model, mode) {
   if (mode !== 'references') return {};
   return { ...(frameInputs(model).references?.options || {}) };
 }
+
+/** A story's exact estimate: `frames` images at the model's unit price (its options' price). */
+export function storyEstimate(model, frames, options = {}) {
+  const unit = unitPrice(model, options);
+  if (unit === null) return null;
+  return (Math.round(unit * 1e6) * frames) / 1e6;
+}

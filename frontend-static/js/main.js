@@ -9,6 +9,7 @@ import { Gallery } from './gallery.js';
 import { Usage } from './usage.js';
 import { PromptIdeas } from './prompt-ideas.js';
 import { CompareView } from './compare-models.js';
+import { StoryView } from './story.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 
@@ -55,7 +56,8 @@ async function boot() {
     onSpend,
   });
   // Switching views only hides the studio; studio.close() (sign-out) forgets its state.
-  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, gallery, usage };
+  const story = new StoryView(api);
+  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, gallery, usage };
 
   // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
   async function go(name, { focus = false } = {}) {
@@ -77,7 +79,7 @@ async function boot() {
     byId('username').textContent = auth.username;
     show(userArea, true);
     show(nav, true);
-    go(CompareView.addressed() ? 'compare' : 'studio');
+    go(CompareView.addressed() ? 'compare' : StoryView.addressed() ? 'story' : 'studio');
   };
   const openLogin = (reason) => {
     studio.close();
@@ -85,6 +87,7 @@ async function boot() {
     gallery.reset();
     usage.close();
     compare.close();
+    story.close();
     show(nav, false);
     show(userArea, false);
     byId('username').textContent = '';

@@ -106,6 +106,9 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("sets-create", handler!(sets_create)),
         ("sets-get", handler!(sets_get)),
         ("sets-list", handler!(sets_list)),
+        ("stories-create", handler!(stories_create)),
+        ("stories-get", handler!(stories_get)),
+        ("stories-list", handler!(stories_list)),
         ("webhook-replicate", handler!(webhook_replicate)),
     ])
 }

@@ -188,6 +188,11 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
         let done = t.wait_finished(&b, id).await;
         assert_eq!(done["job"]["status"], "succeeded", "{done}");
     }
+    // A story of the victim's, settled too.
+    let (s, story) = t.post(&b, "/api/stories", &json!({"prompt": "a paper boat", "frames": 2})).await;
+    assert_eq!(s, 202, "{story}");
+    let done = t.wait_finished(&b, story["story"]["job_id"].as_str().expect("a story job")).await;
+    assert_eq!(done["job"]["status"], "succeeded", "{done}");
     let (s, upload) = t
         .post(&b, "/api/uploads", &json!({"content_type": "image/png", "bytes": 100}))
         .await;
@@ -204,6 +209,7 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
         ("b_asset", finished[0]["job"]["asset_ids"][0].as_str().unwrap().to_string()),
         ("b_upload", upload["asset_id"].as_str().unwrap().to_string()),
         ("b_set", set["set"]["id"].as_str().expect("a set id").to_string()),
+        ("b_story", story["story"]["id"].as_str().expect("a story id").to_string()),
         ("b_user", t.sub(&b).await.as_str().to_string()),
         (
             "b_jobs_cursor",

@@ -98,3 +98,84 @@ test('usage periods are UTC dates, inclusive, and the CSV keeps the API’s exac
       '2026-03-01..2026-03-05,google/imagen-4,1,0.04\r\n2026-03-01..2026-03-05,"x,""y""",1,0.0025\r\n2026-03-01..2026-03-05,total,2,0.0425\r\n',
   );
 });
+
+// --- Visual story: the store-only zip, the sheet's layout, the exact estimate --------------
+import { zipStore, crc32 } from '../../frontend-static/js/zip.js';
+import { sheetGrid, wrapCaption, slug } from '../../frontend-static/js/story-sheet.js';
+import { storyEstimate } from '../../frontend-static/js/catalog.js';
+
+/** Reads a zip the way an unzipper does: end record → central directory → local headers. */
+function readZip(bytes) {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const end = bytes.length - 22;
+  assert.equal(v.getUint32(end, true), 0x06054b50, 'end of central directory');
+  const count = v.getUint16(end + 10, true);
+  const dirSize = v.getUint32(end + 12, true);
+  let at = v.getUint32(end + 16, true);
+  assert.equal(at + dirSize, end, 'the directory ends where the end record starts');
+  const out = [];
+  const dec = new TextDecoder();
+  for (let i = 0; i < count; i += 1) {
+    assert.equal(v.getUint32(at, true), 0x02014b50, 'central header');
+    assert.equal(v.getUint16(at + 10, true), 0, 'stored');
+    const crc = v.getUint32(at + 16, true);
+    const size = v.getUint32(at + 20, true);
+    assert.equal(v.getUint32(at + 24, true), size, 'stored: sizes equal');
+    const nameLen = v.getUint16(at + 28, true);
+    const extra = v.getUint16(at + 30, true);
+    const comment = v.getUint16(at + 32, true);
+    const local = v.getUint32(at + 42, true);
+    const name = dec.decode(bytes.subarray(at + 46, at + 46 + nameLen));
+    assert.equal(v.getUint32(local, true), 0x04034b50, 'local header');
+    assert.equal(v.getUint32(local + 14, true), crc, 'local and central CRC agree');
+    const localName = v.getUint16(local + 26, true);
+    const localExtra = v.getUint16(local + 28, true);
+    const data = bytes.subarray(local + 30 + localName + localExtra, local + 30 + localName + localExtra + size);
+    assert.equal(crc32(data), crc, `${name}: CRC-32 of the data`);
+    out.push({ name, data });
+    at += 46 + nameLen + extra + comment;
+  }
+  return out;
+}
+
+test('CRC-32 is the IEEE one', () => {
+  assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
+  assert.equal(crc32(new Uint8Array()), 0);
+});
+
+test('a story zip parses back to its frames, in order, byte for byte', () => {
+  const a = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+  const b = new Uint8Array(70_000).map((_, i) => (i * 7) & 0xff);
+  const files = [
+    { name: '01-the-beginning.png', bytes: a },
+    { name: '02-le-renard-é.png', bytes: b },
+    { name: '03-empty.png', bytes: new Uint8Array() },
+  ];
+  const zip = zipStore(files, new Date(2026, 10, 23, 19, 30, 10));
+  const back = readZip(zip);
+  assert.deepEqual(back.map((f) => f.name), files.map((f) => f.name));
+  back.forEach((f, i) => assert.deepEqual([...f.data], [...files[i].bytes]));
+  assert.equal(zip.length, files.reduce((n, f) => n + 30 + 46 + 2 * new TextEncoder().encode(f.name).length + f.bytes.length, 22));
+  assert.equal(readZip(zipStore([])).length, 0);
+});
+
+test('a sheet is one row up to four frames, then rows of four; captions wrap and are cut', () => {
+  assert.deepEqual(sheetGrid(2), { cols: 2, rows: 1 });
+  assert.deepEqual(sheetGrid(4), { cols: 4, rows: 1 });
+  assert.deepEqual(sheetGrid(5), { cols: 4, rows: 2 });
+  assert.deepEqual(sheetGrid(8), { cols: 4, rows: 2 });
+  const measure = (t) => t.length * 10;
+  assert.deepEqual(wrapCaption('a fox in the snow', 80, measure), ['a fox in', 'the snow']);
+  const long = wrapCaption('one two three four five six seven eight nine ten', 50, measure, 2);
+  assert.equal(long.length, 2);
+  assert.ok(long[1].endsWith('…'), long.join('|'));
+  assert.equal(slug('The beginning: a <b>Fox</b>!'), 'the-beginning-a-b-fox-b');
+  assert.equal(slug('???'), 'frame');
+});
+
+test("a story's estimate is frames × the per-image price, exactly", () => {
+  const seedream = { id: 'seedream-4', price: { usd: 0.03, per: 'image' }, options: {} };
+  assert.equal(storyEstimate(seedream, 4), 0.12);
+  assert.equal(storyEstimate(seedream, 7), 0.21); // not 0.21000000000000002
+  assert.equal(storyEstimate({ price: {} }, 4), null);
+});

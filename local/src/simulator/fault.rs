@@ -28,7 +28,7 @@ pub enum Fault {
     /// The create answers only after the prediction finished and its `completed` webhook was
     /// delivered: webhooks arrive before the caller learns the prediction's id.
     SlowCreate,
-    /// The prediction delivers three images whatever the input asked for.
+    /// The prediction delivers more images than asked (three, or two more than a multi-image input).
     ExtraOutputs,
     /// The create answers 502 and makes no prediction (`[sim:unavailable:N]`: the first N
     /// creates with that prompt).

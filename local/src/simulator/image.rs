@@ -43,8 +43,15 @@ fn ratio(input: &Value) -> Option<(u32, u32)> {
     None
 }
 
-/// How many images the input asks for (`num_outputs` or `max_images`), 1 to 4.
+/// How many images the input asks for: Seedream 4's sequential generation
+/// (`sequential_image_generation: "auto"`) makes `max_images` (1 to 15), one image per scene;
+/// otherwise `num_outputs` or `max_images`, 1 to 4.
 pub fn image_count(input: &Value) -> usize {
+    if input.get("sequential_image_generation").and_then(Value::as_str) == Some("auto")
+        && let Some(n) = input.get("max_images").and_then(Value::as_u64)
+    {
+        return n.clamp(1, 15) as usize;
+    }
     ["num_outputs", "max_images"]
         .iter()
         .find_map(|k| input.get(*k).and_then(Value::as_u64))
@@ -249,5 +256,8 @@ mod tests {
         assert_eq!(image_count(&json!({"num_outputs": 3})), 3);
         assert_eq!(image_count(&json!({"max_images": 15})), 4);
         assert_eq!(image_count(&json!({"num_outputs": 0})), 1);
+        let story = |n| json!({"max_images": n, "sequential_image_generation": "auto"});
+        assert_eq!(image_count(&story(8)), 8);
+        assert_eq!(image_count(&story(40)), 15);
     }
 }

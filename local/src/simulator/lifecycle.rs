@@ -147,7 +147,8 @@ async fn produce(sim: &Arc<Sim>, schema: Arc<ModelSchema>, input: Value, fault: 
     }
     let factor = schema.upscale_factor(&input);
     let count = if fault == Some(Fault::ExtraOutputs) {
-        3
+        // More than asked: at least 3, and two more than a multi-image request.
+        (image::image_count(&input) + 2).max(3)
     } else if factor.is_some() {
         1
     } else {

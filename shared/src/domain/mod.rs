@@ -7,12 +7,17 @@ mod job;
 mod money;
 mod prompt;
 mod set;
+mod story;
 pub mod text;
 pub mod upload;
 
 pub use gallery::{AssetFilter, IndexKey, index_attributes, index_names, saved_index_attributes};
-pub use ids::{AssetId, JobId, SetId, UserId};
+pub use ids::{AssetId, JobId, SetId, StoryId, UserId};
 pub use job::{Asset, AssetKind, AssetSource, FrameRole, Job, JobError, JobKind, JobStatus};
 pub use money::Micros;
 pub use prompt::{MAX_PROMPT_CHARS, Prompt, PromptError};
 pub use set::{CompareSet, MAX_SET_MODELS, MIN_SET_MODELS, check_set_models};
+pub use story::{
+    MAX_CAPTION_CHARS, MAX_STORY_FRAMES, MIN_STORY_FRAMES, STORY_MODEL, Story, check_story_frames, clean_caption, story_captions,
+    story_prompt,
+};

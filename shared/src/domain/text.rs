@@ -38,7 +38,8 @@ pub fn proposals(answer: &str, max: usize) -> Vec<String> {
         .collect()
 }
 
-fn strip_marker(line: &str) -> &str {
+/// A line without its list marker ("1.", "2)", "-", "•") or wrapping quotes.
+pub fn strip_marker(line: &str) -> &str {
     let mut l = line.trim();
     // "1." "2)" "3 -" "-" "*" "•"
     let digits = l.chars().take_while(char::is_ascii_digit).count();

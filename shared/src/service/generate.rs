@@ -31,7 +31,7 @@ pub struct Created {
 
 const IDEMPOTENCY_TTL_S: i64 = 24 * 3600;
 
-fn check_key(key: &str) -> Result<(), ApiError> {
+pub(super) fn check_key(key: &str) -> Result<(), ApiError> {
     if key.is_empty() || key.len() > 200 || !key.chars().all(|c| c.is_ascii_graphic()) {
         return Err(ApiError::validation(
             "Idempotency-Key",

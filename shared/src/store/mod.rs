@@ -7,6 +7,7 @@ mod jobs;
 pub mod retry;
 mod sets;
 mod settlement;
+mod stories;
 mod submission;
 mod uploads;
 mod usage;
@@ -14,6 +15,7 @@ mod usage;
 pub use expiry::BackfillPage;
 pub use idempotency::IdempotencyRecord;
 pub use jobs::{CreateOutcome, Reservation, StartWindow};
+pub use stories::StoryOutcome;
 pub use uploads::{PendingUpload, pending_upload_key};
 pub use usage::{DayUsage, LIMIT_PERIOD, MonthUsage, UsageStore};
 
