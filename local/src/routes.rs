@@ -106,6 +106,11 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("sets-create", handler!(sets_create)),
         ("sets-get", handler!(sets_get)),
         ("sets-list", handler!(sets_list)),
+        ("boards-list", handler!(boards_list)),
+        ("boards-create", handler!(boards_create)),
+        ("boards-get", handler!(boards_get)),
+        ("boards-update", handler!(boards_update)),
+        ("boards-delete", handler!(boards_delete)),
         ("webhook-replicate", handler!(webhook_replicate)),
     ])
 }

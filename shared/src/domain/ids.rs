@@ -63,6 +63,7 @@ macro_rules! ulid_id {
 ulid_id!(JobId);
 ulid_id!(AssetId);
 ulid_id!(SetId);
+ulid_id!(BoardId);
 
 impl AssetId {
     /// The asset made from output `index` of a job. Deterministic, so a webhook delivered twice

@@ -5,6 +5,7 @@ mod expiry;
 mod idempotency;
 mod jobs;
 pub mod retry;
+mod boards;
 mod sets;
 mod settlement;
 mod submission;
