@@ -9,6 +9,7 @@ import { Gallery } from './gallery.js';
 import { Usage } from './usage.js';
 import { PromptIdeas } from './prompt-ideas.js';
 import { CompareView } from './compare-models.js';
+import { BoardsView } from './boards.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 
@@ -51,7 +52,8 @@ async function boot() {
   new PromptIdeas(api);
   const compare = new CompareView(api, { editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')) });
   // Switching views only hides the studio; studio.close() (sign-out) forgets its state.
-  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, gallery, usage };
+  const boards = new BoardsView(api);
+  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, boards, gallery, usage };
 
   // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
   async function go(name, { focus = false } = {}) {
@@ -73,7 +75,7 @@ async function boot() {
     byId('username').textContent = auth.username;
     show(userArea, true);
     show(nav, true);
-    go(CompareView.addressed() ? 'compare' : 'studio');
+    go(CompareView.addressed() ? 'compare' : BoardsView.addressed() ? 'boards' : 'studio');
   };
   const openLogin = (reason) => {
     studio.close();
@@ -81,6 +83,8 @@ async function boot() {
     gallery.reset();
     usage.close();
     compare.close();
+    boards.close();
+    boards.reset();
     show(nav, false);
     show(userArea, false);
     byId('username').textContent = '';
