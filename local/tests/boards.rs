@@ -71,13 +71,19 @@ async fn every_rule_is_a_400_naming_its_field_and_writes_nothing() {
         (json!({ "version": 2, "tiles": [with("id", json!("no spaces"))] }), "tiles[0].id"),
         (json!({ "version": 2, "tiles": [with("id", json!("x".repeat(17)))] }), "tiles[0].id"),
         (json!({ "version": 2, "tiles": [good.clone(), good.clone()] }), "tiles[1].id"),
-        (json!({ "version": 2, "tiles": [with("asset_id", json!("../etc"))] }), "tiles[0].asset_id"),
+        (
+            json!({ "version": 2, "tiles": [with("asset_id", json!("../etc"))] }),
+            "tiles[0].asset_id",
+        ),
         (json!({ "version": 2, "tiles": [with("x", json!(100_001))] }), "tiles[0].x"),
         (json!({ "version": 2, "tiles": [with("y", json!(-1e300))] }), "tiles[0].y"),
         (json!({ "version": 2, "tiles": [with("w", json!(39))] }), "tiles[0].w"),
         (json!({ "version": 2, "tiles": [with("h", json!(4001))] }), "tiles[0].h"),
         (json!({ "version": 2, "tiles": [with("z", json!(-1))] }), "tiles[0].z"),
-        (json!({ "version": 2, "tiles": [with("linked_from", json!("b"))] }), "tiles[0].linked_from"),
+        (
+            json!({ "version": 2, "tiles": [with("linked_from", json!("b"))] }),
+            "tiles[0].linked_from",
+        ),
         (json!({ "version": 2, "tiles": vec![good.clone(); 501] }), "tiles"),
     ];
     for (body, field) in cases {
@@ -87,7 +93,10 @@ async fn every_rule_is_a_400_naming_its_field_and_writes_nothing() {
         assert_eq!(b["error"]["field"], field, "{b}");
     }
     // Shapes serde refuses: still a 400, still nothing written.
-    for body in [json!({ "tiles": [] }), json!({ "version": 2, "tiles": [good.clone()], "owner": "x" })] {
+    for body in [
+        json!({ "tiles": [] }),
+        json!({ "version": 2, "tiles": [good.clone()], "owner": "x" }),
+    ] {
         let (s, b) = put(&t, &u, id, &body).await;
         assert_eq!(s, 400, "{body}: {b}");
     }
@@ -131,7 +140,13 @@ async fn another_users_board_is_a_404_on_every_route_and_their_assets_cannot_be_
     let mine_id = mine["id"].as_str().unwrap();
     let (s, r) = put(&t, &a, mine_id, &json!({ "version": 1, "tiles": [tile("x", &b_asset, 0, 0)] })).await;
     assert_eq!((s, r["error"]["code"].as_str()), (404, Some("not_found")), "{r}");
-    let (s, r) = put(&t, &a, mine_id, &json!({ "version": 1, "tiles": [tile("x", "01JAAAAAAAAAAAAAAAAAAAAAAA-0", 0, 0)] })).await;
+    let (s, r) = put(
+        &t,
+        &a,
+        mine_id,
+        &json!({ "version": 1, "tiles": [tile("x", "01JAAAAAAAAAAAAAAAAAAAAAAA-0", 0, 0)] }),
+    )
+    .await;
     assert_eq!(s, 404, "a missing asset: {r}");
     let (_, still) = t.get(&a, &format!("/api/boards/{mine_id}")).await;
     assert_eq!(still["board"]["version"], 1);
@@ -191,10 +206,21 @@ async fn two_hundred_tiles_round_trip_rename_delete_and_list_pages() {
     assert_eq!(s, 200);
     assert_eq!(got["board"]["tiles"], json!(tiles), "PUT then GET is identical");
     assert_eq!(got["board"]["version"], 2);
-    let shown: Vec<&str> = got["assets"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    let shown: Vec<&str> = got["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
     assert_eq!(shown.len(), 3, "each asset once");
     assert!(assets.iter().all(|a| shown.contains(&a.as_str())));
-    assert!(got["assets"].as_array().unwrap().iter().all(|a| a["url"].as_str().is_some_and(|u| !u.is_empty())));
+    assert!(
+        got["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["url"].as_str().is_some_and(|u| !u.is_empty()))
+    );
     assert_eq!(got["missing_asset_ids"], json!([]));
 
     // A deleted asset stays on the board (it no longer blocks saves) and is listed as missing.

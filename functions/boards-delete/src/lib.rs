@@ -12,5 +12,8 @@ pub async fn handler(app: Arc<App>, req: Request) -> ApiResult {
         return Err(ApiError::not_found("board"));
     }
     tracing::info!(board_id = %id, "board deleted");
-    Ok(Response::builder().status(StatusCode::NO_CONTENT).body(Body::Empty).expect("static response"))
+    Ok(Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .body(Body::Empty)
+        .expect("static response"))
 }

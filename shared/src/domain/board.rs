@@ -25,9 +25,7 @@ pub struct TileId(String);
 
 impl TileId {
     pub fn parse(s: &str) -> Option<Self> {
-        let ok = !s.is_empty()
-            && s.len() <= MAX_TILE_ID_CHARS
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        let ok = !s.is_empty() && s.len() <= MAX_TILE_ID_CHARS && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         ok.then(|| Self(s.to_owned()))
     }
     pub fn as_str(&self) -> &str {
@@ -173,14 +171,20 @@ fn whole(field: String, v: f64, lo: i64, hi: i64, what: &str) -> Result<i64, Boa
 /// `z` within 0–[`MAX_Z`], a `linked_from` of the tile pattern and not the tile itself.
 pub fn check_tiles(input: &[TileInput]) -> Result<Vec<Tile>, BoardRuleError> {
     if input.len() > MAX_TILES {
-        return Err(rule("tiles", format!("a board holds at most {MAX_TILES} tiles; got {}", input.len())));
+        return Err(rule(
+            "tiles",
+            format!("a board holds at most {MAX_TILES} tiles; got {}", input.len()),
+        ));
     }
     let mut seen = HashSet::with_capacity(input.len());
     let mut out = Vec::with_capacity(input.len());
     for (i, t) in input.iter().enumerate() {
         let f = |name: &str| format!("tiles[{i}].{name}");
         let id = TileId::parse(&t.id).ok_or_else(|| {
-            rule(f("id"), format!("a tile id is 1–{MAX_TILE_ID_CHARS} of the characters A-Z a-z 0-9 _ -"))
+            rule(
+                f("id"),
+                format!("a tile id is 1–{MAX_TILE_ID_CHARS} of the characters A-Z a-z 0-9 _ -"),
+            )
         })?;
         if !seen.insert(id.clone()) {
             return Err(rule(f("id"), format!("tile id {:?} is used twice", t.id)));

@@ -43,7 +43,8 @@ fn tile_ids_have_a_fixed_pattern() {
 
 #[test]
 fn every_tile_rule_names_its_field() {
-    let cases: Vec<(Box<dyn Fn(&mut TileInput)>, &str)> = vec![
+    type Change = Box<dyn Fn(&mut TileInput)>;
+    let cases: Vec<(Change, &str)> = vec![
         (Box::new(|t| t.id = "bad id".into()), "tiles[1].id"),
         (Box::new(|t| t.id = "t0".into()), "tiles[1].id"),
         (Box::new(|t| t.asset_id = "nope".into()), "tiles[1].asset_id"),

@@ -11,8 +11,8 @@ mod set;
 pub mod text;
 pub mod upload;
 
-pub use gallery::{AssetFilter, IndexKey, index_attributes, index_names, saved_index_attributes};
 pub use board::{Board, BoardSummary, Tile, TileId};
+pub use gallery::{AssetFilter, IndexKey, index_attributes, index_names, saved_index_attributes};
 pub use ids::{AssetId, BoardId, JobId, SetId, UserId};
 pub use job::{Asset, AssetKind, AssetSource, FrameRole, Job, JobError, JobKind, JobStatus};
 pub use money::Micros;

@@ -1,11 +1,11 @@
 //! DynamoDB adapters. Key design (docs/data-model.md): every user item is keyed by the user's
 //! `sub` first, so no query can cross users.
 mod assets;
+mod boards;
 mod expiry;
 mod idempotency;
 mod jobs;
 pub mod retry;
-mod boards;
 mod sets;
 mod settlement;
 mod submission;
