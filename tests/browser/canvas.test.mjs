@@ -174,6 +174,41 @@ describe('boards (canvas) on the local stack', { skip: SKIP, timeout: 300_000 },
     assert.equal(t100.x, 0, 'the refused change was not written');
   });
 
+  test('duplicate, delete, resize by the handle, and add from the gallery', async () => {
+    await page.locator('#board-error').waitFor({ state: 'visible' }); // from the stale save above
+    const count = async () => page.locator('.btile').count();
+    const n = await count();
+    const t150 = tile('t150');
+    await t150.hover();
+    await t150.getByRole('button', { name: 'Duplicate this tile' }).click();
+    await eventually(async () => assert.equal(await count(), n + 1));
+    const copyId = await page.evaluate(() => document.activeElement?.dataset.id);
+    assert.ok(copyId && copyId !== 't150', 'the copy has focus');
+    await tile(copyId).getByRole('button', { name: 'Delete this tile' }).click();
+    await eventually(async () => assert.equal(await count(), n));
+
+    const t199 = tile('t199');
+    await t199.scrollIntoViewIfNeeded();
+    const handle = await t199.locator('.btile__resize').boundingBox();
+    await page.mouse.move(handle.x + 8, handle.y + 8);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(handle.x + 8 + 4 * i, handle.y + 8 + 3 * i);
+    await page.mouse.up();
+
+    await page.getByRole('button', { name: 'Add from gallery' }).click();
+    const picks = page.locator('#board-pick-list .boards__pick');
+    await eventually(async () => assert.ok((await picks.count()) >= 3));
+    await picks.first().click();
+    await eventually(async () => assert.equal(await count(), n + 1));
+
+    await eventually(async () => {
+      const b = await stored();
+      const t = b.tiles.find((x) => x.id === 't199');
+      assert.deepEqual([t.w, t.h], [200, 150], 'resized by the handle');
+      assert.equal(b.tiles.length, n + 1, 'the duplicate was deleted, the gallery picture added');
+    }, { timeout: 10_000 });
+  });
+
   test('axe-core is clean on the board in both themes, and no CSP violation happened', async () => {
     const axe = await axeBothThemes(page, 'canvas');
     assert.deepEqual(axe, { dark: [], light: [] }, JSON.stringify(axe, null, 1));
