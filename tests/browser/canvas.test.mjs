@@ -9,7 +9,9 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { SKIP, BASE_URL, launchBrowser, watchPage, eventually, createUser, signIn, axeBothThemes, apiAs, screenshot } from './helpers.mjs';
+import {
+  SKIP, BASE_URL, launchBrowser, watchPage, eventually, createUser, signIn, axeBothThemes, apiAs, screenshot, horizontalOverflow,
+} from './helpers.mjs';
 
 const COLS = 20;
 const tileAt = (i, assetId) => ({ id: `t${String(i).padStart(3, '0')}`, asset_id: assetId, x: (i % COLS) * 180, y: Math.floor(i / COLS) * 140, w: 160, h: 120, z: i });
@@ -130,6 +132,7 @@ describe('boards (canvas) on the local stack', { skip: SKIP, timeout: 300_000 },
     assert.equal(Math.round(after.x - refAfter.x), Math.round(moved.x - ref.x), 'where it was left, relative to its neighbour');
     assert.equal(Math.round(after.y - refAfter.y), Math.round(moved.y - ref.y));
     await screenshot(page, 'canvas-200.png');
+    assert.equal(await horizontalOverflow(page), 0, 'the plane scrolls inside the board, the page does not');
   });
 
   test('vary a tile: a pending tile beside it, then the result, linked and saved', async () => {
@@ -212,6 +215,7 @@ describe('boards (canvas) on the local stack', { skip: SKIP, timeout: 300_000 },
   test('axe-core is clean on the board in both themes, and no CSP violation happened', async () => {
     const axe = await axeBothThemes(page, 'canvas');
     assert.deepEqual(axe, { dark: [], light: [] }, JSON.stringify(axe, null, 1));
+    assert.equal(await horizontalOverflow(page), 0, 'tiles far right do not widen the page');
     assert.deepEqual(problems, []);
     assert.ok(BASE_URL);
   });
