@@ -215,6 +215,8 @@ export class BoardsView {
         this.board.name = board.name;
         this.saveStatus.textContent = `Saved (${board.tiles.length} tiles)`;
         this.view.dataset.savedVersion = String(board.version);
+        const count = this.list.querySelector(`[data-board="${CSS.escape(board.id)}"] .boards__item-count`);
+        if (count) count.textContent = `${board.tiles.length} tile${board.tiles.length === 1 ? '' : 's'}`;
         return true;
       } catch (err) {
         if (err.status === 409) {
