@@ -190,6 +190,29 @@ export class Api {
     const q = new URLSearchParams({ limit: String(limit) });
     if (cursor) q.set('cursor', cursor);
     return this.request('GET', `/stories?${q}`);
+  /** GET /boards → {boards: [{id, name, version, tile_count, ...}], next_cursor}, newest first. */
+  boards({ limit = 50, cursor = null } = {}) {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (cursor) q.set('cursor', cursor);
+    return this.request('GET', `/boards?${q}`);
+  }
+
+  createBoard(name) {
+    return this.request('POST', '/boards', { body: { name } });
+  }
+
+  /** GET /boards/{id} → {board, assets, missing_asset_ids}. */
+  board(id) {
+    return this.request('GET', `/boards/${encodeURIComponent(id)}`);
+  }
+
+  /** PUT /boards/{id} {version, name?, tiles?} → {board}; a stale version is a 409. */
+  saveBoard(id, body) {
+    return this.request('PUT', `/boards/${encodeURIComponent(id)}`, { body });
+  }
+
+  deleteBoard(id) {
+    return this.request('DELETE', `/boards/${encodeURIComponent(id)}`);
   }
 
   /** GET /usage?from&to (YYYY-MM-DD, inclusive). */

@@ -10,6 +10,7 @@ import { Usage } from './usage.js';
 import { PromptIdeas } from './prompt-ideas.js';
 import { CompareView } from './compare-models.js';
 import { StoryView } from './story.js';
+import { BoardsView } from './boards.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 
@@ -57,7 +58,8 @@ async function boot() {
   });
   // Switching views only hides the studio; studio.close() (sign-out) forgets its state.
   const story = new StoryView(api);
-  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, gallery, usage };
+  const boards = new BoardsView(api);
+  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, usage };
 
   // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
   async function go(name, { focus = false } = {}) {
@@ -79,7 +81,7 @@ async function boot() {
     byId('username').textContent = auth.username;
     show(userArea, true);
     show(nav, true);
-    go(CompareView.addressed() ? 'compare' : StoryView.addressed() ? 'story' : 'studio');
+    go(CompareView.addressed() ? 'compare' : StoryView.addressed() ? 'story' : BoardsView.addressed() ? 'boards' : 'studio');
   };
   const openLogin = (reason) => {
     studio.close();
@@ -88,6 +90,8 @@ async function boot() {
     usage.close();
     compare.close();
     story.close();
+    boards.close();
+    boards.reset();
     show(nav, false);
     show(userArea, false);
     byId('username').textContent = '';

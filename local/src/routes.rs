@@ -109,6 +109,11 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("stories-create", handler!(stories_create)),
         ("stories-get", handler!(stories_get)),
         ("stories-list", handler!(stories_list)),
+        ("boards-list", handler!(boards_list)),
+        ("boards-create", handler!(boards_create)),
+        ("boards-get", handler!(boards_get)),
+        ("boards-update", handler!(boards_update)),
+        ("boards-delete", handler!(boards_delete)),
         ("webhook-replicate", handler!(webhook_replicate)),
     ])
 }

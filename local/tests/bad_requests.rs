@@ -197,6 +197,11 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
         .post(&b, "/api/uploads", &json!({"content_type": "image/png", "bytes": 100}))
         .await;
     assert_eq!(s, 201, "{upload}");
+    // A board each: the caller's (bad saves must leave it as it is) and the victim's.
+    let (s, a_board) = t.post(&a, "/api/boards", &json!({"name": "mine"})).await;
+    assert_eq!(s, 201, "{a_board}");
+    let (s, b_board) = t.post(&b, "/api/boards", &json!({"name": "theirs"})).await;
+    assert_eq!(s, 201, "{b_board}");
     let (s, jobs_page) = t.get(&b, "/api/jobs?limit=1").await;
     assert_eq!(s, 200);
     let (s, assets_page) = t.get(&b, "/api/assets?limit=1").await;
@@ -211,6 +216,8 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
         ("b_set", set["set"]["id"].as_str().expect("a set id").to_string()),
         ("b_story", story["story"]["id"].as_str().expect("a story id").to_string()),
         ("b_user", t.sub(&b).await.as_str().to_string()),
+        ("a_board", a_board["board"]["id"].as_str().expect("a board id").to_string()),
+        ("b_board", b_board["board"]["id"].as_str().expect("a board id").to_string()),
         (
             "b_jobs_cursor",
             jobs_page["next_cursor"].as_str().expect("a second page of jobs").to_string(),

@@ -64,6 +64,7 @@ ulid_id!(JobId);
 ulid_id!(AssetId);
 ulid_id!(SetId);
 ulid_id!(StoryId);
+ulid_id!(BoardId);
 
 impl AssetId {
     /// The asset made from output `index` of a job. Deterministic, so a webhook delivered twice

@@ -1,5 +1,6 @@
 //! The use cases, written once and called by the functions (and the local stack):
 //! create a job, submit it, settle a prediction, reconcile lost webhooks, and the views.
+mod boards;
 mod cancel;
 mod copy;
 mod expiry;
@@ -17,6 +18,7 @@ mod usage;
 mod video;
 mod views;
 
+pub use boards::{BoardCreate, BoardUpdate, MAX_BOARD_BODY_BYTES, board_view, create_board, update_board};
 pub use cancel::cancel;
 pub use copy::{copy_budget, finish_copy};
 pub use expiry::{BackfillReport, MAX_PINNED, SweepReport, backfill_assets, pin_dependencies, sweep_expired};

@@ -1,0 +1,123 @@
+//! Boards (the canvas): create, replace with optimistic concurrency, and the view with the
+//! tiles' assets. Every rule is checked before anything is read or written.
+use super::views::asset_json;
+use crate::api::{ApiError, Caller};
+use crate::app::App;
+use crate::clock;
+use crate::domain::board::{BoardRuleError, TileInput, check_name, check_tiles};
+use crate::domain::{AssetId, Board, BoardId};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+
+/// The largest `PUT /api/boards/{id}` body: 500 tiles of the longest ids do not fit the usual
+/// 64 KiB (api.md), so this one route takes up to 160 KiB.
+pub const MAX_BOARD_BODY_BYTES: usize = 160 * 1024;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoardCreate {
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoardUpdate {
+    /// The version the client read.
+    pub version: u64,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub tiles: Option<Vec<TileInput>>,
+}
+
+impl From<BoardRuleError> for ApiError {
+    fn from(e: BoardRuleError) -> Self {
+        ApiError::validation(e.field, e.message)
+    }
+}
+
+pub async fn create_board(app: &App, caller: &Caller, req: &BoardCreate) -> Result<Board, ApiError> {
+    let name = check_name(&req.name)?;
+    let now = clock::rfc3339(clock::now());
+    let board = Board {
+        user_id: caller.id.clone(),
+        board_id: BoardId::new(),
+        name,
+        tiles: Vec::new(),
+        version: 1,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    app.store.create_board(&board).await?;
+    tracing::info!(board_id = %board.board_id, "board created");
+    Ok(board)
+}
+
+fn conflict(current: u64, sent: u64) -> ApiError {
+    ApiError::Conflict(format!(
+        "This board was changed elsewhere (it is at version {current}, this change was made to version {sent}). \
+         Nothing was saved: reload the board and make the change again."
+    ))
+}
+
+/// Renames the board and/or replaces its whole tile list, if `version` is still the stored
+/// one (else 409 `conflict`). Asset ids new to the board must be the caller's assets (else
+/// 404); ids already on it stay even if their asset was deleted since.
+pub async fn update_board(app: &App, caller: &Caller, id: &BoardId, req: &BoardUpdate) -> Result<Board, ApiError> {
+    if req.name.is_none() && req.tiles.is_none() {
+        return Err(ApiError::validation("tiles", "send a new name, a tile list, or both"));
+    }
+    let name = req.name.as_deref().map(check_name).transpose()?;
+    let tiles = req.tiles.as_deref().map(check_tiles).transpose()?;
+    let mut board = app
+        .store
+        .get_board(&caller.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("board"))?;
+    if board.version != req.version {
+        return Err(conflict(board.version, req.version));
+    }
+    if let Some(tiles) = tiles {
+        let known: HashSet<&AssetId> = board.tiles.iter().map(|t| &t.asset_id).collect();
+        let mut new: Vec<AssetId> = tiles.iter().map(|t| &t.asset_id).filter(|a| !known.contains(a)).cloned().collect();
+        new.sort();
+        new.dedup();
+        if !new.is_empty() {
+            let owned = app.store.owned_asset_ids(&caller.id, &new).await?;
+            if let Some(missing) = new.iter().find(|a| !owned.contains(*a)) {
+                return Err(ApiError::NotFound(format!("asset {missing} not found")));
+            }
+        }
+        board.tiles = tiles;
+    }
+    if let Some(name) = name {
+        board.name = name;
+    }
+    board.version += 1;
+    board.updated_at = clock::rfc3339(clock::now());
+    if !app.store.replace_board(&board, req.version).await? {
+        // Changed or deleted between the read and the write.
+        return match app.store.get_board(&caller.id, id).await? {
+            None => Err(ApiError::not_found("board")),
+            Some(now) => Err(conflict(now.version, req.version)),
+        };
+    }
+    tracing::info!(board_id = %board.board_id, version = board.version, tiles = board.tiles.len(), "board saved");
+    Ok(board)
+}
+
+/// `{"board": Board, "assets": [Asset], "missing_asset_ids": [...]}`: each asset a tile shows
+/// once, with its URL; `missing_asset_ids` are tiles' assets deleted since they were placed.
+pub async fn board_view(app: &App, board: &Board) -> Result<Value, ApiError> {
+    let mut ids: Vec<AssetId> = board.tiles.iter().map(|t| t.asset_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    let assets = app.store.get_assets(&board.user_id, &ids).await?;
+    let mut out = Vec::with_capacity(assets.len());
+    for a in &assets {
+        out.push(asset_json(app, a).await?);
+    }
+    let missing: Vec<&AssetId> = ids.iter().filter(|id| !assets.iter().any(|a| a.asset_id == **id)).collect();
+    Ok(json!({ "board": board.to_api(), "assets": out, "missing_asset_ids": missing }))
+}
