@@ -14,8 +14,7 @@ pub mod upload;
 
 pub use board::{Board, BoardSummary, Tile, TileId};
 pub use gallery::{AssetFilter, IndexKey, index_attributes, index_names, saved_index_attributes};
-pub use ids::{AssetId, JobId, SetId, StoryId, UserId};
-pub use ids::{AssetId, BoardId, JobId, SetId, UserId};
+pub use ids::{AssetId, BoardId, JobId, SetId, StoryId, UserId};
 pub use job::{Asset, AssetKind, AssetSource, FrameRole, Job, JobError, JobKind, JobStatus};
 pub use money::Micros;
 pub use prompt::{MAX_PROMPT_CHARS, Prompt, PromptError};

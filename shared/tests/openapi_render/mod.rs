@@ -348,10 +348,13 @@ fn set_option(models: &[&ModelSpec], k: &str) -> Value {
     }
 }
 
+/// A model's options as a set sees them: name and schema, in order.
+type OptionProfile = Vec<(String, Value)>;
+
 /// Image models with the same options (as a set sees them: without defaults) form one group.
 fn option_groups<'a>(image: &[&'a ModelSpec]) -> Vec<Vec<&'a ModelSpec>> {
-    let profile = |m: &ModelSpec| -> Vec<(String, Value)> { m.options.keys().map(|k| (k.clone(), set_option(&[m], k))).collect() };
-    let mut groups: Vec<(Vec<(String, Value)>, Vec<&ModelSpec>)> = Vec::new();
+    let profile = |m: &ModelSpec| -> OptionProfile { m.options.keys().map(|k| (k.clone(), set_option(&[m], k))).collect() };
+    let mut groups: Vec<(OptionProfile, Vec<&ModelSpec>)> = Vec::new();
     for m in image {
         let p = profile(m);
         match groups.iter_mut().find(|(q, _)| *q == p) {
