@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 3000
 
-.PHONY: help dev test user backfill backfill-aws package deploy bench infra-check venv build
+.PHONY: help dev test user backfill backfill-aws package deploy bench infra-check venv build soak-fuzz
 
 help:
 	@echo "make dev       run the whole system locally on http://localhost:$(PORT)"
@@ -14,6 +14,7 @@ help:
 	@echo "make package   build every Lambda for arm64 (cargo-lambda) into target/lambda/*/bootstrap.zip"
 	@echo "make deploy    terraform apply + upload the frontend (see docs/deploy.md)"
 	@echo "make bench     measure init time, latency, size, memory, build time (docs/benchmarks.md)"
+	@echo "make soak-fuzz fuzz each parser target for FUZZ_SECONDS (default 600) (FUZZ_ENGINE=libfuzzer: with cargo-fuzz)"
 
 venv:
 	@scripts/venv.sh
@@ -52,3 +53,7 @@ deploy:
 
 bench:
 	scripts/bench.sh
+
+# Part of `make soak` (docs/reliability.md): ten minutes per target unless FUZZ_SECONDS says.
+soak-fuzz:
+	FUZZ_ENGINE=$${FUZZ_ENGINE:-loop} scripts/fuzz.sh

@@ -86,12 +86,10 @@ pub fn run(data: &[u8]) -> String {
             }
         }
     }
-    format!(
-        "{} {kind_s} base:{base} declared:{declared_ok} -> {}",
-        spec.id,
-        got.as_ref()
-            .map_or_else(|e| e.field.split('.').next().unwrap_or_default().to_string(), |_| "ok".into())
-    )
+    let verdict = got
+        .as_ref()
+        .map_or_else(|e| e.field.split('.').next().unwrap_or_default().to_string(), |_| "ok".into());
+    format!("{} {kind:?} base:{base} declared:{declared_ok} -> {verdict}", spec.id)
 }
 
 /// What an option's declaration allows, read from the catalog's types.

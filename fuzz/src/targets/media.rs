@@ -71,8 +71,9 @@ pub fn run(data: &[u8]) -> String {
     };
     format!(
         "image:{:?} head:{:?} mp4:{mp4}",
-        whole.map(|i| i.content_type),
+        whole.map(|i| i.content_type).map_err(|e| std::mem::discriminant(&e)),
         head.map(|h| matches!(h, HeaderSniff::Known(_)))
+            .map_err(|e| std::mem::discriminant(&e))
     )
 }
 

@@ -156,7 +156,10 @@ pub fn run(data: &[u8]) -> String {
         assert!(!parsed.contains(['#', '/', ' ']), "{parsed:?}");
     }
     let ids: String = ids.iter().map(|x| if x.is_some() { '1' } else { '0' }).collect();
-    format!("{route}: {label} ids:{ids}")
+    let route = ["generate", "edit", "video", "sets", "upload", "prompt"]
+        .into_iter()
+        .find(|r| *r == route.trim());
+    format!("{}: {label} ids:{ids}", route.unwrap_or("batch"))
 }
 
 /// An error's kind and the first words of its message (e.g. which serde error it was).
