@@ -4,9 +4,9 @@
 Sources: signed webhook bodies in Replicate's prediction shape, the request bodies and cursors
 of local/tests/fixtures/bad-requests.json, the built-in catalog and a valid request per model,
 small PNG/JPEG/WebP images and the simulator's MP4 fixture. Crash inputs found by the loop are
-added by hand (named after their test).
+added by hand as `found-*` files (named after their test in fuzz/tests/found.rs) and kept here.
 """
-import base64, hashlib, hmac, json, os, re, shutil, struct, zlib
+import base64, hashlib, hmac, json, os, re, struct, zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "fuzz", "corpus")
@@ -175,7 +175,11 @@ def media():
 
 
 if __name__ == "__main__":
-    shutil.rmtree(OUT, ignore_errors=True)
+    # Everything but the crash inputs kept by hand (`found-*`, each named by a test).
+    for d, _, files in os.walk(OUT):
+        for f in files:
+            if not f.startswith("found-"):
+                os.remove(os.path.join(d, f))
     webhooks()
     requests_and_cursors()
     catalog()
