@@ -11,11 +11,12 @@ use std::collections::HashMap;
 /// The longest sort key a cursor carries (`api::request`'s MAX_CURSOR_KEY).
 const MAX_KEY: usize = 64;
 
+/// The owner from the input, and another user. (Not `{owner}-other` cut to 128 characters:
+/// libFuzzer found that for a 128-character owner that is the owner again.)
 fn users(owner: &[u8]) -> (UserId, UserId) {
     let own = UserId::parse(&text(owner)).unwrap_or_else(|| UserId::parse("alice-sub-1").expect("valid"));
-    let other = UserId::parse(&format!("{}-other", own.as_str()).chars().take(128).collect::<String>())
-        .unwrap_or_else(|| UserId::parse("bob-sub-2").expect("valid"));
-    (own, other)
+    let other = if own.as_str() == "bob-sub-2" { "alice-sub-1" } else { "bob-sub-2" };
+    (own, UserId::parse(other).expect("valid"))
 }
 
 pub fn list_request(limit: Option<&str>, cursor: Option<&str>) -> Request {
@@ -43,9 +44,7 @@ pub fn run(data: &[u8]) -> String {
     if let Some(k) = &decoded {
         assert!(!k.is_empty() && k.len() <= MAX_KEY, "{k:?}");
         assert_eq!(Cursor::decode(&Cursor::encode(k, &own), &own).as_ref(), Some(k));
-        if own.as_str() != other.as_str() {
-            assert_eq!(Cursor::decode(&cursor, &other), None, "another user's cursor decoded");
-        }
+        assert_eq!(Cursor::decode(&cursor, &other), None, "another user's cursor decoded");
     }
     // encode → decode round trip for this key; refused for the other user and past the length.
     let c = Cursor::encode(&key, &own);

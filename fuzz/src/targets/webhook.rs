@@ -23,7 +23,9 @@ pub fn run(data: &[u8]) -> String {
         // The text form parses back to the same key.
         let again = WebhookSecret::parse(&s.to_whsec()).expect("to_whsec parses");
         assert_eq!(again.to_whsec(), s.to_whsec());
-        assert!(!format!("{s:?}").contains(&s.to_whsec()[6..]), "Debug shows the key");
+        // Debug never shows the key. (Not "Debug doesn't contain the key's text": libFuzzer found
+        // the key `WebhookSecre`, whose base64 text is inside the redacted Debug text itself.)
+        assert_eq!(format!("{s:?}"), "WebhookSecret(<redacted>)");
     }
     let secret = parsed.clone().unwrap_or_else(|_| fallback_secret());
     let (id, ts, sig) = (text(id), text(ts), text(sig));
