@@ -14,7 +14,7 @@ help:
 	@echo "make package   build every Lambda for arm64 (cargo-lambda) into target/lambda/*/bootstrap.zip"
 	@echo "make deploy    terraform apply + upload the frontend (see docs/deploy.md)"
 	@echo "make bench     measure init time, latency, size, memory, build time (docs/benchmarks.md)"
-	@echo "make soak-fuzz fuzz each parser target for FUZZ_SECONDS (default 600) (FUZZ_ENGINE=libfuzzer: with cargo-fuzz)"
+	@echo "make soak-fuzz fuzz each parser target for FUZZ_SECONDS (default 600) with cargo-fuzz (FUZZ_ENGINE=loop: the built-in loop)"
 
 venv:
 	@scripts/venv.sh
@@ -56,4 +56,4 @@ bench:
 
 # Part of `make soak` (docs/reliability.md): ten minutes per target unless FUZZ_SECONDS says.
 soak-fuzz:
-	FUZZ_ENGINE=$${FUZZ_ENGINE:-loop} scripts/fuzz.sh
+	FUZZ_ENGINE=$${FUZZ_ENGINE:-libfuzzer} scripts/fuzz.sh
