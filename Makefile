@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 3000
 
-.PHONY: help dev test user backfill backfill-aws package deploy bench infra-check venv build soak-load
+.PHONY: help dev test user backfill backfill-aws package deploy bench infra-check venv build soak soak-fuzz soak-load soak-schema
 
 help:
 	@echo "make dev       run the whole system locally on http://localhost:$(PORT)"
@@ -14,7 +14,10 @@ help:
 	@echo "make package   build every Lambda for arm64 (cargo-lambda) into target/lambda/*/bootstrap.zip"
 	@echo "make deploy    terraform apply + upload the frontend (see docs/deploy.md)"
 	@echo "make bench     measure init time, latency, size, memory, build time (docs/benchmarks.md)"
+	@echo "make soak      the long reliability runs (docs/reliability.md): soak-fuzz, soak-load and soak-schema, one after another"
+	@echo "make soak-fuzz fuzz each parser target for FUZZ_SECONDS (default 600) with cargo-fuzz (FUZZ_ENGINE=loop: the built-in loop)"
 	@echo "make soak-load 200 users for 60 s of mixed reads and generations on a local stack; fails on any error or lost job (LOAD_USERS, LOAD_SECONDS)"
+	@echo "make soak-schema schemathesis, every phase, with SCHEMATHESIS_MAX_EXAMPLES (default 200) per operation on a local stack"
 
 venv:
 	@scripts/venv.sh
@@ -54,5 +57,15 @@ deploy:
 bench:
 	scripts/bench.sh
 
+# The long runs `make test` only samples (docs/reliability.md). Each installs what it needs.
+soak: soak-fuzz soak-load soak-schema
+
+# Ten minutes per target unless FUZZ_SECONDS says.
+soak-fuzz:
+	FUZZ_ENGINE=$${FUZZ_ENGINE:-libfuzzer} scripts/fuzz.sh
+
 soak-load:
 	scripts/load.sh
+
+soak-schema: venv
+	SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-200} scripts/schemathesis.sh

@@ -33,6 +33,10 @@ MOTO_PORT=$(free_port)
 wait_http "http://127.0.0.1:$MOTO_PORT/moto-api/"
 MOTO_URL="http://127.0.0.1:$MOTO_PORT" cargo test --workspace
 
+echo "==> the fuzz targets without the AWS SDK: clippy, then a short mutation pass per target (make soak-fuzz: 10 min each)"
+cargo clippy -p shared -p vn-fuzz --no-default-features --all-targets -- -D warnings
+FUZZ_SECONDS=${FUZZ_SECONDS:-10} FUZZ_ENGINE=loop scripts/fuzz.sh
+
 echo "==> infra checks"
 scripts/checkov.sh
 if [ -z "${TF_PLUGIN_DIR:-}" ] && [ -d /opt/tf-plugins ]; then export TF_PLUGIN_DIR=/opt/tf-plugins; fi

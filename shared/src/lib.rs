@@ -1,6 +1,8 @@
 //! Domain logic and adapters shared by every function. The domain (`domain`, `catalog`) has no
 //! AWS types; the adapters (`store`, `media`, `queue`, `secrets`, `replicate`) are thin.
+//! Without the default feature `aws` only the pure parts build (no AWS SDK): what `fuzz/` tests.
 pub mod api;
+#[cfg(feature = "aws")]
 pub mod app;
 pub mod catalog;
 pub mod clock;
@@ -9,13 +11,19 @@ pub mod domain;
 pub mod lazy;
 pub mod media;
 pub mod metrics;
+#[cfg(feature = "aws")]
 pub mod queue;
 pub mod replicate;
+#[cfg(feature = "aws")]
 pub mod runtime;
+#[cfg(feature = "aws")]
 pub mod secrets;
+#[cfg(feature = "aws")]
 pub mod service;
+#[cfg(feature = "aws")]
 pub mod store;
 pub mod telemetry;
 pub mod tls;
 
+#[cfg(feature = "aws")]
 pub use app::App;

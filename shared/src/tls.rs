@@ -23,6 +23,7 @@ pub fn root_certs() -> &'static [CertificateDer<'static>] {
 /// The trust store for the AWS SDK's HTTPS client: the compiled-in roots and no native roots.
 /// The SDK only takes extra roots as PEM, so they are encoded here once, when its HTTPS client
 /// is built (on the first AWS request), and parsed back by the SDK (about 1 ms of CPU natively).
+#[cfg(feature = "aws")]
 pub fn sdk_trust_store() -> aws_smithy_http_client::tls::TrustStore {
     let mut store = aws_smithy_http_client::tls::TrustStore::empty()
         .with_native_roots(false)
@@ -34,6 +35,7 @@ pub fn sdk_trust_store() -> aws_smithy_http_client::tls::TrustStore {
 }
 
 /// [`root_certs`] as one PEM bundle.
+#[cfg(feature = "aws")]
 fn roots_pem() -> String {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
@@ -142,12 +144,15 @@ mod tests {
         let amazon = b"Amazon Root CA 1";
         assert!(root_certs().iter().any(|c| c.as_ref().windows(amazon.len()).any(|w| w == amazon)));
         // The PEM handed to the SDK parses back to the same certificates.
-        use rustls::pki_types::pem::PemObject as _;
-        let back: Vec<_> = CertificateDer::pem_slice_iter(roots_pem().as_bytes())
-            .collect::<Result<_, _>>()
-            .expect("valid PEM");
-        assert_eq!(back, root_certs());
-        let _ = sdk_trust_store();
+        #[cfg(feature = "aws")]
+        {
+            use rustls::pki_types::pem::PemObject as _;
+            let back: Vec<_> = CertificateDer::pem_slice_iter(roots_pem().as_bytes())
+                .collect::<Result<_, _>>()
+                .expect("valid PEM");
+            assert_eq!(back, root_certs());
+            let _ = sdk_trust_store();
+        }
         let _ = reqwest_builder().build().expect("reqwest builds with the preconfigured TLS config");
     }
 }

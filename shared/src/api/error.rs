@@ -111,6 +111,7 @@ const RETRY_AFTER_S: &str = "1";
 
 /// A store that stayed contended after its retries is busy, not broken: `429 rate_limited`.
 /// Anything else is internal.
+#[cfg(feature = "aws")]
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         if e.is_busy() {
@@ -142,6 +143,7 @@ mod tests {
         assert_eq!(b["error"]["field"], "options.aspect_ratio");
     }
 
+    #[cfg(feature = "aws")]
     #[test]
     fn a_busy_store_asks_the_client_to_retry() {
         let busy = crate::store::StoreError::Busy {

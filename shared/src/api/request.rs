@@ -44,7 +44,8 @@ pub fn json_body_max<T: DeserializeOwned>(req: &Request, max: usize) -> Result<T
     if bytes.len() > max {
         return Err(ApiError::PayloadTooLarge(max));
     }
-    if bytes.is_empty() {
+    // Only an object: serde would also read a struct from an array (`["imagen-4", "a cat"]`).
+    if bytes.iter().find(|b| !b" \t\r\n".contains(b)) != Some(&b'{') {
         return Err(ApiError::Validation {
             message: "request body must be a JSON object".into(),
             field: None,
@@ -145,6 +146,23 @@ mod tests {
 
     fn user(s: &str) -> UserId {
         UserId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_body_is_a_json_object_and_nothing_else() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Generate {
+            model: String,
+            prompt: String,
+        }
+        let req = |b: &str| lambda_http::http::Request::builder().body(Body::from(b)).unwrap();
+        let body = json_body::<Generate>(&req(" \n{\"model\": \"imagen-4\", \"prompt\": \"a cat\"}")).unwrap();
+        assert_eq!(body.model, "imagen-4");
+        for bad in [r#"["imagen-4", "a cat"]"#, "", "  ", "null", "\u{feff}{}"] {
+            let e = json_body::<Generate>(&req(bad)).unwrap_err();
+            assert!(e.to_string().contains("JSON object"), "{bad:?}: {e}");
+        }
     }
 
     #[test]

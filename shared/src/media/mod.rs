@@ -5,21 +5,29 @@ pub mod mp4;
 pub mod post_policy;
 pub mod public_addr;
 mod sniff;
+#[cfg(feature = "aws")]
 mod stream;
+#[cfg(feature = "aws")]
 mod uploads;
 pub mod urls;
 
 pub use fetch::{FetchError, Fetched, check_origin, download_client, fetch_output};
 pub use mp4::{Mp4Error, Mp4Scanner, VideoInfo};
 pub use sniff::{HeaderSniff, ImageInfo, SniffError, TAIL_BYTES, check_ending, sniff_header, sniff_image};
+#[cfg(feature = "aws")]
 pub use stream::{PART_BYTES, StreamError, StreamedVideo, stream_video};
+#[cfg(feature = "aws")]
 pub use uploads::{ObjectHead, PresignedPost};
 
 use crate::domain::{AssetId, UserId};
+#[cfg(feature = "aws")]
 use aws_sdk_s3::presigning::PresigningConfig;
+#[cfg(feature = "aws")]
 use aws_sdk_s3::primitives::ByteStream;
+#[cfg(feature = "aws")]
 use std::time::Duration;
 
+#[cfg(feature = "aws")]
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
     #[error("s3 {op}: {source}")]
@@ -29,6 +37,7 @@ pub enum MediaError {
     },
 }
 
+#[cfg(feature = "aws")]
 fn aws<E: std::error::Error + Send + Sync + 'static>(op: &'static str) -> impl FnOnce(E) -> MediaError {
     move |e| MediaError::Aws { op, source: Box::new(e) }
 }
@@ -43,6 +52,7 @@ pub fn staging_key(user: &UserId, asset: &AssetId) -> String {
     format!("users/{}/uploads/{}", user.as_str(), asset.as_str())
 }
 
+#[cfg(feature = "aws")]
 #[derive(Clone, Debug)]
 pub struct Media {
     s3: crate::lazy::Lazy<aws_sdk_s3::Client>,
@@ -57,6 +67,7 @@ pub struct Media {
     upload_url: Option<String>,
 }
 
+#[cfg(feature = "aws")]
 impl Media {
     pub fn new(s3: crate::lazy::Lazy<aws_sdk_s3::Client>, bucket: String) -> Self {
         Self {

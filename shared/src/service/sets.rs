@@ -17,7 +17,7 @@ pub struct SetRequest {
     pub prompt: String,
     pub models: Vec<String>,
     /// Applied to every chosen model that takes the option; an option none takes is a 400.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::api::unique_keys")]
     pub options: Map<String, Value>,
 }
 
@@ -147,5 +147,12 @@ mod tests {
         assert_eq!(duration_s(&job), None);
         job.status = JobStatus::Succeeded;
         assert_eq!(duration_s(&job), Some(4.3));
+    }
+
+    #[test]
+    fn a_repeated_option_is_refused_like_on_every_create_route() {
+        let twice = r#"{"models": ["imagen-4", "nano-banana"], "options": {"aspect_ratio": "1:1", "aspect_ratio": "16:9"}}"#;
+        let e = serde_json::from_str::<SetRequest>(twice).unwrap_err();
+        assert!(e.to_string().contains("`aspect_ratio` is given twice"), "{e}");
     }
 }

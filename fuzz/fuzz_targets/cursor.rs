@@ -1,0 +1,5 @@
+//! `cargo fuzz run cursor` (libFuzzer, coverage-guided): the same target the mutation loop runs.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = (vn_fuzz::targets::find("cursor").expect("a target").run)(data);
+});
