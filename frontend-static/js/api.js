@@ -161,8 +161,13 @@ export class Api {
   }
 
   /** POST /sets {prompt, models, options} → 202 {set, jobs}. */
-  createSet({ prompt, models, options = {} }) {
-    return this.request('POST', '/sets', { body: { prompt, models, options } });
+  /** POST /sets: retried once on a network error under the same Idempotency-Key (one set). */
+  createSet({ prompt, models, options = {} }, idempotencyKey) {
+    return this.request('POST', '/sets', {
+      body: { prompt, models, options },
+      headers: { 'Idempotency-Key': idempotencyKey },
+      retryNetworkError: true,
+    });
   }
 
   /** GET /sets/{id} → {set, jobs: [{job, assets, duration_s}]}. */
@@ -177,8 +182,12 @@ export class Api {
   }
 
   /** POST /stories {prompt, frames, options} → 202 {story, jobs}. */
-  createStory({ prompt, frames, options = {} }) {
-    return this.request('POST', '/stories', { body: { prompt, frames, options } });
+  createStory({ prompt, frames, options = {} }, idempotencyKey) {
+    return this.request('POST', '/stories', {
+      body: { prompt, frames, options },
+      headers: { 'Idempotency-Key': idempotencyKey },
+      retryNetworkError: true,
+    });
   }
 
   /** GET /stories/{id} → {story, job, frames: [{index, caption, asset}]}. */

@@ -21,8 +21,14 @@ export function varyPrompt(asset) {
 }
 
 export class BoardsView {
-  constructor(api) {
+  /**
+   * @param {import('./api.js').Api} api
+   * @param {{onSpend: () => void}} hooks onSpend: a vary or edit was started or settled (the
+   *   top bar's spend refreshes)
+   */
+  constructor(api, { onSpend }) {
     this.api = api;
+    this.onSpend = onSpend;
     this.view = byId('boards-view');
     this.list = byId('board-list');
     this.bar = byId('board-bar');
@@ -397,6 +403,7 @@ export class BoardsView {
       return this.#error(`${verb} failed: ${err.message}`);
     }
     announce(`${verb} the picture; the result will appear beside it.`);
+    this.onSpend();
     for (;;) {
       await new Promise((r) => setTimeout(r, POLL_MS));
       let data;
@@ -406,6 +413,7 @@ export class BoardsView {
         continue;
       }
       const { status } = data.job;
+      if (['failed', 'canceled', 'succeeded'].includes(status)) this.onSpend();
       if (!this.tiles.includes(pending)) return; // deleted or the board was left meanwhile
       if (status === 'succeeded' && data.assets?.length) {
         const asset = data.assets[0];

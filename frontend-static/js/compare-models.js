@@ -3,7 +3,7 @@
 // its model, time and cost. The address names the set (?compare=<id>), so a reload shows it
 // again; each result can be saved or opened in the editor like any other picture.
 
-import { byId, h, show, replaceChildren, announce } from './dom.js';
+import { byId, h, show, replaceChildren, announce, newUuid } from './dom.js';
 import { formatUsd, formatDateTime } from './format.js';
 import { modelsFor, estimate } from './catalog.js';
 
@@ -107,7 +107,7 @@ export class CompareView {
     }
     this.submit.disabled = true;
     try {
-      const body = await this.api.createSet({ prompt, models });
+      const body = await this.api.createSet({ prompt, models }, newUuid());
       announce(`Comparison started on ${models.length} models.`);
       this.onSpend();
       await this.load(body.set.id);

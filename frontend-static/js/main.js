@@ -57,8 +57,8 @@ async function boot() {
     onSpend,
   });
   // Switching views only hides the studio; studio.close() (sign-out) forgets its state.
-  const story = new StoryView(api);
-  const boards = new BoardsView(api);
+  const story = new StoryView(api, { onSpend });
+  const boards = new BoardsView(api, { onSpend });
   const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, usage };
 
   // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).

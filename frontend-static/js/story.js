@@ -4,7 +4,7 @@
 // names the story (?story=<id>), so a reload shows it again. "Save story" saves every frame to
 // the gallery (the batch save); "Export sheet" downloads one PNG, "Export zip" the frames.
 
-import { byId, h, show, replaceChildren, announce } from './dom.js';
+import { byId, h, show, replaceChildren, announce, newUuid } from './dom.js';
 import { formatUsd, formatDateTime } from './format.js';
 import { storyEstimate } from './catalog.js';
 import { drawSheet, zipFrames, download, slug } from './story-sheet.js';
@@ -14,9 +14,14 @@ const MODEL = 'seedream-4';
 const RUNNING = ['queued', 'running'];
 
 export class StoryView {
-  /** @param {import('./api.js').Api} api */
-  constructor(api) {
+  /**
+   * @param {import('./api.js').Api} api
+   * @param {{onSpend: () => void}} hooks onSpend: money was reserved or charged (the top bar's
+   *   spend refreshes)
+   */
+  constructor(api, { onSpend }) {
     this.api = api;
+    this.onSpend = onSpend;
     this.view = byId('story-view');
     this.form = byId('story-form');
     this.prompt = byId('story-prompt');
@@ -101,8 +106,9 @@ export class StoryView {
     }
     this.submit.disabled = true;
     try {
-      const body = await this.api.createStory({ prompt, frames });
+      const body = await this.api.createStory({ prompt, frames }, newUuid());
       announce(`Story of ${frames} frames started.`);
+      this.onSpend();
       await this.load(body.story.id);
       this.#loadHistory();
     } catch (err) {
@@ -131,7 +137,10 @@ export class StoryView {
     this.current = body;
     this.#render(body);
     if (RUNNING.includes(body.story.status)) this.timer = setTimeout(() => this.load(id), POLL_MS);
-    else announce(body.story.status === 'succeeded' ? 'The story is ready.' : `The story ${body.story.status}.`);
+    else {
+      announce(body.story.status === 'succeeded' ? 'The story is ready.' : `The story ${body.story.status}.`);
+      this.onSpend();
+    }
   }
 
   #render({ story, job, frames }) {

@@ -163,6 +163,30 @@ async fn a_set_over_the_budget_creates_no_job_at_all() {
     t.stop().await;
 }
 
+#[tokio::test]
+async fn an_idempotency_key_makes_one_set_and_reserves_once() {
+    let t = TestStack::with(|o| o.run_worker = false).await;
+    let u = t.user("ivy").await;
+    let body = json!({ "prompt": "a kite over dunes", "models": ["imagen-4", "imagen-4-fast"] });
+    let (s1, a) = t.post_with(&u, "/api/sets", &body, Some("set-1")).await;
+    assert_eq!(s1, 202, "{a}");
+    // A retried click: the same set and jobs, answered 200, nothing reserved again.
+    let (s2, b) = t.post_with(&u, "/api/sets", &body, Some("set-1")).await;
+    assert_eq!(s2, 200, "{b}");
+    assert_eq!(a["set"]["id"], b["set"]["id"]);
+    let ids = |v: &Value| v["jobs"].as_array().unwrap().iter().map(|j| j["id"].clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&a), ids(&b));
+    assert_eq!(micros(&t.me(&u).await["quota"]["remaining_usd"]), 20_000_000 - 60_000);
+    // The same key with another request is a conflict that creates nothing.
+    let other = json!({ "prompt": "a kite over dunes", "models": ["imagen-4", "nano-banana"] });
+    let (s3, c) = t.post_with(&u, "/api/sets", &other, Some("set-1")).await;
+    assert_eq!((s3, c["error"]["code"].as_str()), (409, Some("conflict")), "{c}");
+    let (_, list) = t.get(&u, "/api/sets").await;
+    assert_eq!(list["sets"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(micros(&t.me(&u).await["quota"]["remaining_usd"]), 20_000_000 - 60_000);
+    t.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sets_are_listed_newest_first_by_page_and_private() {
     let t = TestStack::with(|o| o.run_worker = false).await;

@@ -42,6 +42,10 @@ describe('visual story on the local stack', { skip: SKIP, timeout: 240_000 }, ()
     await page.getByLabel('Story', { exact: true }).fill(prompt);
     await page.getByLabel('Frames (2 to 8)').fill('4');
     await eventually(async () => assert.match(await page.locator('#story-estimate').textContent(), /^Estimate: \$0\.12 \(4 frames × \$0\.03\)/));
+    // The top bar's spend (dollars) follows the story without a reload.
+    const spent = async () => Number((await page.locator('#quota-summary').textContent()).match(/^\$([\d.,]+) spent/)?.[1].replaceAll(',', ''));
+    const before = await spent();
+    assert.ok(Number.isFinite(before), 'the top bar shows the spend');
     await page.getByRole('button', { name: 'Make story' }).click();
     const frames = page.locator('#story-strip > li');
     await eventually(async () => assert.equal(await frames.count(), 4));
@@ -49,6 +53,7 @@ describe('visual story on the local stack', { skip: SKIP, timeout: 240_000 }, ()
       async () => assert.equal(await page.locator('#story-strip > li[data-arrived="true"]').count(), 4),
       { timeout: 60_000, interval: 500 },
     );
+    await eventually(async () => assert.ok((await spent()) >= before + 0.11, `the top bar still says $${before} spent`));
     const captions = await page.locator('#story-strip .storyv__caption').allTextContents();
     assert.equal(captions.length, 4);
     assert.match(captions[0], /^1\. The beginning: a red fox/);

@@ -103,6 +103,30 @@ pub fn request_hash(kind: JobKind, req: &impl Serialize) -> Result<String, ApiEr
     )))
 }
 
+/// The claim of an `Idempotency-Key` (checked) for what a create makes, `made` (a job, a story,
+/// a set: its id), with the request's hash; `None` without a key.
+pub fn idempotency_claim(
+    caller: &Caller,
+    idem_key: Option<&str>,
+    made: &str,
+    request_hash: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<IdempotencyRecord>, ApiError> {
+    let Some(k) = idem_key else { return Ok(None) };
+    check_key(k)?;
+    Ok(Some(IdempotencyRecord {
+        key: format!("idem#{}#{k}", caller.id),
+        job_id: made.to_string(),
+        request_hash,
+        expires_at: now.timestamp() + IDEMPOTENCY_TTL_S,
+    }))
+}
+
+/// The answer to an `Idempotency-Key` used before with another request.
+pub fn key_conflict() -> ApiError {
+    ApiError::Conflict("this Idempotency-Key was already used with a different request".into())
+}
+
 /// Validates against the catalog, reserves the estimated cost against the monthly limit,
 /// records the queued job and enqueues it. Nothing is queued or reserved when it fails.
 pub async fn create_job(
@@ -238,18 +262,7 @@ pub async fn queue_job(app: &App, caller: &Caller, new: NewJob<'_>, idem_key: Op
         request_hash: idem_key.map(|_| request_hash.clone()),
         ..queued_job(caller, kind, &valid, now)
     };
-    let idem = match idem_key {
-        Some(k) => {
-            check_key(k)?;
-            Some(IdempotencyRecord {
-                key: format!("idem#{}#{k}", caller.id),
-                job_id: job.job_id.to_string(),
-                request_hash,
-                expires_at: now.timestamp() + IDEMPOTENCY_TTL_S,
-            })
-        }
-        None => None,
-    };
+    let idem = idempotency_claim(caller, idem_key, job.job_id.as_str(), request_hash, now)?;
     let reservation = reservation(app, caller, valid.estimated, now).await?;
     match app
         .store
@@ -258,11 +271,7 @@ pub async fn queue_job(app: &App, caller: &Caller, new: NewJob<'_>, idem_key: Op
         .map_err(ApiError::from)?
     {
         CreateOutcome::Replay(prev) => return Ok(Created { job: *prev, replay: true }),
-        CreateOutcome::KeyConflict => {
-            return Err(ApiError::Conflict(
-                "this Idempotency-Key was already used with a different request".into(),
-            ));
-        }
+        CreateOutcome::KeyConflict => return Err(key_conflict()),
         outcome => created_or_refused(app, caller, outcome, &reservation, now).await?,
     }
     tracing::info!(job_id = %job.job_id, model = %job.model, estimated_micros = job.estimated_micros.0, "job queued");

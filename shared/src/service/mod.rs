@@ -27,7 +27,7 @@ pub use generate::{Created, GenerateRequest, create_job, edit_sources};
 pub use lineage::{MAX_LINEAGE, lineage};
 pub use prompts::{PromptMode, PromptRequest, Rewrite, rewrite_prompt};
 pub use reconcile::{ReconcileReport, reconcile};
-pub use sets::{SetRequest, create_set, set_view};
+pub use sets::{CreatedSet, SetRequest, create_set, set_view};
 pub use settle::{JobRef, SettleError, Settled, capped_charge, settle, settle_job};
 pub use stories::{CreatedStory, StoryRequest, create_story, story_view};
 pub use submit::{SubmitError, submit, throttled_retry_in};

@@ -1,16 +1,17 @@
 //! Compare models: one prompt on 2–4 text→image models, as one set. The whole set's estimate is
 //! reserved at once (all or nothing); its jobs then run like any generation.
-use super::generate::{created_or_refused, queued_job, reservation};
+use super::generate::{created_or_refused, idempotency_claim, key_conflict, queued_job, request_hash, reservation};
 use super::views::job_with_assets;
 use crate::api::{ApiError, Caller};
 use crate::app::App;
 use crate::clock;
 use crate::domain::{CompareSet, Job, JobError, JobKind, JobStatus, Micros, SetId, check_set_models};
 use crate::queue::JobMessage;
-use serde::Deserialize;
+use crate::store::ReplayOr;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetRequest {
     #[serde(default)]
@@ -21,9 +22,18 @@ pub struct SetRequest {
     pub options: Map<String, Value>,
 }
 
+/// A set made (or found again by its Idempotency-Key) with its jobs.
+pub struct CreatedSet {
+    pub set: CompareSet,
+    pub jobs: Vec<Job>,
+    /// True when an earlier request with the same Idempotency-Key made this set.
+    pub replay: bool,
+}
+
 /// Validates every model against the catalog, reserves the set's summed estimate, records the
-/// set and its jobs, and queues the jobs. Nothing is written when any check fails.
-pub async fn create_set(app: &App, caller: &Caller, req: &SetRequest) -> Result<(CompareSet, Vec<Job>), ApiError> {
+/// set and its jobs (and the Idempotency-Key's claim), and queues the jobs. Nothing is written
+/// when any check fails.
+pub async fn create_set(app: &App, caller: &Caller, req: &SetRequest, idem_key: Option<&str>) -> Result<CreatedSet, ApiError> {
     check_set_models(&req.models).map_err(|m| ApiError::validation("models", m))?;
     let mut specs = Vec::with_capacity(req.models.len());
     for (i, id) in req.models.iter().enumerate() {
@@ -73,9 +83,30 @@ pub async fn create_set(app: &App, caller: &Caller, req: &SetRequest) -> Result<
         estimated_micros: Micros(jobs.iter().map(|j| j.estimated_micros.0).sum()),
         created_at: stamp,
     };
+    let hash = request_hash(JobKind::Image, &("set", req))?;
+    let idem = idempotency_claim(caller, idem_key, set.set_id.as_str(), hash, now)?;
     let res = reservation(app, caller, set.estimated_micros, now).await?;
-    let outcome = app.store.create_set(&set, &jobs, &res).await.map_err(ApiError::from)?;
-    created_or_refused(app, caller, outcome, &res, now).await?;
+    match app
+        .store
+        .create_set(&set, &jobs, &res, idem.as_ref())
+        .await
+        .map_err(ApiError::from)?
+    {
+        ReplayOr::Replay(prev) => {
+            let mut jobs = Vec::with_capacity(prev.job_ids.len());
+            for id in &prev.job_ids {
+                let job = app.store.get_job(&caller.id, id).await.map_err(ApiError::from)?;
+                jobs.push(job.ok_or_else(|| ApiError::internal("a set's job is missing"))?);
+            }
+            return Ok(CreatedSet {
+                set: *prev,
+                jobs,
+                replay: true,
+            });
+        }
+        ReplayOr::Done(crate::store::CreateOutcome::KeyConflict) => return Err(key_conflict()),
+        ReplayOr::Done(outcome) => created_or_refused(app, caller, outcome, &res, now).await?,
+    }
     tracing::info!(set_id = %set.set_id, jobs = jobs.len(), estimated_micros = set.estimated_micros.0, "set created");
     for job in &jobs {
         let msg = JobMessage {
@@ -95,7 +126,7 @@ pub async fn create_set(app: &App, caller: &Caller, req: &SetRequest) -> Result<
                 .await;
         }
     }
-    Ok((set, jobs))
+    Ok(CreatedSet { set, jobs, replay: false })
 }
 
 /// Seconds from a job's creation to its last change, once it is finished.

@@ -3,7 +3,7 @@
 //! case (every frame at its price) is reserved at once, all or nothing, and the job then runs
 //! and settles like any generation: only the frames returned are kept and charged, at most
 //! `frames` of them.
-use super::generate::{check_key, created_or_refused, queued_job, request_hash, reservation};
+use super::generate::{created_or_refused, idempotency_claim, key_conflict, queued_job, request_hash, reservation};
 use super::views::asset_json;
 use crate::api::{ApiError, Caller};
 use crate::app::App;
@@ -14,11 +14,9 @@ use crate::domain::{
     story_prompt,
 };
 use crate::queue::JobMessage;
-use crate::store::{CreateOutcome, IdempotencyRecord, StoryOutcome};
+use crate::store::{CreateOutcome, StoryOutcome};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-
-const IDEMPOTENCY_TTL_S: i64 = 24 * 3600;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,19 +84,8 @@ pub async fn create_story(app: &App, caller: &Caller, req: &StoryRequest, idem_k
         estimated_micros: job.estimated_micros,
         created_at: clock::rfc3339(now),
     };
-    let idem = match idem_key {
-        Some(k) => {
-            check_key(k)?;
-            Some(IdempotencyRecord {
-                key: format!("idem#{}#{k}", caller.id),
-                // The record names the story (its id is a ULID like a job's).
-                job_id: story.story_id.to_string(),
-                request_hash: hash,
-                expires_at: now.timestamp() + IDEMPOTENCY_TTL_S,
-            })
-        }
-        None => None,
-    };
+    // The record names the story (its id is a ULID like a job's).
+    let idem = idempotency_claim(caller, idem_key, story.story_id.as_str(), hash, now)?;
     let res = reservation(app, caller, story.estimated_micros, now).await?;
     match app
         .store
@@ -119,11 +106,7 @@ pub async fn create_story(app: &App, caller: &Caller, req: &StoryRequest, idem_k
                 replay: true,
             });
         }
-        StoryOutcome::Done(CreateOutcome::KeyConflict) => {
-            return Err(ApiError::Conflict(
-                "this Idempotency-Key was already used with a different request".into(),
-            ));
-        }
+        StoryOutcome::Done(CreateOutcome::KeyConflict) => return Err(key_conflict()),
         StoryOutcome::Done(outcome) => created_or_refused(app, caller, outcome, &res, now).await?,
     }
     tracing::info!(story_id = %story.story_id, frames, estimated_micros = story.estimated_micros.0, "story created");

@@ -1,6 +1,7 @@
 //! Boards (the canvas), kept in the `usage` table's user partition as `board#{board_id}` items
 //! (docs/data-model.md), like comparison sets: no table, index, variable or grant of their own.
 //! A board is one item, its tiles a list in it; `version` guards every replace.
+use super::owned::Projection;
 use super::{Item, Store, StoreError, aws, n, s};
 use crate::domain::{AssetId, Board, BoardId, BoardSummary, UserId};
 use aws_sdk_dynamodb::types::KeysAndAttributes;
@@ -9,7 +10,7 @@ use std::collections::HashSet;
 const PREFIX: &str = "board#";
 
 fn board_key(user: &UserId, id: &BoardId) -> Item {
-    Item::from([("user_id".into(), s(user.as_str())), ("period".into(), s(format!("{PREFIX}{id}")))])
+    super::owned::key(user, PREFIX, id.as_str())
 }
 
 /// The board as its item: its fields, the sort key and `tile_count` (read by the list).
@@ -35,16 +36,7 @@ impl Store {
     }
 
     pub async fn get_board(&self, user: &UserId, id: &BoardId) -> Result<Option<Board>, StoreError> {
-        let out = self
-            .ddb
-            .get_item()
-            .table_name(&self.tables.usage)
-            .set_key(Some(board_key(user, id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(aws("get board"))?;
-        Ok(out.item.map(serde_dynamo::from_item).transpose()?)
+        self.get_owned(user, PREFIX, id.as_str(), "get board").await
     }
 
     /// Replaces the board if its stored version is still `expected`. False when it is not (or
@@ -78,41 +70,13 @@ impl Store {
         limit: i32,
         after: Option<&str>,
     ) -> Result<(Vec<BoardSummary>, Option<String>), StoreError> {
-        // BETWEEN is inclusive: the cursor's own item may come back and is skipped.
-        let hi = match after {
-            Some(a) => format!("{PREFIX}{a}"),
-            None => format!("{PREFIX}\u{ffff}"),
+        const SUMMARY: Projection = Projection {
+            expression: "board_id, #n, version, tile_count, created_at, updated_at",
+            names: &[("#n", "name")],
         };
-        let out = self
-            .ddb
-            .query()
-            .table_name(&self.tables.usage)
-            .key_condition_expression("user_id = :u AND period BETWEEN :lo AND :hi")
-            .projection_expression("board_id, #n, version, tile_count, created_at, updated_at")
-            .expression_attribute_names("#n", "name")
-            .expression_attribute_values(":u", s(user.as_str()))
-            .expression_attribute_values(":lo", s(PREFIX))
-            .expression_attribute_values(":hi", s(hi))
-            .scan_index_forward(false)
-            .consistent_read(true)
-            .limit(limit + 2)
-            .send()
+        let id_of = |b: &BoardSummary| b.board_id.to_string();
+        self.list_owned(user, PREFIX, (limit, after), Some(&SUMMARY), id_of, "list boards")
             .await
-            .map_err(aws("list boards"))?;
-        let mut boards: Vec<BoardSummary> = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(serde_dynamo::from_item)
-            .collect::<Result<_, _>>()?;
-        boards.retain(|b| Some(b.board_id.as_str()) != after);
-        let next = if boards.len() > limit as usize {
-            boards.truncate(limit as usize);
-            boards.last().map(|b| b.board_id.to_string())
-        } else {
-            None
-        };
-        Ok((boards, next))
     }
 
     /// Which of these ids are the user's assets (keys only are read).

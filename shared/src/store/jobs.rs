@@ -1,3 +1,4 @@
+use super::idempotency::EarlierUse;
 use super::{IdempotencyRecord, Item, Store, StoreError, aws, failed_at, n, s};
 use crate::domain::{Job, JobId, Micros, UserId};
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
@@ -104,30 +105,17 @@ impl Store {
         };
         let idem_at = items.len();
         if let Some(rec) = idem {
-            let put = Put::builder()
-                .table_name(&self.tables.idempotency)
-                .set_item(Some(serde_dynamo::to_item(rec)?))
-                .condition_expression("attribute_not_exists(#k)")
-                .expression_attribute_names("#k", "key")
-                .build()
-                .map_err(aws("build put"))?;
-            items.push(TransactWriteItem::builder().put(put).build());
+            items.push(self.claim_key_item(rec)?);
         }
         let codes = match super::transact(self, "create job", items).await? {
             Ok(()) => return Ok(CreateOutcome::Created),
             Err(codes) => codes,
         };
         if let Some(rec) = idem.filter(|_| failed_at(&codes, idem_at)) {
-            let Some(prev) = self.get_idempotency(&rec.key).await? else {
-                return Err(StoreError::Aws {
-                    op: "idempotency",
-                    source: "key vanished".into(),
-                });
-            };
-            if prev.request_hash != rec.request_hash {
+            let EarlierUse::Made(made) = self.earlier_use(rec).await? else {
                 return Ok(CreateOutcome::KeyConflict);
-            }
-            let job_id = JobId::parse(&prev.job_id).ok_or_else(|| StoreError::Aws {
+            };
+            let job_id = JobId::parse(&made).ok_or_else(|| StoreError::Aws {
                 op: "idempotency",
                 source: "bad job id".into(),
             })?;

@@ -1,23 +1,31 @@
 //! Comparison sets, kept in the `usage` table's user partition as `set#{set_id}` items
 //! (docs/data-model.md): one prompt's jobs on several models, created all or nothing.
+use super::idempotency::EarlierUse;
 use super::jobs::Reservation;
-use super::{CreateOutcome, Item, Store, StoreError, aws, failed_at, s};
+use super::owned::ReplayOr;
+use super::{CreateOutcome, IdempotencyRecord, Item, Store, StoreError, aws, failed_at, s};
 use crate::domain::{CompareSet, Job, SetId, UserId};
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 const PREFIX: &str = "set#";
 
-fn set_key(user: &UserId, id: &SetId) -> Item {
-    Item::from([("user_id".into(), s(user.as_str())), ("period".into(), s(format!("{PREFIX}{id}")))])
-}
+/// What creating a set came to.
+pub type SetOutcome = ReplayOr<CompareSet>;
 
 impl Store {
     /// Records the set and its queued jobs and reserves their summed estimate, in one
     /// transaction: either every job exists with its money held, or nothing was written.
-    pub async fn create_set(&self, set: &CompareSet, jobs: &[Job], res: &Reservation) -> Result<CreateOutcome, StoreError> {
+    pub async fn create_set(
+        &self,
+        set: &CompareSet,
+        jobs: &[Job],
+        res: &Reservation,
+        idem: Option<&IdempotencyRecord>,
+    ) -> Result<SetOutcome, StoreError> {
+        let done = |o| Ok(ReplayOr::Done(o));
         let max = res.limit.0 - res.amount.0;
         if max < 0 {
-            return Ok(CreateOutcome::QuotaExceeded);
+            return done(CreateOutcome::QuotaExceeded);
         }
         let mut items = Vec::with_capacity(jobs.len() + 3);
         for job in jobs {
@@ -35,7 +43,7 @@ impl Store {
         if let Some(w) = &res.starts {
             let count = jobs.len() as i64;
             if i64::from(w.max) < count {
-                return Ok(CreateOutcome::TooManyStarts);
+                return done(CreateOutcome::TooManyStarts);
             }
             starts_at = Some(items.len());
             items.push(self.starts_item(&set.user_id, w, count)?);
@@ -50,19 +58,39 @@ impl Store {
             .map_err(aws("build put"))?;
         items.push(TransactWriteItem::builder().put(put_set).build());
         let set_at = items.len() - 1;
+        let idem_at = items.len();
+        if let Some(rec) = idem {
+            items.push(self.claim_key_item(rec)?);
+        }
         let codes = match super::transact(self, "create set", items).await? {
-            Ok(()) => return Ok(CreateOutcome::Created),
+            Ok(()) => return done(CreateOutcome::Created),
             Err(codes) => codes,
         };
+        if let Some(rec) = idem.filter(|_| failed_at(&codes, idem_at)) {
+            let EarlierUse::Made(made) = self.earlier_use(rec).await? else {
+                return done(CreateOutcome::KeyConflict);
+            };
+            let id = SetId::parse(&made).ok_or_else(|| StoreError::Aws {
+                op: "idempotency",
+                source: "the key names no set".into(),
+            })?;
+            return match self.get_set(&set.user_id, &id).await? {
+                Some(s) => Ok(ReplayOr::Replay(Box::new(s))),
+                None => Err(StoreError::Aws {
+                    op: "idempotency",
+                    source: "set of key missing".into(),
+                }),
+            };
+        }
         if failed_at(&codes, set_at) || failed_at(&codes, 0) {
             // An earlier try of this very transaction was applied (its answer lost).
-            return Ok(CreateOutcome::Created);
+            return done(CreateOutcome::Created);
         }
         if starts_at.is_some_and(|i| failed_at(&codes, i)) {
-            return Ok(CreateOutcome::TooManyStarts);
+            return done(CreateOutcome::TooManyStarts);
         }
         if failed_at(&codes, reserve_at) {
-            return Ok(CreateOutcome::QuotaExceeded);
+            return done(CreateOutcome::QuotaExceeded);
         }
         Err(StoreError::Aws {
             op: "create set",
@@ -71,52 +99,19 @@ impl Store {
     }
 
     pub async fn get_set(&self, user: &UserId, id: &SetId) -> Result<Option<CompareSet>, StoreError> {
-        let out = self
-            .ddb
-            .get_item()
-            .table_name(&self.tables.usage)
-            .set_key(Some(set_key(user, id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(aws("get set"))?;
-        Ok(out.item.map(serde_dynamo::from_item).transpose()?)
+        self.get_owned(user, PREFIX, id.as_str(), "get set").await
     }
 
     /// A user's sets, newest first, `limit` at a time after the set id `after`.
     pub async fn list_sets(&self, user: &UserId, limit: i32, after: Option<&str>) -> Result<(Vec<CompareSet>, Option<String>), StoreError> {
-        // BETWEEN is inclusive: the cursor's own item may come back and is skipped.
-        let hi = match after {
-            Some(a) => format!("{PREFIX}{a}"),
-            None => format!("{PREFIX}\u{ffff}"),
-        };
-        let out = self
-            .ddb
-            .query()
-            .table_name(&self.tables.usage)
-            .key_condition_expression("user_id = :u AND period BETWEEN :lo AND :hi")
-            .expression_attribute_values(":u", s(user.as_str()))
-            .expression_attribute_values(":lo", s(PREFIX))
-            .expression_attribute_values(":hi", s(hi))
-            .scan_index_forward(false)
-            .consistent_read(true)
-            .limit(limit + 2)
-            .send()
-            .await
-            .map_err(aws("list sets"))?;
-        let mut sets: Vec<CompareSet> = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(serde_dynamo::from_item)
-            .collect::<Result<_, _>>()?;
-        sets.retain(|x| Some(x.set_id.as_str()) != after);
-        let next = if sets.len() > limit as usize {
-            sets.truncate(limit as usize);
-            sets.last().map(|x| x.set_id.to_string())
-        } else {
-            None
-        };
-        Ok((sets, next))
+        self.list_owned(
+            user,
+            PREFIX,
+            (limit, after),
+            None,
+            |x: &CompareSet| x.set_id.to_string(),
+            "list sets",
+        )
+        .await
     }
 }

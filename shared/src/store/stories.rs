@@ -1,5 +1,6 @@
 //! Visual stories, kept in the `usage` table's user partition as `story#{story_id}` items
 //! (docs/data-model.md): one Seedream 4 job per story, created all or nothing.
+use super::idempotency::EarlierUse;
 use super::jobs::Reservation;
 use super::{CreateOutcome, IdempotencyRecord, Item, Store, StoreError, aws, failed_at, s};
 use crate::domain::{Job, Story, StoryId, UserId};
@@ -8,16 +9,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 const PREFIX: &str = "story#";
 
 /// What creating a story came to.
-pub enum StoryOutcome {
-    /// Created, refused (quota, starts) or a key conflict: as for any job.
-    Done(CreateOutcome),
-    /// The Idempotency-Key made this story before, with the same request.
-    Replay(Box<Story>),
-}
-
-fn story_key(user: &UserId, id: &StoryId) -> Item {
-    Item::from([("user_id".into(), s(user.as_str())), ("period".into(), s(format!("{PREFIX}{id}")))])
-}
+pub type StoryOutcome = super::owned::ReplayOr<Story>;
 
 impl Store {
     /// Records the story and its queued job, reserves the job's estimate (every frame at its
@@ -60,28 +52,17 @@ impl Store {
         let story_at = items.len() - 1;
         let idem_at = items.len();
         if let Some(rec) = idem {
-            let put = Put::builder()
-                .table_name(&self.tables.idempotency)
-                .set_item(Some(serde_dynamo::to_item(rec)?))
-                .condition_expression("attribute_not_exists(#k)")
-                .expression_attribute_names("#k", "key")
-                .build()
-                .map_err(aws("build put"))?;
-            items.push(TransactWriteItem::builder().put(put).build());
+            items.push(self.claim_key_item(rec)?);
         }
         let codes = match super::transact(self, "create story", items).await? {
             Ok(()) => return done(CreateOutcome::Created),
             Err(codes) => codes,
         };
         if let Some(rec) = idem.filter(|_| failed_at(&codes, idem_at)) {
-            let prev = self.get_idempotency(&rec.key).await?.ok_or_else(|| StoreError::Aws {
-                op: "idempotency",
-                source: "key vanished".into(),
-            })?;
-            if prev.request_hash != rec.request_hash {
+            let EarlierUse::Made(made) = self.earlier_use(rec).await? else {
                 return done(CreateOutcome::KeyConflict);
-            }
-            let id = StoryId::parse(&prev.job_id).ok_or_else(|| StoreError::Aws {
+            };
+            let id = StoryId::parse(&made).ok_or_else(|| StoreError::Aws {
                 op: "idempotency",
                 source: "the key names no story".into(),
             })?;
@@ -110,52 +91,19 @@ impl Store {
     }
 
     pub async fn get_story(&self, user: &UserId, id: &StoryId) -> Result<Option<Story>, StoreError> {
-        let out = self
-            .ddb
-            .get_item()
-            .table_name(&self.tables.usage)
-            .set_key(Some(story_key(user, id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(aws("get story"))?;
-        Ok(out.item.map(serde_dynamo::from_item).transpose()?)
+        self.get_owned(user, PREFIX, id.as_str(), "get story").await
     }
 
     /// A user's stories, newest first, `limit` at a time after the story id `after`.
     pub async fn list_stories(&self, user: &UserId, limit: i32, after: Option<&str>) -> Result<(Vec<Story>, Option<String>), StoreError> {
-        // BETWEEN is inclusive: the cursor's own item may come back and is skipped.
-        let hi = match after {
-            Some(a) => format!("{PREFIX}{a}"),
-            None => format!("{PREFIX}\u{ffff}"),
-        };
-        let out = self
-            .ddb
-            .query()
-            .table_name(&self.tables.usage)
-            .key_condition_expression("user_id = :u AND period BETWEEN :lo AND :hi")
-            .expression_attribute_values(":u", s(user.as_str()))
-            .expression_attribute_values(":lo", s(PREFIX))
-            .expression_attribute_values(":hi", s(hi))
-            .scan_index_forward(false)
-            .consistent_read(true)
-            .limit(limit + 2)
-            .send()
-            .await
-            .map_err(aws("list stories"))?;
-        let mut stories: Vec<Story> = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(serde_dynamo::from_item)
-            .collect::<Result<_, _>>()?;
-        stories.retain(|x| Some(x.story_id.as_str()) != after);
-        let next = if stories.len() > limit as usize {
-            stories.truncate(limit as usize);
-            stories.last().map(|x| x.story_id.to_string())
-        } else {
-            None
-        };
-        Ok((stories, next))
+        self.list_owned(
+            user,
+            PREFIX,
+            (limit, after),
+            None,
+            |x: &Story| x.story_id.to_string(),
+            "list stories",
+        )
+        .await
     }
 }
