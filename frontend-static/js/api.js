@@ -199,6 +199,8 @@ export class Api {
     const q = new URLSearchParams({ limit: String(limit) });
     if (cursor) q.set('cursor', cursor);
     return this.request('GET', `/stories?${q}`);
+  }
+
   /** GET /boards → {boards: [{id, name, version, tile_count, ...}], next_cursor}, newest first. */
   boards({ limit = 50, cursor = null } = {}) {
     const q = new URLSearchParams({ limit: String(limit) });

@@ -1,6 +1,7 @@
 //! Provider faults through the whole local stack (gateway, queue, worker, webhook, simulator),
 //! the cases issue #13 names that the other files don't: a storm of 429s with `Retry-After`,
-//! outputs that redirect to another host, and outputs on link-local or private addresses.
+//! outputs that redirect to another host, outputs on link-local or private addresses, and an
+//! output that is not an image.
 //! Each ends with every job in one final state, one charge or none, and nothing reserved.
 mod common;
 use common::{TestStack, User};
@@ -57,7 +58,7 @@ async fn a_storm_of_429s_is_waited_out_as_retry_after_says_and_each_job_runs_onc
 }
 
 #[tokio::test]
-async fn outputs_that_redirect_elsewhere_or_live_on_private_addresses_are_refused_and_free() {
+async fn outputs_that_redirect_elsewhere_live_on_private_addresses_or_are_no_images_are_refused_and_free() {
     let t = TestStack::start().await;
     let sim = t.stack.sim.as_ref().unwrap();
     let u = t.user("ssrf").await;
@@ -68,6 +69,8 @@ async fn outputs_that_redirect_elsewhere_or_live_on_private_addresses_are_refuse
         (Fault::RedirectOutput, "answered HTTP 302"),
         (Fault::LinkLocalOutput, "host 169.254.169.254 is not allowed"),
         (Fault::PrivateOutput, "host 10.0.0.1 is not allowed"),
+        // Served as image/png, but HTML: the bytes are sniffed, never the header trusted.
+        (Fault::NotImage, "not a valid image"),
     ];
     let mut ids = Vec::new();
     for (f, _) in cases {
@@ -84,7 +87,7 @@ async fn outputs_that_redirect_elsewhere_or_live_on_private_addresses_are_refuse
     }
     let stats = sim.stats();
     assert_eq!(stats.redirects_followed, 0, "the redirect was never followed: {stats:?}");
-    assert_eq!(stats.outputs_served, 0, "{stats:?}");
+    assert_eq!(stats.outputs_served, 1, "only the not-image body was downloaded: {stats:?}");
     let (committed, spent, count) = month(&t, &u).await;
     assert_eq!((committed, spent, count), (Micros(0), Micros(0), 0), "nothing charged or reserved");
     let (_, assets) = t.get(&u, "/api/assets").await;

@@ -56,10 +56,13 @@ pub enum Fault {
     LinkLocalOutput,
     /// The output URLs point at a private address (`10.0.0.1`).
     PrivateOutput,
+    /// An image prediction's output is not an image (an HTML page under a `.png` name, served
+    /// as `image/png`).
+    NotImage,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 19] = [
+    pub const ALL: [Fault; 20] = [
         Fault::Fail,
         Fault::Stall,
         Fault::Throttle,
@@ -79,6 +82,7 @@ impl Fault {
         Fault::RedirectOutput,
         Fault::LinkLocalOutput,
         Fault::PrivateOutput,
+        Fault::NotImage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +106,7 @@ impl Fault {
             Fault::RedirectOutput => "redirect-output",
             Fault::LinkLocalOutput => "link-local-output",
             Fault::PrivateOutput => "private-output",
+            Fault::NotImage => "not-image",
         }
     }
 

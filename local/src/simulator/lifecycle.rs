@@ -145,6 +145,15 @@ async fn produce(sim: &Arc<Sim>, schema: Arc<ModelSchema>, input: Value, fault: 
     if schema.output_media == OutputMedia::Video {
         return produce_video(sim, &input, &sources, fault);
     }
+    if fault == Some(Fault::NotImage) {
+        return Ok(vec![OutFile {
+            body: OutBody::Bytes(Bytes::from_static(
+                b"<!doctype html><html><body>Not an image: simulator fault `not-image`</body></html>\n",
+            )),
+            ext: "png",
+            content_type: "image/png",
+        }]);
+    }
     let factor = schema.upscale_factor(&input);
     let count = if fault == Some(Fault::ExtraOutputs) {
         // More than asked: at least 3, and two more than a multi-image request.
