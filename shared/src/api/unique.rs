@@ -48,3 +48,37 @@ mod tests {
         assert!(serde_json::from_str::<Body>(r#"{}"#).unwrap().options.is_empty());
     }
 }
+
+/// A JSON number that is a whole number, as JSON Schema's `integer` means it: `885` and `885.0`
+/// alike (a client or language that writes every number as a float is not refused), within
+/// ±2⁵³ where a float is still exact. `None` for a fraction, a string or anything else.
+pub fn whole_number(v: &serde_json::Value) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    v.as_i64()
+        .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() <= EXACT).map(|f| f as i64))
+}
+
+/// Deserializes a non-negative whole number ([`whole_number`]) into a `u64`.
+pub fn whole_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+    whole_number(&v)
+        .and_then(|n| u64::try_from(n).ok())
+        .ok_or_else(|| serde::de::Error::custom("expected a whole number of at least 0"))
+}
+
+#[cfg(test)]
+mod whole_tests {
+    use super::whole_number;
+    use serde_json::json;
+
+    #[test]
+    fn whole_numbers_are_whole_whatever_their_spelling() {
+        assert_eq!(whole_number(&json!(885)), Some(885));
+        assert_eq!(whole_number(&json!(885.0)), Some(885));
+        assert_eq!(whole_number(&json!(-3.0)), Some(-3));
+        assert_eq!(whole_number(&json!(1.5)), None);
+        assert_eq!(whole_number(&json!(1e300)), None);
+        assert_eq!(whole_number(&json!("885")), None);
+        assert_eq!(whole_number(&json!(null)), None);
+    }
+}

@@ -24,6 +24,7 @@ pub struct BoardCreate {
 #[serde(deny_unknown_fields)]
 pub struct BoardUpdate {
     /// The version the client read.
+    #[serde(deserialize_with = "crate::api::whole_u64")]
     pub version: u64,
     #[serde(default)]
     pub name: Option<String>,

@@ -41,9 +41,7 @@ pub struct CreatedStory {
 /// Checks every rule, reserves the story's worst case and records the story and its job, then
 /// queues the job. Nothing is written when any check fails.
 pub async fn create_story(app: &App, caller: &Caller, req: &StoryRequest, idem_key: Option<&str>) -> Result<CreatedStory, ApiError> {
-    let frames = req
-        .frames
-        .as_i64()
+    let frames = crate::api::whole_number(&req.frames)
         .ok_or_else(|| ApiError::validation("frames", "frames must be a whole number from 2 to 8"))
         .and_then(|n| check_story_frames(n).map_err(|m| ApiError::validation("frames", m)))?;
     // The prompt and options as the user gave them, against Seedream 4's rules.

@@ -34,10 +34,8 @@ const HEADER_MAX_BYTES: u64 = 1024 * 1024;
 
 /// `201` body of `POST /api/uploads`.
 pub async fn create_upload(app: &App, caller: &Caller, req: &UploadRequest) -> Result<Value, ApiError> {
-    let bytes = req
-        .bytes
-        .as_i64()
-        .ok_or_else(|| ApiError::validation("bytes", "bytes must be a whole number of bytes"))?;
+    let bytes =
+        crate::api::whole_number(&req.bytes).ok_or_else(|| ApiError::validation("bytes", "bytes must be a whole number of bytes"))?;
     let declared =
         Declared::parse(&req.content_type, bytes, req.filename.as_deref()).map_err(|e| ApiError::validation(e.field, e.message))?;
     let id = AssetId::new();
