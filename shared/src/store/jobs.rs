@@ -49,6 +49,18 @@ pub(crate) fn month_key(user: &UserId, period: &str) -> Item {
 impl Store {
     /// The transaction item that holds `res.amount` of the user's month, refused (condition
     /// failed) when the month would go over `res.limit`. Used by every create that reserves.
+    /// The transaction item that records a new job (fails when its id exists: an earlier try of
+    /// the same transaction was applied).
+    pub(super) fn put_new_job(&self, job: &Job) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.tables.jobs)
+            .set_item(Some(serde_dynamo::to_item(job)?))
+            .condition_expression("attribute_not_exists(job_id)")
+            .build()
+            .map_err(aws("build put"))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
     pub(super) fn reserve_item(&self, user: &UserId, res: &Reservation) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
             .table_name(&self.tables.usage)
@@ -86,16 +98,7 @@ impl Store {
         if max < 0 {
             return Ok(CreateOutcome::QuotaExceeded);
         }
-        let put_job = Put::builder()
-            .table_name(&self.tables.jobs)
-            .set_item(Some(serde_dynamo::to_item(job)?))
-            .condition_expression("attribute_not_exists(job_id)")
-            .build()
-            .map_err(aws("build put"))?;
-        let mut items = vec![
-            TransactWriteItem::builder().put(put_job).build(),
-            self.reserve_item(&job.user_id, res)?,
-        ];
+        let mut items = vec![self.put_new_job(job)?, self.reserve_item(&job.user_id, res)?];
         let starts_at = match &res.starts {
             Some(w) => {
                 items.push(self.starts_item(&job.user_id, w, 1)?);

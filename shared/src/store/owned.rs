@@ -2,8 +2,12 @@
 //! (`set#{id}`, `story#{id}`, `board#{id}`; docs/data-model.md): read by key, listed newest
 //! first by a range on the prefix. One reading of that layout for comparison sets, stories and
 //! boards.
-use super::{Item, Store, StoreError, aws, s};
-use crate::domain::UserId;
+use super::idempotency::EarlierUse;
+use super::jobs::Reservation;
+use super::{CreateOutcome, IdempotencyRecord, Item, Store, StoreError, aws, failed_at, s};
+use crate::domain::{Job, UserId};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// What creating a thing of several items (a story, a set) with an Idempotency-Key came to.
@@ -25,7 +29,93 @@ pub(crate) struct Projection {
     pub names: &'static [(&'static str, &'static str)],
 }
 
+/// A thing a user owns that its create writes with its queued jobs (a comparison set, a story).
+pub(crate) struct NewOwned<'a, T> {
+    pub user: &'a UserId,
+    pub prefix: &'static str,
+    pub id: &'a str,
+    pub item: &'a T,
+    /// For errors and logs: "create set".
+    pub op: &'static str,
+}
+
 impl Store {
+    /// Records `new.item` as `{prefix}{id}` with its queued `jobs`, reserves their summed
+    /// estimate, counts them as starts and claims the Idempotency-Key (whose record names the
+    /// item), in one transaction: either all of it is written, or nothing. A replay of the key
+    /// with the same request is the item it made before.
+    pub(crate) async fn create_owned<T: Serialize + DeserializeOwned>(
+        &self,
+        new: NewOwned<'_, T>,
+        jobs: &[Job],
+        res: &Reservation,
+        idem: Option<&IdempotencyRecord>,
+    ) -> Result<ReplayOr<T>, StoreError> {
+        let done = |o| Ok(ReplayOr::Done(o));
+        if res.limit.0 - res.amount.0 < 0 {
+            return done(CreateOutcome::QuotaExceeded);
+        }
+        let mut items = Vec::with_capacity(jobs.len() + 4);
+        for job in jobs {
+            items.push(self.put_new_job(job)?);
+        }
+        let reserve_at = items.len();
+        items.push(self.reserve_item(new.user, res)?);
+        let mut starts_at = None;
+        if let Some(w) = &res.starts {
+            let count = jobs.len() as i64;
+            if i64::from(w.max) < count {
+                return done(CreateOutcome::TooManyStarts);
+            }
+            starts_at = Some(items.len());
+            items.push(self.starts_item(new.user, w, count)?);
+        }
+        let mut item: Item = serde_dynamo::to_item(new.item)?;
+        item.insert("period".into(), s(format!("{}{}", new.prefix, new.id)));
+        let put = Put::builder()
+            .table_name(&self.tables.usage)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(period)")
+            .build()
+            .map_err(aws("build put"))?;
+        items.push(TransactWriteItem::builder().put(put).build());
+        let item_at = items.len() - 1;
+        let idem_at = items.len();
+        if let Some(rec) = idem {
+            items.push(self.claim_key_item(rec)?);
+        }
+        let codes = match super::transact(self, new.op, items).await? {
+            Ok(()) => return done(CreateOutcome::Created),
+            Err(codes) => codes,
+        };
+        if let Some(rec) = idem.filter(|_| failed_at(&codes, idem_at)) {
+            let EarlierUse::Made(made) = self.earlier_use(rec).await? else {
+                return done(CreateOutcome::KeyConflict);
+            };
+            return match self.get_owned(new.user, new.prefix, &made, new.op).await? {
+                Some(earlier) => Ok(ReplayOr::Replay(Box::new(earlier))),
+                None => Err(StoreError::Aws {
+                    op: "idempotency",
+                    source: format!("{}{made} named by the key is missing", new.prefix).into(),
+                }),
+            };
+        }
+        if failed_at(&codes, item_at) || failed_at(&codes, 0) {
+            // An earlier try of this very transaction was applied (its answer lost).
+            return done(CreateOutcome::Created);
+        }
+        if starts_at.is_some_and(|i| failed_at(&codes, i)) {
+            return done(CreateOutcome::TooManyStarts);
+        }
+        if failed_at(&codes, reserve_at) {
+            return done(CreateOutcome::QuotaExceeded);
+        }
+        Err(StoreError::Aws {
+            op: new.op,
+            source: format!("transaction cancelled: {codes:?}").into(),
+        })
+    }
+
     /// The user's `{prefix}{id}` item, read consistently (another user's is a miss).
     pub(crate) async fn get_owned<T: DeserializeOwned>(
         &self,

@@ -418,7 +418,9 @@ fn transaction_items_count_per_table() {
         r#""idempotency": ["GetItem", "PutItem", "UpdateItem"] }, "queue": ["SendMessage"]"#,
         r#""idempotency": ["GetItem", "UpdateItem"] }, "queue": ["SendMessage"]"#,
     );
-    f.assert_error("images-generate calls dynamodb:PutItem on table:idempotency (Store::claim_key_item in shared/src/store/idempotency.rs)");
+    f.assert_error(
+        "images-generate calls dynamodb:PutItem on table:idempotency (Store::claim_key_item in shared/src/store/idempotency.rs)",
+    );
 }
 
 /// Which secret a function reads follows the config field it passes.
