@@ -20,6 +20,12 @@ This launcher changes exactly that (docs/architecture.md, "The local DynamoDB"):
    is refused with a `ValidationException`, as DynamoDB does (moto checks this for single
    writes, not inside transactions).
 
+5. Each function of a local stack has its own identity: requests signed with a function's
+   access key are checked against that function's policy (rendered from routes.json as
+   Terraform renders it) and refused with AccessDenied as AWS refuses them, and S3 answers a
+   missing object with 403 unless the identity may list the bucket (`iam.py`,
+   docs/decisions/0002-local-iam.md). Other keys pass unchanged.
+
 Everything else is moto, unchanged. Run it like `moto_server`: `python moto_server.py -H HOST -p PORT`.
 """
 
@@ -239,8 +245,27 @@ def patch():
     _models.copy = _CopyWithoutTableBackups()
 
 
+def patch_iam():
+    import moto.server as server
+
+    import iam
+
+    base = server.DomainDispatcherApplication
+
+    class WithIdentities(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._checked = iam.middleware(super().__call__)
+
+        def __call__(self, environ, start_response):
+            return self._checked(environ, start_response)
+
+    server.DomainDispatcherApplication = WithIdentities
+
+
 if __name__ == "__main__":
     patch()
+    patch_iam()
     from moto.server import main
 
     sys.exit(main(sys.argv[1:]))

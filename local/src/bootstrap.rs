@@ -143,26 +143,20 @@ pub async fn create_resources(
         .ok_or("no queue url")?;
 
     let sm = aws_sdk_secretsmanager::Client::new(sdk);
-    let replicate_token_secret_id = format!("{prefix}/replicate-api-token");
-    let webhook_secret_id = format!("{prefix}/replicate-webhook-secret");
-    sm.create_secret()
-        .name(&replicate_token_secret_id)
-        .secret_string(replicate_token)
-        .send()
-        .await?;
-    sm.create_secret()
-        .name(&webhook_secret_id)
-        .secret_string(webhook_secret)
-        .send()
-        .await?;
-    let media_signing_key_secret_id = format!("{prefix}/media-signing-key");
+    // Functions name their secrets by ARN, as Terraform's environment does (and their policies
+    // grant those ARNs: crate::iam).
+    let create = |name: String, value: String| {
+        let sm = sm.clone();
+        async move {
+            let out = sm.create_secret().name(&name).secret_string(value).send().await?;
+            out.arn.ok_or_else(|| BoxError::from(format!("secret {name}: no ARN")))
+        }
+    };
+    let replicate_token_secret_id = create(format!("{prefix}/replicate-api-token"), replicate_token.to_string()).await?;
+    let webhook_secret_id = create(format!("{prefix}/replicate-webhook-secret"), webhook_secret.to_string()).await?;
     let (media_private, media_public_key_pem) =
         shared::media::cdn::generate_key_pair(shared::media::cdn::KeyKind::EcdsaP256).map_err(|e| format!("dev key pair: {e}"))?;
-    sm.create_secret()
-        .name(&media_signing_key_secret_id)
-        .secret_string(media_private)
-        .send()
-        .await?;
+    let media_signing_key_secret_id = create(format!("{prefix}/media-signing-key"), media_private).await?;
 
     Ok(Resources {
         tables,

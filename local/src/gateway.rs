@@ -18,7 +18,11 @@ use std::sync::Arc;
 const GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
 
 pub struct Gateway {
-    pub app: Arc<App>,
+    /// Each function's app (its own identity: crate::iam), by routes.json name.
+    pub apps: BTreeMap<String, Arc<App>>,
+    /// Each function's timeout (routes.json `timeout_s`): its invocation is stopped then, as
+    /// Lambda stops it.
+    pub timeouts: BTreeMap<String, std::time::Duration>,
     pub verifier: Arc<JwtVerifier>,
     /// `frontend-static/`; None serves the API only.
     pub static_root: Option<PathBuf>,
@@ -93,6 +97,18 @@ async fn dispatch(axum::extract::State(st): axum::extract::State<Arc<State>>, re
     resp
 }
 
+/// What an HTTP API answers when its Lambda integration fails, a timeout included: 500 with
+/// API Gateway's own body, not the api.md error shape (docs/aws-limits.md).
+fn timed_out() -> Response {
+    let mut r = (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        axum::Json(json!({ "message": "Internal Server Error" })),
+    )
+        .into_response();
+    r.headers_mut().insert("apigw-requestid", HeaderValue::from_static("local"));
+    r
+}
+
 fn error(e: ApiError) -> Response {
     to_axum(e.into_response())
 }
@@ -119,11 +135,21 @@ async fn api(st: &State, method: &Method, path: &str, query: &str, headers: &Hea
         Err(e) => return error(ApiError::internal(format!("event: {e}"))),
     };
     let handler = st.handlers[route.function.as_str()];
-    let app = st.gw.app.clone();
-    // Each invocation on its own task, as each Lambda invocation is isolated from the gateway.
-    let result: ApiResult = match tokio::spawn(handler(app, request)).await {
+    let (Some(app), Some(timeout)) = (
+        st.gw.apps.get(&route.function).cloned(),
+        st.gw.timeouts.get(&route.function).copied(),
+    ) else {
+        return error(ApiError::internal(format!("no app for {}", route.function)));
+    };
+    // Each invocation on its own task, as each Lambda invocation is isolated from the gateway,
+    // with its deadline, and stopped at its timeout as Lambda stops it (crate::invoke).
+    let result: ApiResult = match crate::invoke::invoke(timeout, handler(app, request)).await {
         Ok(r) => r,
-        Err(e) => Err(ApiError::internal(format!("handler panicked: {e}"))),
+        Err(crate::invoke::Stopped::Panicked(e)) => Err(ApiError::internal(format!("handler panicked: {e}"))),
+        Err(crate::invoke::Stopped::TimedOut) => {
+            tracing::error!(function = %route.function, timeout_s = timeout.as_secs_f64(), "Task timed out: the function was stopped at its timeout");
+            return timed_out();
+        }
     };
     let resp = shared::runtime::respond(result);
     tracing::info!(method = %method, path, function = %route.function, status = resp.status().as_u16(), "request");

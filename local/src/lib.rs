@@ -5,6 +5,8 @@ pub mod bootstrap;
 pub mod cognito;
 pub mod gateway;
 pub mod headers;
+pub mod iam;
+pub mod invoke;
 pub mod media;
 pub mod moto;
 pub mod routes;

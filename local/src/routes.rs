@@ -15,6 +15,9 @@ pub struct FunctionDef {
     pub trigger: String,
     pub memory_mb: u32,
     pub timeout_s: u32,
+    /// The AWS calls its code makes: its IAM role (Terraform) and its local identity (crate::iam).
+    #[serde(default)]
+    pub access: crate::iam::Access,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -32,7 +35,12 @@ pub struct RouteTable {
 }
 
 pub fn table() -> RouteTable {
-    serde_json::from_str(ROUTES_JSON).expect("routes.json is valid (checked by tests)")
+    parse(ROUTES_JSON).expect("routes.json is valid (checked by tests)")
+}
+
+/// A route table from its JSON: the compiled-in one, or a test's override of it.
+pub fn parse(json: &str) -> Result<RouteTable, serde_json::Error> {
+    serde_json::from_str(json)
 }
 
 impl Route {

@@ -11,7 +11,7 @@ use crate::simulator::{self, SimConfig, SimHandle};
 use serde_json::json;
 use shared::App;
 use shared::config::Config;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,6 +53,13 @@ pub struct StackOptions {
     pub queue_visibility_s: u32,
     /// More function environment (e.g. `MAX_VIDEO_BYTES`), over the stack's own.
     pub extra_env: Vec<(String, String)>,
+    /// Tests only: another route table than the compiled-in routes.json, for the functions'
+    /// identities (e.g. one grant removed: crate::iam) and timeouts.
+    pub routes_json: Option<String>,
+    /// Functions' timeouts (seconds) over routes.json's, scaled down for the local stack and
+    /// tests: the worker's must not exceed the queue's visibility timeout, as AWS requires of
+    /// an SQS event source mapping.
+    pub timeouts: Vec<(String, u32)>,
     pub sim: SimConfig,
 }
 
@@ -86,6 +93,10 @@ impl StackOptions {
             run_worker: true,
             queue_visibility_s: 30,
             extra_env: Vec::new(),
+            routes_json: None,
+            // The queue's visibility timeout is 30 s here (6x the worker's 300 s in AWS): the
+            // worker runs under 30 s, so a message it dies on comes back when its run is over.
+            timeouts: vec![("worker".into(), 30)],
             sim,
         }
     }
@@ -94,7 +105,13 @@ impl StackOptions {
 pub struct Stack {
     pub base_url: String,
     pub pool: Pool,
+    /// The stack's unrestricted app (the test harness's and the admin's view of the resources);
+    /// each function runs with its own (`apps`).
     pub app: Arc<App>,
+    /// Each function's app, signing as that function (crate::iam).
+    pub apps: BTreeMap<String, Arc<App>>,
+    /// The stack's resource prefix (its functions' access keys start with `VN.{prefix}.`).
+    pub prefix: String,
     pub sim: Option<SimHandle>,
     pub resources: Resources,
     pub moto: Moto,
@@ -183,10 +200,40 @@ impl Stack {
             env.insert(k.as_str(), v.clone());
         }
         let config = Config::from_lookup(|k| env.get(k).cloned())?;
-        let app = Arc::new(match opts.catalog.clone() {
-            Some(c) => App::with_catalog(config, c).await?,
-            None => App::new(config).await?,
-        });
+        let catalog = match opts.catalog.clone() {
+            Some(c) => c,
+            None => shared::catalog::Catalog::builtin()?,
+        };
+        let app = Arc::new(App::with_catalog(config.clone(), catalog.clone()).await?);
+        let mut routes = match &opts.routes_json {
+            Some(j) => crate::routes::parse(j)?,
+            None => crate::routes::table(),
+        };
+        for (name, secs) in &opts.timeouts {
+            let f = routes
+                .functions
+                .get_mut(name)
+                .ok_or_else(|| format!("no function {name} to time out"))?;
+            f.timeout_s = *secs;
+        }
+        let worker_timeout = routes.functions.get("worker").map_or(0, |f| f.timeout_s);
+        if opts.queue_visibility_s < worker_timeout {
+            return Err(format!(
+                "the queue's visibility timeout ({} s) is under the worker's timeout ({worker_timeout} s): AWS refuses such an SQS trigger",
+                opts.queue_visibility_s
+            )
+            .into());
+        }
+        let apps = crate::iam::register_stack(&http, &moto.url, &opts.prefix, &opts.region, &routes, &resources).await?;
+        let mut function_apps = BTreeMap::new();
+        for name in routes.functions.keys() {
+            let key = crate::iam::access_key_id(&opts.prefix, name);
+            function_apps.insert(
+                name.clone(),
+                Arc::new(App::local_as(config.clone(), catalog.clone(), Some(&key)).await?),
+            );
+        }
+        debug_assert_eq!(apps, function_apps.len());
 
         let provider = if sim.is_some() { "simulator" } else { "replicate" };
         let config_json = json!({
@@ -195,20 +242,26 @@ impl Stack {
             "api_base": "/api",
             "provider": provider,
         });
+        let timeouts: BTreeMap<String, Duration> = routes
+            .functions
+            .iter()
+            .map(|(name, f)| (name.clone(), Duration::from_secs(f.timeout_s.into())))
+            .collect();
         let gw = Gateway {
-            app: app.clone(),
+            apps: function_apps.clone(),
+            timeouts: timeouts.clone(),
             verifier: Arc::new(JwtVerifier::new(pool.clone(), http.clone())),
             static_root: opts.static_root.clone(),
             config_json,
             // Cognito is the emulator locally; uploads post to the gateway's own /upload.
             headers: crate::headers::security_headers(&moto.url, base_url.starts_with("https://")),
             uploads: crate::uploads::UploadOrigin::new(&moto.url, &resources.media_bucket, http.clone()),
-            media: crate::media::MediaOrigin::new(
-                &app.config,
-                &resources.media_key_pair_id,
-                &resources.media_public_key_pem,
-                aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build()),
-            )?,
+            media: crate::media::MediaOrigin::new(&app.config, &resources.media_key_pair_id, &resources.media_public_key_pem, {
+                // CloudFront's origin access (infra/storage.tf's bucket policy): GetObject on users/*.
+                let key = crate::iam::access_key_id(&opts.prefix, crate::iam::CLOUDFRONT);
+                let sdk = shared::app::sdk_config_as(&opts.region, Some(&moto.url), Some(&key));
+                aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build())
+            })?,
         };
         let mut tasks = Vec::new();
         let server = router(gw);
@@ -218,19 +271,28 @@ impl Stack {
             }
         }));
         if opts.run_worker {
-            let sqs = aws_sdk_sqs::Client::new(&sdk);
+            // The event source mapping polls with the worker's role.
+            let key = crate::iam::access_key_id(&opts.prefix, "worker");
+            let sqs = aws_sdk_sqs::Client::new(&shared::app::sdk_config_as(&opts.region, Some(&moto.url), Some(&key)));
             tasks.push(tokio::spawn(crate::worker_loop::run(
-                app.clone(),
+                function_apps["worker"].clone(),
                 sqs,
                 resources.queue_url.clone(),
                 Duration::from_secs(1),
+                timeouts["worker"],
             )));
         }
-        tasks.push(tokio::spawn(crate::worker_loop::run_reconciler(app.clone(), opts.reconcile_every)));
+        tasks.push(tokio::spawn(crate::worker_loop::run_reconciler(
+            function_apps["reconciler"].clone(),
+            opts.reconcile_every,
+            timeouts["reconciler"],
+        )));
         Ok(Self {
             base_url,
             pool,
             app,
+            apps: function_apps,
+            prefix: opts.prefix.clone(),
             sim,
             resources,
             moto,

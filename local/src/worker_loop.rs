@@ -1,12 +1,15 @@
 //! The SQS event source mapping, locally: long-polls the generation queue and hands each batch
 //! to the worker function as an SQS event; deletes the messages it did not report as failed
 //! (those come back after the visibility timeout, as in AWS).
+use crate::invoke::invoke;
 use serde_json::json;
 use shared::App;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub async fn run(app: Arc<App>, sqs: aws_sdk_sqs::Client, queue_url: String, wait: Duration) {
+/// `timeout`: the worker's (routes.json `timeout_s`). An invocation past it is stopped as
+/// Lambda stops it, and its messages come back after the queue's visibility timeout.
+pub async fn run(app: Arc<App>, sqs: aws_sdk_sqs::Client, queue_url: String, wait: Duration, timeout: Duration) {
     loop {
         let out = sqs
             .receive_message()
@@ -48,10 +51,18 @@ pub async fn run(app: Arc<App>, sqs: aws_sdk_sqs::Client, queue_url: String, wai
                 continue;
             }
         };
-        let failed: Vec<String> = match worker::handler(app.clone(), event).await {
-            Ok(r) => r.batch_item_failures.into_iter().map(|f| f.item_identifier).collect(),
-            Err(e) => {
+        let failed: Vec<String> = match invoke(timeout, worker::handler(app.clone(), event)).await {
+            Ok(Ok(r)) => r.batch_item_failures.into_iter().map(|f| f.item_identifier).collect(),
+            Ok(Err(e)) => {
                 tracing::error!(error = %e, "worker failed; the batch will be retried");
+                continue;
+            }
+            Err(stopped) => {
+                tracing::error!(
+                    timeout_s = timeout.as_secs_f64(),
+                    ?stopped,
+                    "worker stopped; the batch comes back after the visibility timeout"
+                );
                 continue;
             }
         };
@@ -66,12 +77,15 @@ pub async fn run(app: Arc<App>, sqs: aws_sdk_sqs::Client, queue_url: String, wai
     }
 }
 
-/// EventBridge Scheduler, locally: runs the reconciler every `every`.
-pub async fn run_reconciler(app: Arc<App>, every: Duration) {
+/// EventBridge Scheduler, locally: runs the reconciler every `every`, each run under its
+/// `timeout` (routes.json).
+pub async fn run_reconciler(app: Arc<App>, every: Duration, timeout: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.tick().await;
     loop {
         tick.tick().await;
-        let _ = reconciler::handler(app.clone(), json!({})).await;
+        if let Err(stopped) = invoke(timeout, reconciler::handler(app.clone(), json!({}))).await {
+            tracing::error!(timeout_s = timeout.as_secs_f64(), ?stopped, "reconciler stopped");
+        }
     }
 }

@@ -205,7 +205,11 @@ async fn the_webhook_answers_before_the_output_is_downloaded_and_the_copy_settle
 /// message comes back (SQS redelivery) and the second copy finishes: one asset, one charge.
 #[tokio::test]
 async fn a_copy_cut_mid_body_finishes_once_on_redelivery() {
-    let t = stack(|o| o.queue_visibility_s = 2).await;
+    let t = stack(|o| {
+        o.queue_visibility_s = 3;
+        o.timeouts = vec![("worker".into(), 3)];
+    })
+    .await;
     let u = t.user("xena").await;
     let id = video_job(&t, &u, "sparks [sim:drop-output]", 4, "16:9").await;
     let done = t.wait_finished(&u, &id).await;

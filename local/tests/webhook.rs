@@ -150,7 +150,7 @@ async fn anonymous_junk_never_makes_the_webhook_read_the_secret_again() {
     let now = chrono::Utc::now().timestamp();
     let forged = WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
     assert_eq!(post_webhook(&t, "msg_0", now, "", body).await, 401);
-    let after_first = t.stack.app.secrets.fetches();
+    let after_first = t.stack.apps["webhook-replicate"].secrets.fetches();
     assert_eq!(after_first, 1, "the first request loads the secret once");
     for i in 0..40 {
         let id = format!("msg_{i}");
@@ -164,7 +164,7 @@ async fn anonymous_junk_never_makes_the_webhook_read_the_secret_again() {
         assert_eq!(post_webhook(&t, &id, ts, &sig, body).await, 401);
     }
     assert_eq!(
-        t.stack.app.secrets.fetches(),
+        t.stack.apps["webhook-replicate"].secrets.fetches(),
         after_first,
         "no re-read within a minute, whatever is sent"
     );

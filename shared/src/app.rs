@@ -8,8 +8,6 @@ use crate::queue::Queue;
 use crate::replicate::{ApiToken, ReplicateClient, WebhookSecret};
 use crate::secrets::{SecretError, Secrets};
 use crate::store::Store;
-use aws_config::{BehaviorVersion, Region};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -45,48 +43,7 @@ pub struct App {
     api_http: Lazy<reqwest::Client>,
 }
 
-/// The SDK configuration, assembled directly instead of by `aws_config::load()`: no provider
-/// chains to build, no profile files to look for, nothing on the network. Credentials come
-/// from the environment, which is where Lambda puts them (AWS_ACCESS_KEY_ID,
-/// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). The HTTP client's TLS connector (parsing the
-/// compiled-in roots, crate::tls) is built on the first request, not during init
-/// (docs/benchmarks.md). With an
-/// `endpoint_url` (the local emulator) the credentials are fixed fake ones, never real ones.
-pub fn sdk_config(region: &str, endpoint_url: Option<&str>) -> aws_config::SdkConfig {
-    use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
-    use aws_smithy_runtime_api::client::http::{HttpClient, SharedHttpClient, http_client_fn};
-    // Built on the first request: building the HTTPS client parses the TLS roots. They are
-    // compiled in (crate::tls), not loaded from the system store.
-    let real: std::sync::Arc<OnceLock<SharedHttpClient>> = Default::default();
-    let http = http_client_fn(move |settings, components| {
-        real.get_or_init(|| {
-            let tls = aws_smithy_http_client::tls::TlsContext::builder()
-                .with_trust_store(crate::tls::sdk_trust_store())
-                .build()
-                .expect("the compiled-in roots make a TLS context");
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                    aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
-                ))
-                .tls_context(tls)
-                .build_https()
-        })
-        .http_connector(settings, components)
-    });
-    let credentials = match endpoint_url {
-        Some(_) => SharedCredentialsProvider::new(Credentials::new("local", "local", None, None, "local-stack")),
-        None => SharedCredentialsProvider::new(aws_config::environment::EnvironmentVariableCredentialsProvider::new()),
-    };
-    let mut b = aws_config::SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region.to_string()))
-        .http_client(http)
-        .credentials_provider(credentials);
-    if let Some(ep) = endpoint_url {
-        b = b.endpoint_url(ep);
-    }
-    b.build()
-}
+pub use crate::sdk::{sdk_config, sdk_config_as};
 
 impl App {
     pub async fn from_env() -> Result<Self, InitError> {
@@ -99,7 +56,13 @@ impl App {
 
     /// An app with another catalog than the compiled-in one (tests of a fixture catalog).
     pub async fn with_catalog(config: Config, catalog: Catalog) -> Result<Self, InitError> {
-        let sdk = sdk_config(&config.region, config.endpoint_url.as_deref());
+        Self::local_as(config, catalog, None).await
+    }
+
+    /// The app of one function of the local stack, its AWS calls signed with that function's
+    /// own access key ([`sdk_config_as`]).
+    pub async fn local_as(config: Config, catalog: Catalog, access_key_id: Option<&str>) -> Result<Self, InitError> {
+        let sdk = sdk_config_as(&config.region, config.endpoint_url.as_deref(), access_key_id);
         let path_style = config.endpoint_url.is_some();
         // Each SDK client is built on first use (crate::lazy): a function pays only for the
         // clients it touches.

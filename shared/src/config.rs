@@ -59,6 +59,9 @@ impl AllowedOrigin {
     }
 }
 
+/// Default of `PROMPT_WAIT_S`: how long a prompt rewrite is waited for (`Prefer: wait`).
+pub const DEFAULT_PROMPT_WAIT: Duration = Duration::from_secs(20);
+
 /// Default of `COPY_TIMEOUT_S`; a test checks it fits inside the worker's timeout.
 pub const DEFAULT_COPY_TIMEOUT_S: u64 = 240;
 
@@ -209,7 +212,7 @@ impl Config {
             give_up_after: secs("GIVE_UP_AFTER_S", 3600)?,
             send_webhooks: or("SEND_WEBHOOKS", "true") != "false",
             unsaved_expiration_days,
-            prompt_wait: secs("PROMPT_WAIT_S", 20)
+            prompt_wait: secs("PROMPT_WAIT_S", DEFAULT_PROMPT_WAIT.as_secs())
                 .ok()
                 .filter(|d| (1..=25).contains(&d.as_secs()))
                 .ok_or_else(|| ConfigError::Invalid("PROMPT_WAIT_S", get("PROMPT_WAIT_S").unwrap_or_default()))?,

@@ -4,9 +4,12 @@
 pub mod api;
 #[cfg(feature = "aws")]
 pub mod app;
+#[cfg(feature = "aws")]
+pub mod budget;
 pub mod catalog;
 pub mod clock;
 pub mod config;
+pub mod deadline;
 pub mod domain;
 pub mod lazy;
 pub mod media;
@@ -16,6 +19,8 @@ pub mod queue;
 pub mod replicate;
 #[cfg(feature = "aws")]
 pub mod runtime;
+#[cfg(feature = "aws")]
+pub mod sdk;
 #[cfg(feature = "aws")]
 pub mod secrets;
 #[cfg(feature = "aws")]

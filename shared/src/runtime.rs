@@ -1,7 +1,7 @@
 //! The few lines every function's `main` calls: logging, the app built once, the Lambda loop.
 use crate::api::{ApiError, ApiResult};
 use crate::app::App;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request, RequestExt, Response};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -19,19 +19,15 @@ where
     let app = Arc::new(App::from_env().await?);
     lambda_http::run(lambda_http::service_fn(move |req: Request| {
         let (app, h) = (app.clone(), handler.clone());
-        async move { Ok::<_, lambda_http::Error>(respond(h(app, req).await)) }
+        let deadline = req.lambda_context_ref().map(|c| c.deadline());
+        async move { Ok::<_, lambda_http::Error>(respond(crate::deadline::scope(deadline, h(app, req)).await)) }
     }))
     .await
 }
 
-tokio::task_local! {
-    static DEADLINE: std::time::SystemTime;
-}
-
-/// When the Lambda invocation being handled must have answered (from its context); `None`
-/// outside one (the local stack), where the configured budgets alone apply.
+/// When the invocation being handled must have answered (crate::deadline); `None` outside one.
 pub fn deadline() -> Option<std::time::SystemTime> {
-    DEADLINE.try_with(|d| *d).ok()
+    crate::deadline::get()
 }
 
 /// For functions fed by SQS, schedules or other JSON events. The handler runs with the
@@ -48,7 +44,7 @@ where
     lambda_runtime::run(lambda_runtime::service_fn(move |ev: lambda_runtime::LambdaEvent<E>| {
         let (app, h) = (app.clone(), handler.clone());
         let deadline = ev.context.deadline();
-        async move { DEADLINE.scope(deadline, h(app, ev.payload)).await }
+        async move { crate::deadline::scope(Some(deadline), h(app, ev.payload)).await }
     }))
     .await
 }

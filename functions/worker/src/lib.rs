@@ -20,7 +20,7 @@ pub async fn handler(app: Arc<App>, event: SqsEvent) -> Result<SqsBatchResponse,
             continue;
         };
         let app = app.clone();
-        tasks.spawn(async move {
+        tasks.spawn(shared::deadline::carry(async move {
             let job_id = msg.job_id().clone();
             let result = match &msg {
                 QueueMessage::Submit(m) => submit(&app, m).await.map_err(|e| (e.to_string(), e.retry_in)),
@@ -39,7 +39,7 @@ pub async fn handler(app: Arc<App>, event: SqsEvent) -> Result<SqsBatchResponse,
                 }
             }
             (id, result.is_ok())
-        });
+        }));
     }
     let mut response = SqsBatchResponse::default();
     while let Some(done) = tasks.join_next().await {

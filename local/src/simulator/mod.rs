@@ -219,6 +219,10 @@ impl SimHandle {
     }
 
     /// Lets every `slow-output` body go (those held now and later ones).
+    pub fn set_api_delay(&self, delay: Duration) {
+        self.sim.api_delay_ms.store(delay.as_millis() as u64, Ordering::Relaxed);
+    }
+
     pub fn release_outputs(&self) {
         self.sim.release_outputs();
     }

@@ -95,6 +95,8 @@ pub(super) struct Sim {
     pub outputs_released: tokio::sync::watch::Sender<bool>,
     /// Size of `oversize-output` files.
     pub oversize_bytes: AtomicU64,
+    /// How long every API answer (`/v1/*`) is held back: a slow provider (0: none).
+    pub api_delay_ms: AtomicU64,
     pub http: reqwest::Client,
     /// For source downloads (its own timeout; no redirects either).
     pub source_http: reqwest::Client,
@@ -132,6 +134,7 @@ impl Sim {
             runtime_fault: Mutex::default(),
             throttled_prompts: Mutex::default(),
             throttle_retry_after_s: AtomicU64::new(1),
+            api_delay_ms: AtomicU64::new(0),
             throttled_until: Mutex::default(),
             stats: Stats::default(),
             deliveries: Mutex::default(),
@@ -245,8 +248,18 @@ pub(super) fn router(sim: Arc<Sim>) -> Router {
         .route("/elsewhere/{id}/{file}", get(elsewhere))
         .route("/_sim/fault", post(set_fault).get(get_fault))
         .route("/_sim/stats", get(stats))
+        .layer(axum::middleware::from_fn_with_state(sim.clone(), slow_api))
         .layer(DefaultBodyLimit::max(16 * 1024 * 1024))
         .with_state(sim)
+}
+
+/// A slow provider: every `/v1/*` answer held back by [`Sim::api_delay_ms`].
+async fn slow_api(State(sim): State<Arc<Sim>>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let ms = sim.api_delay_ms.load(Ordering::Relaxed);
+    if ms > 0 && req.uri().path().starts_with("/v1/") {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    next.run(req).await
 }
 
 pub(super) fn problem(status: StatusCode, title: &str, detail: &str) -> Response {

@@ -35,6 +35,28 @@ pub enum MediaError {
         op: &'static str,
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// No such object. S3 says 404 only to a caller that may `s3:ListBucket`; no function may,
+    /// so S3 answers a missing key with 403 AccessDenied (S3 HeadObject API reference,
+    /// "Permissions"), and both mean this here (docs/aws-limits.md).
+    #[error("s3 {0}: no such object")]
+    Missing(&'static str),
+    /// The object is no longer the version a condition named (412 on `If-Match`).
+    #[error("s3 {0}: the object changed")]
+    Changed(&'static str),
+}
+
+/// What an S3 error status means for a read of one object: missing (404, or 403 to a role that
+/// may not list the bucket), changed (412), or another failure.
+#[cfg(feature = "aws")]
+fn object_error<E>(op: &'static str) -> impl FnOnce(aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> MediaError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    move |e| match e.raw_response().map(|r| r.status().as_u16()) {
+        Some(403 | 404) => MediaError::Missing(op),
+        Some(412) => MediaError::Changed(op),
+        _ => aws(op)(e),
+    }
 }
 
 #[cfg(feature = "aws")]

@@ -1,7 +1,7 @@
 //! The S3 side of uploads: the presigned POST form, and the reads, copy and delete that
 //! `complete` does on the staging object. Thin: the rules are in domain::upload and sniff.
 use super::post_policy::{PostTarget, Signer, sign_post};
-use super::{Media, MediaError, aws};
+use super::{Media, MediaError, aws, object_error};
 use aws_sdk_s3::config::ProvideCredentials;
 use aws_sdk_s3::types::{MetadataDirective, TaggingDirective};
 use std::collections::BTreeMap;
@@ -65,20 +65,26 @@ impl Media {
         })
     }
 
-    /// Size and ETag of an object; `None` when there is none.
+    /// Size and ETag of an object; `None` when there is none (404, or the 403 S3 gives a role
+    /// that may not list the bucket: [`MediaError::Missing`]).
     pub async fn head(&self, key: &str) -> Result<Option<ObjectHead>, MediaError> {
         match self.s3.head_object().bucket(&self.bucket).key(key).send().await {
             Ok(out) => Ok(Some(ObjectHead {
                 bytes: out.content_length().unwrap_or(0).max(0) as u64,
                 etag: out.e_tag().unwrap_or_default().to_string(),
             })),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
-            Err(e) => Err(aws("head object")(e)),
+            Err(e) => match object_error("head object")(e) {
+                MediaError::Missing(_) => Ok(None),
+                other => Err(other),
+            },
         }
     }
 
-    /// Bytes `start..end` of an object (a ranged GET: only these bytes travel).
-    pub async fn read_range(&self, key: &str, start: u64, end: u64) -> Result<Vec<u8>, MediaError> {
+    /// Bytes `start..end` of the object version whose ETag is `etag` (a ranged GET with
+    /// `If-Match`: only these bytes travel, and only from the bytes that were HEADed).
+    /// [`MediaError::Changed`] when the object is another version now, [`MediaError::Missing`]
+    /// when it is gone.
+    pub async fn read_range(&self, key: &str, etag: &str, start: u64, end: u64) -> Result<Vec<u8>, MediaError> {
         if end <= start {
             return Ok(Vec::new());
         }
@@ -87,18 +93,20 @@ impl Media {
             .get_object()
             .bucket(&self.bucket)
             .key(key)
+            .if_match(etag)
             .range(format!("bytes={start}-{}", end - 1))
             .send()
             .await
-            .map_err(aws("get object range"))?;
+            .map_err(object_error("get object range"))?;
         let data = out.body.collect().await.map_err(aws("read object range"))?;
         Ok(data.into_bytes().to_vec())
     }
 
     /// Copies `from` to `to` inside the bucket only if `from` still has `etag` (the bytes that
     /// were checked), with no tags: a user's own upload is kept (it is no result that expires
-    /// unless saved, and chains start from it). False when it changed.
-    pub async fn copy_if_match(&self, from: &str, to: &str, etag: &str, content_type: &str) -> Result<bool, MediaError> {
+    /// unless saved, and chains start from it). [`MediaError::Changed`] when it changed,
+    /// [`MediaError::Missing`] when it is gone.
+    pub async fn copy_if_match(&self, from: &str, to: &str, etag: &str, content_type: &str) -> Result<(), MediaError> {
         let res = self
             .s3
             .copy_object()
@@ -111,10 +119,6 @@ impl Media {
             .tagging_directive(TaggingDirective::Replace)
             .send()
             .await;
-        match res {
-            Ok(_) => Ok(true),
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => Ok(false),
-            Err(e) => Err(aws("copy object")(e)),
-        }
+        res.map(|_| ()).map_err(object_error("copy object"))
     }
 }

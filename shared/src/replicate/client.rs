@@ -19,6 +19,8 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 4;
 pub const DEFAULT_MAX_RETRY_WAIT: Duration = Duration::from_secs(20);
 /// Default timeout of one HTTP request.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// How much longer than its `Prefer: wait` a waiting create may take (the answer's own time).
+pub const PREFER_WAIT_SLACK: Duration = Duration::from_secs(3);
 /// Wait used for a 429 without a usable `Retry-After`.
 const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(1);
 
@@ -161,11 +163,15 @@ impl ReplicateClient {
         events: &[WebhookEvent],
         wait: Duration,
     ) -> Result<Prediction, ReplicateError> {
-        let secs = wait.as_secs().clamp(1, 60);
+        // Replicate holds the answer up to `wait`, then needs a moment to send it: the request
+        // may take `wait` + PREFER_WAIT_SLACK, and all of it must fit in what the invocation has
+        // left (crate::deadline), so the wait is cut to make room.
+        let room = crate::deadline::bound(wait + PREFER_WAIT_SLACK).saturating_sub(PREFER_WAIT_SLACK);
+        let secs = room.min(wait).as_secs().clamp(1, 60);
         let path = format!("/models/{}/{}/predictions", model.owner(), model.name());
         let client = self
             .clone()
-            .with_request_timeout(self.request_timeout.max(Duration::from_secs(secs + 5)));
+            .with_request_timeout(self.request_timeout.max(Duration::from_secs(secs) + PREFER_WAIT_SLACK));
         let prefer = ("prefer", format!("wait={secs}"));
         client
             .create_with(&path, json!({ "input": input }), webhook, events, Some(prefer))
@@ -250,12 +256,17 @@ impl ReplicateClient {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            // Never past the invocation's deadline (less its reserve: crate::deadline).
+            let timeout = crate::deadline::bound(self.request_timeout);
+            if timeout.is_zero() {
+                return Err(ReplicateError::OutOfTime);
+            }
             let mut req = self
                 .http
                 .request(method.clone(), &url)
                 .bearer_auth(self.token.expose())
                 .header(header::ACCEPT, "application/json")
-                .timeout(self.request_timeout);
+                .timeout(timeout);
             for (name, value) in headers {
                 req = req.header(*name, value);
             }
@@ -272,7 +283,7 @@ impl ReplicateClient {
                         return Err(ReplicateError::Timeout);
                     }
                     let wait = backoff(attempt);
-                    if idempotent && e.is_connect() && can_retry && waited + wait <= self.max_retry_wait {
+                    if idempotent && e.is_connect() && can_retry && self.may_wait(waited, wait) {
                         tokio::time::sleep(wait).await;
                         waited += wait;
                         continue;
@@ -297,7 +308,7 @@ impl ReplicateClient {
 
             if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
                 let wait = retry_after.unwrap_or(DEFAULT_RATE_LIMIT_WAIT);
-                if can_retry && waited + wait <= self.max_retry_wait {
+                if can_retry && self.may_wait(waited, wait) {
                     tokio::time::sleep(wait).await;
                     waited += wait;
                     continue;
@@ -306,7 +317,7 @@ impl ReplicateClient {
             }
             if status.is_server_error() {
                 let wait = retry_after.unwrap_or_else(|| backoff(attempt));
-                if idempotent && can_retry && waited + wait <= self.max_retry_wait {
+                if idempotent && can_retry && self.may_wait(waited, wait) {
                     tokio::time::sleep(wait).await;
                     waited += wait;
                     continue;
@@ -321,6 +332,20 @@ impl ReplicateClient {
                 detail,
             });
         }
+    }
+}
+
+impl ReplicateClient {
+    /// Whether a call that already waited `waited` may sleep `wait` more before its next try:
+    /// within `max_retry_wait`, and only if a try still fits after it (crate::deadline).
+    fn may_wait(&self, waited: Duration, wait: Duration) -> bool {
+        waited + wait <= self.max_retry_wait && crate::deadline::remaining().is_none_or(|left| wait < left)
+    }
+
+    /// The longest one call can take: every try at its timeout, and every wait between tries
+    /// (`budget` checks each function's settings against its timeout with it).
+    pub fn worst_case(&self) -> Duration {
+        self.request_timeout * self.max_attempts + self.max_retry_wait
     }
 }
 

@@ -24,6 +24,11 @@ pub enum ReplicateError {
     #[error("request to Replicate timed out")]
     Timeout,
 
+    /// The invocation's deadline (crate::deadline) left no time for another try: nothing was
+    /// sent. Retryable later.
+    #[error("no time left in this invocation for a request to Replicate (nothing was sent)")]
+    OutOfTime,
+
     /// Connection failure or another transport problem.
     #[error("could not reach Replicate: {0}")]
     Transport(#[source] reqwest::Error),
@@ -49,7 +54,7 @@ impl ReplicateError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            Self::RateLimited { .. } | Self::Server { .. } | Self::Timeout | Self::Transport(_)
+            Self::RateLimited { .. } | Self::Server { .. } | Self::Timeout | Self::OutOfTime | Self::Transport(_)
         )
     }
 
@@ -61,7 +66,7 @@ impl ReplicateError {
         match self {
             Self::Server { .. } | Self::Timeout | Self::Decode(_) => true,
             Self::Transport(e) => !e.is_connect() && !e.is_builder(),
-            Self::RateLimited { .. } | Self::Client { .. } | Self::InvalidId(_) | Self::InvalidModel(_) => false,
+            Self::RateLimited { .. } | Self::Client { .. } | Self::OutOfTime | Self::InvalidId(_) | Self::InvalidModel(_) => false,
         }
     }
 

@@ -12,16 +12,16 @@ use crate::media::{StreamError, fetch_output, object_key, sniff_image, stream_vi
 use crate::queue::CopyMessage;
 use std::time::{Duration, Instant};
 
-/// How long before the function's own deadline the copy gives up, to settle and answer.
-const SETTLE_MARGIN: Duration = Duration::from_secs(20);
+/// How long before the function's own deadline the copy gives up, to settle and answer: this,
+/// or a fifth of the time left when that is less (a worker given seconds, in tests).
+pub const SETTLE_MARGIN: Duration = Duration::from_secs(20);
 
 /// The copy's budget: `COPY_TIMEOUT_S`, cut to the Lambda's deadline (less a margin) when
 /// that is nearer. One budget for all of a job's outputs together.
 pub fn copy_budget(configured: Duration, lambda_deadline: Option<std::time::SystemTime>) -> Duration {
     let left = lambda_deadline.map(|d| {
-        d.duration_since(std::time::SystemTime::now())
-            .unwrap_or_default()
-            .saturating_sub(SETTLE_MARGIN)
+        let left = d.duration_since(std::time::SystemTime::now()).unwrap_or_default();
+        left.saturating_sub(SETTLE_MARGIN.min(left / 5))
     });
     left.map_or(configured, |l| l.min(configured))
 }
@@ -205,5 +205,9 @@ mod tests {
         assert!(b <= Duration::from_secs(80) && b > Duration::from_secs(70), "{b:?}");
         let past = std::time::SystemTime::now() - Duration::from_secs(1);
         assert_eq!(copy_budget(cfg, Some(past)), Duration::ZERO);
+        // A worker given seconds (a test's timeout) keeps a fifth of them to settle.
+        let short = std::time::SystemTime::now() + Duration::from_secs(10);
+        let b = copy_budget(cfg, Some(short));
+        assert!(b <= Duration::from_secs(8) && b > Duration::from_secs(7), "{b:?}");
     }
 }

@@ -148,14 +148,14 @@ pub async fn batch(app: &Arc<App>, user: &UserId, req: BatchRequest) -> Result<V
                 continue;
             };
             let (app, user) = (app.clone(), user.clone());
-            tasks.spawn(async move {
+            tasks.spawn(crate::deadline::carry(async move {
                 let done = match action {
                     BatchAction::Save => set_saved(&app, &user, &id, true).await.map(|a| a.is_some()),
                     BatchAction::Unsave => set_saved(&app, &user, &id, false).await.map(|a| a.is_some()),
                     BatchAction::Delete => remove_asset(&app, &user, &id).await,
                 };
                 (i, done)
-            });
+            }));
         }
         let Some(joined) = tasks.join_next().await else { break };
         let (i, done) = joined.map_err(ApiError::internal)?;

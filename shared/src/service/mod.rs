@@ -2,7 +2,7 @@
 //! create a job, submit it, settle a prediction, reconcile lost webhooks, and the views.
 mod boards;
 mod cancel;
-mod copy;
+pub mod copy;
 mod expiry;
 mod gallery;
 mod generate;

@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::clock;
 use crate::domain::upload::{Declared, Refusal, UploadType, check_image, check_size};
 use crate::domain::{Asset, AssetId, AssetKind, AssetSource};
-use crate::media::{HeaderSniff, ImageInfo, SniffError, TAIL_BYTES, check_ending, object_key, sniff_header, staging_key};
+use crate::media::{HeaderSniff, ImageInfo, MediaError, SniffError, TAIL_BYTES, check_ending, object_key, sniff_header, staging_key};
 use crate::store::PendingUpload;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -95,25 +95,19 @@ pub async fn complete_upload(app: &App, caller: &Caller, id: &AssetId) -> Result
     let staging = staging_key(&caller.id, id);
     let checked = match inspect(app, &staging, declared, pending.bytes).await? {
         Ok(c) => c,
-        Err(Refusal::Missing) => {
-            // A concurrent complete may have just finished; otherwise the client can still
-            // upload and complete again (the marker stays).
-            if let Some(done) = completed_asset(app, caller, id).await? {
-                return Ok(done);
-            }
-            return Err(refused(Refusal::Missing));
-        }
+        Err(Refusal::Missing) => return gone(app, caller, id).await,
         Err(r) => return Err(discard(app, caller, id, &staging, r).await),
     };
     let key = object_key(&caller.id, id, checked.info.ext);
-    let copied = app
+    match app
         .media
         .copy_if_match(&staging, &key, &checked.etag, checked.info.content_type)
         .await
-        .map_err(ApiError::internal)?;
-    if !copied {
-        let r = Refusal::Damaged("the file changed while it was being checked".into());
-        return Err(discard(app, caller, id, &staging, r).await);
+    {
+        Ok(()) => {}
+        Err(MediaError::Changed(_)) => return Err(discard(app, caller, id, &staging, changed()).await),
+        Err(MediaError::Missing(_)) => return gone(app, caller, id).await,
+        Err(e) => return Err(ApiError::internal(e)),
     }
     let asset = Asset {
         user_id: caller.id.clone(),
@@ -153,6 +147,31 @@ async fn completed_asset(app: &App, caller: &Caller, id: &AssetId) -> Result<Opt
     }
 }
 
+/// The staging object is not there: a concurrent complete may have just finished (its asset is
+/// the answer); otherwise the file never arrived, and the client can still upload and complete
+/// again (the marker stays).
+async fn gone(app: &App, caller: &Caller, id: &AssetId) -> Result<Asset, ApiError> {
+    match completed_asset(app, caller, id).await? {
+        Some(done) => Ok(done),
+        None => Err(refused(Refusal::Missing)),
+    }
+}
+
+fn changed() -> Refusal {
+    Refusal::Damaged("the file changed while it was being checked".into())
+}
+
+/// A ranged read of the staging object, tied to the HEADed version: `Err(refusal)` when the
+/// object changed or went away meanwhile.
+async fn read(app: &App, key: &str, etag: &str, start: u64, end: u64) -> Result<Result<Vec<u8>, Refusal>, ApiError> {
+    match app.media.read_range(key, etag, start, end).await {
+        Ok(b) => Ok(Ok(b)),
+        Err(MediaError::Changed(_)) => Ok(Err(changed())),
+        Err(MediaError::Missing(_)) => Ok(Err(Refusal::Missing)),
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}
+
 fn refused(r: Refusal) -> ApiError {
     ApiError::Validation {
         message: r.to_string(),
@@ -182,18 +201,20 @@ async fn inspect(app: &App, key: &str, declared: UploadType, declared_bytes: u64
         return Ok(Err(r));
     }
     let len = head.bytes;
-    let mut buf = app
-        .media
-        .read_range(key, 0, len.min(HEADER_FIRST_BYTES))
-        .await
-        .map_err(ApiError::internal)?;
+    let mut buf = match read(app, key, &head.etag, 0, len.min(HEADER_FIRST_BYTES)).await? {
+        Ok(b) => b,
+        Err(r) => return Ok(Err(r)),
+    };
     let info = loop {
         let have = buf.len() as u64;
         match sniff_header(&buf, len) {
             Ok(HeaderSniff::Known(info)) => break info,
             Ok(HeaderSniff::NeedMore) if have < HEADER_MAX_BYTES.min(len) && have > 0 => {
                 let end = (have * 4).min(HEADER_MAX_BYTES).min(len);
-                let more = app.media.read_range(key, have, end).await.map_err(ApiError::internal)?;
+                let more = match read(app, key, &head.etag, have, end).await? {
+                    Ok(b) => b,
+                    Err(r) => return Ok(Err(r)),
+                };
                 if more.is_empty() {
                     return Ok(Err(Refusal::Truncated));
                 }
@@ -211,10 +232,10 @@ async fn inspect(app: &App, key: &str, declared: UploadType, declared_bytes: u64
     let tail = if len <= buf.len() as u64 {
         buf[buf.len().saturating_sub(TAIL_BYTES as usize)..].to_vec()
     } else {
-        app.media
-            .read_range(key, len.saturating_sub(TAIL_BYTES), len)
-            .await
-            .map_err(ApiError::internal)?
+        match read(app, key, &head.etag, len.saturating_sub(TAIL_BYTES), len).await? {
+            Ok(b) => b,
+            Err(r) => return Ok(Err(r)),
+        }
     };
     if let Err(e) = check_ending(&info, &tail) {
         return Ok(Err(sniff_refusal(e)));

@@ -16,7 +16,8 @@ use std::time::Duration;
 /// Tries of one write, the first included.
 pub const MAX_ATTEMPTS: u32 = 8;
 const BASE_MS: u64 = 8;
-const CAP_MS: u64 = 250;
+/// The longest wait between two tries.
+pub const CAP_MS: u64 = 250;
 
 /// Error codes that mean "the same request may succeed in a moment".
 const RETRYABLE_CODES: [&str; 7] = [
@@ -117,12 +118,15 @@ where
             Ok(_) => None,
         };
         let Some(reason) = reason else { return Ok(result) };
-        if attempt >= MAX_ATTEMPTS {
-            tracing::warn!(op, attempts = attempt, reason = %reason, "dynamodb still contended; giving up for now");
+        let wait = backoff(attempt, jitter());
+        // No try after the invocation's deadline: a wait that leaves no time for one ends here.
+        let out_of_time = crate::deadline::remaining_for_sdk().is_some_and(|left| left <= wait);
+        if attempt >= MAX_ATTEMPTS || out_of_time {
+            tracing::warn!(op, attempts = attempt, reason = %reason, out_of_time, "dynamodb still contended; giving up for now");
             return Err(StoreError::Busy { op, reason });
         }
         tracing::debug!(op, attempt, reason = %reason, "dynamodb contention; retrying");
-        tokio::time::sleep(backoff(attempt, jitter())).await;
+        tokio::time::sleep(wait).await;
         attempt += 1;
     }
 }
