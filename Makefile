@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 3000
 
-.PHONY: help dev test user backfill backfill-aws package deploy bench infra-check venv build soak soak-fuzz soak-load soak-schema
+.PHONY: help dev test user backfill backfill-aws package deploy smoke bench infra-check venv build soak soak-fuzz soak-load soak-schema
 
 help:
 	@echo "make dev       run the whole system locally on http://localhost:$(PORT)"
@@ -13,6 +13,7 @@ help:
 	@echo "make backfill-aws ASSETS_TABLE=... [UNSAVED_EXPIRATION_DAYS=30]   the same against a deployment, with your AWS credentials (docs/deploy.md)"
 	@echo "make package   build every Lambda for arm64 (cargo-lambda) into target/lambda/*/bootstrap.zip"
 	@echo "make deploy    terraform apply + upload the frontend (see docs/deploy.md)"
+	@echo "make smoke URL=https://... USERNAME=... PASSWORD='...' [MAX_USD=0.05] [TIMEOUT=180]   check a deployment end to end in about a minute for about \$$0.0025 (docs/deploy.md §8)"
 	@echo "make bench     measure init time, latency, size, memory, build time (docs/benchmarks.md)"
 	@echo "make soak      the long reliability runs (docs/reliability.md): soak-fuzz, soak-load and soak-schema, one after another"
 	@echo "make soak-fuzz fuzz each parser target for FUZZ_SECONDS (default 600) with cargo-fuzz (FUZZ_ENGINE=loop: the built-in loop)"
@@ -53,6 +54,18 @@ package:
 
 deploy:
 	scripts/deploy.sh
+
+# Python 3's standard library only. The values reach the script through its environment, not
+# its command line; $(value ...) keeps a '$' in a password as typed. PASSWORD may come from the
+# environment (make reads it from there too), which keeps it out of the shell history.
+smoke: export SMOKE_URL = $(value URL)
+smoke: export SMOKE_USERNAME = $(value USERNAME)
+smoke: export SMOKE_PASSWORD = $(value PASSWORD)
+smoke: export SMOKE_MAX_USD = $(value MAX_USD)
+smoke: export SMOKE_TIMEOUT = $(value TIMEOUT)
+smoke:
+	@test -n "$$SMOKE_URL" -a -n "$$SMOKE_USERNAME" -a -n "$$SMOKE_PASSWORD" || { echo "usage: make smoke URL=https://studio.example.com USERNAME=<a Cognito user> PASSWORD='...' [MAX_USD=0.05] [TIMEOUT=180]"; exit 2; }
+	@python3 scripts/smoke.py
 
 bench:
 	scripts/bench.sh

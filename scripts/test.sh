@@ -3,7 +3,8 @@
 #   1. unit + integration tests (cargo test; integration tests use moto and the simulator),
 #   2. infra checks (hcl parse test, checkov, terraform fmt/validate and `terraform test` with a
 #      mocked AWS provider where terraform and a provider mirror exist),
-#   3. end-to-end: the real local stack (`vn-local dev`) driven over HTTP and in Chromium, then
+#   3. end-to-end: the real local stack (`vn-local dev`) driven over HTTP, checked by the
+#      deployment smoke (scripts/smoke.py, `make smoke`) and driven in Chromium, then
 #      schemathesis over docs/openapi.yaml against the same stack (scripts/schemathesis.sh),
 #   4. a short load run on that stack (scripts/load.sh: 20 Locust users for 10 s, then checked).
 set -euo pipefail
@@ -50,6 +51,9 @@ PORT=$PORT DEMO_PASSWORD='E2e-Demo-Password-1' ./target/debug/vn-local dev > tar
 if ! wait_http "http://127.0.0.1:$PORT/api/health" 300; then cat target/e2e/stack.log; exit 1; fi
 BASE_URL="http://127.0.0.1:$PORT"
 E2E_BASE_URL=$BASE_URL E2E_DEMO_PASSWORD='E2e-Demo-Password-1' cargo test -p local --test e2e -- --ignored
+
+echo "==> make smoke's deployment check against the same stack (the simulator: free)"
+SMOKE_URL=$BASE_URL SMOKE_USERNAME=demo SMOKE_PASSWORD='E2e-Demo-Password-1' python3 scripts/smoke.py
 
 echo "==> browser tests (headless Chromium against the same stack; each test file makes its own users)"
 (cd tests/browser && BASE_URL=$BASE_URL VN_LOCAL="$ROOT/target/debug/vn-local" SCREENSHOT_DIR="$ROOT/target/browser" node --test --test-concurrency=1)
