@@ -17,6 +17,11 @@ use std::sync::Arc;
 /// API Gateway's own payload limit (the functions apply api.md's 64 KiB themselves).
 const GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
 
+/// Lambda's synchronous invocation payload, each way: the event a function is invoked with and
+/// the response it returns (Lambda quotas). Over it, Lambda fails the invocation and API
+/// Gateway answers 500; locally too (docs/aws-limits.md).
+pub const LAMBDA_MAX_PAYLOAD: usize = 6 * 1024 * 1024;
+
 pub struct Gateway {
     /// Each function's app (its own identity: crate::iam), by routes.json name.
     pub apps: BTreeMap<String, Arc<App>>,
@@ -97,9 +102,21 @@ async fn dispatch(axum::extract::State(st): axum::extract::State<Arc<State>>, re
     resp
 }
 
-/// What an HTTP API answers when its Lambda integration fails, a timeout included: 500 with
-/// API Gateway's own body, not the api.md error shape (docs/aws-limits.md).
-fn timed_out() -> Response {
+/// The size of the response payload the Lambda runtime returns for `resp`: the API Gateway v2
+/// response JSON, the body a JSON string in it (binary bodies base64).
+fn response_payload_size(resp: &lambda_http::Response<lambda_http::Body>) -> usize {
+    let body = match resp.body() {
+        lambda_http::Body::Text(t) => serde_json::to_string(t).map_or(0, |s| s.len()),
+        lambda_http::Body::Binary(b) => b.len().div_ceil(3) * 4 + 2,
+        _ => 0,
+    };
+    let headers: usize = resp.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 6).sum();
+    body + headers + 64
+}
+
+/// What an HTTP API answers when its Lambda integration fails (a timeout, a payload over the
+/// limit): 500 with API Gateway's own body, not the api.md error shape (docs/aws-limits.md).
+fn integration_failed() -> Response {
     let mut r = (
         StatusCode::INTERNAL_SERVER_ERROR,
         axum::Json(json!({ "message": "Internal Server Error" })),
@@ -129,8 +146,14 @@ async fn api(st: &State, method: &Method, path: &str, query: &str, headers: &Hea
     } else {
         None
     };
-    let event = api_gateway_event(route, method, path, query, headers, &body, &params, claims.as_ref());
-    let request = match lambda_http::request::from_str(&event.to_string()) {
+    let event = api_gateway_event(route, method, path, query, headers, &body, &params, claims.as_ref()).to_string();
+    if event.len() > LAMBDA_MAX_PAYLOAD {
+        tracing::error!(function = %route.function, bytes = event.len(), "request payload over Lambda's 6 MB");
+        let mut r = (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(json!({ "message": "Request Entity Too Large" }))).into_response();
+        r.headers_mut().insert("apigw-requestid", HeaderValue::from_static("local"));
+        return r;
+    }
+    let request = match lambda_http::request::from_str(&event) {
         Ok(r) => r,
         Err(e) => return error(ApiError::internal(format!("event: {e}"))),
     };
@@ -148,10 +171,15 @@ async fn api(st: &State, method: &Method, path: &str, query: &str, headers: &Hea
         Err(crate::invoke::Stopped::Panicked(e)) => Err(ApiError::internal(format!("handler panicked: {e}"))),
         Err(crate::invoke::Stopped::TimedOut) => {
             tracing::error!(function = %route.function, timeout_s = timeout.as_secs_f64(), "Task timed out: the function was stopped at its timeout");
-            return timed_out();
+            return integration_failed();
         }
     };
     let resp = shared::runtime::respond(result);
+    let size = response_payload_size(&resp);
+    if size > LAMBDA_MAX_PAYLOAD {
+        tracing::error!(function = %route.function, bytes = size, "response payload over Lambda's 6 MB: the invocation fails");
+        return integration_failed();
+    }
     tracing::info!(method = %method, path, function = %route.function, status = resp.status().as_u16(), "request");
     to_axum(resp)
 }

@@ -2,7 +2,8 @@
 //! format and key group check as CloudFront, shared::media::cdn) with the dev key pair's public
 //! key, then serves the object from the emulator's media bucket, honouring
 //! `response-content-disposition` as S3 does behind CloudFront. Missing, expired or altered
-//! signatures get 403 in api.md's error shape.
+//! signatures get 403 in api.md's error shape, and so does a missing object: the origin access
+//! may not list the bucket (crate::iam::CLOUDFRONT).
 use crate::BoxError;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -55,9 +56,11 @@ impl MediaOrigin {
         let out = match req.send().await {
             Ok(o) => o,
             Err(e) => {
-                let missing = e.as_service_error().is_some_and(|s| s.is_no_such_key());
-                return if missing {
-                    error(StatusCode::NOT_FOUND, "not_found", "media not found")
+                // CloudFront's origin access may not list the bucket, so S3 answers a missing
+                // object with 403, which CloudFront passes on (docs/aws-limits.md).
+                let status = e.raw_response().map(|r| r.status().as_u16());
+                return if matches!(status, Some(403 | 404)) {
+                    forbidden("media not found or not yours")
                 } else {
                     tracing::error!(error = %e, "media get object");
                     error(StatusCode::BAD_GATEWAY, "internal", "internal error")

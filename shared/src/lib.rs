@@ -12,6 +12,7 @@ pub mod config;
 pub mod deadline;
 pub mod domain;
 pub mod lazy;
+mod limits;
 pub mod media;
 pub mod metrics;
 #[cfg(feature = "aws")]

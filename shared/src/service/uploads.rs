@@ -163,7 +163,7 @@ fn changed() -> Refusal {
 
 /// A ranged read of the staging object, tied to the HEADed version: `Err(refusal)` when the
 /// object changed or went away meanwhile.
-async fn read(app: &App, key: &str, etag: &str, start: u64, end: u64) -> Result<Result<Vec<u8>, Refusal>, ApiError> {
+async fn read_staging(app: &App, key: &str, etag: &str, start: u64, end: u64) -> Result<Result<Vec<u8>, Refusal>, ApiError> {
     match app.media.read_range(key, etag, start, end).await {
         Ok(b) => Ok(Ok(b)),
         Err(MediaError::Changed(_)) => Ok(Err(changed())),
@@ -201,7 +201,7 @@ async fn inspect(app: &App, key: &str, declared: UploadType, declared_bytes: u64
         return Ok(Err(r));
     }
     let len = head.bytes;
-    let mut buf = match read(app, key, &head.etag, 0, len.min(HEADER_FIRST_BYTES)).await? {
+    let mut buf = match read_staging(app, key, &head.etag, 0, len.min(HEADER_FIRST_BYTES)).await? {
         Ok(b) => b,
         Err(r) => return Ok(Err(r)),
     };
@@ -211,7 +211,7 @@ async fn inspect(app: &App, key: &str, declared: UploadType, declared_bytes: u64
             Ok(HeaderSniff::Known(info)) => break info,
             Ok(HeaderSniff::NeedMore) if have < HEADER_MAX_BYTES.min(len) && have > 0 => {
                 let end = (have * 4).min(HEADER_MAX_BYTES).min(len);
-                let more = match read(app, key, &head.etag, have, end).await? {
+                let more = match read_staging(app, key, &head.etag, have, end).await? {
                     Ok(b) => b,
                     Err(r) => return Ok(Err(r)),
                 };
@@ -232,7 +232,7 @@ async fn inspect(app: &App, key: &str, declared: UploadType, declared_bytes: u64
     let tail = if len <= buf.len() as u64 {
         buf[buf.len().saturating_sub(TAIL_BYTES as usize)..].to_vec()
     } else {
-        match read(app, key, &head.etag, len.saturating_sub(TAIL_BYTES), len).await? {
+        match read_staging(app, key, &head.etag, len.saturating_sub(TAIL_BYTES), len).await? {
             Ok(b) => b,
             Err(r) => return Ok(Err(r)),
         }

@@ -1,0 +1,96 @@
+//! Payload sizes against AWS's quotas (docs/aws-limits.md): the largest answer a function can
+//! give must fit Lambda's synchronous response payload (6 MB), which is less than API
+//! Gateway's 10 MB. The local gateway refuses a larger one as AWS does (local/src/gateway.rs).
+#[cfg(test)]
+mod tests {
+    use crate::domain::board::{COORD_LIMIT, MAX_NAME_CHARS, MAX_TILE_SIZE, MAX_TILES, MAX_Z};
+    use crate::domain::{Asset, AssetId, AssetKind, AssetSource, Board, BoardId, JobId, MAX_PROMPT_CHARS, Tile, TileId, UserId};
+    use crate::media::cdn::{KeyKind, UrlSigner, generate_key_pair};
+    use crate::media::urls::MediaUrls;
+    use serde_json::json;
+
+    /// Lambda's synchronous invocation payload, request and response (Lambda quotas).
+    pub const LAMBDA_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
+
+    /// The API Gateway v2 response as the Lambda runtime sends it: the body is a JSON string
+    /// inside the response JSON, so every quote in it is escaped once more.
+    fn lambda_response_size(body: &serde_json::Value) -> usize {
+        let text = body.to_string();
+        json!({ "statusCode": 200, "headers": { "content-type": "application/json" }, "body": text })
+            .to_string()
+            .len()
+    }
+
+    /// The largest asset a board can show: the longest prompt in 4-byte characters, the most
+    /// sources, the longest ids, and both signed URLs of a long site name.
+    fn largest_asset(i: usize, urls: &MediaUrls, signer: &UrlSigner) -> serde_json::Value {
+        let user = UserId::parse(&"u".repeat(128)).unwrap();
+        let job = JobId::new();
+        let asset = Asset {
+            user_id: user.clone(),
+            asset_id: AssetId::parse(&format!("{job}-{}", i % 1000)).unwrap(),
+            kind: AssetKind::Image,
+            source: AssetSource::Generated,
+            model: Some("qwen-image-edit-plus".into()),
+            prompt: Some("\u{1F5BC}".repeat(MAX_PROMPT_CHARS)),
+            parent_ids: (0..10).map(|n| AssetId::parse(&format!("{job}-{n}")).unwrap()).collect(),
+            job_id: Some(job.clone()),
+            saved: true,
+            content_type: "image/webp".into(),
+            bytes: u64::MAX,
+            width: Some(u32::MAX),
+            height: Some(u32::MAX),
+            duration_s: Some(f64::MAX),
+            created_at: "2026-12-06T12:00:00.000Z".into(),
+            s3_key: format!("users/{user}/assets/{job}-{}.webp", i % 1000),
+            filename: None,
+            expires_at: None,
+            pinned: false,
+        };
+        let base = format!("https://{}.example.com/media", "studio-of-a-very-long-name".repeat(3));
+        let name = crate::domain::download::download_name(&asset);
+        let url = urls.url(signer, &base, &asset.s3_key, None, 1_800_000_000, 3600).unwrap();
+        let download = urls.url(signer, &base, &asset.s3_key, Some(&name), 1_800_000_000, 3600).unwrap();
+        asset.to_api(&url, &download)
+    }
+
+    /// boards-get answers a board of 500 tiles with each tile's asset: the largest such answer
+    /// fits Lambda's 6 MB (it is the largest answer of any function: a gallery page is 48
+    /// assets, a set 4 jobs, a story 8 frames).
+    #[test]
+    fn the_largest_board_answer_fits_lambdas_response_payload() {
+        let (private, _) = generate_key_pair(KeyKind::EcdsaP256).unwrap();
+        let signer = UrlSigner::from_pem(&private, "K2JCJMDEHXQW5F").unwrap();
+        let urls = MediaUrls::default();
+        let id = |i: usize| TileId::parse(&format!("{i:0>16}")).unwrap();
+        let tiles: Vec<Tile> = (0..MAX_TILES)
+            .map(|i| Tile {
+                id: id(i),
+                asset_id: AssetId::parse(&format!("01JD{i:0>22}-999")).unwrap(),
+                x: -COORD_LIMIT,
+                y: -COORD_LIMIT,
+                w: MAX_TILE_SIZE,
+                h: MAX_TILE_SIZE,
+                z: MAX_Z,
+                linked_from: Some(id(i + 1)),
+            })
+            .collect();
+        let board = Board {
+            user_id: UserId::parse(&"u".repeat(128)).unwrap(),
+            board_id: BoardId::new(),
+            name: "\u{1F5BC}".repeat(MAX_NAME_CHARS),
+            tiles,
+            version: u64::MAX,
+            created_at: "2026-12-06T12:00:00.000Z".into(),
+            updated_at: "2026-12-06T12:00:00.000Z".into(),
+        };
+        let assets: Vec<_> = (0..MAX_TILES).map(|i| largest_asset(i, &urls, &signer)).collect();
+        let body = json!({ "board": board.to_api(), "assets": assets, "missing_asset_ids": [] });
+        let size = lambda_response_size(&body);
+        println!(
+            "the largest boards-get answer: {size} bytes, {:.0}% of Lambda's {LAMBDA_SYNC_PAYLOAD}",
+            size as f64 * 100.0 / LAMBDA_SYNC_PAYLOAD as f64
+        );
+        assert!(size < LAMBDA_SYNC_PAYLOAD, "{size} bytes");
+    }
+}
