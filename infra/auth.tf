@@ -1,4 +1,5 @@
-# Cognito: the admin creates users (console or `make user`); they start in
+# Cognito: the admin creates users (the Cognito console or `aws cognito-idp admin-create-user`;
+# `make user` does it on the local stack only); they start in
 # FORCE_CHANGE_PASSWORD and the web app answers the NEW_PASSWORD_REQUIRED challenge.
 # The SPA's app client has no secret (a secret would break browser login: USER_PASSWORD_AUTH
 # would need a SECRET_HASH the browser cannot hold).
@@ -59,8 +60,12 @@ resource "aws_cognito_user_pool_client" "spa" {
   prevent_user_existence_errors = "ENABLED"
   enable_token_revocation       = true
 
-  access_token_validity  = 60
-  id_token_validity      = 60
+  # API Gateway checks a token's signature and expiry, not whether its session was revoked: a
+  # token taken before sign-out works until it expires. 15 minutes bounds that; the page
+  # refreshes ahead of expiry with the refresh token (frontend-static/js/auth.js), so users
+  # never see it. docs/architecture.md, "Where the tokens live".
+  access_token_validity  = 15
+  id_token_validity      = 15
   refresh_token_validity = 30
   token_validity_units {
     access_token  = "minutes"

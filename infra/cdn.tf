@@ -186,6 +186,15 @@ resource "aws_cloudfront_distribution" "main" {
   # controls that enable them must be in place first.
   depends_on = [aws_s3_bucket_ownership_controls.logs]
 
+  lifecycle {
+    precondition {
+      # Without it the apply gets as far as the distribution, and CloudFront refuses a viewer
+      # certificate with no ACM certificate in it (minutes in, half the stack created).
+      condition     = var.domain_name == "" || var.acm_certificate_arn != ""
+      error_message = "domain_name is set but acm_certificate_arn is empty: CloudFront needs an ACM certificate from us-east-1 that covers ${var.domain_name} (docs/deploy.md §2a)."
+    }
+  }
+
   logging_config {
     bucket          = aws_s3_bucket.logs.bucket_domain_name
     prefix          = "cloudfront/"

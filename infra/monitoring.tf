@@ -1,5 +1,10 @@
-# Alarms: DLQ depth, and errors and throttles of every function (from routes.json), published
-# to an encrypted SNS topic (optional e-mail subscription). Optional monthly AWS Budgets alert.
+# Alarms, published to an encrypted SNS topic (optional e-mail subscription): what an operator
+# acts on. Lambda errors and throttles (all functions together), the two DLQs, API Gateway 5xx,
+# the users' daily spend and the operator's loss. Each alarm costs the same whether anything
+# happens or not (docs/deploy.md, "What an idle deployment costs"), so errors and throttles per
+# function (two alarms for each of routes.json's functions) are off unless
+# var.per_function_alarms is set: the account-wide alarm says that something fails, the
+# functions' log groups say which. Optional monthly AWS Budgets alert.
 
 resource "aws_sns_topic" "alarms" {
   name              = "${var.name_prefix}-alarms"
@@ -35,8 +40,58 @@ resource "aws_cloudwatch_metric_alarm" "dlq_depth" {
   ok_actions          = [aws_sns_topic.alarms.arn]
 }
 
+# Lambda publishes Errors and Throttles without dimensions too: the sum over every function in
+# this account and region (so another stack's functions count as well).
+resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
+  alarm_name          = "${var.name_prefix}-lambda-errors"
+  alarm_description   = "A Lambda function in this account and region returned errors: the functions' log groups (/aws/lambda/${var.name_prefix}-*) say which and why."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
+  alarm_name          = "${var.name_prefix}-lambda-throttles"
+  alarm_description   = "A Lambda function in this account and region was throttled (account concurrency or an event source limit): docs/deploy.md §1 on the concurrency quota."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+# Users saw a server error: a function failed or timed out, or API Gateway could not reach it.
+resource "aws_cloudwatch_metric_alarm" "api_5xx" {
+  alarm_name          = "${var.name_prefix}-api-5xx"
+  alarm_description   = "The HTTP API answered 5xx (see its access log /aws/apigateway/${var.name_prefix}-http-api: integrationError, status)."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "5xx"
+  dimensions          = { ApiId = aws_apigatewayv2_api.http.id }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+# Per function: only with var.per_function_alarms (each costs like any alarm, idle or not).
 resource "aws_cloudwatch_metric_alarm" "function_errors" {
-  for_each = local.functions
+  for_each = { for k, f in local.functions : k => f if var.per_function_alarms }
 
   alarm_name          = "${local.function_names[each.key]}-errors"
   alarm_description   = "${each.key} returned errors (see its log group)."
@@ -54,7 +109,7 @@ resource "aws_cloudwatch_metric_alarm" "function_errors" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "function_throttles" {
-  for_each = local.functions
+  for_each = { for k, f in local.functions : k => f if var.per_function_alarms }
 
   alarm_name          = "${local.function_names[each.key]}-throttles"
   alarm_description   = "${each.key} was throttled (account concurrency or event source limit)."

@@ -15,10 +15,14 @@ resource "aws_secretsmanager_secret" "secret" {
   for_each = local.secrets
   #checkov:skip=CKV2_AWS_57:The Replicate token and webhook secret are issued by Replicate, and the media signing key's public half must be registered with CloudFront (Terraform) before it signs; none can be rotated by a Lambda. Rotate them by hand (docs/deploy.md).
 
-  name                    = "${var.name_prefix}/${each.key}"
-  description             = each.value
-  kms_key_id              = aws_kms_key.main.arn
-  recovery_window_in_days = 7
+  name        = "${var.name_prefix}/${each.key}"
+  description = each.value
+  kms_key_id  = aws_kms_key.main.arn
+  # With deletion_protection on, a deleted secret stays recoverable for 7 days (and its name
+  # stays taken: a deploy with the same name_prefix fails until then, docs/deploy.md "Tear
+  # down"). Off (the tear-down setting, applied before `terraform destroy`), the secrets go at
+  # once, so the same prefix can be deployed again straight away.
+  recovery_window_in_days = var.deletion_protection ? 7 : 0
 }
 
 # ---- the stack's customer managed key --------------------------------------------------------

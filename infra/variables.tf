@@ -9,6 +9,24 @@ variable "region" {
     condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.region)) && length(var.region) <= 14
     error_message = "region: an AWS region code such as eu-west-1 (at most 14 characters)."
   }
+
+  validation {
+    # CloudFront's standard logging (legacy), which writes to the log bucket (storage.tf) in this
+    # region, does not deliver to buckets in opt-in Regions. AWS lists them in the CloudFront
+    # Developer Guide, "Configure standard logging (legacy)", "Choose an Amazon S3 bucket for
+    # standard logs" (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging-legacy-s3.html#access-logs-choosing-s3-bucket;
+    # the guide's June 2023 text named af-south-1, ap-east-1, ap-southeast-3, eu-south-1 and
+    # me-south-1, and its "Configure standard logging (v2)" page names "send logs to opt-in AWS
+    # Regions" as what only v2 can do). So every opt-in Region is refused, the ones opened since
+    # included: a plan fails here instead of a deploy whose CDN logs never arrive.
+    # docs/deploy.md §2 says so; infra/tests/region.tftest.hcl plans each one.
+    condition = !contains([
+      "af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4",
+      "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1", "eu-central-2",
+      "eu-south-1", "eu-south-2", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
+    ], var.region)
+    error_message = "region: ${var.region} is an opt-in Region, and CloudFront's standard logs (legacy) are not delivered to S3 buckets there, so the distribution's log bucket cannot live in it. Choose a Region that is enabled by default (e.g. eu-west-1, eu-central-1, us-east-1, ap-southeast-1); docs/deploy.md §2."
+  }
 }
 
 variable "name_prefix" {
@@ -33,7 +51,7 @@ variable "domain_name" {
 }
 
 variable "acm_certificate_arn" {
-  description = "ACM certificate in us-east-1 covering domain_name. Required when domain_name is set."
+  description = "ACM certificate in us-east-1 covering domain_name. Required when domain_name is set (the distribution's precondition refuses a plan without it)."
   type        = string
   default     = ""
 
@@ -68,7 +86,7 @@ variable "media_signing_key_active" {
 }
 
 variable "allow_self_signup" {
-  description = "false (default): only an admin can create users (Cognito console or `make user`)."
+  description = "false (default): only an admin can create users (the Cognito console or `aws cognito-idp admin-create-user`, docs/deploy.md §7)."
   type        = bool
   default     = false
 }
@@ -103,7 +121,7 @@ variable "noncurrent_version_expiration_days" {
 }
 
 variable "deletion_protection" {
-  description = "Deletion protection on the DynamoDB tables and the Cognito user pool. Set false before `terraform destroy`."
+  description = "Deletion protection on the DynamoDB tables and the Cognito user pool, and a 7-day recovery window on the secrets (0 when false: they are deleted at once). Set false and apply before `terraform destroy`."
   type        = bool
   default     = true
 }
@@ -203,6 +221,12 @@ variable "alarm_email" {
   description = "Optional e-mail subscribed to the alarm topic (confirm the subscription mail)."
   type        = string
   default     = ""
+}
+
+variable "per_function_alarms" {
+  description = "Also alarm on each function's errors and throttles: two alarms per function of routes.json, about $0.10 each a month whether anything happens or not (docs/deploy.md, \"What an idle deployment costs\"). Off: the account-wide Lambda errors and throttles alarms cover them, and the log groups say which function."
+  type        = bool
+  default     = false
 }
 
 variable "budget_email" {

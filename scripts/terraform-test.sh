@@ -5,8 +5,8 @@
 # /opt/tf-plugins), or TF_VALIDATE_ONLINE=1 with access to the Terraform registry.
 # Without either it says so and exits 0. Runs in a temporary copy (with placeholder Lambda zips,
 # which plan reads), so no .terraform/, state or zip lands in the repo.
-# Then it breaks copies of infra/ the way issue #7 found them broken and expects the suite to
-# fail on each with the matching message (TF_TEST_MUTATIONS=0 skips this part).
+# Then it breaks copies of infra/ the way issues #7 and #20 found them broken and expects the
+# suite to fail on each with the matching message (TF_TEST_MUTATIONS=0 skips this part).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -123,4 +123,24 @@ mutate wrong-audience stack.tftest.hcl "audience is not the SPA client" \
   infra/api.tf 'audience = [aws_cognito_user_pool_client.spa.id]' 'audience = [aws_cognito_user_pool.main.id]'
 mutate name-prefix-32 name_prefix.tftest.hcl 'run "longest_name_prefix_is_refused_one_longer"... fail' \
   infra/variables.tf '[a-z0-9-]{1,24}[a-z0-9]$' '[a-z0-9-]{1,30}[a-z0-9]$'
+# Issue #20: what a first deploy, a tear-down and a redeploy depend on.
+mutate logs-in-opt-in-region region.tftest.hcl 'run "cloudfront_logs_refused_af_south_1"... fail' \
+  infra/variables.tf '"af-south-1", "ap-east-1",' '"ap-east-1",'
+mutate secrets-kept-a-week-after-teardown deploy_settings.tftest.hcl "with deletion_protection off, secrets must be deleted at once" \
+  infra/secrets.tf 'recovery_window_in_days = var.deletion_protection ? 7 : 0' 'recovery_window_in_days = 7'
+# (the precondition made always true: what the plan did before it existed)
+mutate domain-without-certificate deploy_settings.tftest.hcl 'run "domain_without_certificate_is_refused"... fail' \
+  infra/cdn.tf 'condition     = var.domain_name == "" || var.acm_certificate_arn != ""' 'condition     = var.domain_name == "" || var.domain_name != ""'
+mutate per-function-alarms-by-default deploy_settings.tftest.hcl "per-function alarms must be off by default" \
+  infra/variables.tf '  type        = bool
+  default     = false
+}
+
+variable "budget_email"' '  type        = bool
+  default     = true
+}
+
+variable "budget_email"'
+mutate hour-long-id-tokens deploy_settings.tftest.hcl "must expire within 15 minutes" \
+  infra/auth.tf 'id_token_validity      = 15' 'id_token_validity      = 60'
 echo "terraform-test: every mutation caught"
