@@ -149,7 +149,11 @@ async fn api(st: &State, method: &Method, path: &str, query: &str, headers: &Hea
     let event = api_gateway_event(route, method, path, query, headers, &body, &params, claims.as_ref()).to_string();
     if event.len() > LAMBDA_MAX_PAYLOAD {
         tracing::error!(function = %route.function, bytes = event.len(), "request payload over Lambda's 6 MB");
-        let mut r = (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(json!({ "message": "Request Entity Too Large" }))).into_response();
+        let mut r = (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            axum::Json(json!({ "message": "Request Entity Too Large" })),
+        )
+            .into_response();
         r.headers_mut().insert("apigw-requestid", HeaderValue::from_static("local"));
         return r;
     }

@@ -253,6 +253,60 @@ mod tests {
         assert!(bad.is_err(), "an unknown kind of grant is refused, not ignored");
     }
 
+    /// IAM's quota on a role's inline policies: 10,240 characters in all, whitespace not
+    /// counted. Every function's policy, rendered with the longest names the variables allow
+    /// (a 26-character prefix, a bucket name of 63) plus Terraform's statements that are not
+    /// rendered locally (log group, X-Ray, KMS with conditions), stays well under it.
+    #[test]
+    fn every_rendered_policy_fits_iams_10240_characters() {
+        let prefix = "a".repeat(26);
+        let region = "ap-southeast-4";
+        let res = Resources {
+            tables: Tables {
+                jobs: format!("{prefix}-jobs"),
+                assets: format!("{prefix}-assets"),
+                usage: format!("{prefix}-usage"),
+                idempotency: format!("{prefix}-idempotency"),
+            },
+            media_bucket: "b".repeat(63),
+            queue_url: format!("https://sqs.{region}.amazonaws.com/{ACCOUNT}/{prefix}-generation"),
+            ..resources()
+        };
+        let secret = |n: &str| format!("arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:{prefix}/{n}-AbCdEf");
+        let secrets = BTreeMap::from([
+            ("replicate_token", secret("replicate-api-token")),
+            ("webhook_secret", secret("replicate-webhook-secret")),
+            ("media_signing_key", secret("media-signing-key")),
+        ]);
+        let key = format!("arn:aws:kms:{region}:{ACCOUNT}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+        let via: Vec<String> = ["dynamodb", "s3", "sqs", "secretsmanager"]
+            .iter()
+            .map(|s| format!("{s}.{region}.amazonaws.com"))
+            .collect();
+        let terraform_only = json!([
+            { "Sid": "OwnLogGroup", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+              "Resource": [format!("arn:aws:logs:{region}:{ACCOUNT}:log-group:/aws/lambda/{prefix}-webhook-replicate:*")] },
+            { "Sid": "Tracing", "Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": ["*"] },
+            { "Sid": "EnvironmentKey", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [key],
+              "Condition": { "StringEquals": { "kms:ViaService": [format!("lambda.{region}.amazonaws.com")] } } },
+            { "Sid": "DataKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"], "Resource": [key],
+              "Condition": { "StringEquals": { "kms:ViaService": via } } },
+        ]);
+        let routes = crate::routes::table();
+        let mut largest = (0, String::new());
+        for (name, f) in &routes.functions {
+            let mut p = policy(&f.access, &f.trigger, &res, region, &secrets).unwrap();
+            let statements = p["Statement"].as_array_mut().unwrap();
+            statements.extend(terraform_only.as_array().unwrap().iter().cloned());
+            let size = p.to_string().chars().filter(|c| !c.is_whitespace()).count();
+            if size > largest.0 {
+                largest = (size, name.clone());
+            }
+        }
+        println!("the largest role policy: {} ({} characters)", largest.1, largest.0);
+        assert!(largest.0 < 10_240 / 2, "{} is {} characters of IAM's 10,240", largest.1, largest.0);
+    }
+
     /// The renderer above mirrors infra/functions.tf; if Terraform's resource patterns change,
     /// this fails until the local policy follows.
     #[test]

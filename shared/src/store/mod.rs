@@ -101,6 +101,9 @@ where
     }
 }
 
+/// DynamoDB's limit on the items of one `TransactWriteItems`.
+pub const MAX_TRANSACTION_ITEMS: usize = 100;
+
 /// A transaction, retried on contention. `Ok(Ok(()))` when applied; `Ok(Err(codes))` when a
 /// condition failed, with one cancellation code per item (`None` where the item was fine).
 pub(crate) async fn transact(
@@ -108,6 +111,18 @@ pub(crate) async fn transact(
     op: &'static str,
     items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
 ) -> Result<Result<(), Vec<Option<String>>>, StoreError> {
+    // DynamoDB refuses a transaction of more than 100 items (docs/aws-limits.md); say so here,
+    // with the operation's name, rather than as a ValidationException.
+    if items.len() > MAX_TRANSACTION_ITEMS {
+        return Err(StoreError::Aws {
+            op,
+            source: format!(
+                "{} items in one transaction; DynamoDB takes at most {MAX_TRANSACTION_ITEMS}",
+                items.len()
+            )
+            .into(),
+        });
+    }
     let req = store.ddb.transact_write_items().set_transact_items(Some(items));
     let classify = |e: &Sdk<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError>| {
         use retry::Contention;

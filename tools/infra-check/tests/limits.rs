@@ -19,7 +19,11 @@ fn cloudfront_functions_fit_their_10_kb() {
             panic!("{}: code is not a literal template: its size can't be read", f.name)
         };
         let len = t.to_string().len();
-        assert!(len <= 10 * 1024, "{}: {len} bytes of code, over CloudFront Functions' 10 KB", f.name);
+        assert!(
+            len <= 10 * 1024,
+            "{}: {len} bytes of code, over CloudFront Functions' 10 KB",
+            f.name
+        );
         assert!(len > 20, "{}: read {len} bytes of code", f.name);
     }
 }
