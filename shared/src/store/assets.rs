@@ -79,12 +79,9 @@ impl Store {
             Some(k) => (k.attribute, k.value.clone()),
             None => ("user_id", user.as_str().to_string()),
         };
-        let mut found: Vec<Asset> = Vec::new();
-        let mut start: Option<Item> = None;
-        // Without a filter expression every item read is kept; the loop only covers Query's
+        // Without a filter expression every item read is kept; store::paging covers Query's
         // 1 MB page limit.
-        loop {
-            let want = (limit + 1 - found.len()) as i32;
+        let read = |start: Option<Item>, want: usize| {
             let mut q = self
                 .ddb
                 .query()
@@ -92,32 +89,28 @@ impl Store {
                 .set_index_name(index.as_ref().map(|k| k.index.to_string()))
                 .consistent_read(index.is_none())
                 .scan_index_forward(false)
-                .limit(want)
+                .limit(want as i32)
                 .expression_attribute_names("#h", hash_attr)
                 .expression_attribute_values(":h", s(&hash_value))
-                .set_exclusive_start_key(start.take());
+                .set_exclusive_start_key(start);
             q = match before {
                 Some(b) => q
                     .key_condition_expression("#h = :h AND asset_id < :before")
                     .expression_attribute_values(":before", s(b.as_str())),
                 None => q.key_condition_expression("#h = :h"),
             };
-            let out = q.send().await.map_err(aws("list assets"))?;
-            for item in out.items.unwrap_or_default() {
-                found.push(serde_dynamo::from_item(item)?);
+            async move {
+                let out = q.send().await.map_err(aws("list assets"))?;
+                let assets: Vec<Asset> = out
+                    .items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(serde_dynamo::from_item)
+                    .collect::<Result<_, _>>()?;
+                Ok::<_, StoreError>((assets, out.last_evaluated_key.filter(|k| !k.is_empty())))
             }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if found.len() > limit || start.is_none() {
-                break;
-            }
-        }
-        let next = if found.len() > limit {
-            found.truncate(limit);
-            found.last().map(|a| a.asset_id.clone())
-        } else {
-            None
         };
-        Ok((found, next))
+        super::paging::read_page(limit, read, |a: &Asset| a.asset_id.clone()).await
     }
 
     /// Saves or unsaves an asset, rewriting its saved index keys with it, and sets its expiry

@@ -160,35 +160,37 @@ impl Store {
         Ok(out.item.map(serde_dynamo::from_item).transpose()?)
     }
 
-    /// A user's jobs, newest first, `limit` at a time after the job id `after`.
+    /// A user's jobs, newest first, `limit` at a time after the job id `after`, and the job id
+    /// to continue after (None: nothing follows). Follows `LastEvaluatedKey` (store::paging):
+    /// a text job is up to ~40 KB, so a 1 MB Query page can hold fewer than `limit`.
     pub async fn list_jobs(&self, user: &UserId, limit: i32, after: Option<&str>) -> Result<(Vec<Job>, Option<String>), StoreError> {
-        let mut q = self
-            .ddb
-            .query()
-            .table_name(&self.tables.jobs)
-            .scan_index_forward(false)
-            .limit(limit + 1)
-            .expression_attribute_values(":u", s(user.as_str()));
-        q = match after {
-            Some(a) => q
-                .key_condition_expression("user_id = :u AND job_id < :a")
-                .expression_attribute_values(":a", s(a)),
-            None => q.key_condition_expression("user_id = :u"),
+        let read = |start: Option<Item>, want: usize| {
+            let mut q = self
+                .ddb
+                .query()
+                .table_name(&self.tables.jobs)
+                .scan_index_forward(false)
+                .limit(want as i32)
+                .expression_attribute_values(":u", s(user.as_str()))
+                .set_exclusive_start_key(start);
+            q = match after {
+                Some(a) => q
+                    .key_condition_expression("user_id = :u AND job_id < :a")
+                    .expression_attribute_values(":a", s(a)),
+                None => q.key_condition_expression("user_id = :u"),
+            };
+            async move {
+                let out = q.send().await.map_err(aws("list jobs"))?;
+                let jobs: Vec<Job> = out
+                    .items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(serde_dynamo::from_item)
+                    .collect::<Result<_, _>>()?;
+                Ok::<_, StoreError>((jobs, out.last_evaluated_key.filter(|k| !k.is_empty())))
+            }
         };
-        let out = q.send().await.map_err(aws("list jobs"))?;
-        let mut jobs: Vec<Job> = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(serde_dynamo::from_item)
-            .collect::<Result<_, _>>()?;
-        let next = if jobs.len() > limit as usize {
-            jobs.truncate(limit as usize);
-            jobs.last().map(|j| j.job_id.to_string())
-        } else {
-            None
-        };
-        Ok((jobs, next))
+        super::paging::read_page(limit.max(0) as usize, read, |j: &Job| j.job_id.to_string()).await
     }
 
     /// The job a Replicate prediction belongs to (index, then a consistent read).

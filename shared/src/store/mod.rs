@@ -6,6 +6,7 @@ mod expiry;
 mod idempotency;
 mod jobs;
 mod owned;
+mod paging;
 pub mod retry;
 mod sets;
 mod settlement;

@@ -138,6 +138,8 @@ impl Store {
 
     /// The user's items under `prefix`, newest first (ids are ULIDs), `limit` at a time after
     /// the id `after`; the second value is the id to continue after, when there is more.
+    /// Follows `LastEvaluatedKey` (store::paging): a board is ~60 KB, so a 1 MB Query page can
+    /// hold fewer than `limit` (a projection does not help: the limit counts what is read).
     pub(crate) async fn list_owned<T: DeserializeOwned>(
         &self,
         user: &UserId,
@@ -153,37 +155,38 @@ impl Store {
             Some(a) => format!("{prefix}{a}"),
             None => format!("{prefix}\u{ffff}"),
         };
-        let mut q = self
-            .ddb
-            .query()
-            .table_name(&self.tables.usage)
-            .key_condition_expression("user_id = :u AND period BETWEEN :lo AND :hi")
-            .expression_attribute_values(":u", s(user.as_str()))
-            .expression_attribute_values(":lo", s(prefix))
-            .expression_attribute_values(":hi", s(hi))
-            .scan_index_forward(false)
-            .consistent_read(true)
-            .limit(limit + 2);
-        if let Some(p) = projection {
-            q = q.projection_expression(p.expression);
-            for (k, v) in p.names {
-                q = q.expression_attribute_names(*k, *v);
+        let id_of = &id_of;
+        let read = |start: Option<Item>, want: usize| {
+            let mut q = self
+                .ddb
+                .query()
+                .table_name(&self.tables.usage)
+                .key_condition_expression("user_id = :u AND period BETWEEN :lo AND :hi")
+                .expression_attribute_values(":u", s(user.as_str()))
+                .expression_attribute_values(":lo", s(prefix))
+                .expression_attribute_values(":hi", s(&hi))
+                .scan_index_forward(false)
+                .consistent_read(true)
+                .limit((want + usize::from(after.is_some())) as i32)
+                .set_exclusive_start_key(start);
+            if let Some(p) = projection {
+                q = q.projection_expression(p.expression);
+                for (k, v) in p.names {
+                    q = q.expression_attribute_names(*k, *v);
+                }
             }
-        }
-        let out = q.send().await.map_err(aws(op))?;
-        let mut items: Vec<T> = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(serde_dynamo::from_item)
-            .collect::<Result<_, _>>()?;
-        items.retain(|x| Some(id_of(x).as_str()) != after);
-        let next = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(&id_of)
-        } else {
-            None
+            async move {
+                let out = q.send().await.map_err(aws(op))?;
+                let mut items: Vec<T> = out
+                    .items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(serde_dynamo::from_item)
+                    .collect::<Result<_, _>>()?;
+                items.retain(|x| Some(id_of(x).as_str()) != after);
+                Ok::<_, StoreError>((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
+            }
         };
-        Ok((items, next))
+        super::paging::read_page(limit.max(0) as usize, read, id_of).await
     }
 }
