@@ -23,6 +23,10 @@ impl TestStack {
     }
 
     pub async fn with(f: impl FnOnce(&mut StackOptions)) -> Self {
+        // `TEST_LOG=warn` (a tracing filter) shows what the stack's functions log.
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
         let mut opts = StackOptions::for_tests();
         f(&mut opts);
         let stack = Stack::start(opts).await.expect("stack starts");
