@@ -62,13 +62,15 @@ locals {
       [for a in lookup(f.access, "queue", []) : "sqs:${a}"],
     )
   }
+  # A scheduled function's failed run is sent to its failure destination, an SQS queue under
+  # the stack's key, by Lambda with the function's role: a write through SQS.
   function_writes = {
-    for name, f in local.functions : name => length([for a in local.function_actions[name] : a if contains(local.write_actions, a)]) > 0
+    for name, f in local.functions : name => f.trigger == "schedule" || length([for a in local.function_actions[name] : a if contains(local.write_actions, a)]) > 0
   }
   function_kms_services = {
     for name, f in local.functions : name => distinct(concat(
       [for kind, svc in local.kms_service : svc if length(lookup(f.access, kind, [])) > 0],
-      f.trigger == "sqs" ? ["sqs"] : [],
+      f.trigger == "sqs" || f.trigger == "schedule" ? ["sqs"] : [],
     ))
   }
 
@@ -140,6 +142,16 @@ locals {
         } if trigger == "sqs"
       ],
       [
+        # Lambda sends a scheduled function's failed run to its failure destination
+        # (aws_lambda_function_event_invoke_config.scheduled) with the function's own role.
+        for trigger in [f.trigger] : {
+          Sid      = "FailureDestination"
+          Effect   = "Allow"
+          Action   = ["sqs:SendMessage"]
+          Resource = [aws_sqs_queue.scheduler_dlq.arn]
+        } if trigger == "schedule"
+      ],
+      [
         for secrets in [lookup(f.access, "secrets", [])] : {
           Sid      = "Secrets"
           Effect   = "Allow"
@@ -207,7 +219,7 @@ resource "aws_iam_role_policy" "function" {
 resource "aws_lambda_function" "function" {
   for_each = local.functions
   #checkov:skip=CKV_AWS_115:Reserved concurrency fails on new accounts (10-execution quota, 10 must stay unreserved); load is bounded by API route throttling and the worker's event source maximum_concurrency.
-  #checkov:skip=CKV_AWS_116:No function is invoked asynchronously by a producer that could lose events: HTTP functions are synchronous, the worker's failures go to the SQS DLQ, the reconciler's schedule has its own DLQ (aws_scheduler_schedule.reconciler below).
+  #checkov:skip=CKV_AWS_116:No function needs a dead-letter queue of its own: HTTP functions are synchronous, the worker's failed messages go to the generation queue's DLQ (redrive), and the reconciler's failed runs go to the scheduler DLQ as its async failure destination (aws_lambda_function_event_invoke_config.scheduled below).
   #checkov:skip=CKV_AWS_117:No VPC resources to reach; a VPC would need a NAT gateway for Replicate and adds cost and cold-start latency without protecting anything.
   #checkov:skip=CKV_AWS_272:Zips are built from this repository by the same operator who deploys (make package && make deploy); there is no third-party artifact to verify.
 
@@ -244,6 +256,32 @@ resource "aws_lambda_function" "function" {
 }
 
 # ---- reconciler: every 5 minutes through EventBridge Scheduler --------------------------------
+
+locals {
+  scheduled_functions = { for name, f in local.functions : name => f if f.trigger == "schedule" }
+  # How often the scheduler starts the reconciler.
+  schedule_every_s = 300
+}
+
+# The scheduler invokes the reconciler asynchronously. Lambda would retry a failed run twice, up
+# to hours later, overlapping the next runs, which do the same work: no retries. A run that
+# failed (a function error or timeout), or waited in Lambda's queue so long that it would end
+# after the next run began, goes to the scheduler DLQ (alarmed: monitoring.tf) as the
+# invocation's failure destination. The schedule's own dead_letter_config only gets the events
+# the scheduler could not deliver; a delivered event's failure never reaches it.
+resource "aws_lambda_function_event_invoke_config" "scheduled" {
+  for_each = local.scheduled_functions
+
+  function_name                = aws_lambda_function.function[each.key].function_name
+  maximum_retry_attempts       = 0
+  maximum_event_age_in_seconds = local.schedule_every_s - each.value.timeout_s
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.scheduler_dlq.arn
+    }
+  }
+}
 
 data "aws_iam_policy_document" "scheduler_assume" {
   statement {
@@ -300,7 +338,7 @@ resource "aws_scheduler_schedule" "reconciler" {
   #checkov:skip=CKV_AWS_297:The schedule carries no data (empty input, fixed target), so a customer managed key protects nothing here.
   name                         = "${var.name_prefix}-reconciler"
   description                  = "Settles jobs whose Replicate webhook never came."
-  schedule_expression          = "rate(5 minutes)"
+  schedule_expression          = "rate(${local.schedule_every_s / 60} minutes)"
   schedule_expression_timezone = "UTC"
 
   flexible_time_window {
@@ -312,6 +350,8 @@ resource "aws_scheduler_schedule" "reconciler" {
     role_arn = aws_iam_role.scheduler.arn
     input    = jsonencode({ source = "scheduler" })
 
+    # Retries and the DLQ of the delivery only (the invoke refused or throttled); a run that
+    # fails once invoked goes to the same DLQ through the Lambda's failure destination above.
     retry_policy {
       maximum_event_age_in_seconds = 300
       maximum_retry_attempts       = 2

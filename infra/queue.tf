@@ -33,7 +33,9 @@ resource "aws_sqs_queue_redrive_allow_policy" "generation_dlq" {
   })
 }
 
-# Failed reconciler invocations (after the schedule's own retries) land here.
+# The reconciler's DLQ: events the scheduler could not deliver (after the schedule's own retries:
+# its dead_letter_config), and runs that failed once invoked (a function error or timeout; Lambda
+# does not retry them): the function's async failure destination (functions.tf).
 resource "aws_sqs_queue" "scheduler_dlq" {
   name                      = "${var.name_prefix}-scheduler-dlq"
   message_retention_seconds = 1209600

@@ -97,8 +97,12 @@ mutate reconciler-cannot-requeue stack.tftest.hcl "the reconciler re-queues lost
   routes.json '"media": ["DeleteObject"], "queue": ["SendMessage"], "secrets": ["replicate_token"]' \
   '"media": ["DeleteObject"], "secrets": ["replicate_token"]'
 mutate webhook-writes-media stack.tftest.hcl "the webhook writes no object and queues the copy" \
-  routes.json '"idempotency": ["PutItem", "DeleteItem"] }, "queue": ["SendMessage"], "secrets": ["webhook_secret", "replicate_token"]' \
-  '"idempotency": ["PutItem", "DeleteItem"] }, "queue": ["SendMessage"], "media": ["PutObject"], "secrets": ["webhook_secret", "replicate_token"]'
+  routes.json '"idempotency": ["PutItem", "DeleteItem"] }, "queue": ["SendMessage"], "secrets": ["webhook_secret"]' \
+  '"idempotency": ["PutItem", "DeleteItem"] }, "queue": ["SendMessage"], "media": ["PutObject"], "secrets": ["webhook_secret"]'
+mutate reconciler-run-retried stack.tftest.hcl "a failed reconciler run must not be retried" \
+  infra/functions.tf 'maximum_retry_attempts       = 0' 'maximum_retry_attempts       = 2'
+mutate reconciler-cannot-reach-its-dlq stack.tftest.hcl "it needs sqs:SendMessage on the scheduler DLQ" \
+  infra/functions.tf '} if trigger == "schedule"' '} if trigger == "never"'
 mutate short-hsts stack.tftest.hcl "HSTS must last at least a year" \
   infra/security-headers.json '"max_age_s": 63072000' '"max_age_s": 86400'
 mutate uploads-with-credentials stack.tftest.hcl "the uploads origin, which only passes the upload form on, must have none" \

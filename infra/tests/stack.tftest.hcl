@@ -115,6 +115,34 @@ run "whole_stack_applies" {
     error_message = "visibility timeout must be at least 6x the worker timeout"
   }
 
+  # ---- reconciler: a failed run is not retried (it would overlap the next) and reaches its DLQ
+  assert {
+    condition = (
+      keys(aws_lambda_function_event_invoke_config.scheduled) == ["reconciler"] &&
+      aws_lambda_function_event_invoke_config.scheduled["reconciler"].function_name == aws_lambda_function.function["reconciler"].function_name &&
+      aws_lambda_function_event_invoke_config.scheduled["reconciler"].maximum_retry_attempts == 0 &&
+      aws_lambda_function_event_invoke_config.scheduled["reconciler"].destination_config[0].on_failure[0].destination == aws_sqs_queue.scheduler_dlq.arn &&
+      aws_cloudwatch_metric_alarm.dlq_depth["scheduler_dlq"].dimensions.QueueName == aws_sqs_queue.scheduler_dlq.name
+    )
+    error_message = "a failed reconciler run must not be retried (it would overlap the next run) and must reach the alarmed scheduler DLQ"
+  }
+  assert {
+    condition = (
+      length([for s in jsondecode(aws_iam_role_policy.function["reconciler"].policy).Statement : s
+      if contains(s.Action, "sqs:SendMessage") && contains(s.Resource, aws_sqs_queue.scheduler_dlq.arn)]) == 1 &&
+      length([for s in jsondecode(aws_iam_role_policy.function["reconciler"].policy).Statement : s
+      if contains(s.Action, "kms:GenerateDataKey") && contains(try(s.Condition.StringEquals["kms:ViaService"], []), "sqs.${var.region}.amazonaws.com")]) == 1
+    )
+    error_message = "Lambda sends the reconciler's failed runs with the reconciler's role: it needs sqs:SendMessage on the scheduler DLQ and the key through SQS"
+  }
+  assert {
+    condition = (
+      aws_scheduler_schedule.reconciler.schedule_expression == "rate(5 minutes)" &&
+      aws_lambda_function_event_invoke_config.scheduled["reconciler"].maximum_event_age_in_seconds + aws_lambda_function.function["reconciler"].timeout <= 300
+    )
+    error_message = "a reconciler run that waited in Lambda's queue must still end before the next run starts"
+  }
+
   # ---- data at rest
   assert {
     condition = alltrue([for k, t in aws_dynamodb_table.table :
@@ -261,8 +289,8 @@ run "whole_stack_applies" {
 
   # ---- IAM (the full comparison with the code is tools/infra-check): issue #7 item 1
   assert {
-    condition     = contains(flatten([for s in jsondecode(aws_iam_role_policy.function["reconciler"].policy).Statement : s.Action]), "sqs:SendMessage")
-    error_message = "the reconciler re-queues lost messages: its role needs sqs:SendMessage"
+    condition     = length([for s in jsondecode(aws_iam_role_policy.function["reconciler"].policy).Statement : s if contains(s.Action, "sqs:SendMessage") && contains(s.Resource, aws_sqs_queue.generation.arn)]) == 1
+    error_message = "the reconciler re-queues lost messages: its role needs sqs:SendMessage on the generation queue"
   }
   assert {
     # Issue #11: the worker copies outputs (multipart) and signs GET URLs of sources, only under

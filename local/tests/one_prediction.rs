@@ -1,6 +1,7 @@
 //! One prediction per job, one charge per job, whatever fails: an ambiguous create, a worker
 //! that dies after creating, a webhook that beats the worker, a second prediction, a
-//! reconciler racing a worker, predictions that can't be read, and many stuck jobs.
+//! second prediction whose cancel is throttled, a reconciler racing a worker, predictions that
+//! can't be read, and many stuck jobs.
 mod common;
 use common::{TestStack, User, create_prediction_for, recorded_job};
 use serde_json::json;
@@ -148,9 +149,75 @@ async fn a_second_prediction_of_a_job_is_cancelled_and_never_charged() {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     while sim.prediction(&second.id).unwrap().status != PredictionStatus::Canceled {
         assert!(std::time::Instant::now() < deadline, "the stray was never cancelled");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // The webhook queued the stray's cancel: a worker (played here) makes it.
+        t.work_queue_once().await;
     }
     assert_ne!(job_of(&t, &u, &id).await.prediction_id.as_deref(), Some(second.id.as_str()));
+    assert_charged_once(&t, &u, &id).await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_stray_whose_cancel_is_throttled_is_cancelled_by_the_worker_while_its_webhooks_answer_at_once() {
+    let t = TestStack::start().await;
+    let u = t.user("throttled").await;
+    let job = t.generate(&u, "a stoat").await;
+    let id = job["id"].as_str().unwrap().to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let job = loop {
+        let j = job_of(&t, &u, &id).await;
+        if j.prediction_id.is_some() {
+            break j;
+        }
+        assert!(std::time::Instant::now() < deadline, "the worker never submitted the job");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // A second prediction of the job runs on, and Replicate throttles its cancel: every try of
+    // one call is answered 429.
+    let sim = t.stack.sim.as_ref().unwrap();
+    sim.set_fault(Some(local::simulator::Fault::ThrottleCancel), 1);
+    let second = create_prediction_for(&t.stack.app, &job).await;
+    // Its `start` webhook is answered 2xx: the cancel is queued, not waited for (a webhook
+    // that waited out the throttling would answer late or 503, and would never be retried).
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let start = loop {
+        if let Some(d) = sim
+            .webhook_deliveries()
+            .into_iter()
+            .find(|d| d.prediction_id == second.id && d.event == WebhookEvent::Start)
+        {
+            break d;
+        }
+        assert!(std::time::Instant::now() < deadline, "the stray's start webhook never came");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(start.status.is_some_and(|s| (200..300).contains(&s)), "{start:?}");
+    // The worker comes back after the 429s' Retry-After and cancels it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while sim.prediction(&second.id).unwrap().status != PredictionStatus::Canceled {
+        assert!(std::time::Instant::now() < deadline, "the stray was never cancelled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let refused = u64::from(shared::replicate::client::DEFAULT_MAX_ATTEMPTS);
+    assert_eq!(sim.stats().cancels_throttled, refused, "the first cancels were throttled");
+    assert_charged_once(&t, &u, &id).await;
+    assert_ne!(job_of(&t, &u, &id).await.prediction_id.as_deref(), Some(second.id.as_str()));
+    // The stray's `completed` (canceled) webhook is answered 2xx too, and applies nothing.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while !sim
+        .webhook_deliveries()
+        .iter()
+        .any(|d| d.prediction_id == second.id && d.event == WebhookEvent::Completed)
+    {
+        assert!(std::time::Instant::now() < deadline, "the stray's completed webhook never came");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stray: Vec<_> = sim
+        .webhook_deliveries()
+        .into_iter()
+        .filter(|d| d.prediction_id == second.id)
+        .collect();
+    assert!(stray.iter().all(|d| d.status.is_some_and(|s| (200..300).contains(&s))), "{stray:?}");
     assert_charged_once(&t, &u, &id).await;
     t.stop().await;
 }

@@ -1,7 +1,8 @@
 //! The generation queue: small messages; the job itself lives in DynamoDB. A message is either
 //! a job to submit (the original shape, `{"user_id","job_id"}`, still read as such) or a tagged
 //! one (`"kind"`): `copy`, the outputs of a succeeded prediction for the worker to copy and
-//! settle (service::finish_copy).
+//! settle (service::finish_copy); `cancel`, a prediction for the worker to cancel
+//! (service::cancel_stray).
 use crate::domain::{JobId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -21,11 +22,22 @@ pub struct CopyMessage {
     pub output_urls: Vec<String>,
 }
 
+/// A prediction to cancel: one that is not its job's (a stray), or one the reconciler gave up
+/// reading. The webhook and the reconciler hand the cancel on: it may wait out Replicate's
+/// throttling far longer than they may run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelMessage {
+    pub user_id: UserId,
+    pub job_id: JobId,
+    pub prediction_id: String,
+}
+
 /// The messages that carry a `kind`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Tagged {
     Copy(CopyMessage),
+    Cancel(CancelMessage),
 }
 
 /// Any message of the queue. A body without `kind` is a submission (messages sent before
@@ -45,6 +57,7 @@ impl QueueMessage {
     pub fn job_id(&self) -> &JobId {
         match self {
             QueueMessage::Tagged(Tagged::Copy(c)) => &c.job_id,
+            QueueMessage::Tagged(Tagged::Cancel(c)) => &c.job_id,
             QueueMessage::Submit(m) => &m.job_id,
         }
     }
@@ -98,6 +111,11 @@ impl Queue {
     pub async fn send_copy(&self, msg: CopyMessage) -> Result<(), QueueError> {
         self.send(&QueueMessage::Tagged(Tagged::Copy(msg))).await
     }
+
+    /// Hands the cancel of a prediction to the worker.
+    pub async fn send_cancel(&self, msg: CancelMessage) -> Result<(), QueueError> {
+        self.send(&QueueMessage::Tagged(Tagged::Cancel(msg))).await
+    }
 }
 
 #[cfg(test)]
@@ -123,5 +141,15 @@ mod tests {
         assert!(body.contains(r#""kind":"copy""#), "{body}");
         assert_eq!(QueueMessage::parse(&body), Some(copy));
         assert_eq!(QueueMessage::parse(r#"{"kind":"explode","user_id":"u1"}"#), None);
+    }
+
+    #[test]
+    fn a_cancel_is_tagged_and_never_read_as_a_submission() {
+        let body = r#"{"kind":"cancel","user_id":"u1","job_id":"01J00000000000000000000000","prediction_id":"p2"}"#;
+        let Some(QueueMessage::Tagged(Tagged::Cancel(c))) = QueueMessage::parse(body) else {
+            panic!("a cancel body is a cancel")
+        };
+        assert_eq!((c.job_id.as_str(), c.prediction_id.as_str()), ("01J00000000000000000000000", "p2"));
+        assert_eq!(serde_json::to_string(&QueueMessage::Tagged(Tagged::Cancel(c))).unwrap(), body);
     }
 }

@@ -1,11 +1,12 @@
-//! The SQS worker: submits queued jobs to Replicate, and copies the outputs of succeeded
-//! predictions and settles their jobs (the webhook hands that on: service::finish_copy). The
+//! The SQS worker: submits queued jobs to Replicate, copies the outputs of succeeded
+//! predictions and settles their jobs (the webhook hands that on: service::finish_copy), and
+//! cancels the predictions the webhook or the reconciler hand on (service::cancel_stray). The
 //! records of a batch run concurrently (a batch is at most the mapping's batch size, 5), and
 //! partial batch failures are reported so only the messages that should be retried come back.
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use shared::App;
 use shared::queue::{QueueMessage, Tagged};
-use shared::service::{copy_budget, finish_copy, submit};
+use shared::service::{cancel_stray, copy_budget, finish_copy, submit};
 use std::sync::Arc;
 
 pub async fn handler(app: Arc<App>, event: SqsEvent) -> Result<SqsBatchResponse, lambda_runtime::Error> {
@@ -27,6 +28,7 @@ pub async fn handler(app: Arc<App>, event: SqsEvent) -> Result<SqsBatchResponse,
                 QueueMessage::Tagged(Tagged::Copy(c)) => {
                     finish_copy(&app, c, budget).await.map(|_| ()).map_err(|e| (e.to_string(), None))
                 }
+                QueueMessage::Tagged(Tagged::Cancel(c)) => cancel_stray(&app, c).await.map_err(|e| (e.to_string(), e.retry_in)),
             };
             if let Err((e, retry_in)) = &result {
                 tracing::warn!(job_id = %job_id, error = %e, "message will be retried");

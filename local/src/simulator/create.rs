@@ -266,6 +266,11 @@ async fn create(sim: Arc<Sim>, schema: ModelSchema, version: String, obj: serde_
             files: Vec::new(),
             start_snapshot: None,
             drops_left: u32::from(fault == Some(Fault::DropOutput)),
+            cancels_throttled_left: if fault == Some(Fault::ThrottleCancel) {
+                shared::replicate::client::DEFAULT_MAX_ATTEMPTS
+            } else {
+                0
+            },
         },
     );
     sim.stats.predictions_created.fetch_add(1, Ordering::Relaxed);

@@ -59,10 +59,14 @@ pub enum Fault {
     /// An image prediction's output is not an image (an HTML page under a `.png` name, served
     /// as `image/png`).
     NotImage,
+    /// The prediction stays `processing` like `stall`, and its cancels answer 429 with the
+    /// `Retry-After` of throttled creates, as many times as a client tries one call
+    /// (`shared::replicate::client::DEFAULT_MAX_ATTEMPTS`): only a caller that comes back later cancels it.
+    ThrottleCancel,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 20] = [
+    pub const ALL: [Fault; 21] = [
         Fault::Fail,
         Fault::Stall,
         Fault::Throttle,
@@ -83,6 +87,7 @@ impl Fault {
         Fault::LinkLocalOutput,
         Fault::PrivateOutput,
         Fault::NotImage,
+        Fault::ThrottleCancel,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -107,6 +112,7 @@ impl Fault {
             Fault::LinkLocalOutput => "link-local-output",
             Fault::PrivateOutput => "private-output",
             Fault::NotImage => "not-image",
+            Fault::ThrottleCancel => "throttle-cancel",
         }
     }
 

@@ -43,7 +43,7 @@ pub(super) async fn run(sim: Arc<Sim>, id: String) {
     {
         tokio::spawn(deliver(sim.clone(), url, WebhookEvent::Start, snapshot, false));
     }
-    if fault == Some(Fault::Stall) {
+    if matches!(fault, Some(Fault::Stall | Fault::ThrottleCancel)) {
         return; // stays processing until canceled or its deadline
     }
 

@@ -7,7 +7,7 @@
 //! | `POST /v1/models/{owner}/{name}/predictions` | create for an official model (201, `starting`); a body field other than `input`, `webhook`, `webhook_events_filter`, `stream` (e.g. `version`) → 422; a model that is not an official one of the schema fixture → 404 |
 //! | `POST /v1/predictions` | create for a community model: `version` = `<64-hex>` or `owner/name:<64-hex>`; unknown → 422 `Invalid version or not permitted` |
 //! | `GET /v1/predictions/{id}` | read |
-//! | `POST /v1/predictions/{id}/cancel` | cancel |
+//! | `POST /v1/predictions/{id}/cancel` | cancel (`throttle-cancel`: 429 first) |
 //! | `GET /v1/webhooks/default/secret` | `{"key": "whsec_..."}` |
 //! | `GET /files/{id}/{n}.{png,jpg,webp,mp4}` | the outputs (no auth, like `replicate.delivery`) |
 //! | `POST /_sim/fault` | `{"fault": "fail"\|...\|null, "count": n, "oversize_bytes"?: b}`: fault for the next n predictions |
@@ -135,6 +135,8 @@ pub struct SimStats {
     pub predictions_created: u64,
     /// Create calls answered 429.
     pub creates_throttled: u64,
+    /// Cancel calls answered 429 (`throttle-cancel`).
+    pub cancels_throttled: u64,
     /// Webhook POSTs attempted (each retry counts).
     pub webhook_attempts: u64,
     /// Webhook POSTs answered 2xx.
@@ -204,6 +206,7 @@ impl SimHandle {
         SimStats {
             predictions_created: s.predictions_created.load(Ordering::Relaxed),
             creates_throttled: s.creates_throttled.load(Ordering::Relaxed),
+            cancels_throttled: s.cancels_throttled.load(Ordering::Relaxed),
             webhook_attempts: s.webhook_attempts.load(Ordering::Relaxed),
             webhooks_delivered: s.webhooks_delivered.load(Ordering::Relaxed),
             outputs_served: s.outputs_served.load(Ordering::Relaxed),

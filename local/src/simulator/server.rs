@@ -25,6 +25,8 @@ use super::{SimConfig, WebhookDelivery, lifecycle};
 pub(super) struct Stats {
     pub predictions_created: AtomicU64,
     pub creates_throttled: AtomicU64,
+    /// Cancel calls answered 429 (`throttle-cancel`).
+    pub cancels_throttled: AtomicU64,
     pub webhook_attempts: AtomicU64,
     pub webhooks_delivered: AtomicU64,
     /// Output files whose whole body was sent.
@@ -67,6 +69,8 @@ pub(super) struct Entry {
     pub start_snapshot: Option<Prediction>,
     /// Downloads still to be cut mid-body (the `drop-output` fault: the first one).
     pub drops_left: u32,
+    /// Cancels still to be answered 429 (the `throttle-cancel` fault).
+    pub cancels_throttled_left: u32,
 }
 
 impl Entry {
@@ -316,6 +320,21 @@ async fn cancel(State(sim): State<Arc<Sim>>, Path(id): Path<String>, headers: He
     if !authorized(&sim, &headers) {
         return unauthorized();
     }
+    let throttled = sim.preds.lock().unwrap().get_mut(&id).is_some_and(|e| {
+        let refuse = e.cancels_throttled_left > 0 && !e.pred.status.is_terminal();
+        e.cancels_throttled_left -= u32::from(refuse);
+        refuse
+    });
+    if throttled {
+        sim.stats.cancels_throttled.fetch_add(1, Ordering::Relaxed);
+        let wait = sim.throttle_retry_after_s.load(Ordering::Relaxed);
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, wait.to_string())],
+            axum::Json(json!({"detail": format!("Request was throttled. Your rate limit resets in ~{wait}s.")})),
+        )
+            .into_response();
+    }
     match lifecycle::cancel(&sim, &id) {
         Some(p) => axum::Json(p).into_response(),
         None => not_found(),
@@ -428,6 +447,7 @@ async fn stats(State(sim): State<Arc<Sim>>) -> Response {
     axum::Json(json!({
         "predictions_created": s.predictions_created.load(Ordering::Relaxed),
         "creates_throttled": s.creates_throttled.load(Ordering::Relaxed),
+        "cancels_throttled": s.cancels_throttled.load(Ordering::Relaxed),
         "webhook_attempts": s.webhook_attempts.load(Ordering::Relaxed),
         "webhooks_delivered": s.webhooks_delivered.load(Ordering::Relaxed),
         "outputs_served": s.outputs_served.load(Ordering::Relaxed),

@@ -96,13 +96,9 @@ impl TestStack {
     }
 
     /// [`Self::wait_finished`] for tests that play a crashed worker (no worker loop): copy
-    /// messages on the queue are handled as a redelivery to a live worker would handle them
-    /// (service::finish_copy); other messages are left alone.
+    /// and cancel messages on the queue are handled as a redelivery to a live worker would
+    /// handle them ([`Self::work_queue_once`]); submissions are left alone.
     pub async fn wait_finished_copying(&self, user: &User, job_id: &str) -> Value {
-        use shared::queue::{QueueMessage, Tagged};
-        let sdk = shared::app::sdk_config(&self.stack.app.config.region, Some(&self.stack.moto.url));
-        let sqs = aws_sdk_sqs::Client::new(&sdk);
-        let queue = &self.stack.resources.queue_url;
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let (s, b) = self.get(user, &format!("/api/jobs/{job_id}")).await;
@@ -111,27 +107,46 @@ impl TestStack {
                 return b;
             }
             assert!(Instant::now() < deadline, "job {job_id} still {}", b["job"]["status"]);
-            let out = sqs
-                .receive_message()
-                .queue_url(queue)
-                .max_number_of_messages(10)
-                .visibility_timeout(1)
-                .wait_time_seconds(1)
-                .send()
-                .await
-                .unwrap();
-            for m in out.messages() {
-                if let Some(QueueMessage::Tagged(Tagged::Copy(c))) = m.body().and_then(QueueMessage::parse) {
+            self.work_queue_once().await;
+        }
+    }
+
+    /// Plays a live worker once, for tests without the worker loop: receives what is on the
+    /// queue (waiting up to a second) and handles copy messages (service::finish_copy) and
+    /// cancel messages (service::cancel_stray) as the worker would, deleting those done;
+    /// submissions are left alone.
+    pub async fn work_queue_once(&self) {
+        use shared::queue::{QueueMessage, Tagged};
+        let sdk = shared::app::sdk_config(&self.stack.app.config.region, Some(&self.stack.moto.url));
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let queue = &self.stack.resources.queue_url;
+        let out = sqs
+            .receive_message()
+            .queue_url(queue)
+            .max_number_of_messages(10)
+            .visibility_timeout(1)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        for m in out.messages() {
+            let done = match m.body().and_then(QueueMessage::parse) {
+                Some(QueueMessage::Tagged(Tagged::Copy(c))) => {
                     shared::service::finish_copy(&self.stack.app, &c, Duration::from_secs(20))
                         .await
                         .unwrap();
-                    let _ = sqs
-                        .delete_message()
-                        .queue_url(queue)
-                        .receipt_handle(m.receipt_handle().unwrap_or_default())
-                        .send()
-                        .await;
+                    true
                 }
+                Some(QueueMessage::Tagged(Tagged::Cancel(c))) => shared::service::cancel_stray(&self.stack.app, &c).await.is_ok(),
+                _ => false,
+            };
+            if done {
+                let _ = sqs
+                    .delete_message()
+                    .queue_url(queue)
+                    .receipt_handle(m.receipt_handle().unwrap_or_default())
+                    .send()
+                    .await;
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Expiry of unsaved results (domain::expiry): the sweep that deletes a result past its
 //! `expires_at`, record and object together, and the pinning of what saved items depend on.
+use super::reconcile::fits;
 use crate::app::App;
 use crate::domain::{AssetId, AssetSource, UserId};
 use chrono::{DateTime, Utc};
@@ -8,10 +9,23 @@ use std::time::{Duration, Instant};
 
 /// Expired assets read per page of the expiring index.
 const PAGE: i32 = 100;
-/// At most this many assets per run, and no new page after this long (the sweep shares the
-/// reconciler's run and timeout); what is left waits for the next run.
+/// At most this many assets per run; what is left waits for the next run.
 const MAX_PER_RUN: usize = 1000;
-const TIME_BUDGET: Duration = Duration::from_secs(30);
+/// The sweep's window (it shares the reconciler's run and timeout: service::reconcile): no page
+/// or asset is started that could end later than this after the sweep began (nor, in Lambda,
+/// later than the deadline less the margin).
+pub const SWEEP_BUDGET: Duration = Duration::from_secs(30);
+/// The most one page of the index, or one asset (its record, then its object), may take; a
+/// step still running then is cut off (an asset cut between record and object is left to the
+/// bucket's safety-net lifecycle rule, like a failed object delete).
+pub const PER_STEP: Duration = Duration::from_secs(10);
+
+/// The sweep's window, given the time left before the invocation's deadline (`None` locally).
+pub fn sweep_window(left: Option<Duration>) -> Duration {
+    left.map_or(SWEEP_BUDGET, |l| {
+        SWEEP_BUDGET.min(l.saturating_sub(super::reconcile::DEADLINE_MARGIN))
+    })
+}
 /// The most ancestors one pinning walks (a chain of edits is rarely longer).
 pub const MAX_PINNED: usize = 50;
 
@@ -22,6 +36,8 @@ pub struct SweepReport {
     /// Assets listed as expired that a save or unsave had meanwhile kept.
     pub kept: usize,
     pub errors: usize,
+    /// The sweep ended with expired assets left for the next run (its window or cap reached).
+    pub stopped_early: bool,
 }
 
 /// Deletes every asset whose `expires_at` is before `now`: first the record, conditioned on
@@ -29,50 +45,70 @@ pub struct SweepReport {
 /// stays), then the object. `now` is a parameter so tests can move the clock.
 pub async fn sweep_expired(app: &App, now: DateTime<Utc>) -> SweepReport {
     let mut report = SweepReport::default();
-    let started = Instant::now();
+    let until = Instant::now() + sweep_window(super::reconcile::time_left());
     let now = now.timestamp();
     let mut start = None;
-    loop {
-        let (assets, next) = match app.store.list_expired(now, PAGE, start.take()).await {
-            Ok(page) => page,
-            Err(e) => {
+    'pages: loop {
+        if !fits(until, PER_STEP) {
+            report.stopped_early = true;
+            break;
+        }
+        let (assets, next) = match tokio::time::timeout(PER_STEP, app.store.list_expired(now, PAGE, start.take())).await {
+            Ok(Ok(page)) => page,
+            Ok(Err(e)) => {
                 tracing::error!(error = %e, "expiry sweep could not list expired assets");
+                report.errors += 1;
+                break;
+            }
+            Err(_) => {
+                tracing::error!("expiry sweep's listing timed out");
                 report.errors += 1;
                 break;
             }
         };
         for asset in assets {
-            match app.store.delete_expired_asset(&asset.user_id, &asset.asset_id, now).await {
-                Ok(false) => report.kept += 1,
-                Ok(true) => match app.media.delete(&asset.s3_key).await {
-                    Ok(()) => {
-                        report.expired += 1;
-                        tracing::info!(asset_id = %asset.asset_id, "unsaved result expired");
-                    }
-                    Err(e) => {
-                        // The record is gone; a never-saved object still carries unsaved=true
-                        // and the bucket's safety-net lifecycle rule removes it later.
-                        report.errors += 1;
-                        tracing::error!(asset_id = %asset.asset_id, error = %e, "expired asset's object not deleted");
-                    }
-                },
-                Err(e) => {
-                    report.errors += 1;
-                    tracing::warn!(asset_id = %asset.asset_id, error = %e, "could not delete an expired asset");
-                }
+            if report.expired + report.kept + report.errors >= MAX_PER_RUN || !fits(until, PER_STEP) {
+                report.stopped_early = true;
+                break 'pages;
+            }
+            if tokio::time::timeout(PER_STEP, expire(app, &asset, now, &mut report)).await.is_err() {
+                report.errors += 1;
+                tracing::warn!(asset_id = %asset.asset_id, "expiring an asset took too long; the next run takes it up again");
             }
         }
-        let done = report.expired + report.kept + report.errors;
         match next {
-            Some(k) if done < MAX_PER_RUN && started.elapsed() < TIME_BUDGET => start = Some(k),
-            Some(_) => {
-                tracing::warn!(done, "expiry sweep stopped early; the rest waits for the next run");
-                break;
-            }
+            Some(k) => start = Some(k),
             None => break,
         }
     }
+    if report.stopped_early {
+        let done = report.expired + report.kept + report.errors;
+        tracing::warn!(done, "expiry sweep stopped early; the rest waits for the next run");
+    }
     report
+}
+
+/// One expired asset: its record (conditioned on still unsaved and expired), then its object.
+async fn expire(app: &App, asset: &crate::domain::Asset, now: i64, report: &mut SweepReport) {
+    match app.store.delete_expired_asset(&asset.user_id, &asset.asset_id, now).await {
+        Ok(false) => report.kept += 1,
+        Ok(true) => match app.media.delete(&asset.s3_key).await {
+            Ok(()) => {
+                report.expired += 1;
+                tracing::info!(asset_id = %asset.asset_id, "unsaved result expired");
+            }
+            Err(e) => {
+                // The record is gone; a never-saved object still carries unsaved=true
+                // and the bucket's safety-net lifecycle rule removes it later.
+                report.errors += 1;
+                tracing::error!(asset_id = %asset.asset_id, error = %e, "expired asset's object not deleted");
+            }
+        },
+        Err(e) => {
+            report.errors += 1;
+            tracing::warn!(asset_id = %asset.asset_id, error = %e, "could not delete an expired asset");
+        }
+    }
 }
 
 /// Keeps everything these assets depend on: walks their `parent_ids` (breadth first, at most

@@ -3,14 +3,51 @@ use crate::app::App;
 use crate::clock;
 use crate::domain::{Job, JobError, JobStatus};
 use crate::queue::JobMessage;
+use crate::replicate::ReplicateClient;
 use std::time::{Duration, Instant};
 
 /// Jobs read per page of the stale-job index.
 const PAGE: i32 = 100;
-/// At most this many jobs per run, and no new job after this long: the run must end well
-/// inside the reconciler's timeout. What is left waits for the next run.
+/// At most this many jobs per run; what is left waits for the next run.
 const MAX_JOBS_PER_RUN: usize = 2000;
-const TIME_BUDGET: Duration = Duration::from_secs(60);
+
+// The run ends inside the reconciler's timeout (routes.json) by construction: a job (or a page
+// of the index) is started only while the whole of its bound fits in the jobs' window, each
+// is cut at its bound, and the expiry sweep that follows has its own (service::expiry).
+
+/// The jobs' window: no job or page is started that could end later than this after the run
+/// began (nor, in Lambda, later than the deadline less the sweep's window and the margin).
+pub const JOBS_BUDGET: Duration = Duration::from_secs(60);
+/// The most one job may take: the read of its prediction (at most [`READ_TIMEOUT`] ×
+/// [`READ_ATTEMPTS`] + [`READ_RETRY_WAIT`]) and a few writes of the store and the queue. A job
+/// still running then is cut off (its writes are conditional; the next run takes it up again).
+pub const PER_JOB: Duration = Duration::from_secs(30);
+/// The most one page of the stale-job index may take.
+pub const PER_PAGE: Duration = Duration::from_secs(10);
+/// The reconciler's reads of a prediction: each request's timeout, tries, and the most its
+/// tries may sleep on `Retry-After` (a longer wait fails the read; the next run reads again).
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub const READ_ATTEMPTS: u32 = 2;
+pub const READ_RETRY_WAIT: Duration = Duration::from_secs(5);
+/// Left free before the invocation's deadline, for the report.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(5);
+
+/// How long until the invocation's deadline (`runtime::deadline`), if it has one.
+pub(super) fn time_left() -> Option<Duration> {
+    crate::runtime::deadline().map(|d| d.duration_since(std::time::SystemTime::now()).unwrap_or_default())
+}
+
+/// The jobs' window, given the time left before the invocation's deadline (`None` locally):
+/// [`JOBS_BUDGET`], less whatever the sweep's window and the margin need of the time left.
+pub fn jobs_window(left: Option<Duration>) -> Duration {
+    let reserve = super::expiry::SWEEP_BUDGET + DEADLINE_MARGIN;
+    left.map_or(JOBS_BUDGET, |l| JOBS_BUDGET.min(l.saturating_sub(reserve)))
+}
+
+/// Whether a step bounded by `bound` may start now and still end by `until`.
+pub(super) fn fits(until: Instant, bound: Duration) -> bool {
+    Instant::now() + bound <= until
+}
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ReconcileReport {
@@ -24,6 +61,8 @@ pub struct ReconcileReport {
     /// Jobs whose submission is in flight (a fresh worker claim): left alone.
     pub in_flight: usize,
     pub errors: usize,
+    /// The run ended with stale jobs left for the next one (its window or job cap reached).
+    pub stopped_early: bool,
 }
 
 /// Finds unfinished jobs untouched for longer than `reconcile_after` (a lost webhook, a lost
@@ -33,34 +72,51 @@ pub struct ReconcileReport {
 /// every stale job, so jobs that keep failing can't block the rest.
 pub async fn reconcile(app: &App) -> ReconcileReport {
     let mut report = ReconcileReport::default();
-    let started = Instant::now();
+    let until = Instant::now() + jobs_window(time_left());
     let cutoff = clock::now() - chrono::Duration::from_std(app.config.reconcile_after).unwrap_or_else(|_| chrono::Duration::minutes(10));
     let cutoff = clock::rfc3339(cutoff);
     let mut start = None;
-    loop {
-        let (jobs, next) = match app.store.list_stale_open_jobs(&cutoff, PAGE, start.take()).await {
-            Ok(page) => page,
-            Err(e) => {
+    'pages: loop {
+        if !fits(until, PER_PAGE) {
+            report.stopped_early = true;
+            break;
+        }
+        let page = tokio::time::timeout(PER_PAGE, app.store.list_stale_open_jobs(&cutoff, PAGE, start.take())).await;
+        let (jobs, next) = match page {
+            Ok(Ok(page)) => page,
+            Ok(Err(e)) => {
                 tracing::error!(error = %e, "reconciler could not list jobs");
+                report.errors += 1;
+                break;
+            }
+            Err(_) => {
+                tracing::error!("reconciler's listing of jobs timed out");
                 report.errors += 1;
                 break;
             }
         };
         for job in jobs {
+            if report.checked >= MAX_JOBS_PER_RUN || !fits(until, PER_JOB) {
+                report.stopped_early = true;
+                break 'pages;
+            }
             report.checked += 1;
-            reconcile_job(app, job, &mut report).await;
+            let job_id = job.job_id.clone();
+            if tokio::time::timeout(PER_JOB, reconcile_job(app, job, &mut report)).await.is_err() {
+                tracing::warn!(job_id = %job_id, "reconciling a job took too long; the next run takes it up again");
+                report.errors += 1;
+            }
         }
         match next {
-            Some(k) if report.checked < MAX_JOBS_PER_RUN && started.elapsed() < TIME_BUDGET => start = Some(k),
-            Some(_) => {
-                tracing::warn!(
-                    checked = report.checked,
-                    "reconciler stopped early; the rest waits for the next run"
-                );
-                break;
-            }
+            Some(k) => start = Some(k),
             None => break,
         }
+    }
+    if report.stopped_early {
+        tracing::warn!(
+            checked = report.checked,
+            "reconciler stopped early; the rest waits for the next run"
+        );
     }
     tracing::info!(
         checked = report.checked,
@@ -73,6 +129,15 @@ pub async fn reconcile(app: &App) -> ReconcileReport {
         "reconciled"
     );
     report
+}
+
+/// The provider client for the reconciler's reads: one read ends within
+/// `READ_TIMEOUT × READ_ATTEMPTS + READ_RETRY_WAIT`, well inside [`PER_JOB`].
+fn reader(client: ReplicateClient, configured_wait: Duration) -> ReplicateClient {
+    client
+        .with_request_timeout(READ_TIMEOUT)
+        .with_max_attempts(READ_ATTEMPTS)
+        .with_max_retry_wait(configured_wait.min(READ_RETRY_WAIT))
 }
 
 fn age(job: &Job) -> Duration {
@@ -128,7 +193,7 @@ async fn reconcile_job(app: &App, job: Job, report: &mut ReconcileReport) {
         }
         Some(pid) => {
             let client = match app.replicate().await {
-                Ok(c) => c,
+                Ok(c) => reader(c, app.config.replicate_max_retry_wait),
                 Err(e) => {
                     tracing::error!(error = %e, "no provider client");
                     report.errors += 1;
@@ -138,10 +203,13 @@ async fn reconcile_job(app: &App, job: Job, report: &mut ReconcileReport) {
             let prediction = match client.get_prediction(&pid).await {
                 Ok(p) => p,
                 Err(e) if too_old => {
-                    // Unreadable for too long: release the money and stop the run, if it runs.
+                    // Unreadable for too long: release the money, and have the run stopped if
+                    // it runs (by the worker: a cancel may be throttled far beyond this run).
                     tracing::warn!(job_id = %job.job_id, prediction_id = %pid, error = %e, "prediction unreadable; giving up");
-                    if let Err(e) = client.cancel_prediction(&pid).await {
-                        tracing::warn!(job_id = %job.job_id, prediction_id = %pid, error = %e, "cancel of an unreadable prediction failed");
+                    if let Err(e) = super::stray::queue_cancel(app, &job, &pid).await {
+                        tracing::error!(job_id = %job.job_id, prediction_id = %pid, error = %e, "could not queue the cancel of an unreadable prediction");
+                        report.errors += 1;
+                        return;
                     }
                     let err = JobError {
                         code: "lost".into(),
@@ -176,6 +244,54 @@ async fn reconcile_job(app: &App, job: Job, report: &mut ReconcileReport) {
                     tracing::warn!(job_id = %job.job_id, error = %e, "settle failed");
                     report.errors += 1;
                 }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::expiry::SWEEP_BUDGET;
+
+    fn reconciler_timeout() -> Duration {
+        let routes: serde_json::Value = serde_json::from_str(include_str!("../../../routes.json")).unwrap();
+        Duration::from_secs(routes["functions"]["reconciler"]["timeout_s"].as_u64().unwrap())
+    }
+
+    #[test]
+    fn a_run_ends_inside_the_reconcilers_timeout_whatever_it_meets() {
+        let timeout = reconciler_timeout();
+        // One read of a prediction at its worst: every try times out, and between tries the
+        // most Retry-After the reader may sleep.
+        let read = READ_TIMEOUT * READ_ATTEMPTS + READ_RETRY_WAIT;
+        assert!(
+            read < PER_JOB,
+            "a job's bound ({PER_JOB:?}) must hold its read ({read:?}) and its writes"
+        );
+        assert!(PER_JOB.max(PER_PAGE) <= JOBS_BUDGET, "a run must have room for a page and a job");
+        // A job or a page starts only when its whole bound fits in the jobs' window, and is cut
+        // at that bound: the jobs end within the window. Then the sweep, cut at its own bound.
+        let jobs = jobs_window(None).max(jobs_window(Some(timeout)));
+        let worst = jobs + SWEEP_BUDGET + DEADLINE_MARGIN;
+        assert!(worst <= timeout, "worst run {worst:?} exceeds the reconciler's timeout {timeout:?}");
+    }
+
+    #[test]
+    fn the_jobs_leave_the_sweep_and_the_margin_before_a_near_deadline() {
+        assert_eq!(jobs_window(None), JOBS_BUDGET);
+        assert_eq!(jobs_window(Some(Duration::from_secs(3600))), JOBS_BUDGET);
+        for left in [0, 10, 35, 50, 80, 95, 120].map(Duration::from_secs) {
+            let w = jobs_window(Some(left));
+            assert!(w <= JOBS_BUDGET);
+            if left >= SWEEP_BUDGET + DEADLINE_MARGIN {
+                assert_eq!(
+                    w + SWEEP_BUDGET + DEADLINE_MARGIN,
+                    left.min(JOBS_BUDGET + SWEEP_BUDGET + DEADLINE_MARGIN),
+                    "{left:?}"
+                );
+            } else {
+                assert_eq!(w, Duration::ZERO, "no time left for jobs: {left:?}");
             }
         }
     }

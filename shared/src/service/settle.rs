@@ -1,5 +1,4 @@
 use crate::app::App;
-use crate::catalog::actual_cost;
 use crate::clock;
 use crate::domain::{Job, JobError, JobId, JobKind, JobStatus, Micros, UserId};
 use crate::queue::CopyMessage;
@@ -19,7 +18,7 @@ pub enum Settled {
     /// No job has this prediction id (yet: the caller may have to try again).
     UnknownPrediction,
     /// Not the job's prediction (a second create after an unknown outcome, or a job that
-    /// finished without it): cancelled if it still ran, never charged to the user.
+    /// finished without it): its cancel queued if it still runs, never charged to the user.
     Stray,
 }
 
@@ -83,7 +82,7 @@ pub async fn settle_job(app: &App, mut job: Job, p: &Prediction) -> Result<Settl
                 .ok_or_else(|| retry("job vanished"))?;
         }
         if job.prediction_id.as_deref() != Some(p.id.as_str()) {
-            return stray(app, &job, p).await;
+            return super::stray::stray(app, &job, p).await;
         }
     }
     if job.status.is_terminal() {
@@ -145,32 +144,6 @@ async fn hand_on(app: &App, job: &Job, p: &Prediction, urls: Vec<String>, now: &
 /// What the user is charged: the real cost, never more than what was reserved for the run.
 pub fn capped_charge(real: Micros, reserved: Micros) -> Micros {
     Micros(real.0.clamp(0, reserved.0.max(0)))
-}
-
-/// A prediction the job does not run as. Still running: cancel it. Finished: its cost is the
-/// operator's loss, logged, and the user is not charged for it.
-async fn stray(app: &App, job: &Job, p: &Prediction) -> Result<Settled, SettleError> {
-    if p.status.is_terminal() {
-        let loss = match p.status {
-            PredictionStatus::Succeeded => app
-                .catalog
-                .get(&job.model)
-                .map_or(job.estimated_micros, |m| actual_cost(m, &job.options, p.output_urls().len().max(1))),
-            _ => Micros::ZERO,
-        };
-        tracing::error!(
-            job_id = %job.job_id,
-            prediction_id = %p.id,
-            status = ?p.status,
-            operator_loss_micros = loss.0,
-            "a second prediction of this job finished; not charged to the user"
-        );
-        return Ok(Settled::Stray);
-    }
-    tracing::warn!(job_id = %job.job_id, prediction_id = %p.id, "a second prediction of this job; cancelling it");
-    let client = app.replicate().await.map_err(retry)?;
-    client.cancel_prediction(&p.id).await.map_err(retry)?;
-    Ok(Settled::Stray)
 }
 
 pub(super) async fn fail_job(

@@ -23,9 +23,9 @@ fn retry(e: impl std::fmt::Display) -> SubmitError {
 }
 
 /// A number in [0, 1), different on every call (std's per-instance random hash keys).
-fn jitter(job: &Job) -> f64 {
+pub(super) fn jitter(key: &str) -> f64 {
     use std::hash::BuildHasher;
-    let h = std::collections::hash_map::RandomState::new().hash_one(job.job_id.as_str());
+    let h = std::collections::hash_map::RandomState::new().hash_one(key);
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
@@ -115,7 +115,8 @@ pub async fn submit(app: &App, msg: &JobMessage) -> Result<(), SubmitError> {
         }
         Err(e) if e.is_retryable() => {
             app.store.release_claim(&job, now_ms).await.map_err(retry)?;
-            let retry_in = matches!(e, ReplicateError::RateLimited { .. }).then(|| throttled_retry_in(e.retry_after(), jitter(&job)));
+            let retry_in =
+                matches!(e, ReplicateError::RateLimited { .. }).then(|| throttled_retry_in(e.retry_after(), jitter(job.job_id.as_str())));
             tracing::warn!(job_id = %job.job_id, error = %e, retry_in_s = retry_in.map(|d| d.as_secs_f64()), "provider busy; will retry");
             Err(SubmitError {
                 reason: e.to_string(),

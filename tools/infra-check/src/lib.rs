@@ -14,6 +14,8 @@
 //!   and authorization, an integration that invokes that function, and an invoke permission;
 //! - every role policy grants exactly what the function's `access` block lists (table, media,
 //!   queue and secret actions, what an SQS trigger needs, its own log group) and nothing else;
+//! - every scheduled function retries no failed run and sends it to an SQS failure destination,
+//!   which its role may send to ([`schedule`]);
 //! - every function's `access` lists exactly the AWS calls its code makes ([`calls`]: derived
 //!   from `shared/src` and `functions/<name>/src`, presigned URLs included), so a call without
 //!   a permission fails, and so does a permission without a call;
@@ -24,6 +26,7 @@
 //! [`check_repo`] returns the list of problems (empty = fine).
 
 pub mod calls;
+pub mod schedule;
 
 use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 use hcl::{Block, Body, Expression, Value};
@@ -732,7 +735,17 @@ pub fn check_repo(root: &Path) -> Vec<String> {
                 continue;
             }
         };
-        let allowed = allowed_grants(name, f, &env_addresses, lg);
+        let destination = match covering["aws_lambda_function"].get(name) {
+            Some(lambda) if f["trigger"] == "schedule" => match schedule::failure_destination(&model, name, lambda) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            },
+            _ => None,
+        };
+        let allowed = allowed_grants(name, f, &env_addresses, lg, destination.as_deref());
         let allowed = match allowed {
             Ok(a) => a,
             Err(e) => {
@@ -993,6 +1006,7 @@ fn allowed_grants(
     function: &serde_json::Value,
     env: &BTreeMap<String, String>,
     log_group: &TfBlock,
+    failure_destination: Option<&str>,
 ) -> Result<Allowed, String> {
     let mut may = BTreeSet::new();
     let mut must = BTreeSet::new();
@@ -1050,6 +1064,13 @@ fn allowed_grants(
         for a in EVENT_SOURCE {
             both(a, &arn, true);
         }
+    }
+    // A scheduled function's failed runs: Lambda sends them to its failure destination with the
+    // function's role (schedule::failure_destination).
+    if let Some(queue) = failure_destination {
+        uses_data = true;
+        writes = true;
+        both("sqs:SendMessage", queue, true);
     }
     // The stack's KMS key, as the environment's encryption key and through the data services.
     let kms = "aws_kms_key.main.arn";

@@ -485,3 +485,37 @@ fn media_without_signed_urls_fails() {
     );
     g.assert_error("the default behaviour serves the media bucket");
 }
+
+// ---- a scheduled function's failed runs (issue #19): no retries, a failure destination
+
+#[test]
+fn scheduled_function_without_invoke_config_fails() {
+    let f = Fixture::new("noinvokeconfig");
+    f.edit("infra/functions.tf", "for_each = local.scheduled_functions", "for_each = {}");
+    f.assert_error("scheduled function reconciler has no aws_lambda_function_event_invoke_config");
+}
+
+#[test]
+fn scheduled_function_whose_failed_runs_are_retried_fails() {
+    let f = Fixture::new("retriedrun");
+    f.edit(
+        "infra/functions.tf",
+        "maximum_retry_attempts       = 0",
+        "maximum_retry_attempts       = 2",
+    );
+    f.assert_error("maximum_retry_attempts must be 0");
+}
+
+#[test]
+fn scheduled_function_that_cannot_send_to_its_failure_destination_fails() {
+    let f = Fixture::new("nodestgrant");
+    f.edit("infra/functions.tf", r#"} if trigger == "schedule""#, r#"} if trigger == "never""#);
+    f.assert_error("policy of reconciler lacks sqs:SendMessage on aws_sqs_queue.scheduler_dlq.arn");
+}
+
+#[test]
+fn failure_destination_grant_for_a_function_without_one_fails() {
+    let f = Fixture::new("strayforward");
+    f.edit("infra/functions.tf", r#"} if trigger == "schedule""#, r#"} if trigger != "http""#);
+    f.assert_error("policy of worker grants sqs:SendMessage on aws_sqs_queue.scheduler_dlq.arn");
+}
