@@ -1,11 +1,12 @@
 //! `POST /api/jobs/{id}/cancel`: queued and running jobs end canceled with nothing charged and
-//! nothing reserved; finished ones answer 409, other users' 404; and a cancel racing a
-//! succeeding webhook leaves each job in one state with one charge or none.
+//! nothing reserved; finished ones answer 409, other users' 404; a cancel that reaches a
+//! prediction the provider already finished answers 409 and leaves the job to its webhook; and
+//! a cancel racing a succeeding webhook leaves each job in one state with one charge or none.
 mod common;
 use common::{TestStack, User};
 use serde_json::{Value, json};
 use shared::domain::{JobId, Micros, UserId};
-use shared::replicate::{Prediction, PredictionStatus, WebhookSecret, webhook};
+use shared::replicate::{Prediction, PredictionStatus, WebhookEvent, WebhookSecret, webhook};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -109,6 +110,77 @@ async fn finished_jobs_answer_409_and_other_users_jobs_404() {
     }
     let (_, mine) = t.get(&u, &format!("/api/jobs/{rid}")).await;
     assert!(["queued", "running"].contains(&mine["job"]["status"].as_str().unwrap()), "{mine}");
+    t.stop().await;
+}
+
+/// The provider finished the prediction, but its `completed` webhook has not reached us: the
+/// job still runs here. A cancel asks Replicate, hears `succeeded`, answers 409 and changes
+/// nothing; the webhook, when it comes, settles the job succeeded with its asset, charged once
+/// from its reservation.
+#[tokio::test]
+async fn cancel_after_the_provider_succeeded_answers_409_and_the_late_webhook_settles_it() {
+    let t = TestStack::start().await;
+    let u = t.user("alice").await;
+    let sub = t.sub(&u).await;
+    let sim = t.stack.sim.as_ref().unwrap();
+    let job = t.generate(&u, "a fox that finishes first [sim:hold-webhook]").await;
+    let id = job["id"].as_str().unwrap();
+    let job_id = JobId::parse(id).unwrap();
+
+    // Wait until the simulator's prediction really succeeded (its webhook is held).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let pid = loop {
+        let stored = t.stack.app.store.get_job(&sub, &job_id).await.unwrap().unwrap();
+        if let Some(pid) = &stored.prediction_id
+            && sim.prediction(pid).unwrap().status == PredictionStatus::Succeeded
+        {
+            break pid.clone();
+        }
+        assert!(Instant::now() < deadline, "the prediction never succeeded: {stored:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let (_, b) = t.get(&u, &format!("/api/jobs/{id}")).await;
+    assert_eq!(b["job"]["status"], "running", "nothing told us it finished: {b}");
+    let m = month(&t, &sub).await;
+    assert_eq!((m.committed, m.spent, m.count), (Micros(40_000), Micros::ZERO, 0), "reserved");
+
+    let (s, b) = t.post(&u, &format!("/api/jobs/{id}/cancel"), &json!({})).await;
+    assert_eq!(s, 409, "the provider already finished it: {b}");
+    assert_eq!(b["error"]["code"], "conflict");
+    assert_eq!(b["error"]["message"], "The job finished before it could be canceled.");
+    // Nothing changed: the job runs on with its reservation, the prediction stays succeeded.
+    let (_, b) = t.get(&u, &format!("/api/jobs/{id}")).await;
+    assert_eq!(b["job"]["status"], "running", "{b}");
+    assert_eq!(b["job"]["error"], Value::Null, "{b}");
+    let m = month(&t, &sub).await;
+    assert_eq!((m.committed, m.spent, m.count), (Micros(40_000), Micros::ZERO, 0), "still reserved");
+    assert_eq!(sim.prediction(&pid).unwrap().status, PredictionStatus::Succeeded);
+
+    // Replicate's webhook arrives late and settles it.
+    sim.release_webhooks();
+    let done = t.wait_finished(&u, id).await;
+    assert_eq!(done["job"]["status"], "succeeded", "{done}");
+    assert_eq!(done["job"]["cost_usd"], json!(0.04));
+    assert_eq!(done["job"]["asset_ids"].as_array().unwrap().len(), 1, "{done}");
+    assert_eq!(done["assets"].as_array().unwrap().len(), 1, "{done}");
+    let delivered: Vec<_> = sim
+        .webhook_deliveries()
+        .into_iter()
+        .filter(|d| d.prediction_id == pid && d.event == WebhookEvent::Completed)
+        .collect();
+    assert_eq!(delivered.len(), 1, "one completed webhook, after the cancel: {delivered:?}");
+    let m = month(&t, &sub).await;
+    assert_eq!((m.spent, m.count), (Micros(40_000), 1), "charged once: {m:?}");
+    assert_eq!(m.committed, m.spent, "the reservation became the charge, nothing released: {m:?}");
+    let (_, gallery) = t.get(&u, "/api/assets?limit=100").await;
+    let assets = gallery["assets"].as_array().unwrap();
+    assert_eq!(assets.len(), 1, "{gallery}");
+    assert_eq!(assets[0]["job_id"], id);
+
+    // It is finished now, and says so.
+    let (s, b) = t.post(&u, &format!("/api/jobs/{id}/cancel"), &json!({})).await;
+    assert_eq!(s, 409, "{b}");
+    assert_eq!(b["error"]["message"], "The job is already succeeded; it can't be canceled.");
     t.stop().await;
 }
 

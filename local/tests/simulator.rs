@@ -587,5 +587,7 @@ async fn veo_downloads_its_frames_and_returns_the_mp4_of_its_duration_and_aspect
     assert!(bad.error.unwrap_or_default().contains("`image`"));
 }
 
+#[path = "simulator/hold.rs"]
+mod hold;
 #[path = "simulator/models.rs"]
 mod models;

@@ -96,8 +96,14 @@ pub fn run(data: &[u8]) -> String {
 fn allows(o: &OptionSpec, v: &Value) -> bool {
     match o {
         OptionSpec::Enum { values, .. } => v.as_str().is_some_and(|s| values.iter().any(|x| x == s)),
+        // A whole number: an integer, or a float without a fraction within 2^53 (`8.0`).
         OptionSpec::Integer { values, min, max, .. } => v
             .as_i64()
+            .or_else(|| {
+                v.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0)
+                    .map(|f| f as i64)
+            })
             .is_some_and(|n| values.as_ref().is_none_or(|vs| vs.contains(&n)) && min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m)),
         OptionSpec::Number { min, max, .. } => v
             .as_f64()

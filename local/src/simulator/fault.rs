@@ -20,6 +20,9 @@ pub enum Fault {
     Duplicate,
     /// The prediction completes but no webhook is sent (polling still sees the result).
     DropWebhook,
+    /// The prediction completes (polling and a cancel see it finished) but its `completed`
+    /// webhook is held until the test releases it ([`super::SimHandle::release_webhooks`]).
+    HoldWebhook,
     /// `completed` is delivered first, then `start`.
     OutOfOrder,
     /// The create makes the prediction (it runs and sends its webhooks) but answers 502: the
@@ -72,6 +75,7 @@ impl Fault {
         Fault::Throttle,
         Fault::Duplicate,
         Fault::DropWebhook,
+        Fault::HoldWebhook,
         Fault::OutOfOrder,
         Fault::BadGateway,
         Fault::SlowCreate,
@@ -97,6 +101,7 @@ impl Fault {
             Fault::Throttle => "throttle",
             Fault::Duplicate => "duplicate",
             Fault::DropWebhook => "drop-webhook",
+            Fault::HoldWebhook => "hold-webhook",
             Fault::OutOfOrder => "out-of-order",
             Fault::BadGateway => "bad-gateway",
             Fault::SlowCreate => "slow-create",

@@ -276,6 +276,13 @@ impl Completion {
     async fn announce(self, sim: Arc<Sim>) {
         match self.fault {
             Some(Fault::DropWebhook) => {}
+            Some(Fault::HoldWebhook) => {
+                let mut released = sim.webhooks_released.subscribe();
+                let _ = released.wait_for(|released| *released).await;
+                if let Some(url) = self.url {
+                    deliver(sim, url, WebhookEvent::Completed, self.pred, true).await;
+                }
+            }
             Some(Fault::Duplicate) => {
                 if let Some(url) = self.url {
                     deliver(sim.clone(), url.clone(), WebhookEvent::Completed, self.pred.clone(), true).await;

@@ -230,6 +230,11 @@ impl SimHandle {
         self.sim.release_outputs();
     }
 
+    /// Sends every `hold-webhook` `completed` webhook (those held now and later ones).
+    pub fn release_webhooks(&self) {
+        self.sim.release_webhooks();
+    }
+
     /// Size of `oversize-output` files from now on.
     pub fn set_oversize_bytes(&self, bytes: u64) {
         self.sim.oversize_bytes.store(bytes, Ordering::Relaxed);

@@ -97,6 +97,8 @@ pub(super) struct Sim {
     pub deliveries: Mutex<Vec<WebhookDelivery>>,
     /// False while `slow-output` bodies are held; [`Sim::release_outputs`] sets it.
     pub outputs_released: tokio::sync::watch::Sender<bool>,
+    /// False while `hold-webhook` completions are held; [`Sim::release_webhooks`] sets it.
+    pub webhooks_released: tokio::sync::watch::Sender<bool>,
     /// Size of `oversize-output` files.
     pub oversize_bytes: AtomicU64,
     /// How long every API answer (`/v1/*`) is held back: a slow provider (0: none).
@@ -143,6 +145,7 @@ impl Sim {
             stats: Stats::default(),
             deliveries: Mutex::default(),
             outputs_released: tokio::sync::watch::Sender::new(false),
+            webhooks_released: tokio::sync::watch::Sender::new(false),
             oversize_bytes,
             http,
             source_http,
@@ -154,6 +157,11 @@ impl Sim {
     /// Lets every held (`slow-output`) body go, now and from now on.
     pub fn release_outputs(&self) {
         self.outputs_released.send_replace(true);
+    }
+
+    /// Sends every held (`hold-webhook`) `completed` webhook, now and from now on.
+    pub fn release_webhooks(&self) {
+        self.webhooks_released.send_replace(true);
     }
 
     pub fn set_fault(&self, fault: Option<Fault>, count: u32) {

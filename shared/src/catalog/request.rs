@@ -162,7 +162,9 @@ pub(super) fn check_value(opt: &OptionSpec, v: &Value) -> Result<Value, String> 
             _ => Err(format!("must be one of {}", values.join(", "))),
         },
         OptionSpec::Integer { values, min, max, .. } => {
-            let n = v.as_i64().ok_or("must be an integer")?;
+            // A whole number written as a float (`8.0`) is one, as JSON Schema's `integer` says
+            // (docs/openapi.yaml); it goes on as the integer.
+            let n = crate::api::whole_number(v).ok_or("must be an integer")?;
             if let Some(vs) = values
                 && !vs.contains(&n)
             {

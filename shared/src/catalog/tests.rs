@@ -109,6 +109,34 @@ fn rejects_bad_requests_with_the_field() {
     assert_eq!(err(JobKind::Restore, "real-esrgan", "", json!({"scale": 9}), 1), "options.scale");
 }
 
+/// JSON Schema's `integer` (docs/openapi.yaml) allows `8.0`: it is the integer 8.
+#[test]
+fn a_whole_number_written_as_a_float_is_an_integer() {
+    let c = cat();
+    let v = c
+        .validate(
+            JobKind::Video,
+            "veo-3.1",
+            "x",
+            &opts(json!({"seed": 24778090.0, "duration": 6.0})),
+            0,
+        )
+        .unwrap();
+    assert_eq!(v.options["seed"], json!(24778090));
+    assert!(v.options["seed"].is_i64(), "sent on as an integer");
+    assert_eq!(v.options["duration"], json!(6));
+    assert_eq!(
+        v.estimated,
+        c.validate(JobKind::Video, "veo-3.1", "x", &opts(json!({"duration": 6})), 0)
+            .unwrap()
+            .estimated
+    );
+    let err = |o: Value| c.validate(JobKind::Video, "veo-3.1", "x", &opts(o), 0).unwrap_err();
+    assert_eq!(err(json!({"seed": 1.5})).field, "options.seed");
+    assert_eq!(err(json!({"seed": 1e300})).field, "options.seed");
+    assert_eq!(err(json!({"duration": 5.0})).field, "options.duration");
+}
+
 /// Adding an edit model is one catalog entry: this fixture adds one nobody wrote code for.
 #[test]
 fn a_new_edit_model_is_one_entry() {
