@@ -69,7 +69,7 @@ pub enum Fault {
 }
 
 impl Fault {
-    pub const ALL: [Fault; 21] = [
+    pub const ALL: [Fault; 22] = [
         Fault::Fail,
         Fault::Stall,
         Fault::Throttle,
