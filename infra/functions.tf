@@ -26,7 +26,6 @@ locals {
     REPLICATE_TOKEN_SECRET_ID   = aws_secretsmanager_secret.secret["replicate_token"].arn
     WEBHOOK_SECRET_ID           = aws_secretsmanager_secret.secret["webhook_secret"].arn
     MEDIA_SIGNING_KEY_SECRET_ID = aws_secretsmanager_secret.secret["media_signing_key"].arn
-    MEDIA_KEY_PAIR_ID           = lookup({ for k, key in aws_cloudfront_public_key.media : k => key.id }, var.media_signing_key_active, "")
     MEDIA_BASE_URL              = "${local.public_base_url}/media"
     PUBLIC_BASE_URL             = local.public_base_url
     MONTHLY_LIMIT_USD           = var.monthly_limit_usd

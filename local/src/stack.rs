@@ -168,7 +168,6 @@ impl Stack {
             ("REPLICATE_TOKEN_SECRET_ID", resources.replicate_token_secret_id.clone()),
             ("WEBHOOK_SECRET_ID", resources.webhook_secret_id.clone()),
             ("MEDIA_SIGNING_KEY_SECRET_ID", resources.media_signing_key_secret_id.clone()),
-            ("MEDIA_KEY_PAIR_ID", resources.media_key_pair_id.clone()),
             ("PUBLIC_BASE_URL", public),
             ("OUTPUT_HOST_ALLOWLIST", allow),
             ("MONTHLY_LIMIT_USD", opts.monthly_limit_usd.clone()),
@@ -205,8 +204,7 @@ impl Stack {
             uploads: crate::uploads::UploadOrigin::new(&moto.url, &resources.media_bucket, http.clone()),
             media: crate::media::MediaOrigin::new(
                 &app.config,
-                &resources.media_key_pair_id,
-                &resources.media_public_key_pem,
+                resources.media_keys.clone(),
                 aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build()),
             )?,
         };
