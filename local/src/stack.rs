@@ -181,6 +181,8 @@ impl Stack {
         for (k, v) in &opts.extra_env {
             env.insert(k.as_str(), v.clone());
         }
+        // The names are infra/environment.json's: every one the local stack must set, no other.
+        shared::environment::check("local", env.iter().map(|(k, v)| (*k, v.as_str())))?;
         let config = Config::from_lookup(|k| env.get(k).cloned())?;
         let app = Arc::new(match opts.catalog.clone() {
             Some(c) => App::with_catalog(config, c).await?,

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod environment;
 pub mod lazy;
 pub mod media;
 pub mod metrics;
