@@ -12,6 +12,15 @@ Everything listens on and talks to 127.0.0.1 only.
   Runtime API (event written to the socket -> response read), and peak RSS (VmHWM).
 * moto: the emulator's own round-trip for a DynamoDB Query over keep-alive HTTP.
 
+Every function's environment is built from infra/environment.json, the one list of its names
+that Terraform and the local stack read too: the bench gives a value to each name whose set_by
+has "bench" and refuses to start (naming it) when one has none, or when it would set a name the
+list lacks.
+
+--smoke runs one cold request per binary on whatever build it is given (scripts/test.sh: a
+debug build), and fails unless every one started and answered without an error: it proves the
+harness runs, it times nothing.
+
 Writes a JSON file with every sample and prints/writes a Markdown summary.
 """
 import argparse
@@ -188,6 +197,21 @@ def http_event(method, path, query="", body=None, auth=True, headers=None, path_
     }
 
 
+def route_event(fn):
+    """Any other HTTP function: its first route in routes.json, a fresh id for `{id}`, an empty
+    JSON body for a write (most answer 400 or 404: the request reaches the handler)."""
+    routes = json.loads((ROOT / "routes.json").read_text())["routes"]
+    r = next((r for r in routes if r["function"] == fn), None)
+    if r is None:
+        raise ValueError(f"{fn}: no route in routes.json and no event in bench/lambda_bench.py")
+    aid = fake_ulid()
+    path = r["path"].replace("{id}", aid)
+    body = {} if r["method"] in ("POST", "PUT", "PATCH") else None
+    ev = http_event(r["method"], path, body=body, auth=r["auth"], path_params={"id": aid} if "{id}" in r["path"] else None)
+    ev["routeKey"] = ev["requestContext"]["routeKey"] = f"{r['method']} {r['path']}"
+    return ev
+
+
 class Events:
     """A representative request per function; images-generate's job ids feed jobs-get."""
 
@@ -218,7 +242,7 @@ class Events:
             return {"Records": [{"messageId": str(uuid.uuid4()), "receiptHandle": "rh", "body": body, "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:bench-generation", "awsRegion": "us-east-1"}]}
         if fn == "reconciler":
             return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events", "account": "000000000000", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "region": "us-east-1", "resources": [], "detail": {}}
-        raise ValueError(fn)
+        return route_event(fn)
 
     def observe(self, fn, body):
         if fn != "images-generate":
@@ -237,43 +261,84 @@ class Events:
 
 
 EXTRA_ENV = {}
+ENV_LIST = json.loads((ROOT / "infra/environment.json").read_text())["variables"]
+MEDIA_KEY_PAIR_ID = "KBENCHMEDIAKEY"
+
+# What Lambda itself gives every process (the runtime's variables and the role's credentials),
+# and what only the bench's harness adds: none of it is the functions' configuration, so none of
+# it is in infra/environment.json.
+LAMBDA_RUNTIME_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+    "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
+    "AWS_LAMBDA_LOG_LEVEL": "WARN",
+    "AWS_ACCESS_KEY_ID": "AKIDBENCHONLY",
+    "AWS_SECRET_ACCESS_KEY": "bench-only-not-a-secret",
+    "AWS_SESSION_TOKEN": "bench-only",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+HARNESS_ENV = {"SSL_CERT_FILE"}  # builds that load the system store (a "before" binary of docs/benchmarks.md)
+
+# The bench's values for the names of infra/environment.json (set_by "bench" must all be here).
+BENCH_VALUES = {
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "JOBS_TABLE": "bench-jobs",
+    "ASSETS_TABLE": "bench-assets",
+    "USAGE_TABLE": "bench-usage",
+    "IDEMPOTENCY_TABLE": "bench-idempotency",
+    "MEDIA_BUCKET": "bench-media",
+    "GENERATION_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/000000000000/bench-generation",
+    "REPLICATE_TOKEN_SECRET_ID": "bench/replicate-api-token",
+    "WEBHOOK_SECRET_ID": "bench/replicate-webhook-secret",
+    "MEDIA_SIGNING_KEY_SECRET_ID": "bench/media-signing-key",
+    "PUBLIC_BASE_URL": "https://bench.invalid",
+    "MONTHLY_LIMIT_USD": "1000000",
+    # One bench user starts hundreds of jobs a minute: without this, all but the first 30
+    # generate requests would measure the 429 of the rate limit instead of a queued job.
+    "JOB_STARTS_PER_MINUTE": "0",
+    "LOG_LEVEL": "info",  # what Terraform deploys (var.log_level)
+}
+
+
+def check_env(config):
+    """The function configuration part of an environment against infra/environment.json: every
+    name the bench must set has a value, and every name set is listed. Exits naming them."""
+    missing = sorted(k for k, v in ENV_LIST.items() if "bench" in v["set_by"] and not config.get(k))
+    unlisted = sorted(k for k in config if k not in ENV_LIST)
+    if missing or unlisted:
+        raise SystemExit(f"bench: the function environment does not match infra/environment.json: no value for {missing}; not in the list: {unlisted}")
 
 
 def lambda_env(fn, runtime_port, endpoint=None, replicate=None, extra=None):
-    env = {
-        "PATH": "/usr/bin:/bin",
+    config = dict(BENCH_VALUES)
+    if endpoint:
+        config["AWS_ENDPOINT_URL"] = endpoint
+    if replicate:
+        config["REPLICATE_API_BASE"] = replicate
+    harness = {}
+    for k, v in {**(extra or {}), **EXTRA_ENV}.items():
+        (harness if k in HARNESS_ENV else config)[k] = v
+    check_env(config)
+    return {
+        **LAMBDA_RUNTIME_ENV,
         "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{runtime_port}",
         "AWS_LAMBDA_FUNCTION_NAME": f"vn-bench-{fn}",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/vn-bench-{fn}",
-        "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "AKIDBENCHONLY",
-        "AWS_SECRET_ACCESS_KEY": "bench-only-not-a-secret",
-        "AWS_SESSION_TOKEN": "bench-only",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "JOBS_TABLE": "bench-jobs",
-        "ASSETS_TABLE": "bench-assets",
-        "USAGE_TABLE": "bench-usage",
-        "IDEMPOTENCY_TABLE": "bench-idempotency",
-        "MEDIA_BUCKET": "bench-media",
-        "GENERATION_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/000000000000/bench-generation",
-        "REPLICATE_TOKEN_SECRET_ID": "bench/replicate-api-token",
-        "WEBHOOK_SECRET_ID": "bench/replicate-webhook-secret",
-        "PUBLIC_BASE_URL": "https://bench.invalid",
-        "MONTHLY_LIMIT_USD": "1000000",
-        "RUST_LOG": "warn",
-        "AWS_LAMBDA_LOG_LEVEL": "WARN",
+        **harness,
+        **config,
     }
-    if endpoint:
-        env["AWS_ENDPOINT_URL"] = endpoint
-    if replicate:
-        env["REPLICATE_API_BASE"] = replicate
-    env.update(extra or {})
-    env.update(EXTRA_ENV)
-    return env
+
+
+def media_signing_key_secret():
+    """The media signing key secret as an operator stores it (docs/deploy.md): a fresh ECDSA
+    P-256 key, its id and private key in one JSON object."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return json.dumps({"key_pair_id": MEDIA_KEY_PAIR_ID, "private_key": pem.decode()})
 
 
 def vm_hwm_kb(pid):
@@ -370,11 +435,12 @@ def create_resources(endpoint):
         if gsis:
             args["GlobalSecondaryIndexes"] = gsis
         ddb.create_table(**args)
-    boto3.client("s3", **kw).create_bucket(Bucket="bench-media")
+    boto3.client("s3", **kw).create_bucket(Bucket=BENCH_VALUES["MEDIA_BUCKET"])
     q = boto3.client("sqs", **kw).create_queue(QueueName="bench-generation")["QueueUrl"]
     sm = boto3.client("secretsmanager", **kw)
-    sm.create_secret(Name="bench/replicate-api-token", SecretString="r8_bench_only_not_a_token")
-    sm.create_secret(Name="bench/replicate-webhook-secret", SecretString=WEBHOOK_SECRET)
+    sm.create_secret(Name=BENCH_VALUES["REPLICATE_TOKEN_SECRET_ID"], SecretString="r8_bench_only_not_a_token")
+    sm.create_secret(Name=BENCH_VALUES["WEBHOOK_SECRET_ID"], SecretString=WEBHOOK_SECRET)
+    sm.create_secret(Name=BENCH_VALUES["MEDIA_SIGNING_KEY_SECRET_ID"], SecretString=media_signing_key_secret())
     return q
 
 
@@ -750,6 +816,23 @@ def summarize(res, args):
     return "\n".join(lines)
 
 
+def smoke_problems(res):
+    """What makes a --smoke run fail: a binary that did not start or answer, a function error,
+    a 5xx, a worker batch failure."""
+    cold = res.get("cold")
+    if not cold:
+        return ["no cold runs (is --moto given?)"]
+    problems = list(cold["errors"])
+    for name, runs in cold["runs"].items():
+        if not runs:
+            problems.append(f"{name}: no cold run")
+        for r in runs:
+            st, body = r["req"][0]["status"], r["req"][0]["body"]
+            if st in (None, "error", "failures") or (isinstance(st, int) and st >= 500):
+                problems.append(f"{name}: first request {st}: {body}")
+    return problems
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--bin", action="append", required=True, help="name=path; name 'hello' is the baseline")
@@ -771,10 +854,14 @@ def main():
     p.add_argument("--capped-mem", default="", help="memory sizes (MB) for the cgroup-capped cross-check, e.g. 128,256,512")
     p.add_argument("--capped-reps", type=int, default=5)
     p.add_argument("--cap-period-us", type=int, default=20_000)
+    p.add_argument("--smoke", action="store_true", help="one cold request per binary (needs --moto); fails unless each starts and answers without an error or a 5xx; times nothing")
     args = p.parse_args()
     args.full = args.full.split(",")
     args.capped_mem = [int(m) for m in args.capped_mem.split(",") if m]
+    if args.smoke:
+        args.cold_only, args.cold_reps, args.cold_warm, args.capped_mem, args.capped_reps = True, 1, 1, [], 0
     EXTRA_ENV.update(e.split("=", 1) for e in args.env)
+    lambda_env("health", 0)  # the environment matches infra/environment.json, or exit before anything runs
     if args.moto and not args.moto_port:
         import socket
 
@@ -787,6 +874,11 @@ def main():
     md = summarize(res, args)
     Path(args.markdown).write_text(md + "\n")
     print(md)
+    if args.smoke:
+        problems = smoke_problems(res)
+        if problems:
+            raise SystemExit("bench --smoke: FAILED\n" + "\n".join(problems))
+        print(f"bench --smoke: every binary started and answered its cold request ({len(res['cold']['runs'])} binaries)", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -50,8 +50,9 @@ resource "aws_cloudfront_origin_access_control" "s3" {
 
 # ---- /media/*: signed URLs -------------------------------------------------------------------
 # Every public key of var.media_signing_public_keys is in the key group (two while a key is
-# rotated, docs/deploy.md); the functions sign with var.media_signing_key_active's private half,
-# read from the media_signing_key secret (secrets.tf), never from Terraform.
+# rotated, docs/deploy.md), and CloudFront accepts a URL signed by any of them. Which one the
+# functions sign with is the media_signing_key secret's business (secrets.tf): it holds the key's
+# id and its private half together, so Terraform never sees a private key nor picks the signer.
 resource "aws_cloudfront_public_key" "media" {
   for_each    = var.media_signing_public_keys
   name        = "${var.name_prefix}-media-${each.key}"
@@ -63,13 +64,6 @@ resource "aws_cloudfront_key_group" "media" {
   name    = "${var.name_prefix}-media"
   comment = "Signers of ${var.name_prefix} /media/* URLs"
   items   = [for k in aws_cloudfront_public_key.media : k.id]
-
-  lifecycle {
-    precondition {
-      condition     = contains(keys(var.media_signing_public_keys), var.media_signing_key_active)
-      error_message = "media_signing_key_active must name a key of media_signing_public_keys."
-    }
-  }
 }
 
 # The cache key is the object and the download name: the signing parameters (Expires,

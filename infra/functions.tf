@@ -16,6 +16,13 @@ locals {
   # the URL is known before anything is created.
   public_base_url = var.domain_name != "" ? "https://${var.domain_name}" : "https://${aws_cloudfront_distribution.main.domain_name}"
 
+  # The environment: the names are infra/environment.json's (the one list the local stack and
+  # the bench read too; shared/src/environment.rs holds it to the code), the values are these.
+  # Every function gets each name whose set_by has "terraform" (VN_HANDLER: its own name); the
+  # Lambdas' preconditions fail the plan on a name without a value here, or a value here whose
+  # name is not Terraform's to set.
+  environment_list  = jsondecode(file("${path.module}/environment.json")).variables
+  environment_names = [for name, v in local.environment_list : name if contains(v.set_by, "terraform")]
   function_environment = {
     JOBS_TABLE                  = aws_dynamodb_table.table["jobs"].name
     ASSETS_TABLE                = aws_dynamodb_table.table["assets"].name
@@ -26,7 +33,6 @@ locals {
     REPLICATE_TOKEN_SECRET_ID   = aws_secretsmanager_secret.secret["replicate_token"].arn
     WEBHOOK_SECRET_ID           = aws_secretsmanager_secret.secret["webhook_secret"].arn
     MEDIA_SIGNING_KEY_SECRET_ID = aws_secretsmanager_secret.secret["media_signing_key"].arn
-    MEDIA_KEY_PAIR_ID           = lookup({ for k, key in aws_cloudfront_public_key.media : k => key.id }, var.media_signing_key_active, "")
     MEDIA_BASE_URL              = "${local.public_base_url}/media"
     PUBLIC_BASE_URL             = local.public_base_url
     MONTHLY_LIMIT_USD           = var.monthly_limit_usd
@@ -37,6 +43,8 @@ locals {
     UNSAVED_EXPIRATION_DAYS     = var.unsaved_expiration_days
     LOG_LEVEL                   = var.log_level
   }
+  environment_without_value = [for name in local.environment_names : name if name != "VN_HANDLER" && try(trimspace(local.function_environment[name]), "") == ""]
+  environment_not_listed    = [for name, v in local.function_environment : name if !contains(local.environment_names, name)]
 
   # ---- least privilege, generated from routes.json "access" --------------------------------
   # "access" lists the actions each function's code calls, per resource (tools/infra-check
@@ -240,7 +248,7 @@ resource "aws_lambda_function" "function" {
   kms_key_arn = aws_kms_key.main.arn
 
   environment {
-    variables = merge(local.function_environment, { VN_HANDLER = each.key })
+    variables = { for name in local.environment_names : name => lookup(merge(local.function_environment, { VN_HANDLER = each.key }), name, "") }
   }
 
   logging_config {
@@ -250,6 +258,17 @@ resource "aws_lambda_function" "function" {
 
   tracing_config {
     mode = "Active"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = length(local.environment_without_value) == 0
+      error_message = "infra/environment.json says Terraform sets these, but functions.tf gives them no value: ${join(", ", local.environment_without_value)}."
+    }
+    precondition {
+      condition     = length(local.environment_not_listed) == 0
+      error_message = "functions.tf sets environment variables that infra/environment.json does not list for Terraform: ${join(", ", local.environment_not_listed)}."
+    }
   }
 
   depends_on = [aws_iam_role_policy.function]

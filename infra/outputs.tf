@@ -52,6 +52,11 @@ output "secret_ids" {
   value       = { for k, s in aws_secretsmanager_secret.secret : k => s.name }
 }
 
+output "media_public_key_ids" {
+  description = "CloudFront id of each media_signing_public_keys entry: the key_pair_id to put, with its private key, into the media_signing_key secret (docs/deploy.md)."
+  value       = { for k, key in aws_cloudfront_public_key.media : k => key.id }
+}
+
 output "webhook_url" {
   value = "${local.public_base_url}/webhooks/replicate"
 }

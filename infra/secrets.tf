@@ -6,8 +6,10 @@ locals {
   secrets = {
     replicate_token = "Replicate API token (r8_...)"
     webhook_secret  = "Replicate webhook signing secret (whsec_..., GET /v1/webhooks/default/secret)"
-    # The private half of var.media_signing_public_keys' active key (PEM, docs/deploy.md).
-    media_signing_key = "CloudFront key pair private key (PEM) that signs /media/* URLs"
+    # One JSON object, {"key_pair_id": ..., "private_key": ...}: the CloudFront id of one of
+    # var.media_signing_public_keys (output media_public_key_ids) and its private half (PEM), so
+    # the id a URL names and the key that signs it change together (docs/deploy.md).
+    media_signing_key = "JSON {key_pair_id, private_key}: the CloudFront public key id and private key (PEM) that sign /media/* URLs"
   }
 }
 

@@ -69,7 +69,7 @@ variable "cloudfront_price_class" {
 
 # ---------------------------------------------------------------- auth
 variable "media_signing_public_keys" {
-  description = "CloudFront public keys (PEM, RSA-2048 or ECDSA P-256) that verify /media/* signed URLs, by a name of your choice. Two while a key is rotated (docs/deploy.md). The private keys never go to Terraform: the active one is the media_signing_key secret."
+  description = "CloudFront public keys (PEM, RSA-2048 or ECDSA P-256) that verify /media/* signed URLs, by a name of your choice: all of them are in the key group. Two while a key is rotated (docs/deploy.md). The private keys never go to Terraform: the signing one is in the media_signing_key secret, with its id (output media_public_key_ids)."
   type        = map(string)
   # Required: the empty default only lets tools read the configuration; a plan refuses it.
   default = {}
@@ -77,12 +77,6 @@ variable "media_signing_public_keys" {
     condition     = length(var.media_signing_public_keys) >= 1 && length(var.media_signing_public_keys) <= 5 && alltrue([for k, v in var.media_signing_public_keys : can(regex("^-----BEGIN PUBLIC KEY-----", trimspace(v))) && can(regex("^[A-Za-z0-9_-]{1,40}$", k))])
     error_message = "media_signing_public_keys: 1 to 5 PEM public keys (-----BEGIN PUBLIC KEY-----), named [A-Za-z0-9_-]."
   }
-}
-
-variable "media_signing_key_active" {
-  description = "The name (in media_signing_public_keys) of the key whose private half is in the media_signing_key secret: its id is the Key-Pair-Id the functions sign with."
-  type        = string
-  default     = ""
 }
 
 variable "allow_self_signup" {

@@ -19,6 +19,14 @@
 #     BENCH_ONLY=signing runs just this part and prints it (docs/benchmarks.md is left alone).
 #  7. Peak memory (VmHWM) while the worker copies a 200 MB video output into S3 (multipart).
 #
+# BENCH_ONLY=smoke: one cold request per function over TLS (part 2b, one repetition, no cgroup
+# cross-check) on a debug build, failing unless each function starts and answers without an
+# error or a 5xx. It proves the harness runs (scripts/test.sh runs it); it times nothing and
+# leaves docs/benchmarks.md alone. Only 127.0.0.1.
+#
+# Every function's environment comes from infra/environment.json (bench/lambda_bench.py), the
+# list Terraform and the local stack read too: a name the bench must set without a value stops it.
+#
 # Prints a summary and rewrites today's section of docs/benchmarks.md (one per date + host).
 # Only 127.0.0.1 is contacted. Knobs (environment):
 #   BENCH_BUILD=quick        (default) build what is out of date, time it as found
@@ -83,6 +91,21 @@ if [[ "${BENCH_ONLY:-}" == "signing" ]]; then
 fi
 
 scripts/venv.sh
+
+# ---- smoke: the harness runs (scripts/test.sh) -----------------------------------------------
+if [[ "${BENCH_ONLY:-}" == "smoke" ]]; then
+  # A debug build with bench-ca (the TLS proxy's test CA), in the usual target dir: its
+  # dependencies are the ones `cargo build --workspace` already built. Never shipped:
+  # scripts/package.sh builds its own release binaries.
+  cargo build --quiet -p vn-lambda --features bench-ca
+  debug_bin="${CARGO_TARGET_DIR:-target}/debug/vn-lambda"
+  smoke_bins=()
+  for f in "${functions[@]}"; do smoke_bins+=(--bin "$f=$debug_bin"); done
+  log "smoke: one cold request per function (${#functions[@]}), debug build"
+  .venv/bin/python bench/lambda_bench.py "${smoke_bins[@]}" --smoke --moto .venv/bin/moto_server \
+    --json "$TD/smoke.json" --markdown "$TD/smoke.md" --log "$TD/smoke-functions.log" >/dev/null
+  exit 0
+fi
 
 # ---- builds --------------------------------------------------------------------------
 log "native release build (target dir $TD)"

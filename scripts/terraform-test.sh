@@ -125,6 +125,15 @@ mutate route-without-jwt stack.tftest.hcl "needs the JWT authorizer" \
   infra/api.tf 'authorization_type = each.value.auth ? "JWT" : "NONE"' 'authorization_type = "NONE"'
 mutate wrong-audience stack.tftest.hcl "audience is not the SPA client" \
   infra/api.tf 'audience = [aws_cognito_user_pool_client.spa.id]' 'audience = [aws_cognito_user_pool.main.id]'
+# Issue 19: infra/environment.json names what every function gets; Terraform gives each a value.
+mutate env-name-without-value stack.tftest.hcl "gives them no value: METRICS" \
+  infra/functions.tf '    METRICS                     = "emf"
+' ''
+mutate env-value-not-listed stack.tftest.hcl "does not list for Terraform: MEDIA_KEY_PAIR_ID" \
+  infra/functions.tf '    METRICS                     = "emf"
+' '    METRICS                     = "emf"
+    MEDIA_KEY_PAIR_ID           = "K1"
+'
 mutate name-prefix-32 name_prefix.tftest.hcl 'run "longest_name_prefix_is_refused_one_longer"... fail' \
   infra/variables.tf '[a-z0-9-]{1,24}[a-z0-9]$' '[a-z0-9-]{1,30}[a-z0-9]$'
 # Issue #20: what a first deploy, a tear-down and a redeploy depend on.

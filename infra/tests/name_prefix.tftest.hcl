@@ -18,7 +18,6 @@ variables {
       -----END PUBLIC KEY-----
     PEM
   }
-  media_signing_key_active = "k1"
 }
 
 run "longest_name_prefix_is_refused_one_longer" {

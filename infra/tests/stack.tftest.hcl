@@ -18,7 +18,6 @@ variables {
       -----END PUBLIC KEY-----
     PEM
   }
-  media_signing_key_active = "k1"
 }
 
 run "whole_stack_applies" {
@@ -207,20 +206,22 @@ run "whole_stack_applies" {
   }
   assert {
     # Issue #10: media through CloudFront, but only for URLs the API signed. Every behaviour on
-    # the media origin requires the media key group (with the active signing key in it), the
+    # the media origin requires the media key group (with every public key in it), the
     # default behaviour never serves media, and the bucket lets only this distribution read users/*.
     condition = (
       length([for b in aws_cloudfront_distribution.main.ordered_cache_behavior : b if b.path_pattern == "/media/*" && b.target_origin_id == "media"]) == 1 &&
       alltrue([for b in aws_cloudfront_distribution.main.ordered_cache_behavior : b.trusted_key_groups == tolist([aws_cloudfront_key_group.media.id]) if b.target_origin_id == "media"]) &&
       aws_cloudfront_distribution.main.default_cache_behavior[0].target_origin_id != "media" &&
-      contains(aws_cloudfront_key_group.media.items, aws_cloudfront_public_key.media[var.media_signing_key_active].id) &&
+      toset(aws_cloudfront_key_group.media.items) == toset([for k in aws_cloudfront_public_key.media : k.id]) &&
       anytrue([for o in aws_cloudfront_distribution.main.origin : o.origin_id == "media" && o.domain_name == aws_s3_bucket.media.bucket_regional_domain_name])
     )
     error_message = "CloudFront serves the media bucket only on /media/* with signed URLs (trusted_key_groups = the media key group)"
   }
   assert {
-    condition     = alltrue([for f in aws_lambda_function.function : f.environment[0].variables["MEDIA_KEY_PAIR_ID"] == aws_cloudfront_public_key.media[var.media_signing_key_active].id && f.environment[0].variables["MEDIA_SIGNING_KEY_SECRET_ID"] == aws_secretsmanager_secret.secret["media_signing_key"].arn])
-    error_message = "every function signs media URLs with the active key's id and reads its private key from the media_signing_key secret"
+    # Issue 20: the key's id comes with the key, from the secret; an id in the environment would
+    # go stale the moment the secret is rotated.
+    condition     = alltrue([for f in aws_lambda_function.function : !contains(keys(f.environment[0].variables), "MEDIA_KEY_PAIR_ID") && f.environment[0].variables["MEDIA_SIGNING_KEY_SECRET_ID"] == aws_secretsmanager_secret.secret["media_signing_key"].arn])
+    error_message = "every function reads the media signing key's id and private key together from the media_signing_key secret, and no key id from its environment"
   }
   assert {
     # Issue #13: CloudFront sends what infra/security-headers.json says (the local gateway reads
@@ -320,5 +321,38 @@ run "custom_domain" {
   assert {
     condition     = aws_cloudfront_distribution.main.viewer_certificate[0].minimum_protocol_version == "TLSv1.2_2021" && toset(aws_cloudfront_distribution.main.aliases) == toset(["studio.example.com"])
     error_message = "a custom domain needs its alias and TLS 1.2"
+  }
+}
+
+# Issue 20: a rotation has two public keys in the key group at once. CloudFront accepts a URL
+# signed by either, so URLs signed before the secret switched keys and after it both load; the
+# output gives each key's id for the secret's key_pair_id.
+run "key_rotation_trusts_both_keys" {
+  command = apply
+
+  variables {
+    media_signing_public_keys = {
+      k1 = <<-PEM
+        -----BEGIN PUBLIC KEY-----
+        MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEtnxgU3uP2zDbeopODbzPmonDvMkb
+        INC+vYGAtHvsiedh0RjSDBqyDRPkPkzIrtDEA7z+66yEv9lfL5L7ghjwiQ==
+        -----END PUBLIC KEY-----
+      PEM
+      k2 = <<-PEM
+        -----BEGIN PUBLIC KEY-----
+        MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEhx1zXMObQekidY0f+xBKpGFkJ9b8
+        ZBnLLTZOgEeJSKbWCNVneuZiydG58zdSW391z6IyJydccgPRBdASiXZ/cg==
+        -----END PUBLIC KEY-----
+      PEM
+    }
+  }
+
+  assert {
+    condition = (
+      length(aws_cloudfront_key_group.media.items) == 2 &&
+      toset(aws_cloudfront_key_group.media.items) == toset([aws_cloudfront_public_key.media["k1"].id, aws_cloudfront_public_key.media["k2"].id]) &&
+      output.media_public_key_ids == { k1 = aws_cloudfront_public_key.media["k1"].id, k2 = aws_cloudfront_public_key.media["k2"].id }
+    )
+    error_message = "during a rotation the media key group trusts both public keys, and media_public_key_ids names both"
   }
 }

@@ -26,6 +26,11 @@ This launcher changes exactly that (docs/architecture.md, "The local DynamoDB"):
    missing object with 403 unless the identity may list the bucket (`iam.py`,
    docs/decisions/0002-local-iam.md). Other keys pass unchanged.
 
+6. moto's Cognito, Secrets Manager and SQS queue bookkeeping are not thread-safe either: stacks
+   started side by side (tests run in parallel on one emulator) met "dictionary changed size
+   during iteration" in CreateSecret, CreateQueue and InitiateAuth. Those calls run one at a time
+   (message traffic, long polls included, does not).
+
 Everything else is moto, unchanged. Run it like `moto_server`: `python moto_server.py -H HOST -p PORT`.
 """
 
@@ -245,6 +250,18 @@ def patch():
     _models.copy = _CopyWithoutTableBackups()
 
 
+_control_lock = threading.Lock()
+_SQS_CONTROL = {"CreateQueue", "DeleteQueue", "GetQueueAttributes", "SetQueueAttributes", "GetQueueUrl", "ListQueues", "PurgeQueue"}
+
+
+def _is_control_plane(environ):
+    """Calls whose moto backends mutate shared dicts without a lock (point 6)."""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target.startswith(("AWSCognitoIdentityProviderService.", "secretsmanager.")):
+        return True
+    return target.startswith("AmazonSQS.") and target.split(".", 1)[1] in _SQS_CONTROL
+
+
 def patch_iam():
     import moto.server as server
 
@@ -258,6 +275,10 @@ def patch_iam():
             self._checked = iam.middleware(super().__call__)
 
         def __call__(self, environ, start_response):
+            if _is_control_plane(environ):
+                with _control_lock:
+                    # The whole answer is produced under the lock.
+                    return list(self._checked(environ, start_response))
             return self._checked(environ, start_response)
 
     server.DomainDispatcherApplication = WithIdentities

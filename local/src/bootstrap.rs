@@ -17,12 +17,30 @@ pub struct Resources {
     pub dlq_url: String,
     pub replicate_token_secret_id: String,
     pub webhook_secret_id: String,
-    /// The dev key pair that signs media URLs, made at startup and never written to disk: its
-    /// private key is in the emulator's Secrets Manager (as in AWS), its public key and id go to
-    /// the gateway, which plays CloudFront's `/media/*` behaviour.
+    /// The dev key pair that signs media URLs, made at startup and never written to disk: its id
+    /// and private key are in the emulator's Secrets Manager (one JSON secret, as in AWS), its
+    /// public key is in the key group of the gateway, which plays CloudFront's `/media/*`
+    /// behaviour.
     pub media_signing_key_secret_id: String,
-    pub media_key_pair_id: String,
-    pub media_public_key_pem: String,
+    pub media_keys: crate::media::KeyGroup,
+}
+
+/// The id of the local stack's first media signing key.
+pub const DEV_KEY_PAIR_ID: &str = "KLOCALDEVKEY";
+
+/// Puts `{key_pair_id, private_key}` into the media signing key secret: what an operator does
+/// with `put-secret-value` in a rotation (docs/deploy.md).
+pub async fn put_media_signing_key(
+    sm: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+    key: &shared::media::signing_key::MediaSigningKey,
+) -> Result<(), BoxError> {
+    sm.put_secret_value()
+        .secret_id(secret_id)
+        .secret_string(key.to_secret_string())
+        .send()
+        .await?;
+    Ok(())
 }
 
 pub fn table_name(prefix: &str, key: &str) -> String {
@@ -154,9 +172,12 @@ pub async fn create_resources(
     };
     let replicate_token_secret_id = create(format!("{prefix}/replicate-api-token"), replicate_token.to_string()).await?;
     let webhook_secret_id = create(format!("{prefix}/replicate-webhook-secret"), webhook_secret.to_string()).await?;
-    let (media_private, media_public_key_pem) =
+    let (media_private, media_public) =
         shared::media::cdn::generate_key_pair(shared::media::cdn::KeyKind::EcdsaP256).map_err(|e| format!("dev key pair: {e}"))?;
-    let media_signing_key_secret_id = create(format!("{prefix}/media-signing-key"), media_private).await?;
+    let media_key = shared::media::signing_key::MediaSigningKey::new(DEV_KEY_PAIR_ID, &media_private)?;
+    let media_signing_key_secret_id = create(format!("{prefix}/media-signing-key"), media_key.to_secret_string()).await?;
+    let media_keys = crate::media::KeyGroup::default();
+    media_keys.trust(DEV_KEY_PAIR_ID, &media_public)?;
 
     Ok(Resources {
         tables,
@@ -166,7 +187,6 @@ pub async fn create_resources(
         replicate_token_secret_id,
         webhook_secret_id,
         media_signing_key_secret_id,
-        media_key_pair_id: "KLOCALDEVKEY".into(),
-        media_public_key_pem,
+        media_keys,
     })
 }

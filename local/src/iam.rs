@@ -215,8 +215,7 @@ mod tests {
             replicate_token_secret_id: String::new(),
             webhook_secret_id: String::new(),
             media_signing_key_secret_id: String::new(),
-            media_key_pair_id: String::new(),
-            media_public_key_pem: String::new(),
+            media_keys: Default::default(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The local CloudFront `/media/*` behaviour: checks the signed URL (canned policy, the same
-//! format and key group check as CloudFront, shared::media::cdn) with the dev key pair's public
-//! key, then serves the object from the emulator's media bucket, honouring
+//! format and key group check as CloudFront, shared::media::cdn) against every public key of
+//! its key group, then serves the object from the emulator's media bucket, honouring
 //! `response-content-disposition` as S3 does behind CloudFront. Missing, expired or altered
 //! signatures get 403 in api.md's error shape, and so does a missing object: the origin access
 //! may not list the bucket (crate::iam::CLOUDFRONT).
@@ -8,12 +8,77 @@ use crate::BoxError;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use shared::config::Config;
-use shared::media::cdn::UrlVerifier;
+use shared::media::cdn::{KeyError, UrlVerifier};
+use std::sync::{Arc, RwLock};
 
 pub const PREFIX: &str = "/media/";
 
-pub struct MediaOrigin {
+/// The public keys the local `/media/*` behaviour trusts, as CloudFront's key group: a URL
+/// verifies with the key its `Key-Pair-Id` names, if that key is in the group. Two keys while
+/// one is rotated (docs/deploy.md). Clones share the group: the bootstrap fills it, the gateway
+/// checks against it, and a test rotates it while the stack runs.
+#[derive(Clone, Default)]
+pub struct KeyGroup(Arc<RwLock<Keys>>);
+
+#[derive(Default)]
+struct Keys {
+    /// (id, public key PEM), in the order they were added.
+    pems: Vec<(String, String)>,
     verifier: UrlVerifier,
+}
+
+impl KeyGroup {
+    /// Adds a public key (PEM `PUBLIC KEY`) under its id.
+    pub fn trust(&self, key_pair_id: &str, public_pem: &str) -> Result<(), KeyError> {
+        let mut keys = self.0.write().expect("key group lock");
+        let mut pems = keys.pems.clone();
+        pems.retain(|(id, _)| id != key_pair_id);
+        pems.push((key_pair_id.to_string(), public_pem.to_string()));
+        *keys = Keys::new(pems)?;
+        Ok(())
+    }
+
+    /// Removes a key: URLs that name it are refused from now on.
+    pub fn remove(&self, key_pair_id: &str) {
+        let mut keys = self.0.write().expect("key group lock");
+        let mut pems = std::mem::take(&mut keys.pems);
+        pems.retain(|(id, _)| id != key_pair_id);
+        *keys = Keys::new(pems).expect("the remaining keys parsed before");
+    }
+
+    pub fn ids(&self) -> Vec<String> {
+        self.0
+            .read()
+            .expect("key group lock")
+            .pems
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    fn verify(&self, origin: &str, path: &str, query: &str, now: u64) -> Result<(), shared::media::cdn::VerifyError> {
+        self.0.read().expect("key group lock").verifier.verify(origin, path, query, now)
+    }
+}
+
+impl Keys {
+    fn new(pems: Vec<(String, String)>) -> Result<Self, KeyError> {
+        let mut verifier = UrlVerifier::new();
+        for (id, pem) in &pems {
+            verifier = verifier.with_key(id, pem)?;
+        }
+        Ok(Self { pems, verifier })
+    }
+}
+
+impl std::fmt::Debug for KeyGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("KeyGroup").field(&self.ids()).finish()
+    }
+}
+
+pub struct MediaOrigin {
+    keys: KeyGroup,
     /// `scheme://host[:port]` of the media base URL, as the signer saw it.
     origin: String,
     s3: aws_sdk_s3::Client,
@@ -21,13 +86,13 @@ pub struct MediaOrigin {
 }
 
 impl MediaOrigin {
-    pub fn new(config: &Config, key_pair_id: &str, public_pem: &str, s3: aws_sdk_s3::Client) -> Result<Self, BoxError> {
+    pub fn new(config: &Config, keys: KeyGroup, s3: aws_sdk_s3::Client) -> Result<Self, BoxError> {
         let base = url::Url::parse(&config.media_base_url)?;
         if base.path().trim_end_matches('/') != PREFIX.trim_end_matches('/') {
             return Err(format!("the local gateway serves media at {PREFIX}, not {}", base.path()).into());
         }
         Ok(Self {
-            verifier: UrlVerifier::new().with_key(key_pair_id, public_pem)?,
+            keys,
             origin: base.origin().ascii_serialization(),
             s3,
             bucket: config.media_bucket.clone(),
@@ -36,7 +101,7 @@ impl MediaOrigin {
 
     pub async fn serve(&self, path: &str, query: &str) -> Response {
         let now = shared::clock::now().timestamp().max(0) as u64;
-        if let Err(e) = self.verifier.verify(&self.origin, path, query, now) {
+        if let Err(e) = self.keys.verify(&self.origin, path, query, now) {
             tracing::info!(error = %e, "media URL refused");
             return forbidden(&e.to_string());
         }

@@ -185,7 +185,6 @@ impl Stack {
             ("REPLICATE_TOKEN_SECRET_ID", resources.replicate_token_secret_id.clone()),
             ("WEBHOOK_SECRET_ID", resources.webhook_secret_id.clone()),
             ("MEDIA_SIGNING_KEY_SECRET_ID", resources.media_signing_key_secret_id.clone()),
-            ("MEDIA_KEY_PAIR_ID", resources.media_key_pair_id.clone()),
             ("PUBLIC_BASE_URL", public),
             ("OUTPUT_HOST_ALLOWLIST", allow),
             ("MONTHLY_LIMIT_USD", opts.monthly_limit_usd.clone()),
@@ -199,6 +198,8 @@ impl Stack {
         for (k, v) in &opts.extra_env {
             env.insert(k.as_str(), v.clone());
         }
+        // The names are infra/environment.json's: every one the local stack must set, no other.
+        shared::environment::check("local", env.iter().map(|(k, v)| (*k, v.as_str())))?;
         let config = Config::from_lookup(|k| env.get(k).cloned())?;
         let catalog = match opts.catalog.clone() {
             Some(c) => c,
@@ -256,7 +257,7 @@ impl Stack {
             // Cognito is the emulator locally; uploads post to the gateway's own /upload.
             headers: crate::headers::security_headers(&moto.url, base_url.starts_with("https://")),
             uploads: crate::uploads::UploadOrigin::new(&moto.url, &resources.media_bucket, http.clone()),
-            media: crate::media::MediaOrigin::new(&app.config, &resources.media_key_pair_id, &resources.media_public_key_pem, {
+            media: crate::media::MediaOrigin::new(&app.config, resources.media_keys.clone(), {
                 // CloudFront's origin access (infra/storage.tf's bucket policy): GetObject on users/*.
                 let key = crate::iam::access_key_id(&opts.prefix, crate::iam::CLOUDFRONT);
                 let sdk = shared::app::sdk_config_as(&opts.region, Some(&moto.url), Some(&key));

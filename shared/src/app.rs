@@ -25,7 +25,9 @@ pub enum ProviderSetupError {
     #[error("webhook secret is not a valid whsec_ value")]
     BadWebhookSecret,
     #[error("media signing key: {0}")]
-    BadMediaKey(#[from] crate::media::cdn::KeyError),
+    BadMediaKey(#[from] crate::media::signing_key::SigningKeyError),
+    #[error("media signing key: {0}")]
+    MediaSign(#[from] crate::media::cdn::KeyError),
 }
 
 pub struct App {
@@ -122,10 +124,11 @@ impl App {
         )
     }
 
-    /// The CloudFront URL signer, its private key from Secrets Manager (cached).
+    /// The CloudFront URL signer: its key pair id and private key, together, from the
+    /// `media_signing_key` secret (cached, like every secret, for 10 minutes).
     pub async fn media_signer(&self) -> Result<std::sync::Arc<crate::media::cdn::UrlSigner>, ProviderSetupError> {
-        let pem = self.secrets.get(&self.config.media_signing_key_secret_id).await?;
-        Ok(self.media_urls.signer(&pem, &self.config.media_key_pair_id)?)
+        let secret = self.secrets.get(&self.config.media_signing_key_secret_id).await?;
+        Ok(self.media_urls.signer(&secret)?)
     }
 
     /// A signed media URL for `key` (with `download_as`: served as an attachment so named).

@@ -92,9 +92,8 @@ pub struct Config {
     /// Where the browser posts an upload form: `{public_base_url}/upload` (CloudFront's
     /// `/upload` behaviour, or the local gateway), which passes it on to the media bucket.
     pub upload_url: String,
-    /// The CloudFront public key's id (its key group trusts it) that signs media URLs.
-    pub media_key_pair_id: String,
-    /// The Secrets Manager secret holding that key pair's private key (PEM).
+    /// The Secrets Manager secret holding the key that signs media URLs: a JSON object with the
+    /// CloudFront public key's id and its private key (PEM), media::signing_key.
     pub media_signing_key_secret_id: String,
     /// Largest image output copied (`MAX_OUTPUT_BYTES`, 64 MiB).
     pub max_output_bytes: u64,
@@ -196,7 +195,6 @@ impl Config {
                 .trim_end_matches('/')
                 .to_string(),
             upload_url: get("UPLOAD_URL").unwrap_or_else(|| format!("{public_base_url}/upload")),
-            media_key_pair_id: req("MEDIA_KEY_PAIR_ID")?,
             media_signing_key_secret_id: req("MEDIA_SIGNING_KEY_SECRET_ID")?,
             public_base_url,
             output_allowlist,

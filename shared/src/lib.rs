@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod deadline;
 pub mod domain;
+pub mod environment;
 pub mod lazy;
 mod limits;
 pub mod media;

@@ -15,12 +15,23 @@ pub enum SecretError {
     Empty(String),
 }
 
-#[derive(Debug)]
+/// `Debug` names the cached secrets, never their values.
 pub struct Secrets {
     client: crate::lazy::Lazy<aws_sdk_secretsmanager::Client>,
     ttl: Duration,
     cache: Mutex<HashMap<String, (String, Instant)>>,
     fetches: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cached: Vec<String> = self.cache.try_lock().map(|c| c.keys().cloned().collect()).unwrap_or_default();
+        f.debug_struct("Secrets")
+            .field("ttl", &self.ttl)
+            .field("cached", &cached)
+            .field("fetches", &self.fetches())
+            .finish()
+    }
 }
 
 impl Secrets {
@@ -82,5 +93,28 @@ impl Secrets {
                 true
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn debug_names_the_secrets_and_hides_their_values() {
+        let secrets = Secrets::new(
+            crate::lazy::Lazy::new(|| unreachable!("no Secrets Manager call in this test")),
+            Duration::from_secs(600),
+        );
+        let value = r#"{"key_pair_id":"K1","private_key":"-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMG\n-----END PRIVATE KEY-----"}"#;
+        secrets
+            .cache
+            .lock()
+            .await
+            .insert("vn/media_signing_key".into(), (value.into(), Instant::now()));
+        assert_eq!(secrets.get("vn/media_signing_key").await.unwrap(), value);
+        let shown = format!("{secrets:?}");
+        assert!(shown.contains("vn/media_signing_key"), "{shown}");
+        assert!(!shown.contains("MIGHAgEAMBMG") && !shown.contains("PRIVATE"), "{shown}");
     }
 }

@@ -4,6 +4,7 @@ mod fetch;
 pub mod mp4;
 pub mod post_policy;
 pub mod public_addr;
+pub mod signing_key;
 mod sniff;
 #[cfg(feature = "aws")]
 mod stream;

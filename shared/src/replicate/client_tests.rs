@@ -271,7 +271,11 @@ async fn calls_take_their_time_from_the_invocations_deadline() {
     // A 429 asking for 5 s when 1 s is left: no sleep, the caller gets the wait to hand on.
     let (client, script) = serve(vec![err(429, vec![("retry-after", "5".into())], "slow down"), ok("starting")]).await;
     let started = Instant::now();
-    let r = scope(Some(SystemTime::now() + RESERVE + Duration::from_secs(1)), client.get_prediction("p1")).await;
+    let r = scope(
+        Some(SystemTime::now() + RESERVE + Duration::from_secs(1)),
+        client.get_prediction("p1"),
+    )
+    .await;
     assert!(matches!(r, Err(ReplicateError::RateLimited { .. })), "{r:?}");
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(script.seen.lock().unwrap().len(), 1);

@@ -9,7 +9,8 @@
 //! - every directory in `functions/` is a function of `routes.json` and vice versa;
 //! - every function has its `aws_lambda_function` (provided.al2023, arm64, the cargo-lambda zip,
 //!   its own role and its own log group), `aws_iam_role`, `aws_iam_role_policy` and
-//!   `aws_cloudwatch_log_group`, and the common environment variables;
+//!   `aws_cloudwatch_log_group`, and exactly the environment variables `infra/environment.json`
+//!   gives Terraform to set, each with a value (`VN_HANDLER`: the function's name);
 //! - every route has an HTTP function, an `aws_apigatewayv2_route` with the right key, target
 //!   and authorization, an integration that invokes that function, and an invoke permission;
 //! - every role policy grants exactly what the function's `access` block lists (table, media,
@@ -34,23 +35,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-/// The environment variables every function must get (design: same set for all).
-pub const REQUIRED_ENV: &[&str] = &[
-    "JOBS_TABLE",
-    "ASSETS_TABLE",
-    "USAGE_TABLE",
-    "IDEMPOTENCY_TABLE",
-    "MEDIA_BUCKET",
-    "GENERATION_QUEUE_URL",
-    "REPLICATE_TOKEN_SECRET_ID",
-    "WEBHOOK_SECRET_ID",
-    "MEDIA_SIGNING_KEY_SECRET_ID",
-    "PUBLIC_BASE_URL",
-    "MONTHLY_LIMIT_USD",
-    "OUTPUT_HOST_ALLOWLIST",
-    "RECONCILE_AFTER_S",
-    "LOG_LEVEL",
-];
+/// The environment variables every function must get from Terraform: the names of
+/// `infra/environment.json` whose `set_by` has `terraform` (the same set for all).
+pub fn terraform_env(root: &Path) -> Result<BTreeSet<String>, String> {
+    let text = fs::read_to_string(root.join("infra/environment.json")).map_err(|e| format!("infra/environment.json: {e}"))?;
+    let list: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("infra/environment.json: {e}"))?;
+    let vars = list["variables"]
+        .as_object()
+        .ok_or("infra/environment.json: no \"variables\" object")?;
+    Ok(vars
+        .iter()
+        .filter(|(_, v)| v["set_by"].as_array().is_some_and(|s| s.iter().any(|p| p == "terraform")))
+        .map(|(k, _)| k.clone())
+        .collect())
+}
 
 /// What the Lambda event source mapping needs from an SQS-triggered function's role.
 const EVENT_SOURCE: &[&str] = &["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
@@ -579,6 +577,10 @@ pub fn check_repo(root: &Path) -> Vec<String> {
         Ok(v) => v,
         Err(e) => return vec![format!("infra/tables.json: {e}")],
     };
+    let required_env = match terraform_env(root) {
+        Ok(e) => e,
+        Err(e) => return vec![e],
+    };
     let infra_dir = root.join("infra");
     let infra = match parse_infra(&infra_dir) {
         Ok(i) => i,
@@ -688,13 +690,22 @@ pub fn check_repo(root: &Path) -> Vec<String> {
         }
         match ev(lambda, &["environment", "variables"]) {
             Ok(Value::Object(env)) => {
-                for k in REQUIRED_ENV {
-                    match env.get(*k) {
-                        Some(Value::String(s)) => {
+                for k in &required_env {
+                    match env.get(k) {
+                        Some(Value::String(s)) if !s.is_empty() => {
                             env_addresses.insert(k.to_string(), address_of(s).to_string());
                         }
+                        Some(Value::Number(_) | Value::Bool(_)) => {}
                         _ => errors.push(format!("{fq}: environment variable {k} missing")),
                     }
+                }
+                for k in env.keys().filter(|k| !required_env.contains(*k)) {
+                    errors.push(format!(
+                        "{fq}: environment variable {k} is not Terraform's to set (infra/environment.json)"
+                    ));
+                }
+                if env.get("VN_HANDLER").and_then(Value::as_str) != Some(name.as_str()) {
+                    errors.push(format!("{fq}: VN_HANDLER must be {name}"));
                 }
             }
             other => errors.push(format!("{fq}: environment.variables not evaluable: {other:?}")),

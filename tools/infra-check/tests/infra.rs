@@ -49,7 +49,8 @@ fn terraform_reads_the_shared_route_table_and_tables_file() {
 
 // ---------------------------------------------------------------- mutation tests
 
-/// A throwaway copy of what the checks read: infra/*.tf, infra/tables.json, routes.json,
+/// A throwaway copy of what the checks read: infra/*.tf, infra/tables.json,
+/// infra/environment.json, routes.json,
 /// shared/src and each function crate's src (with an empty Cargo.toml).
 struct Fixture {
     root: PathBuf,
@@ -64,7 +65,7 @@ impl Fixture {
         for e in fs::read_dir(src.join("infra")).unwrap() {
             let p = e.unwrap().path();
             let name = p.file_name().unwrap().to_string_lossy().to_string();
-            if name.ends_with(".tf") || name == "tables.json" {
+            if name.ends_with(".tf") || name == "tables.json" || name == "environment.json" {
                 fs::copy(&p, root.join("infra").join(&name)).unwrap();
             }
         }
@@ -169,6 +170,31 @@ fn shared_role_fails() {
         "role          = aws_iam_role.function[\"reconciler\"].arn",
     );
     f.assert_error("role must be its own role");
+}
+
+/// Issue 19: the names of the functions' environment are infra/environment.json's. A name the
+/// list gives Terraform without a value in functions.tf fails, and so does a value whose name
+/// the list lacks (the stale MEDIA_KEY_PAIR_ID of issue 20).
+#[test]
+fn environment_names_follow_the_list() {
+    let f = Fixture::new("envmissing");
+    f.edit("infra/functions.tf", "    METRICS                     = \"emf\"\n", "");
+    f.assert_error("environment variable METRICS missing");
+    let f = Fixture::new("envlisted");
+    f.edit(
+        "infra/environment.json",
+        "\"variables\": {",
+        "\"variables\": {\n    \"NEW_SETTING\": { \"read_by\": \"config\", \"set_by\": [\"terraform\"], \"about\": \"x\" },",
+    );
+    f.assert_error("environment variable NEW_SETTING missing");
+    // The environment built around the list, as it was before it.
+    let f = Fixture::new("envstale");
+    f.edit(
+        "infra/functions.tf",
+        "variables = { for name in local.environment_names : name => lookup(merge(local.function_environment, { VN_HANDLER = each.key }), name, \"\") }",
+        "variables = merge(local.function_environment, { VN_HANDLER = each.key, MEDIA_KEY_PAIR_ID = \"K1\" })",
+    );
+    f.assert_error("environment variable MEDIA_KEY_PAIR_ID is not Terraform's to set");
 }
 
 #[test]
