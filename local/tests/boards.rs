@@ -1,5 +1,7 @@
 //! Boards (the canvas, `/api/boards`): every rule a 400 naming its field with nothing written,
 //! another user's board a 404 on every route, a stale version a 409, and a 200-tile round trip.
+//! A board is two items (its summary, which the list reads, and the whole board, which get
+//! reads): every write keeps them the same board, and a delete leaves neither.
 mod common;
 use common::{TestStack, User};
 use serde_json::{Value, json};
@@ -39,6 +41,51 @@ async fn images(t: &TestStack, u: &User, n: usize) -> Vec<String> {
         out.push(done["job"]["asset_ids"][0].as_str().unwrap().to_string());
     }
     out
+}
+
+/// The board as read, after checking that the list shows the same board: name, version, times
+/// and tile count (a write that changed one of its two items and not the other fails here).
+async fn read_as_listed(t: &TestStack, u: &User, id: &str) -> Value {
+    let (s, got) = t.get(u, &format!("/api/boards/{id}")).await;
+    assert_eq!(s, 200, "{got}");
+    let (s, list) = t.get(u, "/api/boards?limit=100").await;
+    assert_eq!(s, 200, "{list}");
+    let listed = list["boards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == id)
+        .unwrap_or_else(|| panic!("{id} is not listed: {list}"));
+    let board = &got["board"];
+    for k in ["name", "version", "created_at", "updated_at"] {
+        assert_eq!(listed[k], board[k], "{k}: listed {listed}, read {}", board[k]);
+    }
+    assert_eq!(listed["tile_count"], board["tiles"].as_array().unwrap().len(), "{listed}");
+    got
+}
+
+/// The sort keys of the user's board items in the `usage` table, sorted.
+async fn board_items(t: &TestStack, u: &User) -> Vec<String> {
+    let sub = t.sub(u).await;
+    let sdk = shared::app::sdk_config("us-east-1", Some(&t.stack.moto.url));
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let out = ddb
+        .query()
+        .table_name(&t.stack.resources.tables.usage)
+        .key_condition_expression("user_id = :u")
+        .expression_attribute_values(":u", aws_sdk_dynamodb::types::AttributeValue::S(sub.as_str().into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    let mut keys: Vec<String> = out
+        .items()
+        .iter()
+        .filter_map(|i| i.get("period").and_then(|p| p.as_s().ok()).cloned())
+        .filter(|p| p.starts_with("board#") || p.starts_with("tiles#"))
+        .collect();
+    keys.sort();
+    keys
 }
 
 fn tile(id: &str, asset: &str, x: i64, y: i64) -> Value {
@@ -172,13 +219,14 @@ async fn a_stale_version_is_a_409_and_the_newer_write_stays() {
     assert_eq!(r["error"]["code"], "conflict");
     let msg = r["error"]["message"].as_str().unwrap();
     assert!(msg.contains("reload") && msg.contains("version 2"), "{msg}");
-    let (_, now) = t.get(&u, &format!("/api/boards/{id}")).await;
-    assert_eq!(now["board"], first["board"]);
+    let now = read_as_listed(&t, &u, &id).await;
+    assert_eq!(now["board"], first["board"], "neither the summary nor the tiles were written");
     // After reloading it can save.
     let (s, r) = put(&t, &u, &id, &json!({ "version": 2, "name": "Renamed" })).await;
     assert_eq!(s, 200, "{r}");
     assert_eq!(r["board"]["version"], 3);
     assert_eq!(r["board"]["tiles"], first["board"]["tiles"], "a rename keeps the tiles");
+    assert_eq!(read_as_listed(&t, &u, &id).await["board"], r["board"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,6 +235,8 @@ async fn two_hundred_tiles_round_trip_rename_delete_and_list_pages() {
     let u = t.user("alice").await;
     let assets = images(&t, &u, 3).await;
     let id = create(&t, &u, "Big").await["id"].as_str().unwrap().to_string();
+    assert_eq!(board_items(&t, &u).await, [format!("board#{id}"), format!("tiles#{id}")]);
+    read_as_listed(&t, &u, &id).await;
     let tiles: Vec<Value> = (0..200)
         .map(|i| {
             let mut v = json!({
@@ -202,8 +252,7 @@ async fn two_hundred_tiles_round_trip_rename_delete_and_list_pages() {
     let (s, saved) = put(&t, &u, &id, &json!({ "version": 1, "tiles": tiles })).await;
     assert_eq!(s, 200, "{saved}");
     assert_eq!(saved["board"]["tiles"], json!(tiles));
-    let (s, got) = t.get(&u, &format!("/api/boards/{id}")).await;
-    assert_eq!(s, 200);
+    let got = read_as_listed(&t, &u, &id).await;
     assert_eq!(got["board"]["tiles"], json!(tiles), "PUT then GET is identical");
     assert_eq!(got["board"]["version"], 2);
     let shown: Vec<&str> = got["assets"]
@@ -229,7 +278,7 @@ async fn two_hundred_tiles_round_trip_rename_delete_and_list_pages() {
     let (s, r) = put(&t, &u, &id, &json!({ "version": 2, "name": "  Big board  ", "tiles": tiles })).await;
     assert_eq!(s, 200, "{r}");
     assert_eq!(r["board"]["name"], "Big board");
-    let (_, got) = t.get(&u, &format!("/api/boards/{id}")).await;
+    let got = read_as_listed(&t, &u, &id).await;
     assert_eq!(got["missing_asset_ids"], json!([assets[0]]));
     assert_eq!(got["board"]["name"], "Big board");
 
@@ -264,6 +313,12 @@ async fn two_hundred_tiles_round_trip_rename_delete_and_list_pages() {
     assert_eq!(s, 204);
     let (s, _) = t.get(&u, &format!("/api/boards/{id}")).await;
     assert_eq!(s, 404);
+    let left = board_items(&t, &u).await;
+    assert!(
+        !left.iter().any(|k| k.ends_with(id.as_str())),
+        "the summary and the tiles are gone: {left:?}"
+    );
+    assert_eq!(left.len(), 8, "the other four boards' items stay: {left:?}");
     let (s, _) = send(&t, &u, reqwest::Method::DELETE, &format!("/api/boards/{id}"), None).await;
     assert_eq!(s, 404, "deleting twice");
     let (s, r) = put(&t, &u, &id, &json!({ "version": 3, "name": "ghost" })).await;

@@ -1,6 +1,8 @@
 //! Lists of large items across DynamoDB's 1 MB Query page (the emulator cuts pages at 1 MB as
 //! AWS does): full boards and long text jobs are listed page by page with every item exactly
-//! once, newest first, full pages, and no cursor after the last.
+//! once, newest first, full pages, and no cursor after the last. Long text jobs cross the 1 MB;
+//! full boards must not (the list reads their small summary items), or boards-list runs past
+//! its 5 s deadline (it did, when the summary was a projection of the whole board).
 mod common;
 use common::{TestStack, User};
 use serde_json::{Value, json};
@@ -85,7 +87,7 @@ async fn thirty_full_boards_are_listed_each_once_across_pages() {
     let seen: Vec<String> = pages.concat();
     made.reverse();
     assert_eq!(seen, made, "every board once, newest first");
-    // The summaries still carry their tile count (the list projects, the read is the item).
+    // The summaries carry their tile count (the list reads summary items, never the tiles).
     let (_, last) = t.get(&u, "/api/boards?limit=1").await;
     assert_eq!(last["boards"][0]["tile_count"], 500, "{last}");
     t.stop().await;

@@ -23,12 +23,6 @@ pub(crate) fn key(user: &UserId, prefix: &str, id: &str) -> Item {
     Item::from([("user_id".into(), s(user.as_str())), ("period".into(), s(format!("{prefix}{id}")))])
 }
 
-/// What a list reads of each item: all of it, or a projection (with its attribute names).
-pub(crate) struct Projection {
-    pub expression: &'static str,
-    pub names: &'static [(&'static str, &'static str)],
-}
-
 /// A thing a user owns that its create writes with its queued jobs (a comparison set, a story).
 pub(crate) struct NewOwned<'a, T> {
     pub user: &'a UserId,
@@ -138,14 +132,13 @@ impl Store {
 
     /// The user's items under `prefix`, newest first (ids are ULIDs), `limit` at a time after
     /// the id `after`; the second value is the id to continue after, when there is more.
-    /// Follows `LastEvaluatedKey` (store::paging): a board is ~60 KB, so a 1 MB Query page can
-    /// hold fewer than `limit` (a projection does not help: the limit counts what is read).
+    /// Follows `LastEvaluatedKey` (store::paging): a 1 MB Query page can hold fewer than
+    /// `limit` items (a set or story is small, but the code does not rely on it).
     pub(crate) async fn list_owned<T: DeserializeOwned>(
         &self,
         user: &UserId,
         prefix: &str,
         page: (i32, Option<&str>),
-        projection: Option<&Projection>,
         id_of: impl Fn(&T) -> String,
         op: &'static str,
     ) -> Result<(Vec<T>, Option<String>), StoreError> {
@@ -157,7 +150,7 @@ impl Store {
         };
         let id_of = &id_of;
         let read = |start: Option<Item>, want: usize| {
-            let mut q = self
+            let q = self
                 .ddb
                 .query()
                 .table_name(&self.tables.usage)
@@ -169,12 +162,6 @@ impl Store {
                 .consistent_read(true)
                 .limit((want + usize::from(after.is_some())) as i32)
                 .set_exclusive_start_key(start);
-            if let Some(p) = projection {
-                q = q.projection_expression(p.expression);
-                for (k, v) in p.names {
-                    q = q.expression_attribute_names(*k, *v);
-                }
-            }
             async move {
                 let out = q.send().await.map_err(aws(op))?;
                 let mut items: Vec<T> = out

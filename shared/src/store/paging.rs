@@ -1,6 +1,6 @@
 //! One page of a newest-first list read through DynamoDB Query, whose own pages stop at
-//! `Limit` items or at 1 MB of data read, whichever comes first. A board is ~60 KB and a text
-//! job up to ~40 KB, so a 1 MB page can hold fewer items than asked: the list keeps querying
+//! `Limit` items or at 1 MB of data read, whichever comes first. A text job is up to ~40 KB,
+//! so a 1 MB page can hold fewer items than asked: the list keeps querying
 //! from `LastEvaluatedKey` until it has one item more than the page (there is a next page) or
 //! DynamoDB has no more (there is none). Full pages, and a cursor exactly when something follows.
 
@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn pages_cut_at_one_megabyte_still_list_every_item_once_in_full_pages() {
-        // 30 boards of 60 KB: 16 fit a Query page, a list page is 25.
+        // 30 items of 60 KB (whole boards, were they listed): 16 fit a Query page, a list page is 25.
         let boards = partition(30, 60_000);
         let (pages, _) = boards.list(25);
         assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [25, 5]);

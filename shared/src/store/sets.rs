@@ -36,14 +36,7 @@ impl Store {
 
     /// A user's sets, newest first, `limit` at a time after the set id `after`.
     pub async fn list_sets(&self, user: &UserId, limit: i32, after: Option<&str>) -> Result<(Vec<CompareSet>, Option<String>), StoreError> {
-        self.list_owned(
-            user,
-            PREFIX,
-            (limit, after),
-            None,
-            |x: &CompareSet| x.set_id.to_string(),
-            "list sets",
-        )
-        .await
+        self.list_owned(user, PREFIX, (limit, after), |x: &CompareSet| x.set_id.to_string(), "list sets")
+            .await
     }
 }

@@ -36,14 +36,7 @@ impl Store {
 
     /// A user's stories, newest first, `limit` at a time after the story id `after`.
     pub async fn list_stories(&self, user: &UserId, limit: i32, after: Option<&str>) -> Result<(Vec<Story>, Option<String>), StoreError> {
-        self.list_owned(
-            user,
-            PREFIX,
-            (limit, after),
-            None,
-            |x: &Story| x.story_id.to_string(),
-            "list stories",
-        )
-        .await
+        self.list_owned(user, PREFIX, (limit, after), |x: &Story| x.story_id.to_string(), "list stories")
+            .await
     }
 }
