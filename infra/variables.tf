@@ -160,6 +160,11 @@ variable "log_level" {
   description = "LOG_LEVEL of every function."
   type        = string
   default     = "info"
+  validation {
+    # Lambda takes 4 KB of environment per function (docs/aws-limits.md).
+    condition     = length(var.log_level) > 0 && length(var.log_level) <= 256
+    error_message = "log_level is a tracing filter of 1 to 256 characters (e.g. info, or info,shared=debug)."
+  }
 }
 
 variable "worker_batch_size" {

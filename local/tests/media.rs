@@ -127,7 +127,8 @@ fn key_pair_id(url: &str) -> String {
 #[tokio::test]
 async fn a_rotated_signing_key_serves_old_and_new_urls_without_a_403() {
     let t = TestStack::start().await;
-    let app = &t.stack.app;
+    // The function that signs the job's URLs (each function has its own container, and cache).
+    let app = &t.stack.apps["jobs-get"];
     let keys = &t.stack.resources.media_keys;
     let secret_id = &t.stack.resources.media_signing_key_secret_id;
     let alice = t.user("alice").await;

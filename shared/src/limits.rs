@@ -54,6 +54,53 @@ mod tests {
         asset.to_api(&url, &download)
     }
 
+    /// Lambda's environment: 4 KB per function, names and values together (Lambda quotas).
+    /// Every variable Terraform sets (infra/environment.json) with the longest value it can
+    /// have: a 26-character name prefix (variables.tf), a 253-character custom domain, the
+    /// longest Region name, secret ARNs with their random suffix. A variable added to the list
+    /// needs its bound here.
+    #[test]
+    fn every_functions_environment_fits_lambdas_4_kb() {
+        const LONGEST: &[(&str, usize)] = &[
+            ("JOBS_TABLE", 26 + 5),
+            ("ASSETS_TABLE", 26 + 7),
+            ("USAGE_TABLE", 26 + 6),
+            ("IDEMPOTENCY_TABLE", 26 + 12),
+            ("MEDIA_BUCKET", 63),
+            // https://sqs.<region>.amazonaws.com/<account>/<prefix>-generation
+            ("GENERATION_QUEUE_URL", 8 + 4 + 14 + 15 + 12 + 2 + 26 + 11),
+            // arn:aws:secretsmanager:<region>:<account>:secret:<prefix>/<name>-<6>
+            ("REPLICATE_TOKEN_SECRET_ID", 23 + 14 + 1 + 12 + 8 + 26 + 20 + 7),
+            ("WEBHOOK_SECRET_ID", 23 + 14 + 1 + 12 + 8 + 26 + 25 + 7),
+            ("MEDIA_SIGNING_KEY_SECRET_ID", 23 + 14 + 1 + 12 + 8 + 26 + 18 + 7),
+            ("PUBLIC_BASE_URL", 8 + 253),
+            ("MEDIA_BASE_URL", 8 + 253 + 6),
+            ("MONTHLY_LIMIT_USD", 20),
+            ("JOB_STARTS_PER_MINUTE", 10),
+            ("METRICS", 3),
+            ("OUTPUT_HOST_ALLOWLIST", 56),
+            ("RECONCILE_AFTER_S", 10),
+            ("UNSAVED_EXPIRATION_DAYS", 10),
+            ("LOG_LEVEL", 256),
+            ("VN_HANDLER", 17),
+        ];
+        let list: serde_json::Value = serde_json::from_str(include_str!("../../infra/environment.json")).unwrap();
+        let mut total = 0;
+        for (name, v) in list["variables"].as_object().unwrap() {
+            if !v["set_by"].as_array().unwrap().iter().any(|p| p == "terraform") {
+                continue;
+            }
+            let longest = LONGEST
+                .iter()
+                .find(|(n, _)| n == name)
+                .unwrap_or_else(|| panic!("{name}: give the longest value Terraform can set"))
+                .1;
+            total += name.len() + longest;
+        }
+        println!("the largest environment: {total} bytes of Lambda's 4096");
+        assert!(total < 4096 * 3 / 4, "{total} bytes");
+    }
+
     /// boards-get answers a board of 500 tiles with each tile's asset: the largest such answer
     /// fits Lambda's 6 MB (it is the largest answer of any function: a gallery page is 48
     /// assets, a set 4 jobs, a story 8 frames).

@@ -157,6 +157,11 @@ impl UrlSigner {
         &self.key_pair_id
     }
 
+    /// Whether this is an RSA key (CloudFront takes RSA 2048 and ECDSA P-256).
+    pub fn is_rsa(&self) -> bool {
+        matches!(self.key, Key::Rsa(_))
+    }
+
     /// The signature of `resource`'s canned policy, in CloudFront's base64.
     pub fn signature(&self, resource: &str, expires: u64) -> Result<String, KeyError> {
         let policy = canned_policy(resource, expires);

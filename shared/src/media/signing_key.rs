@@ -19,6 +19,11 @@ pub enum SigningKeyError {
     BadKeyPairId,
     #[error("the secret's private_key: {0}")]
     Key(#[from] KeyError),
+    /// CloudFront accepts RSA 2048 too, but an RSA signature costs several times an ECDSA one:
+    /// a full board's 1,000 URLs would take about 12 s at 128 MB, past boards-get's timeout
+    /// (shared::budget, docs/aws-limits.md).
+    #[error("the secret's private_key is an RSA key: media URLs are signed with ECDSA P-256 keys only (docs/deploy.md)")]
+    RsaRefused,
 }
 
 /// A CloudFront public key's id and the private half of that key pair (PEM).
@@ -67,9 +72,13 @@ impl MediaSigningKey {
         &self.key_pair_id
     }
 
-    /// The signer: this key, under this id.
+    /// The signer: this key, under this id. ECDSA P-256 only ([`SigningKeyError::RsaRefused`]).
     pub fn signer(&self) -> Result<UrlSigner, SigningKeyError> {
-        Ok(UrlSigner::from_pem(&self.private_key, &self.key_pair_id)?)
+        let signer = UrlSigner::from_pem(&self.private_key, &self.key_pair_id)?;
+        if signer.is_rsa() {
+            return Err(SigningKeyError::RsaRefused);
+        }
+        Ok(signer)
     }
 }
 
