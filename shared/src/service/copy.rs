@@ -3,9 +3,9 @@
 //! then finish the job and charge it in one transaction. Exactly once however often it runs:
 //! asset ids and keys are deterministic (`<job>-<n>`), so a redelivered message rewrites the
 //! same objects and records, and the settle transaction applies only to an unfinished job.
-use super::settle::{SettleError, Settled, capped_charge, fail_job, retry};
+use super::settle::{SettleError, Settled, capped_charge, fail_job, kept_outputs, retry};
 use crate::app::App;
-use crate::catalog::{actual_cost, expected_outputs};
+use crate::catalog::actual_cost;
 use crate::clock;
 use crate::domain::{Asset, AssetId, AssetKind, AssetSource, Job, JobKind, JobStatus};
 use crate::media::{StreamError, fetch_output, object_key, sniff_image, stream_video};
@@ -48,14 +48,16 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
         return Ok(Settled::Stray);
     }
     let now = clock::rfc3339(clock::now());
-    // Only the outputs the user asked for (and reserved money for) are kept.
+    // Only the outputs the user asked for (and reserved money for) are kept: the webhook and
+    // the reconciler queue no more than that, and a message queued before they did is cut here.
     let spec = app.catalog.get(&job.model);
-    let wanted = spec.map_or(1, |m| expected_outputs(m, &job.options));
-    if msg.output_urls.len() > wanted {
-        tracing::warn!(job_id = %job.job_id, delivered = msg.output_urls.len(), wanted, "extra outputs neither copied nor charged");
+    let urls = kept_outputs(app, &job, &msg.prediction_id, msg.output_urls.clone());
+    if urls.is_empty() {
+        let why = "The model returned no usable output.".to_string();
+        return fail_job(app, &job, JobStatus::Failed, "no_output", why, &now).await;
     }
-    let mut ids = Vec::with_capacity(wanted);
-    for (i, url) in msg.output_urls.iter().take(wanted).enumerate() {
+    let mut ids = Vec::with_capacity(urls.len());
+    for (i, url) in urls.iter().enumerate() {
         let left = deadline.saturating_duration_since(Instant::now());
         match copy_output(app, &job, i, url, left).await {
             Ok(id) => ids.push(id),
