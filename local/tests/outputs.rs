@@ -3,6 +3,7 @@
 //! (DynamoDB: 400 KB an item) and the copy message (SQS: 256 KiB a message) keep only what the
 //! job can use, and the job settles for the outputs the user paid for. The worker loop is off:
 //! the test hands the queue's messages to the worker itself, so it can weigh the copy message.
+//! And the size of an image: streamed into S3, capped while it streams.
 mod common;
 use aws_sdk_dynamodb::types::AttributeValue;
 use common::TestStack;
@@ -63,12 +64,69 @@ async fn urls_of_100_kb_are_dropped_and_a_story_keeps_its_frames() {
     t.stop().await;
 }
 
+/// An image is streamed like a video: one larger than a part goes to S3 as a multipart upload,
+/// byte for byte; one over the cap is refused while streaming (it names no Content-Length),
+/// its upload aborted, nothing charged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_image_streams_to_s3_and_one_over_the_cap_is_refused_midway() {
+    const CAP: u64 = 2 * shared::media::PART_BYTES as u64 + 1234;
+    let t = TestStack::with(|o| o.extra_env.push(("MAX_OUTPUT_BYTES".into(), CAP.to_string()))).await;
+    let sim = t.stack.sim.as_ref().unwrap();
+    let u = t.user("quinn").await;
+    sim.set_oversize_bytes(CAP);
+    let job = t.generate(&u, "a very large picture [sim:oversize-output]").await;
+    let done = t.wait_finished(&u, job["id"].as_str().unwrap()).await;
+    assert_eq!(done["job"]["status"], "succeeded", "{done}");
+    let a = &done["assets"][0];
+    assert_eq!((a["bytes"].as_u64(), a["content_type"].as_str()), (Some(CAP), Some("image/png")));
+    assert!(a["width"].as_u64().is_some_and(|w| w > 0), "{a}");
+    let user = t.sub(&u).await;
+    let asset_id = shared::domain::AssetId::parse(a["id"].as_str().unwrap()).unwrap();
+    let asset = t.stack.app.store.get_asset(&user, &asset_id).await.unwrap().unwrap();
+    let stored = t.stack.app.media.get_bytes(&asset.s3_key).await.unwrap();
+    let pid = t
+        .stack
+        .app
+        .store
+        .get_job(&user, &JobId::parse(job["id"].as_str().unwrap()).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .prediction_id
+        .unwrap();
+    let served = reqwest::get(sim.prediction(&pid).unwrap().output_urls()[0].as_str())
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(stored.len() as u64, CAP);
+    assert!(stored == served, "the stored image differs from the provider's");
+
+    sim.set_oversize_bytes(CAP + 1);
+    let job = t.generate(&u, "one byte too many [sim:unsized-output]").await;
+    let done = t.wait_finished(&u, job["id"].as_str().unwrap()).await;
+    assert_eq!(done["job"]["status"], "failed", "{done}");
+    assert_eq!(done["job"]["error"]["code"], "output_too_large", "{done}");
+    assert_eq!(t.me(&u).await["quota"]["spent_usd"], json!(0.04), "only the first image charged");
+    let sdk = shared::app::sdk_config("us-east-1", Some(&t.stack.moto.url));
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
+    let open = s3
+        .list_multipart_uploads()
+        .bucket(&t.stack.resources.media_bucket)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(open.uploads().len(), 0, "the refused image's upload was aborted");
+    t.stop().await;
+}
+
 /// Submits the job (the queue's one message, handed to the worker) with its webhooks dropped,
 /// and waits until the provider has finished it: its output URLs and the prediction.
 async fn provider_finished(t: &TestStack, u: &common::User, job_id: &str) -> (Vec<String>, Value) {
     let sim = t.stack.sim.as_ref().unwrap();
     sim.set_fault(Some(Fault::DropWebhook), 1);
-    let submitted = run_worker_once(t).await;
+    let submitted = common::run_worker_once(t).await;
     assert_eq!(submitted.len(), 1, "the submission");
     let (user, job) = ids(t, u, job_id).await;
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -121,7 +179,7 @@ async fn deliver_and_copy(t: &TestStack, u: &common::User, job_id: &str, mut pre
     assert_eq!(recorded, expect);
 
     // The copy message: the same URLs, far under the message limit; then the worker copies.
-    let bodies = run_worker_once(t).await;
+    let bodies = common::run_worker_once(t).await;
     assert_eq!(bodies.len(), 1, "one copy message");
     assert!(bodies[0].len() < MESSAGE_LIMIT, "copy message of {} bytes", bodies[0].len());
     let Some(QueueMessage::Tagged(Tagged::Copy(copy))) = QueueMessage::parse(&bodies[0]) else {
@@ -133,45 +191,6 @@ async fn deliver_and_copy(t: &TestStack, u: &common::User, job_id: &str, mut pre
 
 async fn ids(t: &TestStack, u: &common::User, job_id: &str) -> (UserId, JobId) {
     (t.sub(u).await, JobId::parse(job_id).unwrap())
-}
-
-/// Receives the queue's messages (waiting for at least one), hands them to the worker as one
-/// SQS batch, deletes them, and returns their bodies.
-async fn run_worker_once(t: &TestStack) -> Vec<String> {
-    let sqs = aws_sdk_sqs::Client::new(&shared::app::sdk_config("us-east-1", Some(&t.stack.moto.url)));
-    let url = &t.stack.resources.queue_url;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let messages = loop {
-        let out = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(5)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        let m = out.messages.unwrap_or_default();
-        if !m.is_empty() {
-            break m;
-        }
-        assert!(Instant::now() < deadline, "no message came");
-    };
-    let records: Vec<Value> = messages
-        .iter()
-        .map(|m| json!({ "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(), "attributes": {}, "messageAttributes": {} }))
-        .collect();
-    let event = serde_json::from_value(json!({ "Records": records })).unwrap();
-    let answer = worker::handler(t.stack.app.clone(), event).await.unwrap();
-    assert!(answer.batch_item_failures.is_empty(), "the worker failed a message");
-    for m in &messages {
-        sqs.delete_message()
-            .queue_url(url)
-            .receipt_handle(m.receipt_handle().unwrap())
-            .send()
-            .await
-            .unwrap();
-    }
-    messages.iter().map(|m| m.body().unwrap_or_default().to_string()).collect()
 }
 
 async fn raw_job(t: &TestStack, user: &UserId, job: &JobId) -> HashMap<String, AttributeValue> {

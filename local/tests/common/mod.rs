@@ -296,3 +296,52 @@ pub async fn create_prediction_for(app: &shared::App, job: &shared::domain::Job)
         .await
         .unwrap()
 }
+
+/// Receives the generation queue's messages, waiting (up to 30 s) until `at_least` came.
+/// For tests that run with `run_worker = false` and play the event source mapping themselves.
+pub async fn receive_messages(t: &TestStack, at_least: usize) -> Vec<aws_sdk_sqs::types::Message> {
+    let sqs = aws_sdk_sqs::Client::new(&shared::app::sdk_config("us-east-1", Some(&t.stack.moto.url)));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut got = Vec::new();
+    while got.len() < at_least {
+        let out = sqs
+            .receive_message()
+            .queue_url(&t.stack.resources.queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        got.extend(out.messages.unwrap_or_default());
+        assert!(Instant::now() < deadline, "{} of {at_least} messages came", got.len());
+    }
+    got
+}
+
+/// Hands `messages` to the worker as one SQS batch (its records run side by side), checks none
+/// failed, deletes them, and returns their bodies.
+pub async fn hand_to_worker(t: &TestStack, messages: &[aws_sdk_sqs::types::Message]) -> Vec<String> {
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|m| json!({ "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(), "attributes": {}, "messageAttributes": {} }))
+        .collect();
+    let event = serde_json::from_value(json!({ "Records": records })).unwrap();
+    let answer = worker::handler(t.stack.app.clone(), event).await.unwrap();
+    assert!(answer.batch_item_failures.is_empty(), "the worker failed a message");
+    let sqs = aws_sdk_sqs::Client::new(&shared::app::sdk_config("us-east-1", Some(&t.stack.moto.url)));
+    for m in messages {
+        sqs.delete_message()
+            .queue_url(&t.stack.resources.queue_url)
+            .receipt_handle(m.receipt_handle().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    messages.iter().map(|m| m.body().unwrap_or_default().to_string()).collect()
+}
+
+/// The queue's next messages (at least one), handed to the worker; their bodies.
+pub async fn run_worker_once(t: &TestStack) -> Vec<String> {
+    let messages = receive_messages(t, 1).await;
+    hand_to_worker(t, &messages).await
+}
