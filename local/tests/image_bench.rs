@@ -11,7 +11,9 @@ mod common;
 use common::TestStack;
 use serde_json::Value;
 use shared::service::{COPY_MEMORY_ALLOWANCE, MAX_PARALLEL_COPIES, WORKER_BASELINE_ALLOWANCE};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+const WORKER_TIMEOUT_S: u32 = 300;
 
 /// The mapping's batch size (BENCH_IMAGE_COPIES overrides it, to see one copy alone).
 fn copies() -> usize {
@@ -40,6 +42,9 @@ async fn peak_memory_while_the_worker_copies_five_maximal_images_at_once() {
         // A debug build on a shared machine copies more slowly than a Lambda: the time caps
         // are not what this measures.
         o.extra_env.push(("DOWNLOAD_TIMEOUT_S".into(), "200".into()));
+        // The worker's timeout as in AWS (routes.json), not the local stack's shorter one.
+        o.timeouts = vec![("worker".into(), WORKER_TIMEOUT_S)];
+        o.queue_visibility_s = WORKER_TIMEOUT_S;
     })
     .await;
     let cap = t.stack.app.config.max_output_bytes;
@@ -59,13 +64,13 @@ async fn peak_memory_while_the_worker_copies_five_maximal_images_at_once() {
         ids.push(job["id"].as_str().unwrap().to_string());
     }
     let submissions = common::receive_messages(&t, copies_n).await;
-    common::hand_to_worker(&t, &submissions).await;
+    common::hand_to_worker(&t, &submissions, Duration::from_secs(WORKER_TIMEOUT_S.into())).await;
     // Their webhooks queue the five copies; one batch of five, as the mapping would send.
     let copies = common::receive_messages(&t, copies_n).await;
     assert_eq!(copies.len(), copies_n, "one batch");
     let (base_hwm, base_rss) = memory_kib();
     let started = Instant::now();
-    common::hand_to_worker(&t, &copies).await;
+    common::hand_to_worker(&t, &copies, Duration::from_secs(WORKER_TIMEOUT_S.into())).await;
     let secs = started.elapsed().as_secs_f64();
     let (hwm, _) = memory_kib();
     for id in &ids {

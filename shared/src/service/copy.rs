@@ -27,7 +27,7 @@ static COPY_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MA
 /// What one copy may add to the worker's peak memory: what it holds ([`COPY_HELD_BYTES`]: the
 /// part being filled, a video's kept header) and one more part, which the allocator keeps
 /// for reuse after the SDK frees a sent one. Measured below it (docs/benchmarks.md, "Image
-/// copies: peak memory"): 15–18 MiB an image copy, 9 MiB a video copy.
+/// copies: peak memory"): 14–18 MiB an image copy, 9 MiB a video copy.
 pub const COPY_MEMORY_ALLOWANCE: u64 = COPY_HELD_BYTES + PART_BYTES as u64;
 
 /// The worker's own peak before any copy, with room: the test process that measured it also
