@@ -80,7 +80,7 @@ pub async fn stream_video(
         Err(_) => Err(StreamError::Fetch(FetchError::Timeout)),
     };
     if result.is_err() {
-        upload.abort().await;
+        upload.abort_if_started().await;
     }
     result
 }
@@ -92,17 +92,17 @@ async fn copy_video(
     budget: Duration,
     upload: &mut Upload<'_>,
 ) -> Result<StreamedVideo, StreamError> {
-    let mut body = Parts::open(http, url, max_bytes, budget).await?;
+    let mut body = Parts::open_download(http, url, max_bytes, budget).await?;
     let mut scanner = Mp4Scanner::default();
     loop {
-        let part = body.next(|chunk| Ok(scanner.feed(chunk)?)).await?;
+        let part = body.next_part(|chunk| Ok(scanner.feed(chunk)?)).await?;
         if body.ended {
             // The whole file is here: it must be a readable MP4 before it is stored.
             let info = scanner.finish()?;
-            upload.finish(part).await?;
+            upload.store_last_part(part).await?;
             return Ok(StreamedVideo { bytes: body.total, info });
         }
-        upload.part(part).await?;
+        upload.send_part(part).await?;
     }
 }
 
@@ -127,7 +127,7 @@ pub async fn stream_image(
     if result.is_err()
         && let Some(upload) = upload
     {
-        upload.abort().await;
+        upload.abort_if_started().await;
     }
     result
 }
@@ -141,15 +141,15 @@ async fn copy_image<'m>(
     key_for: impl FnOnce(&ImageInfo) -> String,
     upload: &mut Option<Upload<'m>>,
 ) -> Result<StreamedImage, StreamError> {
-    let mut body = Parts::open(http, url, max_bytes, timeout).await?;
-    let mut part = body.next(|_| Ok(())).await?;
+    let mut body = Parts::open_download(http, url, max_bytes, timeout).await?;
+    let mut part = body.next_part(|_| Ok(())).await?;
     let info = sniff_image(&part)?;
     let upload = upload.insert(Upload::new(media, key_for(&info), info.content_type, true));
     while !body.ended {
-        upload.part(part).await?;
-        part = body.next(|_| Ok(())).await?;
+        upload.send_part(part).await?;
+        part = body.next_part(|_| Ok(())).await?;
     }
-    upload.finish(part).await?;
+    upload.store_last_part(part).await?;
     Ok(StreamedImage {
         bytes: body.total,
         info,
@@ -170,7 +170,7 @@ struct Parts {
 }
 
 impl Parts {
-    async fn open(http: &reqwest::Client, url: url::Url, max_bytes: u64, timeout: Duration) -> Result<Self, StreamError> {
+    async fn open_download(http: &reqwest::Client, url: url::Url, max_bytes: u64, timeout: Duration) -> Result<Self, StreamError> {
         let resp = http.get(url).timeout(timeout).send().await.map_err(transport)?;
         let status = resp.status();
         if !status.is_success() {
@@ -190,7 +190,7 @@ impl Parts {
 
     /// The next part: [`PART_BYTES`] long, or the last one (shorter, maybe empty; `ended` is
     /// then set). Every chunk received is shown to `feed` first.
-    async fn next(&mut self, mut feed: impl FnMut(&[u8]) -> Result<(), StreamError>) -> Result<Vec<u8>, StreamError> {
+    async fn next_part(&mut self, mut feed: impl FnMut(&[u8]) -> Result<(), StreamError>) -> Result<Vec<u8>, StreamError> {
         let mut part: Vec<u8> = Vec::new();
         loop {
             if !self.carry.is_empty() {
@@ -249,7 +249,7 @@ impl<'m> Upload<'m> {
         }
     }
 
-    async fn part(&mut self, bytes: Vec<u8>) -> Result<(), StreamError> {
+    async fn send_part(&mut self, bytes: Vec<u8>) -> Result<(), StreamError> {
         let id = match &self.id {
             Some(id) => id.clone(),
             None => {
@@ -264,13 +264,13 @@ impl<'m> Upload<'m> {
     }
 
     /// Stores the last part and completes the object.
-    async fn finish(&mut self, last: Vec<u8>) -> Result<(), StreamError> {
+    async fn store_last_part(&mut self, last: Vec<u8>) -> Result<(), StreamError> {
         if self.id.is_none() && self.one_put_when_small {
             self.media.put(&self.key, last, self.content_type).await?;
             return Ok(());
         }
         if !last.is_empty() || self.etags.is_empty() {
-            self.part(last).await?;
+            self.send_part(last).await?;
         }
         let id = self.id.as_deref().expect("at least one part was sent");
         self.media.complete_multipart(&self.key, id, &self.etags).await?;
@@ -278,7 +278,7 @@ impl<'m> Upload<'m> {
     }
 
     /// Abandons the multipart upload, if one was started.
-    async fn abort(&self) {
+    async fn abort_if_started(&self) {
         if let Some(id) = &self.id
             && let Err(e) = self.media.abort_multipart(&self.key, id).await
         {

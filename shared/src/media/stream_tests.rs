@@ -63,11 +63,11 @@ async fn download(
 ) -> Result<(Vec<usize>, Vec<u8>), StreamError> {
     let url = check_origin(raw_url, allow)?;
     let work = async {
-        let mut body = Parts::open(http, url, max, t).await?;
+        let mut body = Parts::open_download(http, url, max, t).await?;
         let (mut lens, mut all, mut fed) = (Vec::new(), Vec::new(), 0usize);
         loop {
             let part = body
-                .next(|c| {
+                .next_part(|c| {
                     fed += c.len();
                     Ok(())
                 })
