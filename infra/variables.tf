@@ -168,7 +168,7 @@ variable "log_level" {
 }
 
 variable "worker_batch_size" {
-  description = "SQS messages per worker invocation. The worker creates predictions one after another within a batch."
+  description = "SQS messages per worker invocation. The worker creates predictions one after another within a batch. A larger batch does not raise the worker's memory: at most 5 outputs are copied at once per process (service::copy, MAX_PARALLEL_COPIES)."
   type        = number
   default     = 5
 }

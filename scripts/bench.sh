@@ -188,6 +188,14 @@ if ! cargo test -q -p local --test video_bench -- --ignored --nocapture 2>/dev/n
   echo "(the video copy run failed: run \`cargo test -p local --test video_bench -- --ignored --nocapture\`)" >"$TD/video.md"
 fi
 
+# ---- image copies memory ---------------------------------------------------------------
+# One batch of five copies of maximal images (64 MiB PNGs from the simulator), streamed into
+# S3 (local/tests/image_bench.rs; debug build of the local stack).
+log "worker peak memory while copying five 64 MiB images at once"
+if ! cargo test -q -p local --test image_bench -- --ignored --nocapture 2>/dev/null | grep '^|' >"$TD/images.md"; then
+  echo "(the image copy run failed: run \`cargo test -p local --test image_bench -- --ignored --nocapture\`)" >"$TD/images.md"
+fi
+
 # ---- report --------------------------------------------------------------------------
 host="$(hostname)"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -219,6 +227,10 @@ today="$(date -u +%F)"
   echo "Worker copying a 200 MB video output (streamed into an S3 multipart upload, 8 MiB parts; the process also runs the gateway and the simulator):"
   echo
   cat "$TD/video.md"
+  echo
+  echo "Worker copying five 64 MiB images at once, one SQS batch (streamed, 8 MiB parts; the process also runs the gateway and the simulator):"
+  echo
+  cat "$TD/images.md"
   echo
   echo "Build times, BENCH_BUILD=$BENCH_BUILD (2 cores, shared):"
   echo

@@ -1,7 +1,8 @@
 //! The SQS worker: submits queued jobs to Replicate, copies the outputs of succeeded
 //! predictions and settles their jobs (the webhook hands that on: service::finish_copy), and
 //! cancels the predictions the webhook or the reconciler hand on (service::cancel_stray). The
-//! records of a batch run concurrently (a batch is at most the mapping's batch size, 5), and
+//! records of a batch run concurrently (a batch is at most the mapping's batch size, 5; at most
+//! `MAX_PARALLEL_COPIES` outputs are copied at once whatever the batch, service::copy), and
 //! partial batch failures are reported so only the messages that should be retried come back.
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use shared::App;

@@ -39,7 +39,8 @@ pub enum Fault {
     /// A language model answers far more text than anyone asked for (over 10 000 characters).
     Verbose,
     /// A video prediction's output is an MP4 of [`super::SimConfig::oversize_bytes`] (or the
-    /// size `POST /_sim/fault` set), streamed: never built in memory.
+    /// size `POST /_sim/fault` set), streamed: never built in memory. An image prediction's
+    /// outputs are valid PNGs of that size (a real image padded with an ancillary chunk).
     OversizeOutput,
     /// Like `oversize-output`, but the download names no Content-Length (a chunked body): only
     /// a cap checked while streaming can refuse it.

@@ -164,8 +164,10 @@ async fn produce(sim: &Arc<Sim>, schema: Arc<ModelSchema>, input: Value, fault: 
         image::image_count(&input)
     };
     // Text to image keeps its PNGs whatever `output_format` says (the behaviour the generation
-    // tests were written against); outputs derived from a source honour it.
-    let format = if sources.is_empty() {
+    // tests were written against); outputs derived from a source honour it. An oversize output
+    // is a PNG padded to the size asked for (a valid image, streamed).
+    let oversize = matches!(fault, Some(Fault::OversizeOutput | Fault::UnsizedOutput)).then(|| sim.oversize_bytes.load(Ordering::Relaxed));
+    let format = if sources.is_empty() || oversize.is_some() {
         Format::Png
     } else {
         Format::of_input(&input)
@@ -188,7 +190,12 @@ async fn produce(sim: &Arc<Sim>, schema: Arc<ModelSchema>, input: Value, fault: 
         };
         images
             .iter()
-            .map(|img| codec::encode(img, format, prompt).map(|b| OutFile::image(b, format)))
+            .map(|img| {
+                codec::encode(img, format, prompt).map(|b| match oversize {
+                    Some(total) => OutFile::padded_png(b, total),
+                    None => OutFile::image(b, format),
+                })
+            })
             .collect()
     };
     tokio::task::spawn_blocking(work)

@@ -97,7 +97,8 @@ pub struct SimConfig {
     pub source_max_bytes: u64,
     /// Timeout of one source download.
     pub source_timeout: Duration,
-    /// Size of the MP4 an `oversize-output` prediction returns (600 MB unless set).
+    /// Size of the MP4 (or of each padded PNG) an `oversize-output` prediction returns (600 MB
+    /// unless set).
     pub oversize_bytes: u64,
 }
 

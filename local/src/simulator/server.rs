@@ -55,6 +55,15 @@ impl OutFile {
             content_type: format.content_type(),
         }
     }
+
+    /// A PNG padded to `total` bytes, streamed ([`OutBody::padded_png`]).
+    pub fn padded_png(png: Vec<u8>, total: u64) -> Self {
+        Self {
+            body: OutBody::padded_png(png, total),
+            ext: "png",
+            content_type: "image/png",
+        }
+    }
 }
 
 pub(super) struct Entry {

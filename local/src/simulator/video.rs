@@ -2,7 +2,8 @@
 //! duration (4, 6, 8 s) and aspect ratio (16:9 at 1280x720, 9:16 at 720x1280), made by
 //! `scripts/make-video-fixtures.sh` and compiled in. The output switches that matter for a
 //! copy are here too: an oversize MP4 (streamed, never built in memory), a file that is not an
-//! MP4, a body held until the test releases it, and a connection dropped mid-body.
+//! MP4, a maximal image (a real PNG padded to a given size, streamed), a body held until the
+//! test releases it, and a connection dropped mid-body.
 
 use axum::body::{Body, Bytes};
 use futures_util::stream::{self, Stream, StreamExt};
@@ -55,6 +56,32 @@ pub(super) enum OutBody {
     Bytes(Bytes),
     /// A real MP4 header then an `mdat` of zeros up to `total` bytes, generated while sent.
     Oversize { head: &'static [u8], total: u64 },
+    /// A real PNG up to its `IEND`, then a private ancillary chunk (`vnPd`, which decoders
+    /// skip) of `pad` zeros and its CRC, then `IEND`: a valid image, generated while sent.
+    PaddedPng { head: Bytes, pad: u32, crc: u32 },
+}
+
+/// Bytes a PNG chunk adds around its data (length, type, CRC), and the `IEND` chunk.
+const PNG_CHUNK_OVERHEAD: u64 = 12;
+const PNG_IEND: [u8; 12] = [0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82];
+const PAD_TYPE: &[u8; 4] = b"vnPd";
+
+/// The CRC-32 of `prefix` followed by `n` zero bytes, without the zeros: the hash of 2^k
+/// zeros is doubled by combining it with itself.
+fn crc_then_zeros(prefix: &[u8], mut n: u64) -> u32 {
+    let mut acc = crc32fast::Hasher::new();
+    acc.update(prefix);
+    let mut pow = crc32fast::Hasher::new();
+    pow.update(&[0]);
+    while n > 0 {
+        if n & 1 == 1 {
+            acc.combine(&pow);
+        }
+        let twice = pow.clone();
+        pow.combine(&twice);
+        n >>= 1;
+    }
+    acc.finalize()
 }
 
 impl OutBody {
@@ -65,10 +92,29 @@ impl OutBody {
         }
     }
 
+    /// `png` padded to `total` bytes (as close as one chunk allows: at most 2 GiB of padding;
+    /// a `total` smaller than the image leaves it as it is).
+    pub fn padded_png(png: Vec<u8>, total: u64) -> Self {
+        let head_len = png.len().saturating_sub(PNG_IEND.len());
+        let room = total.saturating_sub(head_len as u64 + PNG_CHUNK_OVERHEAD + PNG_IEND.len() as u64);
+        if total <= png.len() as u64 || !png.ends_with(&PNG_IEND) {
+            return OutBody::Bytes(Bytes::from(png));
+        }
+        let pad = u32::try_from(room).unwrap_or(i32::MAX as u32).min(i32::MAX as u32);
+        let mut head = png;
+        head.truncate(head_len);
+        OutBody::PaddedPng {
+            head: Bytes::from(head),
+            pad,
+            crc: crc_then_zeros(PAD_TYPE, u64::from(pad)),
+        }
+    }
+
     pub fn len(&self) -> u64 {
         match self {
             OutBody::Bytes(b) => b.len() as u64,
             OutBody::Oversize { total, .. } => *total,
+            OutBody::PaddedPng { head, pad, .. } => head.len() as u64 + PNG_CHUNK_OVERHEAD + u64::from(*pad) + PNG_IEND.len() as u64,
         }
     }
 
@@ -93,6 +139,18 @@ impl OutBody {
                 let head = stream::iter([Bytes::from_static(head), Bytes::from(mdat)]);
                 let body = stream::iter(std::iter::repeat_n(zeros, full)).chain(stream::iter([tail]));
                 Box::pin(head.chain(body).filter(|b| std::future::ready(!b.is_empty())))
+            }
+            OutBody::PaddedPng { head, pad, crc } => {
+                let mut open = Vec::with_capacity(8);
+                open.extend_from_slice(&pad.to_be_bytes());
+                open.extend_from_slice(PAD_TYPE);
+                let zeros = Bytes::from(vec![0u8; CHUNK]);
+                let (full, rest) = (pad as usize / CHUNK, pad as usize % CHUNK);
+                let tail = zeros.slice(..rest);
+                let first = stream::iter([head, Bytes::from(open)]);
+                let padding = stream::iter(std::iter::repeat_n(zeros, full)).chain(stream::iter([tail]));
+                let close = stream::iter([Bytes::from(crc.to_be_bytes().to_vec()), Bytes::from_static(&PNG_IEND)]);
+                Box::pin(first.chain(padding).chain(close).filter(|b| std::future::ready(!b.is_empty())))
             }
         }
     }
@@ -157,6 +215,37 @@ mod tests {
         }
         let h = header_of(fixture(&serde_json::json!({})));
         assert!(h.windows(4).any(|w| w == b"moov"));
+    }
+
+    #[tokio::test]
+    async fn a_padded_png_is_a_valid_png_of_the_size_asked_for() {
+        let png = super::super::image::render_png(&serde_json::json!({"prompt": "pad"}), 0, 64);
+        let total = 3 * CHUNK as u64 + 777;
+        let out = OutBody::padded_png(png.clone(), total);
+        assert_eq!(out.len(), total);
+        let chunks: Vec<Bytes> = out.chunks().collect().await;
+        let bytes: Vec<u8> = chunks.concat();
+        assert_eq!(bytes.len() as u64, total);
+        // The `png` crate checks every chunk's CRC and decodes the same pixels.
+        let decode = |b: &[u8]| {
+            let mut r = png::Decoder::new(std::io::Cursor::new(b.to_vec())).read_info().unwrap();
+            let mut buf = vec![0; r.output_buffer_size()];
+            r.next_frame(&mut buf).unwrap();
+            buf
+        };
+        assert_eq!(decode(&bytes), decode(&png));
+        // Smaller than the image: the image as it is.
+        assert_eq!(OutBody::padded_png(png.clone(), 10).len(), png.len() as u64);
+    }
+
+    #[test]
+    fn the_crc_of_zeros_is_computed_without_them() {
+        for n in [0u64, 1, 2, 3, 65_536, 70_001] {
+            let mut h = crc32fast::Hasher::new();
+            h.update(PAD_TYPE);
+            h.update(&vec![0u8; n as usize]);
+            assert_eq!(crc_then_zeros(PAD_TYPE, n), h.finalize(), "{n}");
+        }
     }
 
     #[tokio::test]

@@ -296,3 +296,66 @@ pub async fn create_prediction_for(app: &shared::App, job: &shared::domain::Job)
         .await
         .unwrap()
 }
+
+/// Receives the generation queue's messages, waiting (up to 30 s) until `at_least` came.
+/// For tests that run with `run_worker = false` and play the event source mapping themselves.
+pub async fn receive_messages(t: &TestStack, at_least: usize) -> Vec<aws_sdk_sqs::types::Message> {
+    let sqs = aws_sdk_sqs::Client::new(&shared::app::sdk_config("us-east-1", Some(&t.stack.moto.url)));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut got = Vec::new();
+    while got.len() < at_least {
+        let out = sqs
+            .receive_message()
+            .queue_url(&t.stack.resources.queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        got.extend(out.messages.unwrap_or_default());
+        assert!(Instant::now() < deadline, "{} of {at_least} messages came", got.len());
+    }
+    got
+}
+
+/// The worker's timeout in a test stack (StackOptions::for_tests), unless a test sets another.
+pub fn worker_timeout() -> Duration {
+    let secs = local::stack::StackOptions::for_tests()
+        .timeouts
+        .iter()
+        .find(|(name, _)| name == "worker")
+        .map_or(300, |(_, s)| *s);
+    Duration::from_secs(secs.into())
+}
+
+/// Hands `messages` to the worker as one SQS batch (its records run side by side), as the
+/// event source mapping does: the worker's own identity, stopped at `timeout`. Checks none
+/// failed, deletes them, and returns their bodies.
+pub async fn hand_to_worker(t: &TestStack, messages: &[aws_sdk_sqs::types::Message], timeout: Duration) -> Vec<String> {
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|m| json!({ "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(), "attributes": {}, "messageAttributes": {} }))
+        .collect();
+    let event = serde_json::from_value(json!({ "Records": records })).unwrap();
+    let answer = local::invoke::invoke(timeout, worker::handler(t.stack.apps["worker"].clone(), event))
+        .await
+        .expect("the worker ran within its timeout")
+        .unwrap();
+    assert!(answer.batch_item_failures.is_empty(), "the worker failed a message");
+    let sqs = aws_sdk_sqs::Client::new(&shared::app::sdk_config("us-east-1", Some(&t.stack.moto.url)));
+    for m in messages {
+        sqs.delete_message()
+            .queue_url(&t.stack.resources.queue_url)
+            .receipt_handle(m.receipt_handle().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    messages.iter().map(|m| m.body().unwrap_or_default().to_string()).collect()
+}
+
+/// The queue's next messages (at least one), handed to the worker; their bodies.
+pub async fn run_worker_once(t: &TestStack) -> Vec<String> {
+    let messages = receive_messages(t, 1).await;
+    hand_to_worker(t, &messages, worker_timeout()).await
+}

@@ -244,3 +244,27 @@ fn actual_cost_counts_delivered_images() {
     assert_eq!(actual_cost(m, &Map::new(), 1), Micros(40_000));
     assert_eq!(actual_cost(m, &Map::new(), 0), Micros(0));
 }
+
+/// The ceiling on kept outputs (domain::outputs) never cuts what a request can pay for: the
+/// largest count any model's options allow, and a story's most frames, stay within it.
+#[test]
+fn no_request_asks_for_more_outputs_than_a_job_keeps() {
+    use crate::domain::{MAX_OUTPUTS_PER_JOB, MAX_STORY_FRAMES, STORY_MODEL};
+    let c = cat();
+    for m in c.models() {
+        let mut most = Map::new();
+        for key in ["num_outputs", "max_images"] {
+            if let Some(spec) = m.options.get(key) {
+                let OptionSpec::Integer { max: Some(max), .. } = spec else {
+                    panic!("{}: the count option {key} must be an integer with a max", m.id)
+                };
+                most.insert(key.into(), Value::from(*max));
+            }
+        }
+        let n = expected_outputs(m, &most);
+        assert!(n <= MAX_OUTPUTS_PER_JOB, "{} can ask for {n} outputs", m.id);
+    }
+    let story = c.get(STORY_MODEL).unwrap();
+    let frames = opts(json!({ "max_images": MAX_STORY_FRAMES }));
+    assert!(expected_outputs(story, &frames) <= MAX_OUTPUTS_PER_JOB);
+}

@@ -6,6 +6,7 @@ mod gallery;
 mod ids;
 mod job;
 mod money;
+pub mod outputs;
 mod prompt;
 mod set;
 mod story;
@@ -17,6 +18,7 @@ pub use gallery::{AssetFilter, IndexKey, index_attributes, index_names, saved_in
 pub use ids::{AssetId, BoardId, JobId, SetId, StoryId, UserId};
 pub use job::{Asset, AssetKind, AssetSource, FrameRole, Job, JobError, JobKind, JobStatus};
 pub use money::Micros;
+pub use outputs::{KeptOutputs, MAX_OUTPUT_URL_BYTES, MAX_OUTPUTS_PER_JOB, keep_outputs};
 pub use prompt::{MAX_PROMPT_CHARS, Prompt, PromptError};
 pub use set::{CompareSet, MAX_SET_MODELS, MIN_SET_MODELS, check_set_models};
 pub use story::{

@@ -12,11 +12,11 @@ mod stream;
 mod uploads;
 pub mod urls;
 
-pub use fetch::{FetchError, Fetched, check_origin, download_client, fetch_output};
+pub use fetch::{FetchError, check_origin, download_client};
 pub use mp4::{Mp4Error, Mp4Scanner, VideoInfo};
 pub use sniff::{HeaderSniff, ImageInfo, SniffError, TAIL_BYTES, check_ending, sniff_header, sniff_image};
 #[cfg(feature = "aws")]
-pub use stream::{PART_BYTES, StreamError, StreamedVideo, stream_video};
+pub use stream::{COPY_HELD_BYTES, PART_BYTES, StreamError, StreamedImage, StreamedVideo, stream_image, stream_video};
 #[cfg(feature = "aws")]
 pub use uploads::{ObjectHead, PresignedPost};
 

@@ -3,18 +3,36 @@
 //! then finish the job and charge it in one transaction. Exactly once however often it runs:
 //! asset ids and keys are deterministic (`<job>-<n>`), so a redelivered message rewrites the
 //! same objects and records, and the settle transaction applies only to an unfinished job.
-use super::settle::{SettleError, Settled, capped_charge, fail_job, retry};
+use super::settle::{SettleError, Settled, capped_charge, fail_job, kept_outputs, retry};
 use crate::app::App;
-use crate::catalog::{actual_cost, expected_outputs};
+use crate::catalog::actual_cost;
 use crate::clock;
 use crate::domain::{Asset, AssetId, AssetKind, AssetSource, Job, JobKind, JobStatus};
-use crate::media::{StreamError, fetch_output, object_key, sniff_image, stream_video};
+use crate::media::{COPY_HELD_BYTES, ImageInfo, PART_BYTES, StreamError, object_key, stream_image, stream_video};
 use crate::queue::CopyMessage;
 use std::time::{Duration, Instant};
 
 /// How long before the function's own deadline the copy gives up, to settle and answer: this,
 /// or a fifth of the time left when that is less (a worker given seconds, in tests).
 pub const SETTLE_MARGIN: Duration = Duration::from_secs(20);
+
+/// Outputs copied at once in one process (one Lambda container), whatever the SQS batch size:
+/// each holds at most [`COPY_HELD_BYTES`] (the copy streams), so the worker's memory is
+/// bounded by construction (a test below checks it fits the worker's `memory_mb` in
+/// routes.json). Five is the mapping's default batch size: a batch of one output each never
+/// waits; a larger batch (or a story's frames, copied one after another) queues here.
+pub const MAX_PARALLEL_COPIES: usize = 5;
+static COPY_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_PARALLEL_COPIES);
+
+/// What one copy may add to the worker's peak memory: what it holds ([`COPY_HELD_BYTES`]: the
+/// part being filled, a video's kept header) and one more part, which the allocator keeps
+/// for reuse after the SDK frees a sent one. Measured below it (docs/benchmarks.md, "Image
+/// copies: peak memory"): 14–18 MiB an image copy, 9 MiB a video copy.
+pub const COPY_MEMORY_ALLOWANCE: u64 = COPY_HELD_BYTES + PART_BYTES as u64;
+
+/// The worker's own peak before any copy, with room: the test process that measured it also
+/// runs the local gateway and the simulator, and peaked at 43–53 MiB (docs/benchmarks.md).
+pub const WORKER_BASELINE_ALLOWANCE: u64 = 64 * 1024 * 1024;
 
 /// The copy's budget: `COPY_TIMEOUT_S`, cut to the Lambda's deadline (less a margin) when
 /// that is nearer. One budget for all of a job's outputs together.
@@ -48,14 +66,20 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
         return Ok(Settled::Stray);
     }
     let now = clock::rfc3339(clock::now());
-    // Only the outputs the user asked for (and reserved money for) are kept.
+    // Only the outputs the user asked for (and reserved money for) are kept: the webhook and
+    // the reconciler queue no more than that, and a message queued before they did is cut here.
     let spec = app.catalog.get(&job.model);
-    let wanted = spec.map_or(1, |m| expected_outputs(m, &job.options));
-    if msg.output_urls.len() > wanted {
-        tracing::warn!(job_id = %job.job_id, delivered = msg.output_urls.len(), wanted, "extra outputs neither copied nor charged");
+    let urls = kept_outputs(app, &job, &msg.prediction_id, msg.output_urls.clone());
+    if urls.is_empty() {
+        let why = "The model returned no usable output.".to_string();
+        return fail_job(app, &job, JobStatus::Failed, "no_output", why, &now).await;
     }
-    let mut ids = Vec::with_capacity(wanted);
-    for (i, url) in msg.output_urls.iter().take(wanted).enumerate() {
+    let mut ids = Vec::with_capacity(urls.len());
+    for (i, url) in urls.iter().enumerate() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(Ok(_slot)) = tokio::time::timeout(left, COPY_SLOTS.acquire()).await else {
+            return Err(retry("no copy slot free within the copy's budget"));
+        };
         let left = deadline.saturating_duration_since(Instant::now());
         match copy_output(app, &job, i, url, left).await {
             Ok(id) => ids.push(id),
@@ -104,37 +128,23 @@ async fn copy_output(app: &App, job: &Job, index: usize, url: &str, budget: Dura
         let dims = (v.info.width, v.info.height);
         (key, AssetKind::Video, "video/mp4", v.bytes, dims, Some(v.info.duration_s))
     } else {
+        // Streamed like a video (one part in memory), its header sniffed from the first part.
         let cfg = &app.config;
         let timeout = budget.min(cfg.download_timeout);
-        let fetched = fetch_output(&app.downloads, url, &cfg.output_allowlist, cfg.max_output_bytes, timeout)
-            .await
-            .map_err(|e| {
-                if e.is_transient() {
-                    CopyError::Retry(e.to_string())
-                } else {
-                    tracing::warn!(job_id = %job.job_id, error = %e, "output refused");
-                    let code = if matches!(e, crate::media::FetchError::TooLarge(_)) {
-                        "output_too_large"
-                    } else {
-                        "invalid_output"
-                    };
-                    CopyError::Reject {
-                        code,
-                        message: format!("The result could not be copied: {e}."),
-                    }
-                }
-            })?;
-        let info = sniff_image(&fetched.bytes).map_err(|e| CopyError::Reject {
-            code: "invalid_output",
-            message: format!("The provider's output is not a valid image: {e}."),
-        })?;
-        let key = object_key(&job.user_id, &asset_id, info.ext);
-        let bytes = fetched.bytes.len() as u64;
-        app.media
-            .put(&key, fetched.bytes, info.content_type)
-            .await
-            .map_err(|e| CopyError::Retry(e.to_string()))?;
-        (key, AssetKind::Image, info.content_type, bytes, (info.width, info.height), None)
+        let key_for = |info: &ImageInfo| object_key(&job.user_id, &asset_id, info.ext);
+        let i = stream_image(
+            &app.downloads,
+            url,
+            &cfg.output_allowlist,
+            cfg.max_output_bytes,
+            timeout,
+            &app.media,
+            key_for,
+        )
+        .await
+        .map_err(|e| image_refused(job, e))?;
+        let dims = (i.info.width, i.info.height);
+        (i.key, AssetKind::Image, i.info.content_type, i.bytes, dims, None)
     };
     let asset = Asset {
         user_id: job.user_id.clone(),
@@ -163,6 +173,20 @@ async fn copy_output(app: &App, job: &Job, index: usize, url: &str, budget: Dura
     };
     app.store.put_asset(&asset).await.map_err(|e| CopyError::Retry(e.to_string()))?;
     Ok(asset_id)
+}
+
+/// An image copy's failure: retried when it may pass later, else the job's error.
+fn image_refused(job: &Job, e: StreamError) -> CopyError {
+    if e.is_transient() {
+        return CopyError::Retry(e.to_string());
+    }
+    tracing::warn!(job_id = %job.job_id, error = %e, "output refused");
+    let (code, message) = match &e {
+        StreamError::TooLarge(_) => ("output_too_large", format!("The result could not be copied: {e}.")),
+        StreamError::NotImage(why) => ("invalid_output", format!("The provider's output is not a valid image: {why}.")),
+        _ => ("invalid_output", format!("The result could not be copied: {e}.")),
+    };
+    CopyError::Reject { code, message }
 }
 
 /// A video copy's failure: retried when it may pass later, else the job's error.
@@ -209,5 +233,35 @@ mod tests {
         let short = std::time::SystemTime::now() + Duration::from_secs(10);
         let b = copy_budget(cfg, Some(short));
         assert!(b <= Duration::from_secs(8) && b > Duration::from_secs(7), "{b:?}");
+    }
+
+    /// The worker's memory holds by construction: at most MAX_PARALLEL_COPIES copies at once,
+    /// each within its allowance, plus the baseline, fit the memory routes.json gives it.
+    #[test]
+    fn parallel_copies_fit_the_workers_memory() {
+        let routes: serde_json::Value = serde_json::from_str(include_str!("../../../routes.json")).unwrap();
+        let mb = routes["functions"]["worker"]["memory_mb"].as_u64().expect("the worker's memory_mb");
+        // Lambda's "MB", read as the smaller decimal unit.
+        let memory = mb * 1_000_000;
+        let peak = MAX_PARALLEL_COPIES as u64 * COPY_MEMORY_ALLOWANCE + WORKER_BASELINE_ALLOWANCE;
+        assert!(
+            peak <= memory,
+            "{MAX_PARALLEL_COPIES} copies of {} MiB + {} MiB = {} MiB do not fit the worker's {mb} MB",
+            COPY_MEMORY_ALLOWANCE >> 20,
+            WORKER_BASELINE_ALLOWANCE >> 20,
+            peak >> 20
+        );
+        // A copy's allowance covers what it holds, whatever the file's size: at least one part.
+        assert!(COPY_MEMORY_ALLOWANCE >= COPY_HELD_BYTES && COPY_HELD_BYTES >= PART_BYTES as u64);
+    }
+
+    #[tokio::test]
+    async fn no_more_than_the_parallel_copies_run_at_once() {
+        let held: Vec<_> = (0..MAX_PARALLEL_COPIES)
+            .map(|_| COPY_SLOTS.try_acquire().expect("a free slot"))
+            .collect();
+        assert!(COPY_SLOTS.try_acquire().is_err(), "a sixth copy waits");
+        drop(held);
+        assert!(COPY_SLOTS.try_acquire().is_ok());
     }
 }

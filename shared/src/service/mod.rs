@@ -21,7 +21,7 @@ mod views;
 
 pub use boards::{BoardCreate, BoardUpdate, MAX_BOARD_BODY_BYTES, board_view, create_board, update_board};
 pub use cancel::cancel;
-pub use copy::{copy_budget, finish_copy};
+pub use copy::{COPY_MEMORY_ALLOWANCE, MAX_PARALLEL_COPIES, WORKER_BASELINE_ALLOWANCE, copy_budget, finish_copy};
 pub use expiry::{BackfillReport, MAX_PINNED, SweepReport, backfill_assets, pin_dependencies, sweep_expired};
 pub use gallery::{BatchAction, BatchRequest, MAX_BATCH, batch, parse_filter, remove_asset, set_saved};
 pub use generate::{Created, GenerateRequest, create_job, edit_sources};

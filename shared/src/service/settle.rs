@@ -1,6 +1,7 @@
 use crate::app::App;
+use crate::catalog::expected_outputs;
 use crate::clock;
-use crate::domain::{Job, JobError, JobId, JobKind, JobStatus, Micros, UserId};
+use crate::domain::{Job, JobError, JobId, JobKind, JobStatus, Micros, UserId, keep_outputs};
 use crate::queue::CopyMessage;
 use crate::replicate::{Prediction, PredictionStatus};
 
@@ -108,8 +109,8 @@ pub async fn settle_job(app: &App, mut job: Job, p: &Prediction) -> Result<Settl
         PredictionStatus::Aborted => fail(JobStatus::Failed, "aborted", "The provider ended the run before it started.".into()).await,
         PredictionStatus::Succeeded if job.kind == JobKind::Text => super::prompts::settle_text(app, &job, p, &now).await,
         PredictionStatus::Succeeded => {
-            let urls = p.output_urls();
-            if urls.is_empty() {
+            let delivered = p.output_urls();
+            if delivered.is_empty() {
                 let why = if p.data_removed {
                     "The outputs expired at the provider before they could be copied."
                 } else {
@@ -117,14 +118,45 @@ pub async fn settle_job(app: &App, mut job: Job, p: &Prediction) -> Result<Settl
                 };
                 return fail(JobStatus::Failed, "no_output", why.into()).await;
             }
-            hand_on(app, &job, p, urls, &now).await
+            let kept = kept_outputs(app, &job, &p.id, delivered);
+            if kept.is_empty() {
+                return fail(JobStatus::Failed, "no_output", "The model returned no usable output.".into()).await;
+            }
+            hand_on(app, &job, p, kept, &now).await
         }
     }
 }
 
+/// How many outputs the job asked (and reserved money) for: the catalog's count for its options.
+pub(super) fn wanted_outputs(app: &App, job: &Job) -> usize {
+    app.catalog.get(&job.model).map_or(1, |m| expected_outputs(m, &job.options))
+}
+
+/// The outputs of a prediction the job can use ([`keep_outputs`]): what is dropped is logged
+/// by count, never by URL.
+pub(super) fn kept_outputs(app: &App, job: &Job, prediction_id: &str, delivered: Vec<String>) -> Vec<String> {
+    let delivered_n = delivered.len();
+    let wanted = wanted_outputs(app, job);
+    let kept = keep_outputs(delivered, wanted);
+    if kept.dropped() > 0 {
+        tracing::warn!(
+            job_id = %job.job_id,
+            prediction_id,
+            delivered = delivered_n,
+            wanted,
+            kept = kept.urls.len(),
+            too_long = kept.too_long,
+            beyond = kept.beyond,
+            "outputs dropped: neither stored, copied nor charged"
+        );
+    }
+    kept.urls
+}
+
 /// A succeeded prediction's outputs are copied by the worker, not here (a webhook answers at
 /// once whatever the output size): record them on the job, then queue the copy. Both may be
-/// repeated (a duplicate webhook, the reconciler): the copy settles the job once.
+/// repeated (a duplicate webhook, the reconciler): the copy settles the job once. `urls` are
+/// the kept ones ([`kept_outputs`]), so the job item and the message stay small.
 async fn hand_on(app: &App, job: &Job, p: &Prediction, urls: Vec<String>, now: &str) -> Result<Settled, SettleError> {
     if !app.store.record_outputs(job, &p.id, &urls, now).await.map_err(retry)? {
         // Finished meanwhile (or no longer this prediction's): nothing to copy.
