@@ -4,7 +4,8 @@
 //! `aws_lambda_function_event_invoke_config` that retries nothing and sends a failed run to an
 //! SQS failure destination; its role may (and must) send there, since Lambda sends with it.
 
-use crate::{Model, TfBlock, stub_ref};
+use crate::infra::TfBlock;
+use crate::model::{Model, stub_ref};
 use hcl::Value;
 
 /// The failure destination (`aws_sqs_queue.<name>.arn`) of the scheduled function `name`,
