@@ -21,9 +21,11 @@ use crate::sdk::{SDK_ATTEMPT_TIMEOUT, SDK_MAX_ATTEMPTS, SDK_MAX_BACKOFF, SDK_OPE
 use crate::store::retry::{CAP_MS, MAX_ATTEMPTS as STORE_ATTEMPTS};
 use std::time::Duration;
 
-/// One ECDSA P-256 media URL signature, at a full vCPU (Lambda gives one at 1769 MB), as
-/// measured by `BENCH_ONLY=signing make bench` (docs/benchmarks.md, "Media URL signing").
-pub const ECDSA_SIGN_FULL_VCPU: Duration = Duration::from_micros(60);
+/// One ECDSA P-256 media URL signature, at a full vCPU (Lambda gives one at 1769 MB): 80.3 µs
+/// measured by `BENCH_ONLY=signing make bench` on 2026-12-06 on a loaded machine
+/// (docs/benchmarks.md, "Media URL signing"), rounded up. RSA-2048 measured 590 µs there: a
+/// full board would take 8.2 s of boards-get's 10 s at 128 MB, so RSA keys are refused.
+pub const ECDSA_SIGN_FULL_VCPU: Duration = Duration::from_micros(100);
 /// Lambda's CPU share: one vCPU at this much memory.
 pub const FULL_VCPU_MB: u64 = 1769;
 
