@@ -8,6 +8,8 @@
 //! | `POST /v1/predictions` | create for a community model: `version` = `<64-hex>` or `owner/name:<64-hex>`; unknown → 422 `Invalid version or not permitted` |
 //! | `GET /v1/predictions/{id}` | read |
 //! | `POST /v1/predictions/{id}/cancel` | cancel (`throttle-cancel`: 429 first) |
+//! | `GET /v1/models/{owner}/{name}` | the model: `is_official`, `latest_version` with its `openapi_schema` in Cog's shape ([`models`]) |
+//! | `GET /v1/models/{owner}/{name}/versions/{id}` | that version (404 unless it is the latest) |
 //! | `GET /v1/webhooks/default/secret` | `{"key": "whsec_..."}` |
 //! | `GET /files/{id}/{n}.{png,jpg,webp,mp4}` | the outputs (no auth, like `replicate.delivery`) |
 //! | `POST /_sim/fault` | `{"fault": "fail"\|...\|null, "count": n, "oversize_bytes"?: b}`: fault for the next n predictions |
@@ -55,6 +57,7 @@ pub mod derive;
 mod fault;
 pub mod image;
 mod lifecycle;
+pub mod models;
 pub mod schema;
 mod server;
 mod source;

@@ -262,6 +262,8 @@ pub(super) fn router(sim: Arc<Sim>) -> Router {
     Router::new()
         .route("/v1/models/{owner}/{name}/predictions", post(super::create::create_official))
         .route("/v1/predictions", post(super::create::create_versioned))
+        .route("/v1/models/{owner}/{name}", get(super::models::get_model))
+        .route("/v1/models/{owner}/{name}/versions/{id}", get(super::models::get_version))
         .route("/v1/predictions/{id}", get(read))
         .route("/v1/predictions/{id}/cancel", post(cancel))
         .route("/v1/webhooks/default/secret", get(secret))

@@ -243,7 +243,7 @@ impl ReplicateClient {
         WebhookSecret::parse(&body.key).map_err(|e| ReplicateError::Decode(format!("webhook secret: {e}")))
     }
 
-    async fn execute(
+    pub(super) async fn execute(
         &self,
         method: Method,
         path: &str,
