@@ -113,6 +113,28 @@ async fn every_broken_rule_is_a_400_with_its_field_and_nothing_is_reserved() {
             veo(json!({"start_frame_asset_id": a, "end_frame_asset_id": b, "reference_asset_ids": [c]})),
             "end_frame_asset_id",
         ),
+        // What Google refuses (the catalog's facts give each source): refused here, first.
+        (
+            "references with a start frame",
+            veo(json!({"start_frame_asset_id": a, "reference_asset_ids": [b]})),
+            "start_frame_asset_id",
+        ),
+        (
+            "references with a negative prompt",
+            veo(json!({"reference_asset_ids": [a], "options": {"negative_prompt": "blur"}})),
+            "options.negative_prompt",
+        ),
+        (
+            "an end frame at 6 s",
+            veo(json!({"start_frame_asset_id": a, "end_frame_asset_id": b, "options": {"duration": 6}})),
+            "options.duration",
+        ),
+        (
+            "an end frame at 4 s on Fast",
+            json!({"model": "veo-3.1-fast", "prompt": "x", "start_frame_asset_id": a, "end_frame_asset_id": b,
+                "options": {"duration": 4}}),
+            "options.duration",
+        ),
         (
             "references with 9:16",
             veo(json!({"reference_asset_ids": [a], "options": {"aspect_ratio": "9:16"}})),
@@ -300,7 +322,7 @@ async fn frames_reach_the_provider_in_veos_inputs_as_presigned_urls() {
 
     // Standard mode: start and end frames, and every option as sent.
     let body = json!({"model": "veo-3.1", "prompt": "the door opens", "start_frame_asset_id": start,
-        "end_frame_asset_id": end, "options": {"duration": 6, "resolution": "720p", "aspect_ratio": "9:16",
+        "end_frame_asset_id": end, "options": {"duration": 8, "resolution": "720p", "aspect_ratio": "9:16",
         "generate_audio": false, "negative_prompt": "people", "seed": 7}});
     let (s, r) = t.post_with(&u, "/api/videos/generate", &body, Some("door-1")).await;
     assert_eq!(s, 202, "{r}");
@@ -318,7 +340,7 @@ async fn frames_reach_the_provider_in_veos_inputs_as_presigned_urls() {
     assert!(input.get("reference_images").is_none(), "{input}");
     for (k, v) in [
         ("prompt", json!("the door opens")),
-        ("duration", json!(6)),
+        ("duration", json!(8)),
         ("resolution", json!("720p")),
         ("aspect_ratio", json!("9:16")),
         ("generate_audio", json!(false)),
@@ -438,7 +460,7 @@ fn the_catalog_and_the_simulators_veo_schemas_agree() {
         for f in m.frames.values() {
             assert!(input_of(&f.field).is_some(), "{id}: frame input {} is not in the schema", f.field);
         }
-        let all = json!({"duration": 6, "resolution": "720p", "aspect_ratio": "9:16", "generate_audio": false,
+        let all = json!({"duration": 8, "resolution": "720p", "aspect_ratio": "9:16", "generate_audio": false,
             "negative_prompt": "blur", "seed": 3});
         let frames = FrameRequest {
             start_frame: Some(1),

@@ -61,4 +61,6 @@ fn rendered_schemas_carry_the_catalogs_rules() {
     // Video frames: references pin 16:9 and 8 s, and an end frame needs a start frame.
     assert!(block.contains("VideoRequest"));
     assert!(block.contains("reference_asset_ids"));
+    // What the provider refuses (the catalog's facts): references take no negative prompt.
+    assert!(block.contains("negative_prompt:\n                      type: 'null'"), "{block}");
 }

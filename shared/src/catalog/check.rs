@@ -70,6 +70,7 @@ fn check_model(m: &ModelSpec) -> Result<(), String> {
     check_sources(m)?;
     check_price(m)?;
     super::frames::check(m)?;
+    super::facts::check(m)?;
     for (name, spec) in &m.options {
         if name == "prompt"
             || name.is_empty()
@@ -84,6 +85,11 @@ fn check_model(m: &ModelSpec) -> Result<(), String> {
     }
     if !m.edit_defaults.is_empty() && m.source_kind().is_none() {
         return Err("edit_defaults on a model that does not edit".into());
+    }
+    for name in m.replicate_defaults.keys() {
+        if name == "prompt" || m.sources.as_ref().is_some_and(|s| &s.field == name) || m.frames.values().any(|f| &f.field == name) {
+            return Err(format!("replicate_defaults names {name:?}, an input the catalog always fills"));
+        }
     }
     for (name, v) in &m.edit_defaults {
         let spec = m

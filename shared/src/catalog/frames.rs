@@ -1,6 +1,7 @@
 //! A video model's frame inputs as catalog data: which Replicate input takes the start frame,
 //! the end frame and the reference images, how many, and the rules between them (an end frame
-//! needs a start frame; reference mode takes no end frame and pins 16:9 and 8 s).
+//! needs a start frame; reference mode takes no start or end frame, no negative prompt, and pins
+//! 16:9 and 8 s). Each rule has its source in the model's `facts` (facts.rs).
 use super::request::check_value;
 use super::{FieldError, ModelKind, ModelSpec};
 pub use crate::domain::FrameRole;
@@ -33,6 +34,9 @@ pub struct FrameInput {
     /// Frame inputs that must not be given with this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excludes: Vec<FrameRole>,
+    /// Options (without a default) that must not be given with this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excludes_options: Vec<String>,
     /// Values the options must have when this input is used.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub options: Map<String, Value>,
@@ -99,6 +103,13 @@ pub(super) fn check(m: &ModelSpec) -> Result<(), String> {
                 .ok_or_else(|| format!("{at}.options names unknown option {name}"))?;
             check_value(spec, v).map_err(|e| format!("{at}.options.{name}: {e}"))?;
         }
+        for name in &f.excludes_options {
+            // An option with a default is always sent: excluding it would refuse every request.
+            match m.options.get(name) {
+                Some(spec) if super::request::default_of(spec).is_none() && !f.options.contains_key(name) => {}
+                _ => return Err(format!("{at}.excludes_options: {name} is not an option without a default")),
+            }
+        }
     }
     Ok(())
 }
@@ -134,6 +145,12 @@ pub(super) fn check_request(m: &ModelSpec, frames: &FrameRequest, options: &Map<
             return Err(FieldError::new(
                 clash.request_field(),
                 format!("{} cannot be combined with {}", capital(noun(*clash)), noun(role)),
+            ));
+        }
+        if let Some(name) = input.excludes_options.iter().find(|o| options.contains_key(*o)) {
+            return Err(FieldError::new(
+                format!("options.{name}"),
+                format!("{} cannot be combined with a {}", capital(noun(role)), name.replace('_', " ")),
             ));
         }
         for (name, want) in &input.options {

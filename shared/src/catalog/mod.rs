@@ -1,7 +1,12 @@
 //! The model catalog: `shared/catalog/models.json` loaded, validated, and used to validate
 //! requests and price them. Adding a model is one entry in that file.
 mod check;
+pub mod drift;
+#[cfg(test)]
+mod drift_tests;
+mod facts;
 mod frames;
+pub mod openapi;
 mod price;
 mod request;
 #[cfg(test)]
@@ -10,6 +15,7 @@ mod tests;
 mod video_tests;
 
 pub use crate::domain::JobKind as ModelKind;
+pub use facts::Fact;
 pub use frames::{FrameInput, FrameRequest, FrameRole};
 pub use price::{actual_cost, estimate, expected_outputs, token_cost};
 pub use request::{FieldError, ValidRequest};
@@ -124,6 +130,14 @@ pub struct ModelSpec {
     /// Option defaults that differ when the model edits (e.g. `match_input_image`).
     #[serde(default)]
     pub edit_defaults: Map<String, Value>,
+    /// Replicate's own default of an input, where the catalog's option default differs on
+    /// purpose or the catalog does not send the input and relies on it (`make catalog-check`
+    /// compares each with Replicate's schema, like every catalog default without an entry here).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub replicate_defaults: Map<String, Value>,
+    /// Where the model's provider rules come from, and whether Replicate confirmed them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub facts: Vec<Fact>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -137,7 +137,7 @@ fn check_sources(spec: &ModelSpec, kind: ModelKind, n: usize) -> Result<(), Fiel
     Ok(())
 }
 
-fn default_of(opt: &OptionSpec) -> Option<Value> {
+pub(super) fn default_of(opt: &OptionSpec) -> Option<Value> {
     match opt {
         OptionSpec::Enum { default, .. } => default.clone().map(Value::from),
         OptionSpec::Integer { default, .. } => default.map(Value::from),

@@ -109,7 +109,7 @@ fn every_broken_rule_names_its_field() {
     assert_eq!(err("sora", "x", json!({}), none()), "model");
     // And what is allowed: start and end; references with the pinned options; a start frame alone.
     for (o, f) in [
-        (json!({"duration": 4}), frames(true, true, None)),
+        (json!({"duration": 8}), frames(true, true, None)),
         (json!({}), frames(false, false, Some(3))),
         (json!({"aspect_ratio": "16:9", "duration": 8}), frames(false, false, Some(1))),
         (json!({"aspect_ratio": "9:16", "duration": 6}), frames(true, false, None)),
@@ -184,4 +184,111 @@ fn the_loader_checks_frames() {
     let img = json!({"models": [{"id":"i","name":"I","kinds":["image"],"default_for":["image"],"replicate":"o/i",
         "price":{"usd_micros":1,"per":"image"},"frames":{"start_frame":{"field":"image"}},"options":{}}]});
     assert!(Catalog::from_json(&img.to_string()).is_err());
+}
+
+/// The combinations Google refuses (facts in the catalog give each source): a 400 naming the
+/// field, before anything is reserved, rather than a run that fails after the user waited.
+#[test]
+fn what_the_provider_refuses_is_refused_here() {
+    let c = cat();
+    let err = |m: &str, o: Value, f: FrameRequest| c.validate_video(m, "x", &opts(o), &f).unwrap_err();
+    for m in ["veo-3.1", "veo-3.1-fast"] {
+        let e = err(m, json!({"duration": 4}), frames(true, true, None));
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("options.duration", "with an end frame the duration must be 8")
+        );
+        assert_eq!(err(m, json!({"duration": 6}), frames(true, true, None)).field, "options.duration");
+        // A start frame alone takes any duration.
+        c.validate_video(m, "x", &opts(json!({"duration": 4})), &frames(true, false, None))
+            .unwrap();
+    }
+    let e = err("veo-3.1", json!({}), frames(true, false, Some(2)));
+    assert_eq!(
+        (e.field.as_str(), e.message.as_str()),
+        ("start_frame_asset_id", "A start frame cannot be combined with reference images")
+    );
+    let e = err("veo-3.1", json!({"negative_prompt": "blur"}), frames(false, false, Some(1)));
+    assert_eq!(
+        (e.field.as_str(), e.message.as_str()),
+        (
+            "options.negative_prompt",
+            "Reference images cannot be combined with a negative prompt"
+        )
+    );
+    // Without references a negative prompt is fine; 1080p below 8 s is recorded, not refused.
+    for (o, f) in [
+        (json!({"negative_prompt": "blur"}), frames(true, false, None)),
+        (json!({"resolution": "1080p", "duration": 4}), FrameRequest::default()),
+    ] {
+        c.validate_video("veo-3.1", "x", &opts(o.clone()), &f)
+            .unwrap_or_else(|e| panic!("{o}: {e}"));
+    }
+    let veo = c.get("veo-3.1").unwrap();
+    assert!(veo.facts.iter().any(|f| f.rules.is_empty() && f.claim.contains("1080p")));
+    let fast = c.get("veo-3.1-fast").unwrap();
+    let price = fast
+        .facts
+        .iter()
+        .find(|f| f.rules.iter().any(|r| r == "price.by_option.generate_audio.true"))
+        .expect("the with-audio price has a source");
+    assert!(!price.confirmed && price.claim.contains("$0.15"));
+}
+
+#[test]
+fn every_frame_rule_needs_a_fact_and_facts_name_real_entries() {
+    let video = |references: Value, facts: Value| {
+        json!({"models": [{"id":"v","name":"V","kinds":["video"],"default_for":["video"],"replicate":"o/v",
+            "price":{"usd_micros":1,"per":"second"},
+            "frames": {"start_frame": {"field": "image"}, "references": references},
+            "options": {"duration": {"type": "integer", "values": [4, 8], "default": 8}, "negative_prompt": {"type": "string"}},
+            "facts": facts}]})
+        .to_string()
+    };
+    let refs = json!({"field": "refs", "list": true, "max": 3, "excludes": ["start_frame"], "excludes_options": ["negative_prompt"]});
+    let fact = |rules: Value| json!([{"claim": "c", "rules": rules, "source": "s", "confirmed": false}]);
+    let both = json!([
+        "frames.references.excludes.start_frame",
+        "frames.references.excludes_options.negative_prompt"
+    ]);
+    assert!(Catalog::from_json(&video(refs.clone(), fact(both))).is_ok());
+    let bad = [
+        // A rule without a source.
+        video(refs.clone(), fact(json!(["frames.references.excludes.start_frame"]))),
+        video(refs.clone(), json!([])),
+        // A fact naming what the model does not have.
+        video(
+            refs.clone(),
+            fact(json!([
+                "frames.references.excludes.start_frame",
+                "frames.references.excludes_options.negative_prompt",
+                "frames.end_frame.requires.start_frame"
+            ])),
+        ),
+        video(
+            refs.clone(),
+            fact(json!([
+                "frames.references.excludes.start_frame",
+                "frames.references.excludes_options.negative_prompt",
+                "version"
+            ])),
+        ),
+        // An excluded option with a default (always sent: every request would be refused).
+        video(
+            json!({"field": "refs", "list": true, "max": 3, "excludes_options": ["duration"]}),
+            fact(json!(["frames.references.excludes_options.duration"])),
+        ),
+        video(
+            json!({"field": "refs", "list": true, "max": 3, "excludes_options": ["fps"]}),
+            fact(json!(["frames.references.excludes_options.fps"])),
+        ),
+        // A fact without a source.
+        video(
+            json!({"field": "refs", "list": true, "max": 3}),
+            json!([{"claim": "c", "source": " ", "confirmed": true}]),
+        ),
+    ];
+    for b in bad {
+        assert!(Catalog::from_json(&b).is_err(), "{b}");
+    }
 }

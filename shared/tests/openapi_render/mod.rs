@@ -243,6 +243,7 @@ fn video_request(c: &Catalog) -> Value {
         for mode in frame_modes(m) {
             let mut b = base_branch(m, false);
             let mut pinned = Map::new();
+            let mut refused: Vec<&String> = Vec::new();
             for role in FrameRole::ALL {
                 let field = role.request_field();
                 let schema = match (mode.contains(&role), m.frames.get(&role)) {
@@ -251,6 +252,7 @@ fn video_request(c: &Catalog) -> Value {
                         for (k, v) in &input.options {
                             pinned.insert(k.clone(), v.clone());
                         }
+                        refused.extend(&input.excludes_options);
                         if input.list {
                             json!({ "type": "array", "uniqueItems": true, "minItems": input.min, "maxItems": input.max, "items": asset_id() })
                         } else {
@@ -261,9 +263,12 @@ fn video_request(c: &Catalog) -> Value {
                 };
                 props(&mut b).insert(field.into(), schema);
             }
-            if !pinned.is_empty() {
+            if !pinned.is_empty() || !refused.is_empty() {
                 let mut required = Vec::new();
                 let mut pins = Map::new();
+                for k in refused {
+                    pins.insert(k.clone(), json!({ "type": "null" }));
+                }
                 for (k, want) in pinned {
                     let default = m.options.get(&k).and_then(|o| option_schema(o, None).get("default").cloned());
                     let mut allowed = vec![want.clone()];
@@ -297,7 +302,7 @@ fn video_request(c: &Catalog) -> Value {
         }
     }
     json!({
-        "description": "A video job: one branch per catalog model of kind `video` and per combination of frame inputs it takes (an end frame needs a start frame; reference images exclude an end frame and pin their options). Frames are the caller's own image assets; another user's or a missing one is a 404. An id named twice anywhere in the request is a 400.",
+        "description": "A video job: one branch per catalog model of kind `video` and per combination of frame inputs it takes (an end frame needs a start frame and pins 8 s; reference images exclude a start frame, an end frame and a negative prompt, and pin their options). Frames are the caller's own image assets; another user's or a missing one is a 404. An id named twice anywhere in the request is a 400.",
         "oneOf": branches,
     })
 }
