@@ -558,7 +558,13 @@ async fn veo_downloads_its_frames_and_returns_the_mp4_of_its_duration_and_aspect
         .unwrap();
     let still = wait_terminal(&client, &still.id).await.output_urls()[0].clone();
     let veo = ModelRef::parse("google/veo-3.1").unwrap();
-    let input = json!({"prompt": "it moves", "image": still, "last_frame": still, "duration": 4, "aspect_ratio": "9:16"});
+    // An end frame only at 8 s: Veo refuses interpolation at 4 or 6 s (schemas.json `refuses`).
+    let refused = json!({"prompt": "it moves", "image": still, "last_frame": still, "duration": 4});
+    match client.create_prediction(&veo, refused, None, &[]).await {
+        Err(ReplicateError::Client { status: 422, detail }) => assert!(detail.contains("input.duration"), "{detail}"),
+        other => panic!("{other:?}"),
+    }
+    let input = json!({"prompt": "it moves", "image": still, "last_frame": still, "duration": 8, "aspect_ratio": "9:16"});
     let p = client.create_prediction(&veo, input.clone(), None, &[]).await.unwrap();
     let p = wait_terminal(&client, &p.id).await;
     assert_eq!(p.status, PredictionStatus::Succeeded, "{:?}", p.error);

@@ -20,8 +20,10 @@
 //! Every model has an input schema in [`schemas.json`](schema) (written from Replicate's model
 //! pages, kept apart from the product's catalog): the `input` is checked against it like Replicate
 //! does (unknown name, wrong type, value outside the enum or range, missing required input → 422
-//! with `invalid_fields`, no prediction). Adding a model to the product is one catalog entry plus
-//! its entry in that fixture ([`SimConfig::schemas`] takes more, e.g. a test's own model).
+//! with `invalid_fields`, no prediction), and so are the combinations its `refuses` lists
+//! ([`refuse`]: Veo's reference images with a start frame, say). Adding a model to the product
+//! is one catalog entry plus its entry in that fixture ([`SimConfig::schemas`] takes more, e.g. a
+//! test's own model).
 //!
 //! A prediction goes `starting` → (after `step_delay`) `processing` → (after `step_delay`)
 //! `succeeded` with real images, or `failed`. Every URI input is downloaded first (size cap,
@@ -58,6 +60,7 @@ mod fault;
 pub mod image;
 mod lifecycle;
 pub mod models;
+pub mod refuse;
 pub mod schema;
 mod server;
 mod source;

@@ -100,6 +100,9 @@ pub struct ModelSchema {
     #[serde(default)]
     pub output_media: OutputMedia,
     pub inputs: Vec<InputSpec>,
+    /// Combinations of valid inputs the model refuses ([`super::refuse`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refuses: Vec<super::refuse::Refusal>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +171,9 @@ impl ModelSchema {
                 continue;
             };
             check_value(spec, spec.ty, &format!("input.{name}"), value, &mut errors);
+        }
+        if errors.is_empty() {
+            errors = super::refuse::check(self, obj);
         }
         if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
@@ -364,6 +370,9 @@ impl Schemas {
         }
         if !m.inputs.iter().any(InputSpec::is_source) && m.upscale_by.is_some() {
             return bad("a restoration model needs a uri input");
+        }
+        if let Err(e) = super::refuse::check_fixture(&m) {
+            return bad(&e);
         }
         if let Some(v) = &m.version {
             self.by_version.insert(v.clone(), m.model.clone());
