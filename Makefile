@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 3000
 
-.PHONY: help dev test user backfill backfill-aws package deploy smoke bench infra-check venv build soak soak-fuzz soak-load soak-schema
+.PHONY: help dev test user backfill backfill-aws catalog-check package deploy smoke bench infra-check venv build soak soak-fuzz soak-load soak-schema
 
 help:
 	@echo "make dev       run the whole system locally on http://localhost:$(PORT)"
@@ -11,6 +11,7 @@ help:
 	@echo "make user NAME=alice PASSWORD='...' [PERMANENT=1] [LIMIT=5]   add a user to the running local stack (LIMIT: their own monthly limit in USD; without PASSWORD it only sets the limit)"
 	@echo "make backfill  bring the running local stack's asset items up to date (gallery index keys, expiry); safe to repeat"
 	@echo "make backfill-aws ASSETS_TABLE=... [UNSAVED_EXPIRATION_DAYS=30]   the same against a deployment, with your AWS credentials (docs/deploy.md)"
+	@echo "make catalog-check   compare the model catalog with Replicate (REPLICATE_API_TOKEN; without it, the local simulator): official or not, pinned vs latest version, every input; fails on drift (docs/deploy.md §1a)"
 	@echo "make package   build every Lambda for arm64 (cargo-lambda) into target/lambda/*/bootstrap.zip"
 	@echo "make deploy    terraform apply + upload the frontend (see docs/deploy.md)"
 	@echo "make smoke URL=https://... USERNAME=... PASSWORD='...' [MAX_USD=0.05] [TIMEOUT=180]   check a deployment end to end in about a minute for about \$$0.0025 (docs/deploy.md §8)"
@@ -42,6 +43,10 @@ backfill-aws: build
 
 test:
 	scripts/test.sh
+
+# With REPLICATE_API_TOKEN: Replicate itself (a few free reads). Without: the local simulator.
+catalog-check: build
+	./target/debug/vn-local catalog-check
 
 infra-check:
 	cargo test -p infra-check

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: installs what it needs, then runs every test:
-#   1. unit + integration tests (cargo test; integration tests use moto and the simulator), and
-#      the bench harness on a debug build (BENCH_ONLY=smoke scripts/bench.sh: it runs, nothing timed),
+#   1. unit + integration tests (cargo test; integration tests use moto and the simulator),
+#      `make catalog-check` against the simulator (under a second), and the bench harness on a
+#      debug build (BENCH_ONLY=smoke scripts/bench.sh: it runs, nothing timed),
 #   2. infra checks (hcl parse test, checkov, terraform fmt/validate and `terraform test` with a
 #      mocked AWS provider where terraform and a provider mirror exist),
 #   3. end-to-end: the real local stack (`vn-local dev`) driven over HTTP, checked by the
@@ -34,6 +35,9 @@ MOTO_PORT=$(free_port)
 .venv/bin/python local/emulator/moto_server.py -H 127.0.0.1 -p "$MOTO_PORT" >/dev/null 2>&1 & pids+=($!)
 wait_http "http://127.0.0.1:$MOTO_PORT/moto-api/"
 MOTO_URL="http://127.0.0.1:$MOTO_PORT" cargo test --workspace
+
+echo "==> make catalog-check against the simulator: the catalog and the simulator's schemas agree"
+env -u REPLICATE_API_TOKEN LOG_LEVEL=warn ./target/debug/vn-local catalog-check
 
 echo "==> the bench harness runs: one cold request per function over TLS, debug build (make bench times them)"
 BENCH_ONLY=smoke scripts/bench.sh

@@ -2,6 +2,7 @@
 //! handlers as the Lambdas. See docs/architecture.md.
 pub mod auth;
 pub mod bootstrap;
+pub mod catalog_check;
 pub mod cognito;
 pub mod gateway;
 pub mod headers;

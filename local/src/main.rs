@@ -1,4 +1,6 @@
-//! `vn-local dev` brings the whole system up; `vn-local user` adds a user to the running one.
+//! `vn-local dev` brings the whole system up; `vn-local user` adds a user to the running one;
+//! `vn-local catalog-check` compares the catalog with Replicate (or, without a token, the
+//! simulator).
 use local::stack::{Stack, StackOptions};
 use local::{BoxError, cognito};
 use std::path::PathBuf;
@@ -32,8 +34,9 @@ async fn main() {
         Some("dev") => dev().await,
         Some("user") => user(&args[1..]).await,
         Some("backfill") => backfill(&args[1..]).await,
+        Some("catalog-check") => catalog_check().await,
         _ => Err(
-            "usage: vn-local dev | vn-local user --name NAME [--password PASSWORD [--permanent]] [--limit USD] | vn-local backfill [--aws]"
+            "usage: vn-local dev | vn-local user --name NAME [--password PASSWORD [--permanent]] [--limit USD] | vn-local backfill [--aws] | vn-local catalog-check"
                 .into(),
         ),
     };
@@ -216,4 +219,41 @@ async fn backfill(args: &[String]) -> Result<(), BoxError> {
     let r = shared::service::backfill_assets(&store, days).await?;
     println!("backfill of {table}: {} items scanned, {} updated", r.scanned, r.updated);
     Ok(())
+}
+
+/// `make catalog-check`: every catalog model against Replicate (`REPLICATE_API_TOKEN`;
+/// `REPLICATE_API_BASE` to point elsewhere) or, without a token, against the simulator's
+/// schemas. Prints what to change and fails on any difference.
+async fn catalog_check() -> Result<(), BoxError> {
+    use shared::replicate::{ApiToken, ReplicateClient};
+    let catalog = shared::catalog::Catalog::builtin()?;
+    let http = shared::tls::reqwest_builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let (client, sim, against) = match env("REPLICATE_API_TOKEN") {
+        Some(token) => {
+            let base = env("REPLICATE_API_BASE").unwrap_or_else(|| "https://api.replicate.com/v1".into());
+            (
+                ReplicateClient::new(&base, ApiToken::new(token), http),
+                None,
+                format!("Replicate ({base})"),
+            )
+        }
+        None => {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let sim = local::simulator::start(local::simulator::SimConfig::default(), listener).await;
+            let client = ReplicateClient::new(&sim.base_url(), ApiToken::new(sim.api_token()), http);
+            let against = "the Replicate simulator (local/src/simulator/schemas.json; set REPLICATE_API_TOKEN to ask Replicate)";
+            (client, Some(sim), against.to_string())
+        }
+    };
+    let report = local::catalog_check::check(&client, &catalog).await;
+    if let Some(sim) = sim {
+        sim.shutdown();
+    }
+    let report = report?;
+    print!("{}", report.text(&against));
+    if report.passed() {
+        Ok(())
+    } else {
+        Err(format!("{} difference(s) between the catalog and {against}", report.drift.len()).into())
+    }
 }
