@@ -78,16 +78,25 @@ export function estimate(model, options = {}) {
 
 /**
  * A video model's frame inputs (api.md Model.frames): {start_frame?, end_frame?, references?},
- * each {min, max, requires, excludes, options}. Models without frames take none.
+ * each {min, max, requires, excludes, excludes_options, options}. Models without frames take none.
  */
 export function frameInputs(model) {
   return model?.frames && typeof model.frames === 'object' ? model.frames : {};
 }
 
-/** The option values a frame input pins when used (reference mode: 16:9 and 8 s). */
-export function pinnedOptions(model, mode) {
-  if (mode !== 'references') return {};
-  return { ...(frameInputs(model).references?.options || {}) };
+/**
+ * What the frame inputs in use (`roles`: e.g. ['references'] or ['start_frame', 'end_frame'])
+ * do to the options: the values they pin (reference mode: 16:9 and 8 s; an end frame: 8 s),
+ * and `null` for the options they refuse (reference mode: no negative prompt).
+ */
+export function pinnedOptions(model, roles) {
+  const inputs = frameInputs(model);
+  const out = {};
+  for (const role of roles || []) {
+    for (const name of inputs[role]?.excludes_options || []) out[name] = null;
+    Object.assign(out, inputs[role]?.options || {});
+  }
+  return out;
 }
 
 /** A story's exact estimate: `frames` images at the model's unit price (its options' price). */

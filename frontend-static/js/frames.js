@@ -100,6 +100,12 @@ export class FramePicker {
     this.render();
   }
 
+  /** The frame inputs in use: reference mode, or the start and end frames chosen. */
+  roles() {
+    if (this.mode === 'references') return ['references'];
+    return [this.start && 'start_frame', this.end && 'end_frame'].filter(Boolean);
+  }
+
   /** The frame fields of `POST /api/videos/generate`. */
   request() {
     if (this.mode === 'references') return this.refs.length ? { reference_asset_ids: this.refs.map((a) => a.id) } : {};
@@ -140,11 +146,11 @@ export class FramePicker {
       const spec = inputs.references || { max: 3 };
       this.refs.forEach((asset, i) => rows.push(this.#slot(`${SLOT_TEXT.references} ${i + 1}`, asset, () => this.#pick({ ref: i }), () => this.#removeRef(i))));
       if (this.refs.length < spec.max) rows.push(this.#addRow(`Add a reference image (${this.refs.length} of ${spec.max})`, () => this.#pick({ ref: this.refs.length })));
-      const pinned = Object.entries(spec.options || {}).map(([k, v]) => `${k.replace(/_/g, ' ')} ${k === 'duration' ? `${v} s` : v}`);
-      this.hint.textContent = `${name} keeps the people, objects or style of 1 to ${spec.max} reference images. Reference mode has no end frame${pinned.length ? ` and needs ${pinned.join(' and ')}` : ''}.`;
+      const refused = (spec.excludes_options || []).map((k) => `, no ${k.replace(/_/g, ' ')}`).join('');
+      this.hint.textContent = `${name} keeps the people, objects or style of 1 to ${spec.max} reference images. Reference mode has no start or end frame${refused}${pins(spec)}.`;
     } else {
       if (inputs.start_frame) rows.push(this.#slot(`${SLOT_TEXT.start_frame} (optional)`, this.start, () => this.#pick('start'), () => this.#clear('start')));
-      if (inputs.end_frame) rows.push(this.#slot(`${SLOT_TEXT.end_frame} (optional, needs a start frame)`, this.end, () => this.#pick('end'), () => this.#clear('end')));
+      if (inputs.end_frame) rows.push(this.#slot(`${SLOT_TEXT.end_frame} (optional, needs a start frame${pins(inputs.end_frame, ' and ')})`, this.end, () => this.#pick('end'), () => this.#clear('end')));
       this.hint.textContent = inputs.start_frame
         ? `Without frames, ${name} makes the video from the prompt alone. Upload a photo or choose one of yours.`
         : `${name} makes the video from the prompt alone.`;
@@ -245,6 +251,12 @@ export class FramePicker {
       show(this.more, Boolean(this.cursor));
     }
   }
+}
+
+/** ` and needs duration 8 s`: the option values a frame input pins, in words, after `lead`. */
+function pins(spec, lead = ' and needs ') {
+  const pinned = Object.entries(spec?.options || {}).map(([k, v]) => `${k.replace(/_/g, ' ')} ${k === 'duration' ? `${v} s` : v}`);
+  return pinned.length ? `${lead}${pinned.join(' and ')}` : '';
 }
 
 function describe(asset) {

@@ -261,17 +261,21 @@ export class Studio {
     this.#applyPins();
   }
 
-  /** Reference mode pins some options (16:9, 8 s): show them set and locked, and say why. */
+  /**
+   * The frames in use pin some options (reference mode: 16:9 and 8 s; an end frame: 8 s) and
+   * refuse others (reference mode: no negative prompt): show them set (or empty) and locked,
+   * and say why.
+   */
   #applyPins() {
-    const pins = this.kind === 'video' ? pinnedOptions(this.selected, this.frames.mode) : {};
+    const pins = this.kind === 'video' ? pinnedOptions(this.selected, this.frames.roles()) : {};
     for (const input of this.optionsList.querySelectorAll('[data-option]')) {
       const name = input.dataset.option;
       if (Object.hasOwn(pins, name)) {
         if (!input.dataset.pinned) input.dataset.before = input.value;
-        input.value = String(pins[name]);
+        input.value = pins[name] === null ? '' : String(pins[name]);
         input.disabled = true;
         input.dataset.pinned = 'true';
-        input.title = 'Reference images need this value';
+        input.title = pins[name] === null ? 'Not with the chosen frames' : 'The chosen frames need this value';
       } else if (input.dataset.pinned) {
         input.disabled = false;
         input.value = input.dataset.before ?? input.value;

@@ -35,11 +35,15 @@ test('a mode offers the models of its kind, preselects default_for, and knows th
   assert.deepEqual(sourceRange(esrgan, 'restore'), [1, 1]);
 });
 
-test('Veo: per second by audio, Fast cheaper, and reference mode pins 16:9 and 8 s', () => {
+test('Veo: per second by audio, Fast cheaper, reference mode pins 16:9 and 8 s and refuses a negative prompt, an end frame pins 8 s', () => {
   const veo = {
     id: 'veo-3.1', name: 'Veo 3.1', kinds: ['video'], price: { usd: 0.4, per: 'second', by_option: { generate_audio: { true: 0.4, false: 0.2 } } },
-    options: { duration: { type: 'integer', values: [4, 6, 8], default: 8 }, generate_audio: { type: 'boolean', default: true } },
-    frames: { start_frame: { field: 'image' }, references: { field: 'reference_images', min: 1, max: 3, options: { aspect_ratio: '16:9', duration: 8 } } },
+    options: { duration: { type: 'integer', values: [4, 6, 8], default: 8 }, generate_audio: { type: 'boolean', default: true }, negative_prompt: { type: 'string' } },
+    frames: {
+      start_frame: { field: 'image' },
+      end_frame: { field: 'last_frame', requires: ['start_frame'], options: { duration: 8 } },
+      references: { field: 'reference_images', min: 1, max: 3, excludes: ['end_frame', 'start_frame'], excludes_options: ['negative_prompt'], options: { aspect_ratio: '16:9', duration: 8 } },
+    },
   };
   const fast = { ...veo, id: 'veo-3.1-fast', price: { usd: 0.15, per: 'second', by_option: { generate_audio: { true: 0.15, false: 0.1 } } }, frames: { start_frame: { field: 'image' } } };
   assert.equal(estimate(veo, {}), 3.2);
@@ -47,9 +51,11 @@ test('Veo: per second by audio, Fast cheaper, and reference mode pins 16:9 and 8
   assert.equal(estimate(fast, { duration: 4 }), 0.6);
   assert.equal(estimate(fast, { duration: 4, generate_audio: false }), 0.4);
   assert.deepEqual(sourceRange(veo, 'video'), [0, 0]);
-  assert.deepEqual(pinnedOptions(veo, 'references'), { aspect_ratio: '16:9', duration: 8 });
-  assert.deepEqual(pinnedOptions(veo, 'frames'), {});
-  assert.deepEqual(pinnedOptions(fast, 'references'), {});
+  assert.deepEqual(pinnedOptions(veo, ['references']), { negative_prompt: null, aspect_ratio: '16:9', duration: 8 });
+  assert.deepEqual(pinnedOptions(veo, []), {});
+  assert.deepEqual(pinnedOptions(veo, ['start_frame']), {});
+  assert.deepEqual(pinnedOptions(veo, ['start_frame', 'end_frame']), { duration: 8 });
+  assert.deepEqual(pinnedOptions(fast, ['references']), {});
   assert.deepEqual(Object.keys(frameInputs(banana)), []);
 });
 

@@ -1,9 +1,9 @@
 // Video in the page, against the real local stack: Debian's Chromium plays H.264/AAC MP4; the
 // Video mode offers only what the catalog allows with the exact estimate on the button, and
-// locks 16:9 and 8 s for reference images; a start frame uploaded in Video mode becomes the
-// job's start frame, the job ends as a <video> that loads and plays; a running video survives a
-// reload with its progress; the gallery's video filter shows it with a player; axe-core is
-// clean in both themes.
+// locks 16:9 and 8 s for reference images (8 s for an end frame); a start frame uploaded in
+// Video mode becomes the job's start frame, the job ends as a <video> that loads and plays; a
+// running video survives a reload with its progress; the gallery's video filter shows it with a
+// player; axe-core is clean in both themes.
 //
 // The end-to-end step needs the MP4 output pipeline (simulator MP4 fixtures, MP4 check): before
 // it, the simulator answers a Veo prediction with a PNG and that step fails at the <video>.
@@ -73,7 +73,10 @@ describe('video in the page', { skip: SKIP, timeout: 300_000 }, () => {
     assert.equal(await page.locator('#opt-aspect_ratio').inputValue(), '16:9');
     assert.ok(await page.locator('#opt-duration').isDisabled());
     assert.ok(await page.locator('#opt-aspect_ratio').isDisabled());
-    assert.match(await page.locator('#frames-hint').innerText(), /16:9.*8 s/);
+    // Google refuses a negative prompt with reference images: the field is emptied and locked.
+    assert.ok(await page.locator('#opt-negative_prompt').isDisabled());
+    assert.equal(await page.locator('#opt-negative_prompt').inputValue(), '');
+    assert.match(await page.locator('#frames-hint').innerText(), /no negative prompt.*16:9.*8 s/);
     assert.match(await button().innerText(), /\$1\.60/, 'pinned to 8 s, audio still off');
     // Reference mode without references is caught in the page, before anything is sent.
     await page.getByLabel('Prompt', { exact: true }).fill('a fox in the snow');
@@ -85,6 +88,7 @@ describe('video in the page', { skip: SKIP, timeout: 300_000 }, () => {
     // Back to frames: the options are free again.
     await page.locator('label[for="frame-mode-frames"]').click();
     assert.equal(await page.locator('#opt-duration').isDisabled(), false);
+    assert.equal(await page.locator('#opt-negative_prompt').isDisabled(), false);
     await page.locator('#opt-duration').selectOption('4');
     assert.match(await button().innerText(), /\$0\.80/);
   });
@@ -94,6 +98,19 @@ describe('video in the page', { skip: SKIP, timeout: 300_000 }, () => {
     await page.locator('#file-input').setInputFiles({ name: 'harbour.png', mimeType: 'image/png', buffer: makePng(320, 180) });
     const startSlot = page.locator('#frame-slots li', { hasText: 'Start frame' });
     await startSlot.filter({ hasText: 'uploaded photo' }).waitFor({ timeout: 30_000 });
+    // Google refuses an end frame below 8 s: choosing one sets the duration to 8 and locks it,
+    // and the slot says so; removing it frees the duration again.
+    await page.locator('#opt-duration').selectOption('4');
+    const endSlot = page.locator('#frame-slots li', { hasText: 'End frame' });
+    assert.match(await endSlot.innerText(), /needs a start frame and duration 8 s/);
+    await endSlot.getByRole('button', { name: /Choose/ }).click();
+    await page.locator('#frame-choices .frames__choice button').first().click();
+    await endSlot.filter({ hasText: 'uploaded photo' }).waitFor();
+    assert.equal(await page.locator('#opt-duration').inputValue(), '8');
+    assert.ok(await page.locator('#opt-duration').isDisabled());
+    await endSlot.getByRole('button', { name: /Remove/ }).click();
+    assert.equal(await page.locator('#opt-duration').isDisabled(), false);
+    assert.equal(await page.locator('#opt-duration').inputValue(), '4');
     const prompt = `boats leave the harbour ${stamp}`;
     await page.getByLabel('Prompt', { exact: true }).fill(prompt);
     await page.locator('label[for="model-veo-3_1-fast"]').click();
