@@ -49,6 +49,11 @@ def usd(m):
     return "$" + str((Decimal(m) / Decimal(1_000_000)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
+def usd6(m):
+    """Integer µ$ as dollars to the micro-dollar."""
+    return "$" + str(Decimal(m) / Decimal(1_000_000))
+
+
 class Prices:
     def __init__(self, p):
         self.checked = p["checked"]
@@ -158,7 +163,7 @@ def report(data, functions, p):
         mib = lambda b: (Decimal(b) / (1 << 20)).quantize(Decimal("0.01"))  # noqa: E731
         out.append(
             f"| {r['kind']} | {Decimal(c['rru_halves']) / 2} | {c['wru'] + c['index_wru']} ({c['index_wru']}) | {c['sqs']} | {c['s3_tier1']} | {c['s3_tier2']} "
-            f"| {mib(c['s3_in'])} / {mib(c['s3_out'] + c['cf_bytes'])} | {c['invocations']} | {gbs} | {c['api']} | {usd(r['model_cost_micros'])} |"
+            f"| {mib(c['s3_in'])} / {mib(c['s3_out'] + c['cf_bytes'])} | {c['invocations']} | {gbs} | {c['api']} | {usd6(r['model_cost_micros'])} |"
         )
     out.append("")
     poll = next((r for r in rows if r["kind"] == "one job poll"), None)
