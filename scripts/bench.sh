@@ -126,7 +126,7 @@ PY
 awscost_section() { # the dated section of part 8
   local today host rev
   today="$(date -u +%F)"; host="$(hostname)"
-  rev="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -n "$(git status --porcelain 2>/dev/null | head -1)" ]] && echo '+dirty')"
+  rev="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -z "$(git status --porcelain 2>/dev/null | head -1)" ]] || echo '+dirty')"
   {
     echo "<!-- bench:awscost $today $host -->"
     echo "## AWS cost per job, run $today on $host"
@@ -264,7 +264,7 @@ fi
 host="$(hostname)"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 ram="$(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
-rev="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -n "$(git status --porcelain 2>/dev/null | head -1)" ]] && echo '+dirty')"
+rev="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -z "$(git status --porcelain 2>/dev/null | head -1)" ]] || echo '+dirty')"
 today="$(date -u +%F)"
 {
   echo "<!-- bench:run $today $host -->"
