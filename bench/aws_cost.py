@@ -50,8 +50,8 @@ def usd(m):
 
 
 def usd6(m):
-    """Integer µ$ as dollars to the micro-dollar."""
-    return "$" + str(Decimal(m) / Decimal(1_000_000))
+    """Integer µ$ as dollars: 4 decimals, or to the micro-dollar when that is less."""
+    return usd(m) if m % 100 == 0 else "$" + str((Decimal(m) / Decimal(1_000_000)).quantize(Decimal("0.000001")))
 
 
 class Prices:
