@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 /// Why an invocation gave no result.
@@ -32,9 +33,9 @@ where
     }
 }
 
-/// [`invoke`] as the function `function`, its duration recorded as Lambda bills it (rounded
-/// up to 1 ms) in this process's [`durations`]: what `make bench`'s AWS cost phase turns into
-/// GB-seconds at each function's memory.
+/// [`invoke`] as the function `function`; while [`record_durations`] is on, its duration is
+/// recorded as Lambda bills it (rounded up to 1 ms): what `make bench`'s AWS cost phase turns
+/// into GB-seconds at each function's memory.
 pub async fn invoke_as<F>(function: &str, timeout: Duration, f: F) -> Result<F::Output, Stopped>
 where
     F: Future + Send + 'static,
@@ -42,6 +43,9 @@ where
 {
     let started = std::time::Instant::now();
     let out = invoke(timeout, f).await;
+    if !RECORDING.load(Ordering::Relaxed) {
+        return out;
+    }
     let ms = started.elapsed().as_micros().div_ceil(1000) as u64;
     DURATIONS
         .lock()
@@ -53,6 +57,13 @@ where
 }
 
 static DURATIONS: Mutex<BTreeMap<String, Vec<u64>>> = Mutex::new(BTreeMap::new());
+static RECORDING: AtomicBool = AtomicBool::new(false);
+
+/// Turns the recording of durations on or off for this process (off by default: a long-running
+/// `make dev` keeps no record).
+pub fn record_durations(on: bool) {
+    RECORDING.store(on, Ordering::Relaxed);
+}
 
 /// Every invocation's billed duration (ms) per function since the last [`take_durations`], in
 /// this process (all stacks in it); taking them starts the record afresh.
@@ -64,7 +75,6 @@ pub fn take_durations() -> BTreeMap<String, Vec<u64>> {
 mod tests {
     use super::*;
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
 
     /// A handler sees its deadline; one that runs past its timeout is stopped there and does
     /// nothing more (what it would have done after is never done).
@@ -90,6 +100,7 @@ mod tests {
     #[tokio::test]
     async fn named_invocations_record_their_billed_durations() {
         let name = "invoke-test-durations";
+        record_durations(true);
         invoke_as(name, Duration::from_secs(5), async {
             tokio::time::sleep(Duration::from_millis(30)).await
         })

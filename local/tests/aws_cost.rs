@@ -38,6 +38,7 @@ async fn reset(t: &TestStack) {
     let url = format!("{}/_vn/meter/reset", t.stack.moto.url);
     let body = json!({ "key": format!("VN.{}.", t.stack.prefix) });
     t.http.post(url).json(&body).send().await.unwrap().error_for_status().unwrap();
+    local::invoke::record_durations(true);
     local::invoke::take_durations();
 }
 
