@@ -35,7 +35,7 @@ MOTO_PORT=$(free_port)
 wait_http "http://127.0.0.1:$MOTO_PORT/moto-api/"
 MOTO_URL="http://127.0.0.1:$MOTO_PORT" cargo test --workspace
 
-echo "==> the bench harness runs: one cold request per function over TLS, debug build (make bench times them)"
+echo "==> the bench harness runs: one cold request per function over TLS, one metered job of each kind, debug build (make bench times and prices them)"
 BENCH_ONLY=smoke scripts/bench.sh
 
 echo "==> the fuzz targets without the AWS SDK: clippy, then a short mutation pass per target (make soak-fuzz: 10 min each)"
