@@ -37,6 +37,7 @@ Only one request at a time is assumed for the before/after images of a write (th
 one job at a time); concurrent writes to one item could be billed on each other's images.
 """
 
+import base64
 import json
 import threading
 import urllib.parse
@@ -87,7 +88,7 @@ def value_size(v):
         digits = x.lstrip("+-").replace(".", "").split("e")[0].split("E")[0].strip("0")
         return _ceil_div(max(len(digits), 1), 2) + 1
     if kind == "B":
-        return len(_b64len(x))
+        return len(_raw_bytes(x))
     if kind in ("BOOL", "NULL"):
         return 1
     if kind == "L":
@@ -99,15 +100,14 @@ def value_size(v):
     if kind == "NS":
         return sum(value_size({"N": e}) for e in x)
     if kind == "BS":
-        return sum(len(_b64len(e)) for e in x)
+        return sum(len(_raw_bytes(e)) for e in x)
     return 0
 
 
-def _b64len(x):
+def _raw_bytes(x):
+    """A binary value's bytes (the wire carries them in base64)."""
     if isinstance(x, bytes):
         return x
-    import base64
-
     try:
         return base64.b64decode(x)
     except ValueError:
