@@ -18,7 +18,6 @@
 #     128/256/512 MB, and the same page from the per-container URL cache.
 #     BENCH_ONLY=signing runs just this part and prints it (docs/benchmarks.md is left alone).
 #  7. Peak memory (VmHWM) while the worker copies a 200 MB video output into S3 (multipart).
-#
 #  8. What AWS costs per job (local/tests/aws_cost.rs, bench/aws_cost.py): one job of each kind
 #     through the local stack's HTTP API, every AWS call its functions make metered by the
 #     emulator (local/emulator/meter.py) and priced at bench/aws-prices.json's list prices, per
