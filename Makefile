@@ -15,7 +15,7 @@ help:
 	@echo "make package   build every Lambda for arm64 (cargo-lambda) into target/lambda/*/bootstrap.zip"
 	@echo "make deploy    terraform apply + upload the frontend (see docs/deploy.md)"
 	@echo "make smoke URL=https://... USERNAME=... PASSWORD='...' [MAX_USD=0.05] [TIMEOUT=180]   check a deployment end to end in about a minute for about \$$0.0025 (docs/deploy.md §8)"
-	@echo "make bench     measure init time, latency, size, memory, build time (docs/benchmarks.md)"
+	@echo "make bench     measure init time, latency, size, memory, build time, AWS cost per job (docs/benchmarks.md; BENCH_ONLY=awscost: just the cost)"
 	@echo "make soak      the long reliability runs (docs/reliability.md): soak-fuzz, soak-load and soak-schema, one after another"
 	@echo "make soak-fuzz fuzz each parser target for FUZZ_SECONDS (default 600) with cargo-fuzz (FUZZ_ENGINE=loop: the built-in loop)"
 	@echo "make soak-load 200 users for 60 s of mixed reads and generations on a local stack; fails on any error or lost job (LOAD_USERS, LOAD_SECONDS)"

@@ -18,11 +18,17 @@
 #     128/256/512 MB, and the same page from the per-container URL cache.
 #     BENCH_ONLY=signing runs just this part and prints it (docs/benchmarks.md is left alone).
 #  7. Peak memory (VmHWM) while the worker copies a 200 MB video output into S3 (multipart).
+#  8. What AWS costs per job (local/tests/aws_cost.rs, bench/aws_cost.py): one job of each kind
+#     through the local stack's HTTP API, every AWS call its functions make metered by the
+#     emulator (local/emulator/meter.py) and priced at bench/aws-prices.json's list prices, per
+#     1,000 jobs next to the model cost. Its own dated section of docs/benchmarks.md
+#     ("bench:awscost"). BENCH_ONLY=awscost runs just this part.
 #
 # BENCH_ONLY=smoke: one cold request per function over TLS (part 2b, one repetition, no cgroup
 # cross-check) on a debug build, failing unless each function starts and answers without an
-# error or a 5xx. It proves the harness runs (scripts/test.sh runs it); it times nothing and
-# leaves docs/benchmarks.md alone. Only 127.0.0.1.
+# error or a 5xx, then one round of part 8 (cold functions, ≈ 40 s), failing unless every job
+# kind made the calls it must make. It proves the harness runs (scripts/test.sh runs it); it
+# times nothing and leaves docs/benchmarks.md alone. Only 127.0.0.1.
 #
 # Every function's environment comes from infra/environment.json (bench/lambda_bench.py), the
 # list Terraform and the local stack read too: a name the bench must set without a value stops it.
@@ -92,6 +98,53 @@ fi
 
 scripts/venv.sh
 
+# ---- 8. AWS cost per job ------------------------------------------------------------------
+awscost() { # awscost ROUNDS OUT.md: metered (JSON in $TD/awscost.json), priced into OUT.md
+  mkdir -p "$TD"
+  if ! AWSCOST_ROUNDS="$1" AWSCOST_JSON="$ROOT/$TD/awscost.json" MOTO_PYTHON="${MOTO_PYTHON:-$ROOT/.venv/bin/python}" \
+    cargo test -q -p local --test aws_cost -- --ignored --nocapture >"$TD/awscost.log" 2>&1; then
+    cat "$TD/awscost.log" >&2
+    echo "bench: the AWS cost run failed (cargo test -p local --test aws_cost -- --ignored)" >&2
+    return 1
+  fi
+  .venv/bin/python bench/aws_cost.py "$TD/awscost.json" --check >"$2"
+}
+write_section() { # write_section TAG FILE: FILE replaces today's <!-- bench:TAG date host --> section
+  [[ -n "${BENCH_SKIP_DOC:-}" ]] && return 0
+  python3 - "$BENCH_DOC" "$2" "$(date -u +%F)" "$(hostname)" "$1" <<'PY'
+import re, sys
+from pathlib import Path
+doc, section, today, host, tag = Path(sys.argv[1]), Path(sys.argv[2]).read_text(), sys.argv[3], sys.argv[4], sys.argv[5]
+text = doc.read_text() if doc.exists() else "# Benchmarks\n\nWritten by `make bench` (scripts/bench.sh).\n"
+pat = re.compile(r"<!-- bench:%s %s %s -->.*?<!-- /bench:%s -->\n?" % (tag, re.escape(today), re.escape(host), tag), re.S)
+text = pat.sub(lambda _: section, text, count=1) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
+doc.write_text(text)
+PY
+  log "wrote the $(date -u +%F) $1 section of $BENCH_DOC"
+}
+awscost_section() { # the dated section of part 8
+  local today host rev
+  today="$(date -u +%F)"; host="$(hostname)"
+  rev="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -z "$(git status --porcelain 2>/dev/null | head -1)" ]] || echo '+dirty')"
+  {
+    echo "<!-- bench:awscost $today $host -->"
+    echo "## AWS cost per job, run $today on $host"
+    echo
+    echo "Commit $rev; debug build of the local stack, the simulator for Replicate (see \"What AWS costs per job\")."
+    echo
+    cat "$TD/awscost.md"
+    echo "<!-- /bench:awscost -->"
+  } >"$TD/awscost-section.md"
+}
+if [[ "${BENCH_ONLY:-}" == "awscost" ]]; then
+  log "AWS cost per job: one job of each kind through the local stack, metered"
+  awscost 2 "$TD/awscost.md"
+  awscost_section
+  cat "$TD/awscost-section.md"
+  write_section awscost "$TD/awscost-section.md"
+  exit 0
+fi
+
 # ---- smoke: the harness runs (scripts/test.sh) -----------------------------------------------
 if [[ "${BENCH_ONLY:-}" == "smoke" ]]; then
   # A debug build with bench-ca (the TLS proxy's test CA), in the usual target dir: its
@@ -104,6 +157,8 @@ if [[ "${BENCH_ONLY:-}" == "smoke" ]]; then
   log "smoke: one cold request per function (${#functions[@]}), debug build"
   .venv/bin/python bench/lambda_bench.py "${smoke_bins[@]}" --smoke --moto .venv/bin/moto_server \
     --json "$TD/smoke.json" --markdown "$TD/smoke.md" --log "$TD/smoke-functions.log" >/dev/null
+  log "smoke: one job of each kind metered (AWS cost per job, one cold round)"
+  awscost 1 "$TD/awscost-smoke.md"
   exit 0
 fi
 
@@ -196,11 +251,19 @@ if ! cargo test -q -p local --test image_bench -- --ignored --nocapture 2>/dev/n
   echo "(the image copy run failed: run \`cargo test -p local --test image_bench -- --ignored --nocapture\`)" >"$TD/images.md"
 fi
 
+# ---- AWS cost per job ------------------------------------------------------------------
+log "AWS cost per job: one job of each kind through the local stack, metered"
+if awscost 2 "$TD/awscost.md"; then
+  awscost_section
+else
+  echo "(the AWS cost run failed: run \`BENCH_ONLY=awscost scripts/bench.sh\`)" >"$TD/awscost-section.md"
+fi
+
 # ---- report --------------------------------------------------------------------------
 host="$(hostname)"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 ram="$(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
-rev="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -n "$(git status --porcelain 2>/dev/null | head -1)" ]] && echo '+dirty')"
+rev="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -z "$(git status --porcelain 2>/dev/null | head -1)" ]] || echo '+dirty')"
 today="$(date -u +%F)"
 {
   echo "<!-- bench:run $today $host -->"
@@ -240,16 +303,8 @@ today="$(date -u +%F)"
   echo "<!-- /bench:run -->"
 } >"$TD/section.md"
 
-cat "$TD/section.md"
-if [[ -z "${BENCH_SKIP_DOC:-}" ]]; then
-  python3 - "$BENCH_DOC" "$TD/section.md" "$today" "$host" <<'PY'
-import re, sys
-from pathlib import Path
-doc, section, today, host = Path(sys.argv[1]), Path(sys.argv[2]).read_text(), sys.argv[3], sys.argv[4]
-text = doc.read_text() if doc.exists() else "# Benchmarks\n\nWritten by `make bench` (scripts/bench.sh).\n"
-pat = re.compile(r"<!-- bench:run %s %s -->.*?<!-- /bench:run -->\n?" % (re.escape(today), re.escape(host)), re.S)
-text = pat.sub(lambda _: section, text, count=1) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
-doc.write_text(text)
-PY
-  log "wrote the $today section of $BENCH_DOC"
+cat "$TD/section.md" "$TD/awscost-section.md"
+write_section run "$TD/section.md"
+if grep -q '^<!-- bench:awscost' "$TD/awscost-section.md"; then
+  write_section awscost "$TD/awscost-section.md"
 fi

@@ -39,7 +39,7 @@ MOTO_URL="http://127.0.0.1:$MOTO_PORT" cargo test --workspace
 echo "==> make catalog-check against the simulator: the catalog and the simulator's schemas agree"
 env -u REPLICATE_API_TOKEN LOG_LEVEL=warn ./target/debug/vn-local catalog-check
 
-echo "==> the bench harness runs: one cold request per function over TLS, debug build (make bench times them)"
+echo "==> the bench harness runs: one cold request per function over TLS, one metered job of each kind, debug build (make bench times and prices them)"
 BENCH_ONLY=smoke scripts/bench.sh
 
 echo "==> the fuzz targets without the AWS SDK: clippy, then a short mutation pass per target (make soak-fuzz: 10 min each)"

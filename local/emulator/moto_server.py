@@ -31,6 +31,9 @@ This launcher changes exactly that (docs/architecture.md, "The local DynamoDB"):
    during iteration" in CreateSecret, CreateQueue and InitiateAuth. Those calls run one at a time
    (message traffic, long polls included, does not).
 
+7. What each function's calls would be billed (requests, bytes, DynamoDB request units) is
+   counted per identity (`meter.py`) for `make bench`'s AWS cost phase.
+
 Everything else is moto, unchanged. Run it like `moto_server`: `python moto_server.py -H HOST -p PORT`.
 """
 
@@ -266,13 +269,14 @@ def patch_iam():
     import moto.server as server
 
     import iam
+    import meter
 
     base = server.DomainDispatcherApplication
 
     class WithIdentities(base):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self._checked = iam.middleware(super().__call__)
+            self._checked = meter.middleware(iam.middleware(super().__call__))
 
         def __call__(self, environ, start_response):
             if _is_control_plane(environ):

@@ -170,7 +170,7 @@ async fn api(st: &State, method: &Method, path: &str, query: &str, headers: &Hea
     };
     // Each invocation on its own task, as each Lambda invocation is isolated from the gateway,
     // with its deadline, and stopped at its timeout as Lambda stops it (crate::invoke).
-    let result: ApiResult = match crate::invoke::invoke(timeout, handler(app, request)).await {
+    let result: ApiResult = match crate::invoke::invoke_as(&route.function, timeout, handler(app, request)).await {
         Ok(r) => r,
         Err(crate::invoke::Stopped::Panicked(e)) => Err(ApiError::internal(format!("handler panicked: {e}"))),
         Err(crate::invoke::Stopped::TimedOut) => {

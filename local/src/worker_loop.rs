@@ -1,7 +1,7 @@
 //! The SQS event source mapping, locally: long-polls the generation queue and hands each batch
 //! to the worker function as an SQS event; deletes the messages it did not report as failed
 //! (those come back after the visibility timeout, as in AWS).
-use crate::invoke::invoke;
+use crate::invoke::invoke_as;
 use serde_json::json;
 use shared::App;
 use std::sync::Arc;
@@ -51,7 +51,7 @@ pub async fn run(app: Arc<App>, sqs: aws_sdk_sqs::Client, queue_url: String, wai
                 continue;
             }
         };
-        let failed: Vec<String> = match invoke(timeout, worker::handler(app.clone(), event)).await {
+        let failed: Vec<String> = match invoke_as("worker", timeout, worker::handler(app.clone(), event)).await {
             Ok(Ok(r)) => r.batch_item_failures.into_iter().map(|f| f.item_identifier).collect(),
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "worker failed; the batch will be retried");
@@ -84,7 +84,7 @@ pub async fn run_reconciler(app: Arc<App>, every: Duration, timeout: Duration) {
     tick.tick().await;
     loop {
         tick.tick().await;
-        if let Err(stopped) = invoke(timeout, reconciler::handler(app.clone(), json!({}))).await {
+        if let Err(stopped) = invoke_as("reconciler", timeout, reconciler::handler(app.clone(), json!({}))).await {
             tracing::error!(timeout_s = timeout.as_secs_f64(), ?stopped, "reconciler stopped");
         }
     }
