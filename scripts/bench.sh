@@ -21,7 +21,7 @@
 #  8. What AWS costs per job (local/tests/aws_cost.rs, bench/aws_cost.py): one job of each kind
 #     through the local stack's HTTP API, every AWS call its functions make metered by the
 #     emulator (local/emulator/meter.py) and priced at bench/aws-prices.json's list prices, per
-#     1,000 jobs next to the model cost. Its own dated section of docs/benchmarks.md
+#     1,000 jobs next to the model cost. Its own dated section of docs/benchmark-runs.md
 #     ("bench:awscost"). BENCH_ONLY=awscost runs just this part.
 #
 # BENCH_ONLY=smoke: one cold request per function over TLS (part 2b, one repetition, no cgroup
@@ -33,7 +33,7 @@
 # Every function's environment comes from infra/environment.json (bench/lambda_bench.py), the
 # list Terraform and the local stack read too: a name the bench must set without a value stops it.
 #
-# Prints a summary and rewrites today's section of docs/benchmarks.md (one per date + host).
+# Prints a summary and rewrites today's section of docs/benchmark-runs.md (one per date + host; the findings are in docs/benchmarks.md).
 # Only 127.0.0.1 is contacted. Knobs (environment):
 #   BENCH_BUILD=quick        (default) build what is out of date, time it as found
 #               incremental  also: touch shared/src/lib.rs, time scripts/package.sh again
@@ -43,7 +43,7 @@
 #   BENCH_REPS=20  init runs per binary     BENCH_N=200  warm invocations (main functions)
 #   BENCH_COLD_REPS=20  cold-request runs per binary (0: skip)
 #   BENCH_CAPPED_MEM=128,256,512 (empty: skip)  BENCH_CAPPED_REPS=5  the cgroup cross-check
-#   BENCH_DOC=docs/benchmarks.md            BENCH_SKIP_DOC=1  don't touch the doc
+#   BENCH_DOC=docs/benchmark-runs.md           BENCH_SKIP_DOC=1  don't touch the doc
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -51,7 +51,7 @@ cd "$ROOT"
 BENCH_BUILD="${BENCH_BUILD:-quick}"
 BENCH_REPS="${BENCH_REPS:-20}"
 BENCH_N="${BENCH_N:-200}"
-BENCH_DOC="${BENCH_DOC:-docs/benchmarks.md}"
+BENCH_DOC="${BENCH_DOC:-docs/benchmark-runs.md}"
 BENCH_COLD_REPS="${BENCH_COLD_REPS:-20}"
 BENCH_CAPPED_MEM="${BENCH_CAPPED_MEM:-128,256,512}"
 BENCH_CAPPED_REPS="${BENCH_CAPPED_REPS:-5}"
