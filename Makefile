@@ -8,9 +8,9 @@ PORT ?= 3000
 help:
 	@echo "make dev       run the whole system locally on http://localhost:$(PORT)"
 	@echo "make test      run every test (unit, integration, infra, end-to-end, browser)"
-	@echo "make user NAME=alice PASSWORD='...' [PERMANENT=1] [LIMIT=5]   add a user to the running local stack (LIMIT: their own monthly limit in USD; without PASSWORD it only sets the limit)"
-	@echo "make backfill  bring the running local stack's asset items up to date (gallery index keys, expiry); safe to repeat"
-	@echo "make backfill-aws ASSETS_TABLE=... [UNSAVED_EXPIRATION_DAYS=30]   the same against a deployment, with your AWS credentials (docs/deploy.md)"
+	@echo "make user NAME=alice PASSWORD='...' [PERMANENT=1] [LIMIT=5] [STORAGE_LIMIT=500]   add a user to the running local stack (LIMIT: their own monthly limit in USD, STORAGE_LIMIT: their own storage limit in MB; without PASSWORD it only sets the limits)"
+	@echo "make backfill  bring the running local stack's asset items up to date (gallery index keys, expiry, storage count); safe to repeat"
+	@echo "make backfill-aws ASSETS_TABLE=... USAGE_TABLE=... [UNSAVED_EXPIRATION_DAYS=30]   the same against a deployment, with your AWS credentials (docs/deploy.md)"
 	@echo "make catalog-check   compare the model catalog with Replicate (REPLICATE_API_TOKEN; without it, the local simulator): official or not, pinned vs latest version, every input; fails on drift (docs/deploy.md §1a)"
 	@echo "make package   build every Lambda for arm64 (cargo-lambda) into target/lambda/*/bootstrap.zip"
 	@echo "make deploy    terraform apply + upload the frontend (see docs/deploy.md)"
@@ -31,15 +31,15 @@ dev: venv build
 	PORT=$(PORT) ./target/debug/vn-local dev
 
 user: build
-	@test -n "$(NAME)" -a -n "$(PASSWORD)$(LIMIT)" || { echo "usage: make user NAME=alice PASSWORD='...' [PERMANENT=1] [LIMIT=5]"; exit 2; }
-	./target/debug/vn-local user --name "$(NAME)" $(if $(PASSWORD),--password '$(PASSWORD)') $(if $(PERMANENT),--permanent) $(if $(LIMIT),--limit '$(LIMIT)')
+	@test -n "$(NAME)" -a -n "$(PASSWORD)$(LIMIT)$(STORAGE_LIMIT)" || { echo "usage: make user NAME=alice PASSWORD='...' [PERMANENT=1] [LIMIT=5] [STORAGE_LIMIT=500]"; exit 2; }
+	./target/debug/vn-local user --name "$(NAME)" $(if $(PASSWORD),--password '$(PASSWORD)') $(if $(PERMANENT),--permanent) $(if $(LIMIT),--limit '$(LIMIT)') $(if $(STORAGE_LIMIT),--storage-limit '$(STORAGE_LIMIT)')
 
 backfill: build
 	./target/debug/vn-local backfill
 
 backfill-aws: build
-	@test -n "$(ASSETS_TABLE)" || { echo "usage: make backfill-aws ASSETS_TABLE=<the deployment's assets table> [UNSAVED_EXPIRATION_DAYS=30]"; exit 2; }
-	ASSETS_TABLE='$(ASSETS_TABLE)' $(if $(UNSAVED_EXPIRATION_DAYS),UNSAVED_EXPIRATION_DAYS='$(UNSAVED_EXPIRATION_DAYS)') ./target/debug/vn-local backfill --aws
+	@test -n "$(ASSETS_TABLE)" -a -n "$(USAGE_TABLE)" || { echo "usage: make backfill-aws ASSETS_TABLE=<the deployment's assets table> USAGE_TABLE=<its usage table> [UNSAVED_EXPIRATION_DAYS=30]"; exit 2; }
+	ASSETS_TABLE='$(ASSETS_TABLE)' USAGE_TABLE='$(USAGE_TABLE)' $(if $(UNSAVED_EXPIRATION_DAYS),UNSAVED_EXPIRATION_DAYS='$(UNSAVED_EXPIRATION_DAYS)') ./target/debug/vn-local backfill --aws
 
 test:
 	scripts/test.sh

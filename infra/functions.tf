@@ -36,6 +36,7 @@ locals {
     MEDIA_BASE_URL              = "${local.public_base_url}/media"
     PUBLIC_BASE_URL             = local.public_base_url
     MONTHLY_LIMIT_USD           = var.monthly_limit_usd
+    STORAGE_LIMIT_MB            = var.storage_limit_mb
     JOB_STARTS_PER_MINUTE       = var.job_starts_per_minute
     METRICS                     = "emf"
     OUTPUT_HOST_ALLOWLIST       = "https://replicate.delivery,https://*.replicate.delivery"

@@ -133,6 +133,17 @@ variable "monthly_limit_usd" {
   default     = "20"
 }
 
+variable "storage_limit_mb" {
+  description = "Per-user storage limit in MB of 1,000,000 bytes, uploads and results together (STORAGE_LIMIT_MB)."
+  type        = string
+  default     = "5000"
+
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]{1,6})?$", var.storage_limit_mb))
+    error_message = "storage_limit_mb must be a number of MB such as 5000 or 0.5."
+  }
+}
+
 variable "daily_spend_alarm_usd" {
   description = "Alarm when the users' charges in one day (all users, all models) pass this many dollars."
   type        = number

@@ -40,6 +40,8 @@ BENCH_VALUES = {
     "MEDIA_SIGNING_KEY_SECRET_ID": "bench/media-signing-key",
     "PUBLIC_BASE_URL": "https://bench.invalid",
     "MONTHLY_LIMIT_USD": "1000000",
+    # The bench stores thousands of uploads and results for one user.
+    "STORAGE_LIMIT_MB": "1000000000",
     # One bench user starts hundreds of jobs a minute: without this, all but the first 30
     # generate requests would measure the 429 of the rate limit instead of a queued job.
     "JOB_STARTS_PER_MINUTE": "0",

@@ -35,3 +35,31 @@ export function usageCsv(report) {
   const cell = (v) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
   return `${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
 }
+
+/** Bytes for a person, in decimal units with one decimal at most, as the API's messages write them: `1.5 MB`. */
+export function formatBytes(bytes) {
+  const tenths = (unit) => {
+    const t = Math.round((bytes * 10) / unit);
+    return t % 10 === 0 ? String(t / 10) : `${Math.floor(t / 10)}.${t % 10}`;
+  };
+  if (bytes >= 1e9) return `${tenths(1e9)} GB`;
+  if (bytes >= 1e6) return `${tenths(1e6)} MB`;
+  if (bytes >= 1e3) return `${tenths(1e3)} KB`;
+  return bytes === 1 ? '1 byte' : `${bytes} bytes`;
+}
+
+/**
+ * What the Usage page says of `GET /api/usage`'s `storage`: the sentence, the meter's share
+ * (0..1) and, when nothing more fits, the notice. Reserved bytes (uploads in progress) count
+ * against the limit as the server counts them.
+ */
+export function storageView(storage) {
+  const { stored_bytes: stored, reserved_bytes: reserved, limit_bytes: limit, files } = storage;
+  const used = stored + reserved;
+  const held = reserved > 0 ? `, ${formatBytes(reserved)} held for uploads in progress` : '';
+  const summary = `${formatBytes(stored)} of your ${formatBytes(limit)} storage in use (${files} file${files === 1 ? '' : 's'}${held}).`;
+  const full = used >= limit
+    ? 'Your storage is full: new uploads and generations are refused until you delete results or uploads you no longer need, or your administrator raises your limit.'
+    : '';
+  return { summary, share: limit > 0 ? Math.min(1, used / limit) : 1, full };
+}

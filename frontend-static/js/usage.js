@@ -1,10 +1,11 @@
-// Usage: spend per day stacked by model (uPlot, vendored), totals per model, CSV export.
+// Usage: spend per day stacked by model (uPlot, vendored), totals per model, CSV export, and the
+// storage in use against the user's storage limit.
 // Days are UTC dates, as the server counts them.
 
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { h, byId, show, replaceChildren } from './dom.js';
 import { formatUsd } from './format.js';
-import { DAY, isoDay, periodRange, usageCsv } from './usage-data.js';
+import { DAY, isoDay, periodRange, storageView, usageCsv } from './usage-data.js';
 
 const PALETTE = ['#8b7cff', '#22d3ee', '#f59e0b', '#ef4444', '#10b981', '#ec4899', '#64748b', '#a3e635'];
 
@@ -96,7 +97,20 @@ export class Usage {
     );
     byId('usage-total-count').textContent = String(r.count);
     byId('usage-total-usd').textContent = formatUsd(r.total_usd);
+    this.#storage();
     this.#chart();
+  }
+
+  #storage() {
+    const storage = this.report.storage;
+    show(byId('usage-storage'), Boolean(storage));
+    if (!storage) return;
+    const v = storageView(storage);
+    byId('usage-storage-summary').textContent = v.summary;
+    byId('usage-storage-meter').value = v.share;
+    const full = byId('usage-storage-full');
+    full.textContent = v.full;
+    show(full, Boolean(v.full));
   }
 
   #models() {

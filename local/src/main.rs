@@ -3,6 +3,7 @@
 //! simulator).
 use local::stack::{Stack, StackOptions};
 use local::{BoxError, cognito};
+use shared::config::Tables;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -36,7 +37,7 @@ async fn main() {
         Some("backfill") => backfill(&args[1..]).await,
         Some("catalog-check") => catalog_check().await,
         _ => Err(
-            "usage: vn-local dev | vn-local user --name NAME [--password PASSWORD [--permanent]] [--limit USD] | vn-local backfill [--aws] | vn-local catalog-check"
+            "usage: vn-local dev | vn-local user --name NAME [--password PASSWORD [--permanent]] [--limit USD] [--storage-limit MB] | vn-local backfill [--aws] | vn-local catalog-check"
                 .into(),
         ),
     };
@@ -71,6 +72,9 @@ async fn dev() -> Result<(), BoxError> {
     opts.static_root = Some(root.join("frontend-static"));
     opts.public_base_url = env("PUBLIC_BASE_URL");
     opts.monthly_limit_usd = env("MONTHLY_LIMIT_USD").unwrap_or_else(|| "20".into());
+    if let Some(mb) = env("STORAGE_LIMIT_MB") {
+        opts.storage_limit_mb = mb;
+    }
     opts.job_starts_per_minute = env("JOB_STARTS_PER_MINUTE").map(|s| s.parse()).transpose()?.unwrap_or(30);
     opts.sim.step_delay = Duration::from_millis(env("SIM_STEP_MS").map(|s| s.parse()).transpose()?.unwrap_or(700));
     if let Some(f) = env("SIM_FAULT") {
@@ -138,8 +142,14 @@ async fn user(args: &[String]) -> Result<(), BoxError> {
     let limit = get("--limit")
         .map(|l| shared::domain::Micros::parse_usd(&l).ok_or(format!("--limit {l:?} is not an amount of dollars")))
         .transpose()?;
-    if password.is_none() && limit.is_none() {
-        return Err("give --password (to create the user) and/or --limit (their monthly limit in USD)".into());
+    let storage = get("--storage-limit")
+        .map(|l| shared::domain::storage::parse_mb(&l).ok_or(format!("--storage-limit {l:?} is not a number of MB")))
+        .transpose()?;
+    if password.is_none() && limit.is_none() && storage.is_none() {
+        return Err(
+            "give --password (to create the user) and/or --limit (their monthly limit in USD) and/or --storage-limit (their storage limit in MB)"
+                .into(),
+        );
     }
     let permanent = args.iter().any(|a| a == "--permanent");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -155,34 +165,52 @@ async fn user(args: &[String]) -> Result<(), BoxError> {
             println!("created user {name} with a temporary password: the first login asks for a new one");
         }
     }
+    if limit.is_none() && storage.is_none() {
+        return Ok(());
+    }
+    // What the admin does in the DynamoDB console: the user's `limit` item in the usage table.
+    let sub = cognito::user_sub(&http, &pool, &name).await?;
+    let sub = shared::domain::UserId::parse(&sub).ok_or("the user's sub is not a user id")?;
+    let moto = state["moto_url"].as_str().ok_or("state without moto_url")?;
+    let table = state["usage_table"].as_str().ok_or("state without usage_table: restart make dev")?;
+    let store = local_store(
+        &pool.region,
+        moto,
+        Tables {
+            usage: table.to_string(),
+            ..no_tables()
+        },
+    );
     if let Some(limit) = limit {
-        // What the admin does in the DynamoDB console: the user's `limit` item in the usage table.
-        let sub = cognito::user_sub(&http, &pool, &name).await?;
-        let moto = state["moto_url"].as_str().ok_or("state without moto_url")?;
-        let table = state["usage_table"].as_str().ok_or("state without usage_table: restart make dev")?;
-        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(pool.region.clone()))
-            .endpoint_url(moto)
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "local"))
-            .load()
-            .await;
-        use aws_sdk_dynamodb::types::AttributeValue as A;
-        aws_sdk_dynamodb::Client::new(&conf)
-            .put_item()
-            .table_name(table)
-            .item("user_id", A::S(sub))
-            .item("period", A::S(shared::store::LIMIT_PERIOD.into()))
-            .item("monthly_limit_usd", A::N(limit.usd_string()))
-            .send()
-            .await?;
+        store.usage().set_monthly_limit(&sub, Some(limit)).await?;
         println!("set {name}'s monthly limit to {limit}");
+    }
+    if let Some(bytes) = storage {
+        store.usage().set_storage_limit(&sub, Some(bytes)).await?;
+        println!("set {name}'s storage limit to {} MB", shared::domain::storage::mb_string(bytes));
     }
     Ok(())
 }
 
-/// Brings asset items written before the gallery indexes and expiry up to date
-/// (service::backfill_assets; idempotent). Without `--aws`: the running local stack. With
-/// `--aws`: the deployment the AWS credentials and `ASSETS_TABLE` name (docs/deploy.md).
+fn no_tables() -> Tables {
+    Tables {
+        jobs: String::new(),
+        assets: String::new(),
+        usage: String::new(),
+        idempotency: String::new(),
+    }
+}
+
+/// A store on these tables of the local emulator, with the admin's (unrestricted) credentials.
+fn local_store(region: &str, moto: &str, tables: Tables) -> shared::store::Store {
+    let client = aws_sdk_dynamodb::Client::new(&shared::app::sdk_config(region, Some(moto)));
+    shared::store::Store::new(shared::lazy::Lazy::new(move || client.clone()), tables)
+}
+
+/// Brings asset items written before the gallery indexes, expiry and the storage count up to
+/// date (service::backfill_assets; idempotent). Without `--aws`: the running local stack. With
+/// `--aws`: the deployment the AWS credentials, `ASSETS_TABLE` and `USAGE_TABLE` name
+/// (docs/deploy.md).
 async fn backfill(args: &[String]) -> Result<(), BoxError> {
     let days: u32 = match env("UNSAVED_EXPIRATION_DAYS") {
         Some(d) => d
@@ -192,32 +220,45 @@ async fn backfill(args: &[String]) -> Result<(), BoxError> {
             .ok_or("UNSAVED_EXPIRATION_DAYS must be a whole number of days, at least 1")?,
         None => 30,
     };
-    let (conf, table) = if args.iter().any(|a| a == "--aws") {
-        let table = env("ASSETS_TABLE").ok_or("ASSETS_TABLE (the deployment's assets table name) is required with --aws")?;
-        (aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await, table)
+    let (conf, assets, usage) = if args.iter().any(|a| a == "--aws") {
+        let assets = env("ASSETS_TABLE").ok_or("ASSETS_TABLE (the deployment's assets table name) is required with --aws")?;
+        let usage = env("USAGE_TABLE").ok_or("USAGE_TABLE (the deployment's usage table name) is required with --aws")?;
+        (
+            aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await,
+            assets,
+            usage,
+        )
     } else {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let state: serde_json::Value = serde_json::from_slice(
             &std::fs::read(root.join(STATE_FILE)).map_err(|_| "no running local stack (start it with `make dev`)")?,
         )?;
         let moto = state["moto_url"].as_str().ok_or("state without moto_url")?.to_string();
-        let table = state["assets_table"]
-            .as_str()
-            .ok_or("state without assets_table: restart make dev")?
-            .to_string();
+        let table = |k: &str| {
+            state[k]
+                .as_str()
+                .map(str::to_string)
+                .ok_or(format!("state without {k}: restart make dev"))
+        };
         let region = env("AWS_REGION").unwrap_or_else(|| "us-east-1".into());
-        (shared::app::sdk_config(&region, Some(&moto)), table)
+        (
+            shared::app::sdk_config(&region, Some(&moto)),
+            table("assets_table")?,
+            table("usage_table")?,
+        )
     };
     let client = aws_sdk_dynamodb::Client::new(&conf);
-    let tables = shared::config::Tables {
-        jobs: String::new(),
-        assets: table.clone(),
-        usage: String::new(),
-        idempotency: String::new(),
+    let tables = Tables {
+        assets: assets.clone(),
+        usage,
+        ..no_tables()
     };
     let store = shared::store::Store::new(shared::lazy::Lazy::new(move || client.clone()), tables);
     let r = shared::service::backfill_assets(&store, days).await?;
-    println!("backfill of {table}: {} items scanned, {} updated", r.scanned, r.updated);
+    println!(
+        "backfill of {assets}: {} items scanned, {} updated, {} added to their user's storage count",
+        r.scanned, r.updated, r.counted
+    );
     Ok(())
 }
 

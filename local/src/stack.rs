@@ -38,6 +38,8 @@ pub struct StackOptions {
     pub reconcile_every: Duration,
     pub reconcile_after: Duration,
     pub monthly_limit_usd: String,
+    /// Every user's default storage limit in MB (`STORAGE_LIMIT_MB`).
+    pub storage_limit_mb: String,
     /// Jobs one user may start per minute (0: no limit; tests that load one user turn it off).
     pub job_starts_per_minute: u32,
     /// Another catalog than the compiled-in one (a test's fixture).
@@ -85,6 +87,7 @@ impl StackOptions {
             reconcile_every: Duration::from_secs(3600),
             reconcile_after: Duration::from_secs(600),
             monthly_limit_usd: "20".into(),
+            storage_limit_mb: shared::domain::storage::DEFAULT_STORAGE_LIMIT_MB.into(),
             job_starts_per_minute: 0,
             catalog: None,
             submit_deadline: Duration::from_secs(300),
@@ -188,6 +191,7 @@ impl Stack {
             ("PUBLIC_BASE_URL", public),
             ("OUTPUT_HOST_ALLOWLIST", allow),
             ("MONTHLY_LIMIT_USD", opts.monthly_limit_usd.clone()),
+            ("STORAGE_LIMIT_MB", opts.storage_limit_mb.clone()),
             ("JOB_STARTS_PER_MINUTE", opts.job_starts_per_minute.to_string()),
             ("RECONCILE_AFTER_S", opts.reconcile_after.as_secs().to_string()),
             ("SUBMIT_DEADLINE_S", opts.submit_deadline.as_secs().to_string()),

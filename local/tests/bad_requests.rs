@@ -1,6 +1,7 @@
 //! The bad-request corpus (`local/tests/fixtures/bad-requests.json`, over 500 hand-written
 //! cases): broken encodings, huge numbers, deep nesting, unicode lookalikes, repeated keys,
-//! wrong types, forged credentials, and another user's ids and cursors on every id route. Each
+//! wrong types, forged credentials, another user's ids and cursors on every id route, and a
+//! caller whose storage is full (403 `storage_exceeded` on whatever would store). Each
 //! request gets its documented status (and, for API errors, the api.md code and field) and an
 //! error body with a message; afterwards every table, the bucket and the queue are exactly as
 //! they were, so no bad request wrote anything.
@@ -246,6 +247,9 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
         );
     }
     assert!(cases.len() >= 200, "the corpus has {} cases", cases.len());
+    // The caller's storage is full: a limit of 0 (the corpus's `storage_exceeded` cases).
+    let a_sub = t.sub(&a).await;
+    t.stack.app.store.usage().set_storage_limit(&a_sub, Some(0)).await.unwrap();
     let before = state(&t).await;
 
     let mut failures = Vec::new();

@@ -300,6 +300,8 @@ async fn cancel_racing_a_succeeding_webhook_ends_in_one_state_with_one_charge_or
         .map(|a| a["job_id"].as_str().unwrap())
         .collect();
     assert_eq!(jobs.len() as i64, charged, "outputs of these jobs are left: {jobs:?}");
+    // The discarded outputs left the storage count with their records.
+    t.assert_storage_is_the_records(&sub).await;
     drop(u);
     if let Ok(t) = Arc::try_unwrap(t) {
         t.stop().await;

@@ -184,6 +184,7 @@ async fn bad_sources_are_refused_and_nothing_is_reserved() {
             filename: None,
             expires_at: None,
             pinned: false,
+            counted: false,
         })
         .await
         .unwrap();

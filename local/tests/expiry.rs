@@ -156,7 +156,8 @@ async fn expired_results_leave_record_and_object_together_and_nothing_else_goes(
 
     // A result saved before the sweep, then one saved and unsaved again later.
     let (kept, _) = result(&t, &u, "a kept lantern").await;
-    let kept_key = stored(&t, &sub, &kept).await.unwrap().s3_key;
+    let kept_before = stored(&t, &sub, &kept).await.unwrap();
+    let kept_key = kept_before.s3_key.clone();
     let (again, _) = result(&t, &u, "an unsaved-again lantern").await;
     let again_key = stored(&t, &sub, &again).await.unwrap().s3_key;
     // Both look created 31 days ago: past their first expiry.
@@ -169,12 +170,11 @@ async fn expired_results_leave_record_and_object_together_and_nothing_else_goes(
     assert_eq!(saved.expires_at, None, "a saved asset has no expiry");
     assert!(!raw(&t, &sub, &kept).await.unwrap().contains_key("expiry_shard"));
     // A sweep that read the index before the save can't delete it: the save wins.
-    let kept_id = AssetId::parse(&kept).unwrap();
     assert!(
         !t.stack
             .app
             .store
-            .delete_expired_asset(&sub, &kept_id, now.timestamp() + 400 * DAY)
+            .delete_asset(&kept_before, Some(now.timestamp() + 400 * DAY))
             .await
             .unwrap()
     );
@@ -205,9 +205,12 @@ async fn expired_results_leave_record_and_object_together_and_nothing_else_goes(
     assert_eq!(up_asset.expires_at, None, "uploads never expire");
 
     // The sweep now: only the never-saved, expired result goes, record and object.
+    let kept_bytes = t.assert_storage_is_the_records(&sub).await;
     let r = sweep_expired(&t.stack.app, shared::clock::now()).await;
     assert_eq!((r.expired, r.errors), (1, 0), "{r:?}");
     assert!(!present(&t, &sub, &doomed, &doomed_key).await);
+    // The swept record's bytes left the count with it.
+    assert_eq!(t.assert_storage_is_the_records(&sub).await, kept_bytes - a.bytes);
     assert_eq!(send(&t, reqwest::Method::GET, &u, &format!("/api/assets/{doomed}")).await, 404);
     for (id, key) in [
         (&kept, &kept_key),
@@ -234,6 +237,7 @@ async fn expired_results_leave_record_and_object_together_and_nothing_else_goes(
         assert!(present(&t, &sub, id, key).await, "{id} must stay");
     }
     assert!(stored(&t, &sub, &child).await.is_some());
+    t.assert_storage_is_the_records(&sub).await;
     // Nothing left to expire.
     assert_eq!(sweep_expired(&t.stack.app, later).await, Default::default());
     t.stop().await;
@@ -307,8 +311,12 @@ async fn the_backfill_indexes_legacy_items_and_running_it_again_changes_nothing(
     let (_, before) = t.get(&u, "/api/assets?saved=false&model=imagen-4").await;
     assert!(ids(before).is_empty(), "legacy items are in no filtered listing yet");
 
+    // Written before the storage count: not in it yet.
+    assert_eq!(t.stack.app.store.storage(&sub).await.unwrap().stored, 0);
     let r = backfill_assets(&t.stack.app.store, 30).await.unwrap();
-    assert_eq!((r.scanned, r.updated), (3, 3));
+    assert_eq!((r.scanned, r.updated, r.counted), (3, 3, 3));
+    let count = t.stack.app.store.storage(&sub).await.unwrap();
+    assert_eq!((count.stored, count.committed, count.files), (9, 9, 3), "three records of 3 bytes");
     let (_, s) = t.get(&u, "/api/assets?saved=false&model=imagen-4").await;
     assert_eq!(ids(s), vec![unsaved.clone()]);
     let (_, s) = t.get(&u, "/api/assets?saved=true&kind=image").await;
@@ -337,12 +345,28 @@ async fn the_backfill_indexes_legacy_items_and_running_it_again_changes_nothing(
         snapshot(uploaded.clone()).await,
     ];
     let r = backfill_assets(&t.stack.app.store, 30).await.unwrap();
-    assert_eq!((r.scanned, r.updated), (3, 0), "a second run writes nothing");
-    let after = [snapshot(unsaved).await, snapshot(saved).await, snapshot(uploaded).await];
+    assert_eq!((r.scanned, r.updated, r.counted), (3, 0, 0), "a second run writes nothing");
+    assert_eq!(t.stack.app.store.storage(&sub).await.unwrap().stored, 9, "and counts nothing twice");
+    let after = [snapshot(unsaved).await, snapshot(saved.clone()).await, snapshot(uploaded).await];
     assert_eq!(before, after);
     // Items written by the current code need nothing either.
-    let (_, _) = result(&t, &u, "a modern lantern").await;
+    let (modern, _) = result(&t, &u, "a modern lantern").await;
     let r = backfill_assets(&t.stack.app.store, 30).await.unwrap();
-    assert_eq!((r.scanned, r.updated), (4, 0));
+    assert_eq!((r.scanned, r.updated, r.counted), (4, 0, 0));
+    let bytes = stored(&t, &sub, &modern).await.unwrap().bytes;
+    assert_eq!(
+        t.stack.app.store.storage(&sub).await.unwrap().stored,
+        9 + bytes,
+        "counted when copied"
+    );
+    // A backfilled record deleted takes its bytes off the count; one deleted before the backfill
+    // counted it takes nothing off (it was never in it).
+    assert_eq!(send(&t, reqwest::Method::DELETE, &u, &format!("/api/assets/{saved}")).await, 204);
+    assert_eq!(t.stack.app.store.storage(&sub).await.unwrap().stored, 6 + bytes);
+    let (late, d) = legacy(true, None);
+    client.put_item().table_name(&table).set_item(Some(d)).send().await.unwrap();
+    assert_eq!(send(&t, reqwest::Method::DELETE, &u, &format!("/api/assets/{late}")).await, 204);
+    let count = t.stack.app.store.storage(&sub).await.unwrap();
+    assert_eq!((count.stored, count.files), (6 + bytes, 3));
     t.stop().await;
 }

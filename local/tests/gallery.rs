@@ -49,6 +49,7 @@ impl Gallery {
             filename: None,
             expires_at: None,
             pinned: false,
+            counted: false,
         };
         self.t.stack.app.media.put(&key, b"png".to_vec(), "image/png").await.unwrap();
         self.t.stack.app.store.put_asset(&asset).await.unwrap();

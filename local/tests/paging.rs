@@ -132,6 +132,7 @@ async fn long_text_job(app: &shared::App, user: &shared::domain::UserId) -> Stri
         amount: job.estimated_micros,
         limit: Micros(100_000_000),
         starts: None,
+        storage_limit: None,
     };
     let out = app.store.create_job(&job, &res, None).await.unwrap();
     assert!(matches!(out, CreateOutcome::Created), "{out:?}");

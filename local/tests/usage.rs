@@ -130,6 +130,7 @@ async fn a_job_created_on_the_last_day_of_a_month_counts_in_that_month_when_it_s
         amount: job.estimated_micros,
         limit: Micros(20_000_000),
         starts: None,
+        storage_limit: None,
     };
     assert!(matches!(
         app.store.create_job(&job, &res, None).await.unwrap(),

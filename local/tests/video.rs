@@ -83,6 +83,7 @@ async fn video_job(t: &TestStack, u: &User, prompt: &str, duration: i64, aspect:
         amount: job.estimated_micros,
         limit: app.config.monthly_limit,
         starts: None,
+        storage_limit: None,
     };
     assert!(matches!(
         app.store.create_job(&job, &res, None).await.unwrap(),
@@ -227,6 +228,9 @@ async fn a_copy_cut_mid_body_finishes_once_on_redelivery() {
     assert_eq!(open_uploads(&t).await, 0, "the cut copy's upload was aborted");
     let (_, list) = t.get(&u, "/api/assets").await;
     assert_eq!(list["assets"].as_array().unwrap().len(), 1, "{list}");
+    // The video's bytes are in the storage count once.
+    let bytes = t.assert_storage_is_the_records(&t.sub(&u).await).await;
+    assert_eq!(json!(bytes), list["assets"][0]["bytes"]);
     t.stop().await;
 }
 

@@ -110,6 +110,7 @@ async fn record(t: &TestStack, user: &shared::domain::UserId, prompt: &str) -> S
         amount: job.estimated_micros,
         limit: app.config.monthly_limit,
         starts: None,
+        storage_limit: None,
     };
     app.store.create_job(&job, &res, None).await.unwrap();
     let msg = shared::queue::JobMessage {

@@ -41,6 +41,7 @@ async fn video_asset(t: &TestStack, u: &User) -> String {
             filename: None,
             expires_at: None,
             pinned: false,
+            counted: false,
         })
         .await
         .unwrap();

@@ -81,6 +81,9 @@ pub struct Config {
     pub output_allowlist: Vec<AllowedOrigin>,
     /// The default monthly limit of every user; an admin may set a user's own (store::usage).
     pub monthly_limit: Micros,
+    /// The default storage limit of every user in bytes (`STORAGE_LIMIT_MB`, decimal MB;
+    /// domain::storage); an admin may set a user's own, as for money.
+    pub storage_limit: u64,
     /// How many jobs one user may start in a minute (0: no limit).
     pub job_starts_per_minute: u32,
     /// Lifetime of a signed media URL (at most an hour; the expiry is rounded down to a
@@ -153,6 +156,8 @@ impl Config {
             .collect::<Result<Vec<_>, _>>()?;
         let limit_raw = or("MONTHLY_LIMIT_USD", "20");
         let monthly_limit = Micros::parse_usd(&limit_raw).ok_or(ConfigError::Invalid("MONTHLY_LIMIT_USD", limit_raw))?;
+        let storage_raw = or("STORAGE_LIMIT_MB", crate::domain::storage::DEFAULT_STORAGE_LIMIT_MB);
+        let storage_limit = crate::domain::storage::parse_mb(&storage_raw).ok_or(ConfigError::Invalid("STORAGE_LIMIT_MB", storage_raw))?;
         let starts_raw = or("JOB_STARTS_PER_MINUTE", "30");
         let job_starts_per_minute = starts_raw
             .parse()
@@ -199,6 +204,7 @@ impl Config {
             public_base_url,
             output_allowlist,
             monthly_limit,
+            storage_limit,
             job_starts_per_minute,
             media_url_ttl,
             max_output_bytes,
@@ -216,6 +222,14 @@ impl Config {
                 .ok_or_else(|| ConfigError::Invalid("PROMPT_WAIT_S", get("PROMPT_WAIT_S").unwrap_or_default()))?,
             replicate_max_retry_wait: secs("REPLICATE_MAX_RETRY_WAIT_S", crate::replicate::DEFAULT_MAX_RETRY_WAIT.as_secs())?,
         })
+    }
+
+    /// Every user's limits unless the admin gave them their own (domain::storage::Limits).
+    pub fn default_limits(&self) -> crate::domain::storage::Limits {
+        crate::domain::storage::Limits {
+            monthly: self.monthly_limit,
+            storage_bytes: self.storage_limit,
+        }
     }
 
     pub fn webhook_url(&self) -> Option<String> {

@@ -46,6 +46,7 @@ mod tests {
             filename: None,
             expires_at: None,
             pinned: false,
+            counted: false,
         };
         let base = format!("https://{}.example.com/media", "studio-of-a-very-long-name".repeat(3));
         let name = crate::domain::download::download_name(&asset);
@@ -76,6 +77,7 @@ mod tests {
             ("PUBLIC_BASE_URL", 8 + 253),
             ("MEDIA_BASE_URL", 8 + 253 + 6),
             ("MONTHLY_LIMIT_USD", 20),
+            ("STORAGE_LIMIT_MB", 20),
             ("JOB_STARTS_PER_MINUTE", 10),
             ("METRICS", 3),
             ("OUTPUT_HOST_ALLOWLIST", 56),

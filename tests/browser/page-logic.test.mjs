@@ -105,6 +105,24 @@ test('usage periods are UTC dates, inclusive, and the CSV keeps the API’s exac
   );
 });
 
+test('storage reads as the API counts it: uploads in progress held against the limit, full at the limit', async () => {
+  const { formatBytes, storageView } = await import('../../frontend-static/js/usage-data.js');
+  assert.deepEqual([0, 1, 999, 1500, 1_250_000, 20 * 1024 * 1024, 5e9].map(formatBytes), [
+    '0 bytes', '1 byte', '999 bytes', '1.5 KB', '1.3 MB', '21 MB', '5 GB',
+  ]);
+  const some = storageView({ stored_bytes: 1_500_000, reserved_bytes: 500_000, limit_bytes: 5_000_000, files: 3 });
+  assert.equal(some.summary, '1.5 MB of your 5 MB storage in use (3 files, 500 KB held for uploads in progress).');
+  assert.equal(some.share, 0.4);
+  assert.equal(some.full, '');
+  const one = storageView({ stored_bytes: 812, reserved_bytes: 0, limit_bytes: 5_000_000_000, files: 1 });
+  assert.equal(one.summary, '812 bytes of your 5 GB storage in use (1 file).');
+  // Full when what is stored and held reaches the limit, not only when stored alone does.
+  const full = storageView({ stored_bytes: 600_000, reserved_bytes: 400_000, limit_bytes: 1_000_000, files: 1 });
+  assert.equal(full.share, 1);
+  assert.match(full.full, /storage is full/);
+  assert.match(storageView({ stored_bytes: 0, reserved_bytes: 0, limit_bytes: 0, files: 0 }).full, /storage is full/);
+});
+
 // --- Visual story: the store-only zip, the sheet's layout, the exact estimate --------------
 import { zipStore, crc32 } from '../../frontend-static/js/zip.js';
 import { sheetGrid, wrapCaption, slug } from '../../frontend-static/js/story-sheet.js';

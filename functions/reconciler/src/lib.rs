@@ -1,5 +1,6 @@
 //! The scheduled reconciler: settles jobs whose webhook never came, re-queues lost messages,
-//! then sweeps unsaved results past their expiry (record and object together).
+//! then sweeps unsaved results past their expiry (record and object together) and releases the
+//! storage held by uploads never completed.
 use shared::App;
 use shared::service::{reconcile, sweep_expired};
 use std::sync::Arc;
@@ -9,6 +10,6 @@ pub async fn handler(app: Arc<App>, _event: serde_json::Value) -> Result<serde_j
     let e = sweep_expired(&app, shared::clock::now()).await;
     Ok(serde_json::json!({
         "checked": r.checked, "settled": r.settled, "requeued": r.requeued, "still_running": r.still_running, "errors": r.errors,
-        "expired": e.expired, "expiry_kept": e.kept, "expiry_errors": e.errors,
+        "expired": e.expired, "expiry_kept": e.kept, "expiry_errors": e.errors, "uploads_released": e.uploads_released,
     }))
 }

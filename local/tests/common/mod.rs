@@ -58,6 +58,11 @@ impl TestStack {
         (s, r.json().await.unwrap_or(Value::Null))
     }
 
+    pub async fn delete(&self, user: &User, path: &str) -> u16 {
+        let r = self.http.delete(self.url(path)).bearer_auth(&user.token).send().await.unwrap();
+        r.status().as_u16()
+    }
+
     pub async fn post(&self, user: &User, path: &str, body: &Value) -> (u16, Value) {
         self.post_with(user, path, body, None).await
     }
@@ -225,6 +230,33 @@ impl TestStack {
     pub async fn stop(self) {
         self.stack.stop().await;
     }
+
+    /// The user's storage count is exactly their records: `stored` is the sum of the `bytes`
+    /// of every asset record they have, `files` their number (all records here are counted).
+    /// Returns that sum.
+    pub async fn assert_storage_is_the_records(&self, user: &shared::domain::UserId) -> u64 {
+        let store = &self.stack.app.store;
+        let (mut sum, mut files, mut after) = (0u64, 0u64, None);
+        loop {
+            let (page, next) = store.list_assets(user, &Default::default(), 100, after.as_ref()).await.unwrap();
+            for a in &page {
+                assert!(a.counted, "{} is not counted", a.asset_id);
+                sum += a.bytes;
+                files += 1;
+            }
+            match next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        let count = store.storage(user).await.unwrap();
+        assert_eq!(
+            (count.stored, count.files),
+            (sum, files),
+            "the count and the records differ: {count:?}"
+        );
+        sum
+    }
 }
 
 /// Records an Imagen 4 job ($0.04 reserved) as if it had been created `age_minutes` ago: queued
@@ -271,6 +303,7 @@ pub async fn recorded_job(
         amount: job.estimated_micros,
         limit: Micros(100_000_000),
         starts: None,
+        storage_limit: None,
     };
     assert!(matches!(
         app.store.create_job(&job, &res, None).await.unwrap(),

@@ -17,6 +17,10 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("{0}")]
     QuotaExceeded(String),
+    /// The user's stored bytes would pass their storage limit: 403 `storage_exceeded`. Not a
+    /// 429: waiting does not free storage, deleting does.
+    #[error("{0}")]
+    StorageExceeded(String),
     #[error("{0}")]
     RateLimited(String),
     /// The user started jobs faster than their per-minute share: 429 `rate_limited` with the
@@ -52,6 +56,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::StorageExceeded(_) => StatusCode::FORBIDDEN,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::QuotaExceeded(_) | ApiError::RateLimited(_) | ApiError::TooManyStarts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Provider(_) => StatusCode::BAD_GATEWAY,
@@ -68,6 +73,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::QuotaExceeded(_) => "quota_exceeded",
+            ApiError::StorageExceeded(_) => "storage_exceeded",
             ApiError::RateLimited(_) | ApiError::TooManyStarts { .. } => "rate_limited",
             ApiError::Provider(_) => "provider_error",
             ApiError::Unavailable(_) => "unavailable",
@@ -156,6 +162,16 @@ mod tests {
         let b = body(&r);
         assert_eq!(b["error"]["code"], "rate_limited");
         assert!(!b.to_string().contains("TransactionConflict"), "{b}");
+    }
+
+    #[test]
+    fn a_full_storage_is_a_403_that_asks_for_no_retry() {
+        let r = ApiError::StorageExceeded("Your storage is full.".into()).into_response();
+        assert_eq!(r.status(), 403);
+        assert!(r.headers().get("retry-after").is_none());
+        let b = body(&r);
+        assert_eq!(b["error"]["code"], "storage_exceeded");
+        assert_eq!(b["error"]["message"], "Your storage is full.");
     }
 
     #[test]

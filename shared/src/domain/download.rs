@@ -134,6 +134,7 @@ mod tests {
             filename: filename.map(str::to_string),
             expires_at: None,
             pinned: false,
+            counted: false,
         }
     }
 

@@ -136,6 +136,7 @@ mod tests {
             filename: None,
             expires_at: None,
             pinned: false,
+            counted: false,
         }
     }
 

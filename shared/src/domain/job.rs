@@ -218,6 +218,11 @@ pub struct Asset {
     /// A saved item depends on it (a saved edit's parent): it never expires, even unsaved.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pinned: bool,
+    /// Its `bytes` are in the user's storage count (domain::storage): true on every record
+    /// written since the count exists; an older record gets it from `vn-local backfill`. The
+    /// store sets it; never sent to clients.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub counted: bool,
 }
 
 impl Asset {

@@ -9,6 +9,7 @@ mod money;
 pub mod outputs;
 mod prompt;
 mod set;
+pub mod storage;
 mod story;
 pub mod text;
 pub mod upload;
@@ -21,6 +22,7 @@ pub use money::Micros;
 pub use outputs::{KeptOutputs, MAX_OUTPUT_URL_BYTES, MAX_OUTPUTS_PER_JOB, keep_outputs};
 pub use prompt::{MAX_PROMPT_CHARS, Prompt, PromptError};
 pub use set::{CompareSet, MAX_SET_MODELS, MIN_SET_MODELS, check_set_models};
+pub use storage::StorageUsage;
 pub use story::{
     MAX_CAPTION_CHARS, MAX_STORY_FRAMES, MIN_STORY_FRAMES, STORY_MODEL, Story, check_story_frames, clean_caption, story_captions,
     story_prompt,

@@ -166,6 +166,7 @@ async fn copy_output(app: &App, job: &Job, index: usize, url: &str, budget: Dura
         filename: None,
         expires_at: None,
         pinned: false,
+        counted: false,
     };
     let asset = Asset {
         expires_at: crate::domain::expiry::initial_expiry(&asset, app.config.unsaved_expiration_days),

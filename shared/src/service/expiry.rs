@@ -3,6 +3,7 @@
 use super::reconcile::fits;
 use crate::app::App;
 use crate::domain::{AssetId, AssetSource, UserId};
+use crate::media::staging_key;
 use chrono::{DateTime, Utc};
 use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
@@ -36,13 +37,23 @@ pub struct SweepReport {
     /// Assets listed as expired that a save or unsave had meanwhile kept.
     pub kept: usize,
     pub errors: usize,
+    /// Pending uploads past their expiry whose reservation was released (marker and staging
+    /// object removed).
+    pub uploads_released: usize,
     /// The sweep ended with expired assets left for the next run (its window or cap reached).
     pub stopped_early: bool,
 }
 
+impl SweepReport {
+    fn done(&self) -> usize {
+        self.expired + self.kept + self.errors + self.uploads_released
+    }
+}
+
 /// Deletes every asset whose `expires_at` is before `now`: first the record, conditioned on
 /// still being unsaved and expired (a save or an unsave racing the sweep wins and the object
-/// stays), then the object. `now` is a parameter so tests can move the clock.
+/// stays), then the object. Then releases the pending uploads that expired: marker and
+/// reservation, then the staging object. `now` is a parameter so tests can move the clock.
 pub async fn sweep_expired(app: &App, now: DateTime<Utc>) -> SweepReport {
     let mut report = SweepReport::default();
     let until = Instant::now() + sweep_window(super::reconcile::time_left());
@@ -67,7 +78,7 @@ pub async fn sweep_expired(app: &App, now: DateTime<Utc>) -> SweepReport {
             }
         };
         for asset in assets {
-            if report.expired + report.kept + report.errors >= MAX_PER_RUN || !fits(until, PER_STEP) {
+            if report.done() >= MAX_PER_RUN || !fits(until, PER_STEP) {
                 report.stopped_early = true;
                 break 'pages;
             }
@@ -81,16 +92,79 @@ pub async fn sweep_expired(app: &App, now: DateTime<Utc>) -> SweepReport {
             None => break,
         }
     }
+    if !report.stopped_early {
+        release_expired_uploads(app, now, until, &mut report).await;
+    }
     if report.stopped_early {
-        let done = report.expired + report.kept + report.errors;
+        let done = report.done();
         tracing::warn!(done, "expiry sweep stopped early; the rest waits for the next run");
     }
     report
 }
 
-/// One expired asset: its record (conditioned on still unsaved and expired), then its object.
+/// Releases every pending upload that expired before `now` (store::uploads), within the
+/// sweep's window: its marker and reservation in one transaction (a complete that settles first
+/// wins: nothing is released), then its staging object. A failed object delete is left to the
+/// bucket's `expire-upload-staging` rule; the count does not depend on objects.
+async fn release_expired_uploads(app: &App, now: i64, until: Instant, report: &mut SweepReport) {
+    let mut start = None;
+    loop {
+        if !fits(until, PER_STEP) {
+            report.stopped_early = true;
+            return;
+        }
+        let listed = tokio::time::timeout(PER_STEP, app.store.list_expired_uploads(now, PAGE, start.take())).await;
+        let (uploads, next) = match listed {
+            Ok(Ok(page)) => page,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "expiry sweep could not list expired uploads");
+                report.errors += 1;
+                return;
+            }
+            Err(_) => {
+                tracing::error!("expiry sweep's listing of uploads timed out");
+                report.errors += 1;
+                return;
+            }
+        };
+        for upload in uploads {
+            if report.done() >= MAX_PER_RUN || !fits(until, PER_STEP) {
+                report.stopped_early = true;
+                return;
+            }
+            let step = async {
+                match app.store.release_upload(&upload, Some(now)).await {
+                    Ok(true) => {
+                        report.uploads_released += 1;
+                        tracing::info!(upload = %upload.period, bytes = upload.bytes, "expired upload released");
+                        let Some(id) = upload.asset_id() else { return };
+                        if let Err(e) = app.media.delete(&staging_key(&upload.user_id, &id)).await {
+                            tracing::warn!(upload = %upload.period, error = %e, "expired upload's staging object not deleted");
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        report.errors += 1;
+                        tracing::warn!(upload = %upload.period, error = %e, "could not release an expired upload");
+                    }
+                }
+            };
+            if tokio::time::timeout(PER_STEP, step).await.is_err() {
+                report.errors += 1;
+                tracing::warn!(upload = %upload.period, "releasing an upload took too long; the next run takes it up again");
+            }
+        }
+        match next {
+            Some(k) => start = Some(k),
+            None => return,
+        }
+    }
+}
+
+/// One expired asset: its record (conditioned on still unsaved and expired; its bytes leave the
+/// storage count in the same transaction), then its object.
 async fn expire(app: &App, asset: &crate::domain::Asset, now: i64, report: &mut SweepReport) {
-    match app.store.delete_expired_asset(&asset.user_id, &asset.asset_id, now).await {
+    match app.store.delete_asset(asset, Some(now)).await {
         Ok(false) => report.kept += 1,
         Ok(true) => match app.media.delete(&asset.s3_key).await {
             Ok(()) => {
@@ -153,6 +227,8 @@ pub async fn pin_dependencies(app: &App, user: &UserId, ids: &[AssetId]) -> Resu
 pub struct BackfillReport {
     pub scanned: usize,
     pub updated: usize,
+    /// Records added to their user's storage count.
+    pub counted: usize,
 }
 
 /// Brings every asset item up to date, page by page: the gallery index keys
@@ -166,7 +242,13 @@ pub async fn backfill_assets(store: &crate::store::Store, days: u32) -> Result<B
         let (page, next) = store.backfill_assets_page(days, start.take()).await?;
         report.scanned += page.scanned;
         report.updated += page.updated;
-        tracing::info!(scanned = report.scanned, updated = report.updated, "backfill page done");
+        report.counted += page.counted;
+        tracing::info!(
+            scanned = report.scanned,
+            updated = report.updated,
+            counted = report.counted,
+            "backfill page done"
+        );
         match next {
             Some(k) => start = Some(k),
             None => return Ok(report),

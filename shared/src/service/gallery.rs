@@ -71,14 +71,15 @@ pub async fn set_saved(app: &App, user: &UserId, id: &AssetId, saved: bool) -> R
     }
 }
 
-/// Deletes one of the user's assets: its media object, then its record. False when the user
-/// has no such asset.
+/// Deletes one of the user's assets: its media object, then its record (and its bytes from the
+/// storage count). False when the user has no such asset.
 pub async fn remove_asset(app: &App, user: &UserId, id: &AssetId) -> Result<bool, ApiError> {
     let Some(asset) = app.store.get_asset(user, id).await? else {
         return Ok(false);
     };
     app.media.delete(&asset.s3_key).await.map_err(ApiError::internal)?;
-    app.store.delete_asset(user, id).await?;
+    // The record goes with its bytes off the storage count, in one transaction.
+    app.store.delete_asset(&asset, None).await?;
     tracing::info!(asset_id = %id, "asset deleted");
     Ok(true)
 }

@@ -127,8 +127,9 @@ pub fn key_conflict() -> ApiError {
     ApiError::Conflict("this Idempotency-Key was already used with a different request".into())
 }
 
-/// Validates against the catalog, reserves the estimated cost against the monthly limit,
-/// records the queued job and enqueues it. Nothing is queued or reserved when it fails.
+/// Validates against the catalog, reserves the estimated cost against the monthly limit (and
+/// checks the storage limit), records the queued job and enqueues it. Nothing is queued or
+/// reserved when it fails.
 pub async fn create_job(
     app: &App,
     caller: &Caller,
@@ -185,24 +186,33 @@ pub(super) fn queued_job(caller: &Caller, kind: JobKind, valid: &ValidRequest<'_
     }
 }
 
-/// The reservation of `amount` for the caller this month (their limit, their start window).
+/// Whether a job's outputs are stored (its create checks the storage limit) or not (text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Outputs {
+    Stored,
+    Text,
+}
+
+/// The reservation of `amount` for the caller this month (their limits, their start window).
 pub(super) async fn reservation(
     app: &App,
     caller: &Caller,
     amount: Micros,
     now: chrono::DateTime<chrono::Utc>,
+    outputs: Outputs,
 ) -> Result<Reservation, ApiError> {
-    let limit = app
+    let limits = app
         .store
         .usage()
-        .monthly_limit(&caller.id, app.config.monthly_limit)
+        .limits(&caller.id, app.config.default_limits())
         .await
         .map_err(ApiError::from)?;
     let per_minute = app.config.job_starts_per_minute;
     Ok(Reservation {
         period: clock::period(now),
         amount,
-        limit,
+        limit: limits.monthly,
+        storage_limit: (outputs == Outputs::Stored).then_some(limits.storage_bytes),
         starts: (per_minute > 0).then(|| StartWindow {
             window: now.format("%Y%m%d%H%M").to_string(),
             max: per_minute,
@@ -231,6 +241,7 @@ pub(super) async fn created_or_refused(
                 res.limit
             )))
         }
+        CreateOutcome::StorageExceeded => Err(storage_full(app, caller, res.storage_limit.unwrap_or(0)).await?),
         CreateOutcome::TooManyStarts => {
             let retry_after_s = 60 - u64::from(chrono::Timelike::second(&now).min(59));
             let per_minute = app.config.job_starts_per_minute;
@@ -243,6 +254,21 @@ pub(super) async fn created_or_refused(
         }
         CreateOutcome::Replay(_) | CreateOutcome::KeyConflict => Err(ApiError::internal("unexpected idempotency outcome")),
     }
+}
+
+/// The 403 of a request refused because the caller's storage is full, with their figures.
+pub(super) async fn storage_full(app: &App, caller: &Caller, limit: u64) -> Result<ApiError, ApiError> {
+    use crate::domain::storage::human_bytes;
+    let used = app.store.storage(&caller.id).await.map_err(ApiError::from)?;
+    let pending = match used.reserved() {
+        0 => String::new(),
+        r => format!(" ({} of it held for uploads in progress)", human_bytes(r)),
+    };
+    Ok(ApiError::StorageExceeded(format!(
+        "Your storage is full: {} of your {} is in use{pending}. Delete results or uploads you no longer need, or ask your administrator to raise the limit. Nothing was reserved or charged.",
+        human_bytes(used.committed),
+        human_bytes(limit),
+    )))
 }
 
 /// Reserves the estimated cost against the monthly limit (and the starts per minute), records
@@ -263,7 +289,7 @@ pub async fn queue_job(app: &App, caller: &Caller, new: NewJob<'_>, idem_key: Op
         ..queued_job(caller, kind, &valid, now)
     };
     let idem = idempotency_claim(caller, idem_key, job.job_id.as_str(), request_hash, now)?;
-    let reservation = reservation(app, caller, valid.estimated, now).await?;
+    let reservation = reservation(app, caller, valid.estimated, now, Outputs::Stored).await?;
     match app
         .store
         .create_job(&job, &reservation, idem.as_ref())

@@ -33,7 +33,7 @@ pub use settle::{JobRef, SettleError, Settled, capped_charge, settle, settle_job
 pub use stories::{CreatedStory, StoryRequest, create_story, story_view};
 pub use stray::cancel_stray;
 pub use submit::{SubmitError, submit, throttled_retry_in};
-pub use uploads::{UploadRequest, complete_upload, create_upload};
-pub use usage::{MAX_REPORT_DAYS, period as usage_period, quota_json, report as usage_report, usage_json};
+pub use uploads::{MARKER_TTL_S, UploadRequest, complete_upload, create_upload};
+pub use usage::{MAX_REPORT_DAYS, period as usage_period, quota_json, report as usage_report, storage_json, usage_json};
 pub use video::{VideoRequest, create_video_job};
 pub use views::{asset_json, job_with_assets};

@@ -2,7 +2,7 @@
 //! It is a job like any other (reserved by its worst case, charged at its real cost from the
 //! prediction's token counts, listed in usage), but it is created with `Prefer: wait` so that a
 //! short answer comes back in the same request; when the wait runs out, the job is polled.
-use super::generate::{created_or_refused, queued_job, reservation};
+use super::generate::{Outputs, created_or_refused, queued_job, reservation};
 use super::settle::{SettleError, Settled, capped_charge};
 use crate::api::{ApiError, Caller};
 use crate::app::App;
@@ -103,7 +103,7 @@ pub async fn rewrite_prompt(app: &App, caller: &Caller, mode: PromptMode, req: &
     let model_ref = ModelRef::parse(&spec.replicate).map_err(ApiError::internal)?;
     let now = clock::now();
     let job = queued_job(caller, JobKind::Text, &valid, now);
-    let res = reservation(app, caller, job.estimated_micros, now).await?;
+    let res = reservation(app, caller, job.estimated_micros, now, Outputs::Text).await?;
     let outcome = app.store.create_job(&job, &res, None).await.map_err(ApiError::from)?;
     created_or_refused(app, caller, outcome, &res, now).await?;
 

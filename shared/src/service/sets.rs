@@ -1,6 +1,6 @@
 //! Compare models: one prompt on 2–4 text→image models, as one set. The whole set's estimate is
 //! reserved at once (all or nothing); its jobs then run like any generation.
-use super::generate::{created_or_refused, idempotency_claim, key_conflict, queued_job, request_hash, reservation};
+use super::generate::{Outputs, created_or_refused, idempotency_claim, key_conflict, queued_job, request_hash, reservation};
 use super::views::job_with_assets;
 use crate::api::{ApiError, Caller};
 use crate::app::App;
@@ -85,7 +85,7 @@ pub async fn create_set(app: &App, caller: &Caller, req: &SetRequest, idem_key: 
     };
     let hash = request_hash(JobKind::Image, &("set", req))?;
     let idem = idempotency_claim(caller, idem_key, set.set_id.as_str(), hash, now)?;
-    let res = reservation(app, caller, set.estimated_micros, now).await?;
+    let res = reservation(app, caller, set.estimated_micros, now, Outputs::Stored).await?;
     match app
         .store
         .create_set(&set, &jobs, &res, idem.as_ref())

@@ -3,7 +3,7 @@
 //! case (every frame at its price) is reserved at once, all or nothing, and the job then runs
 //! and settles like any generation: only the frames returned are kept and charged, at most
 //! `frames` of them.
-use super::generate::{created_or_refused, idempotency_claim, key_conflict, queued_job, request_hash, reservation};
+use super::generate::{Outputs, created_or_refused, idempotency_claim, key_conflict, queued_job, request_hash, reservation};
 use super::views::asset_json;
 use crate::api::{ApiError, Caller};
 use crate::app::App;
@@ -84,7 +84,7 @@ pub async fn create_story(app: &App, caller: &Caller, req: &StoryRequest, idem_k
     };
     // The record names the story (its id is a ULID like a job's).
     let idem = idempotency_claim(caller, idem_key, story.story_id.as_str(), hash, now)?;
-    let res = reservation(app, caller, story.estimated_micros, now).await?;
+    let res = reservation(app, caller, story.estimated_micros, now, Outputs::Stored).await?;
     match app
         .store
         .create_story(&story, &job, &res, idem.as_ref())

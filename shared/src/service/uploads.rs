@@ -8,7 +8,7 @@ use crate::clock;
 use crate::domain::upload::{Declared, Refusal, UploadType, check_image, check_size};
 use crate::domain::{Asset, AssetId, AssetKind, AssetSource};
 use crate::media::{HeaderSniff, ImageInfo, MediaError, SniffError, TAIL_BYTES, check_ending, object_key, sniff_header, staging_key};
-use crate::store::PendingUpload;
+use crate::store::{PendingUpload, UploadSettled};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -24,15 +24,18 @@ pub struct UploadRequest {
 
 /// How long the presigned POST lives (the policy's `expiration`).
 const POLICY_TTL_S: i64 = 600;
-/// How long a pending upload can still be completed.
-const MARKER_TTL_S: i64 = 24 * 3600;
+/// How long a pending upload can still be completed (and holds its declared bytes of the
+/// storage limit until the sweep releases it): the form is posted within its 10 minutes, and
+/// an upload rarely takes long.
+pub const MARKER_TTL_S: i64 = 3600;
 /// The first read of the header.
 const HEADER_FIRST_BYTES: u64 = 64 * 1024;
 /// The most of a file `complete` reads to find the image size (JPEG headers carry EXIF and
 /// thumbnails before it).
 const HEADER_MAX_BYTES: u64 = 1024 * 1024;
 
-/// `201` body of `POST /api/uploads`.
+/// `201` body of `POST /api/uploads`: the declared bytes are reserved against the caller's
+/// storage limit (403 `storage_exceeded` when they don't fit), then the form is signed.
 pub async fn create_upload(app: &App, caller: &Caller, req: &UploadRequest) -> Result<Value, ApiError> {
     let bytes =
         crate::api::whole_number(&req.bytes).ok_or_else(|| ApiError::validation("bytes", "bytes must be a whole number of bytes"))?;
@@ -41,17 +44,25 @@ pub async fn create_upload(app: &App, caller: &Caller, req: &UploadRequest) -> R
     let id = AssetId::new();
     let key = staging_key(&caller.id, &id);
     let now = clock::now();
-    app.store
-        .put_pending_upload(&PendingUpload {
-            key: crate::store::pending_upload_key(&caller.id, &id),
-            content_type: declared.content_type.mime().to_string(),
-            bytes: declared.bytes,
-            filename: declared.filename.clone(),
-            created_at: clock::rfc3339(now),
-            expires_at: now.timestamp() + MARKER_TTL_S,
-        })
-        .await
-        .map_err(ApiError::internal)?;
+    let limit = app
+        .store
+        .usage()
+        .limits(&caller.id, app.config.default_limits())
+        .await?
+        .storage_bytes;
+    let pending = PendingUpload::new(
+        &caller.id,
+        &id,
+        declared.content_type.mime(),
+        declared.bytes,
+        declared.filename.clone(),
+        clock::rfc3339(now),
+        now.timestamp() + MARKER_TTL_S,
+    );
+    // Reserved before anything is signed: a refused announcement gets no form.
+    if !app.store.announce_upload(&pending, limit).await? {
+        return Err(super::generate::storage_full(app, caller, limit).await?);
+    }
     let post = app
         .media
         .presigned_post(
@@ -60,8 +71,17 @@ pub async fn create_upload(app: &App, caller: &Caller, req: &UploadRequest) -> R
             declared.bytes,
             chrono::Duration::seconds(POLICY_TTL_S),
         )
-        .await
-        .map_err(ApiError::internal)?;
+        .await;
+    let post = match post {
+        Ok(p) => p,
+        Err(e) => {
+            // No form: give the reservation back at once rather than at its expiry.
+            if let Err(r) = app.store.release_upload(&pending, None).await {
+                tracing::warn!(asset_id = %id, error = %r, "an unsigned upload's reservation waits for its expiry");
+            }
+            return Err(ApiError::internal(e));
+        }
+    };
     tracing::info!(asset_id = %id, bytes = declared.bytes, content_type = declared.content_type.mime(), "upload announced");
     Ok(json!({
         "asset_id": id,
@@ -87,8 +107,7 @@ pub async fn complete_upload(app: &App, caller: &Caller, id: &AssetId) -> Result
     let pending = app
         .store
         .get_pending_upload(&caller.id, id, now.timestamp())
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .ok_or_else(|| ApiError::not_found("upload"))?;
     let declared = UploadType::parse(&pending.content_type)
         .ok_or_else(|| ApiError::internal(format!("pending upload with type {}", pending.content_type)))?;
@@ -96,7 +115,7 @@ pub async fn complete_upload(app: &App, caller: &Caller, id: &AssetId) -> Result
     let checked = match inspect(app, &staging, declared, pending.bytes).await? {
         Ok(c) => c,
         Err(Refusal::Missing) => return gone(app, caller, id).await,
-        Err(r) => return Err(discard(app, caller, id, &staging, r).await),
+        Err(r) => return Err(discard(app, id, &pending, &staging, r).await),
     };
     let key = object_key(&caller.id, id, checked.info.ext);
     match app
@@ -105,7 +124,7 @@ pub async fn complete_upload(app: &App, caller: &Caller, id: &AssetId) -> Result
         .await
     {
         Ok(()) => {}
-        Err(MediaError::Changed(_)) => return Err(discard(app, caller, id, &staging, changed()).await),
+        Err(MediaError::Changed(_)) => return Err(discard(app, id, &pending, &staging, changed()).await),
         Err(MediaError::Missing(_)) => return gone(app, caller, id).await,
         Err(e) => return Err(ApiError::internal(e)),
     }
@@ -125,15 +144,29 @@ pub async fn complete_upload(app: &App, caller: &Caller, id: &AssetId) -> Result
         height: Some(checked.info.height),
         duration_s: None,
         created_at: clock::rfc3339(now),
-        s3_key: key,
+        s3_key: key.clone(),
         // Uploads never expire: no `expires_at`.
         filename: pending.filename.clone(),
         expires_at: None,
         pinned: false,
+        counted: true,
     };
-    app.store.put_asset(&asset).await.map_err(ApiError::internal)?;
+    // The record, the marker's removal and the reservation settled at the checked size: one
+    // transaction, so the storage count is exact whichever of complete, a concurrent complete
+    // and the sweep's release comes first.
+    match app.store.settle_upload(&asset, &pending).await? {
+        UploadSettled::Applied => {}
+        UploadSettled::AssetExists => return gone(app, caller, id).await,
+        UploadSettled::MarkerGone => {
+            if let Some(done) = completed_asset(app, caller, id).await? {
+                return Ok(done);
+            }
+            // Released meanwhile (it expired): the copy is nobody's.
+            app.media.delete(&key).await.map_err(ApiError::internal)?;
+            return Err(ApiError::not_found("upload"));
+        }
+    }
     app.media.delete(&staging).await.map_err(ApiError::internal)?;
-    app.store.delete_pending_upload(&caller.id, id).await.map_err(ApiError::internal)?;
     tracing::info!(asset_id = %id, bytes = asset.bytes, width = checked.info.width, height = checked.info.height, "upload completed");
     Ok(asset)
 }
@@ -179,14 +212,14 @@ fn refused(r: Refusal) -> ApiError {
     }
 }
 
-/// Removes a refused upload (object and marker) and says why.
-async fn discard(app: &App, caller: &Caller, id: &AssetId, staging: &str, r: Refusal) -> ApiError {
+/// Removes a refused upload (object, then marker with its reservation) and says why.
+async fn discard(app: &App, id: &AssetId, pending: &PendingUpload, staging: &str, r: Refusal) -> ApiError {
     tracing::info!(asset_id = %id, reason = %r, "upload refused");
     if let Err(e) = app.media.delete(staging).await {
         return ApiError::internal(e);
     }
-    if let Err(e) = app.store.delete_pending_upload(&caller.id, id).await {
-        return ApiError::internal(e);
+    if let Err(e) = app.store.release_upload(pending, None).await {
+        return ApiError::from(e);
     }
     refused(r)
 }

@@ -1,9 +1,9 @@
-//! The usage report (`GET /api/usage`) and the quota both it and `GET /api/me` show. Sums are
-//! integer micro-dollars; dollars appear only in the JSON.
+//! The usage report (`GET /api/usage`) and the quota both it and `GET /api/me` show, and the
+//! report's storage figures. Sums are integer micro-dollars; dollars appear only in the JSON.
 use crate::api::ApiError;
 use crate::app::App;
 use crate::clock;
-use crate::domain::{Micros, UserId};
+use crate::domain::{Micros, StorageUsage, UserId};
 use crate::store::DayUsage;
 use chrono::{Datelike, NaiveDate};
 use serde_json::{Value, json};
@@ -23,6 +23,24 @@ pub async fn quota_json(app: &App, user: &UserId) -> Result<Value, ApiError> {
         "remaining_usd": used.remaining(limit).usd(),
         "period": period,
     }))
+}
+
+/// `Storage` of `GET /api/usage`: what the user keeps now against their storage limit, in bytes
+/// (domain::storage): `stored_bytes` (their assets), `reserved_bytes` (uploads announced and not
+/// completed yet), `limit_bytes`, `files`.
+pub async fn storage_json(app: &App, user: &UserId) -> Result<Value, ApiError> {
+    let used = app.store.storage(user).await?;
+    let limits = app.store.usage().limits(user, app.config.default_limits()).await?;
+    Ok(storage_body(&used, limits.storage_bytes))
+}
+
+pub fn storage_body(used: &StorageUsage, limit: u64) -> Value {
+    json!({
+        "stored_bytes": used.stored,
+        "reserved_bytes": used.reserved(),
+        "limit_bytes": limit,
+        "files": used.files,
+    })
 }
 
 fn parse_date(field: &str, s: &str) -> Result<NaiveDate, ApiError> {
@@ -108,6 +126,7 @@ pub async fn usage_json(app: &App, user: &UserId, from: NaiveDate, to: NaiveDate
     let days = app.store.usage().days(user, &f, &t).await?;
     let mut body = report(from, to, &days);
     body["quota"] = quota_json(app, user).await?;
+    body["storage"] = storage_json(app, user).await?;
     Ok(body)
 }
 
@@ -124,6 +143,19 @@ mod tests {
             ApiError::Validation { field, .. } => field.unwrap(),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn storage_shows_stored_and_reserved_apart() {
+        let used = StorageUsage {
+            stored: 1_500_000,
+            committed: 2_000_000,
+            files: 3,
+        };
+        assert_eq!(
+            storage_body(&used, 5_000_000),
+            json!({"stored_bytes": 1_500_000, "reserved_bytes": 500_000, "limit_bytes": 5_000_000, "files": 3})
+        );
     }
 
     #[test]

@@ -7,21 +7,19 @@ pub(crate) fn key(user: &UserId, id: &AssetId) -> Item {
     Item::from([("user_id".into(), s(user.as_str())), ("asset_id".into(), s(id.as_str()))])
 }
 
-impl Store {
-    /// Writes an asset with the gallery's index keys (domain::gallery) and, when it has an
-    /// `expires_at`, the expiring index's key (domain::expiry). Asset ids of outputs are
-    /// deterministic, so writing twice is harmless.
-    pub async fn put_asset(&self, asset: &Asset) -> Result<(), StoreError> {
-        let mut item: Item = serde_dynamo::to_item(asset)?;
-        item.extend(index_attributes(asset).into_iter().map(|(k, v)| (k.to_string(), s(v))));
-        if asset.expires_at.is_some() {
-            item.insert(SHARD_ATTRIBUTE.into(), s(SHARD));
-        }
-        let req = self.ddb.put_item().table_name(&self.tables.assets).set_item(Some(item));
-        super::write("put asset", || req.clone().send()).await?;
-        Ok(())
+/// An asset's item: the record with the gallery's index keys (domain::gallery) and, when it has
+/// an `expires_at`, the expiring index's key (domain::expiry). Written only by the counted
+/// writes of store::storage.
+pub(crate) fn asset_item(asset: &Asset) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(asset)?;
+    item.extend(index_attributes(asset).into_iter().map(|(k, v)| (k.to_string(), s(v))));
+    if asset.expires_at.is_some() {
+        item.insert(SHARD_ATTRIBUTE.into(), s(SHARD));
     }
+    Ok(item)
+}
 
+impl Store {
     pub async fn get_asset(&self, user: &UserId, id: &AssetId) -> Result<Option<Asset>, StoreError> {
         let out = self
             .ddb
@@ -145,12 +143,5 @@ impl Store {
         let req = req.update_expression(expression);
         let written = super::write("save asset", || req.clone().send()).await?;
         Ok(written.then_some(next))
-    }
-
-    /// Removes an asset's record (the caller removes its media object first).
-    pub async fn delete_asset(&self, user: &UserId, id: &AssetId) -> Result<(), StoreError> {
-        let req = self.ddb.delete_item().table_name(&self.tables.assets).set_key(Some(key(user, id)));
-        super::write("delete asset", || req.clone().send()).await?;
-        Ok(())
     }
 }

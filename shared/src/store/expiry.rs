@@ -1,5 +1,6 @@
-//! The expiring index (domain::expiry): the sweep's reads and conditional deletes, pinning,
-//! and the backfill that brings items written before the gallery indexes and expiry up to date.
+//! The expiring index (domain::expiry): the sweep's reads (its deletes are store::storage's
+//! counted ones), pinning, and the backfill that brings items written before the gallery
+//! indexes, expiry and the storage count up to date.
 use super::assets::key;
 use super::{Item, Store, StoreError, aws, s};
 use crate::domain::expiry::{EXPIRING_INDEX, SHARD, SHARD_ATTRIBUTE, backfilled_expiry};
@@ -11,6 +12,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 pub struct BackfillPage {
     pub scanned: usize,
     pub updated: usize,
+    /// Records whose bytes were added to their user's storage count now (store::storage).
+    pub counted: usize,
 }
 
 fn n(v: i64) -> AttributeValue {
@@ -45,20 +48,6 @@ impl Store {
         Ok((assets, out.last_evaluated_key.filter(|k| !k.is_empty())))
     }
 
-    /// Deletes an asset's record only if it is still unsaved and still expired at `now`: a save
-    /// or an unsave (a fresh expiry) racing the sweep wins. True when it was deleted.
-    pub async fn delete_expired_asset(&self, user: &UserId, id: &AssetId, now: i64) -> Result<bool, StoreError> {
-        let req = self
-            .ddb
-            .delete_item()
-            .table_name(&self.tables.assets)
-            .set_key(Some(key(user, id)))
-            .condition_expression("saved = :no AND expires_at < :now")
-            .expression_attribute_values(":no", AttributeValue::Bool(false))
-            .expression_attribute_values(":now", n(now));
-        super::write("delete expired asset", || req.clone().send()).await
-    }
-
     /// Marks an asset as depended on (`pinned`) and removes its expiry. False when it is gone.
     pub async fn pin_asset(&self, user: &UserId, id: &AssetId) -> Result<bool, StoreError> {
         let req = self
@@ -74,8 +63,9 @@ impl Store {
 
     /// One page of the backfill: scans `assets` from `start` and rewrites every item whose
     /// gallery index keys or expiry differ from what domain::gallery and domain::expiry say
-    /// (`days`: UNSAVED_EXPIRATION_DAYS). Items already right are not written, so running it
-    /// again changes nothing. Each write is conditioned on the `saved` and `expires_at` it read,
+    /// (`days`: UNSAVED_EXPIRATION_DAYS), and counts every record not in its user's storage
+    /// count yet (store::storage::count_asset). Items already right are not written, so running
+    /// it again changes nothing. Each write is conditioned on the `saved` and `expires_at` it read,
     /// so a save or unsave meanwhile is never undone (the next run looks at it again).
     pub async fn backfill_assets_page(&self, days: u32, start: Option<Item>) -> Result<(BackfillPage, Option<Item>), StoreError> {
         let out = self
@@ -92,6 +82,10 @@ impl Store {
             page.scanned += 1;
             if self.backfill_item(&item, days).await? {
                 page.updated += 1;
+            }
+            let asset: Asset = serde_dynamo::from_item(item)?;
+            if self.count_asset(&asset).await? {
+                page.counted += 1;
             }
         }
         Ok((page, out.last_evaluated_key.filter(|k| !k.is_empty())))

@@ -11,6 +11,9 @@ pub struct Reservation {
     pub limit: Micros,
     /// The user's share of job starts, counted in the same transaction.
     pub starts: Option<StartWindow>,
+    /// For jobs whose outputs are stored: the user's storage limit in bytes, which must not be
+    /// reached yet (checked in the same transaction; domain::storage).
+    pub storage_limit: Option<u64>,
 }
 
 /// A per-user count of job starts in one window (a minute): at most `max`, kept until
@@ -29,6 +32,8 @@ pub enum CreateOutcome {
     QuotaExceeded,
     /// The user already started their share of jobs in this window. Nothing written.
     TooManyStarts,
+    /// The user's stored bytes reached their storage limit. Nothing written.
+    StorageExceeded,
     /// The idempotency key was used before with the same body: that job.
     Replay(Box<Job>),
     /// The idempotency key was used before with a different body.
@@ -47,8 +52,6 @@ pub(crate) fn month_key(user: &UserId, period: &str) -> Item {
 }
 
 impl Store {
-    /// The transaction item that holds `res.amount` of the user's month, refused (condition
-    /// failed) when the month would go over `res.limit`. Used by every create that reserves.
     /// The transaction item that records a new job (fails when its id exists: an earlier try of
     /// the same transaction was applied).
     pub(super) fn put_new_job(&self, job: &Job) -> Result<TransactWriteItem, StoreError> {
@@ -61,6 +64,8 @@ impl Store {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// The transaction item that holds `res.amount` of the user's month, refused (condition
+    /// failed) when the month would go over `res.limit`. Used by every create that reserves.
     pub(super) fn reserve_item(&self, user: &UserId, res: &Reservation) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
             .table_name(&self.tables.usage)
@@ -73,6 +78,18 @@ impl Store {
             .build()
             .map_err(aws("build update"))?;
         Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Adds the check that the user has storage left, when `res` asks for it; its index.
+    pub(super) fn push_storage_room(
+        &self,
+        items: &mut Vec<TransactWriteItem>,
+        user: &UserId,
+        res: &Reservation,
+    ) -> Result<Option<usize>, StoreError> {
+        let Some(limit) = res.storage_limit else { return Ok(None) };
+        items.push(self.storage_room(user, limit)?);
+        Ok(Some(items.len() - 1))
     }
 
     /// The transaction item that counts `count` job starts in the user's minute window,
@@ -98,6 +115,9 @@ impl Store {
         if max < 0 {
             return Ok(CreateOutcome::QuotaExceeded);
         }
+        if res.storage_limit == Some(0) {
+            return Ok(CreateOutcome::StorageExceeded);
+        }
         let mut items = vec![self.put_new_job(job)?, self.reserve_item(&job.user_id, res)?];
         let starts_at = match &res.starts {
             Some(w) => {
@@ -106,6 +126,7 @@ impl Store {
             }
             None => None,
         };
+        let storage_at = self.push_storage_room(&mut items, &job.user_id, res)?;
         let idem_at = items.len();
         if let Some(rec) = idem {
             items.push(self.claim_key_item(rec)?);
@@ -140,6 +161,9 @@ impl Store {
         }
         if failed_at(&codes, 1) {
             return Ok(CreateOutcome::QuotaExceeded);
+        }
+        if storage_at.is_some_and(|i| failed_at(&codes, i)) {
+            return Ok(CreateOutcome::StorageExceeded);
         }
         Err(StoreError::Aws {
             op: "create job",

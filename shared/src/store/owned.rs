@@ -49,6 +49,9 @@ impl Store {
         if res.limit.0 - res.amount.0 < 0 {
             return done(CreateOutcome::QuotaExceeded);
         }
+        if res.storage_limit == Some(0) {
+            return done(CreateOutcome::StorageExceeded);
+        }
         let mut items = Vec::with_capacity(jobs.len() + 4);
         for job in jobs {
             items.push(self.put_new_job(job)?);
@@ -64,6 +67,7 @@ impl Store {
             starts_at = Some(items.len());
             items.push(self.starts_item(new.user, w, count)?);
         }
+        let storage_at = self.push_storage_room(&mut items, new.user, res)?;
         let mut item: Item = serde_dynamo::to_item(new.item)?;
         item.insert("period".into(), s(format!("{}{}", new.prefix, new.id)));
         let put = Put::builder()
@@ -103,6 +107,9 @@ impl Store {
         }
         if failed_at(&codes, reserve_at) {
             return done(CreateOutcome::QuotaExceeded);
+        }
+        if storage_at.is_some_and(|i| failed_at(&codes, i)) {
+            return done(CreateOutcome::StorageExceeded);
         }
         Err(StoreError::Aws {
             op: new.op,

@@ -1,4 +1,6 @@
 use super::{Item, Store, StoreError, aws, jobs::month_key, s};
+pub use crate::domain::storage::Limits;
+use crate::domain::storage::{mb_string, parse_mb};
 use crate::domain::{Micros, UserId};
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -36,14 +38,21 @@ fn num(item: &std::collections::HashMap<String, AttributeValue>, k: &str) -> i64
     item.get(k).and_then(|v| v.as_n().ok()).and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
-/// The usage item an admin adds (DynamoDB console) to give one user their own monthly limit.
+/// The usage item an admin adds (DynamoDB console) to give one user their own limits.
 pub const LIMIT_PERIOD: &str = "limit";
 
+fn raw(item: Option<&Item>, k: &str) -> Option<String> {
+    item.and_then(|i| i.get(k)).map(|v| match v {
+        AttributeValue::N(s) | AttributeValue::S(s) => s.clone(),
+        _ => String::new(),
+    })
+}
+
 impl UsageStore<'_> {
-    /// The user's monthly limit: the `monthly_limit_usd` of their `limit` item when the admin
-    /// set one, else `default`. A value that is not a non-negative amount of dollars is logged
-    /// and ignored.
-    pub async fn monthly_limit(&self, user: &UserId, default: Micros) -> Result<Micros, StoreError> {
+    /// The user's limits: the `monthly_limit_usd` and `storage_limit_mb` of their `limit` item
+    /// where the admin set them, else `default`'s. A value that is not a non-negative amount is
+    /// logged and ignored.
+    pub async fn limits(&self, user: &UserId, default: Limits) -> Result<Limits, StoreError> {
         let st = self.store;
         let out = st
             .ddb
@@ -55,43 +64,62 @@ impl UsageStore<'_> {
             .send()
             .await
             .map_err(aws("get limit"))?;
-        let raw = out.item.as_ref().and_then(|i| i.get("monthly_limit_usd")).map(|v| match v {
-            AttributeValue::N(s) | AttributeValue::S(s) => s.clone(),
-            _ => String::new(),
-        });
-        Ok(match raw {
-            None => default,
+        let item = out.item.as_ref();
+        let monthly = match raw(item, "monthly_limit_usd") {
+            None => default.monthly,
             Some(s) => Micros::parse_usd(&s).unwrap_or_else(|| {
                 tracing::error!(value = %s, "the user's monthly_limit_usd is not an amount of dollars; using the default");
-                default
+                default.monthly
             }),
-        })
+        };
+        let storage_bytes = match raw(item, "storage_limit_mb") {
+            None => default.storage_bytes,
+            Some(s) => parse_mb(&s).unwrap_or_else(|| {
+                tracing::error!(value = %s, "the user's storage_limit_mb is not a number of MB; using the default");
+                default.storage_bytes
+            }),
+        };
+        Ok(Limits { monthly, storage_bytes })
     }
 
-    /// Sets (or with `None` removes) the user's own monthly limit, as the admin does in the console.
+    /// The user's monthly limit (see [`UsageStore::limits`]).
+    pub async fn monthly_limit(&self, user: &UserId, default: Micros) -> Result<Micros, StoreError> {
+        let d = Limits {
+            monthly: default,
+            storage_bytes: 0,
+        };
+        Ok(self.limits(user, d).await?.monthly)
+    }
+
+    /// Sets (or with `None` removes) the user's own monthly limit, as the admin does in the
+    /// console. Their storage limit, in the same item, stays.
     pub async fn set_monthly_limit(&self, user: &UserId, limit: Option<Micros>) -> Result<(), StoreError> {
+        self.set_limit_attribute(user, "monthly_limit_usd", limit.map(|m| m.usd_string()))
+            .await
+    }
+
+    /// Sets (or with `None` removes) the user's own storage limit in bytes, written as the
+    /// decimal MB an admin would type. Their monthly limit stays.
+    pub async fn set_storage_limit(&self, user: &UserId, bytes: Option<u64>) -> Result<(), StoreError> {
+        self.set_limit_attribute(user, "storage_limit_mb", bytes.map(mb_string)).await
+    }
+
+    async fn set_limit_attribute(&self, user: &UserId, attribute: &str, number: Option<String>) -> Result<(), StoreError> {
         let st = self.store;
-        match limit {
-            Some(m) => {
-                let req = st
-                    .ddb
-                    .put_item()
-                    .table_name(&st.tables.usage)
-                    .item("user_id", AttributeValue::S(user.as_str().into()))
-                    .item("period", AttributeValue::S(LIMIT_PERIOD.into()))
-                    .item("monthly_limit_usd", AttributeValue::N(m.usd_string()));
-                super::write("set limit", || req.clone().send()).await?;
-            }
-            None => {
-                let req = st
-                    .ddb
-                    .delete_item()
-                    .table_name(&st.tables.usage)
-                    .key("user_id", AttributeValue::S(user.as_str().into()))
-                    .key("period", AttributeValue::S(LIMIT_PERIOD.into()));
-                super::write("remove limit", || req.clone().send()).await?;
-            }
-        }
+        let req = st
+            .ddb
+            .update_item()
+            .table_name(&st.tables.usage)
+            .key("user_id", AttributeValue::S(user.as_str().into()))
+            .key("period", AttributeValue::S(LIMIT_PERIOD.into()))
+            .expression_attribute_names("#a", attribute);
+        let req = match number {
+            Some(v) => req
+                .update_expression("SET #a = :v")
+                .expression_attribute_values(":v", AttributeValue::N(v)),
+            None => req.update_expression("REMOVE #a"),
+        };
+        super::write("set limit", || req.clone().send()).await?;
         Ok(())
     }
 

@@ -354,16 +354,16 @@ fn presigned_post_counts_as_put_object_and_copy_as_get_and_put() {
     let f = Fixture::new("presignpost");
     f.edit(
         "routes.json",
-        r#""idempotency": ["PutItem"] }, "media": ["PutObject", "PutObjectTagging"]"#,
-        r#""idempotency": ["PutItem"] }"#,
+        r#""usage": ["GetItem", "PutItem", "UpdateItem", "DeleteItem"] }, "media": ["PutObject", "PutObjectTagging"]"#,
+        r#""usage": ["GetItem", "PutItem", "UpdateItem", "DeleteItem"] }"#,
     );
     f.assert_error("uploads-create calls s3:PutObject on media (create_upload in shared/src/service/uploads.rs)");
     f.assert_error("uploads-create calls s3:PutObjectTagging on media (create_upload in shared/src/service/uploads.rs)");
     let f = Fixture::new("copyobject");
     f.edit(
         "routes.json",
-        r#""idempotency": ["GetItem", "DeleteItem"] }, "media": ["GetObject", "PutObject", "DeleteObject"]"#,
-        r#""idempotency": ["GetItem", "DeleteItem"] }, "media": ["PutObject", "DeleteObject"]"#,
+        r#""usage": ["GetItem", "UpdateItem", "DeleteItem"] }, "media": ["GetObject", "PutObject", "DeleteObject"]"#,
+        r#""usage": ["GetItem", "UpdateItem", "DeleteItem"] }, "media": ["PutObject", "DeleteObject"]"#,
     );
     f.assert_error("uploads-complete calls s3:GetObject on media (Media::copy_if_match in shared/src/media/uploads.rs");
 }
