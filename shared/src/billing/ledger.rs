@@ -8,6 +8,22 @@ use crate::domain::Micros;
 /// so no user's request can reach it.
 pub const OPERATOR_PARTITION: &str = "_operator";
 
+/// Each day and model's ledger is split over this many items (by job id, [`ledger_shard`]):
+/// every settle of every user adds to its model's item of the day in its transaction, and
+/// DynamoDB cancels transactions that meet on one item (`TransactionConflict`), so one item
+/// would make all the users' settles of a busy model contend. Eight items cut that eightfold;
+/// reading sums them.
+pub const LEDGER_SHARDS: u32 = 8;
+
+/// The ledger item (of its day and model) a job adds to: FNV-1a of its id, modulo
+/// [`LEDGER_SHARDS`] (stable, so every write of one job goes to the same item).
+pub fn ledger_shard(job_id: &str) -> u32 {
+    let h = job_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    (h % u64::from(LEDGER_SHARDS)) as u32
+}
+
 /// A model is underpriced on a day when its provider cost exceeded the user's charge on more
 /// than this share of its charged runs.
 pub const UNDERPRICED_SHARE_PERCENT: i64 = 10;

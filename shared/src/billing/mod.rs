@@ -24,7 +24,7 @@ mod ledger;
 mod record;
 
 pub use decimal::{Decimal, DecimalError, MAX_SCALE};
-pub use ledger::{LedgerEntry, OPERATOR_PARTITION, UNDERPRICED_SHARE_PERCENT, is_underpriced_day};
+pub use ledger::{LEDGER_SHARDS, LedgerEntry, OPERATOR_PARTITION, UNDERPRICED_SHARE_PERCENT, is_underpriced_day, ledger_shard};
 pub use record::{MAX_METRICS_BYTES, ProviderRecord};
 
 use crate::domain::Micros;

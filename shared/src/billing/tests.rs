@@ -125,3 +125,17 @@ fn a_day_is_underpriced_past_ten_percent_of_its_runs() {
     assert!(is_underpriced_day(&day(1000, 101)));
     assert!(!is_underpriced_day(&day(0, 0)));
 }
+
+#[test]
+fn a_jobs_ledger_item_is_stable_and_jobs_spread_over_every_shard() {
+    let id = "01JTESTJOB0000000000000000";
+    assert_eq!(ledger_shard(id), ledger_shard(id), "every write of one job goes to one item");
+    let mut seen = [0u32; LEDGER_SHARDS as usize];
+    for i in 0..800 {
+        let s = ledger_shard(&format!("01JTESTJOB{i:016}"));
+        assert!(s < LEDGER_SHARDS);
+        seen[s as usize] += 1;
+    }
+    // 800 ids, 100 a shard on average: none is starved or takes most of them.
+    assert!(seen.iter().all(|&n| (50..=150).contains(&n)), "{seen:?}");
+}

@@ -1,17 +1,19 @@
 //! The operator's ledger (billing::ledger) in the usage table, under the partition
-//! [`OPERATOR_PARTITION`]: one item per creation day and model, `ledger#{YYYY-MM-DD}#{model}`,
-//! with no user id, so it survives the deletion of a user's own partition. Every write to it is
+//! [`OPERATOR_PARTITION`]: per creation day and model, [`LEDGER_SHARDS`] items
+//! `ledger#{YYYY-MM-DD}#{model}#{shard}` (a job adds to the one of [`ledger_shard`]; reading
+//! sums them), with no user id, so it survives the deletion of a user's own partition. Every write to it is
 //! an item of the transaction that settles (or re-bills) a job, so its totals are always the
 //! sum of the jobs'. Also the two writes that bill a finished job again: a stray prediction,
 //! and a late final figure replacing an estimate.
 use super::jobs::key;
 use super::settlement::usage_day;
 use super::{Item, Store, StoreError, aws, failed_at, n, s};
-use crate::billing::{LedgerEntry, OPERATOR_PARTITION, ProviderRecord};
+use crate::billing::{LEDGER_SHARDS, LedgerEntry, OPERATOR_PARTITION, ProviderRecord, ledger_shard};
 use crate::domain::Job;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use std::collections::BTreeMap;
 
-/// One ledger item: a day, a model, and its totals.
+/// A day and model of the ledger, and its totals (its shards summed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LedgerRow {
     pub day: String,
@@ -19,10 +21,11 @@ pub struct LedgerRow {
     pub totals: LedgerEntry,
 }
 
-fn ledger_key(day: &str, model: &str) -> Item {
+fn ledger_key(day: &str, model: &str, shard: u32) -> Item {
+    debug_assert!(shard < LEDGER_SHARDS);
     Item::from([
         ("user_id".into(), s(OPERATOR_PARTITION)),
-        ("period".into(), s(format!("ledger#{day}#{model}"))),
+        ("period".into(), s(format!("ledger#{day}#{model}#{shard}"))),
     ])
 }
 
@@ -34,7 +37,7 @@ impl Store {
         let adds: Vec<String> = (0..fields.len()).map(|i| format!("#a{i} :a{i}")).collect();
         let mut u = Update::builder()
             .table_name(&self.tables.usage)
-            .set_key(Some(ledger_key(&day, &job.model)))
+            .set_key(Some(ledger_key(&day, &job.model, ledger_shard(job.job_id.as_str()))))
             .update_expression(format!("SET #m = :m, #d = :day ADD {}", adds.join(", ")))
             .expression_attribute_names("#m", "model")
             .expression_attribute_names("#d", "date")
@@ -48,9 +51,10 @@ impl Store {
         u.build().map_err(aws("build update"))
     }
 
-    /// Every ledger item from `from` to `to` (inclusive days, `YYYY-MM-DD`), by day then model.
+    /// The ledger from `from` to `to` (inclusive days, `YYYY-MM-DD`): one row per day and
+    /// model (its shards summed), by day then model.
     pub async fn ledger(&self, from: &str, to: &str) -> Result<Vec<LedgerRow>, StoreError> {
-        let mut rows = Vec::new();
+        let mut rows: BTreeMap<(String, String), LedgerEntry> = BTreeMap::new();
         let mut start: Option<Item> = None;
         loop {
             let out = self
@@ -69,15 +73,16 @@ impl Store {
             for item in out.items.unwrap_or_default() {
                 let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
                 let num = |k: &str| item.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
-                rows.push(LedgerRow {
-                    day: text("date"),
-                    model: text("model"),
-                    totals: LedgerEntry::from_fields(num),
-                });
+                rows.entry((text("date"), text("model")))
+                    .or_default()
+                    .add(&LedgerEntry::from_fields(num));
             }
             start = out.last_evaluated_key.filter(|k| !k.is_empty());
             if start.is_none() {
-                return Ok(rows);
+                return Ok(rows
+                    .into_iter()
+                    .map(|((day, model), totals)| LedgerRow { day, model, totals })
+                    .collect());
             }
         }
     }
@@ -153,11 +158,12 @@ mod tests {
     #[test]
     fn the_ledger_sorts_apart_from_every_user_item_type() {
         // Its own partition, and its sort keys match none of the users' ranges either.
-        let k = ledger_key("2026-05-01", "imagen-4");
+        let k = ledger_key("2026-05-01", "imagen-4", 7);
         assert_eq!(k["user_id"], s("_operator"));
         let period = k["period"].as_s().unwrap();
         for other in ["day#", "month#", "limit", "set#", "story#", "board#", "tiles#"] {
             assert!(!period.starts_with(other), "{other}");
         }
+        assert_eq!(period, "ledger#2026-05-01#imagen-4#7");
     }
 }
