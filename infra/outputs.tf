@@ -79,3 +79,8 @@ output "assets_table" {
   description = "The assets table (make backfill-aws ASSETS_TABLE=…, docs/deploy.md)."
   value       = aws_dynamodb_table.table["assets"].name
 }
+
+output "usage_table" {
+  description = "The usage table, which holds the operator's ledger (make ledger-aws USAGE_TABLE=…, docs/deploy.md)."
+  value       = aws_dynamodb_table.table["usage"].name
+}
