@@ -146,7 +146,57 @@ async fn every_basis_is_billed_as_replicate_would_to_the_micro_dollar() {
 
     let total = ledger_is_the_sum_of(&t, &jobs).await;
     assert_eq!((total.runs, total.estimated, total.loss_micros), (7, 2, 0));
+
+    // The user deletes all their data (every item of their partitions of jobs and usage): the
+    // operator's ledger is whole, and nothing in it names the user.
+    let today = shared::clock::day(shared::clock::now());
+    let before = t.stack.app.store.ledger(&today, &today).await.unwrap();
+    let sub = t.sub(&u).await;
+    let tables = &t.stack.resources.tables;
+    let ddb = aws_sdk_dynamodb::Client::new(&shared::app::sdk_config("us-east-1", Some(&t.stack.moto.url)));
+    for (table, sort) in [(&tables.jobs, "job_id"), (&tables.usage, "period")] {
+        let items = partition(&ddb, table, sub.as_str()).await;
+        assert!(!items.is_empty(), "{table}");
+        for item in items {
+            let key = ["user_id", sort].map(|k| (k.to_string(), item[k].clone()));
+            ddb.delete_item().table_name(table).set_key(Some(key.into())).send().await.unwrap();
+        }
+    }
+    assert!(stored_gone(&t, &u, &image).await, "the user's jobs are gone");
+    assert_eq!(t.stack.app.store.ledger(&today, &today).await.unwrap(), before);
+    let operator = partition(&ddb, &tables.usage, shared::billing::OPERATOR_PARTITION).await;
+    assert!(!operator.is_empty());
+    assert!(!format!("{operator:?}").contains(sub.as_str()), "the ledger holds no user id");
     t.stop().await;
+}
+
+async fn stored_gone(t: &TestStack, u: &User, id: &str) -> bool {
+    let sub = t.sub(u).await;
+    t.stack.app.store.get_job(&sub, &JobId::parse(id).unwrap()).await.unwrap().is_none()
+}
+
+type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
+/// Every item of a partition (`user_id = pk`) of a table.
+async fn partition(ddb: &aws_sdk_dynamodb::Client, table: &str, pk: &str) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = ddb
+            .query()
+            .table_name(table)
+            .key_condition_expression("user_id = :u")
+            .expression_attribute_values(":u", aws_sdk_dynamodb::types::AttributeValue::S(pk.into()))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        items.extend(out.items.unwrap_or_default());
+        start = out.last_evaluated_key.filter(|k| !k.is_empty());
+        if start.is_none() {
+            return items;
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
