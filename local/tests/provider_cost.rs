@@ -255,3 +255,54 @@ async fn a_cancel_after_the_model_started_is_billed_to_the_operator_not_the_user
     assert_eq!(me["quota"]["spent_usd"], json!(0.0), "{me}");
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_underpriced_on_more_than_ten_percent_of_yesterdays_runs_is_reported() {
+    use shared::billing::ProviderRecord;
+    use shared::clock;
+    let t = TestStack::start().await;
+    let u = t.user("alice").await;
+    let sub = t.sub(&u).await;
+    let app = &t.stack.app;
+    // Jobs created yesterday at noon (UTC), charged $0.04 each; Replicate billed `billed`.
+    let now = clock::now();
+    let noon_yesterday = (now - chrono::Duration::days(1))
+        .date_naive()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc();
+    let age = (now - noon_yesterday).num_minutes();
+    let settle = |billed: i64| {
+        let sub = sub.clone();
+        async move {
+            let job = common::recorded_job(app, &sub, age, Some("p")).await;
+            let record = ProviderRecord {
+                prediction_id: "p".into(),
+                status: "succeeded".into(),
+                basis: BillingBasis::Image,
+                metrics: Some(r#"{"image_count":1}"#.into()),
+                cost_micros: Micros(billed),
+                metered: true,
+            };
+            let now = clock::rfc3339(clock::now());
+            assert!(app.store.settle_success(&job, &[], Micros(40_000), &record, &now).await.unwrap());
+        }
+    };
+    settle(41_000).await;
+    for _ in 0..9 {
+        settle(40_000).await;
+    }
+    // One run in ten cost more than its charge: exactly 10% is not more than 10%.
+    assert!(shared::service::report_underpriced(app).await.is_empty());
+    let yesterday = clock::day(noon_yesterday);
+    let rows = app.store.ledger(&yesterday, &yesterday).await.unwrap();
+    assert_eq!(rows.len(), 1, "one row per day and model, its shards summed: {rows:?}");
+    assert_eq!(
+        (rows[0].totals.runs, rows[0].totals.underpriced, rows[0].totals.margin_micros()),
+        (10, 1, -1000)
+    );
+    // A second one in eleven is.
+    settle(40_001).await;
+    assert_eq!(shared::service::report_underpriced(app).await, ["imagen-4"]);
+    t.stop().await;
+}
