@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 3000
 
-.PHONY: help dev test user backfill backfill-aws catalog-check package deploy smoke bench infra-check venv build soak soak-fuzz soak-load soak-schema
+.PHONY: help dev test user backfill backfill-aws catalog-check ledger ledger-aws package deploy smoke bench infra-check venv build soak soak-fuzz soak-load soak-schema
 
 help:
 	@echo "make dev       run the whole system locally on http://localhost:$(PORT)"
@@ -12,6 +12,8 @@ help:
 	@echo "make backfill  bring the running local stack's asset items up to date (gallery index keys, expiry, storage count); safe to repeat"
 	@echo "make backfill-aws ASSETS_TABLE=... USAGE_TABLE=... [UNSAVED_EXPIRATION_DAYS=30]   the same against a deployment, with your AWS credentials (docs/deploy.md)"
 	@echo "make catalog-check   compare the model catalog with Replicate (REPLICATE_API_TOKEN; without it, the local simulator): official or not, pinned vs latest version, every input; fails on drift (docs/deploy.md §1a)"
+	@echo "make ledger [MONTH=YYYY-MM]   the running local stack's operator ledger: per model, what users paid, what Replicate billed, the margin"
+	@echo "make ledger-aws USAGE_TABLE=... [MONTH=YYYY-MM]   the same for a deployment, with your AWS credentials (docs/deploy.md)"
 	@echo "make package   build every Lambda for arm64 (cargo-lambda) into target/lambda/*/bootstrap.zip"
 	@echo "make deploy    terraform apply + upload the frontend (see docs/deploy.md)"
 	@echo "make smoke URL=https://... USERNAME=... PASSWORD='...' [MAX_USD=0.05] [TIMEOUT=180]   check a deployment end to end in about a minute for about \$$0.0025 (docs/deploy.md §8)"
@@ -40,6 +42,13 @@ backfill: build
 backfill-aws: build
 	@test -n "$(ASSETS_TABLE)" -a -n "$(USAGE_TABLE)" || { echo "usage: make backfill-aws ASSETS_TABLE=<the deployment's assets table> USAGE_TABLE=<its usage table> [UNSAVED_EXPIRATION_DAYS=30]"; exit 2; }
 	ASSETS_TABLE='$(ASSETS_TABLE)' USAGE_TABLE='$(USAGE_TABLE)' $(if $(UNSAVED_EXPIRATION_DAYS),UNSAVED_EXPIRATION_DAYS='$(UNSAVED_EXPIRATION_DAYS)') ./target/debug/vn-local backfill --aws
+
+ledger: build
+	./target/debug/vn-local ledger $(if $(MONTH),--month '$(MONTH)')
+
+ledger-aws: build
+	@test -n "$(USAGE_TABLE)" || { echo "usage: make ledger-aws USAGE_TABLE=<the deployment's usage table> [MONTH=YYYY-MM]"; exit 2; }
+	USAGE_TABLE='$(USAGE_TABLE)' ./target/debug/vn-local ledger --aws $(if $(MONTH),--month '$(MONTH)')
 
 test:
 	scripts/test.sh

@@ -1,6 +1,6 @@
 # Alarms, published to an encrypted SNS topic (optional e-mail subscription): what an operator
 # acts on. Lambda errors and throttles (all functions together), the two DLQs, API Gateway 5xx,
-# the users' daily spend and the operator's loss. Each alarm costs the same whether anything
+# the users' daily spend, a billed stray prediction, and an underpriced model. Each alarm costs the same whether anything
 # happens or not (docs/deploy.md, "What an idle deployment costs"), so errors and throttles per
 # function (two alarms for each of routes.json's functions) are off unless
 # var.per_function_alarms is set: the account-wide alarm says that something fails, the
@@ -152,34 +152,41 @@ resource "aws_budgets_budget" "monthly" {
   }
 }
 
-# A second prediction of a job that finished before it could be cancelled: Replicate bills it,
-# the user is not charged (shared/src/service/settle.rs logs `operator_loss_micros`). Counted
-# from the logs of the functions that settle, and alarmed on, so the owner sees what it costs.
-locals {
-  settling_functions = toset([for f in ["webhook-replicate", "reconciler"] : f if contains(keys(local.functions), f)])
-}
+# ---- the operator's money (shared/src/metrics.rs, from any function that settles: EMF records)
+# Every settled job that ran as a prediction reports ProviderCostMicros (what Replicate billed,
+# shared/src/billing), OperatorLossMicros (the bill of a run no user paid for: a cancel after the
+# model started, a failed run Replicate bills, a stray second prediction), MarginMicros (charged
+# less provider cost) and UnderpricedRuns; a stray also reports StrayRuns. Two alarms, whatever the
+# number of models (each alarm costs the same, idle or not):
 
-resource "aws_cloudwatch_log_metric_filter" "operator_loss" {
-  for_each = local.settling_functions
-
-  name           = "${local.function_names[each.key]}-operator-loss"
-  log_group_name = aws_cloudwatch_log_group.function[each.key].name
-  pattern        = "{ $.fields.operator_loss_micros >= 0 }"
-
-  metric_transformation {
-    name      = "OperatorLossMicros"
-    namespace = "VisualNeurons"
-    value     = "$.fields.operator_loss_micros"
-    unit      = "None"
-  }
-}
-
-resource "aws_cloudwatch_metric_alarm" "operator_loss" {
-  alarm_name          = "${var.name_prefix}-operator-loss"
-  alarm_description   = "A job ran as two predictions and the extra one finished before it could be cancelled: Replicate billed it, the user was not charged (see the webhook and reconciler logs, operator_loss_micros)."
+# A second prediction of a job finished before it could be cancelled: Replicate billed it, the user
+# was not (a sign that submissions or cancels go wrong, not a cost of doing business).
+resource "aws_cloudwatch_metric_alarm" "stray_prediction" {
+  alarm_name          = "${var.name_prefix}-stray-prediction"
+  alarm_description   = "A job ran as two predictions and the extra one finished before it could be cancelled: Replicate billed it, the user was not charged (StrayRuns, OperatorLossMicros; the webhook log says which job: operator_loss_micros)."
   namespace           = "VisualNeurons"
-  metric_name         = "OperatorLossMicros"
-  statistic           = "SampleCount"
+  metric_name         = "StrayRuns"
+  statistic           = "Sum"
+  period              = 3600
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+# One alarm for every model: the reconciler reads yesterday's operator ledger (per model: charged
+# runs, and those whose provider cost exceeded the user's price) and reports how many models were
+# underpriced on more than 10% of their runs (UnderpricedModels, no dimension; each model's share
+# is UnderpricedSharePct). A CloudWatch alarm can't group per model itself: an alarm can't use
+# SEARCH, and a day's share per model would otherwise take one alarm per model (docs/aws-limits.md).
+resource "aws_cloudwatch_metric_alarm" "underpriced" {
+  alarm_name          = "${var.name_prefix}-underpriced"
+  alarm_description   = "Yesterday (UTC) a model's Replicate cost exceeded its user price on more than 10% of its runs: raise its catalog price or check its provider price rule (dashboard: provider cost and margin per model; UnderpricedSharePct says which)."
+  namespace           = "VisualNeurons"
+  metric_name         = "UnderpricedModels"
+  statistic           = "Maximum"
   period              = 3600
   evaluation_periods  = 1
   threshold           = 0
@@ -191,8 +198,9 @@ resource "aws_cloudwatch_metric_alarm" "operator_loss" {
 
 # ---- spend and jobs per model (shared/src/metrics.rs writes one EMF record per settled job) ----
 # The functions log `VisualNeurons` metrics per Model and in total: Jobs, Succeeded, Failed,
-# Canceled, CostMicros (what users were charged) and TimeToResultMs. SEARCH lists every model
-# that reported, so a new catalog entry shows up with no change here.
+# Canceled, CostMicros (what users were charged), TimeToResultMs, and the operator's figures
+# above. SEARCH lists every model that reported, so a new catalog entry shows up with no change
+# here.
 
 resource "aws_cloudwatch_metric_alarm" "daily_spend" {
   alarm_name          = "${var.name_prefix}-daily-spend"
@@ -266,7 +274,67 @@ locals {
       }
     },
     {
-      type = "metric", x = 0, y = 12, width = 24, height = 6
+      type = "metric", x = 0, y = 12, width = 12, height = 6
+      properties = {
+        title  = "Charged against provider cost, all models (USD per hour)"
+        region = var.region
+        view   = "timeSeries"
+        stat   = "Sum"
+        period = 3600
+        metrics = [
+          ["VisualNeurons", "CostMicros", { id = "charged_micros", visible = false }],
+          ["VisualNeurons", "ProviderCostMicros", { id = "provider_micros", visible = false }],
+          ["VisualNeurons", "OperatorLossMicros", { id = "loss_micros", visible = false }],
+          [{ expression = "charged_micros / 1000000", id = "charged", label = "charged to users" }],
+          [{ expression = "provider_micros / 1000000", id = "provider", label = "billed by Replicate" }],
+          [{ expression = "(charged_micros - provider_micros) / 1000000", id = "margin", label = "margin" }],
+          [{ expression = "loss_micros / 1000000", id = "loss", label = "operator loss (runs no user paid for)" }],
+        ]
+      }
+    },
+    {
+      type = "metric", x = 12, y = 12, width = 12, height = 6
+      properties = {
+        title  = "Margin per model (USD per hour; below 0: the model cost more than it earned)"
+        region = var.region
+        view   = "timeSeries"
+        period = 3600
+        metrics = [
+          [{ expression = "SEARCH('${local.per_model} MetricName=\"MarginMicros\"', 'Sum', 3600)", id = "margin_micros", visible = false }],
+          [{ expression = "margin_micros / 1000000", id = "margin_usd", label = "" }],
+        ]
+      }
+    },
+    {
+      type = "metric", x = 0, y = 18, width = 12, height = 6
+      properties = {
+        title   = "Provider cost per model (USD per hour)"
+        region  = var.region
+        view    = "timeSeries"
+        stacked = true
+        period  = 3600
+        metrics = [
+          [{ expression = "SEARCH('${local.per_model} MetricName=\"ProviderCostMicros\"', 'Sum', 3600)", id = "provider_model_micros", visible = false }],
+          [{ expression = "provider_model_micros / 1000000", id = "provider_model_usd", label = "" }],
+        ]
+      }
+    },
+    {
+      type = "metric", x = 12, y = 18, width = 12, height = 6
+      properties = {
+        title  = "Underpriced runs and operator loss per model"
+        region = var.region
+        view   = "timeSeries"
+        period = 3600
+        metrics = [
+          [{ expression = "SEARCH('${local.per_model} MetricName=\"UnderpricedRuns\"', 'Sum', 3600)", id = "underpriced_runs" }],
+          [{ expression = "SEARCH('${local.per_model} MetricName=\"OperatorLossMicros\"', 'Sum', 3600)", id = "loss_model_micros", visible = false }],
+          [{ expression = "loss_model_micros / 1000000", id = "loss_model_usd", label = "" }],
+        ]
+      }
+    },
+    {
+      type = "metric", x = 0, y = 24, width = 24, height = 6
       properties = {
         title  = "Dead-letter queues (messages waiting)"
         region = var.region

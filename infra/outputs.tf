@@ -81,6 +81,6 @@ output "assets_table" {
 }
 
 output "usage_table" {
-  description = "The usage table: per-user limits and counts (make backfill-aws USAGE_TABLE=…, a user's own limits; docs/deploy.md)."
+  description = "The usage table: per-user limits and counts, and the operator's ledger (make backfill-aws USAGE_TABLE=…, make ledger-aws USAGE_TABLE=…, a user's own limits; docs/deploy.md)."
   value       = aws_dynamodb_table.table["usage"].name
 }

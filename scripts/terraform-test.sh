@@ -156,4 +156,12 @@ variable "budget_email"' '  type        = bool
 variable "budget_email"'
 mutate hour-long-id-tokens deploy_settings.tftest.hcl "must expire within 15 minutes" \
   infra/auth.tf 'id_token_validity      = 15' 'id_token_validity      = 60'
+# Issue #21: one underpriced alarm for every model, not one per model.
+mutate underpriced-per-model stack.tftest.hcl "one underpriced alarm for all models" \
+  infra/monitoring.tf '  metric_name         = "UnderpricedModels"
+' '  metric_name         = "UnderpricedModels"
+  dimensions          = { Model = "imagen-4" }
+'
+mutate dashboard-without-margin stack.tftest.hcl "the dashboard must show what users were charged against what Replicate billed" \
+  infra/monitoring.tf '"(charged_micros - provider_micros) / 1000000"' '"charged_micros / 1000000"'
 echo "terraform-test: every mutation caught"

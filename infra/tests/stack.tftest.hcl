@@ -23,14 +23,37 @@ variables {
 run "whole_stack_applies" {
   command = apply
 
-  # ---- money: a prediction Replicate billed but the user wasn't charged for is counted and alarmed
+  # ---- money: what Replicate billed against what users paid (EMF from every settling function),
+  # on the dashboard per model and in total, and two alarms whatever the number of models
   assert {
-    condition = toset(keys(aws_cloudwatch_log_metric_filter.operator_loss)) == toset(["webhook-replicate", "reconciler"]) && alltrue([for k, f in aws_cloudwatch_log_metric_filter.operator_loss :
-      f.log_group_name == aws_cloudwatch_log_group.function[k].name &&
-      f.metric_transformation[0].name == aws_cloudwatch_metric_alarm.operator_loss.metric_name &&
-      f.metric_transformation[0].namespace == aws_cloudwatch_metric_alarm.operator_loss.namespace
-    ]) && contains(aws_cloudwatch_metric_alarm.operator_loss.alarm_actions, aws_sns_topic.alarms.arn)
-    error_message = "the settling functions' operator_loss_micros logs must feed the operator-loss alarm"
+    condition = (
+      aws_cloudwatch_metric_alarm.underpriced.namespace == "VisualNeurons" &&
+      aws_cloudwatch_metric_alarm.underpriced.metric_name == "UnderpricedModels" &&
+      length(coalesce(aws_cloudwatch_metric_alarm.underpriced.dimensions, {})) == 0 &&
+      aws_cloudwatch_metric_alarm.underpriced.statistic == "Maximum" &&
+      aws_cloudwatch_metric_alarm.underpriced.threshold == 0 &&
+      aws_cloudwatch_metric_alarm.underpriced.comparison_operator == "GreaterThanThreshold" &&
+      contains(aws_cloudwatch_metric_alarm.underpriced.alarm_actions, aws_sns_topic.alarms.arn)
+    )
+    error_message = "one underpriced alarm for all models: UnderpricedModels (no Model dimension) above 0 must notify the alarm topic"
+  }
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.stray_prediction.namespace == "VisualNeurons" &&
+      aws_cloudwatch_metric_alarm.stray_prediction.metric_name == "StrayRuns" &&
+      length(coalesce(aws_cloudwatch_metric_alarm.stray_prediction.dimensions, {})) == 0 &&
+      aws_cloudwatch_metric_alarm.stray_prediction.statistic == "Sum" &&
+      contains(aws_cloudwatch_metric_alarm.stray_prediction.alarm_actions, aws_sns_topic.alarms.arn)
+    )
+    error_message = "a billed stray prediction (StrayRuns, any model) must raise the stray-prediction alarm"
+  }
+  assert {
+    condition = (
+      alltrue([for m in ["CostMicros", "ProviderCostMicros", "OperatorLossMicros", "MarginMicros", "UnderpricedRuns"] :
+      strcontains(aws_cloudwatch_dashboard.main.dashboard_body, m)]) &&
+      strcontains(aws_cloudwatch_dashboard.main.dashboard_body, "(charged_micros - provider_micros) / 1000000")
+    )
+    error_message = "the dashboard must show what users were charged against what Replicate billed, the margin and the operator's loss"
   }
 
   # ---- expiry: the app's sweep deletes unsaved results; the bucket rule is only a later safety net
