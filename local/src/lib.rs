@@ -9,6 +9,7 @@ pub mod iam;
 pub mod invoke;
 pub mod media;
 pub mod moto;
+pub mod report;
 pub mod routes;
 pub mod simulator;
 pub mod stack;

@@ -113,6 +113,8 @@ pub(super) struct Sim {
     /// How long every API answer (`/v1/*`) is held back: a slow provider (0: none).
     pub api_delay_ms: AtomicU64,
     pub http: reqwest::Client,
+    /// `GET /v1/predictions`'s settings and counters (super::list).
+    pub list: super::list::ListState,
     /// For source downloads (its own timeout; no redirects either).
     pub source_http: reqwest::Client,
     next_id: AtomicU64,
@@ -156,6 +158,7 @@ impl Sim {
             outputs_released: tokio::sync::watch::Sender::new(false),
             webhooks_released: tokio::sync::watch::Sender::new(false),
             oversize_bytes,
+            list: Default::default(),
             http,
             source_http,
             next_id: AtomicU64::new(1),
@@ -269,6 +272,7 @@ pub(super) fn router(sim: Arc<Sim>) -> Router {
         .route("/elsewhere/{id}/{file}", get(elsewhere))
         .route("/_sim/fault", post(set_fault).get(get_fault))
         .route("/_sim/stats", get(stats))
+        .merge(super::list::routes())
         .layer(axum::middleware::from_fn_with_state(sim.clone(), slow_api))
         .layer(DefaultBodyLimit::max(16 * 1024 * 1024))
         .with_state(sim)

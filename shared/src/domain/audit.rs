@@ -43,11 +43,11 @@ impl Pacer {
 /// Predictions younger than the lag plus this are listed again by the next run: a prediction
 /// Replicate lists a little late is still seen.
 pub const OVERLAP: Duration = Duration::from_secs(10 * 60);
-/// The first run (no watermark yet) looks this far back.
-pub const FIRST_LOOKBACK: Duration = Duration::from_secs(24 * 3600);
 /// The most one run takes on: a backlog is worked off oldest first, a window at a time, so a
 /// run that can't finish never keeps the watermark from moving.
 pub const MAX_WINDOW: Duration = Duration::from_secs(6 * 3600);
+/// The first run (no watermark yet) looks this far back: one window.
+pub const FIRST_LOOKBACK: Duration = MAX_WINDOW;
 
 /// The closed window a run lists, `(from, to)`: from the watermark less [`OVERLAP`] (or
 /// [`FIRST_LOOKBACK`] before the first full run) to `now` less `lag`, at most [`MAX_WINDOW`]
@@ -211,8 +211,8 @@ mod tests {
         let now = t("2026-12-06T12:00:00Z");
         assert_eq!(
             window(now, lag, None),
-            Some((t("2026-12-05T11:45:00Z"), t("2026-12-05T17:45:00Z"))),
-            "first run: a day back, a window at a time"
+            Some((t("2026-12-06T05:45:00Z"), t("2026-12-06T11:45:00Z"))),
+            "first run: one window back"
         );
         assert_eq!(
             window(now, lag, Some(t("2026-12-06T11:30:00Z"))),
