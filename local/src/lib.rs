@@ -7,6 +7,7 @@ pub mod gateway;
 pub mod headers;
 pub mod iam;
 pub mod invoke;
+pub mod ledger;
 pub mod media;
 pub mod moto;
 pub mod report;
@@ -16,5 +17,7 @@ pub mod stack;
 pub mod tables;
 pub mod uploads;
 pub mod worker_loop;
+
+pub use ledger::ledger_table;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -1,4 +1,5 @@
 //! `vn-local dev` brings the whole system up; `vn-local user` adds a user to the running one.
+use chrono::Datelike;
 use local::stack::{Stack, StackOptions};
 use local::{BoxError, cognito};
 use std::path::PathBuf;
@@ -33,8 +34,9 @@ async fn main() {
         Some("user") => user(&args[1..]).await,
         Some("backfill") => backfill(&args[1..]).await,
         Some("reconcile-report") => reconcile_report().await,
+        Some("ledger") => ledger(&args[1..]).await,
         _ => Err(
-            "usage: vn-local dev | vn-local user --name NAME [--password PASSWORD [--permanent]] [--limit USD] | vn-local backfill [--aws] | vn-local reconcile-report"
+            "usage: vn-local dev | vn-local user --name NAME [--password PASSWORD [--permanent]] [--limit USD] | vn-local backfill [--aws] | vn-local ledger [--month YYYY-MM] [--aws] | vn-local reconcile-report"
                 .into(),
         ),
     };
@@ -274,5 +276,49 @@ async fn reconcile_report() -> Result<(), BoxError> {
         .into_bytes();
     println!("{key}");
     print!("{}", local::report::table(&String::from_utf8_lossy(&body))?);
+    Ok(())
+}
+
+/// Prints the operator's ledger of a month (the current one unless `--month YYYY-MM`), per model
+/// and in total: what users paid, what Replicate billed, the margin and the operator's loss
+/// (docs/data-model.md "The operator's ledger"). Without `--aws`: the running local stack. With
+/// `--aws`: the deployment the AWS credentials and `USAGE_TABLE` name.
+async fn ledger(args: &[String]) -> Result<(), BoxError> {
+    let month = match args.iter().position(|a| a == "--month").and_then(|i| args.get(i + 1)) {
+        Some(m) => {
+            chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").map_err(|_| format!("--month {m:?} is not YYYY-MM"))?
+        }
+        None => shared::clock::now().date_naive().with_day(1).ok_or("no first day")?,
+    };
+    let last = month
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .ok_or("no last day")?;
+    let (conf, table) = if args.iter().any(|a| a == "--aws") {
+        let table = env("USAGE_TABLE").ok_or("USAGE_TABLE (the deployment's usage table name) is required with --aws")?;
+        (aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await, table)
+    } else {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let state: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(root.join(STATE_FILE)).map_err(|_| "no running local stack (start it with `make dev`)")?,
+        )?;
+        let moto = state["moto_url"].as_str().ok_or("state without moto_url")?.to_string();
+        let table = state["usage_table"]
+            .as_str()
+            .ok_or("state without usage_table: restart make dev")?
+            .to_string();
+        let region = env("AWS_REGION").unwrap_or_else(|| "us-east-1".into());
+        (shared::app::sdk_config(&region, Some(&moto)), table)
+    };
+    let client = aws_sdk_dynamodb::Client::new(&conf);
+    let tables = shared::config::Tables {
+        jobs: String::new(),
+        assets: String::new(),
+        usage: table.clone(),
+        idempotency: String::new(),
+    };
+    let store = shared::store::Store::new(shared::lazy::Lazy::new(move || client.clone()), tables);
+    let rows = store.ledger(&month.to_string(), &last.to_string()).await?;
+    print!("{}", local::ledger_table(&month.format("%Y-%m").to_string(), &rows));
     Ok(())
 }

@@ -282,7 +282,7 @@ async fn a_new_edit_model_is_one_catalog_entry() {
     let mut doc: Value = serde_json::from_str(include_str!("../../shared/catalog/models.json")).unwrap();
     doc["models"].as_array_mut().unwrap().push(json!({
         "id": "acme-collage", "name": "Acme Collage", "kinds": ["edit"], "replicate": "acme/collage",
-        "price": { "usd_micros": 12000, "per": "image" },
+        "price": { "usd_micros": 12000, "per": "image", "provider": { "basis": "image", "usd_micros": 12000 } },
         "sources": { "field": "input_images", "list": true }, "min_source_images": 2, "max_source_images": 4,
         "options": { "style": { "type": "enum", "values": ["flat", "deep"], "default": "flat" } }
     }));

@@ -154,6 +154,31 @@ async fn a_second_prediction_of_a_job_is_cancelled_and_never_charged() {
     }
     assert_ne!(job_of(&t, &u, &id).await.prediction_id.as_deref(), Some(second.id.as_str()));
     assert_charged_once(&t, &u, &id).await;
+    // What the stray cost is the operator's: recorded on the job once (its `completed`
+    // webhook), as the simulator billed it, and in the operator's ledger as a loss.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let recorded = loop {
+        let j = job_of(&t, &u, &id).await;
+        if !j.strays.is_empty() {
+            break j;
+        }
+        assert!(std::time::Instant::now() < deadline, "the stray's bill was never recorded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        recorded.prediction_ids(),
+        [recorded.prediction_id.as_deref().unwrap(), second.id.as_str()]
+    );
+    let bill = sim.ledger().into_iter().find(|b| b.prediction_id == second.id).expect("billed");
+    assert_eq!(
+        (recorded.strays[0].status.as_str(), recorded.strays[0].cost_micros.0),
+        ("canceled", bill.cost_micros as i64)
+    );
+    let today = clock::day(clock::now());
+    let rows = t.stack.app.store.ledger(&today, &today).await.unwrap();
+    let strays: i64 = rows.iter().map(|r| r.totals.strays).sum();
+    let lost: i64 = rows.iter().map(|r| r.totals.loss_micros).sum();
+    assert_eq!((strays, lost), (1, bill.cost_micros as i64));
     t.stop().await;
 }
 

@@ -126,6 +126,8 @@ async fn long_text_job(app: &shared::App, user: &shared::domain::UserId) -> Stri
         request_hash: None,
         claimed_at: None,
         texts: vec!["\u{1F332}".repeat(MAX_PROPOSAL_CHARS); MAX_PROPOSALS],
+        provider: None,
+        strays: vec![],
     };
     let res = Reservation {
         period: job.quota_period.clone(),

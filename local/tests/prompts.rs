@@ -16,7 +16,7 @@ fn micros(v: &Value) -> i64 {
 /// The cost the simulator's token counts of this prediction come to at the catalog's price.
 fn expected_cost(t: &TestStack, prediction: &shared::replicate::Prediction) -> i64 {
     let m = prediction.metrics.as_ref().expect("metrics");
-    let count = |k: &str| m.other.get(k).and_then(Value::as_i64).expect(k);
+    let count = |k: &str| m.integer(k).expect(k);
     let spec = t.stack.app.catalog.get("llama-3-8b").unwrap();
     token_cost(spec, count("input_token_count"), count("output_token_count")).0
 }

@@ -187,7 +187,7 @@ async fn create_sends_signed_start_and_completed_webhooks_and_serves_a_real_png(
     let polled = client.get_prediction(&created.id).await.unwrap();
     assert_eq!(polled.status, PredictionStatus::Succeeded);
     assert_eq!(polled.output, done.output);
-    assert!(polled.completed_at.is_some() && polled.predict_time().is_some());
+    assert!(polled.completed_at.is_some() && matches!(polled.metrics.as_ref().map(|m| m.decimal("predict_time")), Some(Ok(Some(_)))));
 
     let stats = sim.stats();
     assert_eq!((stats.predictions_created, stats.webhooks_delivered), (1, 2));

@@ -124,6 +124,8 @@ async fn a_job_created_on_the_last_day_of_a_month_counts_in_that_month_when_it_s
         request_hash: None,
         claimed_at: None,
         texts: vec![],
+        provider: None,
+        strays: vec![],
     };
     let res = Reservation {
         period: period.clone(),

@@ -28,7 +28,7 @@ fn catalog() -> shared::catalog::Catalog {
     doc["models"].as_array_mut().unwrap().push(json!({
         "default_for": default_for,
         "id": "veo-test", "name": "Veo (test fixture)", "kinds": ["video"], "replicate": "google/veo-3.1",
-        "price": { "usd_micros": PRICE_PER_SECOND, "per": "second" },
+        "price": { "usd_micros": PRICE_PER_SECOND, "per": "second", "provider": { "basis": "video_second", "usd_micros": PRICE_PER_SECOND } },
         "options": {
             "duration": { "type": "integer", "min": 4, "max": 8, "default": 8 },
             "aspect_ratio": { "type": "enum", "values": ["16:9", "9:16"], "default": "16:9" }
@@ -65,6 +65,8 @@ async fn video_job(t: &TestStack, u: &User, prompt: &str, duration: i64, aspect:
         source_asset_ids: vec![],
         source_roles: vec![],
         texts: vec![],
+        provider: None,
+        strays: vec![],
         status: JobStatus::Queued,
         error: None,
         asset_ids: vec![],

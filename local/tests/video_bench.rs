@@ -37,7 +37,7 @@ async fn peak_memory_while_the_worker_copies_a_200_mb_video() {
     doc["models"].as_array_mut().unwrap().push(json!({
         "id": "veo-bench", "name": "Veo (bench)", "kinds": ["video"], "replicate": "google/veo-3.1",
         "default_for": if has_default { json!([]) } else { json!(["video"]) },
-        "price": { "usd_micros": 400_000, "per": "second" },
+        "price": { "usd_micros": 400_000, "per": "second", "provider": { "basis": "video_second", "usd_micros": 400_000 } },
         "options": { "duration": { "type": "integer", "min": 4, "max": 8, "default": 8 } }
     }));
     let catalog = shared::catalog::Catalog::from_json(&doc.to_string()).unwrap();
@@ -93,6 +93,8 @@ async fn record(t: &TestStack, user: &shared::domain::UserId, prompt: &str) -> S
         source_asset_ids: vec![],
         source_roles: vec![],
         texts: vec![],
+        provider: None,
+        strays: vec![],
         status: JobStatus::Queued,
         error: None,
         asset_ids: vec![],

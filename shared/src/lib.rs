@@ -4,6 +4,7 @@
 pub mod api;
 #[cfg(feature = "aws")]
 pub mod app;
+pub mod billing;
 #[cfg(feature = "aws")]
 pub mod budget;
 pub mod catalog;

@@ -67,10 +67,13 @@ pub enum Fault {
     /// `Retry-After` of throttled creates, as many times as a client tries one call
     /// (`shared::replicate::client::DEFAULT_MAX_ATTEMPTS`): only a caller that comes back later cancels it.
     ThrottleCancel,
+    /// The prediction reports no `metrics` (the provider still bills it: the simulator's
+    /// ledger counts it; the system can only estimate what it cost).
+    NoMetrics,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 22] = [
+    pub const ALL: [Fault; 23] = [
         Fault::Fail,
         Fault::Stall,
         Fault::Throttle,
@@ -93,6 +96,7 @@ impl Fault {
         Fault::PrivateOutput,
         Fault::NotImage,
         Fault::ThrottleCancel,
+        Fault::NoMetrics,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -119,6 +123,7 @@ impl Fault {
             Fault::PrivateOutput => "private-output",
             Fault::NotImage => "not-image",
             Fault::ThrottleCancel => "throttle-cancel",
+            Fault::NoMetrics => "no-metrics",
         }
     }
 

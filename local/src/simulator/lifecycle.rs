@@ -10,10 +10,11 @@ use shared::replicate::webhook;
 use shared::replicate::{Prediction, PredictionStatus, WebhookEvent};
 
 use super::WebhookDelivery;
+use super::billing::{self, Produced};
 use super::codec::{self, Format};
 use super::fault::Fault;
 use super::schema::{ModelSchema, OutputMedia, OutputShape};
-use super::server::{OutFile, Sim, metrics, now_rfc3339};
+use super::server::{OutFile, Sim, now_rfc3339};
 use super::video::{self, OutBody};
 use super::{derive, image, source};
 
@@ -68,10 +69,11 @@ pub(super) async fn run(sim: Arc<Sim>, id: String) {
             e.pred.status = PredictionStatus::Succeeded;
             e.pred.logs = Some("simulator: running\nsimulator: answered\n".into());
             e.pred.completed_at = Some(now_rfc3339());
-            let mut m = metrics(e.pred.created_at.as_deref(), e.pred.started_at.as_deref(), 0);
-            m.other.insert("input_token_count".into(), json!(a.input_tokens));
-            m.other.insert("output_token_count".into(), json!(a.output_tokens));
-            e.pred.metrics = Some(m);
+            let produced = Produced {
+                tokens: Some((a.input_tokens, a.output_tokens)),
+                ..Produced::nothing()
+            };
+            billing::finish(&sim, e, produced);
             Completion::of(e)
         };
         done.announce(sim).await;
@@ -127,7 +129,8 @@ pub(super) async fn run(sim: Arc<Sim>, id: String) {
             }
         }
         e.pred.completed_at = Some(now_rfc3339());
-        e.pred.metrics = Some(metrics(e.pred.created_at.as_deref(), e.pred.started_at.as_deref(), images));
+        let produced = Produced::outputs(e, images);
+        billing::finish(&sim, e, produced);
         Completion::of(e)
     };
     done.announce(sim).await;
@@ -238,7 +241,7 @@ pub(super) fn end_early(sim: &Arc<Sim>, id: &str, status: PredictionStatus, if_n
         status
     };
     e.pred.completed_at = Some(now_rfc3339());
-    e.pred.metrics = Some(metrics(e.pred.created_at.as_deref(), e.pred.started_at.as_deref(), 0));
+    billing::finish(sim, e, Produced::nothing());
     let done = Completion::of(e);
     let pred = e.pred.clone();
     drop(preds);

@@ -15,6 +15,7 @@
 //! | `GET /_sim/fault`, `GET /_sim/stats` | current runtime fault; counters |
 //! | `POST /_sim/predictions` | predictions made outside the stack ([`list::Outside`]: an orphan, a web-console run) |
 //! | `POST /_sim/list`, `GET /_sim/list` | `{"page_size"?, "fail_page"?, "rate_limit"?: [max, window_ms]}` for the listing; its counters |
+//! | `GET /_sim/ledger` | what Replicate would have billed, one entry per finished prediction ([`billing`]) |
 //!
 //! `/v1/*` needs `Authorization: Bearer <SimConfig::api_token>` (401 otherwise).
 //!
@@ -47,11 +48,15 @@
 //! frame inputs (`image`, `last_frame`, `reference_images`) the same way, then returns the
 //! compiled-in MP4 of the requested `duration` and `aspect_ratio` ([`video`]).
 //!
+//! Every finished prediction reports metrics shaped like Replicate's and is entered in the
+//! simulator's own ledger of what Replicate would bill for it ([`billing`]).
+//!
 //! Faults ([`Fault`]): a `[sim:fail]`-style marker in the prompt (`[sim:throttle:N]` throttles,
 //! `[sim:unavailable:N]` answers 502 without a prediction to,
 //! the first N creates with that prompt), a runtime switch for the next n predictions, or
 //! [`SimConfig::default_fault`] for all of them, in that order of precedence.
 
+pub mod billing;
 pub mod codec;
 mod create;
 pub mod derive;
@@ -72,6 +77,7 @@ use std::time::Duration;
 
 use shared::replicate::{Prediction, WebhookEvent, WebhookSecret};
 
+pub use billing::Bill;
 pub use fault::{Fault, UnknownFault, from_prompt as fault_from_prompt};
 pub use schema::{ModelSchema, Schemas};
 
@@ -248,6 +254,12 @@ impl SimHandle {
     /// Every webhook POST so far, in the order they were made.
     pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
         self.sim.deliveries.lock().unwrap().clone()
+    }
+
+    /// What Replicate would have billed so far, one entry per finished prediction (models of
+    /// `billing.json` only), oldest first.
+    pub fn ledger(&self) -> Vec<Bill> {
+        self.sim.ledger.lock().unwrap().clone()
     }
 
     /// The current state of a prediction.

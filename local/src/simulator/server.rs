@@ -13,8 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::replicate::{Metrics, Prediction, PredictionUrls, WebhookEvent, WebhookSecret};
+use shared::replicate::{Prediction, PredictionUrls, WebhookEvent, WebhookSecret};
 
+use super::billing::{Bill, Pricing};
 use super::codec::Format;
 use super::fault::Fault;
 use super::schema::ModelSchema;
@@ -112,6 +113,10 @@ pub(super) struct Sim {
     pub oversize_bytes: AtomicU64,
     /// How long every API answer (`/v1/*`) is held back: a slow provider (0: none).
     pub api_delay_ms: AtomicU64,
+    /// What Replicate would charge for each model ([`super::billing`]).
+    pub pricing: Pricing,
+    /// What Replicate would have billed so far, one entry per finished prediction.
+    pub ledger: Mutex<Vec<Bill>>,
     pub http: reqwest::Client,
     /// `GET /v1/predictions`'s settings and counters (super::list).
     pub list: super::list::ListState,
@@ -159,6 +164,8 @@ impl Sim {
             webhooks_released: tokio::sync::watch::Sender::new(false),
             oversize_bytes,
             list: Default::default(),
+            pricing: Pricing::builtin(),
+            ledger: Mutex::default(),
             http,
             source_http,
             next_id: AtomicU64::new(1),
@@ -273,6 +280,7 @@ pub(super) fn router(sim: Arc<Sim>) -> Router {
         .route("/_sim/fault", post(set_fault).get(get_fault))
         .route("/_sim/stats", get(stats))
         .merge(super::list::routes())
+        .route("/_sim/ledger", get(ledger))
         .layer(axum::middleware::from_fn_with_state(sim.clone(), slow_api))
         .layer(DefaultBodyLimit::max(16 * 1024 * 1024))
         .with_state(sim)
@@ -479,19 +487,7 @@ async fn stats(State(sim): State<Arc<Sim>>) -> Response {
     .into_response()
 }
 
-pub(super) fn metrics(created_at: Option<&str>, started_at: Option<&str>, images: usize) -> Metrics {
-    let parse = |s: Option<&str>| s.and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
-    let now = chrono::Utc::now();
-    let secs = |from: Option<chrono::DateTime<chrono::FixedOffset>>| {
-        from.map(|t| (now - t.with_timezone(&chrono::Utc)).num_milliseconds() as f64 / 1000.0)
-    };
-    let mut other = serde_json::Map::new();
-    if images > 0 {
-        other.insert("image_count".into(), json!(images));
-    }
-    Metrics {
-        predict_time: secs(parse(started_at)),
-        total_time: secs(parse(created_at)),
-        other,
-    }
+/// What Replicate would have billed so far (`GET /_sim/ledger`), oldest first.
+async fn ledger(State(sim): State<Arc<Sim>>) -> Response {
+    axum::Json(sim.ledger.lock().unwrap().clone()).into_response()
 }

@@ -265,6 +265,8 @@ pub async fn recorded_job(
         request_hash: None,
         claimed_at: None,
         texts: vec![],
+        provider: None,
+        strays: vec![],
     };
     let res = Reservation {
         period: job.quota_period.clone(),

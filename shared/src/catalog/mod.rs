@@ -3,6 +3,7 @@
 mod check;
 mod frames;
 mod price;
+mod provider;
 mod request;
 #[cfg(test)]
 mod tests;
@@ -12,6 +13,7 @@ mod video_tests;
 pub use crate::domain::JobKind as ModelKind;
 pub use frames::{FrameInput, FrameRequest, FrameRole};
 pub use price::{actual_cost, estimate, expected_outputs, token_cost};
+pub use provider::{Hardware, ProviderPrice};
 pub use request::{FieldError, ValidRequest};
 
 use crate::domain::Micros;
@@ -44,6 +46,8 @@ pub struct Price {
     /// Per 1000 input tokens, for `per: 1k_tokens` only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_usd_micros: Option<i64>,
+    /// What the provider charges us for a run (the operator's side: never shown to users).
+    pub provider: ProviderPrice,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -129,6 +133,9 @@ pub struct ModelSpec {
 #[derive(Debug, Deserialize)]
 struct CatalogFile {
     models: Vec<ModelSpec>,
+    /// Provider hardware and its price per second (`price.provider.hardware` names a key).
+    #[serde(default)]
+    hardware: BTreeMap<String, Hardware>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -142,6 +149,7 @@ pub enum CatalogError {
 #[derive(Clone, Debug)]
 pub struct Catalog {
     models: Vec<ModelSpec>,
+    hardware: BTreeMap<String, Hardware>,
 }
 
 impl Catalog {
@@ -152,8 +160,12 @@ impl Catalog {
 
     pub fn from_json(text: &str) -> Result<Self, CatalogError> {
         let file: CatalogFile = serde_json::from_str(text)?;
-        let c = Self { models: file.models };
+        let c = Self {
+            models: file.models,
+            hardware: file.hardware,
+        };
         check::check(&c.models)?;
+        provider::check(&c.models, &c.hardware)?;
         Ok(c)
     }
 

@@ -4,6 +4,7 @@ use super::request::check_value;
 use super::{ModelSpec, OptionSpec, PriceUnit};
 use crate::domain::Micros;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// The JSON value a `by_option` key names for this option, if it is a valid value.
 pub(super) fn parse_option_value(spec: &OptionSpec, key: &str) -> Option<Value> {
@@ -19,12 +20,17 @@ pub(super) fn parse_option_value(spec: &OptionSpec, key: &str) -> Option<Value> 
 /// The unit price for these options: a `by_option` entry matching an option's value replaces
 /// the base price (the first matching option, in name order).
 pub fn unit_price(spec: &ModelSpec, options: &Map<String, Value>) -> Micros {
-    for (opt, values) in &spec.price.by_option {
+    unit_price_of(spec.price.usd_micros, &spec.price.by_option, options)
+}
+
+/// `base`, or the `by_option` price of the first option (in name order) whose value it names.
+pub(super) fn unit_price_of(base: i64, by_option: &BTreeMap<String, BTreeMap<String, i64>>, options: &Map<String, Value>) -> Micros {
+    for (opt, values) in by_option {
         if let Some(m) = options.get(opt).and_then(spelled).and_then(|v| values.get(&v)) {
             return Micros(*m);
         }
     }
-    Micros(spec.price.usd_micros)
+    Micros(base)
 }
 
 /// How many outputs a request asks for (1 unless the model has a count option).
@@ -69,10 +75,16 @@ const TEMPLATE_TOKENS: i64 = 64;
 /// The most a language model run can cost: every byte of the system prompt and of the longest
 /// prompt as one input token (a token is never shorter than a byte), plus `max_tokens` output.
 fn token_estimate(spec: &ModelSpec, options: &Map<String, Value>) -> Micros {
+    let (input, output) = token_bounds(options);
+    token_cost(spec, input, output)
+}
+
+/// The most input and output tokens a language model run can take.
+pub(super) fn token_bounds(options: &Map<String, Value>) -> (i64, i64) {
     let system = options.get("system_prompt").and_then(Value::as_str).map_or(0, str::len) as i64;
     let prompt = (crate::domain::MAX_PROMPT_CHARS * 4) as i64;
     let output = options.get("max_tokens").and_then(Value::as_i64).unwrap_or(0).max(0);
-    token_cost(spec, system + prompt + TEMPLATE_TOKENS, output)
+    (system + prompt + TEMPLATE_TOKENS, output)
 }
 
 /// What a language model run costs for these token counts, rounded up to a whole micro-dollar.

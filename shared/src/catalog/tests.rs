@@ -143,7 +143,7 @@ fn a_new_edit_model_is_one_entry() {
     let mut doc: Value = serde_json::from_str(CATALOG_JSON).unwrap();
     doc["models"].as_array_mut().unwrap().push(json!({
         "id": "acme-collage", "name": "Acme Collage", "kinds": ["edit"], "replicate": "acme/collage",
-        "price": { "usd_micros": 12000, "per": "image" },
+        "price": { "usd_micros": 12000, "per": "image", "provider": { "basis": "image", "usd_micros": 12000 } },
         "sources": { "field": "input_images", "list": true }, "min_source_images": 2, "max_source_images": 4,
         "options": { "style": { "type": "enum", "values": ["flat", "deep"], "default": "flat" } }
     }));
@@ -169,7 +169,8 @@ fn a_new_edit_model_is_one_entry() {
 fn price_by_option_replaces_the_base_price() {
     let doc = json!({"models": [{
         "id": "clip", "name": "Clip", "kinds": ["video"], "default_for": ["video"], "replicate": "acme/clip",
-        "price": { "usd_micros": 200000, "per": "second", "by_option": { "generate_audio": { "true": 400000 } } },
+        "price": { "usd_micros": 200000, "per": "second", "by_option": { "generate_audio": { "true": 400000 } },
+            "provider": { "basis": "video_second", "usd_micros": 200000 } },
         "options": {
             "duration": { "type": "integer", "min": 4, "max": 8, "default": 8 },
             "generate_audio": { "type": "boolean", "default": true }
@@ -186,7 +187,7 @@ fn price_by_option_replaces_the_base_price() {
 #[test]
 fn catalog_validation_catches_mistakes() {
     let base = json!({"id":"a","name":"A","kinds":["image"],"default_for":["image"],"replicate":"o/n",
-        "price":{"usd_micros":1,"per":"image"},"options":{}});
+        "price":{"usd_micros":1,"per":"image","provider":{"basis":"image","usd_micros":1}},"options":{}});
     let with = |patch: Value| {
         let mut m = base.clone();
         for (k, v) in patch.as_object().unwrap() {
@@ -197,7 +198,7 @@ fn catalog_validation_catches_mistakes() {
     let bad = [
         r#"{"models":[]}"#.to_string(),
         with(json!({"replicate": "noslash"})),
-        with(json!({"price": {"usd_micros": 0, "per": "image"}})),
+        with(json!({"price": {"usd_micros": 0, "per": "image", "provider": {"basis": "image", "usd_micros": 1}}})),
         with(json!({"options": {"x": {"type":"enum","values":["a"],"default":"b"}}})),
         with(json!({"options": {"x": {"type":"integer","min":5,"max":1}}})),
         with(json!({"default_for": []})),
@@ -211,7 +212,9 @@ fn catalog_validation_catches_mistakes() {
             json!({"kinds": ["image", "edit"], "sources": {"field": "image", "list": true}, "min_source_images": 0, "max_source_images": 2}),
         ),
         with(json!({"version": "abc"})),
-        with(json!({"price": {"usd_micros": 1, "per": "image", "by_option": {"nope": {"x": 1}}}})),
+        with(
+            json!({"price": {"usd_micros": 1, "per": "image", "by_option": {"nope": {"x": 1}}, "provider": {"basis": "image", "usd_micros": 1}}}),
+        ),
         with(json!({"unknown_key": 1})),
     ];
     assert!(Catalog::from_json(&with(json!({}))).is_ok());

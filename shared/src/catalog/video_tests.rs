@@ -145,7 +145,7 @@ fn frames_reach_replicate_in_the_inputs_the_catalog_names() {
 fn the_loader_checks_frames() {
     let video = |frames: Value, options: Value| {
         json!({"models": [{"id":"v","name":"V","kinds":["video"],"default_for":["video"],"replicate":"o/v",
-            "price":{"usd_micros":1,"per":"second"},"frames": frames, "options": options}]})
+            "price":{"usd_micros":1,"per":"second","provider":{"basis":"video_second","usd_micros":1}},"frames": frames, "options": options}]})
         .to_string()
     };
     let dur = json!({"duration": {"type": "integer", "values": [4, 8], "default": 8}});
@@ -182,6 +182,6 @@ fn the_loader_checks_frames() {
     }
     // Frames on a model that makes no video.
     let img = json!({"models": [{"id":"i","name":"I","kinds":["image"],"default_for":["image"],"replicate":"o/i",
-        "price":{"usd_micros":1,"per":"image"},"frames":{"start_frame":{"field":"image"}},"options":{}}]});
+        "price":{"usd_micros":1,"per":"image","provider":{"basis":"image","usd_micros":1}},"frames":{"start_frame":{"field":"image"}},"options":{}}]});
     assert!(Catalog::from_json(&img.to_string()).is_err());
 }

@@ -1,4 +1,5 @@
 use super::{AssetId, JobId, Micros, UserId};
+use crate::billing::ProviderRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -125,9 +126,22 @@ pub struct Job {
     /// A text job's result: the proposals of a language model (domain::text, already cleaned).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub texts: Vec<String>,
+    /// What the provider billed for the job's prediction, once its end is known (the operator's
+    /// figure: never sent to clients).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<ProviderRecord>,
+    /// Stray predictions of this job that finished: billed to the operator, never to the user.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub strays: Vec<ProviderRecord>,
 }
 
 impl Job {
+    /// Every prediction the job ran as: its own, then its strays (the provider's ids).
+    pub fn prediction_ids(&self) -> Vec<&str> {
+        let own = self.prediction_id.as_deref().into_iter();
+        own.chain(self.strays.iter().map(|r| r.prediction_id.as_str())).collect()
+    }
+
     /// The `Job` object of api.md.
     pub fn to_api(&self) -> Value {
         let mut v = json!({

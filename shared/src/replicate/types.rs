@@ -5,6 +5,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::billing::{Decimal, DecimalError};
 
 use super::error::ReplicateError;
 
@@ -170,17 +173,62 @@ pub struct PredictionUrls {
     pub stream: Option<String>,
 }
 
-/// `metrics` of a prediction. Fields Replicate adds later are kept in `other`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Metrics {
-    /// Seconds the model ran.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub predict_time: Option<f64>,
-    /// Seconds from creation to completion.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_time: Option<f64>,
-    #[serde(flatten)]
-    pub other: serde_json::Map<String, Value>,
+/// `metrics` of a prediction, kept as the JSON text the provider sent: names differ between
+/// models (`predict_time`, `image_count`, `input_token_count`, `video_output_duration_seconds`,
+/// whatever comes later), and a decimal such as `predict_time` is read from its text
+/// ([`Metrics::decimal`]), never through a float, because the provider bills by it.
+#[derive(Debug, Clone)]
+pub struct Metrics(Box<RawValue>);
+
+impl Metrics {
+    /// Metrics from their JSON text (an object, as the provider sends them).
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        RawValue::from_string(text.to_string()).map(Self)
+    }
+
+    /// The JSON text as received.
+    pub fn raw(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The JSON text of one metric's value, as received; `None` when absent or null.
+    pub fn value_text(&self, name: &str) -> Option<String> {
+        let map: std::collections::BTreeMap<String, Box<RawValue>> = serde_json::from_str(self.raw()).ok()?;
+        map.get(name).map(|v| v.get().trim().to_string()).filter(|v| v != "null")
+    }
+
+    /// A numeric metric, exactly (`Ok(None)` when absent or null; an error when it is not a
+    /// non-negative number).
+    pub fn decimal(&self, name: &str) -> Result<Option<Decimal>, DecimalError> {
+        self.value_text(name).map(|t| Decimal::parse(&t)).transpose()
+    }
+
+    /// A metric that is a whole number (a count), when it is one.
+    pub fn integer(&self, name: &str) -> Option<i64> {
+        let d = self.decimal(name).ok()??;
+        let p = 10u128.pow(d.scale());
+        (d.units() % p == 0).then(|| i64::try_from(d.units() / p).ok()).flatten()
+    }
+}
+
+impl PartialEq for Metrics {
+    fn eq(&self, o: &Self) -> bool {
+        self.raw() == o.raw()
+    }
+}
+
+impl Serialize for Metrics {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Metrics {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Kept whatever its shape: a metric that is not there reads as missing (an estimate),
+        // it never makes the prediction unreadable.
+        Box::<RawValue>::deserialize(d).map(Self)
+    }
 }
 
 /// A prediction, as returned by `GET /v1/predictions/{id}` and sent as webhook body.
@@ -263,11 +311,6 @@ impl Prediction {
         out
     }
 
-    /// `metrics.predict_time`, when reported.
-    pub fn predict_time(&self) -> Option<f64> {
-        self.metrics.as_ref().and_then(|m| m.predict_time)
-    }
-
     /// `created_at` parsed as RFC 3339.
     pub fn created_at_utc(&self) -> Option<chrono::DateTime<chrono::Utc>> {
         parse_time(self.created_at.as_deref())
@@ -322,11 +365,39 @@ mod tests {
         assert!(p.status.is_terminal());
         assert_eq!(p.output_urls(), vec!["https://replicate.delivery/xezq/a.png"]);
         assert_eq!(p.version.as_deref(), Some("hidden"));
-        assert_eq!(p.predict_time(), Some(4.5));
         let m = p.metrics.as_ref().unwrap();
-        assert_eq!(m.other.get("image_count"), Some(&json!(1)));
+        assert_eq!(m.decimal("predict_time").unwrap().map(|d| d.to_string()).as_deref(), Some("4.5"));
+        assert_eq!(m.integer("image_count"), Some(1));
         assert_eq!(p.completed_at_utc().unwrap().timestamp(), 1_748_772_005);
         assert!(p.urls.get.as_deref().unwrap().ends_with("/predictions/gm3qorzdhgbfurvjtvhg6dckhu"));
+    }
+
+    #[test]
+    fn metrics_are_kept_as_sent_and_read_without_floats() {
+        // A webhook body as Replicate sends it: the decimals are read from this text.
+        let body = r#"{"id":"p1","status":"succeeded","metrics":{"predict_time":4.532184123,"total_time":0.30000000000000004,"image_count":2,"tokens_per_second":null}}"#;
+        let p: Prediction = serde_json::from_str(body).unwrap();
+        let m = p.metrics.as_ref().unwrap();
+        assert_eq!(
+            m.raw(),
+            r#"{"predict_time":4.532184123,"total_time":0.30000000000000004,"image_count":2,"tokens_per_second":null}"#
+        );
+        let t = m.decimal("predict_time").unwrap().unwrap();
+        assert_eq!((t.units(), t.scale()), (4_532_184_123, 9));
+        assert_eq!(m.decimal("total_time").unwrap().unwrap().to_string(), "0.30000000000000004");
+        assert_eq!(m.integer("image_count"), Some(2));
+        assert_eq!(m.integer("predict_time"), None, "not a whole number");
+        assert_eq!(m.decimal("tokens_per_second"), Ok(None), "null is missing");
+        assert_eq!(m.decimal("video_output_duration_seconds"), Ok(None));
+        // Serialized again (the simulator's webhooks, the tests), the text is unchanged.
+        let again: Prediction = serde_json::from_slice(&serde_json::to_vec(&p).unwrap()).unwrap();
+        assert_eq!(again.metrics.as_ref().unwrap().raw(), m.raw());
+        // A metric that is not a number is an error for that metric only.
+        let odd = Metrics::from_json(r#"{"predict_time":"4.5","image_count":-1}"#).unwrap();
+        assert!(odd.decimal("predict_time").is_err() && odd.decimal("image_count").is_err());
+        // Metrics of another shape keep the prediction readable; they read as missing.
+        let p: Prediction = serde_json::from_str(r#"{"id":"p2","status":"failed","metrics":[1,2]}"#).unwrap();
+        assert_eq!(p.metrics.unwrap().decimal("predict_time"), Ok(None));
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub async fn cancel(app: &App, user: &UserId, id: &JobId) -> Result<Job, ApiErro
         let now = clock::rfc3339(clock::now());
         let applied = match job.prediction_id.clone() {
             None if job.status == JobStatus::Queued => app.store.cancel_queued(&job, &err, &now).await?,
-            None => app.store.settle_failure(&job, JobStatus::Canceled, &err, &now).await?,
+            None => app.store.settle_failure(&job, JobStatus::Canceled, &err, None, &now).await?,
             Some(pid) => {
                 let client = app.replicate().await.map_err(ApiError::internal)?;
                 let p = client.cancel_prediction(&pid).await.map_err(|e| {
@@ -52,7 +52,13 @@ pub async fn cancel(app: &App, user: &UserId, id: &JobId) -> Result<Job, ApiErro
                     tracing::info!(job_id = %job.job_id, prediction_id = %pid, "cancel came after the prediction succeeded");
                     return Err(ApiError::Conflict("The job finished before it could be canceled.".into()));
                 }
-                app.store.settle_failure(&job, JobStatus::Canceled, &err, &now).await?
+                // What the provider bills for the time it ran is the operator's: the user is
+                // charged nothing. The cancel's answer may not carry the final metrics yet;
+                // its `completed` webhook then replaces the estimate (service::bill::remeter).
+                let billed = super::bill::bill(app, &job, &p);
+                app.store
+                    .settle_failure(&job, JobStatus::Canceled, &err, Some(&billed), &now)
+                    .await?
             }
         };
         job = read().await?;

@@ -5,6 +5,7 @@
 //! same objects and records, and the settle transaction applies only to an unfinished job.
 use super::settle::{SettleError, Settled, capped_charge, fail_job, kept_outputs, retry};
 use crate::app::App;
+use crate::billing::ProviderRecord;
 use crate::catalog::actual_cost;
 use crate::clock;
 use crate::domain::{Asset, AssetId, AssetKind, AssetSource, Job, JobKind, JobStatus};
@@ -72,7 +73,7 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
     let urls = kept_outputs(app, &job, &msg.prediction_id, msg.output_urls.clone());
     if urls.is_empty() {
         let why = "The model returned no usable output.".to_string();
-        return fail_job(app, &job, JobStatus::Failed, "no_output", why, &now).await;
+        return fail_job(app, &job, JobStatus::Failed, "no_output", why, &now, job.provider.as_ref()).await;
     }
     let mut ids = Vec::with_capacity(urls.len());
     for (i, url) in urls.iter().enumerate() {
@@ -85,7 +86,7 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
             Ok(id) => ids.push(id),
             Err(CopyError::Retry(e)) => return Err(retry(e)),
             Err(CopyError::Reject { code, message }) => {
-                let settled = fail_job(app, &job, JobStatus::Failed, code, message, &now).await?;
+                let settled = fail_job(app, &job, JobStatus::Failed, code, message, &now, job.provider.as_ref()).await?;
                 super::gallery::discard_unlisted_outputs(app, &job, &ids).await;
                 return Ok(settled);
             }
@@ -96,7 +97,13 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
     if cost != real {
         tracing::error!(job_id = %job.job_id, real_micros = real.0, charged_micros = cost.0, "price above the reservation; charged the reservation");
     }
-    let applied = app.store.settle_success(&job, &ids, cost, &now).await.map_err(retry)?;
+    // What the provider billed, recorded with the outputs (a job recorded before that was kept
+    // has none: an estimate of nothing known, for the reconciliation to correct).
+    let billed = job
+        .provider
+        .clone()
+        .unwrap_or_else(|| ProviderRecord::unread(&msg.prediction_id, super::bill::basis_of(app, &job)));
+    let applied = app.store.settle_success(&job, &ids, cost, &billed, &now).await.map_err(retry)?;
     tracing::info!(job_id = %job.job_id, cost_micros = cost.0, outputs = ids.len(), applied, "job settled");
     if !applied {
         // Finished otherwise meanwhile (a cancel): outputs it doesn't list go.

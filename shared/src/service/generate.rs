@@ -182,6 +182,8 @@ pub(super) fn queued_job(caller: &Caller, kind: JobKind, valid: &ValidRequest<'_
         request_hash: None,
         claimed_at: None,
         texts: vec![],
+        provider: None,
+        strays: vec![],
     }
 }
 
@@ -290,7 +292,7 @@ pub async fn queue_job(app: &App, caller: &Caller, new: NewJob<'_>, idem_key: Op
         };
         let _ = app
             .store
-            .settle_failure(&job, JobStatus::Failed, &err, &clock::rfc3339(clock::now()))
+            .settle_failure(&job, JobStatus::Failed, &err, None, &clock::rfc3339(clock::now()))
             .await;
         return Err(ApiError::internal(e));
     }

@@ -1,6 +1,7 @@
 //! The use cases, written once and called by the functions (and the local stack):
 //! create a job, submit it, settle a prediction, reconcile lost webhooks, and the views.
 pub mod audit;
+mod bill;
 mod boards;
 mod cancel;
 pub mod copy;
@@ -20,6 +21,7 @@ mod usage;
 mod video;
 mod views;
 
+pub use bill::{LEDGER_BUDGET, report_underpriced};
 pub use boards::{BoardCreate, BoardUpdate, MAX_BOARD_BODY_BYTES, board_view, create_board, update_board};
 pub use cancel::cancel;
 pub use copy::{COPY_MEMORY_ALLOWANCE, MAX_PARALLEL_COPIES, WORKER_BASELINE_ALLOWANCE, copy_budget, finish_copy};

@@ -2,10 +2,12 @@
 //! It is a job like any other (reserved by its worst case, charged at its real cost from the
 //! prediction's token counts, listed in usage), but it is created with `Prefer: wait` so that a
 //! short answer comes back in the same request; when the wait runs out, the job is polled.
+use super::bill::bill;
 use super::generate::{created_or_refused, queued_job, reservation};
 use super::settle::{SettleError, Settled, capped_charge};
 use crate::api::{ApiError, Caller};
 use crate::app::App;
+use crate::billing::ProviderRecord;
 use crate::catalog::{ModelKind, token_cost};
 use crate::clock;
 use crate::domain::text::{MAX_PROPOSALS, proposals};
@@ -181,25 +183,34 @@ pub async fn rewrite_prompt(app: &App, caller: &Caller, mode: PromptMode, req: &
 /// webhook, arriving too, then finds it finished). Text jobs never copy outputs, so this is not
 /// `settle_job`: a rewrite touches no asset and no media.
 async fn settle_in_request(app: &App, job: &Job, p: &Prediction, now: &str) -> Result<(), ApiError> {
+    let billed = bill(app, job, p);
     let settled = match &p.status {
         PredictionStatus::Succeeded => settle_text(app, job, p, now).await.map(|_| ()),
-        PredictionStatus::Canceled => failure(app, job, JobStatus::Canceled, "canceled", "The run was canceled.", now).await,
+        PredictionStatus::Canceled => failure(app, job, JobStatus::Canceled, "canceled", "The run was canceled.", &billed, now).await,
         _ => {
             let why = p.error.as_deref().unwrap_or("The model failed without a message.");
             let why: String = why.chars().take(500).collect();
-            failure(app, job, JobStatus::Failed, "provider_failed", &why, now).await
+            failure(app, job, JobStatus::Failed, "provider_failed", &why, &billed, now).await
         }
     };
     settled.map_err(|e| ApiError::internal(e.0))
 }
 
-async fn failure(app: &App, job: &Job, status: JobStatus, code: &str, message: &str, now: &str) -> Result<(), SettleError> {
+async fn failure(
+    app: &App,
+    job: &Job,
+    status: JobStatus,
+    code: &str,
+    message: &str,
+    billed: &ProviderRecord,
+    now: &str,
+) -> Result<(), SettleError> {
     let err = JobError {
         code: code.into(),
         message: message.into(),
     };
     app.store
-        .settle_failure(job, status, &err, now)
+        .settle_failure(job, status, &err, Some(billed), now)
         .await
         .map(|_| ())
         .map_err(|e| SettleError(e.to_string()))
@@ -212,7 +223,7 @@ async fn fail(app: &App, job: &Job, code: &str, message: &str) {
     };
     if let Err(e) = app
         .store
-        .settle_failure(job, JobStatus::Failed, &err, &clock::rfc3339(clock::now()))
+        .settle_failure(job, JobStatus::Failed, &err, None, &clock::rfc3339(clock::now()))
         .await
     {
         tracing::error!(job_id = %job.job_id, error = %e, "could not fail a rewrite job");
@@ -230,13 +241,14 @@ fn output_text(output: &Value) -> String {
 }
 
 fn token_count(p: &Prediction, name: &str) -> Option<i64> {
-    p.metrics.as_ref()?.other.get(name)?.as_i64()
+    p.metrics.as_ref()?.integer(name)
 }
 
 /// Settles a succeeded text prediction: the answer cleaned and split into proposals, the
 /// charge from the prediction's token counts (`metrics.input_token_count` and
 /// `output_token_count`), at most the reservation; without counts, the reservation.
 pub(super) async fn settle_text(app: &App, job: &Job, p: &Prediction, now: &str) -> Result<Settled, SettleError> {
+    let billed = bill(app, job, p);
     let texts = proposals(&output_text(&p.output), PromptMode::of_job(job).max_proposals());
     if texts.is_empty() {
         let err = JobError {
@@ -245,7 +257,7 @@ pub(super) async fn settle_text(app: &App, job: &Job, p: &Prediction, now: &str)
         };
         let applied = app
             .store
-            .settle_failure(job, JobStatus::Failed, &err, now)
+            .settle_failure(job, JobStatus::Failed, &err, Some(&billed), now)
             .await
             .map_err(|e| SettleError(e.to_string()))?;
         return Ok(if applied {
@@ -268,7 +280,7 @@ pub(super) async fn settle_text(app: &App, job: &Job, p: &Prediction, now: &str)
     let cost = capped_charge(real, job.estimated_micros);
     let applied = app
         .store
-        .settle_text_success(job, &texts, cost, now)
+        .settle_text_success(job, &texts, cost, &billed, now)
         .await
         .map_err(|e| SettleError(e.to_string()))?;
     tracing::info!(job_id = %job.job_id, cost_micros = cost.0, proposals = texts.len(), applied, "text job settled");

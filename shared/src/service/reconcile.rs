@@ -215,7 +215,9 @@ async fn reconcile_job(app: &App, job: Job, report: &mut ReconcileReport) {
                         code: "lost".into(),
                         message: "The provider lost track of this run. Nothing was charged.".into(),
                     };
-                    match app.store.settle_failure(&job, JobStatus::Failed, &err, &now).await {
+                    // Nothing is known of what it cost: recorded as an estimate of nothing.
+                    let billed = crate::billing::ProviderRecord::unread(&pid, super::bill::basis_of(app, &job));
+                    match app.store.settle_failure(&job, JobStatus::Failed, &err, Some(&billed), &now).await {
                         Ok(_) => report.given_up += 1,
                         Err(e) => {
                             tracing::error!(job_id = %job.job_id, error = %e, "could not give up a lost job");
@@ -272,8 +274,10 @@ mod tests {
         assert!(PER_JOB.max(PER_PAGE) <= JOBS_BUDGET, "a run must have room for a page and a job");
         // A job or a page starts only when its whole bound fits in the jobs' window, and is cut
         // at that bound: the jobs end within the window. Then the sweep, cut at its own bound.
+        // The ledger's report comes first (service::bill), cut at its own bound; the jobs'
+        // window is taken from the time left after it.
         let jobs = jobs_window(None).max(jobs_window(Some(timeout)));
-        let worst = jobs + SWEEP_BUDGET + DEADLINE_MARGIN;
+        let worst = crate::service::LEDGER_BUDGET + jobs + SWEEP_BUDGET + DEADLINE_MARGIN;
         assert!(worst <= timeout, "worst run {worst:?} exceeds the reconciler's timeout {timeout:?}");
     }
 

@@ -122,7 +122,7 @@ pub async fn create_set(app: &App, caller: &Caller, req: &SetRequest, idem_key: 
             };
             let _ = app
                 .store
-                .settle_failure(job, JobStatus::Failed, &err, &clock::rfc3339(clock::now()))
+                .settle_failure(job, JobStatus::Failed, &err, None, &clock::rfc3339(clock::now()))
                 .await;
         }
     }

@@ -1,4 +1,6 @@
+use super::bill::{bill, remeter};
 use crate::app::App;
+use crate::billing::ProviderRecord;
 use crate::catalog::expected_outputs;
 use crate::clock;
 use crate::domain::{Job, JobError, JobId, JobKind, JobStatus, Micros, UserId, keep_outputs};
@@ -87,10 +89,13 @@ pub async fn settle_job(app: &App, mut job: Job, p: &Prediction) -> Result<Settl
         }
     }
     if job.status.is_terminal() {
+        // Settled before the provider's final figure came (a user's cancel): bill it now.
+        remeter(app, &job, p).await;
         return Ok(Settled::AlreadyFinal);
     }
     let now = clock::rfc3339(clock::now());
-    let fail = |status: JobStatus, code: &'static str, message: String| fail_job(app, &job, status, code, message, &now);
+    let billed = p.status.is_terminal().then(|| bill(app, &job, p));
+    let fail = |status: JobStatus, code: &'static str, message: String| fail_job(app, &job, status, code, message, &now, billed.as_ref());
     match &p.status {
         PredictionStatus::Starting | PredictionStatus::Processing => Ok(Settled::InProgress),
         PredictionStatus::Unknown(s) => {
@@ -122,7 +127,8 @@ pub async fn settle_job(app: &App, mut job: Job, p: &Prediction) -> Result<Settl
             if kept.is_empty() {
                 return fail(JobStatus::Failed, "no_output", "The model returned no usable output.".into()).await;
             }
-            hand_on(app, &job, p, kept, &now).await
+            let billed = billed.unwrap_or_else(|| bill(app, &job, p));
+            hand_on(app, &job, p, kept, &billed, &now).await
         }
     }
 }
@@ -157,8 +163,15 @@ pub(super) fn kept_outputs(app: &App, job: &Job, prediction_id: &str, delivered:
 /// once whatever the output size): record them on the job, then queue the copy. Both may be
 /// repeated (a duplicate webhook, the reconciler): the copy settles the job once. `urls` are
 /// the kept ones ([`kept_outputs`]), so the job item and the message stay small.
-async fn hand_on(app: &App, job: &Job, p: &Prediction, urls: Vec<String>, now: &str) -> Result<Settled, SettleError> {
-    if !app.store.record_outputs(job, &p.id, &urls, now).await.map_err(retry)? {
+async fn hand_on(
+    app: &App,
+    job: &Job,
+    p: &Prediction,
+    urls: Vec<String>,
+    billed: &ProviderRecord,
+    now: &str,
+) -> Result<Settled, SettleError> {
+    if !app.store.record_outputs(job, &p.id, &urls, billed, now).await.map_err(retry)? {
         // Finished meanwhile (or no longer this prediction's): nothing to copy.
         return Ok(Settled::AlreadyFinal);
     }
@@ -178,6 +191,8 @@ pub fn capped_charge(real: Micros, reserved: Micros) -> Micros {
     Micros(real.0.clamp(0, reserved.0.max(0)))
 }
 
+/// Settles `job` failed or canceled with nothing charged; `billed` is what the provider billed
+/// for its prediction (the operator's loss), `None` when it never ran as one.
 pub(super) async fn fail_job(
     app: &App,
     job: &Job,
@@ -185,13 +200,14 @@ pub(super) async fn fail_job(
     code: &str,
     message: String,
     now: &str,
+    billed: Option<&ProviderRecord>,
 ) -> Result<Settled, SettleError> {
     let message: String = message.chars().take(MAX_ERROR_CHARS).collect();
     let err = JobError {
         code: code.into(),
         message,
     };
-    let applied = app.store.settle_failure(job, status, &err, now).await.map_err(retry)?;
+    let applied = app.store.settle_failure(job, status, &err, billed, now).await.map_err(retry)?;
     tracing::info!(job_id = %job.job_id, status = status.as_str(), code, "job settled");
     Ok(if applied { Settled::Applied(status) } else { Settled::AlreadyFinal })
 }

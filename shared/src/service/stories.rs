@@ -120,7 +120,7 @@ pub async fn create_story(app: &App, caller: &Caller, req: &StoryRequest, idem_k
         };
         let _ = app
             .store
-            .settle_failure(&job, JobStatus::Failed, &err, &clock::rfc3339(clock::now()))
+            .settle_failure(&job, JobStatus::Failed, &err, None, &clock::rfc3339(clock::now()))
             .await;
         return Err(ApiError::internal(e));
     }

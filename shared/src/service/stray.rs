@@ -7,34 +7,32 @@
 use super::settle::{SettleError, Settled, retry};
 use super::submit::{SubmitError, jitter, throttled_retry_in};
 use crate::app::App;
-use crate::catalog::actual_cost;
-use crate::domain::{Job, Micros};
+use crate::domain::Job;
 use crate::queue::CancelMessage;
-use crate::replicate::{Prediction, PredictionStatus, ReplicateError};
+use crate::replicate::{Prediction, ReplicateError};
 use std::time::Duration;
 
 /// How soon a cancel that failed without a `Retry-After` (5xx, timeout, no connection) is
 /// tried again: a stray runs, and bills, until it is cancelled.
 const CANCEL_RETRY: Duration = Duration::from_secs(5);
 
-/// A prediction the job does not run as. Finished: its cost is the operator's loss, logged
-/// (`operator_loss_micros`), and the user is not charged for it. Still running: its cancel is
-/// queued for the worker; its `completed` webhook (canceled, or succeeded if the cancel came
-/// too late) then comes back here and logs what it cost.
+/// A prediction the job does not run as. Finished: what the provider billed for it is the
+/// operator's loss, recorded on the job (`strays`) and in the operator's ledger in one
+/// transaction (once, however often its webhook comes), and logged (`operator_loss_micros`);
+/// the user is not charged for it. Still running: its cancel is queued for the worker; its
+/// `completed` webhook (canceled, or succeeded if the cancel came too late) then comes back
+/// here and records what it cost.
 pub(super) async fn stray(app: &App, job: &Job, p: &Prediction) -> Result<Settled, SettleError> {
     if p.status.is_terminal() {
-        let loss = match p.status {
-            PredictionStatus::Succeeded => app
-                .catalog
-                .get(&job.model)
-                .map_or(job.estimated_micros, |m| actual_cost(m, &job.options, p.output_urls().len().max(1))),
-            _ => Micros::ZERO,
-        };
+        let billed = super::bill::bill(app, job, p);
+        let recorded = app.store.record_stray(job, &billed).await.map_err(retry)?;
         tracing::error!(
             job_id = %job.job_id,
             prediction_id = %p.id,
             status = ?p.status,
-            operator_loss_micros = loss.0,
+            operator_loss_micros = billed.cost_micros.0,
+            metered = billed.metered,
+            recorded,
             "a second prediction of this job finished; not charged to the user"
         );
         return Ok(Settled::Stray);

@@ -172,7 +172,7 @@ fn job_error(code: &str, message: String) -> JobError {
 
 async fn settle_refused(app: &App, job: &Job, err: &JobError) -> Result<(), SubmitError> {
     app.store
-        .settle_failure(job, JobStatus::Failed, err, &clock::rfc3339(clock::now()))
+        .settle_failure(job, JobStatus::Failed, err, None, &clock::rfc3339(clock::now()))
         .await
         .map_err(retry)?;
     Ok(())

@@ -3,6 +3,7 @@
 //! reconciler) changes nothing.
 use super::jobs::{key, month_key};
 use super::{Item, Store, StoreError, aws, failed_at, n, s};
+use crate::billing::{LedgerEntry, ProviderRecord};
 use crate::domain::{AssetId, Job, JobError, JobStatus, Micros};
 use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
@@ -20,16 +21,24 @@ impl Store {
             .expression_attribute_values(":now", s(now))
     }
 
-    /// Records what a succeeded prediction delivered, before its copy: `provider_status` and
-    /// `output_urls` on the job, and `updated_at` (the reconciler leaves it alone for a while).
-    /// Only while the job is unfinished and runs as this prediction; false otherwise.
-    pub async fn record_outputs(&self, job: &Job, prediction_id: &str, urls: &[String], now: &str) -> Result<bool, StoreError> {
+    /// Records what a succeeded prediction delivered, before its copy: `provider_status`,
+    /// `output_urls` and its bill (`provider`, which the copy's settle counts) on the job, and
+    /// `updated_at` (the reconciler leaves it alone for a while). Only while the job is
+    /// unfinished and runs as this prediction; false otherwise.
+    pub async fn record_outputs(
+        &self,
+        job: &Job,
+        prediction_id: &str,
+        urls: &[String],
+        billed: &ProviderRecord,
+        now: &str,
+    ) -> Result<bool, StoreError> {
         let req = self
             .ddb
             .update_item()
             .table_name(&self.tables.jobs)
             .set_key(Some(key(&job.user_id, &job.job_id)))
-            .update_expression("SET provider_status = :succeeded, output_urls = :urls, updated_at = :now")
+            .update_expression("SET provider_status = :succeeded, output_urls = :urls, provider = :prov, updated_at = :now")
             .condition_expression("#st IN (:queued, :running) AND prediction_id = :p")
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":queued", s("queued"))
@@ -37,6 +46,7 @@ impl Store {
             .expression_attribute_values(":succeeded", s("succeeded"))
             .expression_attribute_values(":p", s(prediction_id))
             .expression_attribute_values(":urls", AttributeValue::L(urls.iter().map(s).collect()))
+            .expression_attribute_values(":prov", serde_dynamo::to_attribute_value(billed)?)
             .expression_attribute_values(":now", s(now));
         super::write("record outputs", || req.clone().send()).await
     }
@@ -45,14 +55,30 @@ impl Store {
     /// never more than the job's reservation: the caller caps it, and the transaction refuses
     /// a larger one. Returns false when the job was already finished. The month charged and the
     /// day item are both those of the job's creation ([`usage_day`]), so the usage report and
-    /// the spend meter count a job in the same month however late it settles.
-    pub async fn settle_success(&self, job: &Job, asset_ids: &[AssetId], cost: Micros, now: &str) -> Result<bool, StoreError> {
-        self.settle_success_with(job, asset_ids, &[], cost, now).await
+    /// the spend meter count a job in the same month however late it settles. `billed` (what the
+    /// provider billed for the prediction) is stored on the job and added to the operator's
+    /// ledger in the same transaction.
+    pub async fn settle_success(
+        &self,
+        job: &Job,
+        asset_ids: &[AssetId],
+        cost: Micros,
+        billed: &ProviderRecord,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        self.settle_success_with(job, asset_ids, &[], cost, billed, now).await
     }
 
     /// [`Store::settle_success`] of a text job: its cleaned proposals are stored on it.
-    pub async fn settle_text_success(&self, job: &Job, texts: &[String], cost: Micros, now: &str) -> Result<bool, StoreError> {
-        self.settle_success_with(job, &[], texts, cost, now).await
+    pub async fn settle_text_success(
+        &self,
+        job: &Job,
+        texts: &[String],
+        cost: Micros,
+        billed: &ProviderRecord,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        self.settle_success_with(job, &[], texts, cost, billed, now).await
     }
 
     async fn settle_success_with(
@@ -61,6 +87,7 @@ impl Store {
         asset_ids: &[AssetId],
         texts: &[String],
         cost: Micros,
+        billed: &ProviderRecord,
         now: &str,
     ) -> Result<bool, StoreError> {
         let day = &usage_day(job);
@@ -76,14 +103,16 @@ impl Store {
             .condition_expression("#st IN (:queued, :running) AND estimated_micros >= :cost")
             .expression_attribute_names("#open", "open")
             .expression_attribute_values(":ids", ids)
-            .expression_attribute_values(":cost", n(cost.0));
+            .expression_attribute_values(":cost", n(cost.0))
+            .expression_attribute_values(":prov", serde_dynamo::to_attribute_value(billed)?);
         upd_job = if texts.is_empty() {
-            upd_job
-                .update_expression("SET #st = :status, updated_at = :now, asset_ids = :ids, cost_micros = :cost REMOVE #open, claimed_at")
+            upd_job.update_expression(
+                "SET #st = :status, updated_at = :now, asset_ids = :ids, cost_micros = :cost, provider = :prov REMOVE #open, claimed_at",
+            )
         } else {
             upd_job
                 .update_expression(
-                    "SET #st = :status, updated_at = :now, asset_ids = :ids, cost_micros = :cost, texts = :texts REMOVE #open, claimed_at",
+                    "SET #st = :status, updated_at = :now, asset_ids = :ids, cost_micros = :cost, provider = :prov, texts = :texts REMOVE #open, claimed_at",
                 )
                 .expression_attribute_values(":texts", AttributeValue::L(texts.iter().map(|t| s(t.as_str())).collect()))
         };
@@ -113,9 +142,12 @@ impl Store {
             .expression_attribute_values(":one", n(1))
             .build()
             .map_err(aws("build update"))?;
-        let done = self.finish_transaction("settle success", vec![upd_job, month, daily]).await?;
+        let ledger = self.ledger_update(job, &LedgerEntry::settled(true, cost, billed))?;
+        let done = self
+            .finish_transaction("settle success", vec![upd_job, month, daily, ledger])
+            .await?;
         if done {
-            crate::metrics::job_settled(job, JobStatus::Succeeded, cost);
+            crate::metrics::job_settled(job, JobStatus::Succeeded, cost, Some(billed));
         }
         Ok(done)
     }
@@ -132,7 +164,7 @@ impl Store {
             now,
             "#st = :queued AND attribute_not_exists(prediction_id)",
         )?;
-        self.finish_with_release(job, JobStatus::Canceled, upd_job, "cancel queued job")
+        self.finish_with_release(job, JobStatus::Canceled, upd_job, "cancel queued job", None)
             .await
     }
 
@@ -161,25 +193,41 @@ impl Store {
             .expression_attribute_values(":err", serde_dynamo::to_attribute_value(error)?))
     }
 
-    /// Marks the job failed or canceled and releases its reservation, exactly once.
-    pub async fn settle_failure(&self, job: &Job, status: JobStatus, error: &JobError, now: &str) -> Result<bool, StoreError> {
+    /// Marks the job failed or canceled and releases its reservation, exactly once. `billed` is
+    /// what the provider billed for the job's prediction (`None`: it never ran as one): stored
+    /// on the job and added to the operator's ledger, all of it as the operator's loss.
+    pub async fn settle_failure(
+        &self,
+        job: &Job,
+        status: JobStatus,
+        error: &JobError,
+        billed: Option<&ProviderRecord>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
         let upd_job = self
             .finish_job(job, status, now)
-            .update_expression("SET #st = :status, updated_at = :now, #err = :err REMOVE #open, claimed_at")
             .expression_attribute_names("#open", "open")
             .expression_attribute_names("#err", "error")
             .expression_attribute_values(":err", serde_dynamo::to_attribute_value(error)?);
-        self.finish_with_release(job, status, upd_job, "settle failure").await
+        let upd_job = match billed {
+            None => upd_job.update_expression("SET #st = :status, updated_at = :now, #err = :err REMOVE #open, claimed_at"),
+            Some(b) => upd_job
+                .update_expression("SET #st = :status, updated_at = :now, #err = :err, provider = :prov REMOVE #open, claimed_at")
+                .expression_attribute_values(":prov", serde_dynamo::to_attribute_value(b)?),
+        };
+        self.finish_with_release(job, status, upd_job, "settle failure", billed).await
     }
 
-    /// `upd_job` (a finishing update of the job) with the release of its reservation.
-    /// Reports the settled job's metrics when it applied.
+    /// `upd_job` (a finishing update of the job) with the release of its reservation, and with
+    /// `billed`, the bill of its prediction, in the operator's ledger. Reports the settled
+    /// job's metrics when it applied.
     pub(crate) async fn finish_with_release(
         &self,
         job: &Job,
         status: JobStatus,
         upd_job: UpdateBuilder,
         op: &'static str,
+        billed: Option<&ProviderRecord>,
     ) -> Result<bool, StoreError> {
         let release = Update::builder()
             .table_name(&self.tables.usage)
@@ -189,9 +237,13 @@ impl Store {
             .build()
             .map_err(aws("build update"))?;
         let upd_job = upd_job.build().map_err(aws("build update"))?;
-        let done = self.finish_transaction(op, vec![upd_job, release]).await?;
+        let mut items = vec![upd_job, release];
+        if let Some(b) = billed {
+            items.push(self.ledger_update(job, &LedgerEntry::settled(false, Micros::ZERO, b))?);
+        }
+        let done = self.finish_transaction(op, items).await?;
         if done {
-            crate::metrics::job_settled(job, status, Micros::ZERO);
+            crate::metrics::job_settled(job, status, Micros::ZERO, billed);
         }
         Ok(done)
     }

@@ -69,7 +69,7 @@ impl Store {
         let upd_job = self
             .finish_queued_job(job, crate::domain::JobStatus::Failed, error, now, NOBODY_SUBMITTING)?
             .expression_attribute_values(":stale", n(stale_before_ms));
-        self.finish_with_release(job, crate::domain::JobStatus::Failed, upd_job, "give up job")
+        self.finish_with_release(job, crate::domain::JobStatus::Failed, upd_job, "give up job", None)
             .await
     }
 }
