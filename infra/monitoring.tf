@@ -192,8 +192,8 @@ resource "aws_cloudwatch_metric_alarm" "operator_loss" {
 # ---- reconciliation with Replicate (shared/src/service/audit.rs) -------------------------------
 # Each provider audit run logs one EMF record: ProviderOrphans (this deployment's predictions
 # that no job knows: a create whose outcome was lost; running ones are cancelled), and, not
-# alarmed, ForeignPredictions (another deployment's, `make dev`'s, a script's: never touched)
-# and StatusDisagreements. The run's report is in the media bucket under
+# alarmed, ForeignPredictions (another deployment's, `make dev`'s, a script's: never touched),
+# StatusDisagreements and ProviderCostDrifts. The run's report is in the media bucket under
 # reports/provider-audit/ (docs/deploy.md).
 resource "aws_cloudwatch_metric_alarm" "provider_orphans" {
   alarm_name          = "${var.name_prefix}-provider-orphans"

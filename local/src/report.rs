@@ -9,7 +9,7 @@ pub fn table(body: &str) -> Result<String, String> {
     let summary: Value = serde_json::from_str(lines.next().ok_or("an empty report")?).map_err(|e| format!("the summary line: {e}"))?;
     let n = |k: &str| summary[k].as_u64().unwrap_or(0);
     let mut out = format!(
-        "window {} .. {}  complete: {}\n{} listed on {} pages: {} matched, {} disagree, {} orphans ({} cancels queued), {} not ours, {} of deleted users, {} strays, {} web, {} errors\n",
+        "window {} .. {}  complete: {}\n{} listed on {} pages: {} matched, {} disagree, {} orphans ({} cancels queued), {} not ours, {} of deleted users, {} strays, {} cost drifts, {} web, {} errors\n",
         summary["window_from"].as_str().unwrap_or("-"),
         summary["window_to"].as_str().unwrap_or("-"),
         summary["complete"],
@@ -22,6 +22,7 @@ pub fn table(body: &str) -> Result<String, String> {
         n("foreign_orphans"),
         n("deleted_user"),
         n("strays"),
+        n("cost_drifts"),
         n("web"),
         n("errors"),
     );
@@ -33,12 +34,18 @@ pub fn table(body: &str) -> Result<String, String> {
         "job_id",
         "job_status",
         "webhook_host",
+        "drift_micros",
         "action",
     ];
     let mut rows: Vec<Vec<String>> = vec![cols.iter().map(|c| c.to_uppercase()).collect()];
     for l in lines {
         let v: Value = serde_json::from_str(l).map_err(|e| format!("a finding line: {e}"))?;
-        rows.push(cols.iter().map(|c| v[*c].as_str().unwrap_or("-").to_string()).collect());
+        let cell = |c: &str| match &v[c] {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => "-".into(),
+        };
+        rows.push(cols.iter().map(|c| cell(c)).collect());
     }
     if rows.len() == 1 {
         out.push_str("no findings\n");

@@ -285,3 +285,44 @@ async fn a_deleted_users_prediction_is_classed_apart_from_orphans() {
     wait_status(&t, &id, PredictionStatus::Canceled).await;
     t.stop().await;
 }
+
+/// What the job recorded of the provider's bill when it settled is checked against the bill
+/// the provider's final figures give, as listed: equal, nothing; off beyond the tolerance (here
+/// the record understated it, as an estimate can), a cost drift.
+#[tokio::test]
+async fn a_provider_cost_that_differs_from_the_recorded_one_is_reported() {
+    let t = stack(None).await;
+    let u = t.user("cy").await;
+    let job = t.generate(&u, "a finch on a wire").await;
+    let job_id = job["id"].as_str().unwrap().to_string();
+    assert_eq!(t.wait_finished(&u, &job_id).await["job"]["status"], "succeeded");
+    let run = audit(&t).await;
+    assert_eq!((run["matched"].as_u64(), run["cost_drifts"].as_u64()), (Some(1), Some(0)), "{run}");
+
+    let sub = t.sub(&u).await;
+    let conf = shared::app::sdk_config("us-east-1", Some(&t.stack.moto.url));
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    aws_sdk_dynamodb::Client::new(&conf)
+        .update_item()
+        .table_name(&t.stack.resources.tables.jobs)
+        .key("user_id", A::S(sub.as_str().into()))
+        .key("job_id", A::S(job_id.clone()))
+        .update_expression("SET #p.cost_micros = :c")
+        .expression_attribute_names("#p", "provider")
+        .expression_attribute_values(":c", A::N("1".into()))
+        .send()
+        .await
+        .unwrap();
+    let run = audit(&t).await;
+    assert_eq!(run["cost_drifts"], 1, "{run}");
+    let lines = findings(&t, &run).await;
+    let drift = lines.iter().find(|l| l["kind"] == "cost_drift").expect("a cost drift line");
+    assert_eq!(
+        (drift["job_id"].as_str(), drift["recorded_micros"].as_i64()),
+        (Some(job_id.as_str()), Some(1))
+    );
+    let billed = drift["provider_micros"].as_i64().unwrap();
+    assert!(billed > 1, "{drift}");
+    assert_eq!(drift["drift_micros"].as_i64(), Some(billed - 1));
+    t.stop().await;
+}

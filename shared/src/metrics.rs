@@ -158,8 +158,9 @@ pub fn underpriced_day(day: &str, models: &[(String, LedgerEntry)]) {
 
 /// The EMF record of one provider audit run (service::audit): `ProviderOrphans` (this
 /// deployment's predictions no job knows: alarmed), `ForeignPredictions` (no job of ours, not
-/// this deployment's: never touched) and `StatusDisagreements`, with no dimension.
-pub fn audit_line(orphans: usize, foreign: usize, disagreements: usize, timestamp_ms: i64) -> String {
+/// this deployment's: never touched), `StatusDisagreements` and `ProviderCostDrifts`, with no
+/// dimension.
+pub fn audit_line(orphans: usize, foreign: usize, disagreements: usize, cost_drifts: usize, timestamp_ms: i64) -> String {
     json!({
         "_aws": {
             "Timestamp": timestamp_ms,
@@ -169,23 +170,25 @@ pub fn audit_line(orphans: usize, foreign: usize, disagreements: usize, timestam
                 "Metrics": [
                     { "Name": "ProviderOrphans", "Unit": "Count" },
                     { "Name": "ForeignPredictions", "Unit": "Count" },
-                    { "Name": "StatusDisagreements", "Unit": "Count" }
+                    { "Name": "StatusDisagreements", "Unit": "Count" },
+                    { "Name": "ProviderCostDrifts", "Unit": "Count" }
                 ]
             }]
         },
         "ProviderOrphans": orphans,
         "ForeignPredictions": foreign,
         "StatusDisagreements": disagreements,
+        "ProviderCostDrifts": cost_drifts,
     })
     .to_string()
 }
 
 /// Reports a provider audit run's counts.
-pub fn provider_audit(orphans: usize, foreign: usize, disagreements: usize) {
+pub fn provider_audit(orphans: usize, foreign: usize, disagreements: usize, cost_drifts: usize) {
     if enabled() {
         println!(
             "{}",
-            audit_line(orphans, foreign, disagreements, crate::clock::now().timestamp_millis())
+            audit_line(orphans, foreign, disagreements, cost_drifts, crate::clock::now().timestamp_millis())
         );
     }
 }
@@ -194,7 +197,7 @@ pub fn provider_audit(orphans: usize, foreign: usize, disagreements: usize) {
 mod tests {
     #[test]
     fn an_audit_run_is_one_emf_record_of_its_counts() {
-        let v: Value = serde_json::from_str(&audit_line(2, 5, 1, 1_700_000_000_000)).unwrap();
+        let v: Value = serde_json::from_str(&audit_line(2, 5, 1, 3, 1_700_000_000_000)).unwrap();
         let m = &v["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(m["Namespace"], NAMESPACE);
         for d in m["Metrics"].as_array().unwrap() {

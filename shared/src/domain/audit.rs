@@ -1,7 +1,7 @@
 //! The provider audit's judgement of one prediction on the Replicate account (service::audit
 //! does the listing and the lookups): whose it is, whether its job agrees, and whether it must
 //! be stopped. Plain functions of what was found.
-use super::{JobId, JobStatus, UserId};
+use super::{JobId, JobStatus, Micros, UserId};
 use crate::replicate::PredictionStatus;
 use std::time::Duration;
 
@@ -63,6 +63,20 @@ pub fn window(
     let from = watermark.map_or(end - d(FIRST_LOOKBACK), |w| w - d(OVERLAP));
     let to = end.min(from + d(MAX_WINDOW));
     (watermark.is_none_or(|w| to > w) && to > from).then_some((from, to))
+}
+
+/// A provider cost within this of the one recorded is no drift: whichever is larger of
+/// [`COST_TOLERANCE_MICROS`] and [`COST_TOLERANCE_PERCENT`] of the larger figure.
+pub const COST_TOLERANCE_MICROS: i64 = 1_000;
+pub const COST_TOLERANCE_PERCENT: i64 = 1;
+
+/// By how much the provider's cost (`now`, from the prediction as listed, with its final
+/// metrics) differs from what the job recorded when it settled (`recorded`), when that is
+/// beyond the tolerance; `None` when they agree.
+pub fn cost_drift(recorded: Micros, now: Micros) -> Option<i64> {
+    let diff = now.0.saturating_sub(recorded.0);
+    let tolerance = COST_TOLERANCE_MICROS.max(recorded.0.max(now.0).saturating_mul(COST_TOLERANCE_PERCENT) / 100);
+    (diff.abs() > tolerance).then_some(diff)
 }
 
 /// Where a prediction's webhook points, seen from this deployment.
@@ -226,6 +240,16 @@ mod tests {
             (t("2026-11-30T23:50:00Z"), t("2026-12-01T05:50:00Z")),
             "a backlog, oldest first"
         );
+    }
+
+    #[test]
+    fn a_cost_drifts_only_beyond_the_tolerance() {
+        assert_eq!(cost_drift(Micros(40_000), Micros(40_000)), None);
+        assert_eq!(cost_drift(Micros(40_000), Micros(40_900)), None, "within $0.001");
+        assert_eq!(cost_drift(Micros(40_000), Micros(80_000)), Some(40_000), "a second image billed");
+        assert_eq!(cost_drift(Micros(0), Micros(40_000)), Some(40_000), "recorded nothing");
+        assert_eq!(cost_drift(Micros(5_000_000), Micros(5_040_000)), None, "within 1%");
+        assert_eq!(cost_drift(Micros(5_000_000), Micros(4_900_000)), Some(-100_000));
     }
 
     #[test]

@@ -65,6 +65,9 @@ pub struct AuditReport {
     /// A deleted user's: not orphans.
     pub deleted_user: usize,
     pub strays: usize,
+    /// Finished predictions whose provider cost differs from what their job recorded, beyond
+    /// the tolerance (`domain::audit::cost_drift`).
+    pub cost_drifts: usize,
     pub cancels_queued: usize,
     pub errors: usize,
     /// Every page and prediction of the window was audited.
@@ -187,11 +190,14 @@ async fn audit_one(app: &App, own: Option<&str>, p: &Prediction, r: &mut AuditRe
     }
     let dest = audit::destination(p.webhook.as_deref(), own);
     let found = match app.store.find_job_by_prediction(&p.id).await? {
-        Some(job) => Found::ByPrediction {
-            user: job.user_id,
-            job: job.job_id,
-            status: job.status,
-        },
+        Some(job) => {
+            cost_check(app, &job, p, r);
+            Found::ByPrediction {
+                user: job.user_id,
+                job: job.job_id,
+                status: job.status,
+            }
+        }
         None => match &dest {
             Destination::Ours(Some((user, job))) => match app.store.get_job(user, job).await? {
                 Some(job) => Found::ByMarker {
@@ -272,6 +278,43 @@ async fn audit_one(app: &App, own: Option<&str>, p: &Prediction, r: &mut AuditRe
     Ok(())
 }
 
+/// Compares the provider cost of a finished prediction, as listed now (its final metrics), with
+/// what its job recorded when it settled (`job.provider`, billing::ProviderRecord). Only a
+/// metered figure is evidence: a listing without metrics says nothing about the bill.
+fn cost_check(app: &App, job: &crate::domain::Job, p: &Prediction, r: &mut AuditReport) {
+    let Some(recorded) = job.provider.as_ref().filter(|rec| rec.prediction_id == p.id) else {
+        return;
+    };
+    let Some(spec) = app.catalog.get(&job.model).filter(|_| p.status.is_terminal()) else {
+        return;
+    };
+    let now = app.catalog.provider_cost(spec, &job.options, p);
+    let Some(diff) = audit::cost_drift(recorded.cost_micros, now.micros).filter(|_| now.metered) else {
+        return;
+    };
+    r.cost_drifts += 1;
+    tracing::warn!(job_id = %job.job_id, prediction_id = %p.id, recorded_micros = recorded.cost_micros.0, provider_micros = now.micros.0, "provider cost drift");
+    if r.lines.len() >= MAX_LINES {
+        r.lines_left_out += 1;
+        return;
+    }
+    r.lines.push(json!({
+        "kind": "cost_drift",
+        "prediction_id": p.id,
+        "model": p.model,
+        "status": p.status.as_str(),
+        "created_at": p.created_at,
+        "user_id": job.user_id.as_str(),
+        "job_id": job.job_id.as_str(),
+        "job_status": job.status.as_str(),
+        "recorded_micros": recorded.cost_micros.0,
+        "recorded_metered": recorded.metered,
+        "provider_micros": now.micros.0,
+        "drift_micros": diff,
+        "action": "none",
+    }));
+}
+
 /// Moves the watermark (when the window was audited whole), writes the report and the
 /// metrics, logs the counts.
 async fn finish(
@@ -307,7 +350,7 @@ async fn finish(
             r.errors += 1;
         }
     }
-    crate::metrics::provider_audit(r.orphans, r.foreign_orphans, r.disagreements);
+    crate::metrics::provider_audit(r.orphans, r.foreign_orphans, r.disagreements, r.cost_drifts);
     tracing::info!(
         window_from = %r.window_from,
         window_to = %r.window_to,
@@ -320,6 +363,7 @@ async fn finish(
         foreign_orphans = r.foreign_orphans,
         deleted_user = r.deleted_user,
         strays = r.strays,
+        cost_drifts = r.cost_drifts,
         cancels_queued = r.cancels_queued,
         errors = r.errors,
         complete = r.complete,
