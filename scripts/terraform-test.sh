@@ -105,7 +105,7 @@ mutate reconciler-cannot-reach-its-dlq stack.tftest.hcl "it needs sqs:SendMessag
   infra/functions.tf '} if trigger == "schedule"' '} if trigger == "never"'
 mutate audit-writes-all-media stack.tftest.hcl "the provider audit writes its reports under reports/provider-audit/ only" \
   infra/functions.tf 'Resource = ["${aws_s3_bucket.media.arn}/reports/${name}/*"]' 'Resource = ["${aws_s3_bucket.media.arn}/*"]'
-mutate audit-run-retried stack.tftest.hcl "the provider audit runs every 15 minutes through the scheduler" \
+mutate audit-schedule-hourly stack.tftest.hcl "the provider audit runs every 15 minutes through the scheduler" \
   infra/functions.tf '"provider-audit" = 900' '"provider-audit" = 3600'
 mutate no-orphan-alarm stack.tftest.hcl "an orphan of this deployment found by the provider audit" \
   infra/monitoring.tf 'metric_name         = "ProviderOrphans"' 'metric_name         = "ForeignPredictions"'
