@@ -60,6 +60,7 @@ locals {
   kms_service = {
     tables  = "dynamodb"
     media   = "s3"
+    reports = "s3"
     queue   = "sqs"
     secrets = "secretsmanager"
   }
@@ -68,6 +69,7 @@ locals {
     for name, f in local.functions : name => concat(
       flatten([for table, actions in lookup(f.access, "tables", {}) : [for a in actions : "dynamodb:${a}"]]),
       [for a in lookup(f.access, "media", []) : "s3:${a}"],
+      [for a in lookup(f.access, "reports", []) : "s3:${a}"],
       [for a in lookup(f.access, "queue", []) : "sqs:${a}"],
     )
   }
@@ -132,6 +134,15 @@ locals {
           Effect   = "Allow"
           Action   = [for a in actions : "s3:${a}"]
           Resource = ["${aws_s3_bucket.media.arn}/users/*"]
+        } if length(actions) > 0
+      ],
+      [
+        # Operator reports: each function writes under its own reports/<function>/ only.
+        for actions in [lookup(f.access, "reports", [])] : {
+          Sid      = "Reports"
+          Effect   = "Allow"
+          Action   = [for a in actions : "s3:${a}"]
+          Resource = ["${aws_s3_bucket.media.arn}/reports/${name}/*"]
         } if length(actions) > 0
       ],
       [
@@ -275,15 +286,23 @@ resource "aws_lambda_function" "function" {
   depends_on = [aws_iam_role_policy.function]
 }
 
-# ---- reconciler: every 5 minutes through EventBridge Scheduler --------------------------------
+# ---- scheduled functions through EventBridge Scheduler ----------------------------------------
+# The reconciler every 5 minutes; the provider audit (reconciliation with Replicate) every 15.
 
 locals {
   scheduled_functions = { for name, f in local.functions : name => f if f.trigger == "schedule" }
-  # How often the scheduler starts the reconciler.
-  schedule_every_s = 300
+  # How often the scheduler starts each scheduled function (routes.json "trigger": "schedule").
+  schedule_every_s = {
+    reconciler       = 300
+    "provider-audit" = 900
+  }
+  schedule_descriptions = {
+    reconciler       = "Settles jobs whose Replicate webhook never came."
+    "provider-audit" = "Reconciles the Replicate account's predictions with the jobs."
+  }
 }
 
-# The scheduler invokes the reconciler asynchronously. Lambda would retry a failed run twice, up
+# The scheduler invokes each scheduled function asynchronously. Lambda would retry a failed run twice, up
 # to hours later, overlapping the next runs, which do the same work: no retries. A run that
 # failed (a function error or timeout), or waited in Lambda's queue so long that it would end
 # after the next run began, goes to the scheduler DLQ (alarmed: monitoring.tf) as the
@@ -294,7 +313,7 @@ resource "aws_lambda_function_event_invoke_config" "scheduled" {
 
   function_name                = aws_lambda_function.function[each.key].function_name
   maximum_retry_attempts       = 0
-  maximum_event_age_in_seconds = local.schedule_every_s - each.value.timeout_s
+  maximum_event_age_in_seconds = local.schedule_every_s[each.key] - each.value.timeout_s
 
   destination_config {
     on_failure {
@@ -324,16 +343,16 @@ resource "aws_iam_role" "scheduler" {
 }
 
 resource "aws_iam_role_policy" "scheduler" {
-  name = "invoke-reconciler"
+  name = "invoke-scheduled"
   role = aws_iam_role.scheduler.id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "InvokeReconciler"
+        Sid      = "InvokeScheduled"
         Effect   = "Allow"
         Action   = ["lambda:InvokeFunction"]
-        Resource = [aws_lambda_function.function["reconciler"].arn]
+        Resource = [for name in sort(keys(local.scheduled_functions)) : aws_lambda_function.function[name].arn]
       },
       {
         Sid      = "DeadLetter"
@@ -354,11 +373,18 @@ resource "aws_iam_role_policy" "scheduler" {
   })
 }
 
-resource "aws_scheduler_schedule" "reconciler" {
+moved {
+  from = aws_scheduler_schedule.reconciler
+  to   = aws_scheduler_schedule.scheduled["reconciler"]
+}
+
+resource "aws_scheduler_schedule" "scheduled" {
   #checkov:skip=CKV_AWS_297:The schedule carries no data (empty input, fixed target), so a customer managed key protects nothing here.
-  name                         = "${var.name_prefix}-reconciler"
-  description                  = "Settles jobs whose Replicate webhook never came."
-  schedule_expression          = "rate(${local.schedule_every_s / 60} minutes)"
+  for_each = local.scheduled_functions
+
+  name                         = "${var.name_prefix}-${each.key}"
+  description                  = local.schedule_descriptions[each.key]
+  schedule_expression          = "rate(${local.schedule_every_s[each.key] / 60} minutes)"
   schedule_expression_timezone = "UTC"
 
   flexible_time_window {
@@ -366,7 +392,7 @@ resource "aws_scheduler_schedule" "reconciler" {
   }
 
   target {
-    arn      = aws_lambda_function.function["reconciler"].arn
+    arn      = aws_lambda_function.function[each.key].arn
     role_arn = aws_iam_role.scheduler.arn
     input    = jsonencode({ source = "scheduler" })
 

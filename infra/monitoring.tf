@@ -196,6 +196,27 @@ resource "aws_cloudwatch_metric_alarm" "underpriced" {
   ok_actions          = [aws_sns_topic.alarms.arn]
 }
 
+# ---- reconciliation with Replicate (shared/src/service/audit.rs) -------------------------------
+# Each provider audit run logs one EMF record: ProviderOrphans (this deployment's predictions
+# that no job knows: a create whose outcome was lost; running ones are cancelled), and, not
+# alarmed, ForeignPredictions (another deployment's, `make dev`'s, a script's: never touched),
+# StatusDisagreements and ProviderCostDrifts. The run's report is in the media bucket under
+# reports/provider-audit/ (docs/deploy.md).
+resource "aws_cloudwatch_metric_alarm" "provider_orphans" {
+  alarm_name          = "${var.name_prefix}-provider-orphans"
+  alarm_description   = "The provider audit found Replicate predictions of this deployment that no job knows (a lost create): running ones were cancelled, finished ones were billed to the operator. See the last report under reports/provider-audit/ (docs/deploy.md)."
+  namespace           = "VisualNeurons"
+  metric_name         = "ProviderOrphans"
+  statistic           = "Maximum"
+  period              = 3600
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
 # ---- spend and jobs per model (shared/src/metrics.rs writes one EMF record per settled job) ----
 # The functions log `VisualNeurons` metrics per Model and in total: Jobs, Succeeded, Failed,
 # Canceled, CostMicros (what users were charged), TimeToResultMs, and the operator's figures

@@ -1,7 +1,8 @@
-# Three private buckets: media (users/<sub>/... objects), frontend (static site) and logs (S3
-# server access logs and CloudFront standard logs). Nothing is public: CloudFront reads the
-# frontend and media through origin access control; media only on its /media/* behaviour, which
-# requires a URL signed by the API for the object's owner (cdn.tf, shared/src/media/cdn.rs).
+# Three private buckets: media (users/<sub>/... objects; operator reports under reports/),
+# frontend (static site) and logs (S3 server access logs and CloudFront standard logs). Nothing
+# is public: CloudFront reads the frontend and media through origin access control; media only
+# on its /media/* behaviour, which requires a URL signed by the API for the object's owner
+# (cdn.tf, shared/src/media/cdn.rs).
 
 locals {
   bucket_suffix = "${local.account_id}-${local.region}"
@@ -120,6 +121,18 @@ resource "aws_s3_bucket_lifecycle_configuration" "media" {
     }
     expiration {
       days = 1
+    }
+  }
+
+  # Operator reports (reports/<function>/, the provider audit's every 15 minutes): kept 90 days.
+  rule {
+    id     = "expire-reports"
+    status = "Enabled"
+    filter {
+      prefix = "reports/"
+    }
+    expiration {
+      days = 90
     }
   }
 

@@ -103,6 +103,12 @@ mutate reconciler-run-retried stack.tftest.hcl "a failed reconciler run must not
   infra/functions.tf 'maximum_retry_attempts       = 0' 'maximum_retry_attempts       = 2'
 mutate reconciler-cannot-reach-its-dlq stack.tftest.hcl "it needs sqs:SendMessage on the scheduler DLQ" \
   infra/functions.tf '} if trigger == "schedule"' '} if trigger == "never"'
+mutate audit-writes-all-media stack.tftest.hcl "the provider audit writes its reports under reports/provider-audit/ only" \
+  infra/functions.tf 'Resource = ["${aws_s3_bucket.media.arn}/reports/${name}/*"]' 'Resource = ["${aws_s3_bucket.media.arn}/*"]'
+mutate audit-schedule-hourly stack.tftest.hcl "the provider audit runs every 15 minutes through the scheduler" \
+  infra/functions.tf '"provider-audit" = 900' '"provider-audit" = 3600'
+mutate no-orphan-alarm stack.tftest.hcl "an orphan of this deployment found by the provider audit" \
+  infra/monitoring.tf 'metric_name         = "ProviderOrphans"' 'metric_name         = "ForeignPredictions"'
 mutate short-hsts stack.tftest.hcl "HSTS must last at least a year" \
   infra/security-headers.json '"max_age_s": 63072000' '"max_age_s": 86400'
 mutate uploads-with-credentials stack.tftest.hcl "the uploads origin, which only passes the upload form on, must have none" \

@@ -48,7 +48,7 @@ run "default_alarms_are_what_an_operator_acts_on" {
   }
   assert {
     condition = alltrue([for a in concat(
-      [aws_cloudwatch_metric_alarm.lambda_errors, aws_cloudwatch_metric_alarm.lambda_throttles, aws_cloudwatch_metric_alarm.api_5xx, aws_cloudwatch_metric_alarm.daily_spend, aws_cloudwatch_metric_alarm.stray_prediction, aws_cloudwatch_metric_alarm.underpriced],
+      [aws_cloudwatch_metric_alarm.lambda_errors, aws_cloudwatch_metric_alarm.lambda_throttles, aws_cloudwatch_metric_alarm.api_5xx, aws_cloudwatch_metric_alarm.daily_spend, aws_cloudwatch_metric_alarm.stray_prediction, aws_cloudwatch_metric_alarm.underpriced, aws_cloudwatch_metric_alarm.provider_orphans],
       values(aws_cloudwatch_metric_alarm.dlq_depth),
     ) : a.alarm_actions == toset([aws_sns_topic.alarms.arn]) && a.treat_missing_data == "notBreaching"])
     error_message = "every default alarm must notify the alarm topic and stay quiet without data"

@@ -140,7 +140,7 @@ run "whole_stack_applies" {
   # ---- reconciler: a failed run is not retried (it would overlap the next) and reaches its DLQ
   assert {
     condition = (
-      keys(aws_lambda_function_event_invoke_config.scheduled) == ["reconciler"] &&
+      toset(keys(aws_lambda_function_event_invoke_config.scheduled)) == toset(["reconciler", "provider-audit"]) &&
       aws_lambda_function_event_invoke_config.scheduled["reconciler"].function_name == aws_lambda_function.function["reconciler"].function_name &&
       aws_lambda_function_event_invoke_config.scheduled["reconciler"].maximum_retry_attempts == 0 &&
       aws_lambda_function_event_invoke_config.scheduled["reconciler"].destination_config[0].on_failure[0].destination == aws_sqs_queue.scheduler_dlq.arn &&
@@ -159,10 +159,42 @@ run "whole_stack_applies" {
   }
   assert {
     condition = (
-      aws_scheduler_schedule.reconciler.schedule_expression == "rate(5 minutes)" &&
+      aws_scheduler_schedule.scheduled["reconciler"].schedule_expression == "rate(5 minutes)" &&
       aws_lambda_function_event_invoke_config.scheduled["reconciler"].maximum_event_age_in_seconds + aws_lambda_function.function["reconciler"].timeout <= 300
     )
     error_message = "a reconciler run that waited in Lambda's queue must still end before the next run starts"
+  }
+
+  # ---- provider audit: its own schedule, no retries, the same DLQ; writes only its reports
+  assert {
+    condition = (
+      aws_scheduler_schedule.scheduled["provider-audit"].schedule_expression == "rate(15 minutes)" &&
+      aws_scheduler_schedule.scheduled["provider-audit"].target[0].arn == aws_lambda_function.function["provider-audit"].arn &&
+      aws_lambda_function_event_invoke_config.scheduled["provider-audit"].maximum_retry_attempts == 0 &&
+      aws_lambda_function_event_invoke_config.scheduled["provider-audit"].destination_config[0].on_failure[0].destination == aws_sqs_queue.scheduler_dlq.arn &&
+      aws_lambda_function_event_invoke_config.scheduled["provider-audit"].maximum_event_age_in_seconds + aws_lambda_function.function["provider-audit"].timeout <= 900 &&
+      contains(jsondecode(aws_iam_role_policy.scheduler.policy).Statement[0].Resource, aws_lambda_function.function["provider-audit"].arn)
+    )
+    error_message = "the provider audit runs every 15 minutes through the scheduler, is never retried, and its failed runs reach the alarmed scheduler DLQ"
+  }
+  assert {
+    condition = (
+      length([for s in jsondecode(aws_iam_role_policy.function["provider-audit"].policy).Statement : s
+      if contains(s.Action, "s3:PutObject") && s.Resource == ["${aws_s3_bucket.media.arn}/reports/provider-audit/*"]]) == 1 &&
+      length([for s in jsondecode(aws_iam_role_policy.function["provider-audit"].policy).Statement : s
+      if anytrue([for r in s.Resource : strcontains(r, "/users/")])]) == 0
+    )
+    error_message = "the provider audit writes its reports under reports/provider-audit/ only, and no user's media"
+  }
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.provider_orphans.namespace == "VisualNeurons" &&
+      aws_cloudwatch_metric_alarm.provider_orphans.metric_name == "ProviderOrphans" &&
+      aws_cloudwatch_metric_alarm.provider_orphans.threshold == 0 &&
+      aws_cloudwatch_metric_alarm.provider_orphans.comparison_operator == "GreaterThanThreshold" &&
+      length(coalesce(aws_cloudwatch_metric_alarm.provider_orphans.dimensions, {})) == 0
+    )
+    error_message = "an orphan of this deployment found by the provider audit (EMF ProviderOrphans, no dimension) must raise the alarm"
   }
 
   # ---- data at rest

@@ -38,6 +38,7 @@ pub const FUNCTIONS: &[&str] = &[
     "webhook-replicate",
     "worker",
     "reconciler",
+    "provider-audit",
 ];
 
 /// `VN_HANDLER` if set, else the Lambda's name (`<prefix>-<function>` or the bare function).

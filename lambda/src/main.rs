@@ -37,6 +37,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Some("webhook-replicate") => run_http(webhook_replicate::handler).await,
         Some("worker") => run_event(worker::handler).await,
         Some("reconciler") => run_event(reconciler::handler).await,
+        Some("provider-audit") => run_event(provider_audit::handler).await,
         _ => Err(format!(
             "no function for VN_HANDLER/AWS_LAMBDA_FUNCTION_NAME; known: {}",
             vn_lambda::FUNCTIONS.join(", ")

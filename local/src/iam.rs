@@ -23,6 +23,9 @@ pub struct Access {
     pub tables: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub media: Vec<String>,
+    /// Actions on the function's own `reports/<function>/` of the media bucket.
+    #[serde(default)]
+    pub reports: Vec<String>,
     #[serde(default)]
     pub queue: Vec<String>,
     #[serde(default)]
@@ -48,9 +51,16 @@ fn table_arn(region: &str, name: &str) -> String {
     format!("arn:aws:dynamodb:{region}:{ACCOUNT}:table/{name}")
 }
 
-/// The identity policy of one function, as Terraform renders it, with this stack's ARNs.
+/// The identity policy of the function `name`, as Terraform renders it, with this stack's ARNs.
 /// `secrets` maps the names of routes.json (`replicate_token`, ...) to the secrets' ARNs.
-pub fn policy(access: &Access, trigger: &str, res: &Resources, region: &str, secrets: &BTreeMap<&str, String>) -> Result<Value, BoxError> {
+pub fn policy(
+    name: &str,
+    access: &Access,
+    trigger: &str,
+    res: &Resources,
+    region: &str,
+    secrets: &BTreeMap<&str, String>,
+) -> Result<Value, BoxError> {
     let mut statements = Vec::new();
     for (table, actions) in &access.tables {
         let name = match table.as_str() {
@@ -78,6 +88,13 @@ pub fn policy(access: &Access, trigger: &str, res: &Resources, region: &str, sec
             "Sid": "Media", "Effect": "Allow",
             "Action": access.media.iter().map(|a| format!("s3:{a}")).collect::<Vec<_>>(),
             "Resource": [format!("arn:aws:s3:::{}/users/*", res.media_bucket)],
+        }));
+    }
+    if !access.reports.is_empty() {
+        statements.push(json!({
+            "Sid": "Reports", "Effect": "Allow",
+            "Action": access.reports.iter().map(|a| format!("s3:{a}")).collect::<Vec<_>>(),
+            "Resource": [format!("arn:aws:s3:::{}/reports/{name}/*", res.media_bucket)],
         }));
     }
     let queue = queue_arn(region, &res.queue_url);
@@ -128,7 +145,7 @@ pub async fn register_stack(
     ]);
     let mut principals = BTreeMap::new();
     for (name, f) in &routes.functions {
-        let p = policy(&f.access, &f.trigger, res, region, &secrets).map_err(|e| format!("{name}: {e}"))?;
+        let p = policy(name, &f.access, &f.trigger, res, region, &secrets).map_err(|e| format!("{name}: {e}"))?;
         principals.insert(access_key_id(prefix, name), (name.clone(), p));
     }
     let oac = json!({ "Version": "2012-10-17", "Statement": [{
@@ -232,7 +249,7 @@ mod tests {
             "replicate_token",
             "arn:aws:secretsmanager:us-east-1:123456789012:secret:p/t-AbCdEf".to_string(),
         )]);
-        let p = policy(&access, "sqs", &resources(), "us-east-1", &secrets).unwrap();
+        let p = policy("worker", &access, "sqs", &resources(), "us-east-1", &secrets).unwrap();
         let s = p["Statement"].as_array().unwrap();
         let find = |sid: &str| s.iter().find(|x| x["Sid"] == sid).unwrap_or_else(|| panic!("{sid} in {p}"));
         assert_eq!(
@@ -294,7 +311,7 @@ mod tests {
         let routes = crate::routes::table();
         let mut largest = (0, String::new());
         for (name, f) in &routes.functions {
-            let mut p = policy(&f.access, &f.trigger, &res, region, &secrets).unwrap();
+            let mut p = policy(name, &f.access, &f.trigger, &res, region, &secrets).unwrap();
             let statements = p["Statement"].as_array_mut().unwrap();
             statements.extend(terraform_only.as_array().unwrap().iter().cloned());
             let size = p.to_string().chars().filter(|c| !c.is_whitespace()).count();
@@ -316,6 +333,7 @@ mod tests {
             r#"Resource = ["${aws_dynamodb_table.table[table].arn}/index/*"]"#,
             r#"} if contains(actions, "Query")"#,
             r#"Resource = ["${aws_s3_bucket.media.arn}/users/*"]"#,
+            r#"Resource = ["${aws_s3_bucket.media.arn}/reports/${name}/*"]"#,
             r#"Resource = [aws_sqs_queue.generation.arn]"#,
             r#"event_source_actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]"#,
             r#"Action   = ["secretsmanager:GetSecretValue"]"#,

@@ -1,6 +1,7 @@
 //! `vn-local dev` brings the whole system up; `vn-local user` adds a user to the running one;
 //! `vn-local catalog-check` compares the catalog with Replicate (or, without a token, the
-//! simulator); `vn-local ledger` prints the operator's month.
+//! simulator); `vn-local ledger` prints the operator's month; `vn-local reconcile-report` the last
+//! provider audit.
 use chrono::Datelike;
 use local::stack::{Stack, StackOptions};
 use local::{BoxError, cognito};
@@ -38,8 +39,9 @@ async fn main() {
         Some("backfill") => backfill(&args[1..]).await,
         Some("catalog-check") => catalog_check().await,
         Some("ledger") => ledger(&args[1..]).await,
+        Some("reconcile-report") => reconcile_report().await,
         _ => Err(
-            "usage: vn-local dev | vn-local user --name NAME [--password PASSWORD [--permanent]] [--limit USD] [--storage-limit MB] | vn-local backfill [--aws] | vn-local catalog-check | vn-local ledger [--month YYYY-MM] [--aws]"
+            "usage: vn-local dev | vn-local user --name NAME [--password PASSWORD [--permanent]] [--limit USD] [--storage-limit MB] | vn-local backfill [--aws] | vn-local catalog-check | vn-local ledger [--month YYYY-MM] [--aws] | vn-local reconcile-report"
                 .into(),
         ),
     };
@@ -89,6 +91,8 @@ async fn dev() -> Result<(), BoxError> {
         (Duration::from_secs(30), Duration::from_secs(60))
     };
 
+    opts.audit_every = Duration::from_secs(15 * 60);
+
     let stack = Stack::start(opts).await?;
     let state = serde_json::json!({
         "base_url": stack.base_url,
@@ -96,6 +100,7 @@ async fn dev() -> Result<(), BoxError> {
         "pool": stack.pool,
         "usage_table": stack.resources.tables.usage,
         "assets_table": stack.resources.tables.assets,
+        "media_bucket": stack.resources.media_bucket,
     });
     std::fs::create_dir_all(root.join(".local"))?;
     std::fs::write(root.join(STATE_FILE), serde_json::to_vec_pretty(&state)?)?;
@@ -299,6 +304,61 @@ async fn catalog_check() -> Result<(), BoxError> {
     } else {
         Err(format!("{} difference(s) between the catalog and {against}", report.drift.len()).into())
     }
+}
+
+/// Prints the running local stack's last provider audit report (docs/deploy.md has the same
+/// for AWS with the aws CLI).
+async fn reconcile_report() -> Result<(), BoxError> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join(STATE_FILE)).map_err(|_| "no running local stack (start it with `make dev`)")?)?;
+    let moto = state["moto_url"].as_str().ok_or("state without moto_url")?;
+    let bucket = state["media_bucket"]
+        .as_str()
+        .ok_or("state without media_bucket: restart make dev")?;
+    let region = env("AWS_REGION").unwrap_or_else(|| "us-east-1".into());
+    let conf = shared::app::sdk_config(&region, Some(moto));
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
+    let prefix = shared::media::reports::report_key(shared::service::audit::FUNCTION, "");
+    let mut last: Option<String> = None;
+    let mut token = None;
+    loop {
+        let out = s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(&prefix)
+            .set_continuation_token(token.take())
+            .send()
+            .await?;
+        for o in out.contents() {
+            if let Some(k) = o.key()
+                && last.as_deref().is_none_or(|l| k > l)
+            {
+                last = Some(k.to_string());
+            }
+        }
+        match out.next_continuation_token() {
+            Some(t) => token = Some(t.to_string()),
+            None => break,
+        }
+    }
+    let Some(key) = last else {
+        println!("no provider audit report yet (the audit runs every 15 minutes)");
+        return Ok(());
+    };
+    let body = s3
+        .get_object()
+        .bucket(bucket)
+        .key(&key)
+        .send()
+        .await?
+        .body
+        .collect()
+        .await?
+        .into_bytes();
+    println!("{key}");
+    print!("{}", local::report::table(&String::from_utf8_lossy(&body))?);
+    Ok(())
 }
 
 /// Prints the operator's ledger of a month (the current one unless `--month YYYY-MM`), per model

@@ -1,5 +1,6 @@
 //! The whole system on one machine: emulator, resources, user pool, the Replicate simulator
-//! (or the real API), the gateway, the worker loop and the reconciler timer. `make dev` runs
+//! (or the real API), the gateway, the worker loop and the timers of the reconciler and the
+//! provider audit. `make dev` runs
 //! one; integration tests start their own, isolated by a unique resource prefix.
 use crate::BoxError;
 use crate::auth::JwtVerifier;
@@ -37,6 +38,8 @@ pub struct StackOptions {
     pub public_base_url: Option<String>,
     pub reconcile_every: Duration,
     pub reconcile_after: Duration,
+    /// How often the provider audit runs (infra/functions.tf: every 15 minutes).
+    pub audit_every: Duration,
     pub monthly_limit_usd: String,
     /// Every user's default storage limit in MB (`STORAGE_LIMIT_MB`).
     pub storage_limit_mb: String,
@@ -86,6 +89,7 @@ impl StackOptions {
             public_base_url: None,
             reconcile_every: Duration::from_secs(3600),
             reconcile_after: Duration::from_secs(600),
+            audit_every: Duration::from_secs(3600),
             monthly_limit_usd: "20".into(),
             storage_limit_mb: shared::domain::storage::DEFAULT_STORAGE_LIMIT_MB.into(),
             job_starts_per_minute: 0,
@@ -291,6 +295,11 @@ impl Stack {
             function_apps["reconciler"].clone(),
             opts.reconcile_every,
             timeouts["reconciler"],
+        )));
+        tasks.push(tokio::spawn(crate::worker_loop::run_provider_audit(
+            function_apps["provider-audit"].clone(),
+            opts.audit_every,
+            timeouts["provider-audit"],
         )));
         Ok(Self {
             base_url,

@@ -89,3 +89,16 @@ pub async fn run_reconciler(app: Arc<App>, every: Duration, timeout: Duration) {
         }
     }
 }
+
+/// EventBridge Scheduler, locally: runs the provider audit every `every`, each run under its
+/// `timeout` (routes.json). Tests run it on demand instead (a run per test step).
+pub async fn run_provider_audit(app: Arc<App>, every: Duration, timeout: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if let Err(stopped) = invoke_as("provider-audit", timeout, provider_audit::handler(app.clone(), json!({}))).await {
+            tracing::error!(timeout_s = timeout.as_secs_f64(), ?stopped, "provider audit stopped");
+        }
+    }
+}

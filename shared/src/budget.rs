@@ -152,6 +152,19 @@ mod tests {
         assert!(cut <= copy && cut + crate::service::copy::SETTLE_MARGIN <= t + Duration::from_secs(1));
     }
 
+    /// The provider audit starts a page or a prediction only when its whole bound fits in the
+    /// pages' window (each is cut at its bound, the pacer's wait included), then moves the
+    /// watermark and writes the report, each cut at its half of the report's budget.
+    #[test]
+    fn the_provider_audit_fits_its_timeout() {
+        use crate::service::audit::{DEADLINE_MARGIN, FUNCTION, PAGES_BUDGET, REPORT_BUDGET, pages_window};
+        let f = functions().into_iter().find(|(n, _)| n == FUNCTION).unwrap().1;
+        let t = timeout(&f);
+        let worst = pages_window(None).max(pages_window(Some(t))) + REPORT_BUDGET + DEADLINE_MARGIN;
+        assert!(worst <= t, "provider audit: worst run {worst:?} > its timeout {t:?}");
+        assert_eq!(pages_window(None), PAGES_BUDGET);
+    }
+
     /// Signing is CPU work no deadline interrupts: a board's 500 tiles are 1,000 signatures
     /// (each tile's `url` and `download_url`), a gallery page 96. At the function's memory
     /// they fit its timeout with the reserve to spare (ECDSA P-256 only: media::urls).

@@ -125,6 +125,13 @@ pub struct Config {
     /// How long one Replicate call may sleep in-process on `Retry-After`s before it hands the
     /// wait to the queue instead (`REPLICATE_MAX_RETRY_WAIT_S`, 20 s; 0: always the queue).
     pub replicate_max_retry_wait: Duration,
+    /// The provider audit leaves predictions younger than this to a later run
+    /// (`PROVIDER_AUDIT_LAG_S`, 900): their job may not have recorded them yet.
+    pub audit_lag: Duration,
+    /// The most listing reads the provider audit makes in a minute
+    /// (`PROVIDER_AUDIT_READS_PER_MINUTE`, 300: a tenth of Replicate's 3000 reads a minute,
+    /// which the rest of the system shares).
+    pub audit_reads_per_minute: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -174,6 +181,12 @@ impl Config {
             .ok_or(ConfigError::Invalid("UNSAVED_EXPIRATION_DAYS", days_raw))?;
         let public_base_url = req("PUBLIC_BASE_URL")?.trim_end_matches('/').to_string();
         let media_url_ttl = secs("MEDIA_URL_TTL_S", 3600)?;
+        let reads_raw = or("PROVIDER_AUDIT_READS_PER_MINUTE", "300");
+        let audit_reads_per_minute = reads_raw
+            .parse()
+            .ok()
+            .filter(|r| (1..=crate::domain::audit::REPLICATE_READS_PER_MINUTE).contains(r))
+            .ok_or(ConfigError::Invalid("PROVIDER_AUDIT_READS_PER_MINUTE", reads_raw))?;
         if media_url_ttl.is_zero() || media_url_ttl > Duration::from_secs(3600) {
             return Err(ConfigError::Invalid("MEDIA_URL_TTL_S", media_url_ttl.as_secs().to_string()));
         }
@@ -221,6 +234,8 @@ impl Config {
                 .filter(|d| (1..=25).contains(&d.as_secs()))
                 .ok_or_else(|| ConfigError::Invalid("PROMPT_WAIT_S", get("PROMPT_WAIT_S").unwrap_or_default()))?,
             replicate_max_retry_wait: secs("REPLICATE_MAX_RETRY_WAIT_S", crate::replicate::DEFAULT_MAX_RETRY_WAIT.as_secs())?,
+            audit_lag: secs("PROVIDER_AUDIT_LAG_S", 900)?,
+            audit_reads_per_minute,
         })
     }
 

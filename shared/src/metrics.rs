@@ -156,8 +156,59 @@ pub fn underpriced_day(day: &str, models: &[(String, LedgerEntry)]) {
     }
 }
 
+/// The EMF record of one provider audit run (service::audit): `ProviderOrphans` (this
+/// deployment's predictions no job knows: alarmed), `ForeignPredictions` (no job of ours, not
+/// this deployment's: never touched), `StatusDisagreements` and `ProviderCostDrifts`, with no
+/// dimension.
+pub fn audit_line(orphans: usize, foreign: usize, disagreements: usize, cost_drifts: usize, timestamp_ms: i64) -> String {
+    json!({
+        "_aws": {
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [[]],
+                "Metrics": [
+                    { "Name": "ProviderOrphans", "Unit": "Count" },
+                    { "Name": "ForeignPredictions", "Unit": "Count" },
+                    { "Name": "StatusDisagreements", "Unit": "Count" },
+                    { "Name": "ProviderCostDrifts", "Unit": "Count" }
+                ]
+            }]
+        },
+        "ProviderOrphans": orphans,
+        "ForeignPredictions": foreign,
+        "StatusDisagreements": disagreements,
+        "ProviderCostDrifts": cost_drifts,
+    })
+    .to_string()
+}
+
+/// Reports a provider audit run's counts.
+pub fn provider_audit(orphans: usize, foreign: usize, disagreements: usize, cost_drifts: usize) {
+    if enabled() {
+        println!(
+            "{}",
+            audit_line(orphans, foreign, disagreements, cost_drifts, crate::clock::now().timestamp_millis())
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_audit_run_is_one_emf_record_of_its_counts() {
+        let v: Value = serde_json::from_str(&audit_line(2, 5, 1, 3, 1_700_000_000_000)).unwrap();
+        let m = &v["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(m["Namespace"], NAMESPACE);
+        for d in m["Metrics"].as_array().unwrap() {
+            assert!(v[d["Name"].as_str().unwrap()].is_number(), "{d}");
+        }
+        assert_eq!(
+            (v["ProviderOrphans"].as_u64(), v["ForeignPredictions"].as_u64()),
+            (Some(2), Some(5))
+        );
+    }
+
     use super::*;
     use crate::billing::BillingBasis;
 

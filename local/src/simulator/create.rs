@@ -254,6 +254,8 @@ async fn create(sim: Arc<Sim>, schema: ModelSchema, version: String, obj: serde_
         metrics: None,
         data_removed: false,
         urls: sim.prediction_urls(&id),
+        source: None,
+        webhook: None,
     };
     sim.preds.lock().unwrap().insert(
         id.clone(),

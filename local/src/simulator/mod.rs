@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `POST /v1/models/{owner}/{name}/predictions` | create for an official model (201, `starting`); a body field other than `input`, `webhook`, `webhook_events_filter`, `stream` (e.g. `version`) → 422; a model that is not an official one of the schema fixture → 404 |
 //! | `POST /v1/predictions` | create for a community model: `version` = `<64-hex>` or `owner/name:<64-hex>`; unknown → 422 `Invalid version or not permitted` |
+//! | `GET /v1/predictions` | the account's predictions, newest first, 100 a page with a `next` cursor URL; `created_after`/`created_before`; each with `source` and `webhook` ([`list`]) |
 //! | `GET /v1/predictions/{id}` | read |
 //! | `POST /v1/predictions/{id}/cancel` | cancel (`throttle-cancel`: 429 first) |
 //! | `GET /v1/models/{owner}/{name}` | the model: `is_official`, `latest_version` with its `openapi_schema` in Cog's shape ([`models`]) |
@@ -14,6 +15,8 @@
 //! | `GET /files/{id}/{n}.{png,jpg,webp,mp4}` | the outputs (no auth, like `replicate.delivery`) |
 //! | `POST /_sim/fault` | `{"fault": "fail"\|...\|null, "count": n, "oversize_bytes"?: b}`: fault for the next n predictions |
 //! | `GET /_sim/fault`, `GET /_sim/stats` | current runtime fault; counters |
+//! | `POST /_sim/predictions` | predictions made outside the stack ([`list::Outside`]: an orphan, a web-console run) |
+//! | `POST /_sim/list`, `GET /_sim/list` | `{"page_size"?, "fail_page"?, "rate_limit"?: [max, window_ms]}` for the listing; its counters |
 //! | `GET /_sim/ledger` | what Replicate would have billed, one entry per finished prediction ([`billing`]) |
 //!
 //! `/v1/*` needs `Authorization: Bearer <SimConfig::api_token>` (401 otherwise).
@@ -64,6 +67,7 @@ pub mod derive;
 mod fault;
 pub mod image;
 mod lifecycle;
+pub mod list;
 pub mod models;
 pub mod refuse;
 pub mod schema;

@@ -118,6 +118,8 @@ pub(super) struct Sim {
     /// What Replicate would have billed so far, one entry per finished prediction.
     pub ledger: Mutex<Vec<Bill>>,
     pub http: reqwest::Client,
+    /// `GET /v1/predictions`'s settings and counters (super::list).
+    pub list: super::list::ListState,
     /// For source downloads (its own timeout; no redirects either).
     pub source_http: reqwest::Client,
     next_id: AtomicU64,
@@ -161,6 +163,7 @@ impl Sim {
             outputs_released: tokio::sync::watch::Sender::new(false),
             webhooks_released: tokio::sync::watch::Sender::new(false),
             oversize_bytes,
+            list: Default::default(),
             pricing: Pricing::builtin(),
             ledger: Mutex::default(),
             http,
@@ -278,6 +281,7 @@ pub(super) fn router(sim: Arc<Sim>) -> Router {
         .route("/elsewhere/{id}/{file}", get(elsewhere))
         .route("/_sim/fault", post(set_fault).get(get_fault))
         .route("/_sim/stats", get(stats))
+        .merge(super::list::routes())
         .route("/_sim/ledger", get(ledger))
         .layer(axum::middleware::from_fn_with_state(sim.clone(), slow_api))
         .layer(DefaultBodyLimit::max(16 * 1024 * 1024))

@@ -4,6 +4,8 @@ mod fetch;
 pub mod mp4;
 pub mod post_policy;
 pub mod public_addr;
+#[cfg(feature = "aws")]
+pub mod reports;
 pub mod signing_key;
 mod sniff;
 #[cfg(feature = "aws")]

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::ReplicateError;
-use super::types::{ModelRef, Prediction, WebhookEvent};
+use super::types::{ModelRef, Prediction, PredictionPage, WebhookEvent};
 use super::webhook::WebhookSecret;
 
 /// Default `Cancel-After` deadline sent with every create.
@@ -234,6 +234,34 @@ impl ReplicateClient {
         let path = format!("/predictions/{id}/cancel");
         let bytes = self.execute(Method::POST, &path, None, &[]).await?;
         decode(&bytes)
+    }
+
+    /// One page of `GET {base}/predictions` (100, newest first; web and API predictions):
+    /// the first page of those created in `[created_after, created_before]` (RFC 3339) when
+    /// `next` is `None`, else the page at `next`, the previous page's cursor URL, which must lie
+    /// under the API base (the token is never sent elsewhere). Retried like every GET.
+    pub async fn list_predictions(
+        &self,
+        created_after: &str,
+        created_before: &str,
+        next: Option<&str>,
+    ) -> Result<PredictionPage, ReplicateError> {
+        let path = match next {
+            Some(url) => url
+                .strip_prefix(&self.base)
+                .filter(|rest| rest.starts_with("/predictions?"))
+                .ok_or_else(|| ReplicateError::Decode("the listing's next page is not under the API base".into()))?
+                .to_owned(),
+            None => {
+                let query = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("created_after", created_after)
+                    .append_pair("created_before", created_before)
+                    .finish();
+                format!("/predictions?{query}")
+            }
+        };
+        let bytes = self.execute(Method::GET, &path, None, &[]).await?;
+        serde_json::from_slice(&bytes).map_err(|e| ReplicateError::Decode(format!("predictions page: {e}")))
     }
 
     /// `GET {base}/webhooks/default/secret`: the account's webhook signing secret. Cache it.

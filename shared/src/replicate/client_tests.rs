@@ -287,3 +287,33 @@ async fn calls_take_their_time_from_the_invocations_deadline() {
     assert!(!r.unwrap_err().may_have_created());
     assert!(script.seen.lock().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_listing_follows_its_next_page_only_under_the_api_base() {
+    let page = |next: Value| {
+        let body = json!({"results": [{"id": "p1", "status": "succeeded", "source": "web"}], "next": next}).to_string();
+        (200, vec![], body, Duration::ZERO)
+    };
+    let (client, script) = serve(vec![page(Value::Null)]).await;
+    let first = client
+        .list_predictions("2026-12-06T10:00:00.000Z", "2026-12-06T11:00:00.000Z", None)
+        .await
+        .unwrap();
+    assert_eq!((first.results[0].source.as_deref(), first.next), (Some("web"), None));
+    let next = format!("{}/predictions?cursor=abc", client.base_url());
+    client.list_predictions("", "", Some(&next)).await.unwrap();
+    {
+        let seen = script.seen.lock().unwrap();
+        assert_eq!(seen.len(), 2);
+        assert_eq!((seen[0].method.as_str(), seen[0].path.as_str()), ("GET", "/v1/predictions"));
+        assert_eq!(seen[0].headers["authorization"], format!("Bearer {TOKEN}").as_str());
+    }
+    // A next URL elsewhere would carry the token off: refused, nothing sent.
+    let elsewhere = client
+        .list_predictions("", "", Some("https://evil.example/v1/predictions?cursor=abc"))
+        .await;
+    assert!(matches!(elsewhere, Err(ReplicateError::Decode(_))), "{elsewhere:?}");
+    let other_path = format!("{}/webhooks/default/secret?x=1", client.base_url());
+    assert!(client.list_predictions("", "", Some(&other_path)).await.is_err());
+    assert_eq!(script.seen.lock().unwrap().len(), 2);
+}

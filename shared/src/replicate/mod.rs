@@ -21,5 +21,5 @@ pub mod webhook;
 pub use client::{ApiToken, DEFAULT_MAX_RETRY_WAIT, ReplicateClient};
 pub use error::ReplicateError;
 pub use models::{ModelInfo, VersionInfo};
-pub use types::{Metrics, ModelRef, Prediction, PredictionStatus, PredictionUrls, WebhookEvent};
+pub use types::{Metrics, ModelRef, Prediction, PredictionPage, PredictionStatus, PredictionUrls, WebhookEvent};
 pub use webhook::{SignatureError, WebhookSecret};

@@ -268,6 +268,22 @@ pub struct Prediction {
     pub data_removed: bool,
     #[serde(default)]
     pub urls: PredictionUrls,
+    /// Where it was created: `api`, or `web` (the Replicate console). Shown in listings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The webhook URL it was created with, if any. Shown in listings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<String>,
+}
+
+/// One page of `GET /v1/predictions`: up to 100 predictions, newest first, and the URL of the
+/// next (older) page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PredictionPage {
+    #[serde(default)]
+    pub results: Vec<Prediction>,
+    #[serde(default)]
+    pub next: Option<String>,
 }
 
 /// `error` is a string or null; tolerate anything else by keeping its JSON text.

@@ -1,5 +1,6 @@
 //! The use cases, written once and called by the functions (and the local stack):
 //! create a job, submit it, settle a prediction, reconcile lost webhooks, and the views.
+pub mod audit;
 mod bill;
 mod boards;
 mod cancel;

@@ -1,6 +1,7 @@
 //! DynamoDB adapters. Key design (docs/data-model.md): every user item is keyed by the user's
 //! `sub` first, so no query can cross users.
 mod assets;
+pub mod audit;
 mod boards;
 mod expiry;
 mod idempotency;

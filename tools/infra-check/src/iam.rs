@@ -153,6 +153,8 @@ fn allowed_grants(
             }
         } else if resource == "media" {
             vec![format!("{}.arn/users/*", env_addr("MEDIA_BUCKET")?)]
+        } else if resource == "reports" {
+            vec![format!("{}.arn/reports/{name}/*", env_addr("MEDIA_BUCKET")?)]
         } else if resource == "queue" {
             vec![format!("{}.arn", env_addr("GENERATION_QUEUE_URL")?)]
         } else if let Some(s) = resource.strip_prefix("secret:") {

@@ -288,6 +288,20 @@ fn call_without_grant_fails_reconciler_requeue() {
     f.assert_error("reconciler calls sqs:SendMessage on queue (Queue::send in shared/src/queue.rs)");
 }
 
+/// The provider audit writes its report under reports/provider-audit/ (Media::put_report's key
+/// is `report_key(..)`): a grant on users/* instead is both a call without its grant and a
+/// grant without a call.
+#[test]
+fn the_audit_report_needs_the_reports_grant_not_media() {
+    let f = Fixture::new("reports");
+    f.edit(
+        "routes.json",
+        r#""reports": ["PutObject"], "queue": ["SendMessage"]"#,
+        r#""media": ["PutObject"], "queue": ["SendMessage"]"#,
+    );
+    f.assert_error("provider-audit calls s3:PutObject on reports");
+}
+
 /// Item 2: a grant the worker's code never needs (it signs, copies and discards media, never lists).
 #[test]
 fn grant_without_call_fails_worker_media() {

@@ -46,6 +46,24 @@ pub(super) fn hint(e: &Expr) -> Option<String> {
     }
 }
 
+/// Whether `e` calls a fn named `name` anywhere.
+fn calls_fn(e: &Expr, name: &str) -> bool {
+    struct V<'n>(&'n str, bool);
+    impl<'a> Visit<'a> for V<'_> {
+        fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
+            if let Expr::Path(p) = &*c.func
+                && p.path.segments.last().is_some_and(|s| s.ident == self.0)
+            {
+                self.1 = true;
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+    }
+    let mut v = V(name, false);
+    v.visit_expr(e);
+    v.1
+}
+
 /// `x.tables.<name>` anywhere in `e` -> `<name>`.
 fn table_refs(e: &Expr) -> BTreeSet<String> {
     struct V(BTreeSet<String>);
@@ -144,6 +162,13 @@ impl BodyVisitor<'_> {
                         .push(format!("{}: cannot tell which table dynamodb.{op_name}() uses", self.here));
                 }
                 t.into_iter().map(|t| format!("table:{t}")).collect()
+            }
+            // An object key made by `report_key(..)` is under reports/<function>/.
+            "s3" if calls
+                .iter()
+                .any(|c| c.method == "key" && c.args.iter().any(|a| calls_fn(a, "report_key"))) =>
+            {
+                ["reports".to_string()].into()
             }
             "s3" => ["media".to_string()].into(),
             "sqs" => ["queue".to_string()].into(),

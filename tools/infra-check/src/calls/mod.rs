@@ -39,7 +39,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// One AWS permission a call needs: (`service:Action`, resource), where the resource is
-/// `table:<key>`, `media`, `queue` or `secret:<name>`.
+/// `table:<key>`, `media` (users/*), `reports` (the function's reports/<function>/*), `queue` or
+/// `secret:<name>`.
 pub type Call = (String, String);
 
 /// Each call a function can make, with the fns that make it.
@@ -64,8 +65,10 @@ pub fn access_calls(access: &serde_json::Value) -> Result<BTreeSet<Call>, String
     };
     if let Some(obj) = access.as_object() {
         for k in obj.keys() {
-            if !["tables", "media", "queue", "secrets"].contains(&k.as_str()) {
-                return Err(format!("access.{k} is not a kind of access (tables, media, queue, secrets)"));
+            if !["tables", "media", "reports", "queue", "secrets"].contains(&k.as_str()) {
+                return Err(format!(
+                    "access.{k} is not a kind of access (tables, media, reports, queue, secrets)"
+                ));
             }
         }
     }
@@ -79,6 +82,11 @@ pub fn access_calls(access: &serde_json::Value) -> Result<BTreeSet<Call>, String
     if let Some(m) = access.get("media") {
         for a in strings(m, "media")? {
             out.insert((format!("s3:{a}"), "media".into()));
+        }
+    }
+    if let Some(m) = access.get("reports") {
+        for a in strings(m, "reports")? {
+            out.insert((format!("s3:{a}"), "reports".into()));
         }
     }
     if let Some(q) = access.get("queue") {
