@@ -239,7 +239,7 @@ fn what_the_provider_refuses_is_refused_here() {
 fn every_frame_rule_needs_a_fact_and_facts_name_real_entries() {
     let video = |references: Value, facts: Value| {
         json!({"models": [{"id":"v","name":"V","kinds":["video"],"default_for":["video"],"replicate":"o/v",
-            "price":{"usd_micros":1,"per":"second"},
+            "price":{"usd_micros":1,"per":"second","provider":{"basis":"video_second","usd_micros":1}},
             "frames": {"start_frame": {"field": "image"}, "references": references},
             "options": {"duration": {"type": "integer", "values": [4, 8], "default": 8}, "negative_prompt": {"type": "string"}},
             "facts": facts}]})
