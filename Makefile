@@ -12,8 +12,8 @@ help:
 	@echo "make backfill  bring the running local stack's asset items up to date (gallery index keys, expiry, storage count); safe to repeat"
 	@echo "make backfill-aws ASSETS_TABLE=... USAGE_TABLE=... [UNSAVED_EXPIRATION_DAYS=30]   the same against a deployment, with your AWS credentials (docs/deploy.md)"
 	@echo "make catalog-check   compare the model catalog with Replicate (REPLICATE_API_TOKEN; without it, the local simulator): official or not, pinned vs latest version, every input; fails on drift (docs/deploy.md §1a)"
-	@echo "make ledger [MONTH=YYYY-MM]   the running local stack's operator ledger: per model, what users paid, what Replicate billed, the margin"
-	@echo "make ledger-aws USAGE_TABLE=... [MONTH=YYYY-MM]   the same for a deployment, with your AWS credentials (docs/deploy.md)"
+	@echo "make ledger [MONTH=YYYY-MM]   the running local stack's operator month: per model, what users paid, what Replicate billed, the margin; then the last provider audit (predictions no job knows)"
+	@echo "make ledger-aws USAGE_TABLE=... [MEDIA_BUCKET=...] [MONTH=YYYY-MM]   the same for a deployment, with your AWS credentials (docs/deploy.md)"
 	@echo "make package   build every Lambda for arm64 (cargo-lambda) into target/lambda/*/bootstrap.zip"
 	@echo "make deploy    terraform apply + upload the frontend (see docs/deploy.md)"
 	@echo "make smoke URL=https://... USERNAME=... PASSWORD='...' [MAX_USD=0.05] [TIMEOUT=180]   check a deployment end to end in about a minute for about \$$0.0025 (docs/deploy.md §8)"
@@ -47,8 +47,8 @@ ledger: build
 	./target/debug/vn-local ledger $(if $(MONTH),--month '$(MONTH)')
 
 ledger-aws: build
-	@test -n "$(USAGE_TABLE)" || { echo "usage: make ledger-aws USAGE_TABLE=<the deployment's usage table> [MONTH=YYYY-MM]"; exit 2; }
-	USAGE_TABLE='$(USAGE_TABLE)' ./target/debug/vn-local ledger --aws $(if $(MONTH),--month '$(MONTH)')
+	@test -n "$(USAGE_TABLE)" || { echo "usage: make ledger-aws USAGE_TABLE=<the deployment's usage table> [MEDIA_BUCKET=<its media bucket>] [MONTH=YYYY-MM]"; exit 2; }
+	USAGE_TABLE='$(USAGE_TABLE)' $(if $(MEDIA_BUCKET),MEDIA_BUCKET='$(MEDIA_BUCKET)') ./target/debug/vn-local ledger --aws $(if $(MONTH),--month '$(MONTH)')
 
 test:
 	scripts/test.sh

@@ -355,7 +355,23 @@ locals {
       }
     },
     {
-      type = "metric", x = 0, y = 24, width = 24, height = 6
+      type = "metric", x = 0, y = 24, width = 12, height = 6
+      properties = {
+        title  = "Provider audit: predictions no job knows, and disagreements (per run)"
+        region = var.region
+        view   = "timeSeries"
+        stat   = "Maximum"
+        period = 900
+        metrics = [
+          ["VisualNeurons", "ProviderOrphans"],
+          ["VisualNeurons", "ForeignPredictions"],
+          ["VisualNeurons", "StatusDisagreements"],
+          ["VisualNeurons", "ProviderCostDrifts"],
+        ]
+      }
+    },
+    {
+      type = "metric", x = 12, y = 24, width = 12, height = 6
       properties = {
         title  = "Dead-letter queues (messages waiting)"
         region = var.region

@@ -55,6 +55,11 @@ run "whole_stack_applies" {
     )
     error_message = "the dashboard must show what users were charged against what Replicate billed, the margin and the operator's loss"
   }
+  assert {
+    condition = alltrue([for m in ["ProviderOrphans", "ForeignPredictions", "StatusDisagreements", "ProviderCostDrifts"] :
+    strcontains(aws_cloudwatch_dashboard.main.dashboard_body, m)])
+    error_message = "the dashboard must show what the provider audit found: predictions no job knows (ours and others'), status disagreements and cost drifts"
+  }
 
   # ---- expiry: the app's sweep deletes unsaved results; the bucket rule is only a later safety net
   assert {

@@ -11,6 +11,7 @@ pub mod invoke;
 pub mod ledger;
 pub mod media;
 pub mod moto;
+pub mod operator;
 pub mod report;
 pub mod routes;
 pub mod simulator;

@@ -306,65 +306,56 @@ async fn catalog_check() -> Result<(), BoxError> {
     }
 }
 
-/// Prints the running local stack's last provider audit report (docs/deploy.md has the same
-/// for AWS with the aws CLI).
-async fn reconcile_report() -> Result<(), BoxError> {
+/// The running local stack's state file, as `make dev` wrote it.
+fn local_state() -> Result<serde_json::Value, BoxError> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let state: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(root.join(STATE_FILE)).map_err(|_| "no running local stack (start it with `make dev`)")?)?;
+    let bytes = std::fs::read(root.join(STATE_FILE)).map_err(|_| "no running local stack (start it with `make dev`)")?;
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+/// Where the operator's commands read: the running local stack, or with `--aws` the deployment
+/// the AWS credentials and the given variables name.
+async fn operator_place(aws: bool) -> Result<local::operator::Place, BoxError> {
+    if aws {
+        let usage_table = env("USAGE_TABLE").ok_or("USAGE_TABLE (the deployment's usage table name) is required with --aws")?;
+        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+        return Ok(local::operator::Place::new(&conf, false, usage_table, env("MEDIA_BUCKET")));
+    }
+    let state = local_state()?;
     let moto = state["moto_url"].as_str().ok_or("state without moto_url")?;
+    let usage_table = state["usage_table"].as_str().ok_or("state without usage_table: restart make dev")?;
     let bucket = state["media_bucket"]
         .as_str()
         .ok_or("state without media_bucket: restart make dev")?;
     let region = env("AWS_REGION").unwrap_or_else(|| "us-east-1".into());
     let conf = shared::app::sdk_config(&region, Some(moto));
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
-    let prefix = shared::media::reports::report_key(shared::service::audit::FUNCTION, "");
-    let mut last: Option<String> = None;
-    let mut token = None;
-    loop {
-        let out = s3
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(&prefix)
-            .set_continuation_token(token.take())
-            .send()
-            .await?;
-        for o in out.contents() {
-            if let Some(k) = o.key()
-                && last.as_deref().is_none_or(|l| k > l)
-            {
-                last = Some(k.to_string());
-            }
-        }
-        match out.next_continuation_token() {
-            Some(t) => token = Some(t.to_string()),
-            None => break,
+    Ok(local::operator::Place::new(
+        &conf,
+        true,
+        usage_table.to_string(),
+        Some(bucket.to_string()),
+    ))
+}
+
+/// Prints the running local stack's last provider audit report (docs/deploy.md has the same
+/// for AWS with the aws CLI).
+async fn reconcile_report() -> Result<(), BoxError> {
+    let place = operator_place(false).await?;
+    match place.last_report().await? {
+        None => println!("{}", local::operator::NO_REPORT),
+        Some((key, body)) => {
+            println!("{key}");
+            print!("{}", local::report::table(&body)?);
         }
     }
-    let Some(key) = last else {
-        println!("no provider audit report yet (the audit runs every 15 minutes)");
-        return Ok(());
-    };
-    let body = s3
-        .get_object()
-        .bucket(bucket)
-        .key(&key)
-        .send()
-        .await?
-        .body
-        .collect()
-        .await?
-        .into_bytes();
-    println!("{key}");
-    print!("{}", local::report::table(&String::from_utf8_lossy(&body))?);
     Ok(())
 }
 
-/// Prints the operator's ledger of a month (the current one unless `--month YYYY-MM`), per model
-/// and in total: what users paid, what Replicate billed, the margin and the operator's loss
-/// (docs/data-model.md "The operator's ledger"). Without `--aws`: the running local stack. With
-/// `--aws`: the deployment the AWS credentials and `USAGE_TABLE` name.
+/// `make ledger`: the operator's month in one answer (the current month unless
+/// `--month YYYY-MM`): per model and in total, what users paid, what Replicate billed, the
+/// margin and the operator's loss (docs/data-model.md "The operator's ledger"), then whether
+/// the last provider audit found predictions no job knows. Without `--aws`: the running local
+/// stack. With `--aws`: `USAGE_TABLE` (and `MEDIA_BUCKET` for the audit) of a deployment.
 async fn ledger(args: &[String]) -> Result<(), BoxError> {
     let month = match args.iter().position(|a| a == "--month").and_then(|i| args.get(i + 1)) {
         Some(m) => {
@@ -372,35 +363,7 @@ async fn ledger(args: &[String]) -> Result<(), BoxError> {
         }
         None => shared::clock::now().date_naive().with_day(1).ok_or("no first day")?,
     };
-    let last = month
-        .checked_add_months(chrono::Months::new(1))
-        .and_then(|d| d.pred_opt())
-        .ok_or("no last day")?;
-    let (conf, table) = if args.iter().any(|a| a == "--aws") {
-        let table = env("USAGE_TABLE").ok_or("USAGE_TABLE (the deployment's usage table name) is required with --aws")?;
-        (aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await, table)
-    } else {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let state: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(root.join(STATE_FILE)).map_err(|_| "no running local stack (start it with `make dev`)")?,
-        )?;
-        let moto = state["moto_url"].as_str().ok_or("state without moto_url")?.to_string();
-        let table = state["usage_table"]
-            .as_str()
-            .ok_or("state without usage_table: restart make dev")?
-            .to_string();
-        let region = env("AWS_REGION").unwrap_or_else(|| "us-east-1".into());
-        (shared::app::sdk_config(&region, Some(&moto)), table)
-    };
-    let client = aws_sdk_dynamodb::Client::new(&conf);
-    let tables = shared::config::Tables {
-        jobs: String::new(),
-        assets: String::new(),
-        usage: table.clone(),
-        idempotency: String::new(),
-    };
-    let store = shared::store::Store::new(shared::lazy::Lazy::new(move || client.clone()), tables);
-    let rows = store.ledger(&month.to_string(), &last.to_string()).await?;
-    print!("{}", local::ledger_table(&month.format("%Y-%m").to_string(), &rows));
+    let place = operator_place(args.iter().any(|a| a == "--aws")).await?;
+    print!("{}", place.month_answer(month).await?.text()?);
     Ok(())
 }
