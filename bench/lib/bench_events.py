@@ -41,6 +41,13 @@ def http_event(method, path, query="", body=None, auth=True, headers=None, path_
     }
 
 
+def is_scheduled(fn):
+    """A function EventBridge Scheduler starts (routes.json `"trigger": "schedule"`: the
+    reconciler, the provider audit): it gets a scheduled event."""
+    functions = json.loads((ROOT / "routes.json").read_text())["functions"]
+    return functions.get(fn, {}).get("trigger") == "schedule"
+
+
 def route_event(fn):
     """Any other HTTP function: its first route in routes.json, a fresh id for `{id}`, an empty
     JSON body for a write (most answer 400 or 404: the request reaches the handler)."""
@@ -89,7 +96,7 @@ class Events:
             return http_event("POST", "/webhooks/replicate", auth=False, body={"id": "p1", "status": "succeeded"}, headers={"webhook-id": "msg_" + uuid.uuid4().hex, "webhook-timestamp": str(int(time.time())), "webhook-signature": "v1,AAAA"})
         if fn == "worker":
             return worker_event(fake_ulid())
-        if fn == "reconciler":
+        if is_scheduled(fn):
             return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events", "account": "000000000000", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "region": "us-east-1", "resources": [], "detail": {}}
         return route_event(fn)
 
