@@ -4,6 +4,7 @@
 //! version with the catalog's type, enum values, range and default. Each problem says what to
 //! change.
 use super::openapi::{InputProp, InputSchema, input_schema};
+use super::request::default_of;
 use super::{ModelSpec, OptionSpec, PromptUse};
 use crate::replicate::{ModelInfo, VersionInfo};
 use serde_json::Value;
@@ -269,7 +270,7 @@ fn option(out: &mut Out, name: &str, opt: &OptionSpec, prop: Option<&InputProp>)
         OptionSpec::Boolean { .. } => {}
     }
     let recorded = out.model.replicate_defaults.get(name).cloned();
-    let expected = recorded.clone().or_else(|| catalog_default(opt));
+    let expected = recorded.clone().or_else(|| default_of(opt));
     if let Some(want) = expected {
         default(out, name, &want, p, recorded.is_none());
     }
@@ -341,16 +342,6 @@ fn default(out: &mut Out, name: &str, want: &Value, p: &InputProp, from_catalog:
         format!("input `{name}`: Replicate now has {now}, the catalog expects default {want}"),
         fix,
     );
-}
-
-fn catalog_default(opt: &OptionSpec) -> Option<Value> {
-    match opt {
-        OptionSpec::Enum { default, .. } => default.clone().map(Value::from),
-        OptionSpec::Integer { default, .. } => default.map(Value::from),
-        OptionSpec::Number { default, .. } => default.map(Value::from),
-        OptionSpec::Boolean { default } => default.map(Value::from),
-        OptionSpec::String { default, .. } => default.clone().map(Value::from),
-    }
 }
 
 /// Whether the input takes `t` (an input without a type takes anything).
