@@ -39,6 +39,9 @@ pub const FUNCTIONS: &[&str] = &[
     "worker",
     "reconciler",
     "provider-audit",
+    "trash-list",
+    "trash-update",
+    "trash-sweep",
 ];
 
 /// `VN_HANDLER` if set, else the Lambda's name (`<prefix>-<function>` or the bare function).

@@ -38,6 +38,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Some("worker") => run_event(worker::handler).await,
         Some("reconciler") => run_event(reconciler::handler).await,
         Some("provider-audit") => run_event(provider_audit::handler).await,
+        Some("trash-list") => run_http(trash_list::handler).await,
+        Some("trash-update") => run_http(trash_update::handler).await,
+        Some("trash-sweep") => run_event(trash_sweep::handler).await,
         _ => Err(format!(
             "no function for VN_HANDLER/AWS_LAMBDA_FUNCTION_NAME; known: {}",
             vn_lambda::FUNCTIONS.join(", ")

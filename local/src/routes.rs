@@ -123,6 +123,8 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("boards-update", handler!(boards_update)),
         ("boards-delete", handler!(boards_delete)),
         ("webhook-replicate", handler!(webhook_replicate)),
+        ("trash-list", handler!(trash_list)),
+        ("trash-update", handler!(trash_update)),
     ])
 }
 

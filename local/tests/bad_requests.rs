@@ -203,6 +203,9 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
     assert_eq!(s, 201, "{a_board}");
     let (s, b_board) = t.post(&b, "/api/boards", &json!({"name": "theirs"})).await;
     assert_eq!(s, 201, "{b_board}");
+    // One of the victim's assets in their trash (restoring or purging it must be 404 to others).
+    let b_trashed = finished[1]["job"]["asset_ids"][0].as_str().unwrap().to_string();
+    assert_eq!(t.delete(&b, &format!("/api/assets/{b_trashed}")).await, 204);
     let (s, jobs_page) = t.get(&b, "/api/jobs?limit=1").await;
     assert_eq!(s, 200);
     let (s, assets_page) = t.get(&b, "/api/assets?limit=1").await;
@@ -213,6 +216,7 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
         ("a_asset", finished[2]["job"]["asset_ids"][0].as_str().unwrap().to_string()),
         ("b_job", b_jobs[0].clone()),
         ("b_asset", finished[0]["job"]["asset_ids"][0].as_str().unwrap().to_string()),
+        ("b_trashed", b_trashed.clone()),
         ("b_upload", upload["asset_id"].as_str().unwrap().to_string()),
         ("b_set", set["set"]["id"].as_str().expect("a set id").to_string()),
         ("b_story", story["story"]["id"].as_str().expect("a story id").to_string()),

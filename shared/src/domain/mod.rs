@@ -13,6 +13,7 @@ mod set;
 pub mod storage;
 mod story;
 pub mod text;
+pub mod trash;
 pub mod upload;
 
 pub use board::{Board, BoardSummary, Tile, TileId};

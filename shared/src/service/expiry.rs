@@ -166,7 +166,7 @@ async fn release_expired_uploads(app: &App, now: i64, until: Instant, report: &m
 async fn expire(app: &App, asset: &crate::domain::Asset, now: i64, report: &mut SweepReport) {
     match app.store.delete_asset(asset, Some(now)).await {
         Ok(false) => report.kept += 1,
-        Ok(true) => match app.media.delete(&asset.s3_key).await {
+        Ok(true) => match forget_then_delete_object(app, asset).await {
             Ok(()) => {
                 report.expired += 1;
                 tracing::info!(asset_id = %asset.asset_id, "unsaved result expired");
@@ -183,6 +183,13 @@ async fn expire(app: &App, asset: &crate::domain::Asset, now: i64, report: &mut 
             tracing::warn!(asset_id = %asset.asset_id, error = %e, "could not delete an expired asset");
         }
     }
+}
+
+/// An expired record is gone: what belongs to it goes (service::trash_sweep::forget_asset),
+/// then its object.
+async fn forget_then_delete_object(app: &App, asset: &crate::domain::Asset) -> Result<(), String> {
+    super::trash_sweep::forget_asset(app, asset).await.map_err(|e| e.to_string())?;
+    app.media.delete(&asset.s3_key).await.map_err(|e| e.to_string())
 }
 
 /// Keeps everything these assets depend on: walks their `parent_ids` (breadth first, at most

@@ -16,6 +16,8 @@ mod settle;
 mod stories;
 mod stray;
 mod submit;
+mod trash;
+pub mod trash_sweep;
 mod uploads;
 mod usage;
 mod video;
@@ -26,7 +28,7 @@ pub use boards::{BoardCreate, BoardUpdate, MAX_BOARD_BODY_BYTES, board_view, cre
 pub use cancel::cancel;
 pub use copy::{COPY_MEMORY_ALLOWANCE, MAX_PARALLEL_COPIES, WORKER_BASELINE_ALLOWANCE, copy_budget, finish_copy};
 pub use expiry::{BackfillReport, MAX_PINNED, SweepReport, backfill_assets, pin_dependencies, sweep_expired};
-pub use gallery::{BatchAction, BatchRequest, MAX_BATCH, batch, parse_filter, remove_asset, set_saved};
+pub use gallery::{BatchAction, BatchRequest, MAX_BATCH, batch, parse_filter, set_saved};
 pub use generate::{Created, GenerateRequest, create_job, edit_sources};
 pub use lineage::{MAX_LINEAGE, lineage};
 pub use prompts::{PromptMode, PromptRequest, Rewrite, rewrite_prompt};
@@ -36,6 +38,10 @@ pub use settle::{JobRef, SettleError, Settled, capped_charge, settle, settle_job
 pub use stories::{CreatedStory, StoryRequest, create_story, story_view};
 pub use stray::cancel_stray;
 pub use submit::{SubmitError, submit, throttled_retry_in};
+pub use trash::{
+    EMPTY_CHUNK, MAX_TRASH_BATCH, TrashAction, TrashBatchRequest, empty_trash, purge_asset, restore_asset, trash_asset, trash_batch,
+    trashed_json,
+};
 pub use uploads::{MARKER_TTL_S, UploadRequest, complete_upload, create_upload};
 pub use usage::{MAX_REPORT_DAYS, period as usage_period, quota_json, report as usage_report, storage_json, usage_json};
 pub use video::{VideoRequest, create_video_job};

@@ -1,5 +1,6 @@
 use super::{Item, Store, StoreError, aws, s};
 use crate::domain::expiry::{SHARD, SHARD_ATTRIBUTE};
+use crate::domain::trash::LIVE_UPPER_BOUND;
 use crate::domain::{Asset, AssetFilter, AssetId, UserId, index_attributes, saved_index_attributes};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 
@@ -91,12 +92,11 @@ impl Store {
                 .expression_attribute_names("#h", hash_attr)
                 .expression_attribute_values(":h", s(&hash_value))
                 .set_exclusive_start_key(start);
-            q = match before {
-                Some(b) => q
-                    .key_condition_expression("#h = :h AND asset_id < :before")
-                    .expression_attribute_values(":before", s(b.as_str())),
-                None => q.key_condition_expression("#h = :h"),
-            };
+            // Trashed records (domain::trash) sort above every live id: the bound leaves them out.
+            let below = before.map_or(LIVE_UPPER_BOUND, |b| b.as_str());
+            q = q
+                .key_condition_expression("#h = :h AND asset_id < :before")
+                .expression_attribute_values(":before", s(below));
             async move {
                 let out = q.send().await.map_err(aws("list assets"))?;
                 let assets: Vec<Asset> = out

@@ -4,6 +4,7 @@
 use super::assets::key;
 use super::{Item, Store, StoreError, aws, s};
 use crate::domain::expiry::{EXPIRING_INDEX, SHARD, SHARD_ATTRIBUTE, backfilled_expiry};
+use crate::domain::trash::TRASH_PREFIX;
 use crate::domain::{Asset, AssetId, UserId, index_attributes};
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -80,6 +81,14 @@ impl Store {
         let mut page = BackfillPage::default();
         for item in out.items.unwrap_or_default() {
             page.scanned += 1;
+            // A trashed record (domain::trash) keeps no index key and no expiry: left as it is.
+            if item
+                .get("asset_id")
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|k| k.starts_with(TRASH_PREFIX))
+            {
+                continue;
+            }
             if self.backfill_item(&item, days).await? {
                 page.updated += 1;
             }

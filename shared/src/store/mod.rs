@@ -15,6 +15,7 @@ mod settlement;
 mod storage;
 mod stories;
 mod submission;
+mod trash;
 mod uploads;
 mod usage;
 
