@@ -59,12 +59,12 @@ locals {
   write_actions = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "s3:PutObject", "sqs:SendMessage"]
   # KMS use through the services a function talks to (tables, bucket, queue and secrets share one CMK).
   kms_service = {
-    tables  = "dynamodb"
+    tables       = "dynamodb"
     media        = "s3"
     media_bucket = "s3"
     reports      = "s3"
-    queue   = "sqs"
-    secrets = "secretsmanager"
+    queue        = "sqs"
+    secrets      = "secretsmanager"
   }
 
   function_actions = {

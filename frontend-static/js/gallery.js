@@ -36,7 +36,10 @@ export class Gallery {
       useSettings: (job) => hooks.useSettings(job),
       confirm: (text) => this.confirm(text),
       changed: (asset) => this.#replace(asset),
-      deleted: (id) => this.#removeAll([id]),
+      deleted: (id) => {
+        this.#removeAll([id]);
+        hooks.trashed?.([id]);
+      },
     });
 
     for (const sel of [this.kind, this.model, this.saved]) sel.addEventListener('change', () => this.reload());
@@ -189,7 +192,6 @@ export class Gallery {
   async #batch(action) {
     const ids = [...this.selected];
     if (!ids.length) return;
-    if (action === 'delete' && !(await this.confirm(`Delete ${ids.length} picture${ids.length === 1 ? '' : 's'}? This cannot be undone.`))) return;
     show(this.error, false);
     try {
       const answer = await this.api.batchAssets(action, ids);
@@ -197,6 +199,7 @@ export class Gallery {
       const missing = ids.length - ok.length;
       if (action === 'delete') {
         this.#removeAll(ids);
+        this.hooks.trashed?.(ok);
         byId('gallery-title').focus(); // the Delete button just became disabled
       }
       else {
@@ -208,7 +211,8 @@ export class Gallery {
         const want = this.saved.value;
         if (want) this.#removeAll(ok.filter(() => String(action === 'save') !== want));
       }
-      announce(`${action === 'delete' ? 'Deleted' : action === 'save' ? 'Saved' : 'Unsaved'} ${ok.length} picture${ok.length === 1 ? '' : 's'}${missing ? `; ${missing} no longer existed` : ''}.`);
+      // A delete is announced by the undo toast (trash.js).
+      if (action !== 'delete') announce(`${action === 'save' ? 'Saved' : 'Unsaved'} ${ok.length} picture${ok.length === 1 ? '' : 's'}${missing ? `; ${missing} no longer existed` : ''}.`);
     } catch (err) {
       this.error.textContent = `Could not ${action} the selection: ${err.message}`;
       show(this.error, true);

@@ -11,6 +11,7 @@ import { PromptIdeas } from './prompt-ideas.js';
 import { CompareView } from './compare-models.js';
 import { StoryView } from './story.js';
 import { BoardsView } from './boards.js';
+import { TrashView, UndoToast } from './trash.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 
@@ -48,7 +49,10 @@ async function boot() {
     models: () => studio.catalog,
     editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')),
     useSettings: (job) => go('studio').then(() => studio.useSettings(job)),
+    trashed: (ids) => undo.show(ids),
   });
+  const undo = new UndoToast(api, { onRestored: () => gallery.reload() });
+  const trash = new TrashView(api, { modelName, confirm: (text) => gallery.confirm(text), onRestored: () => {} });
   const usage = new Usage(api, { modelName });
   const onSpend = () => studio.refreshQuota();
   new PromptIdeas(api, { onSpend });
@@ -59,7 +63,7 @@ async function boot() {
   // Switching views only hides the studio; studio.close() (sign-out) forgets its state.
   const story = new StoryView(api, { onSpend });
   const boards = new BoardsView(api, { onSpend });
-  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, usage };
+  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, trash, usage };
 
   // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
   async function go(name, { focus = false } = {}) {
@@ -87,6 +91,8 @@ async function boot() {
     studio.close();
     gallery.close();
     gallery.reset();
+    trash.close();
+    undo.hide();
     usage.close();
     compare.close();
     story.close();

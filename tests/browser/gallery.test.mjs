@@ -1,5 +1,6 @@
 // Gallery, usage, budget and cancel against the real local stack in headless Chromium:
-// generate → save → filter → download (the file name from Content-Disposition) → delete → gone;
+// generate → save → filter → download (the file name from Content-Disposition) → delete (to the
+// trash) → gone;
 // the usage chart and totals of that run, its CSV; the budget guard and the API's
 // quota_exceeded; canceling a stalled job (the simulator's `[sim:stall]`); axe-core on Gallery
 // and Usage in both themes; never a CSP violation; the vendored chart library's checksums.
@@ -131,16 +132,15 @@ describe('gallery, usage, budget and cancel on the local stack', { skip: SKIP, t
     const axe = await axeBothThemes(page, 'gallery');
     assert.deepEqual(axe, { dark: [], light: [] }, JSON.stringify(axe, null, 1));
 
-    // Select with the keyboard, then delete (confirmed).
+    // Select with the keyboard, then delete: it goes to the trash, with an undo offered
+    // (tests/browser/trash.test.mjs takes the undo); dismissed here.
     await tile(asset.id).locator('.tile__check').focus();
     await page.keyboard.press('Space');
     await page.locator('#gallery-selected', { hasText: '1 selected' }).waitFor();
-    await page.getByRole('button', { name: 'Delete…' }).click();
-    const confirm = page.locator('#confirm-dialog');
-    await confirm.waitFor();
-    assert.match(await confirm.innerText(), /Delete 1 picture\? This cannot be undone\./);
-    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await page.locator('#gallery-bar').getByRole('button', { name: 'Delete', exact: true }).click();
     await eventually(async () => assert.equal(await tile(asset.id).count(), 0));
+    assert.match(await page.getByRole('status').filter({ hasText: 'trash' }).innerText(), /Picture moved to the trash\./);
+    await page.getByRole('button', { name: 'Dismiss' }).click();
     assert.equal((await api('GET', `/assets/${asset.id}`)).status, 404);
     // Reloaded, still gone; the job says its result was deleted.
     await nav('Studio').click();
