@@ -161,6 +161,12 @@ variable "job_starts_per_minute" {
   default     = "30"
 }
 
+variable "public_reads_per_minute" {
+  description = "How many share-page reads (POST /api/shared) one source IP may make per minute (PUBLIC_READS_PER_MINUTE), counted in the shares table (docs/decisions/0005-share-links.md)."
+  type        = string
+  default     = "60"
+}
+
 variable "reconcile_after_s" {
   description = "A job running longer than this is polled by the reconciler (RECONCILE_AFTER_S)."
   type        = string

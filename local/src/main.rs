@@ -205,6 +205,7 @@ fn no_tables() -> Tables {
         assets: String::new(),
         usage: String::new(),
         idempotency: String::new(),
+        shares: String::new(),
     }
 }
 

@@ -122,6 +122,8 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("boards-get", handler!(boards_get)),
         ("boards-update", handler!(boards_update)),
         ("boards-delete", handler!(boards_delete)),
+        ("shares", handler!(shares)),
+        ("shares-open", handler!(shares_open)),
         ("webhook-replicate", handler!(webhook_replicate)),
     ])
 }

@@ -10,6 +10,7 @@ mod money;
 pub mod outputs;
 mod prompt;
 mod set;
+pub mod share;
 pub mod storage;
 mod story;
 pub mod text;

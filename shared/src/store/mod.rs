@@ -12,6 +12,7 @@ mod paging;
 pub mod retry;
 mod sets;
 mod settlement;
+mod shares;
 mod storage;
 mod stories;
 mod submission;
