@@ -229,6 +229,9 @@ variable "route_throttle_overrides" {
   default = {
     "POST /api/images/generate" = { rate_limit = 5, burst_limit = 10 }
     "POST /webhooks/replicate"  = { rate_limit = 20, burst_limit = 40 }
+    # The public share read: a ceiling for all sources together, before any Lambda runs; the
+    # per-source limit is PUBLIC_READS_PER_MINUTE, counted in the shares table.
+    "POST /api/shared" = { rate_limit = 20, burst_limit = 40 }
   }
 }
 
