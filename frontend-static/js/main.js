@@ -11,6 +11,7 @@ import { PromptIdeas } from './prompt-ideas.js';
 import { CompareView } from './compare-models.js';
 import { StoryView } from './story.js';
 import { BoardsView } from './boards.js';
+import { SharesView } from './shares.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 
@@ -59,7 +60,8 @@ async function boot() {
   // Switching views only hides the studio; studio.close() (sign-out) forgets its state.
   const story = new StoryView(api, { onSpend });
   const boards = new BoardsView(api, { onSpend });
-  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, usage };
+  const shares = new SharesView(api);
+  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, usage, shares };
 
   // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
   async function go(name, { focus = false } = {}) {
@@ -88,6 +90,7 @@ async function boot() {
     gallery.close();
     gallery.reset();
     usage.close();
+    shares.close();
     compare.close();
     story.close();
     boards.close();
