@@ -157,9 +157,9 @@ mod tests {
     }
 
     #[test]
-    fn only_health_and_the_webhook_are_public() {
+    fn only_health_the_webhook_and_the_share_read_are_public() {
         for r in table().routes {
-            let public = r.path == "/api/health" || r.path == "/webhooks/replicate";
+            let public = r.path == "/api/health" || r.path == "/webhooks/replicate" || r.key() == "POST /api/shared";
             assert_eq!(!r.auth, public, "{}", r.key());
         }
     }
