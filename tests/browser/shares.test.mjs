@@ -51,9 +51,9 @@ describe('share links on the local stack', { skip: SKIP, timeout: 240_000 }, () 
     return { page: p, context, seen, answers };
   }
 
-  async function makeLink(showPrompt) {
-    await page.getByRole('button', { name: 'Share…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Share this picture' });
+  async function makeLink(showPrompt, noun = 'picture', button = page.getByRole('button', { name: 'Share…' })) {
+    await button.click();
+    const dialog = page.getByRole('dialog', { name: `Share this ${noun}` });
     await dialog.waitFor();
     await dialog.getByLabel('The link works for').selectOption({ label: '1 hour' });
     if (showPrompt) await dialog.getByLabel('Show the prompt').check();
@@ -119,6 +119,29 @@ describe('share links on the local stack', { skip: SKIP, timeout: 240_000 }, () 
     assert.equal(await a.page.locator('#share-items img').count(), 0);
     assert.deepEqual(a.seen, []);
     await a.context.close();
+    assert.deepEqual(problems, []);
+  });
+
+  test('a story link shows its frames in order with their captions, and nothing else', async () => {
+    const story = await api('POST', '/stories', { prompt: `a paper boat on a river ${Date.now()}`, frames: 2 });
+    assert.equal(story.status, 202, JSON.stringify(story.body));
+    await eventually(async () => {
+      const j = await api('GET', `/jobs/${story.body.story.job_id}`);
+      assert.equal(j.body.job.status, 'succeeded');
+    }, { timeout: 60_000, interval: 500 });
+    await page.goto(`${BASE_URL}/?story=${story.body.story.id}`);
+    await page.locator('#story-actions:not([hidden])').waitFor();
+    const url = await makeLink(true, 'story', page.locator('#story-share'));
+    const v = await visit(url);
+    await v.page.locator('#share-items li').nth(1).waitFor();
+    assert.equal(await v.page.locator('#share-title').textContent(), 'A story');
+    const captions = await v.page.locator('#share-items figcaption').allTextContents();
+    assert.equal(captions.length, 2);
+    assert.match(captions[0], /^The beginning: a paper boat/);
+    assert.match(captions[1], /^The ending: a paper boat/);
+    assert.ok(!(await v.page.content()).includes('lighthouse kept secret'), 'nothing of the other shares');
+    assert.deepEqual(v.seen, []);
+    await v.context.close();
     assert.deepEqual(problems, []);
   });
 });
