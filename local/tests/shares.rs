@@ -334,3 +334,37 @@ async fn the_public_route_answers_429_past_its_per_source_limit() {
     assert!((1..=60).contains(&retry), "Retry-After {retry}");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_comparison_link_shows_each_models_picture_and_the_prompt_only_when_asked() {
+    let t = TestStack::start().await;
+    let alice = t.user("alice").await;
+    let body = json!({ "prompt": "a windmill in fog", "models": ["imagen-4", "nano-banana"] });
+    let (s, set) = t.post(&alice, "/api/sets", &body).await;
+    assert_eq!(s, 202, "{set}");
+    for job in set["jobs"].as_array().unwrap() {
+        let done = t.wait_finished(&alice, job["id"].as_str().unwrap()).await;
+        assert_eq!(done["job"]["status"], "succeeded", "{done}");
+    }
+    let id = set["set"]["id"].as_str().unwrap();
+    for show in [false, true] {
+        let (_, token) = share(&t, &alice, "set", id, show).await;
+        let (s, page, _) = open(&t, &json!(token)).await;
+        assert_eq!(s, 200, "{page}");
+        let models: Vec<&str> = page["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["model"].as_str().unwrap())
+            .collect();
+        assert_eq!(models, vec!["imagen-4", "nano-banana"], "{page}");
+        assert_eq!(page.to_string().contains("windmill"), show, "{page}");
+        let mut found = Vec::new();
+        keys(&page, &mut found);
+        assert!(
+            !found.iter().any(|k| k.contains("cost") || k == "job_ids" || k == "options"),
+            "{page}"
+        );
+    }
+    t.stop().await;
+}

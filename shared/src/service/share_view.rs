@@ -7,8 +7,9 @@
 //! revoked, expired, its thing gone) is the same 404.
 //!
 //! The answer is built field by field from an allow list: no owner id, email, username, cost,
-//! job, lineage (parent ids) or download name; the prompt (and a story's captions and a set's
-//! prompt) only with `show_prompt`; media URLs signed for minutes
+//! job, lineage (parent ids) or download name; the model that made each picture (what a
+//! comparison compares); the prompt (and a story's captions and a set's prompt) only with
+//! `show_prompt`; media URLs signed for minutes
 //! ([`SHARE_MEDIA_URL_TTL_S`]).
 use crate::api::ApiError;
 use crate::app::App;
@@ -73,6 +74,7 @@ async fn public_asset(app: &App, share: &Share, a: &Asset) -> Result<Value, ApiE
         "id": a.asset_id,
         "kind": a.kind,
         "content_type": a.content_type,
+        "model": a.model,
         "url": url,
     });
     if let (Some(w), Some(h)) = (a.width, a.height) {
@@ -84,7 +86,6 @@ async fn public_asset(app: &App, share: &Share, a: &Asset) -> Result<Value, ApiE
     }
     if share.show_prompt {
         v["prompt"] = json!(a.prompt);
-        v["model"] = json!(a.model);
     }
     Ok(v)
 }
