@@ -8,7 +8,7 @@ use crate::api::ApiError;
 use crate::app::App;
 use crate::domain::search::{IdRange, SearchQuery, Sort, index_terms};
 use crate::domain::{Asset, AssetFilter, AssetId, UserId};
-use crate::store::search::{IdSource, member_prefix, term_prefix};
+use crate::store::search::{IdSource, member_source, term_source};
 use crate::store::{Store, StoreError};
 
 /// Ids read per Query of a term or collection stream: term items are ~60 bytes, so 64 of them
@@ -97,13 +97,13 @@ pub async fn search_assets(
 ) -> Result<(Vec<Asset>, Option<AssetId>), ApiError> {
     let mut sources: Vec<IdSource> = Vec::new();
     if let Some(q) = &params.query {
-        sources.extend(q.terms().iter().map(|t| IdSource::Usage { prefix: term_prefix(t) }));
+        sources.extend(q.terms().iter().map(|t| term_source(user, t)));
     }
     if let Some(c) = &params.collection {
         if !app.store.has_collection(user, c).await? {
             return Err(ApiError::not_found("collection"));
         }
-        sources.push(IdSource::Usage { prefix: member_prefix(c) });
+        sources.push(member_source(user, c));
     }
     if let Some(k) = filter.index_key(user) {
         sources.push(IdSource::Gallery(k));
@@ -117,7 +117,7 @@ pub async fn search_assets(
         } else {
             limit
         };
-        async move { store.read_ids(user, &source, &range, forward, limit).await }
+        async move { store.read_ids(&source, &range, forward, limit).await }
     };
     let range = params.range.resume(after.map(AssetId::as_str), params.sort);
     let skip = after.map(|a| a.as_str().to_string());

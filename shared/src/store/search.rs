@@ -1,6 +1,6 @@
 //! The prompt search index (domain::search, docs/decisions/0004-search-index.md): term items in
-//! the user's partition of the `usage` table, `period = "term#{term}#{asset_id}"`, one per
-//! term of an asset; and the sorted id streams a search joins (terms, a collection's members, a
+//! the `usage` table, one partition per user and term (`user_id = "{sub}#term#{term}"`,
+//! `period = asset_id`), one item per term of an asset; and the sorted id streams a search joins (terms, a collection's members, a
 //! gallery filter's index). Term items carry nothing but their key: a search checks every
 //! candidate against the asset itself (store::assets get).
 use super::retry::{self, Contention};
@@ -23,25 +23,35 @@ const TOP: &str = "~";
 /// Where a sorted stream of asset ids is read from.
 #[derive(Clone, Debug)]
 pub enum IdSource {
-    /// Items of the user's usage partition whose `period` is this prefix + an asset id: a
-    /// term's (`term#{term}#`) or a collection's members (`cmember#{collection_id}#`).
-    Usage { prefix: String },
+    /// Items of a usage partition (`user_id = hash`) whose `period` is this prefix + an asset
+    /// id: a term's (its own partition, no prefix) or a collection's members (the user's
+    /// partition, `cmember#{collection_id}#`).
+    Usage { hash: String, prefix: String },
     /// A gallery filter's index on the assets table (domain::gallery).
     Gallery(IndexKey),
 }
 
-pub fn term_prefix(term: &str) -> String {
-    format!("term#{term}#")
+/// A term's stream: its own partition. A user id never contains `#`, so no user's partition
+/// is a term's.
+pub fn term_source(user: &UserId, term: &str) -> IdSource {
+    IdSource::Usage {
+        hash: format!("{user}#term#{term}"),
+        prefix: String::new(),
+    }
 }
 
-pub fn member_prefix(collection: &str) -> String {
-    format!("cmember#{collection}#")
+/// A collection's members: `cmember#{collection_id}#{asset_id}` in the user's partition.
+pub fn member_source(user: &UserId, collection: &str) -> IdSource {
+    IdSource::Usage {
+        hash: user.as_str().to_string(),
+        prefix: format!("cmember#{collection}#"),
+    }
 }
 
 fn term_key(user: &UserId, term: &str, asset: &AssetId) -> Item {
     Item::from([
-        ("user_id".into(), s(user.as_str())),
-        ("period".into(), s(format!("{}{}", term_prefix(term), asset.as_str()))),
+        ("user_id".into(), s(format!("{user}#term#{term}"))),
+        ("period".into(), s(asset.as_str())),
     ])
 }
 
@@ -155,7 +165,6 @@ impl Store {
     /// (`forward`: ascending). The second value is true when the stream has nothing after them.
     pub async fn read_ids(
         &self,
-        user: &UserId,
         source: &IdSource,
         range: &IdRange,
         forward: bool,
@@ -164,12 +173,12 @@ impl Store {
         let lo = range.lo.as_deref().unwrap_or("0");
         let hi = range.hi.as_deref().unwrap_or(TOP);
         let sent = match source {
-            IdSource::Usage { prefix } => {
+            IdSource::Usage { hash, prefix } => {
                 self.ddb
                     .query()
                     .table_name(&self.tables.usage)
                     .key_condition_expression("user_id = :u AND period BETWEEN :lo AND :hi")
-                    .expression_attribute_values(":u", s(user.as_str()))
+                    .expression_attribute_values(":u", s(hash))
                     .expression_attribute_values(":lo", s(format!("{prefix}{lo}")))
                     .expression_attribute_values(":hi", s(format!("{prefix}{hi}")))
                     .projection_expression("period")
@@ -202,7 +211,7 @@ impl Store {
             .unwrap_or_default()
             .into_iter()
             .filter_map(|item| match source {
-                IdSource::Usage { prefix } => item
+                IdSource::Usage { prefix, .. } => item
                     .get("period")
                     .and_then(|v| v.as_s().ok())
                     .and_then(|p| p.strip_prefix(prefix.as_str()))
