@@ -282,7 +282,10 @@ async fn a_job_result_is_found_and_leaves_the_index_with_its_delete_and_its_expi
     assert!(!made.is_empty(), "{job}");
     assert_eq!(search(&t, &u, "q=montreal%20zeb", 10).await, made);
     let prompt = "A zebra crossing at Montréal";
-    assert_eq!(terms_of(&t, &sub, &made[0], prompt).await, shared::domain::search::index_terms(prompt).len());
+    assert_eq!(
+        terms_of(&t, &sub, &made[0], prompt).await,
+        shared::domain::search::index_terms(prompt).len()
+    );
 
     // Deleted: no hit, no term left behind.
     assert_eq!(t.delete(&u, &format!("/api/assets/{}", made[0])).await, 204);

@@ -13,18 +13,20 @@ use serde_json::Value;
 use shared::domain::{Asset, AssetId, AssetKind, AssetSource, UserId};
 use std::time::Instant;
 
-const WORDS: [&str; 12] = ["castle", "forest", "river", "portrait", "neon", "city", "winter", "garden", "ocean", "desert", "robot", "sunset"];
+const WORDS: [&str; 12] = [
+    "castle", "forest", "river", "portrait", "neon", "city", "winter", "garden", "ocean", "desert", "robot", "sunset",
+];
 const RARE: usize = 40;
 
 fn prompt(i: usize, n: usize) -> String {
     let mut p = vec![WORDS[i % 12], WORDS[(i / 12) % 12]];
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         p.push("red");
     }
-    if i % 3 != 0 {
+    if !i.is_multiple_of(3) {
         p.push("fox");
     }
-    if i % (n / RARE) == 0 {
+    if i.is_multiple_of(n / RARE) {
         p.push("lighthouse");
     }
     p.join(" ")
@@ -101,7 +103,12 @@ fn ddb(t: &TestStack) -> aws_sdk_dynamodb::Client {
 async fn read_halves(t: &TestStack) -> u64 {
     let url = format!("{}/_vn/meter?key=VN.{}.", t.stack.moto.url, t.stack.prefix);
     let out: Value = t.http.get(url).send().await.unwrap().json().await.unwrap();
-    out["calls"].as_array().unwrap().iter().map(|r| r["rru_halves"].as_u64().unwrap_or(0)).sum()
+    out["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rru_halves"].as_u64().unwrap_or(0))
+        .sum()
 }
 
 async fn reset(t: &TestStack) {
@@ -150,7 +157,11 @@ async fn search_reads_stay_flat_from_1000_to_10000_assets() {
             ms.sort_by(f64::total_cmp);
             println!(
                 "| {n} | {} | {found} | {:.1} | {:.0} | {:.0} |",
-                if q.is_empty() { "(gallery, no q)".to_string() } else { format!("`{q}`") },
+                if q.is_empty() {
+                    "(gallery, no q)".to_string()
+                } else {
+                    format!("`{q}`")
+                },
                 halves as f64 / 2.0,
                 pct(&ms, 0.5),
                 pct(&ms, 0.99)
