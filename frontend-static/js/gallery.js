@@ -124,7 +124,8 @@ export class Gallery {
       if (gen === this.generation) {
         this.more.disabled = false;
         show(this.more, Boolean(this.cursor));
-        show(this.empty, this.assets.size === 0 && this.error.hidden);
+        // A search page can come back empty with more to look at ("Load more"): not "no match".
+        show(this.empty, this.assets.size === 0 && !this.cursor && this.error.hidden);
       }
     }
   }

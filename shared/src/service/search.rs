@@ -19,6 +19,9 @@ const GALLERY_CHUNK: usize = 16;
 /// The most stream Queries one page may make. Past it the page comes back as far as it got
 /// (possibly short) with a cursor where the join stopped: the next page resumes exactly there.
 pub const MAX_JOIN_READS: usize = 64;
+/// The longest one page may spend in the join (less when the invocation's deadline is nearer):
+/// past it, the same short page with a cursor, never a timeout.
+pub const MAX_JOIN_TIME: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What narrows a gallery page besides `saved`, `kind` and `model`.
 #[derive(Clone, Debug, Default)]
@@ -122,12 +125,13 @@ pub async fn search_assets(
     let range = params.range.resume(after.map(AssetId::as_str), params.sort);
     let skip = after.map(|a| a.as_str().to_string());
     let mut join = Join::new(sources.len(), read, range, forward, CHUNK, skip);
+    let until = std::time::Instant::now() + crate::deadline::bound(MAX_JOIN_TIME);
     let mut found: Vec<Asset> = Vec::new();
     let (mut ended, mut budget_spent) = (false, false);
     while found.len() <= limit && !ended && !budget_spent {
         let mut candidates: Vec<AssetId> = Vec::new();
         while candidates.len() < limit + 1 - found.len() {
-            if join.reads >= MAX_JOIN_READS {
+            if join.reads >= MAX_JOIN_READS || std::time::Instant::now() >= until {
                 budget_spent = true;
                 break;
             }
