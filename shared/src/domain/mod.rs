@@ -9,6 +9,7 @@ mod job;
 mod money;
 pub mod outputs;
 mod prompt;
+pub mod search;
 mod set;
 pub mod share;
 pub mod storage;

@@ -166,18 +166,21 @@ async fn release_expired_uploads(app: &App, now: i64, until: Instant, report: &m
 async fn expire(app: &App, asset: &crate::domain::Asset, now: i64, report: &mut SweepReport) {
     match app.store.delete_asset(asset, Some(now)).await {
         Ok(false) => report.kept += 1,
-        Ok(true) => match app.media.delete(&asset.s3_key).await {
-            Ok(()) => {
-                report.expired += 1;
-                tracing::info!(asset_id = %asset.asset_id, "unsaved result expired");
+        Ok(true) => {
+            super::search::forget_asset(&app.store, asset).await;
+            match app.media.delete(&asset.s3_key).await {
+                Ok(()) => {
+                    report.expired += 1;
+                    tracing::info!(asset_id = %asset.asset_id, "unsaved result expired");
+                }
+                Err(e) => {
+                    // The record is gone; a never-saved object still carries unsaved=true
+                    // and the bucket's safety-net lifecycle rule removes it later.
+                    report.errors += 1;
+                    tracing::error!(asset_id = %asset.asset_id, error = %e, "expired asset's object not deleted");
+                }
             }
-            Err(e) => {
-                // The record is gone; a never-saved object still carries unsaved=true
-                // and the bucket's safety-net lifecycle rule removes it later.
-                report.errors += 1;
-                tracing::error!(asset_id = %asset.asset_id, error = %e, "expired asset's object not deleted");
-            }
-        },
+        }
         Err(e) => {
             report.errors += 1;
             tracing::warn!(asset_id = %asset.asset_id, error = %e, "could not delete an expired asset");
@@ -229,12 +232,15 @@ pub struct BackfillReport {
     pub updated: usize,
     /// Records added to their user's storage count.
     pub counted: usize,
+    /// Assets whose search terms were written (store::search).
+    pub indexed: usize,
 }
 
 /// Brings every asset item up to date, page by page: the gallery index keys
-/// (domain::gallery) and the expiry (domain::expiry: an unsaved result without `expires_at`
-/// gets its creation + `days`). Idempotent: a second run finds nothing to write. Used by
-/// `vn-local backfill` (locally and, with `--aws`, against a deployment).
+/// (domain::gallery), the expiry (domain::expiry: an unsaved result without `expires_at`
+/// gets its creation + `days`), the storage count and the search index (store::search).
+/// Idempotent: a second run finds nothing to write. Used by `vn-local backfill` (locally
+/// and, with `--aws`, against a deployment).
 pub async fn backfill_assets(store: &crate::store::Store, days: u32) -> Result<BackfillReport, crate::store::StoreError> {
     let mut report = BackfillReport::default();
     let mut start = None;
@@ -243,10 +249,12 @@ pub async fn backfill_assets(store: &crate::store::Store, days: u32) -> Result<B
         report.scanned += page.scanned;
         report.updated += page.updated;
         report.counted += page.counted;
+        report.indexed += page.indexed;
         tracing::info!(
             scanned = report.scanned,
             updated = report.updated,
             counted = report.counted,
+            indexed = report.indexed,
             "backfill page done"
         );
         match next {

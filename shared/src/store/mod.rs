@@ -10,6 +10,7 @@ mod ledger;
 mod owned;
 mod paging;
 pub mod retry;
+pub mod search;
 mod sets;
 mod settlement;
 mod shares;
