@@ -133,8 +133,12 @@ export class Api {
   }
 
   /** GET /assets with filters {saved, kind, model}; newest first, {assets, next_cursor}. */
-  assets({ saved = null, kind = null, model = null, limit = 30, cursor = null } = {}) {
+  assets({ saved = null, kind = null, model = null, q: words = null, from = null, to = null, sort = null, limit = 30, cursor = null } = {}) {
     const q = new URLSearchParams({ limit: String(limit) });
+    if (words) q.set('q', words);
+    if (from) q.set('from', from);
+    if (to) q.set('to', to);
+    if (sort) q.set('sort', sort);
     if (saved !== null && saved !== '') q.set('saved', String(saved));
     if (kind) q.set('kind', kind);
     if (model) q.set('model', model);

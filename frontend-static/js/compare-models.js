@@ -6,6 +6,7 @@
 import { byId, h, show, replaceChildren, announce, newUuid } from './dom.js';
 import { formatUsd, formatDateTime } from './format.js';
 import { modelsFor, estimate } from './catalog.js';
+import { openShareDialog } from './share-dialog.js';
 
 const POLL_MS = 1200;
 const MIN = 2;
@@ -30,6 +31,7 @@ export class CompareView {
     this.submit = byId('compare-submit');
     this.status = byId('compare-status');
     this.results = byId('compare-results');
+    byId('compare-share').addEventListener('click', () => this.setId && openShareDialog(this.api, 'set', this.setId));
     this.history = byId('compare-history');
     this.models = [];
     this.timer = null;
@@ -145,6 +147,7 @@ export class CompareView {
     const done = jobs.filter((j) => ['succeeded', 'failed', 'canceled'].includes(j.job.status)).length;
     this.status.textContent = `“${set.prompt}” on ${set.models.length} models: ${done} of ${jobs.length} done. Estimate ${formatUsd(set.estimated_cost_usd)}, charged so far ${formatUsd(set.cost_usd)}.`;
     replaceChildren(this.results, jobs.map((entry) => this.#card(entry)));
+    show(byId('compare-share'), true);
   }
 
   #card({ job, assets, duration_s: secs }) {

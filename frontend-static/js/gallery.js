@@ -5,6 +5,7 @@
 import { h, byId, show, replaceChildren, announce } from './dom.js';
 import { truncate } from './format.js';
 import { AssetView } from './asset-view.js';
+import { GallerySearch } from './search.js';
 
 const PAGE_SIZE = 30;
 
@@ -42,6 +43,7 @@ export class Gallery {
       },
     });
 
+    this.search = new GallerySearch(() => this.reload());
     for (const sel of [this.kind, this.model, this.saved]) sel.addEventListener('change', () => this.reload());
     byId('gallery-filters').addEventListener('submit', (e) => e.preventDefault());
     this.more.addEventListener('click', () => this.#load(this.cursor));
@@ -55,11 +57,17 @@ export class Gallery {
   open() {
     show(this.view, true);
     this.#renderModelFilter();
+    this.search.restore(this.#filters());
     this.reload();
   }
 
   close() {
     show(this.view, false);
+    this.search.forget();
+  }
+
+  #filters() {
+    return { kind: this.kind, model: this.model, saved: this.saved };
   }
 
   reset() {
@@ -76,6 +84,8 @@ export class Gallery {
 
   reload() {
     this.reset();
+    this.search.remember(this.#filters());
+    this.grid.setAttribute('aria-label', this.search.describe());
     return this.#load(null);
   }
 
@@ -98,6 +108,7 @@ export class Gallery {
         kind: this.kind.value || null,
         model: this.model.value || null,
         saved: this.saved.value || null,
+        ...this.search.params(),
         limit: PAGE_SIZE,
         cursor,
       });
@@ -116,7 +127,8 @@ export class Gallery {
       if (gen === this.generation) {
         this.more.disabled = false;
         show(this.more, Boolean(this.cursor));
-        show(this.empty, this.assets.size === 0 && this.error.hidden);
+        // A search page can come back empty with more to look at ("Load more"): not "no match".
+        show(this.empty, this.assets.size === 0 && !this.cursor && this.error.hidden);
       }
     }
   }

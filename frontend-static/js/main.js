@@ -6,12 +6,14 @@ import { Api } from './api.js';
 import { LoginView } from './login.js';
 import { Studio } from './studio.js';
 import { Gallery } from './gallery.js';
+import { GallerySearch } from './search.js';
 import { Usage } from './usage.js';
 import { PromptIdeas } from './prompt-ideas.js';
 import { CompareView } from './compare-models.js';
 import { StoryView } from './story.js';
 import { BoardsView } from './boards.js';
 import { TrashView, UndoToast } from './trash.js';
+import { SharesView } from './shares.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 
@@ -63,7 +65,8 @@ async function boot() {
   // Switching views only hides the studio; studio.close() (sign-out) forgets its state.
   const story = new StoryView(api, { onSpend });
   const boards = new BoardsView(api, { onSpend });
-  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, trash, usage };
+  const shares = new SharesView(api);
+  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, trash, usage, shares };
 
   // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
   async function go(name, { focus = false } = {}) {
@@ -85,7 +88,7 @@ async function boot() {
     byId('username').textContent = auth.username;
     show(userArea, true);
     show(nav, true);
-    go(CompareView.addressed() ? 'compare' : StoryView.addressed() ? 'story' : BoardsView.addressed() ? 'boards' : 'studio');
+    go(CompareView.addressed() ? 'compare' : StoryView.addressed() ? 'story' : BoardsView.addressed() ? 'boards' : GallerySearch.addressed() ? 'gallery' : 'studio');
   };
   const openLogin = (reason) => {
     studio.close();
@@ -94,6 +97,7 @@ async function boot() {
     trash.close();
     undo.hide();
     usage.close();
+    shares.close();
     compare.close();
     story.close();
     boards.close();

@@ -8,6 +8,7 @@ import { byId, h, show, replaceChildren, announce, newUuid } from './dom.js';
 import { formatUsd, formatDateTime } from './format.js';
 import { storyEstimate } from './catalog.js';
 import { drawSheet, zipFrames, download, slug } from './story-sheet.js';
+import { openShareDialog } from './share-dialog.js';
 
 const POLL_MS = 1200;
 const MODEL = 'seedream-4';
@@ -43,6 +44,7 @@ export class StoryView {
     });
     this.frames.addEventListener('input', () => this.#refreshEstimate());
     byId('story-save').addEventListener('click', () => this.#saveAll());
+    byId('story-share').addEventListener('click', () => this.storyId && openShareDialog(this.api, 'story', this.storyId));
     byId('story-sheet').addEventListener('click', () => this.#export('sheet'));
     byId('story-zip').addEventListener('click', () => this.#export('zip'));
   }

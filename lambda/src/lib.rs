@@ -35,6 +35,8 @@ pub const FUNCTIONS: &[&str] = &[
     "boards-get",
     "boards-update",
     "boards-delete",
+    "shares",
+    "shares-open",
     "webhook-replicate",
     "worker",
     "reconciler",

@@ -122,6 +122,8 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("boards-get", handler!(boards_get)),
         ("boards-update", handler!(boards_update)),
         ("boards-delete", handler!(boards_delete)),
+        ("shares", handler!(shares)),
+        ("shares-open", handler!(shares_open)),
         ("webhook-replicate", handler!(webhook_replicate)),
         ("trash-list", handler!(trash_list)),
         ("trash-update", handler!(trash_update)),
@@ -157,9 +159,9 @@ mod tests {
     }
 
     #[test]
-    fn only_health_and_the_webhook_are_public() {
+    fn only_health_the_webhook_and_the_share_read_are_public() {
         for r in table().routes {
-            let public = r.path == "/api/health" || r.path == "/webhooks/replicate";
+            let public = r.path == "/api/health" || r.path == "/webhooks/replicate" || r.key() == "POST /api/shared";
             assert_eq!(!r.auth, public, "{}", r.key());
         }
     }

@@ -236,12 +236,15 @@ pub struct BackfillReport {
     pub updated: usize,
     /// Records added to their user's storage count.
     pub counted: usize,
+    /// Assets whose search terms were written (store::search).
+    pub indexed: usize,
 }
 
 /// Brings every asset item up to date, page by page: the gallery index keys
-/// (domain::gallery) and the expiry (domain::expiry: an unsaved result without `expires_at`
-/// gets its creation + `days`). Idempotent: a second run finds nothing to write. Used by
-/// `vn-local backfill` (locally and, with `--aws`, against a deployment).
+/// (domain::gallery), the expiry (domain::expiry: an unsaved result without `expires_at`
+/// gets its creation + `days`), the storage count and the search index (store::search).
+/// Idempotent: a second run finds nothing to write. Used by `vn-local backfill` (locally
+/// and, with `--aws`, against a deployment).
 pub async fn backfill_assets(store: &crate::store::Store, days: u32) -> Result<BackfillReport, crate::store::StoreError> {
     let mut report = BackfillReport::default();
     let mut start = None;
@@ -250,10 +253,12 @@ pub async fn backfill_assets(store: &crate::store::Store, days: u32) -> Result<B
         report.scanned += page.scanned;
         report.updated += page.updated;
         report.counted += page.counted;
+        report.indexed += page.indexed;
         tracing::info!(
             scanned = report.scanned,
             updated = report.updated,
             counted = report.counted,
+            indexed = report.indexed,
             "backfill page done"
         );
         match next {

@@ -31,10 +31,12 @@ pub fn sweep_window(left: Option<Duration>) -> Duration {
 }
 
 /// What happens with an asset once its record is gone for good (a purge, the expiry sweep, a
-/// discarded output): the one place where whatever else belongs to an asset goes with it
-/// (search entries, collection memberships hook in here). Trashing is not a hard delete: what
-/// belongs to a trashed asset stays until its purge (readers skip it: it is not found).
-pub async fn forget_asset(_app: &App, asset: &Asset) -> Result<(), ApiError> {
+/// discarded output): the one place where whatever else belongs to an asset goes with it: its
+/// search terms (service::search::forget_terms); collection memberships hook in here too.
+/// Trashing is not a hard delete: what belongs to a trashed asset stays until its purge
+/// (readers skip it: it is not found).
+pub async fn forget_asset(app: &App, asset: &Asset) -> Result<(), ApiError> {
+    super::search::forget_terms(&app.store, asset).await;
     tracing::info!(asset_id = %asset.asset_id, "asset deleted for good");
     Ok(())
 }
