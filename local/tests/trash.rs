@@ -99,7 +99,19 @@ async fn a_deleted_asset_is_absent_everywhere_and_comes_back_intact() {
 
     assert_eq!(t.delete(&u, &format!("/api/assets/{id}")).await, 204);
     assert_eq!(t.get(&u, &format!("/api/assets/{id}")).await.0, 404);
-    for list in ["/api/assets", "/api/assets?saved=false", "/api/assets?kind=image&model=imagen-4"] {
+    // Nor in any order or date range of the gallery (the bound below `~trash#` holds oldest
+    // first too), nor in a search (its terms stay, but the record is not found).
+    for list in [
+        "/api/assets",
+        "/api/assets?saved=false",
+        "/api/assets?kind=image&model=imagen-4",
+        "/api/assets?sort=oldest",
+        "/api/assets?from=2000-01-01&sort=oldest",
+        "/api/assets?to=9999-12-31&sort=oldest",
+        "/api/assets?saved=false&sort=oldest",
+        "/api/assets?q=fox",
+        "/api/assets?q=red%20fox&sort=oldest",
+    ] {
         let (s, l) = t.get(&u, list).await;
         assert_eq!(s, 200, "{l}");
         assert!(!ids(&l).contains(&id), "{list} lists a trashed asset: {l}");
@@ -159,6 +171,10 @@ async fn a_deleted_asset_is_absent_everywhere_and_comes_back_intact() {
         "expires 30 days after the restore: {now:?}"
     );
     assert!(ids(&t.get(&u, "/api/assets?saved=false").await.1).contains(&id));
+    assert!(
+        ids(&t.get(&u, "/api/assets?q=fox").await.1).contains(&id),
+        "found again, no re-index"
+    );
     assert_eq!(t.get(&u, &format!("/api/jobs/{job_id}")).await.1["deleted_asset_ids"], json!([]));
     assert_eq!(ids(&t.get(&u, "/api/trash").await.1), Vec::<String>::new());
     assert_eq!(t.assert_storage_is_the_records(&sub).await, stored);
