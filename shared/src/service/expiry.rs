@@ -165,7 +165,13 @@ async fn release_expired_uploads(app: &App, now: i64, until: Instant, report: &m
 /// storage count in the same transaction), then its object.
 async fn expire(app: &App, asset: &crate::domain::Asset, now: i64, report: &mut SweepReport) {
     match app.store.delete_asset(asset, Some(now)).await {
-        Ok(false) => report.kept += 1,
+        Ok(false) => {
+            report.kept += 1;
+            // Held but with an expiry (an unsave raced a hold): repaired, so it is not listed again.
+            if let Err(e) = app.store.clear_expiry_if_held(&asset.user_id, &asset.asset_id).await {
+                tracing::warn!(asset_id = %asset.asset_id, error = %e, "could not clear a held asset's expiry");
+            }
+        }
         Ok(true) => match app.media.delete(&asset.s3_key).await {
             Ok(()) => {
                 report.expired += 1;

@@ -3,10 +3,13 @@
 mod assets;
 pub mod audit;
 mod boards;
+mod collections;
 mod expiry;
+mod holds;
 mod idempotency;
 mod jobs;
 mod ledger;
+mod members;
 mod owned;
 mod paging;
 pub mod retry;
@@ -18,7 +21,9 @@ mod submission;
 mod uploads;
 mod usage;
 
+pub use collections::{AddOutcome, RemoveOutcome};
 pub use expiry::BackfillPage;
+pub use holds::HoldState;
 pub use idempotency::IdempotencyRecord;
 pub use jobs::{CreateOutcome, Reservation, StartWindow};
 pub use ledger::LedgerRow;
