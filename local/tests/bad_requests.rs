@@ -203,6 +203,11 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
     assert_eq!(s, 201, "{a_board}");
     let (s, b_board) = t.post(&b, "/api/boards", &json!({"name": "theirs"})).await;
     assert_eq!(s, 201, "{b_board}");
+    // A collection each: the caller's (bad changes must leave it as it is) and the victim's.
+    let (s, a_coll) = t.post(&a, "/api/collections", &json!({"name": "mine"})).await;
+    assert_eq!(s, 201, "{a_coll}");
+    let (s, b_coll) = t.post(&b, "/api/collections", &json!({"name": "theirs"})).await;
+    assert_eq!(s, 201, "{b_coll}");
     let (s, jobs_page) = t.get(&b, "/api/jobs?limit=1").await;
     assert_eq!(s, 200);
     let (s, assets_page) = t.get(&b, "/api/assets?limit=1").await;
@@ -219,6 +224,8 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
         ("b_user", t.sub(&b).await.as_str().to_string()),
         ("a_board", a_board["board"]["id"].as_str().expect("a board id").to_string()),
         ("b_board", b_board["board"]["id"].as_str().expect("a board id").to_string()),
+        ("a_collection", a_coll["collection"]["id"].as_str().expect("a collection id").to_string()),
+        ("b_collection", b_coll["collection"]["id"].as_str().expect("a collection id").to_string()),
         (
             "b_jobs_cursor",
             jobs_page["next_cursor"].as_str().expect("a second page of jobs").to_string(),
