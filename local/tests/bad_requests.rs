@@ -224,8 +224,14 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
         ("b_user", t.sub(&b).await.as_str().to_string()),
         ("a_board", a_board["board"]["id"].as_str().expect("a board id").to_string()),
         ("b_board", b_board["board"]["id"].as_str().expect("a board id").to_string()),
-        ("a_collection", a_coll["collection"]["id"].as_str().expect("a collection id").to_string()),
-        ("b_collection", b_coll["collection"]["id"].as_str().expect("a collection id").to_string()),
+        (
+            "a_collection",
+            a_coll["collection"]["id"].as_str().expect("a collection id").to_string(),
+        ),
+        (
+            "b_collection",
+            b_coll["collection"]["id"].as_str().expect("a collection id").to_string(),
+        ),
         (
             "b_jobs_cursor",
             jobs_page["next_cursor"].as_str().expect("a second page of jobs").to_string(),
