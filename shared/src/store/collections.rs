@@ -21,15 +21,15 @@ pub const MEMBER: &str = "cmember#";
 /// The counter item of a user's collections.
 const COUNTER: &str = "collections";
 
-fn member_prefix(id: &CollectionId) -> String {
+pub(super) fn member_prefix(id: &CollectionId) -> String {
     format!("{MEMBER}{id}#")
 }
 
-fn key(user: &UserId, period: String) -> Item {
+pub(super) fn key(user: &UserId, period: String) -> Item {
     Item::from([("user_id".into(), s(user.as_str())), ("period".into(), s(period))])
 }
 
-fn num(v: u64) -> AttributeValue {
+pub(super) fn num(v: u64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
@@ -57,7 +57,7 @@ pub enum RemoveOutcome {
 }
 
 impl Store {
-    fn usage_update(&self, k: Item) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+    pub(super) fn usage_update(&self, k: Item) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
         Update::builder().table_name(&self.tables.usage).set_key(Some(k))
     }
 
@@ -181,58 +181,6 @@ impl Store {
         }
     }
 
-    /// A page of a collection's member asset ids, newest first (ULIDs), below `before` (an
-    /// asset id), from `start` (a `LastEvaluatedKey`), at most `limit`.
-    pub async fn collection_members(
-        &self,
-        user: &UserId,
-        id: &CollectionId,
-        before: Option<&AssetId>,
-        limit: usize,
-        start: Option<Item>,
-    ) -> Result<(Vec<AssetId>, Option<Item>), StoreError> {
-        let prefix = member_prefix(id);
-        let hi = match before {
-            Some(b) => format!("{prefix}{b}"),
-            None => format!("{prefix}\u{ffff}"),
-        };
-        let out = self
-            .ddb
-            .query()
-            .table_name(&self.tables.usage)
-            .key_condition_expression("user_id = :u AND period BETWEEN :lo AND :hi")
-            .expression_attribute_values(":u", s(user.as_str()))
-            .expression_attribute_values(":lo", s(&prefix))
-            .expression_attribute_values(":hi", s(&hi))
-            .scan_index_forward(false)
-            .consistent_read(true)
-            .limit(limit.max(1) as i32)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(aws("list collection members"))?;
-        let ids = out
-            .items
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|i| i.get("period").and_then(|p| p.as_s().ok()))
-            .filter_map(|p| p.strip_prefix(&prefix).and_then(AssetId::parse))
-            .filter(|a| Some(a) != before)
-            .collect();
-        Ok((ids, out.last_evaluated_key.filter(|k| !k.is_empty())))
-    }
-
-    /// Deletes one membership item alone (a collection's delete: its summary goes after).
-    pub async fn delete_member_item(&self, user: &UserId, id: &CollectionId, asset: &AssetId) -> Result<(), StoreError> {
-        let req = self
-            .ddb
-            .delete_item()
-            .table_name(&self.tables.usage)
-            .set_key(Some(key(user, format!("{}{asset}", member_prefix(id)))));
-        super::write("delete membership", || req.clone().send()).await?;
-        Ok(())
-    }
-
     /// Puts an asset in a collection: the membership, the summary's count (only while it exists,
     /// is not being deleted and has room) and the asset's hold, in one transaction.
     pub async fn add_member(&self, user: &UserId, id: &CollectionId, asset: &AssetId, now: &str) -> Result<AddOutcome, StoreError> {
@@ -330,51 +278,6 @@ impl Store {
             reason: "the asset kept changing".into(),
         })
     }
-
-    /// The collections holding an asset (its `holders`), for removing its memberships when
-    /// it is deleted for good.
-    pub async fn asset_collections(&self, user: &UserId, asset: &AssetId) -> Result<Vec<CollectionId>, StoreError> {
-        let state = self.hold_state(user, asset).await?;
-        Ok(state
-            .map(|s| s.holders)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|h| match Holder::parse(h) {
-                Some(Holder::Collection(c)) => Some(c),
-                _ => None,
-            })
-            .collect())
-    }
-
-    /// Removes a membership of an asset deleted for good and takes it off the count (the asset
-    /// is not touched: it is gone or going). False when there was no such membership.
-    pub async fn drop_member(&self, user: &UserId, id: &CollectionId, asset: &AssetId) -> Result<bool, StoreError> {
-        let del = Delete::builder()
-            .table_name(&self.tables.usage)
-            .set_key(Some(key(user, format!("{}{asset}", member_prefix(id)))))
-            .condition_expression("attribute_exists(period)")
-            .build()
-            .map_err(aws("build delete"))?;
-        let summary = self
-            .usage_update(key(user, format!("{SUMMARY}{id}")))
-            .update_expression("SET item_count = item_count - :one")
-            .condition_expression("attribute_exists(period) AND item_count > :zero")
-            .expression_attribute_values(":zero", num(0))
-            .expression_attribute_values(":one", num(1))
-            .build()
-            .map_err(aws("build count"))?;
-        let items = vec![TransactWriteItem::builder().delete(del.clone()).build(), txn(summary)];
-        match super::transact(self, "drop membership", items).await? {
-            Ok(()) => Ok(true),
-            Err(codes) if failed_at(&codes, 0) => Ok(false),
-            // The summary is gone (its delete is finishing): the membership alone goes.
-            Err(codes) if failed_at(&codes, 1) => {
-                let items = vec![TransactWriteItem::builder().delete(del).build()];
-                Ok(super::transact(self, "drop membership", items).await?.is_ok())
-            }
-            Err(codes) => Err(cancelled("drop membership", &codes)),
-        }
-    }
 }
 
 fn is_condition_failed<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(
@@ -384,7 +287,7 @@ fn is_condition_failed<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(
 }
 
 /// A transaction cancelled for another reason than the conditions its caller handles.
-fn cancelled(op: &'static str, codes: &[Option<String>]) -> StoreError {
+pub(super) fn cancelled(op: &'static str, codes: &[Option<String>]) -> StoreError {
     StoreError::Aws {
         op,
         source: format!("transaction cancelled: {codes:?}").into(),
