@@ -151,6 +151,23 @@ mod tests {
     use super::*;
     use crate::domain::AssetKind;
 
+    /// A full collection's memberships, each as large as it can be (the longest user id and
+    /// output id), fit one Query page (1 MB): the filtered gallery's worst page reads them in
+    /// one Query. DynamoDB's size: attribute names plus values.
+    #[test]
+    fn a_full_collections_members_fit_one_query_page() {
+        let user = "u".repeat(128);
+        let period = format!(
+            "{}{}#{}-999",
+            super::super::collections::MEMBER,
+            CollectionId::new(),
+            AssetId::new()
+        );
+        let one = "user_id".len() + user.len() + "period".len() + period.len() + "added_at".len() + "2026-12-06T12:00:00.000Z".len();
+        let all = one * crate::domain::collection::MAX_COLLECTION_ASSETS as usize;
+        assert!(all < 1024 * 1024 / 2, "{all} bytes: at most half a Query page");
+    }
+
     #[test]
     fn filters_match_like_the_gallery_indexes() {
         let mut a: Asset = serde_json::from_value(serde_json::json!({
