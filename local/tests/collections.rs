@@ -339,3 +339,32 @@ async fn limits_are_409s_that_say_so() {
     create(&t, &alice, "room again").await;
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_backfill_releases_holds_an_interrupted_board_save_left() {
+    use shared::domain::collection::Holder;
+    let t = TestStack::start().await;
+    let alice = t.user("alice").await;
+    let user = t.sub(&alice).await;
+    let imgs = images(&t, &alice, 2).await;
+    let (stale, kept) = (AssetId::parse(&imgs[0]).unwrap(), imgs[1].as_str());
+    let c = create(&t, &alice, "Kept").await;
+    assert_eq!(members(&t, &alice, &c, "add", &[kept]).await.0, 200);
+    // A save that placed the asset (its hold written first) and was cut before the board was:
+    // the board never shows it.
+    let (_, b) = t.post(&alice, "/api/boards", &json!({ "name": "Cut" })).await;
+    let board = shared::domain::BoardId::parse(b["board"]["id"].as_str().unwrap()).unwrap();
+    assert!(t.stack.app.store.add_hold(&user, &stale, &Holder::Board(board)).await.unwrap());
+    assert_eq!(expires_at(&t, &user, stale.as_str()).await, None);
+
+    let r = shared::service::backfill_assets(&t.stack.app.store, 30).await.unwrap();
+    assert_eq!(r.holds_repaired, 1, "{r:?}");
+    assert!(
+        expires_at(&t, &user, stale.as_str()).await.is_some(),
+        "nothing holds it: it expires again"
+    );
+    assert_eq!(expires_at(&t, &user, kept).await, None, "a real membership stays");
+    let r = shared::service::backfill_assets(&t.stack.app.store, 30).await.unwrap();
+    assert_eq!(r.holds_repaired, 0, "a second run finds nothing stale");
+    t.stop().await;
+}

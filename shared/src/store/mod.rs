@@ -12,6 +12,7 @@ mod ledger;
 mod members;
 mod owned;
 mod paging;
+mod repair;
 pub mod retry;
 mod sets;
 mod settlement;
