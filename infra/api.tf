@@ -38,7 +38,7 @@ resource "aws_apigatewayv2_integration" "function" {
 
 resource "aws_apigatewayv2_route" "route" {
   for_each = local.routes
-  #checkov:skip=CKV_AWS_309:Routes with "auth": true in routes.json use the JWT authorizer; the two public ones are GET /api/health and POST /webhooks/replicate (verified by its Standard-Webhooks signature), as api.md requires.
+  #checkov:skip=CKV_AWS_309:Routes with "auth": true in routes.json use the JWT authorizer; the public ones are GET /api/health, POST /webhooks/replicate (verified by its Standard-Webhooks signature), as api.md requires, and POST /api/shared (the share page: a 256-bit token in the body, rate-limited per source IP; docs/decisions/0005-share-links.md).
 
   api_id             = aws_apigatewayv2_api.http.id
   route_key          = each.key

@@ -28,6 +28,7 @@ locals {
     ASSETS_TABLE                = aws_dynamodb_table.table["assets"].name
     USAGE_TABLE                 = aws_dynamodb_table.table["usage"].name
     IDEMPOTENCY_TABLE           = aws_dynamodb_table.table["idempotency"].name
+    SHARES_TABLE                = aws_dynamodb_table.table["shares"].name
     MEDIA_BUCKET                = aws_s3_bucket.media.id
     GENERATION_QUEUE_URL        = aws_sqs_queue.generation.url
     REPLICATE_TOKEN_SECRET_ID   = aws_secretsmanager_secret.secret["replicate_token"].arn
@@ -38,6 +39,7 @@ locals {
     MONTHLY_LIMIT_USD           = var.monthly_limit_usd
     STORAGE_LIMIT_MB            = var.storage_limit_mb
     JOB_STARTS_PER_MINUTE       = var.job_starts_per_minute
+    PUBLIC_READS_PER_MINUTE     = var.public_reads_per_minute
     METRICS                     = "emf"
     OUTPUT_HOST_ALLOWLIST       = "https://replicate.delivery,https://*.replicate.delivery"
     RECONCILE_AFTER_S           = var.reconcile_after_s

@@ -161,6 +161,12 @@ variable "job_starts_per_minute" {
   default     = "30"
 }
 
+variable "public_reads_per_minute" {
+  description = "How many share-page reads (POST /api/shared) one source IP may make per minute (PUBLIC_READS_PER_MINUTE), counted in the shares table (docs/decisions/0005-share-links.md)."
+  type        = string
+  default     = "60"
+}
+
 variable "reconcile_after_s" {
   description = "A job running longer than this is polled by the reconciler (RECONCILE_AFTER_S)."
   type        = string
@@ -223,6 +229,9 @@ variable "route_throttle_overrides" {
   default = {
     "POST /api/images/generate" = { rate_limit = 5, burst_limit = 10 }
     "POST /webhooks/replicate"  = { rate_limit = 20, burst_limit = 40 }
+    # The public share read: a ceiling for all sources together, before any Lambda runs; the
+    # per-source limit is PUBLIC_READS_PER_MINUTE, counted in the shares table.
+    "POST /api/shared" = { rate_limit = 20, burst_limit = 40 }
   }
 }
 

@@ -33,6 +33,7 @@ BENCH_VALUES = {
     "ASSETS_TABLE": "bench-assets",
     "USAGE_TABLE": "bench-usage",
     "IDEMPOTENCY_TABLE": "bench-idempotency",
+    "SHARES_TABLE": "bench-shares",
     "MEDIA_BUCKET": "bench-media",
     "GENERATION_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/000000000000/bench-generation",
     "REPLICATE_TOKEN_SECRET_ID": "bench/replicate-api-token",

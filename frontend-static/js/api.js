@@ -132,10 +132,14 @@ export class Api {
     return this.request('POST', `/jobs/${encodeURIComponent(id)}/cancel`);
   }
 
-  /** GET /assets with filters {saved, kind, model, collection}; newest first, {assets, next_cursor}. */
-  assets({ saved = null, kind = null, model = null, collection = null, limit = 30, cursor = null } = {}) {
+  /** GET /assets with filters {saved, kind, model, collection} and a search {q, from, to, sort}; {assets, next_cursor}. */
+  assets({ saved = null, kind = null, model = null, collection = null, q: words = null, from = null, to = null, sort = null, limit = 30, cursor = null } = {}) {
     const q = new URLSearchParams({ limit: String(limit) });
     if (collection) q.set('collection', collection);
+    if (words) q.set('q', words);
+    if (from) q.set('from', from);
+    if (to) q.set('to', to);
+    if (sort) q.set('sort', sort);
     if (saved !== null && saved !== '') q.set('saved', String(saved));
     if (kind) q.set('kind', kind);
     if (model) q.set('model', model);

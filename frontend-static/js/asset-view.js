@@ -4,6 +4,7 @@
 
 import { h, byId, replaceChildren, announce } from './dom.js';
 import { formatDateTime, formatUsd, humanize } from './format.js';
+import { openShareDialog } from './share-dialog.js';
 
 export class AssetView {
   constructor(api, hooks) {
@@ -73,6 +74,7 @@ export class AssetView {
           a.download_url ? h('a', { class: 'btn btn--ghost', href: a.download_url, download: '' }, 'Download') : null,
           a.kind !== 'video' ? h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => this.#leave(() => this.hooks.editThis(a)) }, 'Edit this') : null,
           job ? h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => this.#leave(() => this.hooks.useSettings(job)) }, 'Use these settings') : null,
+          h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => openShareDialog(this.api, 'asset', a.id) }, 'Share…'),
           h('button', { type: 'button', class: 'btn btn--danger', onclick: () => this.#delete() }, 'Delete…'),
         ),
         h('p', { class: 'asset-dialog__error notice notice--error', role: 'alert', hidden: true }),

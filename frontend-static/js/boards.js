@@ -9,6 +9,7 @@ import { modelsFor, defaultModel } from './catalog.js';
 import { prepareImage, UploadRefused } from './upload.js';
 import { BoardCanvas } from './board-canvas.js';
 import { duplicate, remove, placeBeside, savedTiles, newTileId, topZ, LIMITS } from './board-tiles.js';
+import { openShareDialog } from './share-dialog.js';
 
 const SAVE_DELAY_MS = 500;
 const POLL_MS = 1000;
@@ -61,6 +62,7 @@ export class BoardsView {
       this.#rename();
     });
     byId('board-delete').addEventListener('click', () => this.#deleteBoard());
+    byId('board-share').addEventListener('click', () => this.board && openShareDialog(this.api, 'board', this.board.id));
     byId('board-add-gallery').addEventListener('click', () => this.#openPicker());
     byId('board-add-upload').addEventListener('click', () => this.fileInput.click());
     byId('board-pick-close').addEventListener('click', () => this.picker.close());

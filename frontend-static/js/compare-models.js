@@ -7,6 +7,7 @@ import { byId, h, show, replaceChildren, announce, newUuid } from './dom.js';
 import { formatUsd, formatDateTime } from './format.js';
 import { modelsFor, estimate } from './catalog.js';
 import { OwnedPage } from './owned-page.js';
+import { openShareDialog } from './share-dialog.js';
 
 const POLL_MS = 1200;
 const MIN = 2;
@@ -30,6 +31,7 @@ export class CompareView extends OwnedPage {
     this.submit = byId('compare-submit');
     this.status = byId('compare-status');
     this.results = byId('compare-results');
+    byId('compare-share').addEventListener('click', () => this.currentId && openShareDialog(this.api, 'set', this.currentId));
     this.models = [];
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -135,6 +137,7 @@ export class CompareView extends OwnedPage {
     const done = jobs.filter((j) => ['succeeded', 'failed', 'canceled'].includes(j.job.status)).length;
     this.status.textContent = `“${set.prompt}” on ${set.models.length} models: ${done} of ${jobs.length} done. Estimate ${formatUsd(set.estimated_cost_usd)}, charged so far ${formatUsd(set.cost_usd)}.`;
     replaceChildren(this.results, jobs.map((entry) => this.#card(entry)));
+    show(byId('compare-share'), true);
   }
 
   #card({ job, assets, duration_s: secs }) {

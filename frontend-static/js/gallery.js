@@ -5,6 +5,7 @@
 import { h, byId, show, replaceChildren, announce } from './dom.js';
 import { truncate } from './format.js';
 import { AssetView } from './asset-view.js';
+import { GallerySearch } from './search.js';
 
 const PAGE_SIZE = 30;
 
@@ -39,6 +40,7 @@ export class Gallery {
       deleted: (id) => this.#removeAll([id]),
     });
 
+    this.search = new GallerySearch(() => this.reload());
     for (const sel of [this.kind, this.model, this.saved]) sel.addEventListener('change', () => this.reload());
     byId('gallery-filters').addEventListener('submit', (e) => e.preventDefault());
     this.more.addEventListener('click', () => this.#load(this.cursor));
@@ -52,11 +54,17 @@ export class Gallery {
   open() {
     show(this.view, true);
     this.#renderModelFilter();
+    this.search.restore(this.#filters());
     this.reload();
   }
 
   close() {
     show(this.view, false);
+    this.search.forget();
+  }
+
+  #filters() {
+    return { kind: this.kind, model: this.model, saved: this.saved };
   }
 
   reset() {
@@ -73,6 +81,8 @@ export class Gallery {
 
   reload() {
     this.reset();
+    this.search.remember(this.#filters());
+    this.grid.setAttribute('aria-label', this.search.describe());
     return this.#load(null);
   }
 
@@ -96,6 +106,7 @@ export class Gallery {
         model: this.model.value || null,
         saved: this.saved.value || null,
         collection: this.hooks.collection?.() || null,
+        ...this.search.params(),
         limit: PAGE_SIZE,
         cursor,
       });
@@ -114,7 +125,8 @@ export class Gallery {
       if (gen === this.generation) {
         this.more.disabled = false;
         show(this.more, Boolean(this.cursor));
-        show(this.empty, this.assets.size === 0 && this.error.hidden);
+        // A search page can come back empty with more to look at ("Load more"): not "no match".
+        show(this.empty, this.assets.size === 0 && !this.cursor && this.error.hidden);
       }
     }
   }

@@ -6,12 +6,14 @@ import { Api } from './api.js';
 import { LoginView } from './login.js';
 import { Studio } from './studio.js';
 import { Gallery } from './gallery.js';
+import { GallerySearch } from './search.js';
 import { Usage } from './usage.js';
 import { PromptIdeas } from './prompt-ideas.js';
 import { CompareView } from './compare-models.js';
 import { StoryView } from './story.js';
 import { CollectionsView, CollectionPickers, addressedFilter } from './collections.js';
 import { BoardsView } from './boards.js';
+import { SharesView } from './shares.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 
@@ -70,7 +72,8 @@ async function boot() {
   // Switching views only hides the studio; studio.close() (sign-out) forgets its state.
   const story = new StoryView(api, { onSpend });
   const boards = new BoardsView(api, { onSpend });
-  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, collections, usage };
+  const shares = new SharesView(api);
+  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, collections, usage, shares };
 
   // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
   async function go(name, { focus = false } = {}) {
@@ -95,13 +98,15 @@ async function boot() {
     show(nav, true);
     pickers.refresh();
     const addressed = CompareView.addressed() ? 'compare' : StoryView.addressed() ? 'story' : BoardsView.addressed() ? 'boards' : null;
-    go(addressed || (CollectionsView.addressed() ? 'collections' : addressedFilter() ? 'gallery' : 'studio'));
+    const gallerySearch = GallerySearch.addressed() || addressedFilter();
+    go(addressed || (CollectionsView.addressed() ? 'collections' : gallerySearch ? 'gallery' : 'studio'));
   };
   const openLogin = (reason) => {
     studio.close();
     gallery.close();
     gallery.reset();
     usage.close();
+    shares.close();
     compare.close();
     story.close();
     collections.close();

@@ -9,6 +9,7 @@ import { formatUsd, formatDateTime } from './format.js';
 import { storyEstimate } from './catalog.js';
 import { drawSheet, zipFrames, download, slug } from './story-sheet.js';
 import { OwnedPage } from './owned-page.js';
+import { openShareDialog } from './share-dialog.js';
 
 const POLL_MS = 1200;
 const MODEL = 'seedream-4';
@@ -40,6 +41,7 @@ export class StoryView extends OwnedPage {
     });
     this.frames.addEventListener('input', () => this.#refreshEstimate());
     byId('story-save').addEventListener('click', () => this.#saveAll());
+    byId('story-share').addEventListener('click', () => this.currentId && openShareDialog(this.api, 'story', this.currentId));
     byId('story-sheet').addEventListener('click', () => this.#export('sheet'));
     byId('story-zip').addEventListener('click', () => this.#export('zip'));
   }

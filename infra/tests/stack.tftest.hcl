@@ -106,9 +106,15 @@ run "whole_stack_applies" {
   }
   assert {
     condition = alltrue([for key, r in aws_apigatewayv2_route.route :
-      contains(["GET /api/health", "POST /webhooks/replicate"], key) ? r.authorization_type == "NONE" : (r.authorization_type == "JWT" && r.authorizer_id == aws_apigatewayv2_authorizer.cognito.id)
+      contains(["GET /api/health", "POST /webhooks/replicate", "POST /api/shared"], key) ? r.authorization_type == "NONE" : (r.authorization_type == "JWT" && r.authorizer_id == aws_apigatewayv2_authorizer.cognito.id)
     ])
-    error_message = "every route except GET /api/health and POST /webhooks/replicate needs the JWT authorizer"
+    error_message = "every route except GET /api/health, POST /webhooks/replicate and POST /api/shared (the share page) needs the JWT authorizer"
+  }
+  assert {
+    condition = anytrue([for s in aws_apigatewayv2_stage.default.route_settings :
+      s.route_key == "POST /api/shared" && s.throttling_rate_limit <= 20 && s.throttling_burst_limit <= 40
+    ])
+    error_message = "the public share read must have its own API Gateway throttle (a ceiling for all sources together)"
   }
   assert {
     condition     = aws_apigatewayv2_authorizer.cognito.jwt_configuration[0].issuer == "https://cognito-idp.${var.region}.amazonaws.com/${aws_cognito_user_pool.main.id}"

@@ -41,6 +41,8 @@ pub const FUNCTIONS: &[&str] = &[
     "collections-update",
     "collections-delete",
     "collections-assets",
+    "shares",
+    "shares-open",
     "webhook-replicate",
     "worker",
     "reconciler",

@@ -40,6 +40,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Some("collections-update") => run_http(collections_update::handler).await,
         Some("collections-delete") => run_http(collections_delete::handler).await,
         Some("collections-assets") => run_http(collections_assets::handler).await,
+        Some("shares") => run_http(shares::handler).await,
+        Some("shares-open") => run_http(shares_open::handler).await,
         Some("webhook-replicate") => run_http(webhook_replicate::handler).await,
         Some("worker") => run_event(worker::handler).await,
         Some("reconciler") => run_event(reconciler::handler).await,

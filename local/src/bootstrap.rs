@@ -101,6 +101,7 @@ pub async fn create_tables(ddb: &aws_sdk_dynamodb::Client, prefix: &str) -> Resu
         assets: table_name(prefix, "assets"),
         usage: table_name(prefix, "usage"),
         idempotency: table_name(prefix, "idempotency"),
+        shares: table_name(prefix, "shares"),
     })
 }
 

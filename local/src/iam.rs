@@ -68,6 +68,7 @@ pub fn policy(
             "assets" => &res.tables.assets,
             "usage" => &res.tables.usage,
             "idempotency" => &res.tables.idempotency,
+            "shares" => &res.tables.shares,
             other => return Err(format!("routes.json names an unknown table {other}").into()),
         };
         let arn = table_arn(region, name);
@@ -225,6 +226,7 @@ mod tests {
                 assets: "p-assets".into(),
                 usage: "p-usage".into(),
                 idempotency: "p-idempotency".into(),
+                shares: "p-shares".into(),
             },
             media_bucket: "p-media".into(),
             queue_url: "http://127.0.0.1:5000/123456789012/p-generation".into(),
@@ -283,6 +285,7 @@ mod tests {
                 assets: format!("{prefix}-assets"),
                 usage: format!("{prefix}-usage"),
                 idempotency: format!("{prefix}-idempotency"),
+                shares: format!("{prefix}-shares"),
             },
             media_bucket: "b".repeat(63),
             queue_url: format!("https://sqs.{region}.amazonaws.com/{ACCOUNT}/{prefix}-generation"),

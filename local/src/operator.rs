@@ -24,6 +24,7 @@ impl Place {
             assets: String::new(),
             usage: usage_table,
             idempotency: String::new(),
+            shares: String::new(),
         };
         let store = shared::store::Store::new(shared::lazy::Lazy::new(move || ddb.clone()), tables);
         let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(conf).force_path_style(path_style).build());

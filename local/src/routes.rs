@@ -128,6 +128,8 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("collections-update", handler!(collections_update)),
         ("collections-delete", handler!(collections_delete)),
         ("collections-assets", handler!(collections_assets)),
+        ("shares", handler!(shares)),
+        ("shares-open", handler!(shares_open)),
         ("webhook-replicate", handler!(webhook_replicate)),
     ])
 }
@@ -161,9 +163,9 @@ mod tests {
     }
 
     #[test]
-    fn only_health_and_the_webhook_are_public() {
+    fn only_health_the_webhook_and_the_share_read_are_public() {
         for r in table().routes {
-            let public = r.path == "/api/health" || r.path == "/webhooks/replicate";
+            let public = r.path == "/api/health" || r.path == "/webhooks/replicate" || r.key() == "POST /api/shared";
             assert_eq!(!r.auth, public, "{}", r.key());
         }
     }

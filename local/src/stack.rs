@@ -186,6 +186,7 @@ impl Stack {
             ("ASSETS_TABLE", resources.tables.assets.clone()),
             ("USAGE_TABLE", resources.tables.usage.clone()),
             ("IDEMPOTENCY_TABLE", resources.tables.idempotency.clone()),
+            ("SHARES_TABLE", resources.tables.shares.clone()),
             ("MEDIA_BUCKET", resources.media_bucket.clone()),
             ("GENERATION_QUEUE_URL", resources.queue_url.clone()),
             ("REPLICATE_API_BASE", api_base),

@@ -56,7 +56,7 @@ mod tests {
                 );
             }
         }
-        for needed in ["jobs", "assets", "usage", "idempotency"] {
+        for needed in ["jobs", "assets", "usage", "idempotency", "shares"] {
             assert!(super::definitions().contains_key(needed), "{needed}");
         }
     }

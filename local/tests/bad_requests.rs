@@ -99,8 +99,16 @@ async fn state(t: &TestStack) -> Vec<String> {
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let r = &t.stack.resources;
     let mut out = Vec::new();
-    for table in [&r.tables.jobs, &r.tables.assets, &r.tables.usage, &r.tables.idempotency] {
-        let items = ddb.scan().table_name(table).send().await.unwrap().items.unwrap_or_default();
+    for table in [
+        &r.tables.jobs,
+        &r.tables.assets,
+        &r.tables.usage,
+        &r.tables.idempotency,
+        &r.tables.shares,
+    ] {
+        let mut items = ddb.scan().table_name(table).send().await.unwrap().items.unwrap_or_default();
+        // The public route counts every request per source (rate#…), bad ones included.
+        items.retain(|i| !matches!(i.get("pk"), Some(aws_sdk_dynamodb::types::AttributeValue::S(k)) if k.starts_with("rate#")));
         let mut rows: Vec<String> = items.iter().map(|i| format!("{table}: {}", canon_item(i))).collect();
         rows.sort();
         out.extend(rows);
@@ -208,6 +216,11 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
     assert_eq!(s, 201, "{a_coll}");
     let (s, b_coll) = t.post(&b, "/api/collections", &json!({"name": "theirs"})).await;
     assert_eq!(s, 201, "{b_coll}");
+    // A share link of the victim's (theirs to revoke, no one else's).
+    let b_asset_id = finished[0]["job"]["asset_ids"][0].as_str().unwrap().to_string();
+    let share = json!({"kind": "asset", "id": b_asset_id, "expires_in_hours": 1});
+    let (s, b_share) = t.post(&b, "/api/shares", &share).await;
+    assert_eq!(s, 201, "{b_share}");
     let (s, jobs_page) = t.get(&b, "/api/jobs?limit=1").await;
     assert_eq!(s, 200);
     let (s, assets_page) = t.get(&b, "/api/assets?limit=1").await;
@@ -224,6 +237,7 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
         ("b_user", t.sub(&b).await.as_str().to_string()),
         ("a_board", a_board["board"]["id"].as_str().expect("a board id").to_string()),
         ("b_board", b_board["board"]["id"].as_str().expect("a board id").to_string()),
+        ("b_share", b_share["share"]["id"].as_str().expect("a share id").to_string()),
         (
             "a_collection",
             a_coll["collection"]["id"].as_str().expect("a collection id").to_string(),

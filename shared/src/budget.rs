@@ -170,7 +170,13 @@ mod tests {
     /// they fit its timeout with the reserve to spare (ECDSA P-256 only: media::urls).
     #[test]
     fn signing_a_full_board_fits_boards_get_at_its_memory() {
-        for (name, pages) in [("boards-get", crate::domain::board::MAX_TILES * 2), ("assets-list", 96)] {
+        // A shared board: one URL per tile (no download URLs on a share page).
+        let shared_board = ("shares-open", crate::domain::board::MAX_TILES);
+        for (name, pages) in [
+            ("boards-get", crate::domain::board::MAX_TILES * 2),
+            ("assets-list", 96),
+            shared_board,
+        ] {
             let f = functions().into_iter().find(|(n, _)| n == name).unwrap().1;
             let cpu = at_memory(ECDSA_SIGN_FULL_VCPU * pages as u32, f["memory_mb"].as_u64().unwrap());
             assert!(

@@ -9,6 +9,8 @@ pub struct Tables {
     pub assets: String,
     pub usage: String,
     pub idempotency: String,
+    /// Share links, their token lookups and the public routes' rate counters (domain::share).
+    pub shares: String,
 }
 
 /// An origin outputs may be downloaded from: `https://replicate.delivery`, or a wildcard
@@ -86,6 +88,9 @@ pub struct Config {
     pub storage_limit: u64,
     /// How many jobs one user may start in a minute (0: no limit).
     pub job_starts_per_minute: u32,
+    /// How many share-page reads one source IP may make per minute (`PUBLIC_READS_PER_MINUTE`,
+    /// 60, at least 1): the public route's fixed window (store::rate).
+    pub public_reads_per_minute: u32,
     /// Lifetime of a signed media URL (at most an hour; the expiry is rounded down to a
     /// quarter of it, media::cdn::rounded_expiry).
     pub media_url_ttl: Duration,
@@ -169,6 +174,12 @@ impl Config {
         let job_starts_per_minute = starts_raw
             .parse()
             .map_err(|_| ConfigError::Invalid("JOB_STARTS_PER_MINUTE", starts_raw))?;
+        let public_raw = or("PUBLIC_READS_PER_MINUTE", "60");
+        let public_reads_per_minute = public_raw
+            .parse()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or(ConfigError::Invalid("PUBLIC_READS_PER_MINUTE", public_raw))?;
         let max_raw = or("MAX_OUTPUT_BYTES", "67108864");
         let max_output_bytes = max_raw.parse().map_err(|_| ConfigError::Invalid("MAX_OUTPUT_BYTES", max_raw))?;
         let video_raw = or("MAX_VIDEO_BYTES", "500000000");
@@ -200,6 +211,7 @@ impl Config {
                 assets: req("ASSETS_TABLE")?,
                 usage: req("USAGE_TABLE")?,
                 idempotency: req("IDEMPOTENCY_TABLE")?,
+                shares: req("SHARES_TABLE")?,
             },
             media_bucket: req("MEDIA_BUCKET")?,
             queue_url: req("GENERATION_QUEUE_URL")?,
@@ -219,6 +231,7 @@ impl Config {
             monthly_limit,
             storage_limit,
             job_starts_per_minute,
+            public_reads_per_minute,
             media_url_ttl,
             max_output_bytes,
             max_video_bytes,

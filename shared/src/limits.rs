@@ -67,6 +67,8 @@ mod tests {
             ("ASSETS_TABLE", 26 + 7),
             ("USAGE_TABLE", 26 + 6),
             ("IDEMPOTENCY_TABLE", 26 + 12),
+            ("SHARES_TABLE", 26 + 7),
+            ("PUBLIC_READS_PER_MINUTE", 10),
             ("MEDIA_BUCKET", 63),
             // https://sqs.<region>.amazonaws.com/<account>/<prefix>-generation
             ("GENERATION_QUEUE_URL", 8 + 4 + 14 + 15 + 12 + 2 + 26 + 11),

@@ -182,6 +182,11 @@ async fn copy_output(app: &App, job: &Job, index: usize, url: &str, budget: Dura
         ..asset
     };
     app.store.put_asset(&asset).await.map_err(|e| CopyError::Retry(e.to_string()))?;
+    // Its search terms, marker last; a failure retries the copy (the same record and terms
+    // are written again), and a backfill repairs what is left unmarked.
+    super::search::index_asset(&app.store, &asset)
+        .await
+        .map_err(|e| CopyError::Retry(e.to_string()))?;
     Ok(asset_id)
 }
 

@@ -172,18 +172,21 @@ async fn expire(app: &App, asset: &crate::domain::Asset, now: i64, report: &mut 
                 tracing::warn!(asset_id = %asset.asset_id, error = %e, "could not clear a held asset's expiry");
             }
         }
-        Ok(true) => match app.media.delete(&asset.s3_key).await {
-            Ok(()) => {
-                report.expired += 1;
-                tracing::info!(asset_id = %asset.asset_id, "unsaved result expired");
+        Ok(true) => {
+            super::search::forget_asset(&app.store, asset).await;
+            match app.media.delete(&asset.s3_key).await {
+                Ok(()) => {
+                    report.expired += 1;
+                    tracing::info!(asset_id = %asset.asset_id, "unsaved result expired");
+                }
+                Err(e) => {
+                    // The record is gone; a never-saved object still carries unsaved=true
+                    // and the bucket's safety-net lifecycle rule removes it later.
+                    report.errors += 1;
+                    tracing::error!(asset_id = %asset.asset_id, error = %e, "expired asset's object not deleted");
+                }
             }
-            Err(e) => {
-                // The record is gone; a never-saved object still carries unsaved=true
-                // and the bucket's safety-net lifecycle rule removes it later.
-                report.errors += 1;
-                tracing::error!(asset_id = %asset.asset_id, error = %e, "expired asset's object not deleted");
-            }
-        },
+        }
         Err(e) => {
             report.errors += 1;
             tracing::warn!(asset_id = %asset.asset_id, error = %e, "could not delete an expired asset");
@@ -238,12 +241,15 @@ pub struct BackfillReport {
     /// Stale holders removed from assets (store::repair): an asset nothing holds any more
     /// expires N days from the repair, if it is an unsaved result.
     pub holds_repaired: usize,
+    /// Assets whose search terms were written (store::search).
+    pub indexed: usize,
 }
 
 /// Brings every asset item up to date, page by page: the gallery index keys
-/// (domain::gallery) and the expiry (domain::expiry: an unsaved result without `expires_at`
-/// gets its creation + `days`). Idempotent: a second run finds nothing to write. Used by
-/// `vn-local backfill` (locally and, with `--aws`, against a deployment).
+/// (domain::gallery), the expiry (domain::expiry: an unsaved result without `expires_at`
+/// gets its creation + `days`), the storage count and the search index (store::search).
+/// Idempotent: a second run finds nothing to write. Used by `vn-local backfill` (locally
+/// and, with `--aws`, against a deployment).
 pub async fn backfill_assets(store: &crate::store::Store, days: u32) -> Result<BackfillReport, crate::store::StoreError> {
     let mut report = BackfillReport::default();
     let mut start = None;
@@ -252,10 +258,12 @@ pub async fn backfill_assets(store: &crate::store::Store, days: u32) -> Result<B
         report.scanned += page.scanned;
         report.updated += page.updated;
         report.counted += page.counted;
+        report.indexed += page.indexed;
         tracing::info!(
             scanned = report.scanned,
             updated = report.updated,
             counted = report.counted,
+            indexed = report.indexed,
             "backfill page done"
         );
         match next {

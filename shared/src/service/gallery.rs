@@ -81,7 +81,9 @@ pub async fn remove_asset(app: &App, user: &UserId, id: &AssetId) -> Result<bool
     super::collections::forget_asset(app, user, id).await?;
     app.media.delete(&asset.s3_key).await.map_err(ApiError::internal)?;
     // The record goes with its bytes off the storage count, in one transaction.
-    app.store.delete_asset(&asset, None).await?;
+    if app.store.delete_asset(&asset, None).await? {
+        super::search::forget_asset(&app.store, &asset).await;
+    }
     tracing::info!(asset_id = %id, "asset deleted");
     Ok(true)
 }

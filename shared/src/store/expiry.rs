@@ -14,6 +14,8 @@ pub struct BackfillPage {
     pub updated: usize,
     /// Records whose bytes were added to their user's storage count now (store::storage).
     pub counted: usize,
+    /// Assets whose search terms were (re)written now (store::search).
+    pub indexed: usize,
 }
 
 fn n(v: i64) -> AttributeValue {
@@ -64,7 +66,8 @@ impl Store {
     /// One page of the backfill: scans `assets` from `start` and rewrites every item whose
     /// gallery index keys or expiry differ from what domain::gallery and domain::expiry say
     /// (`days`: UNSAVED_EXPIRATION_DAYS), and counts every record not in its user's storage
-    /// count yet (store::storage::count_asset). Items already right are not written, so running
+    /// count yet (store::storage::count_asset), and indexes every asset without the search
+    /// index's marker (store::search). Items already right are not written, so running
     /// it again changes nothing. Each write is conditioned on the `saved` and `expires_at` it read,
     /// so a save or unsave meanwhile is never undone (the next run looks at it again).
     pub async fn backfill_assets_page(&self, days: u32, start: Option<Item>) -> Result<(BackfillPage, Option<Item>), StoreError> {
@@ -83,9 +86,13 @@ impl Store {
             if self.backfill_item(&item, days).await? {
                 page.updated += 1;
             }
-            let asset: Asset = serde_dynamo::from_item(item)?;
+            let asset: Asset = serde_dynamo::from_item(item.clone())?;
             if self.count_asset(&asset).await? {
                 page.counted += 1;
+            }
+            if super::search::needs_index(&item, &asset) {
+                self.index_asset(&asset).await?;
+                page.indexed += 1;
             }
         }
         Ok((page, out.last_evaluated_key.filter(|k| !k.is_empty())))

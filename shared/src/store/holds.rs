@@ -182,6 +182,7 @@ mod tests {
             assets: "t".into(),
             usage: "u".into(),
             idempotency: "i".into(),
+            shares: "s".into(),
         };
         Store::new(crate::lazy::Lazy::new(|| unreachable!("no client in this test")), tables)
     }
