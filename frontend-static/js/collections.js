@@ -43,7 +43,7 @@ export class CollectionPickers {
       this.#renderButtons();
       this.gallery().reload();
     });
-    byId('gallery-view').addEventListener('selectionchange', (e) => {
+    byId('gallery-view').addEventListener('gallery-selection', (e) => {
       this.selected = e.detail.count;
       this.#renderButtons();
     });
