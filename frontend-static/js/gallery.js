@@ -108,6 +108,7 @@ export class Gallery {
         kind: this.kind.value || null,
         model: this.model.value || null,
         saved: this.saved.value || null,
+        collection: this.hooks.collection?.() || null,
         ...this.search.params(),
         limit: PAGE_SIZE,
         cursor,
@@ -187,6 +188,7 @@ export class Gallery {
     this.count.textContent = n ? `${n} selected` : 'Nothing selected';
     byId('sel-all').textContent = n && n === this.assets.size ? 'Select none' : 'Select all shown';
     for (const id of ['sel-save', 'sel-unsave', 'sel-delete', 'sel-download']) byId(id).disabled = n === 0;
+    this.view.dispatchEvent(new CustomEvent('gallery-selection', { detail: { count: n } }));
   }
 
   /** Ask before something that cannot be undone; resolves true on "Delete". */

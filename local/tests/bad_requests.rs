@@ -214,6 +214,11 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
     // One of the victim's assets in their trash (restoring or purging it must be 404 to others).
     let b_trashed = finished[1]["job"]["asset_ids"][0].as_str().unwrap().to_string();
     assert_eq!(t.delete(&b, &format!("/api/assets/{b_trashed}")).await, 204);
+    // A collection each: the caller's (bad changes must leave it as it is) and the victim's.
+    let (s, a_coll) = t.post(&a, "/api/collections", &json!({"name": "mine"})).await;
+    assert_eq!(s, 201, "{a_coll}");
+    let (s, b_coll) = t.post(&b, "/api/collections", &json!({"name": "theirs"})).await;
+    assert_eq!(s, 201, "{b_coll}");
     // A share link of the victim's (theirs to revoke, no one else's).
     let b_asset_id = finished[0]["job"]["asset_ids"][0].as_str().unwrap().to_string();
     let share = json!({"kind": "asset", "id": b_asset_id, "expires_in_hours": 1});
@@ -237,6 +242,14 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
         ("a_board", a_board["board"]["id"].as_str().expect("a board id").to_string()),
         ("b_board", b_board["board"]["id"].as_str().expect("a board id").to_string()),
         ("b_share", b_share["share"]["id"].as_str().expect("a share id").to_string()),
+        (
+            "a_collection",
+            a_coll["collection"]["id"].as_str().expect("a collection id").to_string(),
+        ),
+        (
+            "b_collection",
+            b_coll["collection"]["id"].as_str().expect("a collection id").to_string(),
+        ),
         (
             "b_jobs_cursor",
             jobs_page["next_cursor"].as_str().expect("a second page of jobs").to_string(),

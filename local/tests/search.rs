@@ -7,6 +7,7 @@
 //! user's assets and collections are never reached.
 mod common;
 use common::{TestStack, User};
+use serde_json::json;
 use shared::domain::{Asset, AssetId, AssetKind, AssetSource, UserId};
 
 const DAY_MS: u64 = 86_400_000;
@@ -108,22 +109,17 @@ async fn terms_of(t: &TestStack, user: &UserId, id: &str, prompt: &str) -> usize
     n
 }
 
-/// A collection as the collections feature writes it (docs/helpers contract 3): its summary
-/// and one membership item per asset, in the usage table.
-async fn collection(t: &TestStack, user: &UserId, assets: &[&Asset]) -> String {
-    use aws_sdk_dynamodb::types::AttributeValue::S;
-    let id = ulid::Ulid::new().to_string();
-    let mut periods = vec![format!("collection#{id}")];
-    periods.extend(assets.iter().map(|a| format!("cmember#{id}#{}", a.asset_id)));
-    for p in periods {
-        ddb(t)
-            .put_item()
-            .table_name(&t.stack.resources.tables.usage)
-            .item("user_id", S(user.as_str().into()))
-            .item("period", S(p))
-            .send()
-            .await
-            .unwrap();
+/// A collection of `assets`, made and filled through the collections API (its summary and one
+/// `cmember#` membership per asset in the usage table: contract 3 of docs/helpers).
+async fn collection(t: &TestStack, u: &User, assets: &[&Asset]) -> String {
+    let (status, body) = t.post(u, "/api/collections", &json!({"name": "foxes"})).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["collection"]["id"].as_str().unwrap().to_string();
+    for chunk in assets.chunks(100) {
+        let ids: Vec<&str> = chunk.iter().map(|a| a.asset_id.as_str()).collect();
+        let path = format!("/api/collections/{id}/assets");
+        let (status, body) = t.post(u, &path, &json!({"action": "add", "asset_ids": ids})).await;
+        assert_eq!(status, 200, "{body}");
     }
     id
 }
@@ -196,7 +192,7 @@ async fn search_combines_with_filters_a_collection_and_dates_both_ways_in_exact_
         .filter(|a| a.asset_id.as_str() < all[40].asset_id.as_str())
         .step_by(2)
         .collect();
-    let coll = collection(&t, &sub, &members).await;
+    let coll = collection(&t, &u, &members).await;
     let in_coll: Vec<String> = members.iter().map(|a| a.asset_id.to_string()).collect();
 
     let expect = |keep: &dyn Fn(&Asset) -> bool, oldest: bool| {
@@ -239,6 +235,20 @@ async fn search_combines_with_filters_a_collection_and_dates_both_ways_in_exact_
                 &|a| in_coll.contains(&a.asset_id.to_string()) && !red(a) && a.kind == AssetKind::Video,
                 true,
             ),
+        ),
+        // A collection alone reads its members (the collections' path); with a date range or
+        // the oldest first it is the join's: the same assets either way.
+        (
+            format!("collection={coll}"),
+            expect(&|a| in_coll.contains(&a.asset_id.to_string()), false),
+        ),
+        (
+            format!("collection={coll}&sort=oldest&kind=image"),
+            expect(&|a| in_coll.contains(&a.asset_id.to_string()) && a.kind == AssetKind::Image, true),
+        ),
+        (
+            format!("collection={coll}&from={from}&to={to}"),
+            expect(&|a| in_coll.contains(&a.asset_id.to_string()) && in_days(a), false),
         ),
         // The plain gallery takes the date range and the order too.
         (format!("from={from}&to={to}"), expect(&in_days, false)),

@@ -95,20 +95,25 @@ async fn seed(t: &TestStack, user: &UserId, n: usize) {
     }
 }
 
-/// Read units (halves summed, as AWS bills them) the stack's functions used since the last reset.
 fn ddb(t: &TestStack) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(&shared::app::sdk_config("us-east-1", Some(&t.stack.moto.url)))
 }
 
-async fn read_halves(t: &TestStack) -> u64 {
+/// What the stack's functions' DynamoDB calls cost since the last reset: read units (halves
+/// summed, as AWS bills them), Queries and BatchGetItem calls.
+async fn reads(t: &TestStack) -> (f64, u64, u64) {
     let url = format!("{}/_vn/meter?key=VN.{}.", t.stack.moto.url, t.stack.prefix);
     let out: Value = t.http.get(url).send().await.unwrap().json().await.unwrap();
-    out["calls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["rru_halves"].as_u64().unwrap_or(0))
-        .sum()
+    let calls = out["calls"].as_array().unwrap();
+    let count = |action: &str| -> u64 {
+        calls
+            .iter()
+            .filter(|r| r["action"] == action)
+            .map(|r| r["requests"].as_u64().unwrap_or(0))
+            .sum()
+    };
+    let halves: u64 = calls.iter().map(|r| r["rru_halves"].as_u64().unwrap_or(0)).sum();
+    (halves as f64 / 2.0, count("Query"), count("BatchGetItem"))
 }
 
 async fn reset(t: &TestStack) {
@@ -131,8 +136,8 @@ async fn search_reads_stay_flat_from_1000_to_10000_assets() {
         .collect();
     let reps: usize = std::env::var("SEARCH_BENCH_N").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
     let t = TestStack::start().await;
-    println!("| assets | query | results (first page) | read units | p50 ms | p99 ms |");
-    println!("|---:|---|---:|---:|---:|---:|");
+    println!("| assets | query | results (first page) | read units | Queries | BatchGetItem | p50 ms | p99 ms |");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|");
     for n in sizes {
         let user = t.user(&format!("bench{n}")).await;
         let sub = t.sub(&user).await;
@@ -146,7 +151,7 @@ async fn search_reads_stay_flat_from_1000_to_10000_assets() {
             let (status, body) = t.get(&user, &path).await;
             assert_eq!(status, 200, "{body}");
             let found = body["assets"].as_array().unwrap().len();
-            let halves = read_halves(&t).await;
+            let (units, queries, batch_gets) = reads(&t).await;
             let mut ms: Vec<f64> = Vec::new();
             for _ in 0..reps {
                 let at = Instant::now();
@@ -156,13 +161,12 @@ async fn search_reads_stay_flat_from_1000_to_10000_assets() {
             }
             ms.sort_by(f64::total_cmp);
             println!(
-                "| {n} | {} | {found} | {:.1} | {:.0} | {:.0} |",
+                "| {n} | {} | {found} | {units:.1} | {queries} | {batch_gets} | {:.0} | {:.0} |",
                 if q.is_empty() {
                     "(gallery, no q)".to_string()
                 } else {
                     format!("`{q}`")
                 },
-                halves as f64 / 2.0,
                 pct(&ms, 0.5),
                 pct(&ms, 0.99)
             );

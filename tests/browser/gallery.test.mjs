@@ -147,7 +147,12 @@ describe('gallery, usage, budget and cancel on the local stack', { skip: SKIP, t
     await nav('Gallery').click();
     await page.locator('#gallery-grid, #gallery-empty').first().waitFor();
     assert.equal(await tile(asset.id).count(), 0);
+    // The address keeps the gallery (?gallery): a reload reopens it, still without the picture.
     await page.reload();
+    await page.locator('#gallery-view:not([hidden])').waitFor();
+    await page.locator('#gallery-grid, #gallery-empty').first().waitFor();
+    assert.equal(await tile(asset.id).count(), 0);
+    await nav('Studio').click();
     await page.locator('#studio-view:not([hidden])').waitFor();
     await card(prompt).locator('.job__missing', { hasText: 'You deleted the result of this job' }).waitFor({ timeout: 20_000 });
   });
@@ -186,8 +191,8 @@ describe('gallery, usage, budget and cancel on the local stack', { skip: SKIP, t
       await page.locator('#usage-summary', { hasText: /spent on/ }).waitFor();
     }
     await page.getByLabel('Period').selectOption('custom');
-    await page.getByLabel('From', { exact: true }).fill(job.created_at.slice(0, 10));
-    await page.getByLabel('To', { exact: true }).fill(job.created_at.slice(0, 10));
+    await page.locator('#usage-view').getByLabel('From', { exact: true }).fill(job.created_at.slice(0, 10));
+    await page.locator('#usage-view').getByLabel('To', { exact: true }).fill(job.created_at.slice(0, 10));
     await page.getByRole('button', { name: 'Show' }).click();
     await page.locator('#usage-summary', { hasText: `${money(job.cost_usd)} spent on 1 job from` }).waitFor();
 

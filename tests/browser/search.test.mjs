@@ -41,39 +41,41 @@ describe('gallery search and its filters survive a reload', { skip: SKIP, timeou
     await browser?.close();
   });
 
+  // The gallery's own search form (the Usage view has a From and To too).
+  const filters = () => page.locator('#gallery-filters');
   const shown = async () => page.locator('#gallery-grid > li').evaluateAll((lis) => lis.map((li) => li.dataset.assetId));
 
   test('a word prefix finds its pictures, the order and a filter combine, and a reload keeps them', async () => {
     await page.locator('#app-nav').getByRole('button', { name: 'Gallery', exact: true }).click();
-    const box = page.getByLabel('Search prompts');
+    const box = filters().getByLabel('Search prompts', { exact: true });
     await box.fill(`LIGHT q${stamp}`);
     await eventually(async () => assert.deepEqual(await shown(), [made[2], made[0]]));
     assert.match(page.url(), /[?&]q=LIGHT\+q/);
 
     await box.fill(`cafe q${stamp}`);
     await eventually(async () => assert.deepEqual(await shown(), [made[2], made[1]]), { timeout: 5_000 });
-    await page.getByLabel('Order').selectOption('oldest');
+    await filters().getByLabel('Order', { exact: true }).selectOption('oldest');
     await eventually(async () => assert.deepEqual(await shown(), [made[1], made[2]]));
-    await page.getByLabel('Kind', { exact: true }).selectOption('image');
+    await filters().getByLabel('Kind', { exact: true }).selectOption('image');
     const today = new Date().toISOString().slice(0, 10);
-    await page.getByLabel('From').fill(today);
-    await page.getByLabel('From').dispatchEvent('change');
+    await filters().getByLabel('From', { exact: true }).fill(today);
+    await filters().getByLabel('From', { exact: true }).dispatchEvent('change');
     await eventually(async () => assert.match(page.url(), new RegExp(`from=${today}`)));
     await eventually(async () => assert.deepEqual(await shown(), [made[1], made[2]]));
 
     await page.reload();
     await eventually(async () => assert.deepEqual(await shown(), [made[1], made[2]]));
-    assert.equal(await page.getByLabel('Search prompts').inputValue(), `cafe q${stamp}`);
-    assert.equal(await page.getByLabel('Order').inputValue(), 'oldest');
-    assert.equal(await page.getByLabel('Kind', { exact: true }).inputValue(), 'image');
-    assert.equal(await page.getByLabel('From').inputValue(), today);
+    assert.equal(await filters().getByLabel('Search prompts', { exact: true }).inputValue(), `cafe q${stamp}`);
+    assert.equal(await filters().getByLabel('Order', { exact: true }).inputValue(), 'oldest');
+    assert.equal(await filters().getByLabel('Kind', { exact: true }).inputValue(), 'image');
+    assert.equal(await filters().getByLabel('From', { exact: true }).inputValue(), today);
     assert.equal(await page.locator('#gallery-view').isVisible(), true, 'the reload opens the gallery');
     await screenshot(page, 'gallery-search.png');
 
     // A date range before the pictures: nothing matches.
-    await page.getByLabel('From').fill('2001-01-01');
-    await page.getByLabel('To').fill('2001-01-02');
-    await page.getByLabel('To').dispatchEvent('change');
+    await filters().getByLabel('From', { exact: true }).fill('2001-01-01');
+    await filters().getByLabel('To', { exact: true }).fill('2001-01-02');
+    await filters().getByLabel('To', { exact: true }).dispatchEvent('change');
     await page.locator('#gallery-empty:not([hidden])').waitFor();
 
     const axe = await axeBothThemes(page, 'gallery-search');

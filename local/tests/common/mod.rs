@@ -312,6 +312,7 @@ pub async fn recorded_job(
         texts: vec![],
         provider: None,
         strays: vec![],
+        collection_id: None,
     };
     let res = Reservation {
         period: job.quota_period.clone(),

@@ -1,6 +1,7 @@
 //! Plain domain types: no AWS in sight.
 pub mod audit;
 pub mod board;
+pub mod collection;
 pub mod download;
 pub mod expiry;
 mod gallery;
@@ -19,8 +20,9 @@ pub mod trash;
 pub mod upload;
 
 pub use board::{Board, BoardSummary, Tile, TileId};
+pub use collection::{Collection, CollectionRuleError};
 pub use gallery::{AssetFilter, IndexKey, index_attributes, index_names, saved_index_attributes};
-pub use ids::{AssetId, BoardId, JobId, SetId, StoryId, UserId};
+pub use ids::{AssetId, BoardId, CollectionId, JobId, SetId, StoryId, UserId};
 pub use job::{Asset, AssetKind, AssetSource, FrameRole, Job, JobError, JobKind, JobStatus};
 pub use money::Micros;
 pub use outputs::{KeptOutputs, MAX_OUTPUT_URL_BYTES, MAX_OUTPUTS_PER_JOB, keep_outputs};

@@ -57,6 +57,9 @@ pub struct Trashed {
     pub order: String,
     /// Epoch seconds.
     pub purge_at: i64,
+    /// What held the asset when it was trashed (its `holders`: collections and boards; store::holds),
+    /// kept with it: a restore brings them back, a purge drops its collection memberships.
+    pub holders: Vec<String>,
 }
 
 impl Trashed {

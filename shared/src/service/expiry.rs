@@ -165,7 +165,13 @@ async fn release_expired_uploads(app: &App, now: i64, until: Instant, report: &m
 /// storage count in the same transaction), then its object.
 async fn expire(app: &App, asset: &crate::domain::Asset, now: i64, report: &mut SweepReport) {
     match app.store.delete_asset(asset, Some(now)).await {
-        Ok(false) => report.kept += 1,
+        Ok(false) => {
+            report.kept += 1;
+            // Held but with an expiry (an unsave raced a hold): repaired, so it is not listed again.
+            if let Err(e) = app.store.clear_expiry_if_held(&asset.user_id, &asset.asset_id).await {
+                tracing::warn!(asset_id = %asset.asset_id, error = %e, "could not clear a held asset's expiry");
+            }
+        }
         Ok(true) => match forget_then_delete_object(app, asset).await {
             Ok(()) => {
                 report.expired += 1;
@@ -236,6 +242,9 @@ pub struct BackfillReport {
     pub updated: usize,
     /// Records added to their user's storage count.
     pub counted: usize,
+    /// Stale holders removed from assets (store::repair): an asset nothing holds any more
+    /// expires N days from the repair, if it is an unsaved result.
+    pub holds_repaired: usize,
     /// Assets whose search terms were written (store::search).
     pub indexed: usize,
 }
@@ -263,7 +272,52 @@ pub async fn backfill_assets(store: &crate::store::Store, days: u32) -> Result<B
         );
         match next {
             Some(k) => start = Some(k),
-            None => return Ok(report),
+            None => break,
+        }
+    }
+    report.holds_repaired = repair_holds(store, days).await?;
+    Ok(report)
+}
+
+/// Checks every holder of every held asset against what it names (a membership item, a board's
+/// tiles) and releases the stale ones (store::holds: the last release of an unsaved result
+/// restarts its expiry). Idempotent: a second run finds nothing stale.
+async fn repair_holds(store: &crate::store::Store, days: u32) -> Result<usize, crate::store::StoreError> {
+    use crate::domain::collection::Holder;
+    use std::collections::HashMap;
+    let at = (crate::clock::now() + chrono::Duration::days(i64::from(days))).timestamp();
+    let mut boards: HashMap<(UserId, crate::domain::BoardId), Vec<AssetId>> = HashMap::new();
+    let (mut repaired, mut start) = (0, None);
+    loop {
+        let (page, next) = store.held_assets_page(start.take()).await?;
+        for held in page {
+            for raw in &held.holders {
+                let current = match Holder::parse(raw) {
+                    Some(Holder::Collection(c)) => store.is_member(&held.user, &c, &held.asset).await?,
+                    Some(Holder::Board(b)) => {
+                        let k = (held.user.clone(), b.clone());
+                        if !boards.contains_key(&k) {
+                            boards.insert(k.clone(), store.board_assets(&held.user, &b).await?);
+                        }
+                        boards[&k].contains(&held.asset)
+                    }
+                    None => false,
+                };
+                if current {
+                    continue;
+                }
+                let Some(holder) = Holder::parse(raw) else {
+                    tracing::warn!(asset_id = %held.asset, holder = %raw, "unreadable holder left alone");
+                    continue;
+                };
+                store.release_hold(&held.user, &held.asset, &holder, at).await?;
+                repaired += 1;
+                tracing::info!(asset_id = %held.asset, holder = %raw, "stale hold released");
+            }
+        }
+        match next {
+            Some(k) => start = Some(k),
+            None => return Ok(repaired),
         }
     }
 }

@@ -80,6 +80,8 @@ async fn discard_asset(app: &App, user: &UserId, id: &AssetId) -> Result<bool, A
     let Some(asset) = app.store.get_asset(user, id).await? else {
         return Ok(false);
     };
+    // Its memberships go first, each with its collection's count (service::collections).
+    super::collections::forget_asset(app, user, id).await?;
     app.media.delete(&asset.s3_key).await.map_err(ApiError::internal)?;
     // The record goes with its bytes off the storage count, in one transaction.
     if app.store.delete_asset(&asset, None).await? {

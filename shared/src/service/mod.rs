@@ -4,10 +4,12 @@ pub mod audit;
 mod bill;
 mod boards;
 mod cancel;
+mod collections;
 pub mod copy;
 mod expiry;
 mod gallery;
 mod generate;
+mod holds;
 mod lineage;
 mod prompts;
 mod reconcile;
@@ -28,8 +30,12 @@ mod video;
 mod views;
 
 pub use bill::{LEDGER_BUDGET, report_underpriced};
-pub use boards::{BoardCreate, BoardUpdate, MAX_BOARD_BODY_BYTES, board_view, create_board, update_board};
+pub use boards::{BoardCreate, BoardUpdate, MAX_BOARD_BODY_BYTES, board_view, create_board, delete_board, update_board};
 pub use cancel::cancel;
+pub use collections::{
+    CollectionName, MAX_COLLECTION_BATCH, MemberAction, MemberRequest, change_members, create_collection, delete_collection,
+    live_collection, rename_collection,
+};
 pub use copy::{COPY_MEMORY_ALLOWANCE, MAX_PARALLEL_COPIES, WORKER_BASELINE_ALLOWANCE, copy_budget, finish_copy};
 pub use expiry::{BackfillReport, MAX_PINNED, SweepReport, backfill_assets, pin_dependencies, sweep_expired};
 pub use gallery::{BatchAction, BatchRequest, MAX_BATCH, batch, parse_filter, set_saved};

@@ -125,6 +125,28 @@ pub async fn search_assets(
         async move { store.read_ids(&source, &range, forward, limit).await }
     };
     let range = params.range.resume(after.map(AssetId::as_str), params.sort);
+    // Several words and the leading one has few ids in the range (one Query reads them all):
+    // each of its ids is checked on the asset's record (one BatchGetItem) instead of joining
+    // the other words' streams, which would cost a Query or more per id.
+    if params.collection.is_none() && sources.len() > 1 {
+        let (ids, done) = store.read_ids(&sources[0], &range, forward, CHUNK + 1).await?;
+        if done {
+            let candidates: Vec<AssetId> = ids
+                .iter()
+                .filter(|id| after.is_none_or(|a| a.as_str() != id.as_str()))
+                .filter_map(|id| AssetId::parse(id))
+                .collect();
+            let mut found: Vec<Asset> = app.store.get_assets(user, &candidates).await?;
+            found.retain(|a| indexed_match(params, filter, a));
+            let next = if found.len() > limit {
+                found.truncate(limit);
+                found.last().map(|a| a.asset_id.clone())
+            } else {
+                None
+            };
+            return Ok((found, next));
+        }
+    }
     let skip = after.map(|a| a.as_str().to_string());
     let mut join = Join::new(sources.len(), read, range, forward, CHUNK, skip);
     let until = std::time::Instant::now() + crate::deadline::bound(MAX_JOIN_TIME);
@@ -165,4 +187,16 @@ pub async fn search_assets(
         None
     };
     Ok((found, next))
+}
+
+/// Whether an asset read by its id answers the search as the join of all the streams would: the
+/// query's words, the filter and the range, and every query term among the asset's indexed terms
+/// (a word past an asset's term cap is not searchable, whichever way the page is read).
+fn indexed_match(params: &SearchParams, filter: &AssetFilter, a: &Asset) -> bool {
+    let prompt = a.prompt.as_deref().unwrap_or("");
+    let words_ok = params.query.as_ref().is_none_or(|q| {
+        let terms = index_terms(prompt);
+        q.matches(prompt) && q.terms().iter().all(|t| terms.contains(t))
+    });
+    words_ok && filter.matches(a) && params.range.contains(a.asset_id.as_str())
 }

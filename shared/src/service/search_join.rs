@@ -32,7 +32,7 @@ pub struct Join<R> {
 
 impl<R, Fut, E> Join<R>
 where
-    R: FnMut(usize, IdRange, usize) -> Fut,
+    R: Fn(usize, IdRange, usize) -> Fut,
     Fut: Future<Output = Result<(Vec<String>, bool), E>>,
 {
     /// `read(stream, range, limit)` reads at most `limit` ids of a stream within `range`, in the
@@ -79,23 +79,30 @@ where
         r
     }
 
-    /// Stream `i`'s first id not before `target` and after `decided`, reading as needed. None:
-    /// the stream ends.
-    async fn seek(&mut self, i: usize, target: Option<&str>) -> Result<Option<String>, E> {
-        loop {
-            while let Some(head) = self.streams[i].buf.front() {
-                let behind = target.is_some_and(|t| self.before(head, t))
-                    || self.decided.as_deref().is_some_and(|d| !self.before(d, head))
-                    || self.skip.as_deref() == Some(head.as_str());
-                if behind {
-                    let passed = self.streams[i].buf.pop_front().unwrap_or_default();
-                    self.pass(passed);
-                } else {
-                    return Ok(self.streams[i].buf.front().cloned());
-                }
+    /// Drops stream `i`'s buffered ids before `target`, up to `decided` or the cursor (passed
+    /// over). True when the stream must be read to find its next id.
+    fn trim(&mut self, i: usize, target: Option<&str>) -> bool {
+        while let Some(head) = self.streams[i].buf.front() {
+            let behind = target.is_some_and(|t| self.before(head, t))
+                || self.decided.as_deref().is_some_and(|d| !self.before(d, head))
+                || self.skip.as_deref() == Some(head.as_str());
+            if !behind {
+                return false;
             }
-            if self.streams[i].done {
-                return Ok(None);
+            let passed = self.streams[i].buf.pop_front().unwrap_or_default();
+            self.pass(passed);
+        }
+        !self.streams[i].done
+    }
+
+    /// Brings each stream of `which` to its first id not before `target` and after `decided`
+    /// (or its end), reading those that need it at once: one round trip per round, whatever
+    /// the number of streams.
+    async fn seek_all(&mut self, which: &[usize], target: Option<&str>) -> Result<(), E> {
+        loop {
+            let need: Vec<usize> = which.iter().copied().filter(|&i| self.trim(i, target)).collect();
+            if need.is_empty() {
+                return Ok(());
             }
             // From the furthest of `target` and `decided`, inclusive: one id more than the chunk,
             // as that first one may be passed over (so every read makes progress).
@@ -105,36 +112,49 @@ where
                 (None, d) => d.map(str::to_string),
             };
             let range = self.from(start.as_deref());
-            self.reads += 1;
             let limit = self.chunk + usize::from(start.is_some());
-            let (ids, done) = (self.read)(i, range, limit).await?;
-            let s = &mut self.streams[i];
-            s.buf = ids.into();
-            s.done = done;
+            self.reads += need.len();
+            let read = &self.read;
+            let outs = futures_util::future::join_all(need.iter().map(|&i| read(i, range.clone(), limit))).await;
+            for (i, out) in need.into_iter().zip(outs) {
+                let (ids, done) = out?;
+                let s = &mut self.streams[i];
+                s.buf = ids.into();
+                s.done = done;
+            }
         }
     }
 
-    /// The next id in every stream, or None when one stream ends (no more matches).
+    /// The next id in every stream, or None when one stream ends (no more matches). The first
+    /// stream leads; then every stream is brought to the furthest head at once, until all agree.
     pub async fn next(&mut self) -> Result<Option<String>, E> {
         let n = self.streams.len();
         // Everything up to `decided` is done: the streams resume from there.
         let from = self.decided.clone();
-        let Some(mut target) = self.seek(0, from.as_deref()).await? else {
+        self.seek_all(&[0], from.as_deref()).await?;
+        let Some(mut target) = self.streams[0].buf.front().cloned() else {
             return Ok(None);
         };
-        // Round the streams until `n` in a row have `target` as their head.
-        let (mut agree, mut i) = (1, 1 % n);
-        while agree < n {
-            let Some(head) = self.seek(i, Some(&target)).await? else {
-                return Ok(None);
-            };
-            if head == target {
-                agree += 1;
-            } else {
-                target = head;
-                agree = 1;
+        let all: Vec<usize> = (0..n).collect();
+        loop {
+            self.seek_all(&all, Some(&target)).await?;
+            let mut agree = true;
+            let mut furthest = target.clone();
+            for s in &self.streams {
+                let Some(head) = s.buf.front() else {
+                    return Ok(None);
+                };
+                if *head != target {
+                    agree = false;
+                    if self.before(&furthest, head) {
+                        furthest = head.clone();
+                    }
+                }
             }
-            i = (i + 1) % n;
+            if agree {
+                break;
+            }
+            target = furthest;
         }
         for s in &mut self.streams {
             s.buf.pop_front();

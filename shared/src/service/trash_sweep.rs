@@ -56,6 +56,8 @@ pub async fn purge_trashed(app: &App, t: &Trashed, due_before: Option<i64>) -> R
         return Ok(false);
     }
     tracing::info!(asset_id = %t.asset.asset_id, versions, "trashed asset purged");
+    // Its collection memberships go with it (the trashed record kept its holders).
+    super::collections::forget_memberships(app, t.user(), &t.asset.asset_id, &t.holders).await?;
     forget_asset(app, &t.asset).await?;
     Ok(true)
 }

@@ -147,7 +147,11 @@ impl Store {
             .update_item()
             .table_name(&self.tables.assets)
             .set_key(Some(key(&asset.user_id, &asset.asset_id)))
-            .condition_expression("attribute_exists(asset_id)")
+            .condition_expression(match expires_at {
+                // A held asset (store::holds) gets no expiry: see below.
+                Some(_) => "attribute_exists(asset_id) AND attribute_not_exists(holders)",
+                None => "attribute_exists(asset_id)",
+            })
             .expression_attribute_values(":saved", AttributeValue::Bool(saved));
         for (i, (attr, value)) in saved_index_attributes(&next).into_iter().enumerate() {
             set.push(format!("{attr} = :k{i}"));
@@ -165,6 +169,10 @@ impl Store {
         };
         let req = req.update_expression(expression);
         let written = super::write("save asset", || req.clone().send()).await?;
+        if !written && expires_at.is_some() && self.get_asset(&asset.user_id, &asset.asset_id).await?.is_some() {
+            // Held by a collection or a board: unsaved, it still does not expire.
+            return Box::pin(self.set_saved(asset, saved, None)).await;
+        }
         Ok(written.then_some(next))
     }
 }

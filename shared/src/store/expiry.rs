@@ -110,7 +110,8 @@ impl Store {
     async fn backfill_item(&self, item: &Item, days: u32) -> Result<bool, StoreError> {
         let asset: Asset = serde_dynamo::from_item(item.clone())?;
         let keys = index_attributes(&asset);
-        let expiry = backfilled_expiry(&asset, days);
+        // A held asset (store::holds) has no expiry.
+        let expiry = backfilled_expiry(&asset, days).filter(|_| !item.contains_key("holders"));
         let keys_ok = keys.iter().all(|(k, v)| item.get(*k).and_then(|a| a.as_s().ok()) == Some(v));
         let shard_ok = item.get(SHARD_ATTRIBUTE).is_some() == expiry.is_some();
         if keys_ok && shard_ok && asset.expires_at == expiry {

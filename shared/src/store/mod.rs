@@ -3,12 +3,16 @@
 mod assets;
 pub mod audit;
 mod boards;
+mod collections;
 mod expiry;
+mod holds;
 mod idempotency;
 mod jobs;
 mod ledger;
+mod members;
 mod owned;
 mod paging;
+mod repair;
 pub mod retry;
 pub mod search;
 mod sets;
@@ -21,7 +25,9 @@ mod trash;
 mod uploads;
 mod usage;
 
+pub use collections::{AddOutcome, RemoveOutcome};
 pub use expiry::BackfillPage;
+pub use holds::HoldState;
 pub use idempotency::IdempotencyRecord;
 pub use jobs::{CreateOutcome, Reservation, StartWindow};
 pub use ledger::LedgerRow;

@@ -186,7 +186,8 @@ impl Store {
                 condition.push("attribute_not_exists(counted)");
             }
             if let Some(now) = expired_at {
-                condition.push("saved = :no AND expires_at < :now");
+                // A held asset (in a collection, on a board: store::holds) never expires.
+                condition.push("saved = :no AND expires_at < :now AND attribute_not_exists(holders)");
                 del = del
                     .expression_attribute_values(":no", AttributeValue::Bool(false))
                     .expression_attribute_values(":now", n(now));
@@ -205,7 +206,17 @@ impl Store {
                 Err(codes) if failed_at(&codes, 0) => match self.reread(&current, trashed).await? {
                     None => return Ok(false),
                     Some(a) if expired_at.is_some_and(|now| a.saved || a.expires_at.is_none_or(|e| e >= now)) => return Ok(false),
-                    Some(a) => current = a,
+                    Some(a) => {
+                        if expired_at.is_some()
+                            && self
+                                .hold_state(&a.user_id, &a.asset_id)
+                                .await?
+                                .is_some_and(|h| !h.holders.is_empty())
+                        {
+                            return Ok(false);
+                        }
+                        current = a
+                    }
                 },
                 Err(codes) => {
                     return Err(StoreError::Aws {

@@ -30,9 +30,12 @@ fn corrupt(what: &str) -> StoreError {
 
 /// A trashed record: the asset's own attributes (no gallery index key, no expiry: no reader of
 /// live assets matches it) and the trash's.
-fn trash_item(asset: &Asset, at: DateTime<Utc>, purge_at: i64) -> Result<Item, StoreError> {
+fn trash_item(asset: &Asset, holders: &[String], at: DateTime<Utc>, purge_at: i64) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(asset)?;
     item.remove("expires_at");
+    if !holders.is_empty() {
+        item.insert("holders".into(), AttributeValue::Ss(holders.to_vec()));
+    }
     item.insert("asset_id".into(), s(trash_key(&asset.asset_id)));
     item.insert("trashed_at".into(), s(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)));
     item.insert(TRASH_OWNER_ATTRIBUTE.into(), s(asset.user_id.as_str()));
@@ -53,6 +56,7 @@ pub(crate) fn from_trash_item(mut item: Item) -> Result<Trashed, StoreError> {
     let purge_at = take(PURGE_AT_ATTRIBUTE)
         .and_then(|v| v.as_n().ok().and_then(|n| n.parse().ok()))
         .ok_or_else(|| corrupt("a trash item without purge_at"))?;
+    let holders = take("holders").and_then(|v| v.as_ss().ok().cloned()).unwrap_or_default();
     for k in [TRASH_OWNER_ATTRIBUTE, PURGE_SHARD_ATTRIBUTE, PURGING] {
         take(k);
     }
@@ -62,6 +66,7 @@ pub(crate) fn from_trash_item(mut item: Item) -> Result<Trashed, StoreError> {
         trashed_at,
         order,
         purge_at,
+        holders,
     })
 }
 
@@ -71,8 +76,19 @@ fn trashed_page(items: Option<Vec<Item>>) -> Result<Vec<Trashed>, StoreError> {
 
 /// The condition that a live record is still exactly as read: what the trashed copy keeps
 /// (saved, expiry, pin) and what the count holds (counted, bytes).
-fn as_read(mut del: aws_sdk_dynamodb::types::builders::DeleteBuilder, a: &Asset) -> aws_sdk_dynamodb::types::builders::DeleteBuilder {
+fn as_read(
+    mut del: aws_sdk_dynamodb::types::builders::DeleteBuilder,
+    a: &Asset,
+    holders: usize,
+) -> aws_sdk_dynamodb::types::builders::DeleteBuilder {
     let mut c = vec!["attribute_exists(asset_id)", "saved = :saved"];
+    // The holders move with the record: a hold added or released meanwhile makes it read again.
+    if holders == 0 {
+        c.push("attribute_not_exists(holders)");
+    } else {
+        c.push("size(holders) = :holders");
+        del = del.expression_attribute_values(":holders", n(holders as i64));
+    }
     del = del
         .expression_attribute_values(":saved", AttributeValue::Bool(a.saved))
         .expression_attribute_values(":yes", AttributeValue::Bool(true));
@@ -104,13 +120,18 @@ impl Store {
     pub async fn trash_asset(&self, asset: &Asset, at: DateTime<Utc>, purge_at: i64) -> Result<bool, StoreError> {
         let mut current = asset.clone();
         for _ in 0..RACE_TRIES {
+            let holders = self
+                .hold_state(&current.user_id, &current.asset_id)
+                .await?
+                .map(|h| h.holders)
+                .unwrap_or_default();
             let del = Delete::builder()
                 .table_name(&self.tables.assets)
                 .set_key(Some(asset_key(&current.user_id, &current.asset_id)));
-            let del = as_read(del, &current).build().map_err(aws("build delete"))?;
+            let del = as_read(del, &current, holders.len()).build().map_err(aws("build delete"))?;
             let put = Put::builder()
                 .table_name(&self.tables.assets)
-                .set_item(Some(trash_item(&current, at, purge_at)?))
+                .set_item(Some(trash_item(&current, &holders, at, purge_at)?))
                 .condition_expression("attribute_not_exists(asset_id)")
                 .build()
                 .map_err(aws("build put"))?;
@@ -149,9 +170,16 @@ impl Store {
             .expression_attribute_values(":order", s(&trashed.order))
             .build()
             .map_err(aws("build delete"))?;
+        let mut item = asset_item(restored)?;
+        if !trashed.holders.is_empty() {
+            // Still held (a collection, a board): kept the way saving keeps it (store::holds).
+            item.insert("holders".into(), AttributeValue::Ss(trashed.holders.clone()));
+            item.remove("expires_at");
+            item.remove(crate::domain::expiry::SHARD_ATTRIBUTE);
+        }
         let put = Put::builder()
             .table_name(&self.tables.assets)
-            .set_item(Some(asset_item(restored)?))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(asset_id)")
             .build()
             .map_err(aws("build put"))?;

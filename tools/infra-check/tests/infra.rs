@@ -308,8 +308,8 @@ fn grant_without_call_fails_worker_media() {
     let f = Fixture::new("workermedia");
     f.edit(
         "routes.json",
-        r#""assets": ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem"] }, "media": ["GetObject", "PutObject""#,
-        r#""assets": ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem"] }, "media": ["GetObject", "ListBucket", "PutObject""#,
+        r#""assets": ["GetItem", "PutItem", "DeleteItem", "BatchGetItem", "UpdateItem"] }, "media": ["GetObject", "PutObject""#,
+        r#""assets": ["GetItem", "PutItem", "DeleteItem", "BatchGetItem", "UpdateItem"] }, "media": ["GetObject", "ListBucket", "PutObject""#,
     );
     f.assert_error("worker: routes.json access grants s3:ListBucket on media, but no code path of worker calls it");
 }
