@@ -4,7 +4,9 @@
 #      `make catalog-check` against the simulator (under a second), and the bench harness on a
 #      debug build (BENCH_ONLY=smoke scripts/bench.sh: it runs, nothing timed),
 #   2. infra checks (hcl parse test, checkov, terraform fmt/validate and `terraform test` with a
-#      mocked AWS provider where terraform and a provider mirror exist),
+#      mocked AWS provider where terraform and a provider mirror exist); they share nothing with
+#      the Rust tests, so they run beside them (the Rust tests mostly wait on the emulator) and
+#      their output is shown, and checked, after them,
 #   3. end-to-end: the real local stack (`vn-local dev`) driven over HTTP, checked by the
 #      deployment smoke (scripts/smoke.py, `make smoke`) and driven in Chromium, then
 #      schemathesis over docs/openapi.yaml against the same stack (scripts/schemathesis.sh),
@@ -30,6 +32,12 @@ cargo build --workspace --all-targets
 echo "==> clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 
+echo "==> infra checks start in the background (checkov, terraform fmt/validate, terraform test); results below"
+if [ -z "${TF_PLUGIN_DIR:-}" ] && [ -d /opt/tf-plugins ]; then export TF_PLUGIN_DIR=/opt/tf-plugins; fi
+mkdir -p target
+(scripts/checkov.sh && scripts/terraform-check.sh && scripts/terraform-test.sh) > target/infra-checks.log 2>&1 &
+infra_pid=$!; pids+=("$infra_pid")
+
 echo "==> unit and integration tests (shared emulator, a fresh set of resources per test)"
 MOTO_PORT=$(free_port)
 .venv/bin/python local/emulator/moto_server.py -H 127.0.0.1 -p "$MOTO_PORT" >/dev/null 2>&1 & pids+=($!)
@@ -46,11 +54,10 @@ echo "==> the fuzz targets without the AWS SDK: clippy, then a short mutation pa
 cargo clippy -p shared -p vn-fuzz --no-default-features --all-targets -- -D warnings
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} FUZZ_ENGINE=loop scripts/fuzz.sh
 
-echo "==> infra checks"
-scripts/checkov.sh
-if [ -z "${TF_PLUGIN_DIR:-}" ] && [ -d /opt/tf-plugins ]; then export TF_PLUGIN_DIR=/opt/tf-plugins; fi
-scripts/terraform-check.sh
-scripts/terraform-test.sh
+echo "==> infra checks (started beside the Rust tests)"
+infra_rc=0; wait "$infra_pid" || infra_rc=$?
+cat target/infra-checks.log
+if [ "$infra_rc" -ne 0 ]; then echo "infra checks failed (exit $infra_rc)" >&2; exit 1; fi
 
 echo "==> end-to-end against the running local stack"
 PORT=$(free_port)
