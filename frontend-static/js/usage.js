@@ -7,6 +7,9 @@ import { h, byId, show, replaceChildren } from './dom.js';
 import { formatUsd } from './format.js';
 import { DAY, isoDay, periodRange, storageView, usageCsv } from './usage-data.js';
 
+// The x axis's tick steps, in seconds: whole days, weeks and about months.
+const DAY_TICKS = [1, 2, 7, 14, 28, 56, 91, 182, 364].map((d) => (d * DAY) / 1000);
+const DAY_LABEL = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
 const PALETTE = ['#8b7cff', '#22d3ee', '#f59e0b', '#ef4444', '#10b981', '#ec4899', '#64748b', '#a3e635'];
 
 export class Usage {
@@ -137,13 +140,26 @@ export class Usage {
     const text = css.getPropertyValue('--muted').trim() || '#888';
     const grid = css.getPropertyValue('--border').trim() || '#444';
     const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    // Day bars tick days, never hours (a range of a day or two would otherwise tick hours). The
+    // labels drawn are kept on the chart's box too, where a test can read them.
+    const xAxis = {
+      ...axis,
+      incrs: DAY_TICKS,
+      values: (u, splits) => {
+        const labels = splits.map((s) => DAY_LABEL.format(new Date(s * 1000)));
+        this.chartBox.dataset.dayTicks = labels.join('|');
+        return labels;
+      },
+    };
     const opts = {
       ...this.#size(),
       legend: { show: false },
       cursor: { show: false },
-      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(max, 0.01) * 1.1] } },
+      // The range's own days, half a day either side: whole bars, and a one-day range is one bar
+      // with its day's tick (uPlot would widen a single point by years).
+      scales: { x: { time: true, range: () => [(days[0] - DAY / 2) / 1000, (days[days.length - 1] + DAY / 2) / 1000] }, y: { range: (u, min, max) => [0, Math.max(max, 0.01) * 1.1] } },
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-      axes: [axis, { ...axis, size: 70, values: (u, vals) => vals.map((v) => formatUsd(v)) }],
+      axes: [xAxis, { ...axis, size: 70, values: (u, vals) => vals.map((v) => formatUsd(v)) }],
       series: [
         {},
         ...models.map((model, i) => ({

@@ -195,6 +195,18 @@ describe('gallery, usage, budget and cancel on the local stack', { skip: SKIP, t
     await page.locator('#usage-view').getByLabel('To', { exact: true }).fill(job.created_at.slice(0, 10));
     await page.getByRole('button', { name: 'Show' }).click();
     await page.locator('#usage-summary', { hasText: `${money(job.cost_usd)} spent on 1 job from` }).waitFor();
+    // A one-day range ticks that day (a date, as on every range), never hours.
+    const ticks = async () => (await page.locator('#usage-chart').getAttribute('data-day-ticks')).split('|');
+    const day = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(job.created_at));
+    // uPlot draws its axes on the next frame: wait for this range's labels, then compare.
+    await page
+      .waitForFunction((d) => document.querySelector('#usage-chart')?.dataset.dayTicks === d, day, { timeout: 5_000 })
+      .catch(() => {});
+    assert.deepEqual(await ticks(), [day], 'a one-day range has that one day tick');
+    await page.getByLabel('Period').selectOption('last-30');
+    await page.waitForFunction(() => (document.querySelector('#usage-chart')?.dataset.dayTicks || '').includes('|'));
+    const month = await ticks();
+    assert.ok(month.length >= 2 && month.every((t) => /^[A-Z][a-z]{2} \d{1,2}$/.test(t)), `day ticks: ${month}`);
 
     const axe = await axeBothThemes(page, 'usage');
     assert.deepEqual(axe, { dark: [], light: [] }, JSON.stringify(axe, null, 1));
