@@ -1,8 +1,11 @@
 // The job history: cards newest first, polling of unfinished jobs, lazy loading of the
-// signed image URLs of finished ones, and "Load more".
+// signed image URLs of finished ones, and "Load more". A result opens in the lightbox, which
+// walks every loaded result of the history (and loads more of it past the end).
 
 import { h, byId, show, replaceChildren, announce } from './dom.js';
 import { formatUsd, formatDuration, formatRelative, formatDateTime, truncate } from './format.js';
+import { lightbox } from './lightbox.js';
+import { LightboxSource } from './lightbox-source.js';
 
 const PAGE_SIZE = 24;
 const FAST_POLL_MS = 1000;
@@ -39,6 +42,7 @@ export class JobList {
         ? new IntersectionObserver((items) => this.#onVisible(items), { rootMargin: '300px' })
         : null;
     this.more.addEventListener('click', () => this.loadMore());
+    this.source = this.#source();
     this.clock = setInterval(() => this.#tick(), 1000);
   }
 
@@ -91,6 +95,40 @@ export class JobList {
       show(this.more, Boolean(this.cursor));
       this.#updateCount();
     }
+  }
+
+  /** The lightbox's list: the results of the cards, in order; past the end, more of them. */
+  #source() {
+    const waiting = () => [...this.list.children].map((li) => this.entries.get(li.dataset.jobId)).find((e) => e?.job.status === 'succeeded' && !e.assets);
+    const entryOf = (id) => [...this.entries.values()].find((e) => e.assets?.some((a) => a.id === id));
+    return new LightboxSource({
+      items: () => [...this.list.children].flatMap((li) => this.entries.get(li.dataset.jobId)?.assets || []),
+      more: async () => {
+        const entry = waiting();
+        if (entry) return this.#loadAssets(entry).then(() => Boolean(entry.assets));
+        const cursor = this.cursor;
+        if (cursor) await this.loadMore();
+        return Boolean(cursor) && this.cursor !== cursor;
+      },
+      hasMore: () => Boolean(this.cursor || waiting()),
+      tile: (id) => this.list.querySelector(`[data-open-id="${CSS.escape(id)}"]`),
+      job: (asset) => this.entries.get(asset.job_id)?.job || null,
+      changed: (asset) => {
+        const entry = entryOf(asset.id);
+        if (entry) entry.assets = entry.assets.map((a) => (a.id === asset.id ? asset : a));
+      },
+      removed: (id) => {
+        const entry = entryOf(id);
+        if (!entry) return;
+        entry.assets = entry.assets.filter((a) => a.id !== id);
+        entry.deleted = [...(entry.deleted || []), id];
+        this.#render(entry);
+      },
+      restored: (id) => {
+        const entry = [...this.entries.values()].find((e) => e.deleted?.includes(id));
+        if (entry) this.#loadAssets(entry);
+      },
+    });
   }
 
   /** Cancel a queued or running job (job cards and the stage). */
@@ -381,11 +419,7 @@ export class JobList {
       });
       img.addEventListener('error', () => this.#imageFailed(entry, img));
       img.addEventListener('load', () => img.classList.add('is-loaded'));
-      media = h(
-        'a',
-        { class: 'job__open', href: asset.url, target: '_blank', rel: 'noopener', title: 'Open full size in a new tab' },
-        img,
-      );
+      media = h('button', { type: 'button', class: 'job__open', dataset: { openId: asset.id }, onclick: () => lightbox.open(this.source, this.source.find(asset.id) || asset) }, img);
     }
     return h(
       'figure',
@@ -410,6 +444,9 @@ export class JobList {
               'Add to sources',
               h('span', { class: 'visually-hidden' }, ` (image${n})`),
             )
+          : null,
+        asset.kind === 'video'
+          ? h('button', { type: 'button', class: 'btn btn--link job__edit', dataset: { openId: asset.id }, onclick: () => lightbox.open(this.source, this.source.find(asset.id) || asset) }, 'Open', h('span', { class: 'visually-hidden' }, ` video${n}`))
           : null,
         asset.download_url
           ? h('a', { class: 'job__download', href: asset.download_url, download: '' }, 'Download', h('span', { class: 'visually-hidden' }, n || ' image'))
