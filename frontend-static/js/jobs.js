@@ -6,6 +6,7 @@ import { h, byId, show, replaceChildren, announce } from './dom.js';
 import { formatUsd, formatDuration, formatRelative, formatDateTime, truncate } from './format.js';
 import { lightbox } from './lightbox.js';
 import { LightboxSource } from './lightbox-source.js';
+import { canRerun } from './rerun.js';
 
 const PAGE_SIZE = 24;
 const FAST_POLL_MS = 1000;
@@ -129,6 +130,15 @@ export class JobList {
         if (entry) this.#loadAssets(entry);
       },
     });
+  }
+
+  async #rerun(entry) {
+    try {
+      await this.hooks.rerun(entry.job);
+    } catch (err) {
+      entry.connection = `Could not rerun: ${err.message}`;
+      this.#render(entry);
+    }
   }
 
   /** Cancel a queued or running job (job cards and the stage). */
@@ -337,6 +347,9 @@ export class JobList {
             'Use these settings',
             h('span', { class: 'visually-hidden' }, ` of ${this.hooks.modelName(job.model)}${job.prompt ? `, “${truncate(job.prompt, 40)}”` : ''}`),
           ),
+          canRerun(job) && this.hooks.rerun
+            ? h('button', { type: 'button', class: 'btn btn--ghost btn--small job__rerun', onclick: () => this.#rerun(entry) }, 'Rerun', h('span', { class: 'visually-hidden' }, ` ${this.hooks.modelName(job.model)}${job.prompt ? `, “${truncate(job.prompt, 40)}”` : ''}`))
+            : null,
         ),
       ),
     );
@@ -419,7 +432,13 @@ export class JobList {
       });
       img.addEventListener('error', () => this.#imageFailed(entry, img));
       img.addEventListener('load', () => img.classList.add('is-loaded'));
-      media = h('button', { type: 'button', class: 'job__open', dataset: { openId: asset.id }, onclick: () => lightbox.open(this.source, this.source.find(asset.id) || asset) }, img);
+      // A link to the file (a middle or modified click still opens a tab); a click opens the lightbox.
+      const open = (e) => {
+        if (e.button || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+        e.preventDefault();
+        lightbox.open(this.source, this.source.find(asset.id) || asset);
+      };
+      media = h('a', { class: 'job__open', href: asset.url, dataset: { openId: asset.id }, onclick: open }, img);
     }
     return h(
       'figure',
@@ -444,6 +463,9 @@ export class JobList {
               'Add to sources',
               h('span', { class: 'visually-hidden' }, ` (image${n})`),
             )
+          : null,
+        asset.kind !== 'video' && this.hooks.canEdit?.() !== false && this.hooks.vary
+          ? h('button', { type: 'button', class: 'btn btn--link job__edit', onclick: () => this.hooks.vary(asset) }, 'Vary', h('span', { class: 'visually-hidden' }, ` image${n}`))
           : null,
         asset.kind === 'video'
           ? h('button', { type: 'button', class: 'btn btn--link job__edit', dataset: { openId: asset.id }, onclick: () => lightbox.open(this.source, this.source.find(asset.id) || asset) }, 'Open', h('span', { class: 'visually-hidden' }, ` video${n}`))

@@ -1,7 +1,7 @@
 // What the lightbox (lightbox.js) walks through: the list a picture was opened from (the
 // gallery's grid, the job history, a comparison, a story). The list's owner says what it shows
 // now, how to load its next page, where each picture's tile is, and how it follows a save or a
-// delete. Also the single-key shortcuts of the lightbox and the gallery, and when they may fire.
+// delete.
 
 export class LightboxSource {
   /**
@@ -63,30 +63,4 @@ export class LightboxSource {
   restored(id) {
     this.spec.restored?.(id);
   }
-}
-
-/** Every single-key shortcut, in the order the sheet lists them. `where`: lightbox or both. */
-export const SHORTCUTS = [
-  { keys: ['←', '→'], what: 'Previous or next picture (loads more at the end of a page)', where: 'lightbox' },
-  { keys: ['s'], what: 'Save or unsave', action: 'save', where: 'both' },
-  { keys: ['Delete'], what: 'Move to the trash (Undo brings it back); ⌫ on a Mac keyboard', action: 'delete', where: 'both' },
-  { keys: ['c'], what: 'Copy the prompt', action: 'copy', where: 'both' },
-  { keys: ['e'], what: 'Edit this picture in the studio', action: 'edit', where: 'both' },
-  { keys: ['?'], what: 'This list of shortcuts', action: 'help', where: 'both' },
-  { keys: ['Esc'], what: 'Close the large view or this list', where: 'lightbox' },
-];
-
-const ACTIONS = { s: 'save', Delete: 'delete', Backspace: 'delete', c: 'copy', e: 'edit', '?': 'help' };
-
-/** A field that takes typed text: single keys belong to it. */
-export function isTyping(el) {
-  if (!(el instanceof Element)) return false;
-  if (el.isContentEditable || el.closest('textarea, select, [contenteditable=""], [contenteditable="true"]')) return true;
-  return el.tagName === 'INPUT' && !['checkbox', 'radio', 'button', 'submit', 'reset', 'file', 'image', 'color'].includes(el.type);
-}
-
-/** The shortcut a key press asks for, or null (typing, a modifier, or no shortcut). */
-export function shortcutFor(e) {
-  if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || e.repeat || isTyping(e.target)) return null;
-  return ACTIONS[e.key] || null;
 }

@@ -2,17 +2,20 @@
 // card, a gallery tile, a comparison, a story frame). It shows the picture, its prompt, model,
 // options, cost, date, its earlier steps and the actions; ←/→ walk the list it was opened from
 // (a LightboxSource, lightbox-source.js), loading that list's next page at its end; Esc closes
-// and gives the focus back to the tile of the picture shown. Single keys (s, Delete, c, e, ?)
-// act on it here and on a focused gallery tile (tileKey), never while typing in a field.
+// and gives the focus back to the tile of the picture shown. Single keys (s, Delete, c, e, r, ?;
+// shortcuts.js) act on it here and on a focused gallery tile (tileKey), never while typing.
+// Rerun and Vary come from rerun.js and the studio.
 
 import { h, byId, replaceChildren, announce } from './dom.js';
 import { formatDateTime, formatUsd, humanize } from './format.js';
 import { openShareDialog } from './share-dialog.js';
 import { trashBatch } from './trash.js';
-import { SHORTCUTS, shortcutFor, isTyping } from './lightbox-source.js';
+import { shortcutFor, isTyping, openShortcuts, copyText } from './shortcuts.js';
+import { canRerun, hasSeed } from './rerun.js';
+import { lineageSteps } from './chain-strip.js';
 
 class Lightbox {
-  /** @param {{modelName, editThis, useSettings, trashed: (ids) => void, restored: (ids) => void}} hooks */
+  /** @param {{modelName, editThis, vary, useSettings, rerun: (job, {sameSeed}) => Promise, trashed: (ids) => void, restored: (ids) => void}} hooks */
   configure(api, hooks) {
     this.api = api;
     this.hooks = hooks;
@@ -27,7 +30,7 @@ class Lightbox {
     this.prev = h('button', { type: 'button', class: 'btn btn--ghost', 'aria-keyshortcuts': 'ArrowLeft', onclick: () => this.step(-1) }, '← Previous');
     this.next = h('button', { type: 'button', class: 'btn btn--ghost', 'aria-keyshortcuts': 'ArrowRight', onclick: () => this.step(1) }, 'Next →');
     this.position = h('p', { class: 'lightbox__position', role: 'status' });
-    const help = h('button', { type: 'button', class: 'btn btn--ghost', 'aria-keyshortcuts': 'Shift+?', onclick: () => this.help() }, 'Shortcuts');
+    const help = h('button', { type: 'button', class: 'btn btn--ghost', 'aria-keyshortcuts': '?', onclick: () => this.help() }, 'Shortcuts');
     this.closeButton.before(h('div', { class: 'lightbox__nav' }, this.position, this.prev, this.next, help));
     this.closeButton.addEventListener('click', () => this.dialog.close());
     this.dialog.addEventListener('close', () => this.#closed());
@@ -50,6 +53,7 @@ class Lightbox {
   }
 
   async #show(asset, index) {
+    const shown = (this.shown = (this.shown || 0) + 1); // a save keeps it; a step does not
     this.asset = asset;
     this.index = index;
     this.job = this.source.job(asset);
@@ -60,7 +64,7 @@ class Lightbox {
       this.job || !asset.job_id ? this.job : this.api.job(asset.job_id).then((a) => a.job).catch(() => null),
       this.api.lineage(asset.id).catch(() => null),
     ]);
-    if (this.asset !== asset) return;
+    if (this.shown !== shown) return;
     this.job = job;
     this.lineage = lineage;
     this.render();
@@ -139,42 +143,20 @@ class Lightbox {
           a.download_url ? h('a', { class: 'btn btn--ghost', href: a.download_url, download: '' }, 'Download') : null,
           a.prompt ? act('copy', 'Copy prompt', { 'aria-keyshortcuts': 'c' }) : null,
           a.kind !== 'video' ? act('edit', 'Edit this', { 'aria-keyshortcuts': 'e' }) : null,
+          a.kind !== 'video' ? h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => this.#leave(() => this.hooks.vary(a)) }, 'Vary') : null,
+          canRerun(job) ? act('rerun', 'Rerun', { 'aria-keyshortcuts': 'r' }) : null,
+          canRerun(job) && hasSeed(job) ? h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => this.#rerun(a, null, true) }, 'Rerun, same seed') : null,
           job ? h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => this.#leave(() => this.hooks.useSettings(job)) }, 'Use these settings') : null,
           h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => openShareDialog(this.api, 'asset', a.id) }, 'Share…'),
           act('delete', 'Delete', { class: 'btn btn--danger', 'aria-keyshortcuts': 'Delete' }),
         ),
         h('p', { class: 'asset-dialog__error notice notice--error', role: 'alert', hidden: true }),
-        chain.length ? this.#chain(chain) : null,
+        chain.length ? lineageSteps(chain, { modelName: this.hooks.modelName, truncated: this.lineage?.truncated, open: (x) => this.#show(x, this.index) }) : null,
       ),
     );
     // A rebuilt body drops the focus it held: back to the same action, else to Close.
     const lost = !document.activeElement || document.activeElement === document.body;
     if (this.dialog.open && lost) ((keep && this.body.querySelector(`[data-action="${keep}"]`)) || this.closeButton).focus();
-  }
-
-  #chain(chain) {
-    return h(
-      'section',
-      { class: 'asset-dialog__chain', 'aria-labelledby': 'asset-chain-title' },
-      h('h3', { id: 'asset-chain-title' }, 'Earlier steps'),
-      h(
-        'ol',
-        { class: 'asset-dialog__steps' },
-        chain.map((x, i) =>
-          h(
-            'li',
-            {},
-            h(
-              'button',
-              { type: 'button', class: 'asset-dialog__step', onclick: () => this.#show(x, this.index) },
-              h('img', { src: x.url, alt: '', width: 64, height: 64 }),
-              h('span', {}, `Step ${i + 1}: ${x.source === 'upload' ? 'upload' : this.hooks.modelName(x.model)}`),
-            ),
-          ),
-        ),
-      ),
-      this.lineage?.truncated ? h('p', { class: 'field__hint' }, 'Older steps are not shown.') : null,
-    );
   }
 
   #key(e) {
@@ -217,6 +199,7 @@ class Lightbox {
       return this.#leave(() => this.hooks.editThis(asset));
     }
     if (action === 'undo') return this.#undo();
+    if (action === 'rerun') return this.#rerun(asset, tiles);
     const found = source.indexOf(asset.id);
     const index = found >= 0 || tiles ? found : this.index;
     const focusTile = (id) => tiles && source.tile(id)?.focus();
@@ -250,6 +233,19 @@ class Lightbox {
     }
   }
 
+  /** Rerun the picture's job (the same seed only when asked); the studio's jobs show it. */
+  async #rerun(asset, tiles, sameSeed = false) {
+    try {
+      const job = (this.asset?.id === asset.id && this.job) || (asset.job_id ? (await this.api.job(asset.job_id)).job : null);
+      if (!canRerun(job)) return announce('This picture cannot be rerun: it is an upload or a story frame.');
+      await this.hooks.rerun(job, { sameSeed });
+      if (!tiles) this.position.textContent = 'Rerun queued: it is on top of your jobs in the studio.';
+    } catch (err) {
+      if (tiles) announce(`Could not rerun: ${err.message}`);
+      else this.#fail(`Could not rerun: ${err.message}`);
+    }
+  }
+
   /** After a delete here: the next picture of the list takes its place, with an Undo. */
   async #afterTrash(asset, index) {
     const next = (await this.source.at(Math.max(0, index))) || (index > 0 ? await this.source.at(index - 1) : null);
@@ -280,41 +276,12 @@ class Lightbox {
 
   async #copy(asset) {
     if (!asset.prompt) return announce('This picture has no prompt.');
-    const back = document.activeElement;
-    try {
-      await navigator.clipboard.writeText(asset.prompt);
-    } catch {
-      // No clipboard API (an insecure origin): a selected text area and the copy command.
-      const area = h('textarea', { class: 'visually-hidden', readonly: true, tabindex: '-1', 'aria-hidden': 'true' });
-      area.value = asset.prompt;
-      (this.dialog.open ? this.dialog : document.body).append(area);
-      area.select();
-      const ok = document.execCommand('copy');
-      area.remove();
-      back?.focus?.();
-      if (!ok) return announce('Could not copy the prompt.');
-    }
-    announce('Prompt copied.');
+    const ok = await copyText(asset.prompt, this.dialog.open ? this.dialog : document.body);
+    announce(ok ? 'Prompt copied.' : 'Could not copy the prompt.');
   }
 
-  /** The sheet of every shortcut (a dialog of its own, above the lightbox when it is open). */
   help() {
-    if (!this.sheet) {
-      this.sheet = h(
-        'dialog',
-        { id: 'shortcuts-dialog', class: 'confirm-dialog shortcuts', 'aria-labelledby': 'shortcuts-title' },
-        h('h2', { id: 'shortcuts-title' }, 'Keyboard shortcuts'),
-        h('p', { class: 'field__hint' }, 'In the large view of a picture, and on a gallery picture that has the focus. Never while you type in a field.'),
-        h('dl', { class: 'shortcuts__list' }, SHORTCUTS.map((s) => h('div', {}, h('dt', {}, s.keys.map((k) => h('kbd', {}, k))), h('dd', {}, s.what, s.where === 'lightbox' ? ' (large view)' : '')))),
-        h('form', { method: 'dialog', class: 'confirm-dialog__actions' }, h('button', { class: 'btn btn--ghost' }, 'Close')),
-      );
-      document.body.append(this.sheet);
-      this.sheet.addEventListener('close', () => this.sheetOpener?.focus?.());
-    }
-    if (this.sheet.open) return;
-    this.sheetOpener = document.activeElement;
-    this.sheet.showModal();
-    this.sheet.querySelector('button').focus();
+    openShortcuts();
   }
 
   #fail(message) {

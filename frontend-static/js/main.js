@@ -51,7 +51,9 @@ async function boot() {
   lightbox.configure(api, {
     modelName,
     editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')),
+    vary: (asset) => go('studio').then(() => studio.vary(asset)),
     useSettings: (job) => go('studio').then(() => studio.useSettings(job)),
+    rerun: (job, opts) => studio.rerun(job, opts),
     trashed: (ids) => undo.show(ids),
     restored: () => undo.hide(),
   });

@@ -24,6 +24,7 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
   const stamp = Date.now();
   const stories = [];
   let setId;
+  let original; // the job of the picture with the exact prompt
   const exact = `A lighthouse "at dusk" ${stamp} — with  two spaces & <b>markup</b>`;
 
   before(async () => {
@@ -47,6 +48,7 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
       assert.equal((await api('GET', `/jobs/${gen.body.job.id}`)).body.job.status, 'succeeded');
       assert.equal((await api('GET', `/sets/${setId}`)).body.set.status, 'finished');
     }, { timeout: 120_000, interval: 1000 });
+    original = (await api('GET', `/jobs/${gen.body.job.id}`)).body.job;
 
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
@@ -152,7 +154,7 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
     await page.keyboard.press('?');
     const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await sheet.waitFor();
-    for (const key of ['←', '→', 's', 'Delete', 'c', 'e', '?', 'Esc']) {
+    for (const key of ['←', '→', 's', 'Delete', 'c', 'e', 'r', '?', 'Esc']) {
       assert.equal(await sheet.locator('kbd', { hasText: new RegExp(`^${key.replace('?', '\\?')}$`) }).count(), 1, key);
     }
     const sheetAxe = await axeBothThemes(page, 'shortcuts');
@@ -222,6 +224,50 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
     await page.getByRole('heading', { name: 'Edit an image' }).waitFor();
     await page.locator('#stage:not([hidden])').waitFor();
     assert.equal(await dialog.isVisible(), false);
+  });
+
+  test('Rerun, from a card and with r in the lightbox, queues the same model, prompt and options, and the composer is unchanged', async () => {
+    await nav('Studio').click();
+    await page.locator('label[for="mode-image"]').click();
+    const composer = async () => ({
+      prompt: await page.getByLabel('Prompt', { exact: true }).inputValue(),
+      model: await page.locator('#model-list input:checked').getAttribute('value'),
+      mode: await page.locator('#mode-list input:checked').getAttribute('value'),
+    });
+    await page.getByLabel('Prompt', { exact: true }).fill(`a draft that stays ${stamp}`);
+    const before = await composer();
+    const card = page.locator('#jobs > li').filter({ has: page.locator('.job__prompt', { hasText: exact }) });
+    const newest = async () => (await api('GET', '/jobs?limit=1')).body.jobs[0];
+    await card.first().getByRole('button', { name: /^Rerun/ }).click();
+    const again = await eventually(async () => {
+      const j = await newest();
+      assert.notEqual(j.id, original.id);
+      return j;
+    });
+    assert.deepEqual([again.kind, again.model, again.prompt, again.options], [original.kind, original.model, original.prompt, original.options]);
+    const top = page.locator('#jobs > li').first();
+    await eventually(async () => assert.equal(await top.getAttribute('data-job-id'), again.id, 'the new card is on top'));
+    assert.ok(['queued', 'running', 'succeeded'].includes(await top.getAttribute('data-status')));
+    assert.equal(await top.locator('.job__prompt').textContent(), exact);
+    assert.deepEqual(await composer(), before, 'the composer is unchanged');
+
+    // r in the lightbox, opened on that picture.
+    const pic = card.last().locator('.job__open');
+    await pic.click();
+    await loaded();
+    await page.keyboard.press('r');
+    await eventually(async () => assert.equal(await page.locator('#asset-dialog .lightbox__position').innerText(), 'Rerun queued: it is on top of your jobs in the studio.'));
+    const third = await eventually(async () => {
+      const j = await newest();
+      assert.ok(![original.id, again.id].includes(j.id));
+      return j;
+    });
+    assert.deepEqual([third.model, third.prompt, third.options], [original.model, original.prompt, original.options]);
+    await page.keyboard.press('Escape');
+    await eventually(async () => assert.equal(await top.getAttribute('data-job-id'), third.id));
+    assert.deepEqual(await composer(), before, 'the composer is unchanged');
+    await eventually(async () => assert.equal(await page.locator('#jobs > li').first().getAttribute('data-status'), 'succeeded'), { timeout: 60_000 });
+    await page.getByLabel('Prompt', { exact: true }).fill('');
   });
 
   test('a job card’s image, a comparison’s image and a story frame open the same lightbox and walk their own list', async () => {
