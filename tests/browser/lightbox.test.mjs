@@ -49,6 +49,11 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
       assert.equal((await api('GET', `/sets/${setId}`)).body.set.status, 'finished');
     }, { timeout: 120_000, interval: 1000 });
     original = (await api('GET', `/jobs/${gen.body.job.id}`)).body.job;
+    // An edit with a model that is not the default: the "last edit model" Vary picks.
+    const frame = (await api('GET', `/stories/${stories[0]}`)).body.frames[0].asset.id;
+    const edit = await api('POST', '/images/edit', { model: 'seededit-3', prompt: `add a red hat ${stamp}`, source_asset_ids: [frame] });
+    assert.equal(edit.status, 202, JSON.stringify(edit.body));
+    await eventually(async () => assert.equal((await api('GET', `/jobs/${edit.body.job.id}`)).body.job.status, 'succeeded'), { timeout: 60_000 });
 
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
@@ -224,6 +229,18 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
     await page.getByRole('heading', { name: 'Edit an image' }).waitFor();
     await page.locator('#stage:not([hidden])').waitFor();
     assert.equal(await dialog.isVisible(), false);
+  });
+
+  test('Vary opens an edit of the picture with the edit model used last', async () => {
+    await openGallery();
+    const id = await tiles.nth(5).getAttribute('data-asset-id');
+    await tiles.nth(5).locator('.tile__open').click();
+    await loaded();
+    await dialog.getByRole('button', { name: 'Vary', exact: true }).click();
+    await page.getByRole('heading', { name: 'Edit an image' }).waitFor();
+    assert.equal(await dialog.isVisible(), false);
+    await eventually(async () => assert.equal(await page.locator('#model-list input:checked').getAttribute('value'), 'seededit-3'));
+    await eventually(async () => assert.ok((await page.locator('#stage .stage__image').getAttribute('src')).includes(`/${id}.`), 'the stage shows the picture'));
   });
 
   test('Rerun, from a card and with r in the lightbox, queues the same model, prompt and options, and the composer is unchanged', async () => {
