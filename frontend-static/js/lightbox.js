@@ -30,11 +30,19 @@ class Lightbox {
     this.prev = h('button', { type: 'button', class: 'btn btn--ghost', 'aria-keyshortcuts': 'ArrowLeft', onclick: () => this.step(-1) }, '← Previous');
     this.next = h('button', { type: 'button', class: 'btn btn--ghost', 'aria-keyshortcuts': 'ArrowRight', onclick: () => this.step(1) }, 'Next →');
     this.position = h('p', { class: 'lightbox__position', role: 'status' });
-    const help = h('button', { type: 'button', class: 'btn btn--ghost', 'aria-keyshortcuts': '?', onclick: () => this.help() }, 'Shortcuts');
+    const help = h('button', { type: 'button', class: 'btn btn--ghost lightbox__help', 'aria-keyshortcuts': '?', onclick: () => this.help() }, 'Shortcuts');
     this.closeButton.before(h('div', { class: 'lightbox__nav' }, this.position, this.prev, this.next, help));
     this.closeButton.addEventListener('click', () => this.dialog.close());
     this.dialog.addEventListener('close', () => this.#closed());
     this.dialog.addEventListener('keydown', (e) => this.#key(e));
+    // A phone: a sideways swipe on the picture is ← or →.
+    let from = null;
+    this.body.addEventListener('pointerdown', (e) => (from = e.pointerType === 'touch' && e.target.closest('.asset-dialog__media') ? e.clientX : null));
+    this.body.addEventListener('pointerup', (e) => {
+      const dx = from === null ? 0 : e.clientX - from;
+      if (Math.abs(dx) > 60) this.step(dx < 0 ? 1 : -1);
+      from = null;
+    });
   }
 
   /** Shows `asset`, one of `source`'s items; the opener gets the focus back on close. */

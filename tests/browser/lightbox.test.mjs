@@ -11,7 +11,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL, SKIP, launchBrowser, watchPage, eventually, createUser, signIn, apiAs, axeBothThemes, screenshot,
+  BASE_URL, SKIP, launchBrowser, watchPage, eventually, createUser, signIn, apiAs, axeBothThemes, screenshot, horizontalOverflow,
 } from './helpers.mjs';
 
 describe('the lightbox and single-key triage on the local stack', { skip: SKIP, timeout: 400_000 }, () => {
@@ -110,6 +110,17 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
     await page.keyboard.press('Escape');
     await eventually(async () => assert.equal(await focusedAsset(), ids[1]));
     assert.equal(context.pages().length, 1, 'no new tab');
+
+    // On a touch screen, a swipe to the left on the picture is →.
+    await tiles.nth(0).locator('.tile__open').click();
+    await loaded();
+    await page.locator('#asset-dialog .asset-dialog__img').evaluate((img) => {
+      const at = (type, x) => img.dispatchEvent(new PointerEvent(type, { pointerType: 'touch', clientX: x, clientY: 200, bubbles: true }));
+      at('pointerdown', 400);
+      at('pointerup', 250);
+    });
+    await eventually(async () => assert.equal(await shown(), ids[1]));
+    await page.keyboard.press('Escape');
   });
 
   test('→ past the last tile of the first page loads the next page and shows its first picture', async () => {
@@ -156,6 +167,13 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
     await screenshot(page, 'lightbox.png');
     const lightboxAxe = await axeBothThemes(page, 'lightbox');
     assert.deepEqual(lightboxAxe, { dark: [], light: [] }, JSON.stringify(lightboxAxe, null, 1));
+    // On a phone it fits the width: nothing scrolls sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(200);
+    assert.equal(await dialog.evaluate((d) => d.scrollWidth - d.clientWidth), 0, 'the dialog scrolls sideways');
+    assert.equal(await horizontalOverflow(page), 0);
+    await screenshot(page, 'lightbox-phone.png');
+    await page.setViewportSize({ width: 1440, height: 900 });
     await page.keyboard.press('?');
     const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await sheet.waitFor();
