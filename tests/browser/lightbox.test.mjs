@@ -25,6 +25,7 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
   const stories = [];
   let setId;
   let original; // the job of the picture with the exact prompt
+  let editJob; // an edit with a model that is not the default
   const exact = `A lighthouse "at dusk" ${stamp} — with  two spaces & <b>markup</b>`;
 
   before(async () => {
@@ -53,7 +54,11 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
     const frame = (await api('GET', `/stories/${stories[0]}`)).body.frames[0].asset.id;
     const edit = await api('POST', '/images/edit', { model: 'seededit-3', prompt: `add a red hat ${stamp}`, source_asset_ids: [frame] });
     assert.equal(edit.status, 202, JSON.stringify(edit.body));
-    await eventually(async () => assert.equal((await api('GET', `/jobs/${edit.body.job.id}`)).body.job.status, 'succeeded'), { timeout: 60_000 });
+    editJob = await eventually(async () => {
+      const { job } = (await api('GET', `/jobs/${edit.body.job.id}`)).body;
+      assert.equal(job.status, 'succeeded');
+      return job;
+    }, { timeout: 60_000 });
 
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
@@ -273,12 +278,17 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
     const before = await composer();
     const card = page.locator('#jobs > li').filter({ has: page.locator('.job__prompt', { hasText: exact }) });
     const newest = async () => (await api('GET', '/jobs?limit=1')).body.jobs[0];
-    await card.first().getByRole('button', { name: /^Rerun/ }).click();
-    const again = await eventually(async () => {
-      const j = await newest();
-      assert.notEqual(j.id, original.id);
-      return j;
-    });
+    // The job `click` queued: the newest one, once it is not the newest from before.
+    const queuedBy = async (click) => {
+      const prior = await newest();
+      await click();
+      return eventually(async () => {
+        const j = await newest();
+        assert.notEqual(j.id, prior.id);
+        return j;
+      });
+    };
+    const again = await queuedBy(() => card.first().getByRole('button', { name: /^Rerun/ }).click());
     assert.deepEqual([again.kind, again.model, again.prompt, again.options], [original.kind, original.model, original.prompt, original.options]);
     const top = page.locator('#jobs > li').first();
     await eventually(async () => assert.equal(await top.getAttribute('data-job-id'), again.id, 'the new card is on top'));
@@ -287,29 +297,37 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
     assert.deepEqual(await composer(), before, 'the composer is unchanged');
 
     // r in the lightbox, opened on that picture.
-    const pic = card.last().locator('.job__open');
-    await pic.click();
+    await card.last().scrollIntoViewIfNeeded(); // its picture loads when it comes into view
+    await card.last().locator('.job__open').click();
     await loaded();
-    await page.keyboard.press('r');
+    const third = await queuedBy(() => page.keyboard.press('r'));
     await eventually(async () => assert.equal(await page.locator('#asset-dialog .lightbox__position').innerText(), 'Rerun queued: it is on top of your jobs in the studio.'));
-    const third = await eventually(async () => {
-      const j = await newest();
-      assert.ok(![original.id, again.id].includes(j.id));
-      return j;
-    });
     assert.deepEqual([third.model, third.prompt, third.options], [original.model, original.prompt, original.options]);
     await page.keyboard.press('Escape');
     await eventually(async () => assert.equal(await top.getAttribute('data-job-id'), third.id));
     assert.deepEqual(await composer(), before, 'the composer is unchanged');
     await eventually(async () => assert.equal(await page.locator('#jobs > li').first().getAttribute('data-status'), 'succeeded'), { timeout: 60_000 });
+
+    // The stage: the edit's result as the current step; its Rerun queues the same edit again.
+    const editCard = page.locator('#jobs > li').filter({ has: page.locator('.job__prompt', { hasText: editJob.prompt }) }).first();
+    await editCard.getByRole('button', { name: /^Edit this/ }).click();
+    await page.locator('#stage:not([hidden])').waitFor();
+    const onStage = await composer();
+    const fourth = await queuedBy(() => page.locator('#stage').getByRole('button', { name: 'Rerun', exact: true }).click());
+    assert.deepEqual(
+      [fourth.kind, fourth.model, fourth.prompt, fourth.options, fourth.source_asset_ids],
+      [editJob.kind, editJob.model, editJob.prompt, editJob.options, editJob.source_asset_ids],
+    );
+    await eventually(async () => assert.equal(await top.getAttribute('data-job-id'), fourth.id));
+    assert.deepEqual(await composer(), onStage, 'the composer is unchanged');
     await page.getByLabel('Prompt', { exact: true }).fill('');
   });
 
   test('a job card’s image, a comparison’s image and a story frame open the same lightbox and walk their own list', async () => {
     await nav('Studio').click();
-    // The newest cards (the comparison's two, the single picture) have their images in.
+    // The newest cards have their pictures in.
     const images = page.locator('#jobs .job__open');
-    await eventually(async () => assert.equal(await page.locator('#jobs > li:nth-child(-n+3) .job__open').count(), 3));
+    await eventually(async () => assert.equal(await page.locator('#jobs > li:nth-child(-n+3) .job__open').count(), 3), { timeout: 60_000 });
     const first = await images.nth(0).getAttribute('data-open-id');
     const second = await images.nth(1).getAttribute('data-open-id');
     await images.nth(0).click();
