@@ -277,7 +277,11 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
     await page.getByLabel('Prompt', { exact: true }).fill(`a draft that stays ${stamp}`);
     const before = await composer();
     const card = page.locator('#jobs > li').filter({ has: page.locator('.job__prompt', { hasText: exact }) });
-    const newest = async () => (await api('GET', '/jobs?limit=1')).body.jobs[0];
+    const newest = () => eventually(async () => {
+      const r = await api('GET', '/jobs?limit=1');
+      assert.equal(r.status, 200);
+      return r.body.jobs[0];
+    });
     // The job `click` queued: the newest one, once it is not the newest from before.
     const queuedBy = async (click) => {
       const prior = await newest();
@@ -312,6 +316,7 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
     const editCard = page.locator('#jobs > li').filter({ has: page.locator('.job__prompt', { hasText: editJob.prompt }) }).first();
     await editCard.getByRole('button', { name: /^Edit this/ }).click();
     await page.locator('#stage:not([hidden])').waitFor();
+    await page.getByRole('heading', { name: 'Edit an image' }).waitFor(); // the composer switched to Edit
     const onStage = await composer();
     const fourth = await queuedBy(() => page.locator('#stage').getByRole('button', { name: 'Rerun', exact: true }).click());
     assert.deepEqual(
@@ -324,6 +329,7 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
   });
 
   test('a job card’s image, a comparison’s image and a story frame open the same lightbox and walk their own list', async () => {
+    if (await dialog.isVisible()) await page.keyboard.press('Escape');
     await nav('Studio').click();
     // The newest cards have their pictures in.
     const images = page.locator('#jobs .job__open');
