@@ -1,6 +1,6 @@
 // The chain strip: one row of thumbnails for the path through the current step, one row per
 // branch ("Branch from step 2"), and a spinner where a step is being made. Every step is a
-// button; the arrow keys, Home and End move between them.
+// button; the arrow keys, Home and End move between them. Also the lightbox's list of earlier steps.
 
 import { h, replaceChildren } from './dom.js';
 import { truncate } from './format.js';
@@ -89,4 +89,30 @@ export function stepLabel(asset, depth, modelName) {
   const what = asset.source === 'upload' ? 'your upload' : modelName(asset.model) || 'image';
   const prompt = asset.prompt ? ` “${truncate(asset.prompt, 60)}”` : '';
   return `Step ${depth + 1}: ${what}${prompt}`;
+}
+
+/** The lightbox's lineage: the earlier steps of a picture, root first, each a button to it. */
+export function lineageSteps(chain, { modelName, truncated, open }) {
+  return h(
+    'section',
+    { class: 'asset-dialog__chain', 'aria-labelledby': 'asset-chain-title' },
+    h('h3', { id: 'asset-chain-title' }, 'Earlier steps'),
+    h(
+      'ol',
+      { class: 'asset-dialog__steps' },
+      chain.map((x, i) =>
+        h(
+          'li',
+          {},
+          h(
+            'button',
+            { type: 'button', class: 'asset-dialog__step', onclick: () => open(x) },
+            h('img', { src: x.url, alt: '', width: 64, height: 64 }),
+            h('span', {}, `Step ${i + 1}: ${x.source === 'upload' ? 'upload' : modelName(x.model)}`),
+          ),
+        ),
+      ),
+    ),
+    truncated ? h('p', { class: 'field__hint' }, 'Older steps are not shown.') : null,
+  );
 }

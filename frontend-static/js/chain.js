@@ -9,6 +9,7 @@ import { h, byId, show, replaceChildren, announce } from './dom.js';
 import { compareView } from './compare.js';
 import { describeJob } from './describe.js';
 import { renderStrip, stepLabel } from './chain-strip.js';
+import { canRerun } from './rerun.js';
 
 export class Chain {
   /**
@@ -298,7 +299,9 @@ export class Chain {
         { class: 'stage__actions' },
         h('button', { type: 'button', class: 'btn btn--primary', onclick: () => this.hooks.editThis(asset) }, 'Edit this'),
         h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => this.hooks.restoreThis(asset) }, 'Restore this'),
+        h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => this.hooks.vary(asset) }, 'Vary'),
         job ? h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => this.hooks.useSettings(job) }, 'Use these settings') : null,
+        canRerun(job) ? h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => this.hooks.rerun(job) }, 'Rerun') : null,
         asset.download_url ? h('a', { class: 'btn btn--ghost', href: asset.download_url, download: '' }, 'Download') : null,
       ),
       asset.width && asset.height ? h('p', { class: 'stage__dims' }, `${asset.width} × ${asset.height} px`) : null,

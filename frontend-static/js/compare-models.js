@@ -8,6 +8,8 @@ import { formatUsd, formatDateTime } from './format.js';
 import { modelsFor, estimate } from './catalog.js';
 import { OwnedPage } from './owned-page.js';
 import { openShareDialog } from './share-dialog.js';
+import { lightbox } from './lightbox.js';
+import { LightboxSource } from './lightbox-source.js';
 
 const POLL_MS = 1200;
 const MIN = 2;
@@ -38,6 +40,19 @@ export class CompareView extends OwnedPage {
       this.start();
     });
     this.modelBox.addEventListener('change', () => this.#refreshEstimate());
+    this.shown = null; // the set's answer on the page
+    const assets = () => (this.shown?.jobs || []).map((j) => j.assets?.[0]).filter(Boolean);
+    const follow = (id, change) => {
+      for (const j of this.shown?.jobs || []) j.assets = change(j.assets || [], j.assets?.[0]?.id === id);
+      this.#render(this.shown);
+    };
+    this.source = new LightboxSource({
+      items: assets,
+      tile: (id) => this.results.querySelector(`[data-open-id="${CSS.escape(id)}"]`),
+      changed: (asset) => follow(asset.id, (list, hit) => (hit ? [asset, ...list.slice(1)] : list)),
+      removed: (id) => follow(id, (list, hit) => (hit ? list.slice(1) : list)),
+      restored: () => this.currentId && this.load(this.currentId),
+    });
   }
 
   /** The set named in the address, if any. */
@@ -133,7 +148,9 @@ export class CompareView extends OwnedPage {
     }
   }
 
-  #render({ set, jobs }) {
+  #render(body) {
+    const { set, jobs } = body;
+    this.shown = body;
     const done = jobs.filter((j) => ['succeeded', 'failed', 'canceled'].includes(j.job.status)).length;
     this.status.textContent = `“${set.prompt}” on ${set.models.length} models: ${done} of ${jobs.length} done. Estimate ${formatUsd(set.estimated_cost_usd)}, charged so far ${formatUsd(set.cost_usd)}.`;
     replaceChildren(this.results, jobs.map((entry) => this.#card(entry)));
@@ -146,9 +163,10 @@ export class CompareView extends OwnedPage {
     const asset = assets?.[0];
     const body = [];
     if (asset) {
-      body.push(h('img', { class: 'comparev__img', src: asset.url, alt: `${name}: ${job.prompt}`, width: asset.width, height: asset.height }));
+      const img = h('img', { class: 'comparev__img', src: asset.url, alt: `${name}: ${job.prompt}`, width: asset.width, height: asset.height });
+      body.push(h('button', { type: 'button', class: 'comparev__open', dataset: { openId: asset.id }, onclick: () => lightbox.open(this.source, asset) }, img));
     } else {
-      const text = job.status === 'failed' || job.status === 'canceled' ? job.error?.message || `The run ${job.status}.` : 'Working…';
+      const text = job.status === 'failed' || job.status === 'canceled' ? job.error?.message || `The run ${job.status}.` : job.status === 'succeeded' ? 'In the trash.' : 'Working…';
       body.push(h('p', { class: 'comparev__wait' }, text));
     }
     const meta = h(

@@ -1,10 +1,11 @@
 // The gallery: every picture of the account, newest first, with filters (kind, model, saved),
-// "Load more", a selection (checkboxes) that can be saved, unsaved, downloaded or deleted, and a
-// large view of one picture (asset-view.js).
+// "Load more", a selection (checkboxes) that can be saved, unsaved, downloaded or deleted, the
+// lightbox (lightbox.js) walking the grid, and single-key triage on a focused tile.
 
 import { h, byId, show, replaceChildren, announce } from './dom.js';
 import { truncate } from './format.js';
-import { AssetView } from './asset-view.js';
+import { lightbox } from './lightbox.js';
+import { LightboxSource } from './lightbox-source.js';
 import { GallerySearch } from './search.js';
 
 const PAGE_SIZE = 30;
@@ -12,7 +13,7 @@ const PAGE_SIZE = 30;
 export class Gallery {
   /**
    * @param {import('./api.js').Api} api
-   * @param {{modelName, models: () => object[], editThis, useSettings}} hooks
+   * @param {{modelName, models: () => object[], trashed, collection}} hooks
    */
   constructor(api, hooks) {
     this.api = api;
@@ -31,17 +32,24 @@ export class Gallery {
     this.cursor = null;
     this.generation = 0;
     this.confirmDialog = byId('confirm-dialog');
-    this.detail = new AssetView(api, {
-      modelName: (id) => hooks.modelName(id),
-      editThis: (a) => hooks.editThis(a),
-      useSettings: (job) => hooks.useSettings(job),
-      confirm: (text) => this.confirm(text),
-      changed: (asset) => this.#replace(asset),
-      deleted: (id) => {
-        this.#removeAll([id]);
-        hooks.trashed?.([id]);
+    this.source = new LightboxSource({
+      items: () => [...this.assets.values()],
+      more: async () => {
+        const cursor = this.cursor;
+        if (cursor) await this.#load(cursor);
+        return Boolean(cursor) && this.cursor !== cursor;
       },
+      hasMore: () => Boolean(this.cursor),
+      tile: (id) => this.grid.querySelector(`[data-asset-id="${CSS.escape(id)}"] .tile__open`),
+      changed: (asset) => {
+        this.#replace(asset);
+        // A picture that no longer matches the "saved" filter leaves the grid.
+        if (this.saved.value && String(asset.saved) !== this.saved.value) this.#removeAll([asset.id]);
+      },
+      removed: (id) => this.#removeAll([id]),
+      restored: () => this.reload(),
     });
+    this.view.addEventListener('keydown', (e) => lightbox.tileKey(e, this.source));
 
     this.search = new GallerySearch(() => this.reload());
     for (const sel of [this.kind, this.model, this.saved]) sel.addEventListener('change', () => this.reload());
@@ -153,7 +161,7 @@ export class Gallery {
       'li',
       { class: 'tile', dataset: { assetId: asset.id, saved: String(Boolean(asset.saved)) } },
       box,
-      h('button', { type: 'button', class: 'tile__open', onclick: () => this.detail.open(asset) }, media, h('span', { class: 'visually-hidden' }, `Open ${label}`)),
+      h('button', { type: 'button', class: 'tile__open', onclick: () => lightbox.open(this.source, asset) }, media, h('span', { class: 'visually-hidden' }, `Open ${label}`)),
       asset.kind === 'video' ? h('span', { class: 'tile__badge', 'aria-hidden': 'true' }, asset.duration_s ? `▶ ${Math.round(asset.duration_s)} s` : '▶ Video') : null,
       asset.saved ? h('span', { class: 'tile__saved' }, '★ Saved') : null,
     );

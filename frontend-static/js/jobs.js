@@ -1,8 +1,12 @@
 // The job history: cards newest first, polling of unfinished jobs, lazy loading of the
-// signed image URLs of finished ones, and "Load more".
+// signed image URLs of finished ones, and "Load more". A result opens in the lightbox, which
+// walks every loaded result of the history (and loads more of it past the end).
 
 import { h, byId, show, replaceChildren, announce } from './dom.js';
 import { formatUsd, formatDuration, formatRelative, formatDateTime, truncate } from './format.js';
+import { lightbox } from './lightbox.js';
+import { LightboxSource } from './lightbox-source.js';
+import { canRerun } from './rerun.js';
 
 const PAGE_SIZE = 24;
 const FAST_POLL_MS = 1000;
@@ -39,6 +43,7 @@ export class JobList {
         ? new IntersectionObserver((items) => this.#onVisible(items), { rootMargin: '300px' })
         : null;
     this.more.addEventListener('click', () => this.loadMore());
+    this.source = this.#source();
     this.clock = setInterval(() => this.#tick(), 1000);
   }
 
@@ -90,6 +95,49 @@ export class JobList {
       this.more.textContent = 'Load more';
       show(this.more, Boolean(this.cursor));
       this.#updateCount();
+    }
+  }
+
+  /** The lightbox's list: the results of the cards, in order; past the end, more of them. */
+  #source() {
+    const waiting = () => [...this.list.children].map((li) => this.entries.get(li.dataset.jobId)).find((e) => e?.job.status === 'succeeded' && !e.assets);
+    const entryOf = (id) => [...this.entries.values()].find((e) => e.assets?.some((a) => a.id === id));
+    return new LightboxSource({
+      items: () => [...this.list.children].flatMap((li) => this.entries.get(li.dataset.jobId)?.assets || []),
+      more: async () => {
+        const entry = waiting();
+        if (entry) return this.#loadAssets(entry).then(() => Boolean(entry.assets));
+        const cursor = this.cursor;
+        if (cursor) await this.loadMore();
+        return Boolean(cursor) && this.cursor !== cursor;
+      },
+      hasMore: () => Boolean(this.cursor || waiting()),
+      tile: (id) => this.list.querySelector(`[data-open-id="${CSS.escape(id)}"]`),
+      job: (asset) => this.entries.get(asset.job_id)?.job || null,
+      changed: (asset) => {
+        const entry = entryOf(asset.id);
+        if (entry) entry.assets = entry.assets.map((a) => (a.id === asset.id ? asset : a));
+      },
+      removed: (id) => {
+        const entry = entryOf(id);
+        if (!entry) return;
+        entry.assets = entry.assets.filter((a) => a.id !== id);
+        entry.deleted = [...(entry.deleted || []), id];
+        this.#render(entry);
+      },
+      restored: (id) => {
+        const entry = [...this.entries.values()].find((e) => e.deleted?.includes(id));
+        if (entry) this.#loadAssets(entry);
+      },
+    });
+  }
+
+  async #rerun(entry) {
+    try {
+      await this.hooks.rerun(entry.job);
+    } catch (err) {
+      entry.connection = `Could not rerun: ${err.message}`;
+      this.#render(entry);
     }
   }
 
@@ -299,6 +347,9 @@ export class JobList {
             'Use these settings',
             h('span', { class: 'visually-hidden' }, ` of ${this.hooks.modelName(job.model)}${job.prompt ? `, “${truncate(job.prompt, 40)}”` : ''}`),
           ),
+          canRerun(job) && this.hooks.rerun
+            ? h('button', { type: 'button', class: 'btn btn--ghost btn--small job__rerun', onclick: () => this.#rerun(entry) }, 'Rerun', h('span', { class: 'visually-hidden' }, ` ${this.hooks.modelName(job.model)}${job.prompt ? `, “${truncate(job.prompt, 40)}”` : ''}`))
+            : null,
         ),
       ),
     );
@@ -381,11 +432,13 @@ export class JobList {
       });
       img.addEventListener('error', () => this.#imageFailed(entry, img));
       img.addEventListener('load', () => img.classList.add('is-loaded'));
-      media = h(
-        'a',
-        { class: 'job__open', href: asset.url, target: '_blank', rel: 'noopener', title: 'Open full size in a new tab' },
-        img,
-      );
+      // A link to the file (a middle or modified click still opens a tab); a click opens the lightbox.
+      const open = (e) => {
+        if (e.button || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+        e.preventDefault();
+        lightbox.open(this.source, this.source.find(asset.id) || asset);
+      };
+      media = h('a', { class: 'job__open', href: asset.url, dataset: { openId: asset.id }, onclick: open }, img);
     }
     return h(
       'figure',
@@ -410,6 +463,12 @@ export class JobList {
               'Add to sources',
               h('span', { class: 'visually-hidden' }, ` (image${n})`),
             )
+          : null,
+        asset.kind !== 'video' && this.hooks.canEdit?.() !== false && this.hooks.vary
+          ? h('button', { type: 'button', class: 'btn btn--link job__edit', onclick: () => this.hooks.vary(asset) }, 'Vary', h('span', { class: 'visually-hidden' }, ` image${n}`))
+          : null,
+        asset.kind === 'video'
+          ? h('button', { type: 'button', class: 'btn btn--link job__edit', dataset: { openId: asset.id }, onclick: () => lightbox.open(this.source, this.source.find(asset.id) || asset) }, 'Open', h('span', { class: 'visually-hidden' }, ` video${n}`))
           : null,
         asset.download_url
           ? h('a', { class: 'job__download', href: asset.download_url, download: '' }, 'Download', h('span', { class: 'visually-hidden' }, n || ' image'))

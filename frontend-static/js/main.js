@@ -15,6 +15,7 @@ import { CollectionsView, CollectionPickers, addressedFilter } from './collectio
 import { BoardsView } from './boards.js';
 import { TrashView, UndoToast } from './trash.js';
 import { SharesView } from './shares.js';
+import { lightbox } from './lightbox.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 
@@ -47,11 +48,18 @@ async function boot() {
   const userArea = byId('user-area');
   const nav = byId('app-nav');
   const modelName = (id) => studio.allModels.get(id)?.name || id || '';
+  lightbox.configure(api, {
+    modelName,
+    editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')),
+    vary: (asset) => go('studio').then(() => studio.vary(asset)),
+    useSettings: (job) => go('studio').then(() => studio.useSettings(job)),
+    rerun: (job, opts) => studio.rerun(job, opts),
+    trashed: (ids) => undo.show(ids),
+    restored: () => undo.hide(),
+  });
   const gallery = new Gallery(api, {
     modelName,
     models: () => studio.catalog,
-    editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')),
-    useSettings: (job) => go('studio').then(() => studio.useSettings(job)),
     trashed: (ids) => undo.show(ids),
     collection: () => pickers.current(),
   });
@@ -106,6 +114,7 @@ async function boot() {
     go(addressed || (CollectionsView.addressed() ? 'collections' : gallerySearch ? 'gallery' : 'studio'));
   };
   const openLogin = (reason) => {
+    lightbox.close();
     studio.close();
     gallery.close();
     gallery.reset();

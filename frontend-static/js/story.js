@@ -10,6 +10,8 @@ import { storyEstimate } from './catalog.js';
 import { drawSheet, zipFrames, download, slug } from './story-sheet.js';
 import { OwnedPage } from './owned-page.js';
 import { openShareDialog } from './share-dialog.js';
+import { lightbox } from './lightbox.js';
+import { LightboxSource } from './lightbox-source.js';
 
 const POLL_MS = 1200;
 const MODEL = 'seedream-4';
@@ -44,6 +46,17 @@ export class StoryView extends OwnedPage {
     byId('story-share').addEventListener('click', () => this.currentId && openShareDialog(this.api, 'story', this.currentId));
     byId('story-sheet').addEventListener('click', () => this.#export('sheet'));
     byId('story-zip').addEventListener('click', () => this.#export('zip'));
+    const follow = (id, change) => {
+      for (const f of this.current?.frames || []) if (f.asset?.id === id) change(f);
+      this.#render(this.current);
+    };
+    this.source = new LightboxSource({
+      items: () => this.#drawn().map((f) => f.asset),
+      tile: (id) => this.strip.querySelector(`[data-open-id="${CSS.escape(id)}"]`),
+      changed: (asset) => follow(asset.id, (f) => (f.asset = asset)),
+      removed: (id) => follow(id, (f) => Object.assign(f, { asset: null, trashed: true })),
+      restored: () => this.currentId && this.load(this.currentId),
+    });
   }
 
   /** The story named in the address, if any. */
@@ -148,12 +161,13 @@ export class StoryView extends OwnedPage {
     save.setAttribute('aria-pressed', String(allSaved));
   }
 
-  #frame({ index, caption, asset }, total, status, failure) {
+  #frame({ index, caption, asset, trashed }, total, status, failure) {
     let body;
     if (asset) {
-      body = h('img', { class: 'storyv__img', src: asset.url, alt: `Frame ${index + 1} of ${total}: ${caption}`, width: asset.width, height: asset.height });
+      const img = h('img', { class: 'storyv__img', src: asset.url, alt: `Frame ${index + 1} of ${total}: ${caption}`, width: asset.width, height: asset.height });
+      body = h('button', { type: 'button', class: 'storyv__open', dataset: { openId: asset.id }, onclick: () => lightbox.open(this.source, asset) }, img);
     } else {
-      const text = RUNNING.includes(status) ? 'Drawing…' : failure || 'Not drawn (not charged).';
+      const text = trashed ? 'In the trash.' : RUNNING.includes(status) ? 'Drawing…' : failure || 'Not drawn (not charged).';
       body = h('p', { class: 'storyv__wait' }, text);
     }
     return h(

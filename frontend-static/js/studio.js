@@ -11,6 +11,7 @@ import { optionField, readOptions } from './options.js';
 import { JobList } from './jobs.js';
 import { Chain } from './chain.js';
 import { Uploader } from './upload.js';
+import { rerunJob } from './rerun.js';
 
 const PROMPT_MAX = 2000;
 
@@ -58,6 +59,8 @@ export class Studio {
       editThis: (asset) => this.editAsset(asset, 'edit'),
       restoreThis: (asset) => this.editAsset(asset, 'restore'),
       cancelJob: (id) => this.jobs.cancel(id),
+      rerun: (job) => this.rerun(job).catch((err) => this.#notice(`Could not rerun: ${err.message}`)),
+      vary: (asset) => this.vary(asset),
     });
     this.jobs = new JobList(api, {
       modelName,
@@ -70,6 +73,8 @@ export class Studio {
       addSource: (asset) => this.addSource(asset),
       canEdit: () => modelsFor(this.catalog, 'edit').length > 0,
       useSettings: (job) => this.useSettings(job),
+      rerun: (job) => this.rerun(job),
+      vary: (asset) => this.vary(asset),
     });
     this.frames = new FramePicker(api, {
       onChange: () => {
@@ -361,6 +366,23 @@ export class Studio {
     (takesPrompt(kind) ? this.prompt : this.modelList.querySelector('input:checked'))?.focus();
     this.form.scrollIntoView({ block: 'nearest' });
     announce(kind === 'restore' ? 'Ready to restore this picture: choose a model.' : 'Ready to edit this picture: describe the change.');
+  }
+
+  /** Rerun: the job queued again (rerun.js), the composer untouched; its card goes on top. */
+  async rerun(job, opts) {
+    const next = await rerunJob(this.api, job, opts);
+    if (next.kind !== 'image' && next.kind !== 'video') this.chain.expect(next);
+    this.jobs.addNew(next);
+    this.refreshQuota();
+    announce(`Rerun queued: ${this.allModels.get(next.model)?.name || next.model}.`);
+    return next;
+  }
+
+  /** Vary: an edit of `asset` with the edit model of the newest edit in the history. */
+  vary(asset) {
+    const last = [...this.jobs.list.children].map((li) => this.jobs.entries.get(li.dataset.jobId)?.job).find((j) => j?.kind === 'edit');
+    if (last) this.selectedByKind.set('edit', last.model);
+    return this.editAsset(asset, 'edit');
   }
 
   /** Load a job's kind, model, prompt, options and sources back into the composer. */
