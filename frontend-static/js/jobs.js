@@ -7,6 +7,7 @@ import { formatUsd, formatDuration, formatRelative, formatDateTime, truncate } f
 import { lightbox } from './lightbox.js';
 import { LightboxSource } from './lightbox-source.js';
 import { canRerun } from './rerun.js';
+import { copyPrompt } from './shortcuts.js';
 
 const PAGE_SIZE = 24;
 const FAST_POLL_MS = 1000;
@@ -350,6 +351,7 @@ export class JobList {
           canRerun(job) && this.hooks.rerun
             ? h('button', { type: 'button', class: 'btn btn--ghost btn--small job__rerun', onclick: () => this.#rerun(entry) }, 'Rerun', h('span', { class: 'visually-hidden' }, ` ${this.hooks.modelName(job.model)}${job.prompt ? `, “${truncate(job.prompt, 40)}”` : ''}`))
             : null,
+          job.prompt ? h('button', { type: 'button', class: 'btn btn--ghost btn--small job__copy', onclick: () => copyPrompt(job.prompt) }, 'Copy prompt', h('span', { class: 'visually-hidden' }, ` “${truncate(job.prompt, 40)}”`)) : null,
         ),
       ),
     );

@@ -10,7 +10,7 @@ import { h, byId, replaceChildren, announce } from './dom.js';
 import { formatDateTime, formatUsd, humanize } from './format.js';
 import { openShareDialog } from './share-dialog.js';
 import { trashBatch } from './trash.js';
-import { shortcutFor, isTyping, openShortcuts, copyText } from './shortcuts.js';
+import { shortcutFor, isTyping, openShortcuts, copyPrompt } from './shortcuts.js';
 import { canRerun, hasSeed } from './rerun.js';
 import { lineageSteps } from './chain-strip.js';
 
@@ -284,8 +284,7 @@ class Lightbox {
 
   async #copy(asset) {
     if (!asset.prompt) return announce('This picture has no prompt.');
-    const ok = await copyText(asset.prompt, this.dialog.open ? this.dialog : document.body);
-    announce(ok ? 'Prompt copied.' : 'Could not copy the prompt.');
+    await copyPrompt(asset.prompt, this.dialog.open ? this.dialog : document.body);
   }
 
   help() {

@@ -9,6 +9,7 @@ import { Gallery } from './gallery.js';
 import { GallerySearch } from './search.js';
 import { Usage } from './usage.js';
 import { PromptIdeas } from './prompt-ideas.js';
+import { PromptHistory } from './prompt-history.js';
 import { CompareView } from './compare-models.js';
 import { StoryView } from './story.js';
 import { CollectionsView, CollectionPickers, addressedFilter } from './collections.js';
@@ -77,6 +78,7 @@ async function boot() {
   const usage = new Usage(api, { modelName });
   const onSpend = () => studio.refreshQuota();
   new PromptIdeas(api, { onSpend });
+  new PromptHistory(api);
   const compare = new CompareView(api, {
     editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')),
     onSpend,

@@ -2,7 +2,7 @@
 // may fire at all (never while typing in a field, never with a modifier), the sheet that lists
 // them (`?`), and copying a prompt to the clipboard.
 
-import { h } from './dom.js';
+import { h, announce } from './dom.js';
 
 /** Every single-key shortcut, in the order the sheet lists them. `where`: lightbox or both. */
 export const SHORTCUTS = [
@@ -69,4 +69,10 @@ export async function copyText(text, host) {
     back?.focus?.();
     return ok;
   }
+}
+
+/** "Copy prompt" everywhere (the lightbox, `c`, the job cards): the exact text, then says so. */
+export async function copyPrompt(text, host = document.body) {
+  const ok = await copyText(text, host);
+  announce(ok ? 'Prompt copied.' : 'Could not copy the prompt.');
 }
