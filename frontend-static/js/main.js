@@ -6,6 +6,7 @@ import { Api } from './api.js';
 import { LoginView } from './login.js';
 import { Studio } from './studio.js';
 import { Gallery } from './gallery.js';
+import { GallerySelect } from './gallery-select.js';
 import { GallerySearch } from './search.js';
 import { Usage } from './usage.js';
 import { PromptIdeas } from './prompt-ideas.js';
@@ -64,6 +65,7 @@ async function boot() {
     trashed: (ids) => undo.show(ids),
     collection: () => pickers.current(),
   });
+  new GallerySelect(gallery, { modelName });
   const pickers = new CollectionPickers(api, { gallery: () => gallery });
   const collections = new CollectionsView(api, {
     pickers,
