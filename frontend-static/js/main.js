@@ -20,9 +20,11 @@ import { SharesView } from './shares.js';
 import { lightbox } from './lightbox.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
+import { phoneMenu } from './phone-menu.js';
 
 async function boot() {
   initTheme(byId('theme-toggle'));
+  phoneMenu();
   const status = byId('boot-status');
   let config;
   try {
