@@ -10,6 +10,7 @@ import { prepareImage, UploadRefused } from './upload.js';
 import { BoardCanvas } from './board-canvas.js';
 import { duplicate, remove, placeBeside, savedTiles, newTileId, topZ, LIMITS } from './board-tiles.js';
 import { openShareDialog } from './share-dialog.js';
+import { nextSteps } from './empty-views.js';
 
 const SAVE_DELAY_MS = 500;
 const POLL_MS = 1000;
@@ -137,7 +138,7 @@ export class BoardsView {
                 ),
               ),
             )
-          : h('li', { class: 'boards__empty' }, 'No boards yet.'),
+          : h('li', { class: 'boards__empty' }, 'No boards yet.', nextSteps('boards')),
       );
     } catch (err) {
       this.#error(`Your boards could not be loaded: ${err.message}`);

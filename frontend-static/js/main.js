@@ -21,6 +21,7 @@ import { lightbox } from './lightbox.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 import { phoneMenu } from './phone-menu.js';
+import { emptyViews } from './empty-views.js';
 
 async function boot() {
   initTheme(byId('theme-toggle'));
@@ -91,6 +92,7 @@ async function boot() {
   const story = new StoryView(api, { onSpend });
   const boards = new BoardsView(api, { onSpend });
   const shares = new SharesView(api);
+  emptyViews({ toStudio: (focus) => go('studio', { focus }) });
   const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, collections, trash, usage, shares };
 
   // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
