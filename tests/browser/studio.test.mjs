@@ -194,6 +194,7 @@ describe('the studio on the local stack', { skip: SKIP, timeout: 240_000 }, () =
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.waitForTimeout(200);
     assert.ok((await horizontalOverflow(page)) <= 0, 'no horizontal scroll at 375 px');
+    await page.getByRole('button', { name: 'Menu' }).click(); // on a phone, Log out is in the menu
     const out = await page.getByRole('button', { name: 'Log out' }).boundingBox();
     assert.ok(out && out.x >= 0 && out.x + out.width <= 375);
     const gen = await page.getByRole('button', { name: /Generate/ }).boundingBox();
