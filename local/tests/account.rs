@@ -1,7 +1,8 @@
 //! The account gate (shared::gate): every authenticated request reads the caller's account
 //! item first. A token issued before the user signed out everywhere is refused (401
 //! `token_revoked`) on reads and writes alike, a fresh one passes; a tombstone (`deleted_at`)
-//! refuses everything of that user and nothing of anyone else's.
+//! refuses everything of that user and nothing of anyone else's. `POST
+//! /api/account/sign-out-everywhere` sets that mark for the caller.
 mod common;
 use aws_sdk_dynamodb::types::AttributeValue as A;
 use base64::Engine;
@@ -77,6 +78,46 @@ async fn a_token_from_before_a_sign_out_everywhere_is_refused_and_a_fresh_one_pa
     assert_eq!(boards["boards"], json!([]), "the refused request never reached its handler");
     let (s, b) = t.post(&fresh, "/api/boards", &json!({ "name": "signed in again" })).await;
     assert_eq!(s, 201, "{b}");
+    t.stop().await;
+}
+
+/// `POST /api/account/sign-out-everywhere`: 204, then every token issued up to and including
+/// that second is refused (its own caller's too), reads and writes; the user's next sign-in
+/// passes; another user is untouched; doing it again is harmless.
+#[tokio::test]
+async fn sign_out_everywhere_refuses_every_older_token_of_the_caller_only() {
+    let t = TestStack::start().await;
+    let ana = t.user("ana").await;
+    let ana_elsewhere = sign_in(&t, "ana").await;
+    let bo = t.user("bo").await;
+
+    let (s, b) = t.post(&ana, "/api/account/sign-out-everywhere", &json!({})).await;
+    assert_eq!(s, 204, "{b}");
+    let signed_out_at = chrono::Utc::now().timestamp();
+    for user in [&ana, &ana_elsewhere] {
+        let (s, b) = t.get(user, "/api/me").await;
+        refused(s, &b, "token_revoked");
+        let (s, b) = t.post(user, "/api/boards", &json!({ "name": "after the sign-out" })).await;
+        refused(s, &b, "token_revoked");
+    }
+    assert_eq!(t.get(&bo, "/api/me").await.0, 200);
+
+    // A sign-in in a later second passes; signing out again (no body this time) works too.
+    while chrono::Utc::now().timestamp() <= signed_out_at {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let fresh = sign_in(&t, "ana").await;
+    assert_eq!(t.get(&fresh, "/api/me").await.0, 200);
+    let again = t
+        .http
+        .post(t.url("/api/account/sign-out-everywhere"))
+        .bearer_auth(&fresh.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 204);
+    let (s, b) = t.get(&fresh, "/api/me").await;
+    refused(s, &b, "token_revoked");
     t.stop().await;
 }
 
