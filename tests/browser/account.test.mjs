@@ -74,28 +74,28 @@ describe('the account page on the local stack', { skip: SKIP, timeout: 240_000 }
 
     // Mistakes are said before anything is sent, and Cognito's refusals readably.
     await field('Current password').fill(user.password);
-    await field('New password').fill(fresh);
-    await field('Repeat the new password').fill(`${fresh}x`);
-    await field('Repeat the new password').press('Enter');
+    await field('Choose a new password').fill(fresh);
+    await field('Type the new password again').fill(`${fresh}x`);
+    await field('Type the new password again').press('Enter');
     await page.locator('#password-error:not([hidden])').waitFor();
     assert.match(await page.locator('#password-error').textContent(), /not the same/);
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'password-confirm');
 
     await field('Current password').fill('Not-The-Password-1');
-    await field('Repeat the new password').fill(fresh);
-    await field('Repeat the new password').press('Enter');
+    await field('Type the new password again').fill(fresh);
+    await field('Type the new password again').press('Enter');
     await eventually(async () => assert.match(await page.locator('#password-error').textContent(), /current password is not right/));
 
     await field('Current password').fill(user.password);
-    await field('New password').fill('alllowercase-and-long');
-    await field('Repeat the new password').fill('alllowercase-and-long');
-    await field('Repeat the new password').press('Enter');
+    await field('Choose a new password').fill('alllowercase-and-long');
+    await field('Type the new password again').fill('alllowercase-and-long');
+    await field('Type the new password again').press('Enter');
     await eventually(async () => assert.match(await page.locator('#password-error').textContent(), /password is not accepted/i));
 
     await field('Current password').fill(user.password);
-    await field('New password').fill(fresh);
-    await field('Repeat the new password').fill(fresh);
-    await field('Repeat the new password').press('Enter');
+    await field('Choose a new password').fill(fresh);
+    await field('Type the new password again').fill(fresh);
+    await field('Type the new password again').press('Enter');
     await page.locator('#password-done:not([hidden])').waitFor();
     assert.match(await page.locator('#password-done').textContent(), /password was changed/);
     assert.deepEqual(problems, []);
