@@ -8,6 +8,7 @@ import { describeAuthError } from './auth.js';
 import { formatUsd } from './format.js';
 import { storageView } from './usage-data.js';
 import { passwordProblem, deletionProblem } from './account-rules.js';
+import { accountSection } from './account-page.js';
 
 export class AccountView {
   /**
@@ -17,7 +18,8 @@ export class AccountView {
   constructor(api, auth) {
     this.api = api;
     this.auth = auth;
-    this.view = byId('account-view');
+    this.view = accountSection();
+    byId('main').append(this.view);
     this.passwordForm = byId('password-form');
     this.deleteForm = byId('delete-form');
     this.dialog = byId('signout-dialog');
