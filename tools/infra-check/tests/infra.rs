@@ -454,8 +454,8 @@ fn calls_inside_macros_count() {
     let f = Fixture::new("macro");
     f.edit(
         "routes.json",
-        r#""assets": ["GetItem"] }, "secrets": ["media_signing_key"]"#,
-        r#""assets": ["GetItem"] }"#,
+        r#""assets": ["GetItem"], "usage": ["GetItem"] }, "secrets": ["media_signing_key"]"#,
+        r#""assets": ["GetItem"], "usage": ["GetItem"] }"#,
     );
     f.assert_error("assets-get calls secretsmanager:GetSecretValue on secret:media_signing_key");
 }
