@@ -42,16 +42,20 @@ export class AccountView {
     return new URLSearchParams(window.location.search).has('account');
   }
 
-  async open() {
+  open() {
     show(this.view, true);
     this.#address(true);
     byId('account-username').textContent = this.auth.username;
-    await this.#limits();
+    // Not awaited: the view (and the focus go() gives its title) comes at once, the figures
+    // when they arrive.
+    this.#limits();
   }
 
   close() {
+    // Only an open view gives its address back: a signed-out visit to ?account keeps it for
+    // after the sign-in.
+    if (!this.view.hidden) this.#address(false);
     show(this.view, false);
-    this.#address(false);
     this.passwordForm.reset();
     this.deleteForm.reset();
     for (const id of ['password-error', 'password-done', 'signout-error', 'delete-error']) show(byId(id), false);

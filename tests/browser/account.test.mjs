@@ -33,6 +33,8 @@ describe('the account page on the local stack', { skip: SKIP, timeout: 240_000 }
   async function openAccount(page) {
     await page.locator('#account-link').click();
     await page.locator('#account-view:not([hidden])').waitFor();
+    await eventually(async () => assert.equal(await page.evaluate(() => document.activeElement?.id), 'account-title'));
+    await eventually(async () => assert.match(await page.locator('#account-money').textContent(), /spent of your/));
     await eventually(async () => assert.match(page.url(), /[?&]account(&|$)/));
   }
 
@@ -46,9 +48,18 @@ describe('the account page on the local stack', { skip: SKIP, timeout: 240_000 }
     assert.match(await page.locator('#account-storage').textContent(), /storage in use/);
     assert.equal(await page.getByRole('link', { name: 'Export everything' }).getAttribute('href'), '?export');
 
-    // A reload keeps the view (the address names it).
+    // A reload keeps the view (the address names it), and so does a sign-in from the address.
     await page.reload();
     await page.locator('#account-view:not([hidden])').waitFor();
+    const fresh = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
+    const visitor = await fresh.newPage();
+    await visitor.goto(`${page.url()}`);
+    await visitor.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await visitor.getByLabel('Username', { exact: true }).fill(user.name);
+    await visitor.getByLabel('Password', { exact: true }).fill(user.password);
+    await visitor.getByRole('button', { name: 'Sign in' }).click();
+    await visitor.locator('#account-view:not([hidden])').waitFor();
+    await fresh.close();
 
     const axe = await axeBothThemes(page, 'account');
     assert.deepEqual(axe, { dark: [], light: [] }, JSON.stringify(axe, null, 2));
