@@ -25,7 +25,9 @@ def http_event(method, path, query="", body=None, auth=True, headers=None, path_
         "timeEpoch": int(time.time() * 1000),
     }
     if auth:
-        ctx["authorizer"] = {"jwt": {"claims": {"sub": USER, "cognito:username": "bench"}, "scopes": None}}
+        # `iat` as API Gateway passes it (a string): the account gate reads it.
+        claims = {"sub": USER, "cognito:username": "bench", "iat": str(int(time.time()))}
+        ctx["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
     qs = dict(p.split("=", 1) for p in query.split("&") if "=" in p) or None
     return {
         "version": "2.0",
@@ -94,6 +96,12 @@ class Events:
             return http_event("GET", f"/api/assets/{aid}", path_params={"id": aid})
         if fn == "webhook-replicate":
             return http_event("POST", "/webhooks/replicate", auth=False, body={"id": "p1", "status": "succeeded"}, headers={"webhook-id": "msg_" + uuid.uuid4().hex, "webhook-timestamp": str(int(time.time())), "webhook-signature": "v1,AAAA"})
+        if fn == "account-sign-out":
+            # A user of its own each time: the mark it writes would refuse the bench user's
+            # next requests (401 token_revoked) and time the refusal instead of the function.
+            ev = http_event("POST", "/api/account/sign-out-everywhere", body={})
+            ev["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = str(uuid.uuid4())
+            return ev
         if fn == "worker":
             return worker_event(fake_ulid())
         if is_scheduled(fn):

@@ -18,6 +18,7 @@ import { BoardsView } from './boards.js';
 import { TrashView, UndoToast } from './trash.js';
 import { SharesView } from './shares.js';
 import { lightbox } from './lightbox.js';
+import { AccountView } from './account.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 import { phoneMenu } from './phone-menu.js';
@@ -93,11 +94,12 @@ async function boot() {
   const boards = new BoardsView(api, { onSpend });
   const shares = new SharesView(api);
   emptyViews({ toStudio: (focus) => go('studio', { focus }) });
-  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, collections, trash, usage, shares };
+  const account = new AccountView(api, auth);
+  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, collections, trash, usage, shares, account };
 
   // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
   async function go(name, { focus = false } = {}) {
-    for (const link of nav.querySelectorAll('[data-view]')) {
+    for (const link of document.querySelectorAll('header [data-view]')) {
       if (link.dataset.view === name) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
@@ -110,6 +112,7 @@ async function boot() {
     const link = e.target.closest('[data-view]');
     if (link) go(link.dataset.view, { focus: true });
   });
+  byId('account-link').addEventListener('click', () => go('account', { focus: true }));
 
   const openStudio = () => {
     login.close();
@@ -119,7 +122,7 @@ async function boot() {
     pickers.refresh();
     const addressed = CompareView.addressed() ? 'compare' : StoryView.addressed() ? 'story' : BoardsView.addressed() ? 'boards' : null;
     const gallerySearch = GallerySearch.addressed() || addressedFilter();
-    go(addressed || (CollectionsView.addressed() ? 'collections' : gallerySearch ? 'gallery' : 'studio'));
+    go(addressed || (AccountView.addressed() ? 'account' : CollectionsView.addressed() ? 'collections' : gallerySearch ? 'gallery' : 'studio'));
   };
   const openLogin = (reason) => {
     lightbox.close();
@@ -130,6 +133,7 @@ async function boot() {
     undo.hide();
     usage.close();
     shares.close();
+    account.close();
     compare.close();
     story.close();
     collections.close();

@@ -1,5 +1,6 @@
 //! DynamoDB adapters. Key design (docs/data-model.md): every user item is keyed by the user's
 //! `sub` first, so no query can cross users.
+mod account;
 mod assets;
 pub mod audit;
 mod boards;
@@ -25,6 +26,7 @@ mod trash;
 mod uploads;
 mod usage;
 
+pub use account::ACCOUNT_PERIOD;
 pub use collections::{AddOutcome, RemoveOutcome};
 pub use expiry::BackfillPage;
 pub use holds::HoldState;
