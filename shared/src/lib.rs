@@ -13,6 +13,8 @@ pub mod config;
 pub mod deadline;
 pub mod domain;
 pub mod environment;
+#[cfg(feature = "aws")]
+pub mod idp;
 pub mod lazy;
 mod limits;
 pub mod media;

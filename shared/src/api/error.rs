@@ -9,6 +9,9 @@ pub enum ApiError {
     Validation { message: String, field: Option<String> },
     #[error("{0}")]
     Unauthorized(String),
+    /// A deletion's confirmation is not the caller's username: 400 `confirmation_mismatch`.
+    #[error("{0}")]
+    ConfirmationMismatch(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -52,7 +55,7 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Validation { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Validation { .. } | ApiError::ConfirmationMismatch(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -69,6 +72,7 @@ impl ApiError {
         match self {
             ApiError::Validation { .. } => "validation_error",
             ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::ConfirmationMismatch(_) => "confirmation_mismatch",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
