@@ -20,7 +20,17 @@ pub struct DeletionRequest {
 
 /// Starts the deletion of the caller's account; returns its id. Asked twice (two tabs, a
 /// retried request), it answers the first one's id.
-pub async fn request_deletion(app: &App, caller: &Caller, req: &DeletionRequest) -> Result<String, ApiError> {
+/// `idempotency_key`: accepted (checked like every other) and not needed: asking twice is one
+/// deletion by itself.
+pub async fn request_deletion(
+    app: &App,
+    caller: &Caller,
+    req: &DeletionRequest,
+    idempotency_key: Option<&str>,
+) -> Result<String, ApiError> {
+    if let Some(k) = idempotency_key {
+        super::generate::check_key(k)?;
+    }
     if !confirmed(req.confirm_username.as_deref(), &caller.username) {
         return Err(ApiError::ConfirmationMismatch(
             "Type your username exactly as you sign in with it to confirm deleting your account and all its data.".into(),
