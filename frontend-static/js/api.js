@@ -288,22 +288,42 @@ export class Api {
     let token = await this.#token(false);
     let res = await send(token);
     if (res.status === 401 && this.auth.signedIn) {
-      token = await this.#token(true);
+      // The account gate's refusals (docs/openapi.yaml): a deleted account ends the session at
+      // once; a token from before "sign out everywhere" gets one refresh, which Cognito refuses
+      // when it revoked the refresh token too.
+      const reason = SIGNED_OUT_BECAUSE[await errorCode(res)] || 'expired';
+      if (reason === 'deleted') {
+        this.auth.end('deleted');
+        return parse(res);
+      }
+      token = await this.#token(true, reason);
       res = await send(token);
       if (res.status === 401) {
-        this.auth.expire();
+        this.auth.end(SIGNED_OUT_BECAUSE[await errorCode(res)] || 'expired');
       }
     }
     return parse(res);
   }
 
-  async #token(force) {
+  async #token(force, reason = 'expired') {
     try {
-      return await this.auth.getIdToken({ forceRefresh: force });
+      return await this.auth.getIdToken({ forceRefresh: force, reason });
     } catch (err) {
       if (!this.auth.signedIn) throw new ApiError(401, 'unauthorized', GENERIC[401]);
       throw new ApiError(0, 'network', 'Could not renew your session. Check your connection and try again.');
     }
+  }
+}
+
+/** The login page's reason for an API 401 code. */
+const SIGNED_OUT_BECAUSE = { token_revoked: 'revoked', account_deleted: 'deleted' };
+
+/** The error code of an error response, read from a copy (the body stays for parse). */
+async function errorCode(res) {
+  try {
+    return (await res.clone().json())?.error?.code || null;
+  } catch {
+    return null;
   }
 }
 

@@ -169,16 +169,19 @@ export class Auth extends EventTarget {
    * The ID token for `Authorization: Bearer`, refreshed first when it expires within a minute
    * (or when forced, after a 401). Resolves to null when there is no session.
    */
-  async getIdToken({ forceRefresh = false } = {}) {
+  async getIdToken({ forceRefresh = false, reason = 'expired' } = {}) {
     if (!this.session) return null;
     if (forceRefresh || !this.session.idToken || this.#expiresSoon(60_000)) {
-      await this.refresh();
+      await this.refresh(reason);
     }
     return this.session ? this.session.idToken : null;
   }
 
-  /** REFRESH_TOKEN_AUTH; concurrent callers share one request. */
-  refresh() {
+  /**
+   * REFRESH_TOKEN_AUTH; concurrent callers share one request. When Cognito refuses the refresh
+   * token the session is over: signed out with `reason` (the login page's notice).
+   */
+  refresh(reason = 'expired') {
     if (!this.session) return Promise.resolve();
     if (!this.refreshing) {
       const { refreshToken, username } = this.session;
@@ -196,7 +199,7 @@ export class Auth extends EventTarget {
           if (err instanceof CognitoError && err.type !== 'NetworkError' && err.type !== 'TooManyRequestsException') {
             // The refresh token is expired or revoked: the session is over.
             this.#clear();
-            this.#emit('signedout', { reason: 'expired' });
+            this.#emit('signedout', { reason });
           }
           throw err;
         })
@@ -207,11 +210,34 @@ export class Auth extends EventTarget {
     return this.refreshing;
   }
 
-  /** The API rejected a freshly refreshed token: end the session. */
-  expire() {
+  /**
+   * End the session here, saying why on the login page: its tokens are already revoked at
+   * Cognito ('everywhere'), or the API refused them ('revoked', 'deleted').
+   */
+  end(reason) {
     if (!this.session) return;
     this.#clear();
-    this.#emit('signedout', { reason: 'expired' });
+    this.#emit('signedout', { reason });
+  }
+
+  /** ChangePassword with a fresh access token; Cognito checks the current one and the policy. */
+  async changePassword(previous, proposed) {
+    await this.#call('ChangePassword', { AccessToken: await this.#accessToken(), PreviousPassword: previous, ProposedPassword: proposed });
+  }
+
+  /**
+   * GlobalSignOut: Cognito revokes every refresh token of the user (every browser and device).
+   * ID tokens already issued stay valid at Cognito until they expire; the API refuses them
+   * once told (POST /api/account/sign-out-everywhere). The caller ends this session after.
+   */
+  async globalSignOut() {
+    await this.#call('GlobalSignOut', { AccessToken: await this.#accessToken() });
+  }
+
+  async #accessToken() {
+    await this.getIdToken();
+    if (!this.session?.accessToken) throw new CognitoError('NotAuthorizedException', 'You are signed out.');
+    return this.session.accessToken;
   }
 
   /** Clear the tokens here and revoke the refresh token at Cognito (failure ignored). */

@@ -8,6 +8,9 @@ const NOTICES = {
   expired: 'Your session has ended. Please sign in again.',
   elsewhere: 'You signed out in another tab.',
   user: 'You are signed out.',
+  everywhere: 'You signed out everywhere: every browser and device must sign in again.',
+  revoked: 'This session was signed out everywhere. Please sign in again.',
+  deleted: 'Your account and its data are being deleted.',
 };
 
 export class LoginView {

@@ -15,6 +15,7 @@ import { CollectionsView, CollectionPickers, addressedFilter } from './collectio
 import { BoardsView } from './boards.js';
 import { TrashView, UndoToast } from './trash.js';
 import { SharesView } from './shares.js';
+import { AccountView } from './account.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 
@@ -77,11 +78,12 @@ async function boot() {
   const story = new StoryView(api, { onSpend });
   const boards = new BoardsView(api, { onSpend });
   const shares = new SharesView(api);
-  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, collections, trash, usage, shares };
+  const account = new AccountView(api, auth);
+  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, collections, trash, usage, shares, account };
 
   // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
   async function go(name, { focus = false } = {}) {
-    for (const link of nav.querySelectorAll('[data-view]')) {
+    for (const link of document.querySelectorAll('header [data-view]')) {
       if (link.dataset.view === name) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
@@ -94,6 +96,7 @@ async function boot() {
     const link = e.target.closest('[data-view]');
     if (link) go(link.dataset.view, { focus: true });
   });
+  byId('account-link').addEventListener('click', () => go('account', { focus: true }));
 
   const openStudio = () => {
     login.close();
@@ -103,7 +106,7 @@ async function boot() {
     pickers.refresh();
     const addressed = CompareView.addressed() ? 'compare' : StoryView.addressed() ? 'story' : BoardsView.addressed() ? 'boards' : null;
     const gallerySearch = GallerySearch.addressed() || addressedFilter();
-    go(addressed || (CollectionsView.addressed() ? 'collections' : gallerySearch ? 'gallery' : 'studio'));
+    go(addressed || (AccountView.addressed() ? 'account' : CollectionsView.addressed() ? 'collections' : gallerySearch ? 'gallery' : 'studio'));
   };
   const openLogin = (reason) => {
     studio.close();
@@ -113,6 +116,7 @@ async function boot() {
     undo.hide();
     usage.close();
     shares.close();
+    account.close();
     compare.close();
     story.close();
     collections.close();

@@ -43,6 +43,7 @@ pub const FUNCTIONS: &[&str] = &[
     "collections-assets",
     "shares",
     "shares-open",
+    "account-sign-out",
     "webhook-replicate",
     "worker",
     "reconciler",

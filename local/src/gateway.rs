@@ -169,8 +169,9 @@ async fn api(st: &State, method: &Method, path: &str, query: &str, headers: &Hea
         return error(ApiError::internal(format!("no app for {}", route.function)));
     };
     // Each invocation on its own task, as each Lambda invocation is isolated from the gateway,
-    // with its deadline, and stopped at its timeout as Lambda stops it (crate::invoke).
-    let result: ApiResult = match crate::invoke::invoke_as(&route.function, timeout, handler(app, request)).await {
+    // with its deadline, and stopped at its timeout as Lambda stops it (crate::invoke); behind
+    // the account gate, as in Lambda (shared::gate).
+    let result: ApiResult = match crate::invoke::invoke_as(&route.function, timeout, shared::gate::serve(app, request, handler)).await {
         Ok(r) => r,
         Err(crate::invoke::Stopped::Panicked(e)) => Err(ApiError::internal(format!("handler panicked: {e}"))),
         Err(crate::invoke::Stopped::TimedOut) => {

@@ -130,6 +130,7 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("collections-assets", handler!(collections_assets)),
         ("shares", handler!(shares)),
         ("shares-open", handler!(shares_open)),
+        ("account-sign-out", handler!(account_sign_out)),
         ("webhook-replicate", handler!(webhook_replicate)),
         ("trash-list", handler!(trash_list)),
         ("trash-update", handler!(trash_update)),

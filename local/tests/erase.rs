@@ -87,9 +87,35 @@ async fn a_deleted_busy_account_leaves_nothing_and_another_user_is_untouched() {
     );
 
     let started = delete_account(&t, &alice).await;
-    // Tombstone and erasure are written at once; nothing is erased yet.
-    let gone = t.stack.app.store.tombstone(&t.sub(&bob).await).await.unwrap();
-    assert!(gone.is_none(), "only the caller's account");
+    // From the tombstone on, alice's still valid ID token is refused everywhere: nothing can
+    // be read or created with it, and asking again is refused the same way.
+    let refused = |(s, b): (u16, Value)| (s, b["error"]["code"].as_str().unwrap_or_default().to_string());
+    let deleted = (401, "account_deleted".to_string());
+    assert_eq!(refused(t.get(&alice, "/api/me").await), deleted);
+    assert_eq!(refused(t.get(&alice, &format!("/api/assets/{}", a.images[0])).await), deleted);
+    assert_eq!(
+        refused(
+            t.post(&alice, "/api/images/generate", &json!({ "model": "imagen-4", "prompt": "a cat" }))
+                .await
+        ),
+        deleted
+    );
+    assert_eq!(refused(t.post(&alice, "/api/boards", &json!({ "name": "after" })).await), deleted);
+    assert_eq!(
+        refused(
+            t.post(&alice, "/api/uploads", &json!({ "content_type": "image/png", "bytes": 100 }))
+                .await
+        ),
+        deleted
+    );
+    assert_eq!(
+        refused(
+            t.post(&alice, "/api/account/deletion", &json!({ "confirm_username": "alice" }))
+                .await
+        ),
+        deleted
+    );
+    assert_eq!(t.get(&bob, "/api/me").await.0, 200, "only the caller's account");
     let runs = erase_until(&t, chrono::Utc::now() + LATE_WRITES, |r| r.accounts_closed == 1).await;
     assert!(
         runs.iter().map(|r| r.canceled).sum::<usize>() >= 1,

@@ -273,7 +273,7 @@ async fn a_deleted_users_prediction_is_classed_apart_from_orphans() {
         .put_item()
         .table_name(&t.stack.resources.tables.usage)
         .item("user_id", A::S(gone.as_str().into()))
-        .item("period", A::S(shared::domain::erasure::ACCOUNT_PERIOD.into()))
+        .item("period", A::S(shared::store::ACCOUNT_PERIOD.into()))
         .item("deleted_at", A::S("2026-12-01T10:00:00Z".into()))
         .item("deletion_id", A::S("01JDELETION0000000000000000".into()))
         .send()

@@ -14,6 +14,8 @@ pub mod deadline;
 pub mod domain;
 pub mod environment;
 #[cfg(feature = "aws")]
+pub mod gate;
+#[cfg(feature = "aws")]
 pub mod idp;
 pub mod lazy;
 mod limits;

@@ -1,4 +1,5 @@
-//! The few lines every function's `main` calls: logging, the app built once, the Lambda loop.
+//! The few lines every function's `main` calls: logging, the app built once, the Lambda loop
+//! (an HTTP request passes the account gate, crate::gate, before its handler).
 use crate::api::{ApiError, ApiResult};
 use crate::app::App;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -20,7 +21,10 @@ where
     lambda_http::run(lambda_http::service_fn(move |req: Request| {
         let (app, h) = (app.clone(), handler.clone());
         let deadline = req.lambda_context_ref().map(|c| c.deadline());
-        async move { Ok::<_, lambda_http::Error>(respond(crate::deadline::scope(deadline, h(app, req)).await)) }
+        async move {
+            let served = crate::gate::serve(app, req, h);
+            Ok::<_, lambda_http::Error>(respond(crate::deadline::scope(deadline, served).await))
+        }
     }))
     .await
 }

@@ -12,6 +12,10 @@ pub enum ApiError {
     /// A deletion's confirmation is not the caller's username: 400 `confirmation_mismatch`.
     #[error("{0}")]
     ConfirmationMismatch(String),
+    /// The account gate refused a valid token (crate::gate): 401 with `account_deleted` or
+    /// `token_revoked`.
+    #[error("{0}")]
+    Refused(crate::domain::account::Refusal),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -56,7 +60,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Validation { .. } | ApiError::ConfirmationMismatch(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_) | ApiError::Refused(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::StorageExceeded(_) => StatusCode::FORBIDDEN,
@@ -73,6 +77,7 @@ impl ApiError {
             ApiError::Validation { .. } => "validation_error",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::ConfirmationMismatch(_) => "confirmation_mismatch",
+            ApiError::Refused(r) => r.code(),
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
@@ -176,6 +181,18 @@ mod tests {
         let b = body(&r);
         assert_eq!(b["error"]["code"], "storage_exceeded");
         assert_eq!(b["error"]["message"], "Your storage is full.");
+    }
+
+    #[test]
+    fn a_gate_refusal_is_a_401_with_its_own_code() {
+        use crate::domain::account::Refusal;
+        let r = ApiError::Refused(Refusal::TokenRevoked).into_response();
+        assert_eq!(r.status(), 401);
+        let b = body(&r);
+        assert_eq!(b["error"]["code"], "token_revoked");
+        assert_eq!(b["error"]["message"], Refusal::TokenRevoked.to_string());
+        let b = body(&ApiError::Refused(Refusal::AccountDeleted).into_response());
+        assert_eq!(b["error"]["code"], "account_deleted");
     }
 
     #[test]

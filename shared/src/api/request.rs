@@ -15,12 +15,17 @@ pub struct Caller {
     pub username: String,
 }
 
-pub fn caller(req: &Request) -> Result<Caller, ApiError> {
-    let claims = match req.request_context_ref() {
+/// The JWT authorizer's claims (every value a string), on an authenticated route; `None` on a
+/// public one.
+pub fn jwt_claims(req: &Request) -> Option<&std::collections::HashMap<String, String>> {
+    match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|j| &j.claims),
         _ => None,
-    };
-    let claims = claims.ok_or_else(|| ApiError::Unauthorized("missing or invalid token".into()))?;
+    }
+}
+
+pub fn caller(req: &Request) -> Result<Caller, ApiError> {
+    let claims = jwt_claims(req).ok_or_else(|| ApiError::Unauthorized("missing or invalid token".into()))?;
     let id = claims
         .get("sub")
         .and_then(|s| UserId::parse(s))

@@ -2,8 +2,6 @@
 //! confirmation, the tombstone's lifetime and when an erasure is finished. Plain rules, no AWS.
 use chrono::{DateTime, Duration, Utc};
 
-/// The usage table's `period` of a user's account item (`tokens_before`, `deleted_at`).
-pub const ACCOUNT_PERIOD: &str = "account";
 /// The usage table's partition of the erasures still to do: one item per deleted user
 /// (`period` = the user's `sub`). Not a Cognito `sub` (those are UUIDs), so no request reaches it.
 pub const ERASE_PARTITION: &str = "_erase";

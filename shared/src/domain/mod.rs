@@ -1,4 +1,5 @@
 //! Plain domain types: no AWS in sight.
+pub mod account;
 pub mod audit;
 pub mod board;
 pub mod collection;

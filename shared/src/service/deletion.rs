@@ -57,5 +57,5 @@ pub(crate) const DELETED_MESSAGE: &str = "The account was deleted; the run was c
 /// the webhook ask before starting a job and before landing an output, so nothing is created
 /// for a deleted account, whatever a stale token or a queued message says.
 pub(crate) async fn tombstoned(app: &App, user: &crate::domain::UserId) -> Result<bool, crate::store::StoreError> {
-    Ok(app.store.tombstone(user).await?.is_some())
+    Ok(app.store.account_state(user).await?.deleted_at.is_some())
 }

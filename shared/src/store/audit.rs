@@ -40,6 +40,6 @@ impl Store {
     /// Whether `user` deleted their account: their account item has `deleted_at` (kept
     /// `domain::erasure::TOMBSTONE_KEEP` after the delete, past the user's other items).
     pub async fn user_deleted(&self, user: &UserId) -> Result<bool, StoreError> {
-        Ok(self.tombstone(user).await?.is_some())
+        Ok(self.account_state(user).await?.deleted_at.is_some())
     }
 }

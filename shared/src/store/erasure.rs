@@ -4,9 +4,10 @@
 //! reads, and the erasure's item (`_erase` / `{sub}`: `username`, `deleted_at`, `deletion_id`),
 //! which the `account-erase` function works through. Nothing can tombstone a user without
 //! queueing their erasure, nor queue one without the tombstone.
+use super::account::ACCOUNT_PERIOD;
 use super::{Item, Store, StoreError, aws, failed_at, s};
 use crate::domain::UserId;
-use crate::domain::erasure::{ACCOUNT_PERIOD, ERASE_PARTITION};
+use crate::domain::erasure::ERASE_PARTITION;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
 /// One erasure still to do (or whose tombstone still waits).

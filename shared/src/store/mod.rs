@@ -1,5 +1,6 @@
 //! DynamoDB adapters. Key design (docs/data-model.md): every user item is keyed by the user's
 //! `sub` first, so no query can cross users.
+mod account;
 mod assets;
 pub mod audit;
 mod boards;
@@ -27,6 +28,7 @@ mod uploads;
 mod usage;
 mod wipe;
 
+pub use account::ACCOUNT_PERIOD;
 pub use collections::{AddOutcome, RemoveOutcome};
 pub use erasure::{DeletionStarted, Erasure};
 pub use expiry::BackfillPage;

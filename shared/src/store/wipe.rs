@@ -3,10 +3,10 @@
 //! shares), never by a scan, except the idempotency table, whose keys (`idem#{sub}#…`,
 //! `rate#{sub}#…`) can't be listed by user: it is scanned once, a page a step, by key prefix.
 //! Deletes are BatchWriteItem, 25 a call, resending what DynamoDB leaves unprocessed.
+use super::account::ACCOUNT_PERIOD;
 use super::retry::{self, Contention};
 use super::trash::from_trash_item;
 use super::{Item, Store, StoreError, aws, s};
-use crate::domain::erasure::ACCOUNT_PERIOD;
 use crate::domain::trash::TRASH_PREFIX;
 use crate::domain::{Asset, Job, UserId};
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};

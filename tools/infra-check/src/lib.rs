@@ -121,7 +121,12 @@ pub fn check_repo(root: &Path) -> Vec<String> {
     // ---- IAM follows the code: each function's AWS calls (derived from shared/ and its crate)
     // are exactly what its routes.json access grants.
     let secret_of_env = environment::secret_of_env(&env_addresses);
-    errors.extend(calls::check_calls(root, functions, &secret_of_env));
+    let gated: BTreeSet<String> = routes
+        .iter()
+        .filter(|r| r["auth"].as_bool() == Some(true))
+        .filter_map(|r| r["function"].as_str().map(str::to_owned))
+        .collect();
+    errors.extend(calls::check_calls(root, functions, &gated, &secret_of_env));
 
     // ---- least privilege: each role grants exactly what its access (and trigger) needs
     iam::check_policies(&model, functions, &covering, &env_addresses, &mut errors);

@@ -288,6 +288,27 @@ fn call_without_grant_fails_reconciler_requeue() {
     f.assert_error("reconciler calls sqs:SendMessage on queue (Queue::send in shared/src/queue.rs)");
 }
 
+/// Every request of an authenticated route passes the account gate (shared/src/gate.rs) before
+/// its handler, which no function crate calls: its GetItem on usage is each such function's
+/// call all the same, and a public function (health) is not walked from it.
+#[test]
+fn the_account_gate_is_a_call_of_every_authenticated_function() {
+    let f = Fixture::new("gate");
+    f.edit(
+        "routes.json",
+        r#""jobs-list":         { "trigger": "http",     "memory_mb": 128, "timeout_s": 5,  "access": { "tables": { "jobs": ["Query"], "usage": ["GetItem"] } } },"#,
+        r#""jobs-list":         { "trigger": "http",     "memory_mb": 128, "timeout_s": 5,  "access": { "tables": { "jobs": ["Query"] } } },"#,
+    );
+    f.assert_error("jobs-list calls dynamodb:GetItem on table:usage (Store::account_state in shared/src/store/account.rs)");
+    let f = Fixture::new("gatepublic");
+    f.edit(
+        "routes.json",
+        r#""health":            { "trigger": "http",     "memory_mb": 128, "timeout_s": 3,  "access": {} },"#,
+        r#""health":            { "trigger": "http",     "memory_mb": 128, "timeout_s": 3,  "access": { "tables": { "usage": ["GetItem"] } } },"#,
+    );
+    f.assert_error("health: routes.json access grants dynamodb:GetItem on table:usage, but no code path of health calls it");
+}
+
 /// The provider audit writes its report under reports/provider-audit/ (Media::put_report's key
 /// is `report_key(..)`): a grant on users/* instead is both a call without its grant and a
 /// grant without a call.

@@ -22,6 +22,8 @@
 //!    followed through `shared/src` (by name; methods on `store`, `media`, `queue`, `secrets`
 //!    and `usage()` resolve to that adapter's impl only). This over-approximates (a name shared
 //!    by two fns reaches both), which can only ask for more permissions, never hide a call.
+//!    A function with an authenticated route is also walked from `shared::gate::account_gate`,
+//!    which the runtime runs before its handler.
 //!
 //! `#[cfg(test)]` modules and `#[test]` fns are not deployed code and are skipped.
 //!
@@ -33,7 +35,7 @@ mod operations;
 mod reach;
 mod source;
 
-pub use reach::function_calls;
+pub use reach::{GATE_FN, function_calls};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -116,13 +118,16 @@ pub fn access_calls(access: &serde_json::Value) -> Result<BTreeSet<Call>, String
 /// Compares each function's code with its routes.json access, both ways.
 /// `secret_of_env` maps a `*_SECRET_ID` environment variable to the secret (routes.json name)
 /// Terraform sets it to.
+/// `gated` names the functions with an authenticated route: their requests pass the account
+/// gate first ([`reach::GATE_FN`]), so its calls are theirs.
 pub fn check_calls(
     root: &Path,
     functions: &serde_json::Map<String, serde_json::Value>,
+    gated: &BTreeSet<String>,
     secret_of_env: &BTreeMap<String, String>,
 ) -> Vec<String> {
     let names: BTreeSet<String> = functions.keys().cloned().collect();
-    let code = match function_calls(root, &names) {
+    let code = match function_calls(root, &names, gated) {
         Ok(c) => c,
         Err(e) => return e,
     };

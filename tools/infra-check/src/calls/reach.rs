@@ -18,8 +18,18 @@ const ADAPTERS: &[(&str, &str)] = &[
     ("secrets", "Secrets"),
 ];
 
-/// Each function's AWS calls (with where they are made), from its crate and `shared/`.
-pub fn function_calls(root: &Path, functions: &BTreeSet<String>) -> Result<BTreeMap<String, FunctionCalls>, Vec<String>> {
+/// The shared fn every request of an authenticated route passes before its handler
+/// (`shared/src/gate.rs`): a root of each gated function's walk, though no function crate
+/// calls it (the runtime and the local gateway do).
+pub const GATE_FN: &str = "account_gate";
+
+/// Each function's AWS calls (with where they are made), from its crate and `shared/`; a
+/// function in `gated` (one with an authenticated route) also from [`GATE_FN`].
+pub fn function_calls(
+    root: &Path,
+    functions: &BTreeSet<String>,
+    gated: &BTreeSet<String>,
+) -> Result<BTreeMap<String, FunctionCalls>, Vec<String>> {
     let mut fns = Vec::new();
     let mut errors = Vec::new();
     if let Err(e) = parse_dir(root, "shared/src", "shared", &mut fns) {
@@ -59,7 +69,15 @@ pub fn function_calls(root: &Path, functions: &BTreeSet<String>) -> Result<BTree
     for function in functions {
         let visible = |i: usize| fns[i].krate == "shared" || fns[i].krate == *function;
         let mut seen = BTreeSet::new();
-        let mut stack: Vec<usize> = (0..fns.len()).filter(|&i| fns[i].krate == *function).collect();
+        let gate = gated.contains(function);
+        let mut stack: Vec<usize> = (0..fns.len())
+            .filter(|&i| {
+                fns[i].krate == *function || (gate && fns[i].krate == "shared" && fns[i].owner.is_none() && fns[i].name == GATE_FN)
+            })
+            .collect();
+        if gate && !stack.iter().any(|&i| fns[i].krate == "shared") {
+            errors.push(format!("{function} has an authenticated route but shared/src has no fn {GATE_FN}"));
+        }
         let mut calls = FunctionCalls::new();
         while let Some(i) = stack.pop() {
             if !seen.insert(i) {
