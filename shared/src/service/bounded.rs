@@ -60,14 +60,15 @@ impl Drained {
     }
 }
 
-/// Reads `list` page after page (its argument: where the last page stopped) and hands each
-/// listed thing to `each`, within `window` and `max`. `what` names the sweep in the logs.
+/// Reads `read_listing` page after page (its argument: where the last page stopped) and hands each
+/// listed thing to `handle_listed`, within `window` and `max`. `what` names the sweep in the
+/// logs. (The closures' names are unique: tools/infra-check follows calls by name.)
 pub async fn drain<T, K, LF, EF>(
     window: &Window,
     max: usize,
     what: &'static str,
-    mut list: impl FnMut(Option<K>) -> LF,
-    mut each: impl FnMut(T) -> EF,
+    mut read_listing: impl FnMut(Option<K>) -> LF,
+    mut handle_listed: impl FnMut(T) -> EF,
 ) -> Drained
 where
     LF: Future<Output = Result<(Vec<T>, Option<K>), StoreError>>,
@@ -80,7 +81,7 @@ where
             report.stopped_early = true;
             break;
         }
-        let (page, next) = match window.step(list(start.take())).await {
+        let (page, next) = match window.step(read_listing(start.take())).await {
             Some(Ok(page)) => page,
             Some(Err(e)) => {
                 tracing::error!(sweep = what, error = %e, "could not read the listing");
@@ -98,7 +99,7 @@ where
                 report.stopped_early = true;
                 break 'pages;
             }
-            match window.step(each(thing)).await {
+            match window.step(handle_listed(thing)).await {
                 Some(Outcome::Done) => report.done += 1,
                 Some(Outcome::Skipped) => report.skipped += 1,
                 Some(Outcome::Failed) => report.errors += 1,
