@@ -45,6 +45,7 @@ locals {
     RECONCILE_AFTER_S           = var.reconcile_after_s
     UNSAVED_EXPIRATION_DAYS     = var.unsaved_expiration_days
     TRASH_RETENTION_DAYS        = var.trash_retention_days
+    USER_POOL_ID                = aws_cognito_user_pool.main.id
     LOG_LEVEL                   = var.log_level
   }
   environment_without_value = [for name in local.environment_names : name if name != "VN_HANDLER" && try(trimspace(local.function_environment[name]), "") == ""]
@@ -187,6 +188,16 @@ locals {
         } if trigger == "schedule"
       ],
       [
+        # The user pool (cognito-idp:AdminDeleteUser: the account erasure deletes the user
+        # last), authorized on the pool's ARN.
+        for actions in [lookup(f.access, "user_pool", [])] : {
+          Sid      = "UserPool"
+          Effect   = "Allow"
+          Action   = [for a in actions : "cognito-idp:${a}"]
+          Resource = [aws_cognito_user_pool.main.arn]
+        } if length(actions) > 0
+      ],
+      [
         for secrets in [lookup(f.access, "secrets", [])] : {
           Sid      = "Secrets"
           Effect   = "Allow"
@@ -312,11 +323,13 @@ locals {
     reconciler       = 300
     "provider-audit" = 900
     "trash-sweep"    = 3600
+    "account-erase"  = 120
   }
   schedule_descriptions = {
     reconciler       = "Settles jobs whose Replicate webhook never came."
     "provider-audit" = "Reconciles the Replicate account's predictions with the jobs."
     "trash-sweep"    = "Purges for good what stayed trash_retention_days in the trash: record, object and its every version."
+    "account-erase"  = "Erases deleted accounts in bounded runs: jobs, assets, every object version, usage, shares, claims, then the Cognito user."
   }
 }
 

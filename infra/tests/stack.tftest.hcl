@@ -78,6 +78,18 @@ run "whole_stack_applies" {
     error_message = "every function must get TRASH_RETENTION_DAYS; the trash sweep lists versions on the bucket's ARN itself, and only the functions that purge may"
   }
 
+  # ---- account erasure: only its role may delete users, on the pool's ARN; it runs every 2 minutes
+  assert {
+    condition = (
+      one([for s in jsondecode(aws_iam_role_policy.function["account-erase"].policy).Statement : s.Resource if s.Sid == "UserPool"]) == [aws_cognito_user_pool.main.arn] &&
+      one([for s in jsondecode(aws_iam_role_policy.function["account-erase"].policy).Statement : s.Action if s.Sid == "UserPool"]) == ["cognito-idp:AdminDeleteUser"] &&
+      length(flatten([for k, p in aws_iam_role_policy.function : [for s in jsondecode(p.policy).Statement : s if s.Sid == "UserPool"] if k != "account-erase"])) == 0 &&
+      aws_scheduler_schedule.scheduled["account-erase"].schedule_expression == "rate(2 minutes)" &&
+      alltrue([for k, f in aws_lambda_function.function : f.environment[0].variables["USER_POOL_ID"] == aws_cognito_user_pool.main.id])
+    )
+    error_message = "only the account erasure may call AdminDeleteUser, on the user pool's ARN, every 2 minutes; every function gets USER_POOL_ID"
+  }
+
   # ---- functions: each its own Lambda, role, log group and zip path
   assert {
     condition     = toset(keys(aws_lambda_function.function)) == toset(keys(local.functions)) && toset(keys(aws_iam_role.function)) == toset(keys(local.functions)) && toset(keys(aws_cloudwatch_log_group.function)) == toset(keys(local.functions))
@@ -162,7 +174,7 @@ run "whole_stack_applies" {
   # ---- reconciler: a failed run is not retried (it would overlap the next) and reaches its DLQ
   assert {
     condition = (
-      toset(keys(aws_lambda_function_event_invoke_config.scheduled)) == toset(["reconciler", "provider-audit", "trash-sweep"]) &&
+      toset(keys(aws_lambda_function_event_invoke_config.scheduled)) == toset(["reconciler", "provider-audit", "trash-sweep", "account-erase"]) &&
       aws_lambda_function_event_invoke_config.scheduled["reconciler"].function_name == aws_lambda_function.function["reconciler"].function_name &&
       aws_lambda_function_event_invoke_config.scheduled["reconciler"].maximum_retry_attempts == 0 &&
       aws_lambda_function_event_invoke_config.scheduled["reconciler"].destination_config[0].on_failure[0].destination == aws_sqs_queue.scheduler_dlq.arn &&

@@ -51,6 +51,8 @@ pub const FUNCTIONS: &[&str] = &[
     "trash-list",
     "trash-update",
     "trash-sweep",
+    "account-deletion",
+    "account-erase",
 ];
 
 /// `VN_HANDLER` if set, else the Lambda's name (`<prefix>-<function>` or the bare function).

@@ -50,6 +50,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Some("trash-list") => run_http(trash_list::handler).await,
         Some("trash-update") => run_http(trash_update::handler).await,
         Some("trash-sweep") => run_event(trash_sweep::handler).await,
+        Some("account-deletion") => run_http(account_deletion::handler).await,
+        Some("account-erase") => run_event(account_erase::handler).await,
         _ => Err(format!(
             "no function for VN_HANDLER/AWS_LAMBDA_FUNCTION_NAME; known: {}",
             vn_lambda::FUNCTIONS.join(", ")

@@ -23,6 +23,8 @@ pub struct Resources {
     /// behaviour.
     pub media_signing_key_secret_id: String,
     pub media_keys: crate::media::KeyGroup,
+    /// The Cognito user pool (the stack creates it after these resources).
+    pub user_pool_id: String,
 }
 
 /// The id of the local stack's first media signing key.
@@ -200,5 +202,6 @@ pub async fn create_resources(
         webhook_secret_id,
         media_signing_key_secret_id,
         media_keys,
+        user_pool_id: String::new(),
     })
 }

@@ -34,6 +34,9 @@ pub struct Access {
     pub queue: Vec<String>,
     #[serde(default)]
     pub secrets: Vec<String>,
+    /// Actions on the Cognito user pool (`cognito-idp:AdminDeleteUser`), on the pool's ARN.
+    #[serde(default)]
+    pub user_pool: Vec<String>,
 }
 
 /// What the SQS event source mapping needs of the function's role (infra/functions.tf
@@ -119,6 +122,13 @@ pub fn policy(
     }
     if trigger == "sqs" {
         statements.push(json!({ "Sid": "EventSource", "Effect": "Allow", "Action": EVENT_SOURCE_ACTIONS, "Resource": [queue] }));
+    }
+    if !access.user_pool.is_empty() {
+        statements.push(json!({
+            "Sid": "UserPool", "Effect": "Allow",
+            "Action": access.user_pool.iter().map(|a| format!("cognito-idp:{a}")).collect::<Vec<_>>(),
+            "Resource": [format!("arn:aws:cognito-idp:{region}:{ACCOUNT}:userpool/{}", res.user_pool_id)],
+        }));
     }
     if !access.secrets.is_empty() {
         let arns = access
@@ -240,6 +250,7 @@ mod tests {
                 shares: "p-shares".into(),
             },
             media_bucket: "p-media".into(),
+            user_pool_id: "us-east-1_local".into(),
             queue_url: "http://127.0.0.1:5000/123456789012/p-generation".into(),
             dlq_url: String::new(),
             replicate_token_secret_id: String::new(),

@@ -92,6 +92,7 @@ async fn dev() -> Result<(), BoxError> {
     };
 
     opts.audit_every = Duration::from_secs(15 * 60);
+    opts.erase_every = Duration::from_secs(120);
 
     let stack = Stack::start(opts).await?;
     let state = serde_json::json!({

@@ -134,6 +134,7 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("webhook-replicate", handler!(webhook_replicate)),
         ("trash-list", handler!(trash_list)),
         ("trash-update", handler!(trash_update)),
+        ("account-deletion", handler!(account_deletion)),
     ])
 }
 

@@ -43,6 +43,8 @@ pub struct StackOptions {
     pub reconcile_after: Duration,
     /// How often the provider audit runs (infra/functions.tf: every 15 minutes).
     pub audit_every: Duration,
+    /// How often the account erasure runs (infra/functions.tf: every 2 minutes).
+    pub erase_every: Duration,
     pub monthly_limit_usd: String,
     /// Every user's default storage limit in MB (`STORAGE_LIMIT_MB`).
     pub storage_limit_mb: String,
@@ -93,6 +95,7 @@ impl StackOptions {
             reconcile_every: Duration::from_secs(3600),
             reconcile_after: Duration::from_secs(600),
             audit_every: Duration::from_secs(3600),
+            erase_every: Duration::from_secs(3600),
             monthly_limit_usd: "20".into(),
             storage_limit_mb: shared::domain::storage::DEFAULT_STORAGE_LIMIT_MB.into(),
             job_starts_per_minute: 0,
@@ -172,8 +175,9 @@ impl Stack {
         };
 
         let sdk = shared::app::sdk_config(&opts.region, Some(&moto.url));
-        let resources = create_resources(&sdk, &opts.prefix, &token, &webhook_secret, opts.queue_visibility_s).await?;
+        let mut resources = create_resources(&sdk, &opts.prefix, &token, &webhook_secret, opts.queue_visibility_s).await?;
         let pool = cognito::create_pool(&http, &format!("{}/", moto.url), &opts.region, &format!("{}-users", opts.prefix)).await?;
+        resources.user_pool_id = pool.user_pool_id.clone();
         if let Some((u, p)) = &opts.demo_user {
             cognito::create_user(&http, &pool, u, p, true).await?;
         }
@@ -206,6 +210,7 @@ impl Stack {
             ("GIVE_UP_AFTER_S", opts.give_up_after.as_secs().to_string()),
             ("PROMPT_WAIT_S", opts.prompt_wait.as_secs().to_string()),
             ("SEND_WEBHOOKS", send_webhooks.to_string()),
+            ("USER_POOL_ID", pool.user_pool_id.clone()),
         ]);
         for (k, v) in &opts.extra_env {
             env.insert(k.as_str(), v.clone());
@@ -309,6 +314,11 @@ impl Stack {
             function_apps["trash-sweep"].clone(),
             TRASH_SWEEP_EVERY,
             timeouts["trash-sweep"],
+        )));
+        tasks.push(tokio::spawn(crate::worker_loop::run_account_erase(
+            function_apps["account-erase"].clone(),
+            opts.erase_every,
+            timeouts["account-erase"],
         )));
         Ok(Self {
             base_url,

@@ -115,3 +115,16 @@ pub async fn run_trash_sweep(app: Arc<App>, every: Duration, timeout: Duration) 
         }
     }
 }
+
+/// EventBridge Scheduler, locally: runs the account erasure every `every` (infra/functions.tf:
+/// every 2 minutes), each run under its `timeout` (routes.json). Tests run it on demand.
+pub async fn run_account_erase(app: Arc<App>, every: Duration, timeout: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if let Err(stopped) = invoke_as("account-erase", timeout, account_erase::handler(app.clone(), json!({}))).await {
+            tracing::error!(timeout_s = timeout.as_secs_f64(), ?stopped, "account erasure stopped");
+        }
+    }
+}

@@ -260,7 +260,8 @@ async fn a_paging_run_stays_under_the_rate_limit() {
 }
 
 /// A prediction whose webhook names a job of a user who deleted their account (their
-/// tombstone in the usage table) is that user's, not an orphan; still running, it is stopped.
+/// tombstone: the account item's `deleted_at`, as `POST /api/account/deletion` writes it) is
+/// that user's, not an orphan; still running, it is stopped.
 #[tokio::test]
 async fn a_deleted_users_prediction_is_classed_apart_from_orphans() {
     let t = stack(None).await;
@@ -272,7 +273,9 @@ async fn a_deleted_users_prediction_is_classed_apart_from_orphans() {
         .put_item()
         .table_name(&t.stack.resources.tables.usage)
         .item("user_id", A::S(gone.as_str().into()))
-        .item("period", A::S(shared::store::audit::DELETED_PERIOD.into()))
+        .item("period", A::S(shared::store::ACCOUNT_PERIOD.into()))
+        .item("deleted_at", A::S("2026-12-01T10:00:00Z".into()))
+        .item("deletion_id", A::S("01JDELETION0000000000000000".into()))
         .send()
         .await
         .unwrap();

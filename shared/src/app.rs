@@ -37,6 +37,8 @@ pub struct App {
     pub media: Media,
     pub queue: Queue,
     pub secrets: Secrets,
+    /// The user pool, server side (the account erasure's AdminDeleteUser).
+    pub idp: crate::idp::Idp,
     /// The media URL signer and the URLs it signed (crate::media::urls).
     pub media_urls: crate::media::urls::MediaUrls,
     /// For output downloads: no redirects, bounded time. Like every client here, built on first
@@ -109,10 +111,21 @@ impl App {
                     .build()
                     .expect("a client with the compiled-in roots builds")
             }),
+            idp: crate::idp::Idp::new(
+                &config.region,
+                config.endpoint_url.clone(),
+                config.user_pool_id.clone(),
+                sdk.credentials_provider(),
+            ),
             media_urls: Default::default(),
             catalog,
             config,
         })
+    }
+
+    /// The HTTP client of API calls made without an SDK (Replicate, the user pool).
+    pub fn api_http(&self) -> &reqwest::Client {
+        &self.api_http
     }
 
     /// The Replicate client with the API token from Secrets Manager (cached).

@@ -140,6 +140,9 @@ pub struct Config {
     /// (`PROVIDER_AUDIT_READS_PER_MINUTE`, 300: a tenth of Replicate's 3000 reads a minute,
     /// which the rest of the system shares).
     pub audit_reads_per_minute: u32,
+    /// The Cognito user pool (`USER_POOL_ID`): the account erasure deletes the user from it
+    /// (crate::idp). Only that function needs it; it fails loudly without.
+    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -259,6 +262,7 @@ impl Config {
             replicate_max_retry_wait: secs("REPLICATE_MAX_RETRY_WAIT_S", crate::replicate::DEFAULT_MAX_RETRY_WAIT.as_secs())?,
             audit_lag: secs("PROVIDER_AUDIT_LAG_S", 900)?,
             audit_reads_per_minute,
+            user_pool_id: get("USER_POOL_ID"),
         })
     }
 

@@ -15,6 +15,8 @@ pub mod domain;
 pub mod environment;
 #[cfg(feature = "aws")]
 pub mod gate;
+#[cfg(feature = "aws")]
+pub mod idp;
 pub mod lazy;
 mod limits;
 pub mod media;

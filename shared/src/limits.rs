@@ -87,6 +87,8 @@ mod tests {
             ("UNSAVED_EXPIRATION_DAYS", 10),
             ("TRASH_RETENTION_DAYS", 10),
             ("LOG_LEVEL", 256),
+            // A user pool id: `{region}_{id}`, at most 55 characters (Cognito API reference).
+            ("USER_POOL_ID", 55),
             ("VN_HANDLER", 17),
         ];
         let list: serde_json::Value = serde_json::from_str(include_str!("../../infra/environment.json")).unwrap();

@@ -9,6 +9,9 @@ pub enum ApiError {
     Validation { message: String, field: Option<String> },
     #[error("{0}")]
     Unauthorized(String),
+    /// A deletion's confirmation is not the caller's username: 400 `confirmation_mismatch`.
+    #[error("{0}")]
+    ConfirmationMismatch(String),
     /// The account gate refused a valid token (crate::gate): 401 with `account_deleted` or
     /// `token_revoked`.
     #[error("{0}")]
@@ -56,7 +59,7 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Validation { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Validation { .. } | ApiError::ConfirmationMismatch(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) | ApiError::Refused(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -73,6 +76,7 @@ impl ApiError {
         match self {
             ApiError::Validation { .. } => "validation_error",
             ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::ConfirmationMismatch(_) => "confirmation_mismatch",
             ApiError::Refused(r) => r.code(),
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod board;
 pub mod collection;
 pub mod download;
+pub mod erasure;
 pub mod expiry;
 mod gallery;
 mod ids;

@@ -18,6 +18,8 @@ pub mod urls;
 
 pub use fetch::{FetchError, check_origin, download_client};
 pub use mp4::{Mp4Error, Mp4Scanner, VideoInfo};
+#[cfg(feature = "aws")]
+pub use purge::user_prefix;
 pub use sniff::{HeaderSniff, ImageInfo, SniffError, TAIL_BYTES, check_ending, sniff_header, sniff_image};
 #[cfg(feature = "aws")]
 pub use stream::{COPY_HELD_BYTES, PART_BYTES, StreamError, StreamedImage, StreamedVideo, stream_image, stream_video};

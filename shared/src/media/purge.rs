@@ -59,3 +59,50 @@ impl Media {
         Ok(versions.len())
     }
 }
+
+/// Versions (and delete markers) deleted at once by [`Media::purge_prefix_page`].
+const PREFIX_CONCURRENCY: usize = 16;
+
+/// Everything a user has in the bucket: `users/{sub}/` (assets, upload staging, exports).
+pub fn user_prefix(user: &crate::domain::UserId) -> String {
+    format!("users/{}/", user.as_str())
+}
+
+impl Media {
+    /// Deletes one listing page (up to 1,000) of the versions and delete markers under
+    /// `prefix`, a few at a time. Returns how many were deleted: 0 when nothing is left. What
+    /// was deleted is gone from the next listing, so a caller repeats it from the start.
+    pub async fn purge_prefix_page(&self, prefix: &str) -> Result<usize, MediaError> {
+        use futures_util::stream::{self, StreamExt, TryStreamExt};
+        let out = self
+            .s3
+            .list_object_versions()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .send()
+            .await
+            .map_err(aws("list object versions"))?;
+        let mut found: Vec<(String, String)> = Vec::new();
+        let pair = |k: Option<&str>, v: Option<&str>| Some((k?.to_string(), v?.to_string()));
+        found.extend(out.versions().iter().filter_map(|v| pair(v.key(), v.version_id())));
+        found.extend(out.delete_markers().iter().filter_map(|m| pair(m.key(), m.version_id())));
+        // Only what is under the prefix (a listing never returns more; this is the guarantee).
+        found.retain(|(k, _)| k.starts_with(prefix));
+        let n = found.len();
+        stream::iter(found)
+            .map(|(key, version)| async move {
+                self.s3
+                    .delete_object()
+                    .bucket(&self.bucket)
+                    .key(key)
+                    .version_id(version)
+                    .send()
+                    .await
+                    .map_err(aws("delete object version"))
+            })
+            .buffer_unordered(PREFIX_CONCURRENCY)
+            .try_collect::<Vec<_>>()
+            .await?;
+        Ok(n)
+    }
+}

@@ -75,6 +75,14 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
         let why = "The model returned no usable output.".to_string();
         return fail_job(app, &job, JobStatus::Failed, "no_output", why, &now, job.provider.as_ref()).await;
     }
+    // Nothing lands for a deleted account: checked before the first output and again before
+    // the job says done (a delete during the copy discards what was copied).
+    let user = &job.user_id;
+    let deleted = |app| async move { super::deletion::tombstoned(app, user).await.map_err(retry) };
+    if deleted(app).await? {
+        let (code, why) = (super::deletion::DELETED_CODE, super::deletion::DELETED_MESSAGE.to_string());
+        return fail_job(app, &job, JobStatus::Canceled, code, why, &now, job.provider.as_ref()).await;
+    }
     let mut ids = Vec::with_capacity(urls.len());
     for (i, url) in urls.iter().enumerate() {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -103,6 +111,12 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
         .provider
         .clone()
         .unwrap_or_else(|| ProviderRecord::unread(&msg.prediction_id, super::bill::basis_of(app, &job)));
+    if deleted(app).await? {
+        let (code, why) = (super::deletion::DELETED_CODE, super::deletion::DELETED_MESSAGE.to_string());
+        let settled = fail_job(app, &job, JobStatus::Canceled, code, why, &now, job.provider.as_ref()).await?;
+        super::gallery::discard_unlisted_outputs(app, &job, &ids).await;
+        return Ok(settled);
+    }
     // Into the job's collection (the studio's "add new results to…") before the job says done.
     super::collections::collect_outputs(app, &job, &ids).await;
     let applied = app.store.settle_success(&job, &ids, cost, &billed, &now).await.map_err(retry)?;

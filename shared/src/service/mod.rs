@@ -3,9 +3,12 @@
 pub mod audit;
 mod bill;
 mod boards;
+pub mod bounded;
 mod cancel;
 mod collections;
 pub mod copy;
+mod deletion;
+pub mod erase;
 mod expiry;
 mod gallery;
 mod generate;
@@ -37,6 +40,7 @@ pub use collections::{
     live_collection, rename_collection,
 };
 pub use copy::{COPY_MEMORY_ALLOWANCE, MAX_PARALLEL_COPIES, WORKER_BASELINE_ALLOWANCE, copy_budget, finish_copy};
+pub use deletion::{DeletionRequest, request_deletion};
 pub use expiry::{BackfillReport, MAX_PINNED, SweepReport, backfill_assets, pin_dependencies, sweep_expired};
 pub use gallery::{BatchAction, BatchRequest, MAX_BATCH, batch, parse_filter, set_saved};
 pub use generate::{Created, GenerateRequest, create_job, edit_sources};

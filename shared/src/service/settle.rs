@@ -96,6 +96,11 @@ pub async fn settle_job(app: &App, mut job: Job, p: &Prediction) -> Result<Settl
     let now = clock::rfc3339(clock::now());
     let billed = p.status.is_terminal().then(|| bill(app, &job, p));
     let fail = |status: JobStatus, code: &'static str, message: String| fail_job(app, &job, status, code, message, &now, billed.as_ref());
+    if p.status == PredictionStatus::Succeeded && super::deletion::tombstoned(app, &job.user_id).await.map_err(retry)? {
+        // Nothing lands for a deleted account: no outputs recorded, no copy queued, no texts.
+        let why = super::deletion::DELETED_MESSAGE.to_string();
+        return fail(JobStatus::Canceled, super::deletion::DELETED_CODE, why).await;
+    }
     match &p.status {
         PredictionStatus::Starting | PredictionStatus::Processing => Ok(Settled::InProgress),
         PredictionStatus::Unknown(s) => {

@@ -58,6 +58,15 @@ pub async fn submit(app: &App, msg: &JobMessage) -> Result<(), SubmitError> {
         tracing::info!(job_id = %job.job_id, status = job.status.as_str(), "job already submitted or finished");
         return Ok(());
     }
+    if super::deletion::tombstoned(app, &job.user_id).await.map_err(retry)? {
+        // The account was deleted after the job was queued: it never starts (its reservation
+        // is released; the erasure deletes the job).
+        let err = job_error(super::deletion::DELETED_CODE, super::deletion::DELETED_MESSAGE.into());
+        let now = clock::rfc3339(clock::now());
+        let canceled = app.store.cancel_queued(&job, &err, &now).await.map_err(retry)?;
+        tracing::info!(job_id = %job.job_id, canceled, "job of a deleted account not started");
+        return Ok(());
+    }
     let now_ms = clock::now().timestamp_millis();
     let deadline_ms = app.config.submit_deadline.as_millis() as i64;
     if !app.store.claim_job(&job, now_ms, now_ms - deadline_ms).await.map_err(retry)? {

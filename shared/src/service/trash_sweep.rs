@@ -1,14 +1,14 @@
 //! Purging for good (service::trash): the one purge of a trashed asset, the hook every hard
 //! delete ends with, and the scheduled sweep (`trash-sweep`, its own function, outside the
 //! reconciler's time budget) that purges what stayed `TRASH_RETENTION_DAYS` in the trash.
-use super::reconcile::{fits, time_left};
+use super::bounded::{Outcome, Window, drain};
 use crate::api::ApiError;
 use crate::app::App;
 use crate::domain::Asset;
 use crate::domain::trash::Trashed;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The sweep's function in routes.json.
 pub const FUNCTION: &str = "trash-sweep";
@@ -74,57 +74,34 @@ pub struct TrashSweepReport {
 }
 
 /// Purges every trashed asset whose `purge_at` is before `now`, oldest first, reading the
-/// sparse `purge_due` index (never a scan), within `sweep_window` and `MAX_PER_RUN`. `now` is a
-/// parameter so tests can move the clock.
+/// sparse `purge_due` index (never a scan), within `sweep_window` and `MAX_PER_RUN`
+/// (service::bounded). `now` is a parameter so tests can move the clock.
 pub async fn sweep_trash(app: &App, now: DateTime<Utc>) -> TrashSweepReport {
-    let mut report = TrashSweepReport::default();
-    let until = Instant::now() + sweep_window(time_left());
+    let window = Window::new(SWEEP_BUDGET, PER_STEP, DEADLINE_MARGIN);
     let now = now.timestamp();
-    let mut start = None;
-    'pages: loop {
-        if !fits(until, PER_STEP) {
-            report.stopped_early = true;
-            break;
-        }
-        let (due, next) = match tokio::time::timeout(PER_STEP, app.store.list_purge_due(now, PAGE, start.take())).await {
-            Ok(Ok(page)) => page,
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "trash sweep could not list due assets");
-                report.errors += 1;
-                break;
-            }
-            Err(_) => {
-                tracing::error!("trash sweep's listing timed out");
-                report.errors += 1;
-                break;
-            }
-        };
-        for t in due {
-            if report.purged + report.skipped + report.errors >= MAX_PER_RUN || !fits(until, PER_STEP) {
-                report.stopped_early = true;
-                break 'pages;
-            }
-            match tokio::time::timeout(PER_STEP, purge_trashed(app, &t, Some(now))).await {
-                Ok(Ok(true)) => report.purged += 1,
-                Ok(Ok(false)) => report.skipped += 1,
-                Ok(Err(e)) => {
-                    report.errors += 1;
+    let drained = drain(
+        &window,
+        MAX_PER_RUN,
+        "trash",
+        |start| app.store.list_purge_due(now, PAGE, start),
+        |t: Trashed| async move {
+            match purge_trashed(app, &t, Some(now)).await {
+                Ok(true) => Outcome::Done,
+                Ok(false) => Outcome::Skipped,
+                Err(e) => {
                     tracing::warn!(asset_id = %t.asset.asset_id, error = %e, "could not purge a trashed asset");
-                }
-                Err(_) => {
-                    report.errors += 1;
-                    tracing::warn!(asset_id = %t.asset.asset_id, "purging took too long; the next run takes it up again");
+                    Outcome::Failed
                 }
             }
-        }
-        match next {
-            Some(k) => start = Some(k),
-            None => break,
-        }
-    }
-    if report.stopped_early {
-        tracing::warn!(purged = report.purged, "trash sweep stopped early; the rest waits for the next run");
-    }
+        },
+    )
+    .await;
+    let report = TrashSweepReport {
+        purged: drained.done,
+        skipped: drained.skipped,
+        errors: drained.errors,
+        stopped_early: drained.stopped_early,
+    };
     tracing::info!(
         purged = report.purged,
         skipped = report.skipped,

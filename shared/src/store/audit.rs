@@ -1,14 +1,12 @@
 //! The provider audit's state (service::audit): its watermark, one item of the idempotency
 //! table (`key` = [`WATERMARK_KEY`], no `expires_at`, so its TTL never takes it), and the
-//! account-deletion tombstone it asks about (docs/data-model.md).
+//! account-deletion tombstone it asks about (the account item's `deleted_at`, store::erasure;
+//! docs/data-model.md).
 use super::{Store, StoreError, aws, s};
 use crate::domain::UserId;
 
 /// The watermark's item key in the idempotency table.
 pub const WATERMARK_KEY: &str = "watermark#provider-audit";
-/// The usage table's `period` of a deleted user's tombstone (written by account deletion, a
-/// future feature: it must outlive the user's other items).
-pub const DELETED_PERIOD: &str = "deleted";
 
 impl Store {
     /// Up to when (RFC 3339) every prediction was audited; `None` before the first full run.
@@ -39,17 +37,9 @@ impl Store {
         super::write("advance audit watermark", || req.clone().send()).await
     }
 
-    /// Whether `user` deleted their account (their tombstone exists).
+    /// Whether `user` deleted their account: their account item has `deleted_at` (kept
+    /// `domain::erasure::TOMBSTONE_KEEP` after the delete, past the user's other items).
     pub async fn user_deleted(&self, user: &UserId) -> Result<bool, StoreError> {
-        let out = self
-            .ddb
-            .get_item()
-            .table_name(&self.tables.usage)
-            .key("user_id", s(user.as_str()))
-            .key("period", s(DELETED_PERIOD))
-            .send()
-            .await
-            .map_err(aws("get user tombstone"))?;
-        Ok(out.item.is_some())
+        Ok(self.account_state(user).await?.deleted_at.is_some())
     }
 }

@@ -5,6 +5,7 @@ mod assets;
 pub mod audit;
 mod boards;
 mod collections;
+mod erasure;
 mod expiry;
 mod holds;
 mod idempotency;
@@ -25,9 +26,11 @@ mod submission;
 mod trash;
 mod uploads;
 mod usage;
+mod wipe;
 
 pub use account::ACCOUNT_PERIOD;
 pub use collections::{AddOutcome, RemoveOutcome};
+pub use erasure::{DeletionStarted, Erasure};
 pub use expiry::BackfillPage;
 pub use holds::HoldState;
 pub use idempotency::IdempotencyRecord;
@@ -39,6 +42,7 @@ pub use storage::STORAGE_PERIOD;
 pub use stories::StoryOutcome;
 pub use uploads::{PENDING_UPLOADS_INDEX, PendingUpload, UploadSettled};
 pub use usage::{DayUsage, LIMIT_PERIOD, Limits, MonthUsage, UsageStore};
+pub use wipe::{AssetRecord, ShareRecord, Wiped, claim_key, share_lookup_key, share_owner_key};
 
 use crate::config::Tables;
 use aws_sdk_dynamodb::Client;

@@ -159,6 +159,8 @@ fn allowed_grants(
             vec![format!("{}.arn/reports/{name}/*", env_addr("MEDIA_BUCKET")?)]
         } else if resource == "queue" {
             vec![format!("{}.arn", env_addr("GENERATION_QUEUE_URL")?)]
+        } else if resource == "user_pool" {
+            vec![format!("{}.arn", env_addr("USER_POOL_ID")?)]
         } else if let Some(s) = resource.strip_prefix("secret:") {
             let addr = env
                 .values()

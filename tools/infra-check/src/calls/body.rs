@@ -178,6 +178,7 @@ impl BodyVisitor<'_> {
             "s3" if matches!(op_name.as_str(), "list_objects_v2" | "list_object_versions") => ["media_bucket".to_string()].into(),
             "s3" => ["media".to_string()].into(),
             "sqs" => ["queue".to_string()].into(),
+            "cognito-idp" => ["user_pool".to_string()].into(),
             // Secrets::get's secret is its caller's argument (see secret_refs).
             "secretsmanager" => return,
             _ => BTreeSet::new(),

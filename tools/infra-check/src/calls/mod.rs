@@ -42,8 +42,8 @@ use std::path::Path;
 
 /// One AWS permission a call needs: (`service:Action`, resource), where the resource is
 /// `table:<key>`, `media` (users/*), `media_bucket` (the media bucket itself: bucket-level
-/// actions such as `s3:ListBucketVersions`), `reports` (the function's reports/<function>/*), `queue` or
-/// `secret:<name>`.
+/// actions such as `s3:ListBucketVersions`), `reports` (the function's reports/<function>/*), `queue`,
+/// `user_pool` (the Cognito user pool) or `secret:<name>`.
 pub type Call = (String, String);
 
 /// Each call a function can make, with the fns that make it.
@@ -68,9 +68,9 @@ pub fn access_calls(access: &serde_json::Value) -> Result<BTreeSet<Call>, String
     };
     if let Some(obj) = access.as_object() {
         for k in obj.keys() {
-            if !["tables", "media", "media_bucket", "reports", "queue", "secrets"].contains(&k.as_str()) {
+            if !["tables", "media", "media_bucket", "reports", "queue", "secrets", "user_pool"].contains(&k.as_str()) {
                 return Err(format!(
-                    "access.{k} is not a kind of access (tables, media, media_bucket, reports, queue, secrets)"
+                    "access.{k} is not a kind of access (tables, media, media_bucket, reports, queue, secrets, user_pool)"
                 ));
             }
         }
@@ -100,6 +100,11 @@ pub fn access_calls(access: &serde_json::Value) -> Result<BTreeSet<Call>, String
     if let Some(q) = access.get("queue") {
         for a in strings(q, "queue")? {
             out.insert((format!("sqs:{a}"), "queue".into()));
+        }
+    }
+    if let Some(p) = access.get("user_pool") {
+        for a in strings(p, "user_pool")? {
+            out.insert((format!("cognito-idp:{a}"), "user_pool".into()));
         }
     }
     if let Some(s) = access.get("secrets") {

@@ -48,6 +48,9 @@ pub(super) const OPERATIONS: &[(&str, &str, &str)] = &[
     ("sqs", "delete_message", "DeleteMessage"),
     ("sqs", "change_message_visibility", "ChangeMessageVisibility"),
     ("secretsmanager", "get_secret_value", "GetSecretValue"),
+    // Not an SDK operation: Idp::admin_delete_user sends Cognito's AdminDeleteUser signed with
+    // the role's credentials (shared/src/idp.rs), authorized on the user pool's ARN.
+    ("cognito-idp", "admin_delete_user", "AdminDeleteUser"),
 ];
 
 /// Transaction item builders and the item action IAM checks for each.
