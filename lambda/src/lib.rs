@@ -37,6 +37,7 @@ pub const FUNCTIONS: &[&str] = &[
     "boards-delete",
     "shares",
     "shares-open",
+    "exports",
     "webhook-replicate",
     "worker",
     "reconciler",

@@ -124,6 +124,7 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("boards-delete", handler!(boards_delete)),
         ("shares", handler!(shares)),
         ("shares-open", handler!(shares_open)),
+        ("exports", handler!(exports)),
         ("webhook-replicate", handler!(webhook_replicate)),
     ])
 }

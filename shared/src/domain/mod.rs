@@ -3,6 +3,7 @@ pub mod audit;
 pub mod board;
 pub mod download;
 pub mod expiry;
+pub mod export;
 mod gallery;
 mod ids;
 mod job;

@@ -4,6 +4,7 @@ mod assets;
 pub mod audit;
 mod boards;
 mod expiry;
+mod exports;
 mod idempotency;
 mod jobs;
 mod ledger;
@@ -20,6 +21,7 @@ mod uploads;
 mod usage;
 
 pub use expiry::BackfillPage;
+pub use exports::ExportCreated;
 pub use idempotency::IdempotencyRecord;
 pub use jobs::{CreateOutcome, Reservation, StartWindow};
 pub use ledger::LedgerRow;
