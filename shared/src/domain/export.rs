@@ -68,7 +68,7 @@ pub struct Export {
 
 impl Export {
     /// The S3 key of the zip: under the user's prefix, like every object of theirs.
-    pub fn key(&self) -> String {
+    pub fn zip_key(&self) -> String {
         format!("users/{}/exports/{}.zip", self.user_id.as_str(), self.export_id)
     }
 
@@ -82,7 +82,7 @@ impl Export {
     }
 
     /// The API view (the signed link is added by the caller when the zip is done).
-    pub fn to_api(&self, url: Option<&str>) -> serde_json::Value {
+    pub fn export_api(&self, url: Option<&str>) -> serde_json::Value {
         serde_json::json!({
             "id": self.export_id,
             "kind": self.kind,
@@ -270,7 +270,7 @@ mod tests {
             error: None,
             request_hash: String::new(),
         };
-        assert_eq!(e.key(), "users/u1/exports/01JEXPORT.zip");
+        assert_eq!(e.zip_key(), "users/u1/exports/01JEXPORT.zip");
         assert_eq!(e.file_name(), "visual-neurons-export-2026-12-06.zip");
     }
 }

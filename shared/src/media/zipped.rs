@@ -72,7 +72,7 @@ pub struct ZipUpload {
 }
 
 impl ZipUpload {
-    pub async fn start(media: &Media, key: &str) -> Result<Self, ZipError> {
+    pub async fn open_zip(media: &Media, key: &str) -> Result<Self, ZipError> {
         let upload_id = media.start_zip_upload(key).await?;
         let (w, r) = tokio::io::duplex(PIPE_BYTES);
         let uploader = tokio::spawn(crate::deadline::carry(upload_parts(
@@ -91,7 +91,7 @@ impl ZipUpload {
     }
 
     /// Adds one stored entry named `name` with the bytes of `body`; returns how many.
-    pub async fn add(&mut self, name: &str, mut body: impl AsyncRead + Unpin) -> Result<u64, ZipError> {
+    pub async fn zip_entry(&mut self, name: &str, mut body: impl AsyncRead + Unpin) -> Result<u64, ZipError> {
         let entry = ZipEntryBuilder::new(name.to_string().into(), Compression::Stored).unix_permissions(0o644);
         let mut out = self.writer.write_entry_stream(entry).await?.compat_write();
         let n = tokio::io::copy(&mut body, &mut out).await?;
@@ -101,7 +101,7 @@ impl ZipUpload {
 
     /// Writes the central directory, uploads the last part and completes the upload; returns
     /// the zip's size. On any failure the upload is aborted.
-    pub async fn finish(self) -> Result<u64, ZipError> {
+    pub async fn zip_finish(self) -> Result<u64, ZipError> {
         let Self {
             writer,
             uploader,
@@ -127,7 +127,7 @@ impl ZipUpload {
     }
 
     /// Drops the upload and its parts (a build that failed half way).
-    pub async fn abort(self) {
+    pub async fn zip_abort(self) {
         self.uploader.abort();
         if let Err(e) = self.media.abort_multipart(&self.key, &self.upload_id).await {
             tracing::warn!(error = %e, "could not abort a zip upload; the bucket's rule removes it after a day");
@@ -137,7 +137,7 @@ impl ZipUpload {
 
 /// Reads the zip from the pipe and uploads it in parts of [`PART_BYTES`] (the last smaller),
 /// then completes the upload. Returns the bytes uploaded.
-async fn upload_parts(media: Media, key: String, upload_id: String, mut pipe: DuplexStream) -> Result<u64, MediaError> {
+async fn upload_zip_parts(media: Media, key: String, upload_id: String, mut pipe: DuplexStream) -> Result<u64, MediaError> {
     let mut etags = Vec::new();
     let mut total = 0u64;
     loop {

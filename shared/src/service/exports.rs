@@ -43,7 +43,7 @@ pub async fn start_zip(app: &App, me: &Caller, req: &ZipRequest, idem: Option<St
     e.files_total = kept.len() as u32;
     e.asset_ids = kept;
     e.skipped = skipped;
-    start(app, e, idem).await
+    record_and_queue(app, e, idem).await
 }
 
 /// Starts an export of everything the caller has. Past [`MAX_ZIP_BYTES`] of stored files a 400.
@@ -52,7 +52,7 @@ pub async fn start_export(app: &App, me: &Caller, idem: Option<String>) -> Resul
     if stored > MAX_ZIP_BYTES {
         return Err(ApiError::validation("export", export::too_big(stored)));
     }
-    start(app, new_export(me, ExportKind::Everything, sha("export")), idem).await
+    record_and_queue(app, new_export(me, ExportKind::Everything, sha("export")), idem).await
 }
 
 fn new_export(me: &Caller, kind: ExportKind, request_hash: String) -> Export {
@@ -74,13 +74,13 @@ fn new_export(me: &Caller, kind: ExportKind, request_hash: String) -> Export {
     }
 }
 
-async fn start(app: &App, mut e: Export, idem: Option<String>) -> Result<(StatusCode, Value), ApiError> {
+async fn record_and_queue(app: &App, mut e: Export, idem: Option<String>) -> Result<(StatusCode, Value), ApiError> {
     let key_hash = idem.as_deref().map(|k| sha(&format!("{}:{k}", e.user_id.as_str())));
     match app.store.create_export(&e, key_hash.as_deref()).await? {
         ExportCreated::Earlier(first) if first.request_hash != e.request_hash || first.kind != e.kind => {
             Err(ApiError::Conflict("this Idempotency-Key was used for a different request".into()))
         }
-        ExportCreated::Earlier(first) => Ok((StatusCode::OK, view(app, &first).await?)),
+        ExportCreated::Earlier(first) => Ok((StatusCode::OK, export_view(app, &first).await?)),
         ExportCreated::New => {
             let msg = ZipMessage {
                 user_id: e.user_id.clone(),
@@ -94,7 +94,7 @@ async fn start(app: &App, mut e: Export, idem: Option<String>) -> Result<(Status
                 return Err(ApiError::Unavailable("the zip could not be started; please try again".into()));
             }
             tracing::info!(export_id = %e.export_id, kind = ?e.kind, files = e.files_total, "zip queued");
-            Ok((StatusCode::ACCEPTED, view(app, &e).await?))
+            Ok((StatusCode::ACCEPTED, export_view(app, &e).await?))
         }
     }
 }
@@ -102,26 +102,26 @@ async fn start(app: &App, mut e: Export, idem: Option<String>) -> Result<(Status
 /// `GET /api/zips/{id}` and `GET /api/exports/{id}`: the state, and a fresh signed link when
 /// built. Another user's id, an unknown one, or one of the other kind is a 404.
 pub async fn export_state(app: &App, me: &Caller, id: &str, kind: ExportKind) -> Result<Value, ApiError> {
-    let gone = || ApiError::not_found(if kind == ExportKind::Selection { "zip" } else { "export" });
+    let missing = || ApiError::not_found(if kind == ExportKind::Selection { "zip" } else { "export" });
     if ulid::Ulid::from_string(id).is_err() {
-        return Err(gone());
+        return Err(missing());
     }
     let e = app
         .store
         .get_export(&me.id, id)
         .await?
         .filter(|e| e.kind == kind)
-        .ok_or_else(gone)?;
-    view(app, &e).await
+        .ok_or_else(missing)?;
+    export_view(app, &e).await
 }
 
-async fn view(app: &App, e: &Export) -> Result<Value, ApiError> {
+async fn export_view(app: &App, e: &Export) -> Result<Value, ApiError> {
     let expired = clock::now().timestamp() >= e.expires_at;
     let url = match e.state {
-        ExportState::Done if !expired => Some(app.media_url(&e.key(), Some(&e.file_name())).await.map_err(ApiError::internal)?),
+        ExportState::Done if !expired => Some(app.media_url(&e.zip_key(), Some(&e.file_name())).await.map_err(ApiError::internal)?),
         _ => None,
     };
-    let mut v = e.to_api(url.as_deref());
+    let mut v = e.export_api(url.as_deref());
     if expired && e.state == ExportState::Done {
         v["state"] = "expired".into();
     }

@@ -36,7 +36,7 @@ pub async fn build_zip(app: &App, msg: &ZipMessage) -> Result<(), BuildError> {
     if e.state != ExportState::Building {
         return Ok(());
     }
-    match build(app, &mut e).await {
+    match build_into_zip(app, &mut e).await {
         Ok(bytes) => {
             e.state = ExportState::Done;
             e.bytes = bytes;
@@ -74,7 +74,7 @@ macro_rules! internal_from {
 internal_from!(ZipError, StoreError, MediaError);
 
 /// The assets to zip, in zip order.
-async fn assets_of(app: &App, e: &Export) -> Result<Vec<Asset>, StoreError> {
+async fn assets_to_zip(app: &App, e: &Export) -> Result<Vec<Asset>, StoreError> {
     match e.kind {
         ExportKind::Selection => {
             let mut found = app.store.get_assets(&e.user_id, &e.asset_ids).await?;
@@ -100,8 +100,8 @@ async fn assets_of(app: &App, e: &Export) -> Result<Vec<Asset>, StoreError> {
     }
 }
 
-async fn build(app: &App, e: &mut Export) -> Result<u64, Failure> {
-    let assets = assets_of(app, e).await?;
+async fn build_into_zip(app: &App, e: &mut Export) -> Result<u64, Failure> {
+    let assets = assets_to_zip(app, e).await?;
     for id in &e.asset_ids {
         if !assets.iter().any(|a| &a.asset_id == id) && !e.skipped.contains(id) {
             e.skipped.push(id.clone());
@@ -114,17 +114,17 @@ async fn build(app: &App, e: &mut Export) -> Result<u64, Failure> {
     e.files_total = assets.len() as u32;
     e.files_done = 0;
     app.store.update_export(e).await?;
-    let mut zip = ZipUpload::start(&app.media, &e.key()).await?;
-    match fill(app, e, &assets, &mut zip).await {
-        Ok(()) => Ok(zip.finish().await?),
+    let mut zip = ZipUpload::open_zip(&app.media, &e.zip_key()).await?;
+    match fill_zip(app, e, &assets, &mut zip).await {
+        Ok(()) => Ok(zip.zip_finish().await?),
         Err(f) => {
-            zip.abort().await;
+            zip.zip_abort().await;
             Err(f)
         }
     }
 }
 
-async fn fill(app: &App, e: &mut Export, assets: &[Asset], zip: &mut ZipUpload) -> Result<(), Failure> {
+async fn fill_zip(app: &App, e: &mut Export, assets: &[Asset], zip: &mut ZipUpload) -> Result<(), Failure> {
     let mut names = UniqueNames::default();
     let mut files = HashMap::new();
     let mut last = Instant::now();
@@ -132,7 +132,7 @@ async fn fill(app: &App, e: &mut Export, assets: &[Asset], zip: &mut ZipUpload) 
         match app.media.get_stream(&a.s3_key).await {
             Ok(body) => {
                 let name = names.take(&download_name(a));
-                zip.add(&name, body).await?;
+                zip.zip_entry(&name, body).await?;
                 files.insert(a.asset_id.clone(), name);
             }
             Err(MediaError::Missing(_)) => e.skipped.push(a.asset_id.clone()),
@@ -145,8 +145,8 @@ async fn fill(app: &App, e: &mut Export, assets: &[Asset], zip: &mut ZipUpload) 
         }
     }
     if e.kind == ExportKind::Everything {
-        let metadata = metadata(app, e, assets, &files).await?;
-        zip.add(&names.take("metadata.json"), metadata.as_slice()).await?;
+        let metadata = metadata_json(app, e, assets, &files).await?;
+        zip.zip_entry(&names.take("metadata.json"), metadata.as_slice()).await?;
         let days = app.store.usage().days(&e.user_id, "0000-01-01", "9999-12-31").await?;
         let rows = days.iter().map(|d| UsageRow {
             date: &d.date,
@@ -154,14 +154,14 @@ async fn fill(app: &App, e: &mut Export, assets: &[Asset], zip: &mut ZipUpload) 
             jobs: d.count,
             spent: d.spent,
         });
-        zip.add(&names.take("usage.csv"), export::usage_csv(rows).as_bytes()).await?;
+        zip.zip_entry(&names.take("usage.csv"), export::usage_csv(rows).as_bytes()).await?;
     }
     Ok(())
 }
 
 /// `metadata.json`: one entry per file in the zip: its name, the asset's prompt, model, options,
 /// its job's cost (exact decimal dollars, for the whole job), dates and lineage (parent ids).
-async fn metadata(app: &App, e: &Export, assets: &[Asset], files: &HashMap<crate::domain::AssetId, String>) -> Result<Vec<u8>, StoreError> {
+async fn metadata_json(app: &App, e: &Export, assets: &[Asset], files: &HashMap<crate::domain::AssetId, String>) -> Result<Vec<u8>, StoreError> {
     let mut jobs: HashMap<JobId, Option<Job>> = HashMap::new();
     let mut out = Vec::new();
     for a in assets {

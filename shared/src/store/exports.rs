@@ -27,7 +27,7 @@ struct KeyRecord {
 }
 
 impl Store {
-    fn export_put(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+    fn export_item_put(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(&self.tables.usage)
             .set_item(Some(item))
@@ -41,7 +41,7 @@ impl Store {
     pub async fn create_export(&self, export: &Export, key_hash: Option<&str>) -> Result<ExportCreated, StoreError> {
         let mut item: Item = serde_dynamo::to_item(export)?;
         item.insert("period".into(), s(format!("{PREFIX}{}", export.export_id)));
-        let mut items = vec![self.export_put(item)?];
+        let mut items = vec![self.export_item_put(item)?];
         if let Some(h) = key_hash {
             let rec = KeyRecord {
                 export_id: export.export_id.clone(),
@@ -51,7 +51,7 @@ impl Store {
             let mut item: Item = serde_dynamo::to_item(&rec)?;
             item.insert("user_id".into(), s(export.user_id.as_str()));
             item.insert("period".into(), s(format!("{KEY_PREFIX}{h}")));
-            items.push(self.export_put(item)?);
+            items.push(self.export_item_put(item)?);
         }
         match super::transact(self, "create export", items).await? {
             Ok(()) => Ok(ExportCreated::New),
