@@ -118,7 +118,11 @@ pub async fn export_state(app: &App, me: &Caller, id: &str, kind: ExportKind) ->
 async fn export_view(app: &App, e: &Export) -> Result<Value, ApiError> {
     let expired = clock::now().timestamp() >= e.expires_at;
     let url = match e.state {
-        ExportState::Done if !expired => Some(app.media_url(&e.zip_key(), Some(&e.file_name())).await.map_err(ApiError::internal)?),
+        ExportState::Done if !expired => Some(
+            app.media_url(&e.zip_key(), Some(&e.file_name()))
+                .await
+                .map_err(ApiError::internal)?,
+        ),
         _ => None,
     };
     let mut v = e.export_api(url.as_deref());

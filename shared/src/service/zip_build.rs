@@ -161,7 +161,12 @@ async fn fill_zip(app: &App, e: &mut Export, assets: &[Asset], zip: &mut ZipUplo
 
 /// `metadata.json`: one entry per file in the zip: its name, the asset's prompt, model, options,
 /// its job's cost (exact decimal dollars, for the whole job), dates and lineage (parent ids).
-async fn metadata_json(app: &App, e: &Export, assets: &[Asset], files: &HashMap<crate::domain::AssetId, String>) -> Result<Vec<u8>, StoreError> {
+async fn metadata_json(
+    app: &App,
+    e: &Export,
+    assets: &[Asset],
+    files: &HashMap<crate::domain::AssetId, String>,
+) -> Result<Vec<u8>, StoreError> {
     let mut jobs: HashMap<JobId, Option<Job>> = HashMap::new();
     let mut out = Vec::new();
     for a in assets {
