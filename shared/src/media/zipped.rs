@@ -75,7 +75,7 @@ impl ZipUpload {
     pub async fn open_zip(media: &Media, key: &str) -> Result<Self, ZipError> {
         let upload_id = media.start_zip_upload(key).await?;
         let (w, r) = tokio::io::duplex(PIPE_BYTES);
-        let uploader = tokio::spawn(crate::deadline::carry(upload_parts(
+        let uploader = tokio::spawn(crate::deadline::carry(upload_zip_parts(
             media.clone(),
             key.to_string(),
             upload_id.clone(),
