@@ -9,7 +9,7 @@ help:
 	@echo "make dev       run the whole system locally on http://localhost:$(PORT)"
 	@echo "make test      run every test (unit, integration, infra, end-to-end, browser)"
 	@echo "make user NAME=alice PASSWORD='...' [PERMANENT=1] [LIMIT=5] [STORAGE_LIMIT=500]   add a user to the running local stack (LIMIT: their own monthly limit in USD, STORAGE_LIMIT: their own storage limit in MB; without PASSWORD it only sets the limits)"
-	@echo "make backfill  bring the running local stack's asset items up to date (gallery index keys, expiry, storage count); safe to repeat"
+	@echo "make backfill  bring the running local stack's asset items up to date (gallery index keys, expiry, storage count, search index); safe to repeat"
 	@echo "make backfill-aws ASSETS_TABLE=... USAGE_TABLE=... [UNSAVED_EXPIRATION_DAYS=30]   the same against a deployment, with your AWS credentials (docs/deploy.md)"
 	@echo "make catalog-check   compare the model catalog with Replicate (REPLICATE_API_TOKEN; without it, the local simulator): official or not, pinned vs latest version, every input; fails on drift (docs/deploy.md §1a)"
 	@echo "make ledger [MONTH=YYYY-MM]   the running local stack's operator month: per model, what users paid, what Replicate billed, the margin; then the last provider audit (predictions no job knows)"

@@ -44,6 +44,7 @@ locals {
     OUTPUT_HOST_ALLOWLIST       = "https://replicate.delivery,https://*.replicate.delivery"
     RECONCILE_AFTER_S           = var.reconcile_after_s
     UNSAVED_EXPIRATION_DAYS     = var.unsaved_expiration_days
+    TRASH_RETENTION_DAYS        = var.trash_retention_days
     LOG_LEVEL                   = var.log_level
   }
   environment_without_value = [for name in local.environment_names : name if name != "VN_HANDLER" && try(trimspace(local.function_environment[name]), "") == ""]
@@ -60,17 +61,19 @@ locals {
   write_actions = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "s3:PutObject", "sqs:SendMessage"]
   # KMS use through the services a function talks to (tables, bucket, queue and secrets share one CMK).
   kms_service = {
-    tables  = "dynamodb"
-    media   = "s3"
-    reports = "s3"
-    queue   = "sqs"
-    secrets = "secretsmanager"
+    tables       = "dynamodb"
+    media        = "s3"
+    media_bucket = "s3"
+    reports      = "s3"
+    queue        = "sqs"
+    secrets      = "secretsmanager"
   }
 
   function_actions = {
     for name, f in local.functions : name => concat(
       flatten([for table, actions in lookup(f.access, "tables", {}) : [for a in actions : "dynamodb:${a}"]]),
       [for a in lookup(f.access, "media", []) : "s3:${a}"],
+      [for a in lookup(f.access, "media_bucket", []) : "s3:${a}"],
       [for a in lookup(f.access, "reports", []) : "s3:${a}"],
       [for a in lookup(f.access, "queue", []) : "sqs:${a}"],
     )
@@ -136,6 +139,16 @@ locals {
           Effect   = "Allow"
           Action   = [for a in actions : "s3:${a}"]
           Resource = ["${aws_s3_bucket.media.arn}/users/*"]
+        } if length(actions) > 0
+      ],
+      [
+        # Bucket-level actions (s3:ListBucketVersions: the trash's purge lists an object's
+        # versions) are authorized on the bucket's ARN, not on an object's.
+        for actions in [lookup(f.access, "media_bucket", [])] : {
+          Sid      = "MediaBucket"
+          Effect   = "Allow"
+          Action   = [for a in actions : "s3:${a}"]
+          Resource = [aws_s3_bucket.media.arn]
         } if length(actions) > 0
       ],
       [
@@ -289,7 +302,8 @@ resource "aws_lambda_function" "function" {
 }
 
 # ---- scheduled functions through EventBridge Scheduler ----------------------------------------
-# The reconciler every 5 minutes; the provider audit (reconciliation with Replicate) every 15.
+# The reconciler every 5 minutes; the provider audit (reconciliation with Replicate) every 15;
+# the trash sweep (purges what stayed var.trash_retention_days in the trash) every hour.
 
 locals {
   scheduled_functions = { for name, f in local.functions : name => f if f.trigger == "schedule" }
@@ -297,10 +311,12 @@ locals {
   schedule_every_s = {
     reconciler       = 300
     "provider-audit" = 900
+    "trash-sweep"    = 3600
   }
   schedule_descriptions = {
     reconciler       = "Settles jobs whose Replicate webhook never came."
     "provider-audit" = "Reconciles the Replicate account's predictions with the jobs."
+    "trash-sweep"    = "Purges for good what stayed trash_retention_days in the trash: record, object and its every version."
   }
 }
 

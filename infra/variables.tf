@@ -97,6 +97,17 @@ variable "unsaved_expiration_days" {
   }
 }
 
+variable "trash_retention_days" {
+  description = "Days a deleted asset waits in the trash (TRASH_RETENTION_DAYS), restorable and still counted in its user's storage; then the hourly trash-sweep purges it for good: record, media object and every noncurrent version of it."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.trash_retention_days >= 1
+    error_message = "trash_retention_days must be at least 1."
+  }
+}
+
 variable "unsaved_orphan_grace_days" {
   description = "The bucket's safety-net lifecycle rule removes never-saved objects (tagged unsaved=true) this many days after unsaved_expiration_days: only objects whose record the sweep already deleted."
   type        = number

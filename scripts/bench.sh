@@ -23,11 +23,17 @@
 #     emulator (local/emulator/meter.py) and priced at bench/aws-prices.json's list prices, per
 #     1,000 jobs next to the model cost. Its own dated section of docs/benchmark-runs.md
 #     ("bench:awscost"). BENCH_ONLY=awscost runs just this part.
+#  9. Prompt search on seeded accounts of 1,000 and 10,000 assets (local/tests/search_bench.rs):
+#     read units and p50/p99 of a one- and a three-word query's first page through the local
+#     gateway. Its own dated section of docs/benchmark-runs.md ("bench:search"); only with
+#     BENCH_ONLY=search (seeding 10,000 assets takes minutes). SEARCH_BENCH_SIZES and
+#     SEARCH_BENCH_N (requests a query, default 40) are passed through.
 #
 # BENCH_ONLY=smoke: one cold request per function over TLS (part 2b, one repetition, no cgroup
 # cross-check) on a debug build, failing unless each function starts and answers without an
 # error or a 5xx, then one round of part 8 (cold functions, ≈ 40 s), failing unless every job
-# kind made the calls it must make. It proves the harness runs (scripts/test.sh runs it); it
+# kind made the calls it must make, then a small round of part 9 (200 assets, 2 requests a
+# query, ≈ 20 s), failing unless every search answers. It proves the harness runs (scripts/test.sh runs it); it
 # times nothing and leaves docs/benchmarks.md alone. Only 127.0.0.1.
 #
 # Every function's environment comes from infra/environment.json (bench/lambda_bench.py), the
@@ -145,6 +151,36 @@ if [[ "${BENCH_ONLY:-}" == "awscost" ]]; then
   exit 0
 fi
 
+# ---- 9. prompt search on seeded accounts ------------------------------------------------
+search_bench() { # search_bench SIZES REQUESTS OUT.md: the table of local/tests/search_bench.rs
+  mkdir -p "$TD"
+  if ! SEARCH_BENCH_SIZES="$1" SEARCH_BENCH_N="$2" MOTO_PYTHON="${MOTO_PYTHON:-$ROOT/.venv/bin/python}" \
+    cargo test -q -p local --test search_bench -- --ignored --nocapture >"$TD/search.log" 2>&1; then
+    cat "$TD/search.log" >&2
+    echo "bench: the search run failed (cargo test -p local --test search_bench -- --ignored)" >&2
+    return 1
+  fi
+  grep '^|' "$TD/search.log" >"$3"
+}
+if [[ "${BENCH_ONLY:-}" == "search" ]]; then
+  log "prompt search: seeded accounts of ${SEARCH_BENCH_SIZES:-1000,10000} assets"
+  search_bench "${SEARCH_BENCH_SIZES:-1000,10000}" "${SEARCH_BENCH_N:-40}" "$TD/search.md"
+  today="$(date -u +%F)"; host="$(hostname)"
+  rev="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -z "$(git status --porcelain 2>/dev/null | head -1)" ]] || echo '+dirty')"
+  {
+    echo "<!-- bench:search $today $host -->"
+    echo "## Prompt search on seeded accounts, run $today on $host"
+    echo
+    echo "Commit $rev; debug build of the local stack, the emulator's meter for read units (see \"Search at 10,000 assets\" in docs/benchmarks.md)."
+    echo
+    cat "$TD/search.md"
+    echo "<!-- /bench:search -->"
+  } >"$TD/search-section.md"
+  cat "$TD/search-section.md"
+  write_section search "$TD/search-section.md"
+  exit 0
+fi
+
 # ---- smoke: the harness runs (scripts/test.sh) -----------------------------------------------
 if [[ "${BENCH_ONLY:-}" == "smoke" ]]; then
   # A debug build with bench-ca (the TLS proxy's test CA), in the usual target dir: its
@@ -159,6 +195,8 @@ if [[ "${BENCH_ONLY:-}" == "smoke" ]]; then
     --json "$TD/smoke.json" --markdown "$TD/smoke.md" --log "$TD/smoke-functions.log" >/dev/null
   log "smoke: one job of each kind metered (AWS cost per job, one cold round)"
   awscost 1 "$TD/awscost-smoke.md"
+  log "smoke: prompt search on a seeded 200-asset account (part 9, untimed)"
+  search_bench 200 2 "$TD/search-smoke.md"
   exit 0
 fi
 

@@ -302,7 +302,11 @@ class Smoke:
             a = self.call("DELETE", f"/api/assets/{asset_id}")
             if a.status not in (204, 404):
                 raise Failed(f"DELETE /api/assets/{asset_id} answered {a.status}: {a.text(200)}")
-        return None, f"deleted the {len(self.made)} asset(s) it made"
+            # A delete goes to the trash, where it still counts: purge it for good.
+            a = self.call("DELETE", f"/api/trash/{asset_id}")
+            if a.status not in (204, 404):
+                raise Failed(f"DELETE /api/trash/{asset_id} answered {a.status}: {a.text(200)}")
+        return None, f"deleted the {len(self.made)} asset(s) it made, for good"
 
     # ---- the journey ----------------------------------------------------------------------
 

@@ -44,27 +44,27 @@ export class Api {
   }
 
   /** POST /images/generate; the key makes a retry or a double submit harmless. */
-  generateImage({ model, prompt, options }, idempotencyKey) {
+  generateImage({ model, prompt, options, collectionId = null }, idempotencyKey) {
     return this.request('POST', '/images/generate', {
-      body: { model, prompt, options },
+      body: { model, prompt, options, ...collected(collectionId) },
       headers: { 'Idempotency-Key': idempotencyKey },
       retryNetworkError: true,
     });
   }
 
   /** POST /images/edit: edit and restoration models (a restoration's prompt is ""). */
-  editImage({ model, prompt, sourceAssetIds, options }, idempotencyKey) {
+  editImage({ model, prompt, sourceAssetIds, options, collectionId = null }, idempotencyKey) {
     return this.request('POST', '/images/edit', {
-      body: { model, prompt, source_asset_ids: sourceAssetIds, options },
+      body: { model, prompt, source_asset_ids: sourceAssetIds, options, ...collected(collectionId) },
       headers: { 'Idempotency-Key': idempotencyKey },
       retryNetworkError: true,
     });
   }
 
   /** POST /videos/generate: a prompt and, optionally, frames ({start_frame_asset_id, ...}). */
-  generateVideo({ model, prompt, options, frames = {} }, idempotencyKey) {
+  generateVideo({ model, prompt, options, frames = {}, collectionId = null }, idempotencyKey) {
     return this.request('POST', '/videos/generate', {
-      body: { model, prompt, options, ...frames },
+      body: { model, prompt, options, ...frames, ...collected(collectionId) },
       headers: { 'Idempotency-Key': idempotencyKey },
       retryNetworkError: true,
     });
@@ -132,9 +132,14 @@ export class Api {
     return this.request('POST', `/jobs/${encodeURIComponent(id)}/cancel`);
   }
 
-  /** GET /assets with filters {saved, kind, model}; newest first, {assets, next_cursor}. */
-  assets({ saved = null, kind = null, model = null, limit = 30, cursor = null } = {}) {
+  /** GET /assets with filters {saved, kind, model, collection} and a search {q, from, to, sort}; {assets, next_cursor}. */
+  assets({ saved = null, kind = null, model = null, collection = null, q: words = null, from = null, to = null, sort = null, limit = 30, cursor = null } = {}) {
     const q = new URLSearchParams({ limit: String(limit) });
+    if (collection) q.set('collection', collection);
+    if (words) q.set('q', words);
+    if (from) q.set('from', from);
+    if (to) q.set('to', to);
+    if (sort) q.set('sort', sort);
     if (saved !== null && saved !== '') q.set('saved', String(saved));
     if (kind) q.set('kind', kind);
     if (model) q.set('model', model);
@@ -153,6 +158,34 @@ export class Api {
   /** POST /assets/batch {action: save|unsave|delete, asset_ids} → {action, results: [{id, status}]}. */
   batchAssets(action, assetIds) {
     return this.request('POST', '/assets/batch', { body: { action, asset_ids: assetIds } });
+  }
+
+  /** GET /collections → {collections: [{id, name, item_count, ...}], next_cursor}. */
+  collections({ limit = 100, cursor = null } = {}) {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (cursor) q.set('cursor', cursor);
+    return this.request('GET', `/collections?${q}`);
+  }
+
+  collection(id) {
+    return this.request('GET', `/collections/${encodeURIComponent(id)}`);
+  }
+
+  createCollection(name) {
+    return this.request('POST', '/collections', { body: { name } });
+  }
+
+  renameCollection(id, name) {
+    return this.request('PATCH', `/collections/${encodeURIComponent(id)}`, { body: { name } });
+  }
+
+  deleteCollection(id) {
+    return this.request('DELETE', `/collections/${encodeURIComponent(id)}`);
+  }
+
+  /** POST /collections/{id}/assets {action: add|remove, asset_ids} → {action, results: [{id, status}]}. */
+  collectionAssets(id, action, assetIds) {
+    return this.request('POST', `/collections/${encodeURIComponent(id)}/assets`, { body: { action, asset_ids: assetIds } });
   }
 
   /** POST /prompts/vary|enhance {prompt} → 200 {job, proposals} or 202 {job} (poll the job). */
@@ -291,4 +324,9 @@ async function parse(res) {
   const fallback = GENERIC[res.status] || `Request failed (HTTP ${res.status}).`;
   const retry = Number.parseInt(res.headers.get('Retry-After') || '', 10);
   throw new ApiError(res.status, e?.code || `http_${res.status}`, e?.message || fallback, e?.field || null, Number.isFinite(retry) ? retry : null);
+}
+
+/** The `collection_id` of a create body: present only when a collection is picked. */
+function collected(collectionId) {
+  return collectionId ? { collection_id: collectionId } : {};
 }

@@ -75,7 +75,7 @@ export class AssetView {
           a.kind !== 'video' ? h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => this.#leave(() => this.hooks.editThis(a)) }, 'Edit this') : null,
           job ? h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => this.#leave(() => this.hooks.useSettings(job)) }, 'Use these settings') : null,
           h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => openShareDialog(this.api, 'asset', a.id) }, 'Share…'),
-          h('button', { type: 'button', class: 'btn btn--danger', onclick: () => this.#delete() }, 'Delete…'),
+          h('button', { type: 'button', class: 'btn btn--danger', onclick: () => this.#delete() }, 'Delete'),
         ),
         h('p', { class: 'asset-dialog__error notice notice--error', role: 'alert', hidden: true }),
         chain.length
@@ -134,7 +134,6 @@ export class AssetView {
 
   async #delete() {
     const a = this.asset;
-    if (!(await this.hooks.confirm('Delete this picture? This cannot be undone.'))) return;
     try {
       await this.api.deleteAsset(a.id);
     } catch (err) {
@@ -146,7 +145,7 @@ export class AssetView {
     this.opener = null;
     this.dialog.close();
     this.hooks.deleted(a.id);
-    announce('Picture deleted.');
+    announce('Picture moved to the trash.');
     byId('gallery-title').focus?.();
   }
 }

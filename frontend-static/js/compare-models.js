@@ -6,36 +6,33 @@
 import { byId, h, show, replaceChildren, announce, newUuid } from './dom.js';
 import { formatUsd, formatDateTime } from './format.js';
 import { modelsFor, estimate } from './catalog.js';
+import { OwnedPage } from './owned-page.js';
 import { openShareDialog } from './share-dialog.js';
 
 const POLL_MS = 1200;
 const MIN = 2;
 const MAX = 4;
 
-export class CompareView {
+export class CompareView extends OwnedPage {
   /**
    * @param {import('./api.js').Api} api
    * @param {{editThis: (asset) => void, onSpend: () => void}} hooks onSpend: money was
    *   reserved or charged (the top bar's spend refreshes)
    */
   constructor(api, { editThis, onSpend }) {
+    super({ param: 'compare', view: byId('compare-view'), error: byId('compare-error'), history: byId('compare-history') });
     this.api = api;
     this.editThis = editThis;
     this.onSpend = onSpend;
-    this.view = byId('compare-view');
     this.form = byId('compare-form');
     this.prompt = byId('compare-prompt');
     this.modelBox = byId('compare-models');
     this.estimateEl = byId('compare-estimate');
-    this.error = byId('compare-error');
     this.submit = byId('compare-submit');
     this.status = byId('compare-status');
     this.results = byId('compare-results');
-    byId('compare-share').addEventListener('click', () => this.setId && openShareDialog(this.api, 'set', this.setId));
-    this.history = byId('compare-history');
+    byId('compare-share').addEventListener('click', () => this.currentId && openShareDialog(this.api, 'set', this.currentId));
     this.models = [];
-    this.timer = null;
-    this.setId = null;
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
       this.start();
@@ -45,7 +42,7 @@ export class CompareView {
 
   /** The set named in the address, if any. */
   static addressed() {
-    return new URLSearchParams(window.location.search).get('compare');
+    return OwnedPage.addressedAs('compare');
   }
 
   async open() {
@@ -54,20 +51,14 @@ export class CompareView {
       try {
         this.models = modelsFor((await this.api.models()).models || [], 'image');
       } catch (err) {
-        this.#error(err.message);
+        this.showError(err.message);
       }
       this.#renderModels();
     }
     this.#refreshEstimate();
     const id = CompareView.addressed();
-    if (id && id !== this.setId) await this.load(id);
+    if (id && id !== this.currentId) await this.load(id);
     this.#loadHistory();
-  }
-
-  close() {
-    show(this.view, false);
-    this.#stop();
-    this.#address(null);
   }
 
   #renderModels() {
@@ -101,9 +92,9 @@ export class CompareView {
   async start() {
     const prompt = this.prompt.value.trim();
     const models = this.#picked();
-    show(this.error, false);
+    this.hideError();
     if (!prompt) {
-      this.#error('Write a prompt to compare the models with.');
+      this.showError('Write a prompt to compare the models with.');
       this.prompt.focus();
       return;
     }
@@ -115,7 +106,7 @@ export class CompareView {
       await this.load(body.set.id);
       this.#loadHistory();
     } catch (err) {
-      this.#error(err.message);
+      this.showError(err.message);
     } finally {
       this.#refreshEstimate();
     }
@@ -123,20 +114,19 @@ export class CompareView {
 
   /** Shows a set and polls it until every result is in. */
   async load(id) {
-    this.#stop();
-    this.setId = id;
-    this.#address(id);
+    this.stop();
+    this.address(id);
     let body;
     try {
       body = await this.api.set(id);
     } catch (err) {
-      this.#error(err.status === 404 ? 'That comparison was not found.' : err.message);
+      this.showError(err.status === 404 ? 'That comparison was not found.' : err.message);
       replaceChildren(this.results);
       return;
     }
-    if (this.setId !== id) return;
+    if (this.currentId !== id) return;
     this.#render(body);
-    if (body.set.status !== 'finished') this.timer = setTimeout(() => this.load(id), POLL_MS);
+    if (body.set.status !== 'finished') this.poll(() => this.load(id), POLL_MS);
     else {
       announce('All results of the comparison are in.');
       this.onSpend();
@@ -205,46 +195,14 @@ export class CompareView {
       button.textContent = next ? 'Saved' : 'Save';
       announce(next ? 'Saved to the gallery.' : 'Removed from the gallery.');
     } catch (err) {
-      this.#error(err.message);
+      this.showError(err.message);
     }
   }
 
-  async #loadHistory() {
-    try {
-      const { sets } = await this.api.sets({ limit: 10 });
-      replaceChildren(
-        this.history,
-        sets.map((s) =>
-          h(
-            'li',
-            {},
-            h(
-              'button',
-              { type: 'button', class: 'btn btn--link', 'aria-current': s.id === this.setId ? 'true' : null, onclick: () => this.load(s.id) },
-              `${s.prompt} — ${s.models.length} models, ${formatDateTime(s.created_at)}`,
-            ),
-          ),
-        ),
-      );
-    } catch {
-      /* the list is a convenience */
-    }
-  }
-
-  #address(id) {
-    const url = new URL(window.location.href);
-    if (id) url.searchParams.set('compare', id);
-    else url.searchParams.delete('compare');
-    if (url.href !== window.location.href) window.history.replaceState(null, '', url.href);
-  }
-
-  #stop() {
-    clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  #error(text) {
-    this.error.textContent = text;
-    show(this.error, true);
+  #loadHistory() {
+    return this.renderHistory(
+      async () => (await this.api.sets({ limit: 10 })).sets,
+      (s) => `${s.prompt} — ${s.models.length} models, ${formatDateTime(s.created_at)}`,
+    );
   }
 }

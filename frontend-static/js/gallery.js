@@ -5,6 +5,7 @@
 import { h, byId, show, replaceChildren, announce } from './dom.js';
 import { truncate } from './format.js';
 import { AssetView } from './asset-view.js';
+import { GallerySearch } from './search.js';
 
 const PAGE_SIZE = 30;
 
@@ -36,9 +37,13 @@ export class Gallery {
       useSettings: (job) => hooks.useSettings(job),
       confirm: (text) => this.confirm(text),
       changed: (asset) => this.#replace(asset),
-      deleted: (id) => this.#removeAll([id]),
+      deleted: (id) => {
+        this.#removeAll([id]);
+        hooks.trashed?.([id]);
+      },
     });
 
+    this.search = new GallerySearch(() => this.reload());
     for (const sel of [this.kind, this.model, this.saved]) sel.addEventListener('change', () => this.reload());
     byId('gallery-filters').addEventListener('submit', (e) => e.preventDefault());
     this.more.addEventListener('click', () => this.#load(this.cursor));
@@ -52,11 +57,17 @@ export class Gallery {
   open() {
     show(this.view, true);
     this.#renderModelFilter();
+    this.search.restore(this.#filters());
     this.reload();
   }
 
   close() {
     show(this.view, false);
+    this.search.forget();
+  }
+
+  #filters() {
+    return { kind: this.kind, model: this.model, saved: this.saved };
   }
 
   reset() {
@@ -73,6 +84,8 @@ export class Gallery {
 
   reload() {
     this.reset();
+    this.search.remember(this.#filters());
+    this.grid.setAttribute('aria-label', this.search.describe());
     return this.#load(null);
   }
 
@@ -95,6 +108,8 @@ export class Gallery {
         kind: this.kind.value || null,
         model: this.model.value || null,
         saved: this.saved.value || null,
+        collection: this.hooks.collection?.() || null,
+        ...this.search.params(),
         limit: PAGE_SIZE,
         cursor,
       });
@@ -113,7 +128,8 @@ export class Gallery {
       if (gen === this.generation) {
         this.more.disabled = false;
         show(this.more, Boolean(this.cursor));
-        show(this.empty, this.assets.size === 0 && this.error.hidden);
+        // A search page can come back empty with more to look at ("Load more"): not "no match".
+        show(this.empty, this.assets.size === 0 && !this.cursor && this.error.hidden);
       }
     }
   }
@@ -172,6 +188,7 @@ export class Gallery {
     this.count.textContent = n ? `${n} selected` : 'Nothing selected';
     byId('sel-all').textContent = n && n === this.assets.size ? 'Select none' : 'Select all shown';
     for (const id of ['sel-save', 'sel-unsave', 'sel-delete', 'sel-download']) byId(id).disabled = n === 0;
+    this.view.dispatchEvent(new CustomEvent('gallery-selection', { detail: { count: n } }));
   }
 
   /** Ask before something that cannot be undone; resolves true on "Delete". */
@@ -189,7 +206,6 @@ export class Gallery {
   async #batch(action) {
     const ids = [...this.selected];
     if (!ids.length) return;
-    if (action === 'delete' && !(await this.confirm(`Delete ${ids.length} picture${ids.length === 1 ? '' : 's'}? This cannot be undone.`))) return;
     show(this.error, false);
     try {
       const answer = await this.api.batchAssets(action, ids);
@@ -197,6 +213,7 @@ export class Gallery {
       const missing = ids.length - ok.length;
       if (action === 'delete') {
         this.#removeAll(ids);
+        this.hooks.trashed?.(ok);
         byId('gallery-title').focus(); // the Delete button just became disabled
       }
       else {
@@ -208,7 +225,8 @@ export class Gallery {
         const want = this.saved.value;
         if (want) this.#removeAll(ok.filter(() => String(action === 'save') !== want));
       }
-      announce(`${action === 'delete' ? 'Deleted' : action === 'save' ? 'Saved' : 'Unsaved'} ${ok.length} picture${ok.length === 1 ? '' : 's'}${missing ? `; ${missing} no longer existed` : ''}.`);
+      // A delete is announced by the undo toast (trash.js).
+      if (action !== 'delete') announce(`${action === 'save' ? 'Saved' : 'Unsaved'} ${ok.length} picture${ok.length === 1 ? '' : 's'}${missing ? `; ${missing} no longer existed` : ''}.`);
     } catch (err) {
       this.error.textContent = `Could not ${action} the selection: ${err.message}`;
       show(this.error, true);

@@ -6,11 +6,14 @@ import { Api } from './api.js';
 import { LoginView } from './login.js';
 import { Studio } from './studio.js';
 import { Gallery } from './gallery.js';
+import { GallerySearch } from './search.js';
 import { Usage } from './usage.js';
 import { PromptIdeas } from './prompt-ideas.js';
 import { CompareView } from './compare-models.js';
 import { StoryView } from './story.js';
+import { CollectionsView, CollectionPickers, addressedFilter } from './collections.js';
 import { BoardsView } from './boards.js';
+import { TrashView, UndoToast } from './trash.js';
 import { SharesView } from './shares.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
@@ -49,7 +52,20 @@ async function boot() {
     models: () => studio.catalog,
     editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')),
     useSettings: (job) => go('studio').then(() => studio.useSettings(job)),
+    trashed: (ids) => undo.show(ids),
+    collection: () => pickers.current(),
   });
+  const pickers = new CollectionPickers(api, { gallery: () => gallery });
+  const collections = new CollectionsView(api, {
+    pickers,
+    confirm: (text) => gallery.confirm(text),
+    showInGallery: (id) => {
+      byId('filter-collection').value = id;
+      go('gallery', { focus: true });
+    },
+  });
+  const undo = new UndoToast(api, { onRestored: () => gallery.reload() });
+  const trash = new TrashView(api, { modelName, confirm: (text) => gallery.confirm(text), onRestored: () => {} });
   const usage = new Usage(api, { modelName });
   const onSpend = () => studio.refreshQuota();
   new PromptIdeas(api, { onSpend });
@@ -61,7 +77,7 @@ async function boot() {
   const story = new StoryView(api, { onSpend });
   const boards = new BoardsView(api, { onSpend });
   const shares = new SharesView(api);
-  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, usage, shares };
+  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, collections, trash, usage, shares };
 
   // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
   async function go(name, { focus = false } = {}) {
@@ -70,6 +86,7 @@ async function boot() {
       else link.removeAttribute('aria-current');
     }
     for (const [key, view] of Object.entries(views)) if (key !== name) view.close();
+    pickers.followView(name);
     await views[name].open();
     if (focus) byId(name === 'studio' ? 'create-title' : `${name}-title`).focus?.();
   }
@@ -83,16 +100,22 @@ async function boot() {
     byId('username').textContent = auth.username;
     show(userArea, true);
     show(nav, true);
-    go(CompareView.addressed() ? 'compare' : StoryView.addressed() ? 'story' : BoardsView.addressed() ? 'boards' : 'studio');
+    pickers.refresh();
+    const addressed = CompareView.addressed() ? 'compare' : StoryView.addressed() ? 'story' : BoardsView.addressed() ? 'boards' : null;
+    const gallerySearch = GallerySearch.addressed() || addressedFilter();
+    go(addressed || (CollectionsView.addressed() ? 'collections' : gallerySearch ? 'gallery' : 'studio'));
   };
   const openLogin = (reason) => {
     studio.close();
     gallery.close();
     gallery.reset();
+    trash.close();
+    undo.hide();
     usage.close();
     shares.close();
     compare.close();
     story.close();
+    collections.close();
     boards.close();
     boards.reset();
     show(nav, false);

@@ -8,35 +8,32 @@ import { byId, h, show, replaceChildren, announce, newUuid } from './dom.js';
 import { formatUsd, formatDateTime } from './format.js';
 import { storyEstimate } from './catalog.js';
 import { drawSheet, zipFrames, download, slug } from './story-sheet.js';
+import { OwnedPage } from './owned-page.js';
 import { openShareDialog } from './share-dialog.js';
 
 const POLL_MS = 1200;
 const MODEL = 'seedream-4';
 const RUNNING = ['queued', 'running'];
 
-export class StoryView {
+export class StoryView extends OwnedPage {
   /**
    * @param {import('./api.js').Api} api
    * @param {{onSpend: () => void}} hooks onSpend: money was reserved or charged (the top bar's
    *   spend refreshes)
    */
   constructor(api, { onSpend }) {
+    super({ param: 'story', view: byId('story-view'), error: byId('story-error'), history: byId('story-history') });
     this.api = api;
     this.onSpend = onSpend;
-    this.view = byId('story-view');
     this.form = byId('story-form');
     this.prompt = byId('story-prompt');
     this.frames = byId('story-frames');
     this.estimateEl = byId('story-estimate');
-    this.error = byId('story-error');
     this.submit = byId('story-submit');
     this.status = byId('story-status');
     this.strip = byId('story-strip');
     this.actions = byId('story-actions');
-    this.history = byId('story-history');
     this.model = null;
-    this.timer = null;
-    this.storyId = null;
     this.current = null;
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -44,14 +41,14 @@ export class StoryView {
     });
     this.frames.addEventListener('input', () => this.#refreshEstimate());
     byId('story-save').addEventListener('click', () => this.#saveAll());
-    byId('story-share').addEventListener('click', () => this.storyId && openShareDialog(this.api, 'story', this.storyId));
+    byId('story-share').addEventListener('click', () => this.currentId && openShareDialog(this.api, 'story', this.currentId));
     byId('story-sheet').addEventListener('click', () => this.#export('sheet'));
     byId('story-zip').addEventListener('click', () => this.#export('zip'));
   }
 
   /** The story named in the address, if any. */
   static addressed() {
-    return new URLSearchParams(window.location.search).get('story');
+    return OwnedPage.addressedAs('story');
   }
 
   async open() {
@@ -60,19 +57,13 @@ export class StoryView {
       try {
         this.model = ((await this.api.models()).models || []).find((m) => m.id === MODEL) || null;
       } catch (err) {
-        this.#error(err.message);
+        this.showError(err.message);
       }
     }
     this.#refreshEstimate();
     const id = StoryView.addressed();
-    if (id && id !== this.storyId) await this.load(id);
+    if (id && id !== this.currentId) await this.load(id);
     this.#loadHistory();
-  }
-
-  close() {
-    show(this.view, false);
-    this.#stop();
-    this.#address(null);
   }
 
   #count() {
@@ -95,14 +86,14 @@ export class StoryView {
   async start() {
     const prompt = this.prompt.value.trim();
     const frames = this.#count();
-    show(this.error, false);
+    this.hideError();
     if (!prompt) {
-      this.#error('Write the story to tell.');
+      this.showError('Write the story to tell.');
       this.prompt.focus();
       return;
     }
     if (frames === null) {
-      this.#error('Pick 2 to 8 frames.');
+      this.showError('Pick 2 to 8 frames.');
       this.frames.focus();
       return;
     }
@@ -114,7 +105,7 @@ export class StoryView {
       await this.load(body.story.id);
       this.#loadHistory();
     } catch (err) {
-      this.#error(err.message);
+      this.showError(err.message);
     } finally {
       this.#refreshEstimate();
     }
@@ -122,23 +113,22 @@ export class StoryView {
 
   /** Shows a story and polls it until its frames are in. */
   async load(id) {
-    this.#stop();
-    this.storyId = id;
-    this.#address(id);
+    this.stop();
+    this.address(id);
     let body;
     try {
       body = await this.api.story(id);
     } catch (err) {
-      this.#error(err.status === 404 ? 'That story was not found.' : err.message);
+      this.showError(err.status === 404 ? 'That story was not found.' : err.message);
       this.current = null;
       replaceChildren(this.strip);
       show(this.actions, false);
       return;
     }
-    if (this.storyId !== id) return;
+    if (this.currentId !== id) return;
     this.current = body;
     this.#render(body);
-    if (RUNNING.includes(body.story.status)) this.timer = setTimeout(() => this.load(id), POLL_MS);
+    if (RUNNING.includes(body.story.status)) this.poll(() => this.load(id), POLL_MS);
     else {
       announce(body.story.status === 'succeeded' ? 'The story is ready.' : `The story ${body.story.status}.`);
       this.onSpend();
@@ -184,12 +174,12 @@ export class StoryView {
     try {
       const { results } = await this.api.batchAssets('save', ids);
       const bad = (results || []).filter((r) => r.status !== 'ok' && r.status !== 'saved');
-      if (bad.length) this.#error(`${bad.length} frame(s) could not be saved.`);
+      if (bad.length) this.showError(`${bad.length} frame(s) could not be saved.`);
       for (const f of this.#drawn()) f.asset.saved = true;
       this.#render(this.current);
       announce('The story is saved to the gallery.');
     } catch (err) {
-      this.#error(err.message);
+      this.showError(err.message);
     }
   }
 
@@ -198,52 +188,20 @@ export class StoryView {
     if (!story) return;
     const frames = this.current.frames.map((f) => ({ url: f.asset?.url || null, caption: f.caption }));
     const name = `story-${slug(story.prompt)}`;
-    show(this.error, false);
+    this.hideError();
     try {
       if (kind === 'sheet') download(await drawSheet(frames, story.prompt), `${name}.png`);
       else download(await zipFrames(frames), `${name}.zip`);
       announce(kind === 'sheet' ? 'The sheet is downloading.' : 'The zip is downloading.');
     } catch (err) {
-      this.#error(err.message);
+      this.showError(err.message);
     }
   }
 
-  async #loadHistory() {
-    try {
-      const { stories } = await this.api.stories({ limit: 10 });
-      replaceChildren(
-        this.history,
-        stories.map((s) =>
-          h(
-            'li',
-            {},
-            h(
-              'button',
-              { type: 'button', class: 'btn btn--link', 'aria-current': s.id === this.storyId ? 'true' : null, onclick: () => this.load(s.id) },
-              `${s.prompt} — ${s.frames} frames, ${formatDateTime(s.created_at)}`,
-            ),
-          ),
-        ),
-      );
-    } catch {
-      /* the list is a convenience */
-    }
-  }
-
-  #address(id) {
-    const url = new URL(window.location.href);
-    if (id) url.searchParams.set('story', id);
-    else url.searchParams.delete('story');
-    if (url.href !== window.location.href) window.history.replaceState(null, '', url.href);
-  }
-
-  #stop() {
-    clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  #error(text) {
-    this.error.textContent = text;
-    show(this.error, true);
+  #loadHistory() {
+    return this.renderHistory(
+      async () => (await this.api.stories({ limit: 10 })).stories,
+      (s) => `${s.prompt} — ${s.frames} frames, ${formatDateTime(s.created_at)}`,
+    );
   }
 }

@@ -426,13 +426,15 @@ export class Studio {
     this.button.setAttribute('aria-busy', 'true');
     // A fresh key per click: a retry of this request (network, 401) reuses it, a new click does not.
     const key = newUuid();
+    // The studio's "add new results to…" (collections.js fills the list).
+    const collectionId = byId('studio-collection').value || null;
     try {
       const { job } =
         kind === 'image'
-          ? await this.api.generateImage({ model: model.id, prompt, options }, key)
+          ? await this.api.generateImage({ model: model.id, prompt, options, collectionId }, key)
           : kind === 'video'
-            ? await this.api.generateVideo({ model: model.id, prompt, options, frames: this.frames.request() }, key)
-            : await this.api.editImage({ model: model.id, prompt, sourceAssetIds: sources, options }, key);
+            ? await this.api.generateVideo({ model: model.id, prompt, options, frames: this.frames.request(), collectionId }, key)
+            : await this.api.editImage({ model: model.id, prompt, sourceAssetIds: sources, options, collectionId }, key);
       if (kind !== 'image' && kind !== 'video') this.chain.expect(job);
       this.jobs.addNew(job);
       const next = kind === 'image' ? '' : kind === 'video' ? '; a video takes a few minutes' : ' and as the next step';

@@ -67,6 +67,17 @@ run "whole_stack_applies" {
     error_message = "every function must get UNSAVED_EXPIRATION_DAYS, and the unsaved lifecycle rule must run after the app's expiry, never before"
   }
 
+  # ---- the trash: purged after trash_retention_days, with every version, by a role that may list versions
+  assert {
+    condition = (
+      alltrue([for k, f in aws_lambda_function.function : f.environment[0].variables["TRASH_RETENTION_DAYS"] == tostring(var.trash_retention_days)]) &&
+      one([for s in jsondecode(aws_iam_role_policy.function["trash-sweep"].policy).Statement : s.Resource if s.Sid == "MediaBucket"]) == [aws_s3_bucket.media.arn] &&
+      one([for s in jsondecode(aws_iam_role_policy.function["trash-sweep"].policy).Statement : s.Action if s.Sid == "MediaBucket"]) == ["s3:ListBucketVersions"] &&
+      length([for s in jsondecode(aws_iam_role_policy.function["assets-delete"].policy).Statement : s if s.Sid == "MediaBucket"]) == 0
+    )
+    error_message = "every function must get TRASH_RETENTION_DAYS; the trash sweep lists versions on the bucket's ARN itself, and only the functions that purge may"
+  }
+
   # ---- functions: each its own Lambda, role, log group and zip path
   assert {
     condition     = toset(keys(aws_lambda_function.function)) == toset(keys(local.functions)) && toset(keys(aws_iam_role.function)) == toset(keys(local.functions)) && toset(keys(aws_cloudwatch_log_group.function)) == toset(keys(local.functions))
@@ -151,7 +162,7 @@ run "whole_stack_applies" {
   # ---- reconciler: a failed run is not retried (it would overlap the next) and reaches its DLQ
   assert {
     condition = (
-      toset(keys(aws_lambda_function_event_invoke_config.scheduled)) == toset(["reconciler", "provider-audit"]) &&
+      toset(keys(aws_lambda_function_event_invoke_config.scheduled)) == toset(["reconciler", "provider-audit", "trash-sweep"]) &&
       aws_lambda_function_event_invoke_config.scheduled["reconciler"].function_name == aws_lambda_function.function["reconciler"].function_name &&
       aws_lambda_function_event_invoke_config.scheduled["reconciler"].maximum_retry_attempts == 0 &&
       aws_lambda_function_event_invoke_config.scheduled["reconciler"].destination_config[0].on_failure[0].destination == aws_sqs_queue.scheduler_dlq.arn &&

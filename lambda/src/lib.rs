@@ -35,6 +35,12 @@ pub const FUNCTIONS: &[&str] = &[
     "boards-get",
     "boards-update",
     "boards-delete",
+    "collections-list",
+    "collections-create",
+    "collections-get",
+    "collections-update",
+    "collections-delete",
+    "collections-assets",
     "shares",
     "shares-open",
     "exports",
@@ -42,6 +48,9 @@ pub const FUNCTIONS: &[&str] = &[
     "worker",
     "reconciler",
     "provider-audit",
+    "trash-list",
+    "trash-update",
+    "trash-sweep",
 ];
 
 /// `VN_HANDLER` if set, else the Lambda's name (`<prefix>-<function>` or the bare function).

@@ -34,6 +34,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Some("boards-get") => run_http(boards_get::handler).await,
         Some("boards-update") => run_http(boards_update::handler).await,
         Some("boards-delete") => run_http(boards_delete::handler).await,
+        Some("collections-list") => run_http(collections_list::handler).await,
+        Some("collections-create") => run_http(collections_create::handler).await,
+        Some("collections-get") => run_http(collections_get::handler).await,
+        Some("collections-update") => run_http(collections_update::handler).await,
+        Some("collections-delete") => run_http(collections_delete::handler).await,
+        Some("collections-assets") => run_http(collections_assets::handler).await,
         Some("shares") => run_http(shares::handler).await,
         Some("shares-open") => run_http(shares_open::handler).await,
         Some("exports") => run_http(exports::handler).await,
@@ -41,6 +47,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Some("worker") => run_event(worker::handler).await,
         Some("reconciler") => run_event(reconciler::handler).await,
         Some("provider-audit") => run_event(provider_audit::handler).await,
+        Some("trash-list") => run_http(trash_list::handler).await,
+        Some("trash-update") => run_http(trash_update::handler).await,
+        Some("trash-sweep") => run_event(trash_sweep::handler).await,
         _ => Err(format!(
             "no function for VN_HANDLER/AWS_LAMBDA_FUNCTION_NAME; known: {}",
             vn_lambda::FUNCTIONS.join(", ")

@@ -18,7 +18,9 @@ such a key take N ms longer: a slow AWS, for tests of the functions' timeouts.
 Actions and resources follow the service authorization reference: a HeadObject is
 `s3:GetObject`, an upload part or a multipart complete `s3:PutObject`, a transaction asks for
 each item's own action (`dynamodb:PutItem`, ...) on each item's table, a Query of an index is
-`dynamodb:Query` on `table/<name>/index/<index>`, a browser's form POST is `s3:PutObject` by the
+`dynamodb:Query` on `table/<name>/index/<index>`, a ListObjectVersions `s3:ListBucketVersions` on
+the bucket's own ARN (a bucket-level action: routes.json `media_bucket`), a DeleteObject naming a
+version `s3:DeleteObjectVersion` on the object, a browser's form POST is `s3:PutObject` by the
 key that signed the form's policy, a presigned URL is the action of its signer.
 """
 

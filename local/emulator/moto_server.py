@@ -234,6 +234,43 @@ def _check_values_used(fn):
     return wrapper
 
 
+_partition = threading.local()
+
+
+def _all_items(fn):
+    """Table.all_items, but only the queried partition while a base-table Query runs."""
+
+    @functools.wraps(fn)
+    def wrapper(self):
+        part = getattr(_partition, "items", None)
+        if part is not None and part[0] is self:
+            return sorted(part[1], key=lambda item: item.range_key)
+        return fn(self)
+
+    return wrapper
+
+
+def _partition_query(fn):
+    """moto answers every Query by sorting the whole table (Table.all_items), so a Query's
+    time grows with the table, not with its partition as on DynamoDB. A base-table Query on a
+    table with a range key reads only its hash key's items here (the same items moto would
+    keep after its hash-key filter, in the same order); index queries are unchanged."""
+
+    @functools.wraps(fn)
+    def wrapper(self, hash_key, *args, **kwargs):
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None or not self.range_key_attr:
+            return fn(self, hash_key, *args, **kwargs)
+        items = self.items.get(hash_key)
+        _partition.items = (self, list(items.values()) if isinstance(items, dict) else [])
+        try:
+            return fn(self, hash_key, *args, **kwargs)
+        finally:
+            _partition.items = None
+
+    return wrapper
+
+
 def patch():
     for name, attr in list(vars(DynamoDBBackend).items()):
         if name.startswith("_") or not callable(attr) or isinstance(attr, (staticmethod, classmethod, type)):
@@ -251,6 +288,8 @@ def patch():
 
     DynamoHandler.transact_write_items = _check_values_used(DynamoHandler.transact_write_items)
     _models.copy = _CopyWithoutTableBackups()
+    Table.all_items = _all_items(Table.all_items)
+    Table.query = _partition_query(Table.query)
 
 
 _control_lock = threading.Lock()

@@ -129,6 +129,17 @@ pub async fn create_resources(
         );
     }
     cb.send().await?;
+    // Versioned, as in AWS (infra/storage.tf): a DeleteObject leaves the bytes as a noncurrent
+    // version; the trash's purge deletes every version (media::purge).
+    s3.put_bucket_versioning()
+        .bucket(&media_bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await?;
 
     let sqs = aws_sdk_sqs::Client::new(sdk);
     use aws_sdk_sqs::types::QueueAttributeName as Q;

@@ -23,6 +23,10 @@ pub struct Access {
     pub tables: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub media: Vec<String>,
+    /// Bucket-level actions on the media bucket itself (`s3:ListBucketVersions`): their
+    /// resource is the bucket's ARN, not an object's.
+    #[serde(default)]
+    pub media_bucket: Vec<String>,
     /// Actions on the function's own `reports/<function>/` of the media bucket.
     #[serde(default)]
     pub reports: Vec<String>,
@@ -89,6 +93,13 @@ pub fn policy(
             "Sid": "Media", "Effect": "Allow",
             "Action": access.media.iter().map(|a| format!("s3:{a}")).collect::<Vec<_>>(),
             "Resource": [format!("arn:aws:s3:::{}/users/*", res.media_bucket)],
+        }));
+    }
+    if !access.media_bucket.is_empty() {
+        statements.push(json!({
+            "Sid": "MediaBucket", "Effect": "Allow",
+            "Action": access.media_bucket.iter().map(|a| format!("s3:{a}")).collect::<Vec<_>>(),
+            "Resource": [format!("arn:aws:s3:::{}", res.media_bucket)],
         }));
     }
     if !access.reports.is_empty() {
@@ -244,7 +255,7 @@ mod tests {
     fn a_policy_is_rendered_from_the_access_block_as_terraform_does() {
         let access: Access = serde_json::from_value(json!({
             "tables": { "jobs": ["GetItem", "Query"], "usage": ["UpdateItem"] },
-            "media": ["GetObject"], "queue": ["ChangeMessageVisibility"], "secrets": ["replicate_token"]
+            "media": ["GetObject"], "media_bucket": ["ListBucketVersions"], "queue": ["ChangeMessageVisibility"], "secrets": ["replicate_token"]
         }))
         .unwrap();
         let secrets = BTreeMap::from([(
@@ -264,6 +275,12 @@ mod tests {
         );
         assert!(s.iter().all(|x| x["Sid"] != "TableusageIndexes"), "no index grant without Query");
         assert_eq!(find("Media")["Resource"][0], "arn:aws:s3:::p-media/users/*");
+        assert_eq!(
+            find("MediaBucket")["Resource"][0],
+            "arn:aws:s3:::p-media",
+            "a bucket-level action is on the bucket"
+        );
+        assert_eq!(find("MediaBucket")["Action"][0], "s3:ListBucketVersions");
         assert_eq!(find("Queue")["Resource"][0], "arn:aws:sqs:us-east-1:123456789012:p-generation");
         assert_eq!(find("EventSource")["Action"].as_array().unwrap().len(), 3);
         assert_eq!(find("Secrets")["Resource"][0], secrets["replicate_token"]);

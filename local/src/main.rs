@@ -264,8 +264,8 @@ async fn backfill(args: &[String]) -> Result<(), BoxError> {
     let store = shared::store::Store::new(shared::lazy::Lazy::new(move || client.clone()), tables);
     let r = shared::service::backfill_assets(&store, days).await?;
     println!(
-        "backfill of {assets}: {} items scanned, {} updated, {} added to their user's storage count",
-        r.scanned, r.updated, r.counted
+        "backfill of {assets}: {} items scanned, {} updated, {} added to their user's storage count, {} indexed for search, {} stale holds released",
+        r.scanned, r.updated, r.counted, r.indexed, r.holds_repaired
     );
     Ok(())
 }

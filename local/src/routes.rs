@@ -122,10 +122,18 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("boards-get", handler!(boards_get)),
         ("boards-update", handler!(boards_update)),
         ("boards-delete", handler!(boards_delete)),
+        ("collections-list", handler!(collections_list)),
+        ("collections-create", handler!(collections_create)),
+        ("collections-get", handler!(collections_get)),
+        ("collections-update", handler!(collections_update)),
+        ("collections-delete", handler!(collections_delete)),
+        ("collections-assets", handler!(collections_assets)),
         ("shares", handler!(shares)),
         ("shares-open", handler!(shares_open)),
         ("exports", handler!(exports)),
         ("webhook-replicate", handler!(webhook_replicate)),
+        ("trash-list", handler!(trash_list)),
+        ("trash-update", handler!(trash_update)),
     ])
 }
 

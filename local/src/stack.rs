@@ -18,6 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
+/// How often the trash sweep runs (infra/functions.tf: hourly).
+pub const TRASH_SWEEP_EVERY: Duration = Duration::from_secs(3600);
+
 #[derive(Clone, Debug)]
 pub struct StackOptions {
     /// Gateway port (0: any free port).
@@ -301,6 +304,11 @@ impl Stack {
             function_apps["provider-audit"].clone(),
             opts.audit_every,
             timeouts["provider-audit"],
+        )));
+        tasks.push(tokio::spawn(crate::worker_loop::run_trash_sweep(
+            function_apps["trash-sweep"].clone(),
+            TRASH_SWEEP_EVERY,
+            timeouts["trash-sweep"],
         )));
         Ok(Self {
             base_url,

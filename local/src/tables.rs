@@ -62,7 +62,7 @@ mod tests {
     }
 
     #[test]
-    fn the_assets_table_has_exactly_the_gallery_and_expiry_indexes_the_code_queries() {
+    fn the_assets_table_has_exactly_the_gallery_expiry_and_trash_indexes_the_code_queries() {
         let assets = &super::definitions()["assets"];
         let mut have: Vec<(String, String, Option<String>, String)> = assets
             .global_secondary_indexes
@@ -78,6 +78,19 @@ mod tests {
             EXPIRING_INDEX.into(),
             SHARD_ATTRIBUTE.into(),
             Some("expires_at".into()),
+            "ALL".into(),
+        ));
+        use shared::domain::trash as t;
+        want.push((
+            t::TRASH_INDEX.into(),
+            t::TRASH_OWNER_ATTRIBUTE.into(),
+            Some(t::TRASH_ORDER_ATTRIBUTE.into()),
+            "ALL".into(),
+        ));
+        want.push((
+            t::PURGE_INDEX.into(),
+            t::PURGE_SHARD_ATTRIBUTE.into(),
+            Some(t::PURGE_AT_ATTRIBUTE.into()),
             "ALL".into(),
         ));
         want.sort();

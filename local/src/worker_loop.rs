@@ -102,3 +102,16 @@ pub async fn run_provider_audit(app: Arc<App>, every: Duration, timeout: Duratio
         }
     }
 }
+
+/// EventBridge Scheduler, locally: runs the trash sweep every `every` (infra/functions.tf:
+/// hourly), each run under its `timeout` (routes.json). Tests run it on demand.
+pub async fn run_trash_sweep(app: Arc<App>, every: Duration, timeout: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if let Err(stopped) = invoke_as("trash-sweep", timeout, trash_sweep::handler(app.clone(), json!({}))).await {
+            tracing::error!(timeout_s = timeout.as_secs_f64(), ?stopped, "trash sweep stopped");
+        }
+    }
+}

@@ -211,6 +211,14 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
     assert_eq!(s, 201, "{a_board}");
     let (s, b_board) = t.post(&b, "/api/boards", &json!({"name": "theirs"})).await;
     assert_eq!(s, 201, "{b_board}");
+    // One of the victim's assets in their trash (restoring or purging it must be 404 to others).
+    let b_trashed = finished[1]["job"]["asset_ids"][0].as_str().unwrap().to_string();
+    assert_eq!(t.delete(&b, &format!("/api/assets/{b_trashed}")).await, 204);
+    // A collection each: the caller's (bad changes must leave it as it is) and the victim's.
+    let (s, a_coll) = t.post(&a, "/api/collections", &json!({"name": "mine"})).await;
+    assert_eq!(s, 201, "{a_coll}");
+    let (s, b_coll) = t.post(&b, "/api/collections", &json!({"name": "theirs"})).await;
+    assert_eq!(s, 201, "{b_coll}");
     // A share link of the victim's (theirs to revoke, no one else's).
     let b_asset_id = finished[0]["job"]["asset_ids"][0].as_str().unwrap().to_string();
     let share = json!({"kind": "asset", "id": b_asset_id, "expires_in_hours": 1});
@@ -236,6 +244,7 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
         ("a_asset", finished[2]["job"]["asset_ids"][0].as_str().unwrap().to_string()),
         ("b_job", b_jobs[0].clone()),
         ("b_asset", finished[0]["job"]["asset_ids"][0].as_str().unwrap().to_string()),
+        ("b_trashed", b_trashed.clone()),
         ("b_upload", upload["asset_id"].as_str().unwrap().to_string()),
         ("b_set", set["set"]["id"].as_str().expect("a set id").to_string()),
         ("b_story", story["story"]["id"].as_str().expect("a story id").to_string()),
@@ -244,6 +253,14 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
         ("b_board", b_board["board"]["id"].as_str().expect("a board id").to_string()),
         ("b_share", b_share["share"]["id"].as_str().expect("a share id").to_string()),
         ("b_zip", b_zip),
+        (
+            "a_collection",
+            a_coll["collection"]["id"].as_str().expect("a collection id").to_string(),
+        ),
+        (
+            "b_collection",
+            b_coll["collection"]["id"].as_str().expect("a collection id").to_string(),
+        ),
         (
             "b_jobs_cursor",
             jobs_page["next_cursor"].as_str().expect("a second page of jobs").to_string(),

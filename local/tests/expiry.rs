@@ -362,10 +362,12 @@ async fn the_backfill_indexes_legacy_items_and_running_it_again_changes_nothing(
     // A backfilled record deleted takes its bytes off the count; one deleted before the backfill
     // counted it takes nothing off (it was never in it).
     assert_eq!(send(&t, reqwest::Method::DELETE, &u, &format!("/api/assets/{saved}")).await, 204);
+    assert_eq!(send(&t, reqwest::Method::DELETE, &u, &format!("/api/trash/{saved}")).await, 204);
     assert_eq!(t.stack.app.store.storage(&sub).await.unwrap().stored, 6 + bytes);
     let (late, d) = legacy(true, None);
     client.put_item().table_name(&table).set_item(Some(d)).send().await.unwrap();
     assert_eq!(send(&t, reqwest::Method::DELETE, &u, &format!("/api/assets/{late}")).await, 204);
+    assert_eq!(send(&t, reqwest::Method::DELETE, &u, &format!("/api/trash/{late}")).await, 204);
     let count = t.stack.app.store.storage(&sub).await.unwrap();
     assert_eq!((count.stored, count.files), (6 + bytes, 3));
     t.stop().await;

@@ -1,6 +1,6 @@
 //! The gallery: `GET /api/assets` pages exactly under every filter while assets are created
-//! between pages; save/unsave (record, index and the object's tag), delete (record and object,
-//! and the job shows it), batches, and 404 for every id route of another user's asset.
+//! between pages; save/unsave (record, index and the object's tag), delete (to the trash, and
+//! the job shows it), batches, and 404 for every id route of another user's asset.
 mod common;
 use common::{TestStack, User};
 use serde_json::{Value, json};
@@ -303,7 +303,7 @@ async fn save_and_unsave_change_the_record_the_index_and_the_objects_tag() {
 }
 
 #[tokio::test]
-async fn delete_removes_record_and_object_and_the_job_says_so() {
+async fn delete_moves_to_the_trash_and_the_job_says_so() {
     let g = Gallery::start().await;
     let alice = g.t.user("alice").await;
     let job = g.t.generate(&alice, "a blue fox").await;
@@ -325,7 +325,10 @@ async fn delete_removes_record_and_object_and_the_job_says_so() {
 
     let (s, _) = g.send(reqwest::Method::DELETE, &alice, &format!("/api/assets/{id}"), None).await;
     assert_eq!(s, 204);
-    assert!(!g.object_exists(&key).await, "the media object is gone");
+    assert!(
+        g.object_exists(&key).await,
+        "the media object waits in the trash (local/tests/trash.rs)"
+    );
     let (s, _) = g.t.get(&alice, &format!("/api/assets/{id}")).await;
     assert_eq!(s, 404);
     let (_, list) = g.t.get(&alice, "/api/assets").await;
@@ -425,8 +428,11 @@ async fn a_batch_changes_the_callers_assets_and_reports_others_as_not_found() {
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["results"][2]["status"], "not_found");
     for x in &mine[..2] {
-        assert!(!g.object_exists(&x.s3_key).await);
         assert!(g.t.stack.app.store.get_asset(&a, &x.asset_id).await.unwrap().is_none());
+        assert!(
+            g.t.stack.app.store.get_trashed(&a, &x.asset_id).await.unwrap().is_some(),
+            "in the trash"
+        );
     }
     assert!(g.object_exists(&theirs.s3_key).await, "Bob's object is untouched");
     assert!(g.t.stack.app.store.get_asset(&b, &theirs.asset_id).await.unwrap().is_some());

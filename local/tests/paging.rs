@@ -128,6 +128,7 @@ async fn long_text_job(app: &shared::App, user: &shared::domain::UserId) -> Stri
         texts: vec!["\u{1F332}".repeat(MAX_PROPOSAL_CHARS); MAX_PROPOSALS],
         provider: None,
         strays: vec![],
+        collection_id: None,
     };
     let res = Reservation {
         period: job.quota_period.clone(),

@@ -1,8 +1,9 @@
 //! Share links (`/api/shares`, the public `POST /api/shared`): a link opens without sign-in and
 //! shows its one thing and nothing else of the owner's; the prompt only when switched on; a
-//! revoked or expired link is the same 404 at once as a malformed, truncated, over-long or
-//! guessed token; another user can neither share nor revoke what is not theirs; the owner's
-//! list counts opens; the public route answers 429 past its per-source limit.
+//! revoked or expired link, or one whose asset is in the trash, is the same 404 at once as a
+//! malformed, truncated, over-long or guessed token; a trashed tile leaves a shared board;
+//! another user can neither share nor revoke what is not theirs; the owner's list counts
+//! opens; the public route answers 429 past its per-source limit.
 mod common;
 use common::{TestStack, User};
 use serde_json::{Value, json};
@@ -142,10 +143,20 @@ async fn a_link_shows_its_asset_to_anyone_until_revoked_and_nothing_else() {
     let (_, list) = t.get(&alice, "/api/shares").await;
     assert_eq!(list["shares"].as_array().unwrap().len(), 1, "{list}");
 
-    // A deleted asset's link opens nothing.
+    // A deleted asset (in the trash) is gone from its link at once: the same 404 as a token
+    // that never was. Restored, the same link opens it again; purged, it is gone for good.
     assert_eq!(t.delete(&alice, &format!("/api/assets/{shared_id}")).await, 204);
-    let (s, _, _) = open(&t, &json!(with_prompt)).await;
-    assert_eq!(s, 404);
+    let (s, trashed, _) = open(&t, &json!(with_prompt)).await;
+    assert_eq!(s, 404, "{trashed}");
+    assert_eq!(trashed, never);
+    let (s, back) = t.post(&alice, &format!("/api/trash/{shared_id}/restore"), &json!({})).await;
+    assert_eq!(s, 200, "{back}");
+    let (s, page, _) = open(&t, &json!(with_prompt)).await;
+    assert_eq!((s, &page["assets"][0]["id"]), (200, &json!(shared_id)), "{page}");
+    assert_eq!(t.delete(&alice, &format!("/api/assets/{shared_id}")).await, 204);
+    assert_eq!(t.delete(&alice, &format!("/api/trash/{shared_id}")).await, 204);
+    let (s, purged, _) = open(&t, &json!(with_prompt)).await;
+    assert_eq!((s, &purged), (404, &never));
     t.stop().await;
 }
 
@@ -311,6 +322,12 @@ async fn a_board_link_shows_the_boards_own_assets_and_no_other() {
     assert_eq!(page["tiles"].as_array().unwrap().len(), 1, "{page}");
     assert!(!page.to_string().contains(&off_board));
     assert!(!page.to_string().contains("linked_from"));
+    // A tile whose asset is in the trash shows nothing on the shared board.
+    assert_eq!(t.delete(&alice, &format!("/api/assets/{on_board}")).await, 204);
+    let (s, page, _) = open(&t, &json!(token)).await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(page["assets"], json!([]), "{page}");
+    assert!(!page.to_string().contains(&on_board), "{page}");
     t.stop().await;
 }
 

@@ -119,15 +119,22 @@ async fn parallel_uploads_at_the_limit_fit_exactly_and_the_count_stays_the_recor
     let (s, _) = complete(&t, &u, abandoned["asset_id"].as_str().unwrap()).await;
     assert_eq!(s, 404);
 
-    // Deletes bring it down: one alone, then a batch racing single deletes of the same assets.
+    // Deletes move to the trash, where the bytes still count; purges bring it down. One alone,
+    // then a batch racing single deletes of the same assets.
     assert_eq!(t.delete(&u, &format!("/api/assets/{}", ids[0])).await, 204);
-    t.assert_storage_is_the_records(&sub).await;
+    assert_eq!(t.assert_storage_is_the_records(&sub).await, stored);
     let body = json!({"action": "delete", "asset_ids": &ids[1..]});
     let paths: Vec<String> = ids[1..].iter().map(|id| format!("/api/assets/{id}")).collect();
     let batch = t.post(&u, "/api/assets/batch", &body);
     let singles = join_all(paths.iter().map(|p| t.delete(&u, p)));
     let ((s, b), _) = tokio::join!(batch, singles);
     assert_eq!(s, 200, "{b}");
+    assert_eq!(storage(&t, &sub).await.stored, stored, "all in the trash, all still counted");
+    let purge = json!({"action": "purge", "asset_ids": &ids[1..]});
+    let empty = json!({});
+    let ((s, b), _) = tokio::join!(t.post(&u, "/api/trash/batch", &purge), t.post(&u, "/api/trash/empty", &empty));
+    assert_eq!(s, 200, "{b}");
+    while t.post(&u, "/api/trash/empty", &json!({})).await.1["more"] == json!(true) {}
     let count = storage(&t, &sub).await;
     assert_eq!((count.stored, count.committed, count.files), (0, 0, 0), "{count:?}");
     t.assert_storage_is_the_records(&sub).await;
@@ -195,8 +202,11 @@ async fn outputs_count_once_however_often_written_and_a_full_storage_refuses_eve
     let (s, b) = t.post(&u, "/api/prompts/vary", &json!({"prompt": "a red fox"})).await;
     assert!(s == 200 || s == 202, "{s}: {b}");
 
-    // Deleting the output makes room again.
+    // Deleting the output keeps it in the trash, still counted; purging it makes room again.
     assert_eq!(t.delete(&u, &format!("/api/assets/{}", id.as_str())).await, 204);
+    let (s, b) = t.post(&u, "/api/images/generate", &refused[0].1).await;
+    assert_full(s, &b);
+    assert_eq!(t.post(&u, "/api/trash/empty", &json!({})).await.1["purged"], 1);
     assert_eq!(t.assert_storage_is_the_records(&sub).await, 0);
     let (s, b) = t.post(&u, "/api/images/generate", &refused[0].1).await;
     assert_eq!(s, 202, "{b}");

@@ -126,6 +126,7 @@ async fn a_job_created_on_the_last_day_of_a_month_counts_in_that_month_when_it_s
         texts: vec![],
         provider: None,
         strays: vec![],
+        collection_id: None,
     };
     let res = Reservation {
         period: period.clone(),

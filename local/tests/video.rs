@@ -67,6 +67,7 @@ async fn video_job(t: &TestStack, u: &User, prompt: &str, duration: i64, aspect:
         texts: vec![],
         provider: None,
         strays: vec![],
+        collection_id: None,
         status: JobStatus::Queued,
         error: None,
         asset_ids: vec![],

@@ -95,6 +95,7 @@ async fn record(t: &TestStack, user: &shared::domain::UserId, prompt: &str) -> S
         texts: vec![],
         provider: None,
         strays: vec![],
+        collection_id: None,
         status: JobStatus::Queued,
         error: None,
         asset_ids: vec![],

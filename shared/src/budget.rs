@@ -165,6 +165,18 @@ mod tests {
         assert_eq!(pages_window(None), PAGES_BUDGET);
     }
 
+    /// The trash sweep starts a page or a purge only when its whole bound fits in its window,
+    /// which leaves the margin before the deadline; the window fits the function's timeout.
+    #[test]
+    fn the_trash_sweep_fits_its_timeout() {
+        use crate::service::trash_sweep::{DEADLINE_MARGIN, FUNCTION, PER_STEP, SWEEP_BUDGET, sweep_window};
+        let f = functions().into_iter().find(|(n, _)| n == FUNCTION).unwrap().1;
+        let t = timeout(&f);
+        let worst = sweep_window(None).max(sweep_window(Some(t))) + DEADLINE_MARGIN;
+        assert!(worst <= t, "trash sweep: worst run {worst:?} > its timeout {t:?}");
+        assert!(PER_STEP < SWEEP_BUDGET);
+    }
+
     /// Signing is CPU work no deadline interrupts: a board's 500 tiles are 1,000 signatures
     /// (each tile's `url` and `download_url`), a gallery page 96. At the function's memory
     /// they fit its timeout with the reserve to spare (ECDSA P-256 only: media::urls).

@@ -124,6 +124,9 @@ pub struct Config {
     pub send_webhooks: bool,
     /// Days an unsaved result lives after its creation or its last unsave (domain::expiry).
     pub unsaved_expiration_days: u32,
+    /// Days a deleted asset waits in the trash before the sweep purges it for good
+    /// (`TRASH_RETENTION_DAYS`, 30; domain::trash).
+    pub trash_retention_days: u32,
     /// How long a prompt rewrite (a language model) is waited for with `Prefer: wait` before
     /// the API answers 202 with the job to poll: well under API Gateway's 29 s.
     pub prompt_wait: Duration,
@@ -190,6 +193,12 @@ impl Config {
             .ok()
             .filter(|d| *d >= 1)
             .ok_or(ConfigError::Invalid("UNSAVED_EXPIRATION_DAYS", days_raw))?;
+        let trash_raw = or("TRASH_RETENTION_DAYS", "30");
+        let trash_retention_days = trash_raw
+            .parse()
+            .ok()
+            .filter(|d| *d >= 1)
+            .ok_or(ConfigError::Invalid("TRASH_RETENTION_DAYS", trash_raw))?;
         let public_base_url = req("PUBLIC_BASE_URL")?.trim_end_matches('/').to_string();
         let media_url_ttl = secs("MEDIA_URL_TTL_S", 3600)?;
         let reads_raw = or("PROVIDER_AUDIT_READS_PER_MINUTE", "300");
@@ -242,6 +251,7 @@ impl Config {
             give_up_after: secs("GIVE_UP_AFTER_S", 3600)?,
             send_webhooks: or("SEND_WEBHOOKS", "true") != "false",
             unsaved_expiration_days,
+            trash_retention_days,
             prompt_wait: secs("PROMPT_WAIT_S", DEFAULT_PROMPT_WAIT.as_secs())
                 .ok()
                 .filter(|d| (1..=25).contains(&d.as_secs()))

@@ -85,6 +85,7 @@ mod tests {
             ("OUTPUT_HOST_ALLOWLIST", 56),
             ("RECONCILE_AFTER_S", 10),
             ("UNSAVED_EXPIRATION_DAYS", 10),
+            ("TRASH_RETENTION_DAYS", 10),
             ("LOG_LEVEL", 256),
             ("VN_HANDLER", 17),
         ];

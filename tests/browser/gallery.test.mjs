@@ -1,5 +1,6 @@
 // Gallery, usage, budget and cancel against the real local stack in headless Chromium:
-// generate → save → filter → download (the file name from Content-Disposition) → delete → gone;
+// generate → save → filter → download (the file name from Content-Disposition) → delete (to the
+// trash) → gone;
 // the usage chart and totals of that run, its CSV; the budget guard and the API's
 // quota_exceeded; canceling a stalled job (the simulator's `[sim:stall]`); axe-core on Gallery
 // and Usage in both themes; never a CSP violation; the vendored chart library's checksums.
@@ -131,23 +132,27 @@ describe('gallery, usage, budget and cancel on the local stack', { skip: SKIP, t
     const axe = await axeBothThemes(page, 'gallery');
     assert.deepEqual(axe, { dark: [], light: [] }, JSON.stringify(axe, null, 1));
 
-    // Select with the keyboard, then delete (confirmed).
+    // Select with the keyboard, then delete: it goes to the trash, with an undo offered
+    // (tests/browser/trash.test.mjs takes the undo); dismissed here.
     await tile(asset.id).locator('.tile__check').focus();
     await page.keyboard.press('Space');
     await page.locator('#gallery-selected', { hasText: '1 selected' }).waitFor();
-    await page.getByRole('button', { name: 'Delete…' }).click();
-    const confirm = page.locator('#confirm-dialog');
-    await confirm.waitFor();
-    assert.match(await confirm.innerText(), /Delete 1 picture\? This cannot be undone\./);
-    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await page.locator('#gallery-bar').getByRole('button', { name: 'Delete', exact: true }).click();
     await eventually(async () => assert.equal(await tile(asset.id).count(), 0));
+    assert.match(await page.getByRole('status').filter({ hasText: 'trash' }).innerText(), /Picture moved to the trash\./);
+    await page.getByRole('button', { name: 'Dismiss' }).click();
     assert.equal((await api('GET', `/assets/${asset.id}`)).status, 404);
     // Reloaded, still gone; the job says its result was deleted.
     await nav('Studio').click();
     await nav('Gallery').click();
     await page.locator('#gallery-grid, #gallery-empty').first().waitFor();
     assert.equal(await tile(asset.id).count(), 0);
+    // The address keeps the gallery (?gallery): a reload reopens it, still without the picture.
     await page.reload();
+    await page.locator('#gallery-view:not([hidden])').waitFor();
+    await page.locator('#gallery-grid, #gallery-empty').first().waitFor();
+    assert.equal(await tile(asset.id).count(), 0);
+    await nav('Studio').click();
     await page.locator('#studio-view:not([hidden])').waitFor();
     await card(prompt).locator('.job__missing', { hasText: 'You deleted the result of this job' }).waitFor({ timeout: 20_000 });
   });
@@ -186,8 +191,8 @@ describe('gallery, usage, budget and cancel on the local stack', { skip: SKIP, t
       await page.locator('#usage-summary', { hasText: /spent on/ }).waitFor();
     }
     await page.getByLabel('Period').selectOption('custom');
-    await page.getByLabel('From', { exact: true }).fill(job.created_at.slice(0, 10));
-    await page.getByLabel('To', { exact: true }).fill(job.created_at.slice(0, 10));
+    await page.locator('#usage-view').getByLabel('From', { exact: true }).fill(job.created_at.slice(0, 10));
+    await page.locator('#usage-view').getByLabel('To', { exact: true }).fill(job.created_at.slice(0, 10));
     await page.getByRole('button', { name: 'Show' }).click();
     await page.locator('#usage-summary', { hasText: `${money(job.cost_usd)} spent on 1 job from` }).waitFor();
 

@@ -1,5 +1,6 @@
 //! `POST /api/assets/batch` `{"action": "save"|"unsave"|"delete", "asset_ids": [...]}` — the
-//! same change for up to 100 of the caller's assets; one result per id (`ok` | `not_found`).
+//! same change for up to 100 of the caller's assets (`delete` moves them to the trash:
+//! service::trash); one result per id (`ok` | `not_found`).
 use lambda_http::{Request, http::StatusCode};
 use shared::App;
 use shared::api::{ApiResult, caller, json_body, json_response};

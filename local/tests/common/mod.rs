@@ -232,8 +232,8 @@ impl TestStack {
     }
 
     /// The user's storage count is exactly their records: `stored` is the sum of the `bytes`
-    /// of every asset record they have, `files` their number (all records here are counted).
-    /// Returns that sum.
+    /// of every asset record they have, live or in the trash, `files` their number (all records
+    /// here are counted). Returns that sum.
     pub async fn assert_storage_is_the_records(&self, user: &shared::domain::UserId) -> u64 {
         let store = &self.stack.app.store;
         let (mut sum, mut files, mut after) = (0u64, 0u64, None);
@@ -242,6 +242,19 @@ impl TestStack {
             for a in &page {
                 assert!(a.counted, "{} is not counted", a.asset_id);
                 sum += a.bytes;
+                files += 1;
+            }
+            match next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        let mut after: Option<String> = None;
+        loop {
+            let (page, next) = store.list_trash(user, 100, after.as_deref()).await.unwrap();
+            for t in &page {
+                assert!(t.asset.counted, "{} (trashed) is not counted", t.asset.asset_id);
+                sum += t.asset.bytes;
                 files += 1;
             }
             match next {
@@ -299,6 +312,7 @@ pub async fn recorded_job(
         texts: vec![],
         provider: None,
         strays: vec![],
+        collection_id: None,
     };
     let res = Reservation {
         period: job.quota_period.clone(),

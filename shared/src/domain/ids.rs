@@ -65,6 +65,7 @@ ulid_id!(AssetId);
 ulid_id!(SetId);
 ulid_id!(StoryId);
 ulid_id!(BoardId);
+ulid_id!(CollectionId);
 
 impl AssetId {
     /// The asset made from output `index` of a job. Deterministic, so a webhook delivered twice

@@ -133,6 +133,10 @@ pub struct Job {
     /// Stray predictions of this job that finished: billed to the operator, never to the user.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub strays: Vec<ProviderRecord>,
+    /// The collection its outputs go into as they are copied (the studio's "add new results
+    /// to…"; service::collections).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection_id: Option<super::CollectionId>,
 }
 
 impl Job {

@@ -1,6 +1,7 @@
 //! Plain domain types: no AWS in sight.
 pub mod audit;
 pub mod board;
+pub mod collection;
 pub mod download;
 pub mod expiry;
 pub mod export;
@@ -10,16 +11,19 @@ mod job;
 mod money;
 pub mod outputs;
 mod prompt;
+pub mod search;
 mod set;
 pub mod share;
 pub mod storage;
 mod story;
 pub mod text;
+pub mod trash;
 pub mod upload;
 
 pub use board::{Board, BoardSummary, Tile, TileId};
+pub use collection::{Collection, CollectionRuleError};
 pub use gallery::{AssetFilter, IndexKey, index_attributes, index_names, saved_index_attributes};
-pub use ids::{AssetId, BoardId, JobId, SetId, StoryId, UserId};
+pub use ids::{AssetId, BoardId, CollectionId, JobId, SetId, StoryId, UserId};
 pub use job::{Asset, AssetKind, AssetSource, FrameRole, Job, JobError, JobKind, JobStatus};
 pub use money::Micros;
 pub use outputs::{KeptOutputs, MAX_OUTPUT_URL_BYTES, MAX_OUTPUTS_PER_JOB, keep_outputs};

@@ -5,6 +5,8 @@ pub mod mp4;
 pub mod post_policy;
 pub mod public_addr;
 #[cfg(feature = "aws")]
+mod purge;
+#[cfg(feature = "aws")]
 pub mod reports;
 pub mod signing_key;
 mod sniff;

@@ -1,10 +1,12 @@
 //! Boards (the canvas): create, replace with optimistic concurrency, and the view with the
 //! tiles' assets. Every rule is checked before anything is read or written.
+use super::holds::{hold_all, release_all};
 use super::views::asset_json;
 use crate::api::{ApiError, Caller};
 use crate::app::App;
 use crate::clock;
 use crate::domain::board::{BoardRuleError, TileInput, check_name, check_tiles};
+use crate::domain::collection::Holder;
 use crate::domain::{AssetId, Board, BoardId};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -79,6 +81,8 @@ pub async fn update_board(app: &App, caller: &Caller, id: &BoardId, req: &BoardU
     if board.version != req.version {
         return Err(conflict(board.version, req.version));
     }
+    let before = distinct_assets(&board);
+    let mut placed: Vec<AssetId> = Vec::new();
     if let Some(tiles) = tiles {
         let known: HashSet<&AssetId> = board.tiles.iter().map(|t| &t.asset_id).collect();
         let mut new: Vec<AssetId> = tiles.iter().map(|t| &t.asset_id).filter(|a| !known.contains(a)).cloned().collect();
@@ -90,6 +94,7 @@ pub async fn update_board(app: &App, caller: &Caller, id: &BoardId, req: &BoardU
                 return Err(ApiError::NotFound(format!("asset {missing} not found")));
             }
         }
+        placed = new;
         board.tiles = tiles;
     }
     if let Some(name) = name {
@@ -97,15 +102,48 @@ pub async fn update_board(app: &App, caller: &Caller, id: &BoardId, req: &BoardU
     }
     board.version += 1;
     board.updated_at = clock::rfc3339(clock::now());
+    // Placed assets are held before the board names them; removed ones released after it no
+    // longer does (service::holds).
+    let holder = Holder::Board(id.clone());
+    hold_all(app, &caller.id, &placed, &holder).await?;
     if !app.store.replace_board(&board, req.version).await? {
-        // Changed or deleted between the read and the write.
-        return match app.store.get_board(&caller.id, id).await? {
+        // Changed or deleted between the read and the write: the holds this save added go
+        // again, except for assets the board as it is now shows.
+        let now = app.store.get_board(&caller.id, id).await?;
+        let shown = now.as_ref().map(distinct_assets).unwrap_or_default();
+        let unplaced: Vec<AssetId> = placed.into_iter().filter(|a| !shown.contains(a)).collect();
+        release_all(app, &caller.id, &unplaced, &holder).await?;
+        return match now {
             None => Err(ApiError::not_found("board")),
             Some(now) => Err(conflict(now.version, req.version)),
         };
     }
+    let after = distinct_assets(&board);
+    let removed: Vec<AssetId> = before.into_iter().filter(|a| !after.contains(a)).collect();
+    release_all(app, &caller.id, &removed, &holder).await?;
     tracing::info!(board_id = %board.board_id, version = board.version, tiles = board.tiles.len(), "board saved");
     Ok(board)
+}
+
+/// Deletes one of the caller's boards (never its assets), then releases the holds of the assets
+/// it showed. False when there was none.
+pub async fn delete_board(app: &App, caller: &Caller, id: &BoardId) -> Result<bool, ApiError> {
+    let Some(board) = app.store.get_board(&caller.id, id).await? else {
+        return Ok(false);
+    };
+    if !app.store.delete_board(&caller.id, id).await? {
+        return Ok(false);
+    }
+    release_all(app, &caller.id, &distinct_assets(&board), &Holder::Board(id.clone())).await?;
+    Ok(true)
+}
+
+/// The distinct assets a board shows.
+fn distinct_assets(board: &Board) -> Vec<AssetId> {
+    let mut ids: Vec<AssetId> = board.tiles.iter().map(|t| t.asset_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 /// `{"board": Board, "assets": [Asset], "missing_asset_ids": [...]}`: each asset a tile shows

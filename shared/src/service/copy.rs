@@ -103,6 +103,8 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
         .provider
         .clone()
         .unwrap_or_else(|| ProviderRecord::unread(&msg.prediction_id, super::bill::basis_of(app, &job)));
+    // Into the job's collection (the studio's "add new results to…") before the job says done.
+    super::collections::collect_outputs(app, &job, &ids).await;
     let applied = app.store.settle_success(&job, &ids, cost, &billed, &now).await.map_err(retry)?;
     tracing::info!(job_id = %job.job_id, cost_micros = cost.0, outputs = ids.len(), applied, "job settled");
     if !applied {
@@ -180,6 +182,11 @@ async fn copy_output(app: &App, job: &Job, index: usize, url: &str, budget: Dura
         ..asset
     };
     app.store.put_asset(&asset).await.map_err(|e| CopyError::Retry(e.to_string()))?;
+    // Its search terms, marker last; a failure retries the copy (the same record and terms
+    // are written again), and a backfill repairs what is left unmarked.
+    super::search::index_asset(&app.store, &asset)
+        .await
+        .map_err(|e| CopyError::Retry(e.to_string()))?;
     Ok(asset_id)
 }
 

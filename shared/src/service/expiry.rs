@@ -165,8 +165,14 @@ async fn release_expired_uploads(app: &App, now: i64, until: Instant, report: &m
 /// storage count in the same transaction), then its object.
 async fn expire(app: &App, asset: &crate::domain::Asset, now: i64, report: &mut SweepReport) {
     match app.store.delete_asset(asset, Some(now)).await {
-        Ok(false) => report.kept += 1,
-        Ok(true) => match app.media.delete(&asset.s3_key).await {
+        Ok(false) => {
+            report.kept += 1;
+            // Held but with an expiry (an unsave raced a hold): repaired, so it is not listed again.
+            if let Err(e) = app.store.clear_expiry_if_held(&asset.user_id, &asset.asset_id).await {
+                tracing::warn!(asset_id = %asset.asset_id, error = %e, "could not clear a held asset's expiry");
+            }
+        }
+        Ok(true) => match forget_then_delete_object(app, asset).await {
             Ok(()) => {
                 report.expired += 1;
                 tracing::info!(asset_id = %asset.asset_id, "unsaved result expired");
@@ -183,6 +189,13 @@ async fn expire(app: &App, asset: &crate::domain::Asset, now: i64, report: &mut 
             tracing::warn!(asset_id = %asset.asset_id, error = %e, "could not delete an expired asset");
         }
     }
+}
+
+/// An expired record is gone: what belongs to it goes (service::trash_sweep::forget_asset),
+/// then its object.
+async fn forget_then_delete_object(app: &App, asset: &crate::domain::Asset) -> Result<(), String> {
+    super::trash_sweep::forget_asset(app, asset).await.map_err(|e| e.to_string())?;
+    app.media.delete(&asset.s3_key).await.map_err(|e| e.to_string())
 }
 
 /// Keeps everything these assets depend on: walks their `parent_ids` (breadth first, at most
@@ -229,12 +242,18 @@ pub struct BackfillReport {
     pub updated: usize,
     /// Records added to their user's storage count.
     pub counted: usize,
+    /// Stale holders removed from assets (store::repair): an asset nothing holds any more
+    /// expires N days from the repair, if it is an unsaved result.
+    pub holds_repaired: usize,
+    /// Assets whose search terms were written (store::search).
+    pub indexed: usize,
 }
 
 /// Brings every asset item up to date, page by page: the gallery index keys
-/// (domain::gallery) and the expiry (domain::expiry: an unsaved result without `expires_at`
-/// gets its creation + `days`). Idempotent: a second run finds nothing to write. Used by
-/// `vn-local backfill` (locally and, with `--aws`, against a deployment).
+/// (domain::gallery), the expiry (domain::expiry: an unsaved result without `expires_at`
+/// gets its creation + `days`), the storage count and the search index (store::search).
+/// Idempotent: a second run finds nothing to write. Used by `vn-local backfill` (locally
+/// and, with `--aws`, against a deployment).
 pub async fn backfill_assets(store: &crate::store::Store, days: u32) -> Result<BackfillReport, crate::store::StoreError> {
     let mut report = BackfillReport::default();
     let mut start = None;
@@ -243,15 +262,62 @@ pub async fn backfill_assets(store: &crate::store::Store, days: u32) -> Result<B
         report.scanned += page.scanned;
         report.updated += page.updated;
         report.counted += page.counted;
+        report.indexed += page.indexed;
         tracing::info!(
             scanned = report.scanned,
             updated = report.updated,
             counted = report.counted,
+            indexed = report.indexed,
             "backfill page done"
         );
         match next {
             Some(k) => start = Some(k),
-            None => return Ok(report),
+            None => break,
+        }
+    }
+    report.holds_repaired = repair_holds(store, days).await?;
+    Ok(report)
+}
+
+/// Checks every holder of every held asset against what it names (a membership item, a board's
+/// tiles) and releases the stale ones (store::holds: the last release of an unsaved result
+/// restarts its expiry). Idempotent: a second run finds nothing stale.
+async fn repair_holds(store: &crate::store::Store, days: u32) -> Result<usize, crate::store::StoreError> {
+    use crate::domain::collection::Holder;
+    use std::collections::HashMap;
+    let at = (crate::clock::now() + chrono::Duration::days(i64::from(days))).timestamp();
+    let mut boards: HashMap<(UserId, crate::domain::BoardId), Vec<AssetId>> = HashMap::new();
+    let (mut repaired, mut start) = (0, None);
+    loop {
+        let (page, next) = store.held_assets_page(start.take()).await?;
+        for held in page {
+            for raw in &held.holders {
+                let current = match Holder::parse(raw) {
+                    Some(Holder::Collection(c)) => store.is_member(&held.user, &c, &held.asset).await?,
+                    Some(Holder::Board(b)) => {
+                        let k = (held.user.clone(), b.clone());
+                        if !boards.contains_key(&k) {
+                            boards.insert(k.clone(), store.board_assets(&held.user, &b).await?);
+                        }
+                        boards[&k].contains(&held.asset)
+                    }
+                    None => false,
+                };
+                if current {
+                    continue;
+                }
+                let Some(holder) = Holder::parse(raw) else {
+                    tracing::warn!(asset_id = %held.asset, holder = %raw, "unreadable holder left alone");
+                    continue;
+                };
+                store.release_hold(&held.user, &held.asset, &holder, at).await?;
+                repaired += 1;
+                tracing::info!(asset_id = %held.asset, holder = %raw, "stale hold released");
+            }
+        }
+        match next {
+            Some(k) => start = Some(k),
+            None => return Ok(repaired),
         }
     }
 }

@@ -1,8 +1,9 @@
-//! The gallery: list with filters, save/unsave, delete, and the same for many assets at once.
+//! The gallery: list with filters, save/unsave, delete (to the trash: service::trash), and the
+//! same for many assets at once.
 //! The record and the media object change together, in the order that never loses a saved
 //! object: saving re-tags the object `unsaved=false` before the record says saved; unsaving
 //! only changes the record (it gets a fresh `expires_at`; the sweep removes record and object
-//! together); deleting removes the object before the record (a failed delete can be repeated).
+//! together).
 use super::expiry::pin_dependencies;
 use crate::api::ApiError;
 use crate::app::App;
@@ -71,16 +72,21 @@ pub async fn set_saved(app: &App, user: &UserId, id: &AssetId, saved: bool) -> R
     }
 }
 
-/// Deletes one of the user's assets: its media object, then its record (and its bytes from the
-/// storage count). False when the user has no such asset.
-pub async fn remove_asset(app: &App, user: &UserId, id: &AssetId) -> Result<bool, ApiError> {
+/// Deletes an output for good, never shown to its user (service::gallery::discard_unlisted_outputs):
+/// its media object, then its record (and its bytes from the storage count), then
+/// `forget_asset`. False when the user has no such asset. The user's own delete moves to the
+/// trash instead (service::trash).
+async fn discard_asset(app: &App, user: &UserId, id: &AssetId) -> Result<bool, ApiError> {
     let Some(asset) = app.store.get_asset(user, id).await? else {
         return Ok(false);
     };
+    // Its memberships go first, each with its collection's count (service::collections).
+    super::collections::forget_asset(app, user, id).await?;
     app.media.delete(&asset.s3_key).await.map_err(ApiError::internal)?;
     // The record goes with its bytes off the storage count, in one transaction.
-    app.store.delete_asset(&asset, None).await?;
-    tracing::info!(asset_id = %id, "asset deleted");
+    if app.store.delete_asset(&asset, None).await? {
+        super::trash_sweep::forget_asset(app, &asset).await?;
+    }
     Ok(true)
 }
 
@@ -98,7 +104,7 @@ pub(crate) async fn discard_unlisted_outputs(app: &App, job: &Job, ids: &[AssetI
         }
     };
     for id in ids.iter().filter(|id| !listed.contains(id)) {
-        if let Err(e) = remove_asset(app, &job.user_id, id).await {
+        if let Err(e) = discard_asset(app, &job.user_id, id).await {
             tracing::warn!(job_id = %job.job_id, asset_id = %id, error = %e, "could not discard an unlisted output");
         } else {
             tracing::info!(job_id = %job.job_id, asset_id = %id, "output of a job settled otherwise discarded");
@@ -153,7 +159,7 @@ pub async fn batch(app: &Arc<App>, user: &UserId, req: BatchRequest) -> Result<V
                 let done = match action {
                     BatchAction::Save => set_saved(&app, &user, &id, true).await.map(|a| a.is_some()),
                     BatchAction::Unsave => set_saved(&app, &user, &id, false).await.map(|a| a.is_some()),
-                    BatchAction::Delete => remove_asset(&app, &user, &id).await,
+                    BatchAction::Delete => super::trash::trash_asset(&app, &user, &id).await,
                 };
                 (i, done)
             }));

@@ -20,6 +20,9 @@ pub struct GenerateRequest {
     /// The images an edit or restoration starts from (the caller's own assets).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub source_asset_ids: Vec<String>,
+    /// The caller's collection the results go into (the studio's "add new results to…").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection_id: Option<String>,
 }
 
 #[derive(Debug)]
@@ -94,6 +97,17 @@ pub struct NewJob<'a> {
     pub roles: Vec<FrameRole>,
     /// SHA-256 of the request as sent (an Idempotency-Key replay must match it).
     pub request_hash: String,
+    /// The collection its outputs go into.
+    pub collection: Option<crate::domain::CollectionId>,
+}
+
+/// The collection a create names for its results: the caller's (400 if malformed, 404 if not
+/// theirs or gone).
+pub async fn job_collection(app: &App, caller: &Caller, raw: Option<&str>) -> Result<Option<crate::domain::CollectionId>, ApiError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let id = crate::domain::CollectionId::parse(raw).ok_or_else(|| ApiError::validation("collection_id", "not a collection id"))?;
+    super::collections::live_collection(app, &caller.id, &id).await?;
+    Ok(Some(id))
 }
 
 /// The hash an Idempotency-Key replay is compared with.
@@ -146,12 +160,14 @@ pub async fn create_job(
         return Err(ApiError::validation("source_asset_ids", "source images were not checked"));
     }
     let request_hash = request_hash(kind, req)?;
+    let collection = job_collection(app, caller, req.collection_id.as_deref()).await?;
     let new = NewJob {
         kind,
         valid,
         sources,
         roles: vec![],
         request_hash,
+        collection,
     };
     queue_job(app, caller, new, idem_key).await
 }
@@ -185,6 +201,7 @@ pub(super) fn queued_job(caller: &Caller, kind: JobKind, valid: &ValidRequest<'_
         texts: vec![],
         provider: None,
         strays: vec![],
+        collection_id: None,
     }
 }
 
@@ -282,9 +299,11 @@ pub async fn queue_job(app: &App, caller: &Caller, new: NewJob<'_>, idem_key: Op
         sources,
         roles,
         request_hash,
+        collection,
     } = new;
     let now = clock::now();
     let job = Job {
+        collection_id: collection,
         source_asset_ids: sources,
         source_roles: roles,
         request_hash: idem_key.map(|_| request_hash.clone()),

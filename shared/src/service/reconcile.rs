@@ -33,7 +33,7 @@ pub const READ_RETRY_WAIT: Duration = Duration::from_secs(5);
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(5);
 
 /// How long until the invocation's deadline (`runtime::deadline`), if it has one.
-pub(super) fn time_left() -> Option<Duration> {
+pub(crate) fn time_left() -> Option<Duration> {
     crate::runtime::deadline().map(|d| d.duration_since(std::time::SystemTime::now()).unwrap_or_default())
 }
 
@@ -45,7 +45,7 @@ pub fn jobs_window(left: Option<Duration>) -> Duration {
 }
 
 /// Whether a step bounded by `bound` may start now and still end by `until`.
-pub(super) fn fits(until: Instant, bound: Duration) -> bool {
+pub(crate) fn fits(until: Instant, bound: Duration) -> bool {
     Instant::now() + bound <= until
 }
 

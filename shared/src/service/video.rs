@@ -23,6 +23,9 @@ pub struct VideoRequest {
     pub end_frame_asset_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_asset_ids: Option<Vec<String>>,
+    /// The caller's collection the video goes into (the studio's "add new results to…").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection_id: Option<String>,
 }
 
 impl VideoRequest {
@@ -69,6 +72,7 @@ pub async fn create_video_job(app: &App, caller: &Caller, req: &VideoRequest, id
         sources,
         roles: listed.iter().map(|(r, _, _)| *r).collect(),
         request_hash: request_hash(JobKind::Video, req)?,
+        collection: super::generate::job_collection(app, caller, req.collection_id.as_deref()).await?,
     };
     queue_job(app, caller, new, idem_key).await
 }

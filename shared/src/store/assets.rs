@@ -1,5 +1,7 @@
 use super::{Item, Store, StoreError, aws, s};
 use crate::domain::expiry::{SHARD, SHARD_ATTRIBUTE};
+use crate::domain::search::{IdRange, Sort};
+use crate::domain::trash::LIVE_UPPER_BOUND;
 use crate::domain::{Asset, AssetFilter, AssetId, UserId, index_attributes, saved_index_attributes};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 
@@ -72,39 +74,60 @@ impl Store {
         limit: usize,
         before: Option<&AssetId>,
     ) -> Result<(Vec<Asset>, Option<AssetId>), StoreError> {
+        self.list_assets_in(user, filter, limit, before, &IdRange::default(), Sort::Newest)
+            .await
+    }
+
+    /// The same within an id range (a date range: domain::search::IdRange) in either order:
+    /// one key range of the filter's partition, read from `after` on (excluded).
+    pub async fn list_assets_in(
+        &self,
+        user: &UserId,
+        filter: &AssetFilter,
+        limit: usize,
+        after: Option<&AssetId>,
+        range: &IdRange,
+        sort: Sort,
+    ) -> Result<(Vec<Asset>, Option<AssetId>), StoreError> {
         let index = filter.index_key(user);
         let (hash_attr, hash_value) = match &index {
             Some(k) => (k.attribute, k.value.clone()),
             None => ("user_id", user.as_str().to_string()),
         };
-        // Without a filter expression every item read is kept; store::paging covers Query's
-        // 1 MB page limit.
+        let range = range.resume(after.map(AssetId::as_str), sort);
+        let lo = range.lo.unwrap_or_else(|| "0".into());
+        // Trashed records (domain::trash, `~trash#{id}`) sort above every live id and above
+        // every date bound (a time part followed by `~`): an open top is `~` itself, which no
+        // id equals, so neither order, range nor cursor ever reaches them.
+        let hi = range.hi.unwrap_or_else(|| LIVE_UPPER_BOUND.into());
+        let after = after.map(|a| a.as_str().to_string());
+        // Without a filter expression every item read is kept (but the cursor's own item, which
+        // the inclusive BETWEEN returns again); store::paging covers Query's 1 MB page limit.
         let read = |start: Option<Item>, want: usize| {
-            let mut q = self
+            let q = self
                 .ddb
                 .query()
                 .table_name(&self.tables.assets)
                 .set_index_name(index.as_ref().map(|k| k.index.to_string()))
                 .consistent_read(index.is_none())
-                .scan_index_forward(false)
-                .limit(want as i32)
+                .scan_index_forward(sort.forward())
+                .limit((want + usize::from(after.is_some())) as i32)
+                .key_condition_expression("#h = :h AND asset_id BETWEEN :lo AND :hi")
                 .expression_attribute_names("#h", hash_attr)
                 .expression_attribute_values(":h", s(&hash_value))
+                .expression_attribute_values(":lo", s(&lo))
+                .expression_attribute_values(":hi", s(&hi))
                 .set_exclusive_start_key(start);
-            q = match before {
-                Some(b) => q
-                    .key_condition_expression("#h = :h AND asset_id < :before")
-                    .expression_attribute_values(":before", s(b.as_str())),
-                None => q.key_condition_expression("#h = :h"),
-            };
+            let after = after.clone();
             async move {
                 let out = q.send().await.map_err(aws("list assets"))?;
-                let assets: Vec<Asset> = out
+                let mut assets: Vec<Asset> = out
                     .items
                     .unwrap_or_default()
                     .into_iter()
                     .map(serde_dynamo::from_item)
                     .collect::<Result<_, _>>()?;
+                assets.retain(|a| Some(a.asset_id.as_str()) != after.as_deref());
                 Ok::<_, StoreError>((assets, out.last_evaluated_key.filter(|k| !k.is_empty())))
             }
         };
@@ -124,7 +147,11 @@ impl Store {
             .update_item()
             .table_name(&self.tables.assets)
             .set_key(Some(key(&asset.user_id, &asset.asset_id)))
-            .condition_expression("attribute_exists(asset_id)")
+            .condition_expression(match expires_at {
+                // A held asset (store::holds) gets no expiry: see below.
+                Some(_) => "attribute_exists(asset_id) AND attribute_not_exists(holders)",
+                None => "attribute_exists(asset_id)",
+            })
             .expression_attribute_values(":saved", AttributeValue::Bool(saved));
         for (i, (attr, value)) in saved_index_attributes(&next).into_iter().enumerate() {
             set.push(format!("{attr} = :k{i}"));
@@ -142,6 +169,10 @@ impl Store {
         };
         let req = req.update_expression(expression);
         let written = super::write("save asset", || req.clone().send()).await?;
+        if !written && expires_at.is_some() && self.get_asset(&asset.user_id, &asset.asset_id).await?.is_some() {
+            // Held by a collection or a board: unsaved, it still does not expire.
+            return Box::pin(self.set_saved(asset, saved, None)).await;
+        }
         Ok(written.then_some(next))
     }
 }

@@ -4,6 +4,7 @@
 use super::assets::key;
 use super::{Item, Store, StoreError, aws, s};
 use crate::domain::expiry::{EXPIRING_INDEX, SHARD, SHARD_ATTRIBUTE, backfilled_expiry};
+use crate::domain::trash::TRASH_PREFIX;
 use crate::domain::{Asset, AssetId, UserId, index_attributes};
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -14,6 +15,8 @@ pub struct BackfillPage {
     pub updated: usize,
     /// Records whose bytes were added to their user's storage count now (store::storage).
     pub counted: usize,
+    /// Assets whose search terms were (re)written now (store::search).
+    pub indexed: usize,
 }
 
 fn n(v: i64) -> AttributeValue {
@@ -64,7 +67,8 @@ impl Store {
     /// One page of the backfill: scans `assets` from `start` and rewrites every item whose
     /// gallery index keys or expiry differ from what domain::gallery and domain::expiry say
     /// (`days`: UNSAVED_EXPIRATION_DAYS), and counts every record not in its user's storage
-    /// count yet (store::storage::count_asset). Items already right are not written, so running
+    /// count yet (store::storage::count_asset), and indexes every asset without the search
+    /// index's marker (store::search). Items already right are not written, so running
     /// it again changes nothing. Each write is conditioned on the `saved` and `expires_at` it read,
     /// so a save or unsave meanwhile is never undone (the next run looks at it again).
     pub async fn backfill_assets_page(&self, days: u32, start: Option<Item>) -> Result<(BackfillPage, Option<Item>), StoreError> {
@@ -80,12 +84,24 @@ impl Store {
         let mut page = BackfillPage::default();
         for item in out.items.unwrap_or_default() {
             page.scanned += 1;
+            // A trashed record (domain::trash) keeps no index key and no expiry: left as it is.
+            if item
+                .get("asset_id")
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|k| k.starts_with(TRASH_PREFIX))
+            {
+                continue;
+            }
             if self.backfill_item(&item, days).await? {
                 page.updated += 1;
             }
-            let asset: Asset = serde_dynamo::from_item(item)?;
+            let asset: Asset = serde_dynamo::from_item(item.clone())?;
             if self.count_asset(&asset).await? {
                 page.counted += 1;
+            }
+            if super::search::needs_index(&item, &asset) {
+                self.index_asset(&asset).await?;
+                page.indexed += 1;
             }
         }
         Ok((page, out.last_evaluated_key.filter(|k| !k.is_empty())))
@@ -94,7 +110,8 @@ impl Store {
     async fn backfill_item(&self, item: &Item, days: u32) -> Result<bool, StoreError> {
         let asset: Asset = serde_dynamo::from_item(item.clone())?;
         let keys = index_attributes(&asset);
-        let expiry = backfilled_expiry(&asset, days);
+        // A held asset (store::holds) has no expiry.
+        let expiry = backfilled_expiry(&asset, days).filter(|_| !item.contains_key("holders"));
         let keys_ok = keys.iter().all(|(k, v)| item.get(*k).and_then(|a| a.as_s().ok()) == Some(v));
         let shard_ok = item.get(SHARD_ATTRIBUTE).is_some() == expiry.is_some();
         if keys_ok && shard_ok && asset.expires_at == expiry {

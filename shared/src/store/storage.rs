@@ -4,6 +4,7 @@
 //! `stored_bytes` is exactly the sum of the `bytes` of the user's counted records, whatever
 //! fails, retries or races. Objects don't count: the count follows the records.
 use super::assets::{asset_item, key as asset_key};
+use super::trash::trashed_key;
 use super::{Item, Store, StoreError, aws, failed_at, n, s};
 use crate::domain::{Asset, StorageUsage, UserId};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
@@ -157,11 +158,24 @@ impl Store {
     /// longer expired. A record not counted yet (written before the count) is deleted without
     /// touching the count.
     pub async fn delete_asset(&self, asset: &Asset, expired_at: Option<i64>) -> Result<bool, StoreError> {
+        self.delete_counted(asset, expired_at, false).await
+    }
+
+    /// Deletes a trashed asset's record (domain::trash) and takes its bytes off the count, in
+    /// one transaction: the purge. False when it is no longer in the trash.
+    pub async fn delete_trashed(&self, asset: &Asset) -> Result<bool, StoreError> {
+        self.delete_counted(asset, None, true).await
+    }
+
+    async fn delete_counted(&self, asset: &Asset, expired_at: Option<i64>, trashed: bool) -> Result<bool, StoreError> {
         let mut current = asset.clone();
         for _ in 0..RACE_TRIES {
-            let mut del = Delete::builder()
-                .table_name(&self.tables.assets)
-                .set_key(Some(asset_key(&current.user_id, &current.asset_id)));
+            let key = if trashed {
+                trashed_key(&current.user_id, &current.asset_id)
+            } else {
+                asset_key(&current.user_id, &current.asset_id)
+            };
+            let mut del = Delete::builder().table_name(&self.tables.assets).set_key(Some(key));
             let mut condition = vec!["attribute_exists(asset_id)"];
             if current.counted {
                 condition.push("counted = :yes AND bytes = :b");
@@ -172,7 +186,8 @@ impl Store {
                 condition.push("attribute_not_exists(counted)");
             }
             if let Some(now) = expired_at {
-                condition.push("saved = :no AND expires_at < :now");
+                // A held asset (in a collection, on a board: store::holds) never expires.
+                condition.push("saved = :no AND expires_at < :now AND attribute_not_exists(holders)");
                 del = del
                     .expression_attribute_values(":no", AttributeValue::Bool(false))
                     .expression_attribute_values(":now", n(now));
@@ -188,10 +203,20 @@ impl Store {
             }
             match super::transact(self, "delete asset", items).await? {
                 Ok(()) => return Ok(true),
-                Err(codes) if failed_at(&codes, 0) => match self.get_asset(&current.user_id, &current.asset_id).await? {
+                Err(codes) if failed_at(&codes, 0) => match self.reread(&current, trashed).await? {
                     None => return Ok(false),
                     Some(a) if expired_at.is_some_and(|now| a.saved || a.expires_at.is_none_or(|e| e >= now)) => return Ok(false),
-                    Some(a) => current = a,
+                    Some(a) => {
+                        if expired_at.is_some()
+                            && self
+                                .hold_state(&a.user_id, &a.asset_id)
+                                .await?
+                                .is_some_and(|h| !h.holders.is_empty())
+                        {
+                            return Ok(false);
+                        }
+                        current = a
+                    }
                 },
                 Err(codes) => {
                     return Err(StoreError::Aws {
@@ -202,6 +227,14 @@ impl Store {
             }
         }
         Err(busy("delete asset"))
+    }
+
+    async fn reread(&self, asset: &Asset, trashed: bool) -> Result<Option<Asset>, StoreError> {
+        if trashed {
+            Ok(self.get_trashed(&asset.user_id, &asset.asset_id).await?.map(|t| t.asset))
+        } else {
+            self.get_asset(&asset.user_id, &asset.asset_id).await
+        }
     }
 
     /// Counts an asset record written before the count existed (`vn-local backfill`): sets

@@ -152,6 +152,11 @@ fn base_branch(m: &ModelSpec, editing: bool) -> Map<String, Value> {
             "model": { "const": m.id },
             "prompt": prompt_ref(m.prompt),
             "options": reference(&options_name(m, editing)),
+            "collection_id": {
+                "type": "string",
+                "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$",
+                "description": "One of the caller's collections: the results go into it as they arrive (the studio's \"add new results to…\"). Not an id: 400 with `field` \"collection_id\"; another user's or a deleted one: 404.",
+            },
         }),
     );
     b

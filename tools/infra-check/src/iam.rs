@@ -153,6 +153,8 @@ fn allowed_grants(
             }
         } else if resource == "media" {
             vec![format!("{}.arn/users/*", env_addr("MEDIA_BUCKET")?)]
+        } else if resource == "media_bucket" {
+            vec![format!("{}.arn", env_addr("MEDIA_BUCKET")?)]
         } else if resource == "reports" {
             vec![format!("{}.arn/reports/{name}/*", env_addr("MEDIA_BUCKET")?)]
         } else if resource == "queue" {

@@ -308,8 +308,8 @@ fn grant_without_call_fails_worker_media() {
     let f = Fixture::new("workermedia");
     f.edit(
         "routes.json",
-        r#""assets": ["GetItem", "PutItem", "DeleteItem", "BatchGetItem", "Query"] }, "media": ["GetObject", "PutObject""#,
-        r#""assets": ["GetItem", "PutItem", "DeleteItem", "BatchGetItem", "Query"] }, "media": ["GetObject", "ListBucket", "PutObject""#,
+        r#""assets": ["GetItem", "PutItem", "DeleteItem", "BatchGetItem", "UpdateItem", "Query"] }, "media": ["GetObject", "PutObject""#,
+        r#""assets": ["GetItem", "PutItem", "DeleteItem", "BatchGetItem", "UpdateItem", "Query"] }, "media": ["GetObject", "ListBucket", "PutObject""#,
     );
     f.assert_error("worker: routes.json access grants s3:ListBucket on media, but no code path of worker calls it");
 }
@@ -559,4 +559,18 @@ fn failure_destination_grant_for_a_function_without_one_fails() {
     let f = Fixture::new("strayforward");
     f.edit("infra/functions.tf", r#"} if trigger == "schedule""#, r#"} if trigger != "http""#);
     f.assert_error("policy of worker grants sqs:SendMessage on aws_sqs_queue.scheduler_dlq.arn");
+}
+
+/// A bucket-level action (the trash's ListObjectVersions) is granted on the bucket itself,
+/// through routes.json `media_bucket`: without it the call is reported; granting it on the
+/// objects (`media`) instead does not count.
+#[test]
+fn a_bucket_level_call_needs_its_media_bucket_grant() {
+    let f = Fixture::new("bucketlevel");
+    f.edit(
+        "routes.json",
+        r#""media": ["DeleteObjectVersion"], "media_bucket": ["ListBucketVersions"], "secrets": ["media_signing_key"]"#,
+        r#""media": ["DeleteObjectVersion", "ListBucketVersions"], "secrets": ["media_signing_key"]"#,
+    );
+    f.assert_error("trash-update calls s3:ListBucketVersions on media_bucket (Media::purge_versions in shared/src/media/purge.rs)");
 }

@@ -139,6 +139,10 @@ impl BodyVisitor<'_> {
         {
             actions.push("s3:PutObjectTagging".into());
         }
+        // DeleteObject naming a version deletes that version: s3:DeleteObjectVersion instead.
+        if service == "s3" && op_name == "delete_object" && calls.iter().any(|c| c.method == "version_id") {
+            actions = vec!["s3:DeleteObjectVersion".into()];
+        }
         if service == "s3" && op_name == "copy_object" {
             actions.push("s3:GetObject".into());
         }
@@ -170,6 +174,8 @@ impl BodyVisitor<'_> {
             {
                 ["reports".to_string()].into()
             }
+            // A bucket-level action is on the bucket itself.
+            "s3" if matches!(op_name.as_str(), "list_objects_v2" | "list_object_versions") => ["media_bucket".to_string()].into(),
             "s3" => ["media".to_string()].into(),
             "sqs" => ["queue".to_string()].into(),
             // Secrets::get's secret is its caller's argument (see secret_refs).

@@ -39,7 +39,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// One AWS permission a call needs: (`service:Action`, resource), where the resource is
-/// `table:<key>`, `media` (users/*), `reports` (the function's reports/<function>/*), `queue` or
+/// `table:<key>`, `media` (users/*), `media_bucket` (the media bucket itself: bucket-level
+/// actions such as `s3:ListBucketVersions`), `reports` (the function's reports/<function>/*), `queue` or
 /// `secret:<name>`.
 pub type Call = (String, String);
 
@@ -65,9 +66,9 @@ pub fn access_calls(access: &serde_json::Value) -> Result<BTreeSet<Call>, String
     };
     if let Some(obj) = access.as_object() {
         for k in obj.keys() {
-            if !["tables", "media", "reports", "queue", "secrets"].contains(&k.as_str()) {
+            if !["tables", "media", "media_bucket", "reports", "queue", "secrets"].contains(&k.as_str()) {
                 return Err(format!(
-                    "access.{k} is not a kind of access (tables, media, reports, queue, secrets)"
+                    "access.{k} is not a kind of access (tables, media, media_bucket, reports, queue, secrets)"
                 ));
             }
         }
@@ -82,6 +83,11 @@ pub fn access_calls(access: &serde_json::Value) -> Result<BTreeSet<Call>, String
     if let Some(m) = access.get("media") {
         for a in strings(m, "media")? {
             out.insert((format!("s3:{a}"), "media".into()));
+        }
+    }
+    if let Some(m) = access.get("media_bucket") {
+        for a in strings(m, "media_bucket")? {
+            out.insert((format!("s3:{a}"), "media_bucket".into()));
         }
     }
     if let Some(m) = access.get("reports") {

@@ -34,7 +34,9 @@ pub(super) const OPERATIONS: &[(&str, &str, &str)] = &[
     // Not an SDK operation: the presigned POST form that Media::presigned_post signs with the
     // role's credentials. S3 authorizes the browser's upload as the signer's s3:PutObject.
     ("s3", "presigned_post", "PutObject"),
+    // Bucket-level actions: authorized on the bucket's ARN (routes.json `media_bucket`).
     ("s3", "list_objects_v2", "ListBucket"),
+    ("s3", "list_object_versions", "ListBucketVersions"),
     // A multipart upload is authorized as s3:PutObject, except its abort.
     ("s3", "create_multipart_upload", "PutObject"),
     ("s3", "upload_part", "PutObject"),
