@@ -1,7 +1,7 @@
 //! Zips to take home (`/api/zips`, `/api/exports`): a selection zip holds exactly the selected
 //! files that are the caller's, named and byte for byte as their single downloads; ids not found
 //! (deleted, another user's, unknown) are skipped and named; an export holds every asset, a
-//! `metadata.json` and a `usage.csv` with exact decimal dollars; an Idempotency-Key's repeat is
+//! `metadata.json` (with each file's collections) and a `usage.csv` with exact decimal dollars; an Idempotency-Key's repeat is
 //! the first zip; another user's zip is a 404; the limits answer 400.
 mod common;
 use common::uploads::{complete, png, upload};
@@ -148,6 +148,17 @@ async fn an_export_holds_every_asset_its_metadata_and_usage() {
     let gone = uploaded(&t, &u, 4, 4).await;
     assert_eq!(t.delete(&u, &format!("/api/assets/{gone}")).await, 204);
     uploaded(&t, &v, 6, 6).await;
+    // Two collections: both files in one, the generated one also in the other.
+    let mut collections = Vec::new();
+    for (name, members) in [("Keepers", vec![&g, &up]), ("Lighthouses", vec![&g])] {
+        let (s, c) = t.post(&u, "/api/collections", &json!({ "name": name })).await;
+        assert_eq!(s, 201, "{c}");
+        let cid = c["collection"]["id"].as_str().unwrap().to_string();
+        let path = format!("/api/collections/{cid}/assets");
+        let (s, b) = t.post(&u, &path, &json!({ "action": "add", "asset_ids": members })).await;
+        assert_eq!(s, 200, "{b}");
+        collections.push(json!({ "id": cid, "name": name }));
+    }
 
     let (s, started) = t.post_with(&u, "/api/exports", &json!({}), Some("exp-1")).await;
     assert_eq!(s, 202, "{started}");
@@ -180,6 +191,16 @@ async fn an_export_holds_every_asset_its_metadata_and_usage() {
     assert_eq!(assets[0]["job_id"], job["id"]);
     assert_eq!(assets[1]["source"], "upload");
     assert_eq!(assets[1]["parent_ids"], json!([]));
+    // Each file's collections (newest collection first), and the user's collections.
+    assert_eq!(assets[0]["collections"], json!([collections[1], collections[0]]), "{meta}");
+    assert_eq!(assets[1]["collections"], json!([collections[0]]), "{meta}");
+    let listed: Vec<&str> = meta["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["Lighthouses", "Keepers"]);
     let cost = job["cost_usd"].as_f64().expect("a settled job has its cost");
     let micros = (cost * 1_000_000.0).round() as i64;
     let exact = format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000);

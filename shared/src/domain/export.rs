@@ -6,6 +6,7 @@ use super::{AssetId, UserId};
 use crate::domain::Micros;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
+use std::time::Duration;
 
 /// The most assets one selection zip takes (the gallery's selection limit).
 pub const MAX_SELECTION: usize = 500;
@@ -139,6 +140,26 @@ pub fn too_big(bytes: u64) -> String {
     )
 }
 
+/// The most time kept free before the worker's deadline when a zip starts its next file: for
+/// that file, the central directory, the last part, completing the upload and the record's last
+/// write.
+pub const FINISH_RESERVE: Duration = Duration::from_secs(30);
+
+/// Whether a build with `left` of the `budget` it started with stops before its next file: when
+/// less than [`FINISH_RESERVE`] (or a tenth of a shorter budget, as in the local stack's 30 s
+/// worker) is left. Such a build fails with [`out_of_time`]: the worker's timeout bounds a zip
+/// as much as [`MAX_ZIP_BYTES`] does.
+pub fn time_to_stop(left: Duration, budget: Duration) -> bool {
+    left < FINISH_RESERVE.min(budget / 10)
+}
+
+/// The message for a build that ran out of the worker's time after `done` of `total` files.
+pub fn out_of_time(done: u32, total: u32) -> String {
+    format!(
+        "the zip could not be finished in the time one build may take: {done} of {total} files were copied; select fewer files and try again"
+    )
+}
+
 /// Names inside a zip, unique: a name already used gets `-2`, `-3`… before its extension.
 #[derive(Default)]
 pub struct UniqueNames(HashSet<String>);
@@ -214,6 +235,18 @@ mod tests {
         assert!(matches!(parse_selection(&["../x".into()]), Err(SelectionError::BadId(_))));
         let a = AssetId::new().as_str().to_string();
         assert_eq!(parse_selection(&[a.clone(), a.clone()]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_build_stops_before_a_file_when_its_time_is_nearly_out() {
+        let s = Duration::from_secs;
+        // The worker's 300 s in AWS: 30 s are kept.
+        assert!(!time_to_stop(s(31), s(300)));
+        assert!(time_to_stop(s(29), s(300)));
+        // The local stack's 30 s worker: a tenth.
+        assert!(!time_to_stop(s(4), s(30)));
+        assert!(time_to_stop(Duration::from_millis(2900), s(30)));
+        assert!(out_of_time(120, 500).contains("120 of 500 files"));
     }
 
     #[test]

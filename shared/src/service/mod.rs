@@ -7,6 +7,7 @@ mod cancel;
 mod collections;
 pub mod copy;
 mod expiry;
+mod export_meta;
 mod exports;
 mod gallery;
 mod generate;

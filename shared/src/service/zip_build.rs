@@ -7,13 +7,12 @@
 //! build does nothing.
 use crate::App;
 use crate::domain::download::download_name;
-use crate::domain::export::{self, Export, ExportKind, ExportState, MAX_ZIP_BYTES, UniqueNames, UsageRow, usd_exact};
-use crate::domain::{Asset, AssetFilter, Job, JobId};
+use crate::domain::export::{self, Export, ExportKind, ExportState, MAX_ZIP_BYTES, UniqueNames, UsageRow};
+use crate::domain::{Asset, AssetFilter};
 use crate::media::MediaError;
 use crate::media::zipped::{ZipError, ZipUpload};
 use crate::queue::ZipMessage;
 use crate::store::StoreError;
-use serde_json::json;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -128,7 +127,11 @@ async fn fill_zip(app: &App, e: &mut Export, assets: &[Asset], zip: &mut ZipUplo
     let mut names = UniqueNames::default();
     let mut files = HashMap::new();
     let mut last = Instant::now();
+    let budget = crate::deadline::remaining().unwrap_or_default();
     for a in assets {
+        if crate::deadline::remaining().is_some_and(|left| export::time_to_stop(left, budget)) {
+            return Err(Failure::User(export::out_of_time(e.files_done, e.files_total)));
+        }
         match app.media.get_stream(&a.s3_key).await {
             Ok(body) => {
                 let name = names.take(&download_name(a));
@@ -145,7 +148,7 @@ async fn fill_zip(app: &App, e: &mut Export, assets: &[Asset], zip: &mut ZipUplo
         }
     }
     if e.kind == ExportKind::Everything {
-        let metadata = metadata_json(app, e, assets, &files).await?;
+        let metadata = super::export_meta::metadata_json(app, &e.user_id, &e.created_at, assets, &files).await?;
         zip.zip_entry(&names.take("metadata.json"), metadata.as_slice()).await?;
         let days = app.store.usage().days(&e.user_id, "0000-01-01", "9999-12-31").await?;
         let rows = days.iter().map(|d| UsageRow {
@@ -157,50 +160,4 @@ async fn fill_zip(app: &App, e: &mut Export, assets: &[Asset], zip: &mut ZipUplo
         zip.zip_entry(&names.take("usage.csv"), export::usage_csv(rows).as_bytes()).await?;
     }
     Ok(())
-}
-
-/// `metadata.json`: one entry per file in the zip: its name, the asset's prompt, model, options,
-/// its job's cost (exact decimal dollars, for the whole job), dates and lineage (parent ids).
-async fn metadata_json(
-    app: &App,
-    e: &Export,
-    assets: &[Asset],
-    files: &HashMap<crate::domain::AssetId, String>,
-) -> Result<Vec<u8>, StoreError> {
-    let mut jobs: HashMap<JobId, Option<Job>> = HashMap::new();
-    let mut out = Vec::new();
-    for a in assets {
-        let Some(file) = files.get(&a.asset_id) else { continue };
-        let job = match &a.job_id {
-            Some(id) => {
-                if !jobs.contains_key(id) {
-                    let j = app.store.get_job(&e.user_id, id).await?;
-                    jobs.insert(id.clone(), j);
-                }
-                jobs.get(id).and_then(Option::as_ref)
-            }
-            None => None,
-        };
-        out.push(json!({
-            "file": file,
-            "asset_id": a.asset_id,
-            "kind": a.kind,
-            "source": a.source,
-            "prompt": a.prompt,
-            "model": a.model,
-            "options": job.map(|j| &j.options),
-            "job_id": a.job_id,
-            "job_cost_usd": job.and_then(|j| j.cost_micros).map(usd_exact),
-            "created_at": a.created_at,
-            "saved": a.saved,
-            "parent_ids": a.parent_ids,
-            "content_type": a.content_type,
-            "bytes": a.bytes,
-            "width": a.width,
-            "height": a.height,
-            "duration_s": a.duration_s,
-        }));
-    }
-    let doc = json!({ "exported_at": e.created_at, "assets": out });
-    Ok(serde_json::to_vec_pretty(&doc).unwrap_or_default())
 }
