@@ -15,6 +15,7 @@ import { CollectionsView, CollectionPickers, addressedFilter } from './collectio
 import { BoardsView } from './boards.js';
 import { TrashView, UndoToast } from './trash.js';
 import { SharesView } from './shares.js';
+import { GalleryZip, ExportView } from './zips.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 
@@ -77,11 +78,13 @@ async function boot() {
   const story = new StoryView(api, { onSpend });
   const boards = new BoardsView(api, { onSpend });
   const shares = new SharesView(api);
-  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, collections, trash, usage, shares };
+  new GalleryZip(api, { selected: () => [...gallery.selected] });
+  const exporter = new ExportView(api);
+  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, collections, trash, usage, shares, export: exporter };
 
   // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
   async function go(name, { focus = false } = {}) {
-    for (const link of nav.querySelectorAll('[data-view]')) {
+    for (const link of document.querySelectorAll('#app-nav [data-view], #user-area [data-view]')) {
       if (link.dataset.view === name) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
@@ -90,6 +93,7 @@ async function boot() {
     await views[name].open();
     if (focus) byId(name === 'studio' ? 'create-title' : `${name}-title`).focus?.();
   }
+  byId('export-link').addEventListener('click', () => go('export', { focus: true }));
   nav.addEventListener('click', (e) => {
     const link = e.target.closest('[data-view]');
     if (link) go(link.dataset.view, { focus: true });
@@ -103,7 +107,7 @@ async function boot() {
     pickers.refresh();
     const addressed = CompareView.addressed() ? 'compare' : StoryView.addressed() ? 'story' : BoardsView.addressed() ? 'boards' : null;
     const gallerySearch = GallerySearch.addressed() || addressedFilter();
-    go(addressed || (CollectionsView.addressed() ? 'collections' : gallerySearch ? 'gallery' : 'studio'));
+    go(addressed || (CollectionsView.addressed() ? 'collections' : ExportView.addressed() ? 'export' : gallerySearch ? 'gallery' : 'studio'));
   };
   const openLogin = (reason) => {
     studio.close();
@@ -113,6 +117,7 @@ async function boot() {
     undo.hide();
     usage.close();
     shares.close();
+    exporter.close();
     compare.close();
     story.close();
     collections.close();
