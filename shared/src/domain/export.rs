@@ -238,6 +238,16 @@ mod tests {
     }
 
     #[test]
+    fn a_zips_parts_fit_s3s_multipart_rules() {
+        // Every part but the last is PART_BYTES: at least S3's 5 MiB and at most 5 GiB.
+        assert!(PART_BYTES >= 5 << 20 && (PART_BYTES as u64) <= 5 << 30);
+        // The largest zip (its files plus headers, descriptors and the central directory of
+        // MAX_SELECTION entries, a few hundred bytes each) stays far under 10,000 parts.
+        let largest = MAX_ZIP_BYTES + MAX_SELECTION as u64 * 1024;
+        assert!(largest.div_ceil(PART_BYTES as u64) <= 10_000 / 10);
+    }
+
+    #[test]
     fn a_build_stops_before_a_file_when_its_time_is_nearly_out() {
         let s = Duration::from_secs;
         // The worker's 300 s in AWS: 30 s are kept.
