@@ -124,6 +124,23 @@ resource "aws_s3_bucket_lifecycle_configuration" "media" {
     }
   }
 
+  # Zips to take home (selection zips and exports, users/<sub>/exports/<id>.zip) are written
+  # tagged export=true and kept a day (the app's record says 24 hours and stops signing links
+  # then); the versioned bucket's delete marker and the old version go by expire-old-versions.
+  rule {
+    id     = "expire-exports"
+    status = "Enabled"
+    filter {
+      tag {
+        key   = "export"
+        value = "true"
+      }
+    }
+    expiration {
+      days = 1
+    }
+  }
+
   # Operator reports (reports/<function>/, the provider audit's every 15 minutes): kept 90 days.
   rule {
     id     = "expire-reports"

@@ -28,6 +28,11 @@
 #     gateway. Its own dated section of docs/benchmark-runs.md ("bench:search"); only with
 #     BENCH_ONLY=search (seeding 10,000 assets takes minutes). SEARCH_BENCH_SIZES and
 #     SEARCH_BENCH_N (requests a query, default 40) are passed through.
+# 10. Peak memory (VmHWM) while the worker builds a selection zip of 500 files of 4 MiB
+#     (2,000 MiB, under the 2 GiB cap; local/tests/zip_bench.rs): objects seeded into the
+#     local bucket, the zip streamed into a multipart upload. Its own dated section of
+#     docs/benchmark-runs.md ("bench:zip"); only with BENCH_ONLY=zip (it copies 4 GB through the
+#     emulator). ZIP_BENCH_FILES and ZIP_BENCH_MIB are passed through.
 #
 # BENCH_ONLY=smoke: one cold request per function over TLS (part 2b, one repetition, no cgroup
 # cross-check) on a debug build, failing unless each function starts and answers without an
@@ -178,6 +183,33 @@ if [[ "${BENCH_ONLY:-}" == "search" ]]; then
   } >"$TD/search-section.md"
   cat "$TD/search-section.md"
   write_section search "$TD/search-section.md"
+  exit 0
+fi
+
+# ---- 10. the worker's memory while it builds a 2 GB zip ---------------------------------------
+if [[ "${BENCH_ONLY:-}" == "zip" ]]; then
+  files="${ZIP_BENCH_FILES:-500}"; mib="${ZIP_BENCH_MIB:-4}"
+  log "zip: the worker's peak RSS building a zip of $files files of $mib MiB"
+  mkdir -p "$TD"
+  if ! ZIP_BENCH_FILES="$files" ZIP_BENCH_MIB="$mib" MOTO_PYTHON="${MOTO_PYTHON:-$ROOT/.venv/bin/python}" \
+    cargo test -q -p local --test zip_bench -- --ignored --nocapture >"$TD/zip.log" 2>&1; then
+    cat "$TD/zip.log" >&2
+    echo "bench: the zip run failed (cargo test -p local --test zip_bench -- --ignored)" >&2
+    exit 1
+  fi
+  today="$(date -u +%F)"; host="$(hostname)"
+  rev="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -z "$(git status --porcelain 2>/dev/null | head -1)" ]] || echo '+dirty')"
+  {
+    echo "<!-- bench:zip $today $host -->"
+    echo "## Peak memory of a 500-file zip, run $today on $host"
+    echo
+    echo "Commit $rev; debug build of the local stack, one process for the gateway, the simulator and the worker (see \"Zips\" in docs/benchmarks.md)."
+    echo
+    grep '^|' "$TD/zip.log"
+    echo "<!-- /bench:zip -->"
+  } >"$TD/zip-section.md"
+  cat "$TD/zip-section.md"
+  write_section zip "$TD/zip-section.md"
   exit 0
 fi
 

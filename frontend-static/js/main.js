@@ -19,6 +19,7 @@ import { TrashView, UndoToast } from './trash.js';
 import { SharesView } from './shares.js';
 import { lightbox } from './lightbox.js';
 import { AccountView } from './account.js';
+import { GalleryZip, ExportView } from './zips.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 import { phoneMenu } from './phone-menu.js';
@@ -95,7 +96,9 @@ async function boot() {
   const shares = new SharesView(api);
   emptyViews({ toStudio: (focus) => go('studio', { focus }) });
   const account = new AccountView(api, auth);
-  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, collections, trash, usage, shares, account };
+  new GalleryZip(api, { selected: () => [...gallery.selected] });
+  const exporter = new ExportView(api);
+  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, collections, trash, usage, shares, account, export: exporter };
 
   // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
   async function go(name, { focus = false } = {}) {
@@ -108,6 +111,7 @@ async function boot() {
     await views[name].open();
     if (focus) byId(name === 'studio' ? 'create-title' : `${name}-title`).focus?.();
   }
+  byId('export-link').addEventListener('click', () => go('export', { focus: true }));
   nav.addEventListener('click', (e) => {
     const link = e.target.closest('[data-view]');
     if (link) go(link.dataset.view, { focus: true });
@@ -122,7 +126,7 @@ async function boot() {
     pickers.refresh();
     const addressed = CompareView.addressed() ? 'compare' : StoryView.addressed() ? 'story' : BoardsView.addressed() ? 'boards' : null;
     const gallerySearch = GallerySearch.addressed() || addressedFilter();
-    go(addressed || (AccountView.addressed() ? 'account' : CollectionsView.addressed() ? 'collections' : gallerySearch ? 'gallery' : 'studio'));
+    go(addressed || (AccountView.addressed() ? 'account' : CollectionsView.addressed() ? 'collections' : ExportView.addressed() ? 'export' : gallerySearch ? 'gallery' : 'studio'));
   };
   const openLogin = (reason) => {
     lightbox.close();
@@ -134,6 +138,7 @@ async function boot() {
     usage.close();
     shares.close();
     account.close();
+    exporter.close();
     compare.close();
     story.close();
     collections.close();

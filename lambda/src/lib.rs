@@ -44,6 +44,7 @@ pub const FUNCTIONS: &[&str] = &[
     "shares",
     "shares-open",
     "account-sign-out",
+    "exports",
     "webhook-replicate",
     "worker",
     "reconciler",

@@ -43,6 +43,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Some("shares") => run_http(shares::handler).await,
         Some("shares-open") => run_http(shares_open::handler).await,
         Some("account-sign-out") => run_http(account_sign_out::handler).await,
+        Some("exports") => run_http(exports::handler).await,
         Some("webhook-replicate") => run_http(webhook_replicate::handler).await,
         Some("worker") => run_event(worker::handler).await,
         Some("reconciler") => run_event(reconciler::handler).await,

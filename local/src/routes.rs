@@ -131,6 +131,7 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("shares", handler!(shares)),
         ("shares-open", handler!(shares_open)),
         ("account-sign-out", handler!(account_sign_out)),
+        ("exports", handler!(exports)),
         ("webhook-replicate", handler!(webhook_replicate)),
         ("trash-list", handler!(trash_list)),
         ("trash-update", handler!(trash_update)),

@@ -224,6 +224,16 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
     let share = json!({"kind": "asset", "id": b_asset_id, "expires_in_hours": 1});
     let (s, b_share) = t.post(&b, "/api/shares", &share).await;
     assert_eq!(s, 201, "{b_share}");
+    // A zip of the victim's, built (its record and object are part of the state compared).
+    let (s, b_zip) = t.post(&b, "/api/zips", &json!({"asset_ids": [b_asset_id]})).await;
+    assert_eq!(s, 202, "{b_zip}");
+    let b_zip = b_zip["id"].as_str().expect("a zip id").to_string();
+    for _ in 0..300 {
+        if t.get(&b, &format!("/api/zips/{b_zip}")).await.1["state"] != "building" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let (s, jobs_page) = t.get(&b, "/api/jobs?limit=1").await;
     assert_eq!(s, 200);
     let (s, assets_page) = t.get(&b, "/api/assets?limit=1").await;
@@ -242,6 +252,7 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
         ("a_board", a_board["board"]["id"].as_str().expect("a board id").to_string()),
         ("b_board", b_board["board"]["id"].as_str().expect("a board id").to_string()),
         ("b_share", b_share["share"]["id"].as_str().expect("a share id").to_string()),
+        ("b_zip", b_zip),
         (
             "a_collection",
             a_coll["collection"]["id"].as_str().expect("a collection id").to_string(),

@@ -2,7 +2,7 @@
 //! a job to submit (the original shape, `{"user_id","job_id"}`, still read as such) or a tagged
 //! one (`"kind"`): `copy`, the outputs of a succeeded prediction for the worker to copy and
 //! settle (service::finish_copy); `cancel`, a prediction for the worker to cancel
-//! (service::cancel_stray).
+//! (service::cancel_stray); `zip`, a zip for the worker to build (service::build_zip).
 use crate::domain::{JobId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -32,12 +32,20 @@ pub struct CancelMessage {
     pub prediction_id: String,
 }
 
+/// A zip to build (a selection or an export of everything: service::build_zip).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZipMessage {
+    pub user_id: UserId,
+    pub export_id: String,
+}
+
 /// The messages that carry a `kind`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Tagged {
     Copy(CopyMessage),
     Cancel(CancelMessage),
+    Zip(ZipMessage),
 }
 
 /// Any message of the queue. A body without `kind` is a submission (messages sent before
@@ -54,11 +62,13 @@ impl QueueMessage {
         serde_json::from_str(body).ok()
     }
 
-    pub fn job_id(&self) -> &JobId {
+    /// The id a log line names: the job's, or the zip's.
+    pub fn subject(&self) -> &str {
         match self {
-            QueueMessage::Tagged(Tagged::Copy(c)) => &c.job_id,
-            QueueMessage::Tagged(Tagged::Cancel(c)) => &c.job_id,
-            QueueMessage::Submit(m) => &m.job_id,
+            QueueMessage::Tagged(Tagged::Copy(c)) => c.job_id.as_str(),
+            QueueMessage::Tagged(Tagged::Cancel(c)) => c.job_id.as_str(),
+            QueueMessage::Tagged(Tagged::Zip(z)) => &z.export_id,
+            QueueMessage::Submit(m) => m.job_id.as_str(),
         }
     }
 }
@@ -110,6 +120,11 @@ impl Queue {
     /// Hands the copy of a succeeded prediction's outputs to the worker.
     pub async fn send_copy(&self, msg: CopyMessage) -> Result<(), QueueError> {
         self.send(&QueueMessage::Tagged(Tagged::Copy(msg))).await
+    }
+
+    /// Hands the build of a zip to the worker.
+    pub async fn send_zip(&self, msg: ZipMessage) -> Result<(), QueueError> {
+        self.send(&QueueMessage::Tagged(Tagged::Zip(msg))).await
     }
 
     /// Hands the cancel of a prediction to the worker.

@@ -6,6 +6,7 @@ pub mod collection;
 pub mod download;
 pub mod erasure;
 pub mod expiry;
+pub mod export;
 mod gallery;
 mod ids;
 mod job;

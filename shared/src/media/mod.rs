@@ -15,6 +15,8 @@ mod stream;
 #[cfg(feature = "aws")]
 mod uploads;
 pub mod urls;
+#[cfg(feature = "aws")]
+pub mod zipped;
 
 pub use fetch::{FetchError, check_origin, download_client};
 pub use mp4::{Mp4Error, Mp4Scanner, VideoInfo};

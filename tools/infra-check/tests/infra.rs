@@ -329,8 +329,8 @@ fn grant_without_call_fails_worker_media() {
     let f = Fixture::new("workermedia");
     f.edit(
         "routes.json",
-        r#""assets": ["GetItem", "PutItem", "DeleteItem", "BatchGetItem", "UpdateItem"] }, "media": ["GetObject", "PutObject""#,
-        r#""assets": ["GetItem", "PutItem", "DeleteItem", "BatchGetItem", "UpdateItem"] }, "media": ["GetObject", "ListBucket", "PutObject""#,
+        r#""assets": ["GetItem", "PutItem", "DeleteItem", "BatchGetItem", "UpdateItem", "Query"] }, "media": ["GetObject", "PutObject""#,
+        r#""assets": ["GetItem", "PutItem", "DeleteItem", "BatchGetItem", "UpdateItem", "Query"] }, "media": ["GetObject", "ListBucket", "PutObject""#,
     );
     f.assert_error("worker: routes.json access grants s3:ListBucket on media, but no code path of worker calls it");
 }
@@ -364,7 +364,7 @@ fn presigning_counts_as_get_object() {
         r#""media": ["GetObject", "PutObject", "PutObjectTagging", "DeleteObject", "AbortMultipartUpload"]"#,
         r#""media": ["PutObject", "PutObjectTagging", "DeleteObject", "AbortMultipartUpload"]"#,
     );
-    f.assert_error("worker calls s3:GetObject on media (Media::signed_url in shared/src/media/mod.rs)");
+    f.assert_error("worker calls s3:GetObject on media (Media::get_stream in shared/src/media/zipped.rs, Media::signed_url in shared/src/media/mod.rs)");
 }
 
 /// Functions that return assets sign CloudFront media URLs with the key from Secrets Manager:
@@ -467,6 +467,7 @@ fn dropped_tagging_leaves_an_unused_grant() {
     // Media::put and Media::start_multipart (the worker's copies) both tag new results.
     f.edit("shared/src/media/mod.rs", "            .tagging(\"unsaved=true\")\n", "");
     f.edit("shared/src/media/mod.rs", "            .tagging(\"unsaved=true\")\n", "");
+    f.edit("shared/src/media/zipped.rs", "            .tagging(\"export=true\")\n", "");
     f.assert_error("worker: routes.json access grants s3:PutObjectTagging on media, but no code path of worker calls it");
 }
 
