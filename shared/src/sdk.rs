@@ -18,6 +18,19 @@ pub const SDK_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 pub const SDK_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// One call, its retries and their backoff included.
 pub const SDK_OPERATION_TIMEOUT: Duration = Duration::from_secs(25);
+/// One attempt of CompleteMultipartUpload, and the call with its retries: S3 assembles the
+/// whole object (a 2 GiB zip is 257 parts) before it answers.
+pub const SDK_COMPLETE_MULTIPART_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(120);
+pub const SDK_COMPLETE_MULTIPART_OPERATION_TIMEOUT: Duration = Duration::from_secs(150);
+
+/// The timeouts of a CompleteMultipartUpload call (the connect timeout stays the client's).
+pub fn complete_multipart_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .operation_attempt_timeout(SDK_COMPLETE_MULTIPART_ATTEMPT_TIMEOUT)
+        .operation_timeout(SDK_COMPLETE_MULTIPART_OPERATION_TIMEOUT)
+        .build()
+}
+
 /// Tries per call, the first included (the SDK's standard mode).
 pub const SDK_MAX_ATTEMPTS: u32 = 3;
 /// The SDK's waits between tries: shorter than [`crate::deadline::SDK_MARGIN`], so a wait

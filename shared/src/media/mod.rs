@@ -193,6 +193,11 @@ impl Media {
             .key(key)
             .upload_id(upload_id)
             .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+            // S3 assembles the object before it answers, which can take far longer than one
+            // part's upload for a large object (AWS: "several minutes"): its own, longer
+            // attempt; the invocation's deadline still cuts it (crate::sdk).
+            .customize()
+            .config_override(aws_sdk_s3::config::Builder::default().timeout_config(crate::sdk::complete_multipart_timeouts()))
             .send()
             .await
             .map_err(aws("complete multipart upload"))?;
