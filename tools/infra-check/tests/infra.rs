@@ -375,8 +375,8 @@ fn media_url_signing_needs_the_key_secret_and_no_get_object() {
     let f = Fixture::new("mediasign");
     f.edit(
         "routes.json",
-        r#""assets": ["BatchGetItem"] }, "secrets": ["media_signing_key"] } },"#,
-        r#""assets": ["BatchGetItem"] }, "media": ["GetObject"] } },"#,
+        r#""assets": ["BatchGetItem"], "usage": ["GetItem"] }, "secrets": ["media_signing_key"] } },"#,
+        r#""assets": ["BatchGetItem"], "usage": ["GetItem"] }, "media": ["GetObject"] } },"#,
     );
     f.assert_error("jobs-get calls secretsmanager:GetSecretValue on secret:media_signing_key");
     f.assert_error("jobs-get: routes.json access grants s3:GetObject on media");
