@@ -80,7 +80,8 @@ describe('visual story on the local stack', { skip: SKIP, timeout: 240_000 }, ()
     assert.equal(new URL(page.url()).searchParams.get('story'), storyId);
     assert.deepEqual(await page.locator('#story-strip .storyv__caption').allTextContents(), captions);
     assert.match(await page.locator('#story-status').textContent(), /4 of 4 frames\. Cost \$0\.12/);
-    assert.equal(await page.locator('#story-history button[aria-current="true"]').count(), 1);
+    // The history list is fetched on its own after the story (owned-page.js renderHistory).
+    await eventually(async () => assert.equal(await page.locator('#story-history button[aria-current="true"]').count(), 1));
 
     const axe = await axeBothThemes(page, 'story');
     assert.deepEqual(axe, { dark: [], light: [] }, JSON.stringify(axe, null, 1));
