@@ -75,6 +75,10 @@ fn new_export(me: &Caller, kind: ExportKind, request_hash: String) -> Export {
 }
 
 async fn record_and_queue(app: &App, mut e: Export, idem: Option<String>) -> Result<(StatusCode, Value), ApiError> {
+    if let Some(k) = idem.as_deref() {
+        // The same rule as every other Idempotency-Key: never silently a different key.
+        super::generate::check_key(k)?;
+    }
     let key_hash = idem.as_deref().map(|k| sha(&format!("{}:{k}", e.user_id.as_str())));
     match app.store.create_export(&e, key_hash.as_deref()).await? {
         ExportCreated::Earlier(first) if first.request_hash != e.request_hash || first.kind != e.kind => {
