@@ -69,7 +69,7 @@ run "whole_stack_applies" {
 
   # ---- zips to take home: the bucket deletes them a day after they were written (by their tag)
   assert {
-    condition = one([for r in aws_s3_bucket_lifecycle_configuration.media.rule : r.expiration[0].days if r.id == "expire-exports"]) == 1 && one([for r in aws_s3_bucket_lifecycle_configuration.media.rule : r.filter[0].tag[0].key if r.id == "expire-exports"]) == "export"
+    condition     = one([for r in aws_s3_bucket_lifecycle_configuration.media.rule : r.expiration[0].days if r.id == "expire-exports"]) == 1 && one([for r in aws_s3_bucket_lifecycle_configuration.media.rule : r.filter[0].tag[0].key if r.id == "expire-exports"]) == "export"
     error_message = "the bucket must delete zips (tagged export=true) one day after they were written: the app keeps them 24 hours"
   }
 
