@@ -131,12 +131,23 @@ async function boot() {
   // entry unless `push` is false (the first view, or the one Back/Forward chose).
   async function go(name, { focus = false, push = true } = {}) {
     const mine = ++turn;
+    let next;
+    try {
+      next = eager[name] || (await lazy.get(name));
+    } catch {
+      // Its code could not be fetched (offline?): say so where the page's status goes.
+      if (mine === turn) {
+        replaceChildren(status, 'This section could not be loaded: check the connection, then reload the page.');
+        show(status, true);
+      }
+      return;
+    }
+    if (mine !== turn) return; // another view was asked for while this one's code came
+    show(status, false);
     for (const link of document.querySelectorAll('header [data-view]')) {
       if (link.dataset.view === name) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
-    const next = eager[name] || (await lazy.get(name));
-    if (mine !== turn) return; // another view was asked for while this one's code came
     router.show(name, { push });
     current = name;
     for (const [key, v] of opened()) if (key !== name) v.close();

@@ -37,7 +37,7 @@ export function lazyViews(factories) {
           ready.set(name, view);
           return view;
         });
-        // A failed fetch (offline) is tried again on the next opening.
+        // A failed fetch is not kept (though the browser keeps a failed module until a reload).
         p.catch(() => made.delete(name));
         made.set(name, p);
       }

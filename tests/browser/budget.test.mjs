@@ -85,6 +85,18 @@ describe('the first load of the studio', { skip: SKIP, timeout: 120_000 }, () =>
     assert.deepEqual(problems, []);
     await context.close();
   });
+
+  test('a section whose code cannot be fetched says so, and the studio stays as it was', async () => {
+    const { context, page } = await firstLoad();
+    await page.route('**/js/shares.js', (route) => route.abort());
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Shares' }).click();
+    await page.getByRole('status').filter({ hasText: 'This section could not be loaded' }).waitFor();
+    assert.equal(await page.locator('#studio-view').isVisible(), true);
+    assert.equal(new URL(page.url()).searchParams.get('view'), 'studio', 'the address still names the studio');
+    assert.equal(await page.locator('#app-nav [data-view="shares"]').getAttribute('aria-current'), null);
+    assert.equal(await page.locator('#app-nav [data-view="studio"]').getAttribute('aria-current'), 'page');
+    await context.close();
+  });
 });
 
 if (!BASE_URL) console.log('budget browser tests skipped: BASE_URL is not set');
