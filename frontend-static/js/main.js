@@ -129,14 +129,22 @@ async function boot() {
 
   // One section at a time. The address names it (router.js): opening another is a new history
   // entry unless `push` is false (the first view, or the one Back/Forward chose).
+  const mark = (name) => {
+    for (const link of document.querySelectorAll('header [data-view]')) {
+      if (link.dataset.view === name) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+  };
   async function go(name, { focus = false, push = true } = {}) {
     const mine = ++turn;
+    mark(name);
     let next;
     try {
       next = eager[name] || (await lazy.get(name));
     } catch {
       // Its code could not be fetched (offline?): say so where the page's status goes.
       if (mine === turn) {
+        mark(current);
         replaceChildren(status, 'This section could not be loaded: check the connection, then reload the page.');
         show(status, true);
       }
@@ -144,10 +152,6 @@ async function boot() {
     }
     if (mine !== turn) return; // another view was asked for while this one's code came
     show(status, false);
-    for (const link of document.querySelectorAll('header [data-view]')) {
-      if (link.dataset.view === name) link.setAttribute('aria-current', 'page');
-      else link.removeAttribute('aria-current');
-    }
     router.show(name, { push });
     current = name;
     for (const [key, v] of opened()) if (key !== name) v.close();
