@@ -68,7 +68,7 @@ function exportLink() {
     'account-export-title',
     'Export',
     h('p', { class: 'field__hint' }, 'One zip of every picture and video you keep, with their prompts, settings, costs and collections.'),
-    h('p', {}, h('a', { id: 'account-export', href: '?export' }, 'Export everything')),
+    h('p', {}, h('a', { id: 'account-export', href: '?view=export' }, 'Export everything')),
   );
 }
 

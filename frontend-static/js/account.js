@@ -37,14 +37,8 @@ export class AccountView {
     }
   }
 
-  /** Whether the address asks for this view (a reload or a link). */
-  static addressed() {
-    return new URLSearchParams(window.location.search).has('account');
-  }
-
   open() {
     show(this.view, true);
-    this.#address(true);
     byId('account-username').textContent = this.auth.username;
     // Not awaited: the view (and the focus go() gives its title) comes at once, the figures
     // when they arrive.
@@ -52,21 +46,10 @@ export class AccountView {
   }
 
   close() {
-    // Only an open view gives its address back: a signed-out visit to ?account keeps it for
-    // after the sign-in.
-    if (!this.view.hidden) this.#address(false);
     show(this.view, false);
     this.passwordForm.reset();
     this.deleteForm.reset();
     for (const id of ['password-error', 'password-done', 'signout-error', 'delete-error']) show(byId(id), false);
-  }
-
-  #address(on) {
-    const url = new URL(window.location.href);
-    if (on) url.searchParams.set('account', '');
-    else url.searchParams.delete('account');
-    const href = url.href.replace(/([?&])account=(&|$)/, '$1account$2');
-    if (href !== window.location.href) window.history.replaceState(null, '', href);
   }
 
   async #limits() {

@@ -11,6 +11,7 @@ import { BoardCanvas } from './board-canvas.js';
 import { duplicate, remove, placeBeside, savedTiles, newTileId, topZ, LIMITS } from './board-tiles.js';
 import { openShareDialog } from './share-dialog.js';
 import { nextSteps } from './empty-views.js';
+import { router } from './router.js';
 
 const SAVE_DELAY_MS = 500;
 const POLL_MS = 1000;
@@ -83,8 +84,9 @@ export class BoardsView {
     });
   }
 
+  /** The board the address names, if any. */
   static addressed() {
-    return new URLSearchParams(window.location.search).get('board');
+    return router.param('board');
   }
 
   async open() {
@@ -108,10 +110,7 @@ export class BoardsView {
   }
 
   #address(id) {
-    const url = new URL(window.location.href);
-    if (id) url.searchParams.set('board', id);
-    else url.searchParams.delete('board');
-    window.history.replaceState(null, '', url);
+    router.set({ board: id });
   }
 
   #error(message) {

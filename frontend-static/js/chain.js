@@ -10,6 +10,7 @@ import { compareView } from './compare.js';
 import { describeJob } from './describe.js';
 import { renderStrip, stepLabel } from './chain-strip.js';
 import { canRerun } from './rerun.js';
+import { router } from './router.js';
 
 export class Chain {
   /**
@@ -156,7 +157,7 @@ export class Chain {
 
   /** After a reload: rebuild the tree from the address. */
   async restoreFromAddress() {
-    const params = new URLSearchParams(window.location.hash.slice(1));
+    const params = router.fragment();
     const tips = (params.get('tips') || '').split(',').filter(Boolean);
     const step = params.get('step');
     if (!tips.length && !step) return;
@@ -209,13 +210,11 @@ export class Chain {
   }
 
   #persist() {
-    const url = new URL(window.location.href);
-    if (!this.current) url.hash = '';
+    if (!this.current) router.setFragment(null);
     else {
       const tips = [...this.nodes.entries()].filter(([, n]) => !n.children.length).map(([id]) => id);
-      url.hash = new URLSearchParams({ step: this.current, tips: tips.join(',') }).toString();
+      router.setFragment({ step: this.current, tips: tips.join(',') });
     }
-    if (url.href !== window.location.href) window.history.replaceState(null, '', url.href.replace(/#$/, ''));
   }
 
   /** The rows of the strip: the path through the current step first, then each branch. */

@@ -8,7 +8,6 @@
 
 import { h, byId, replaceChildren, announce } from './dom.js';
 import { formatDateTime, formatUsd, humanize } from './format.js';
-import { openShareDialog } from './share-dialog.js';
 import { trashBatch } from './trash.js';
 import { shortcutFor, isTyping, openShortcuts, copyPrompt } from './shortcuts.js';
 import { canRerun, hasSeed } from './rerun.js';
@@ -155,7 +154,7 @@ class Lightbox {
           canRerun(job) ? act('rerun', 'Rerun', { 'aria-keyshortcuts': 'r' }) : null,
           canRerun(job) && hasSeed(job) ? h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => this.#rerun(a, null, true) }, 'Rerun, same seed') : null,
           job ? h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => this.#leave(() => this.hooks.useSettings(job)) }, 'Use these settings') : null,
-          h('button', { type: 'button', class: 'btn btn--ghost', onclick: () => openShareDialog(this.api, 'asset', a.id) }, 'Share…'),
+          h('button', { type: 'button', class: 'btn btn--ghost', onclick: async () => (await import('./share-dialog.js')).openShareDialog(this.api, 'asset', a.id) }, 'Share…'),
           act('delete', 'Delete', { class: 'btn btn--danger', 'aria-keyshortcuts': 'Delete' }),
         ),
         h('p', { class: 'asset-dialog__error notice notice--error', role: 'alert', hidden: true }),

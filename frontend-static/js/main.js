@@ -5,27 +5,20 @@ import { Auth } from './auth.js';
 import { Api } from './api.js';
 import { LoginView } from './login.js';
 import { Studio } from './studio.js';
-import { Gallery } from './gallery.js';
-import { GallerySelect } from './gallery-select.js';
-import { GallerySearch } from './search.js';
-import { Usage } from './usage.js';
 import { PromptIdeas } from './prompt-ideas.js';
 import { PromptHistory } from './prompt-history.js';
-import { CompareView } from './compare-models.js';
-import { StoryView } from './story.js';
-import { CollectionsView, CollectionPickers, addressedFilter } from './collections.js';
-import { BoardsView } from './boards.js';
-import { TrashView, UndoToast } from './trash.js';
-import { SharesView } from './shares.js';
+import { CollectionPickers } from './collections.js';
+import { UndoToast } from './trash.js';
 import { lightbox } from './lightbox.js';
-import { AccountView } from './account.js';
-import { GalleryZip, ExportView } from './zips.js';
 import { byId, show, h, replaceChildren } from './dom.js';
 import { initTheme } from './theme.js';
 import { phoneMenu } from './phone-menu.js';
 import { emptyViews } from './empty-views.js';
+import { router } from './router.js';
+import { lazyViews, stylesheet } from './views.js';
 
 async function boot() {
+  router.start();
   initTheme(byId('theme-toggle'));
   phoneMenu();
   const status = byId('boot-status');
@@ -64,51 +57,106 @@ async function boot() {
     trashed: (ids) => undo.show(ids),
     restored: () => undo.hide(),
   });
-  const gallery = new Gallery(api, {
-    modelName,
-    models: () => studio.catalog,
-    trashed: (ids) => undo.show(ids),
-    collection: () => pickers.current(),
-  });
-  new GallerySelect(gallery, { modelName });
-  const pickers = new CollectionPickers(api, { gallery: () => gallery });
-  const collections = new CollectionsView(api, {
-    pickers,
-    confirm: (text) => gallery.confirm(text),
-    showInGallery: (id) => {
-      byId('filter-collection').value = id;
-      go('gallery', { focus: true });
-    },
-  });
-  const undo = new UndoToast(api, { onRestored: () => gallery.reload() });
-  const trash = new TrashView(api, { modelName, confirm: (text) => gallery.confirm(text), onRestored: () => {} });
-  const usage = new Usage(api, { modelName });
+  // The gallery's confirmation dialog serves the views that delete for good.
+  const confirm = async (text) => (await lazy.get('gallery')).confirm(text);
+  // Before the gallery is first opened, nothing of it is selected or shown to reload.
+  const pickers = new CollectionPickers(api, { gallery: () => lazy.peek('gallery') || { selected: new Set(), reload() {} } });
+  const undo = new UndoToast(api, { onRestored: () => lazy.peek('gallery')?.reload() });
   const onSpend = () => studio.refreshQuota();
   new PromptIdeas(api, { onSpend });
   new PromptHistory(api);
-  const compare = new CompareView(api, {
-    editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')),
-    onSpend,
+  emptyViews({ toStudio: (focus) => go('studio', { focus }) });
+
+  // Every other section is fetched when first opened (views.js): the first load is the
+  // sign-in page and the studio.
+  const lazy = lazyViews({
+    gallery: async () => {
+      const [{ Gallery }, { GallerySelect }, { GalleryZip }] = await Promise.all([
+        import('./gallery.js'),
+        import('./gallery-select.js'),
+        import('./zips.js'),
+        stylesheet('zips.css'),
+      ]);
+      const gallery = new Gallery(api, {
+        modelName,
+        models: () => studio.catalog,
+        trashed: (ids) => undo.show(ids),
+        collection: () => pickers.current(),
+      });
+      new GallerySelect(gallery, { modelName });
+      new GalleryZip(api, { selected: () => [...gallery.selected] });
+      return gallery;
+    },
+    usage: async () => {
+      // uPlot's stylesheet comes with its code.
+      const [{ Usage }] = await Promise.all([import('./usage.js'), stylesheet('vendor/uplot/uPlot.min.css')]);
+      return new Usage(api, { modelName });
+    },
+    compare: async () => {
+      const { CompareView } = await import('./compare-models.js');
+      return new CompareView(api, { editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')), onSpend });
+    },
+    collections: async () => {
+      const { CollectionsView } = await import('./collections-view.js');
+      return new CollectionsView(api, {
+        pickers,
+        confirm,
+        showInGallery: (id) => {
+          byId('filter-collection').value = id;
+          go('gallery', { focus: true });
+        },
+      });
+    },
+    trash: async () => new (await import('./trash-view.js')).TrashView(api, { modelName, confirm, onRestored: () => {} }),
+    story: async () => new (await import('./story.js')).StoryView(api, { onSpend }),
+    boards: async () => new (await import('./boards.js')).BoardsView(api, { onSpend }),
+    shares: async () => new (await import('./shares.js')).SharesView(api),
+    account: async () => {
+      const [{ AccountView }] = await Promise.all([import('./account.js'), stylesheet('account.css')]);
+      return new AccountView(api, auth);
+    },
+    export: async () => {
+      const [{ ExportView }] = await Promise.all([import('./zips.js'), stylesheet('zips.css')]);
+      return new ExportView(api);
+    },
   });
   // Switching views only hides the studio; studio.close() (sign-out) forgets its state.
-  const story = new StoryView(api, { onSpend });
-  const boards = new BoardsView(api, { onSpend });
-  const shares = new SharesView(api);
-  emptyViews({ toStudio: (focus) => go('studio', { focus }) });
-  const account = new AccountView(api, auth);
-  new GalleryZip(api, { selected: () => [...gallery.selected] });
-  const exporter = new ExportView(api);
-  const views = { studio: { open: () => studio.open(), close: () => show(studio.view, false) }, compare, story, boards, gallery, collections, trash, usage, shares, account, export: exporter };
+  const eager = { studio: { open: () => studio.open(), close: () => show(studio.view, false) } };
+  const view = (name) => eager[name] || lazy.peek(name);
+  const opened = () => [...Object.entries(eager), ...lazy.made()];
+  let current = null;
+  let turn = 0;
 
-  // Studio / Gallery / Usage: one view at a time (the address keeps the studio's picture).
-  async function go(name, { focus = false } = {}) {
+  // One section at a time. The address names it (router.js): opening another is a new history
+  // entry unless `push` is false (the first view, or the one Back/Forward chose).
+  const mark = (name) => {
     for (const link of document.querySelectorAll('header [data-view]')) {
       if (link.dataset.view === name) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
-    for (const [key, view] of Object.entries(views)) if (key !== name) view.close();
+  };
+  async function go(name, { focus = false, push = true } = {}) {
+    const mine = ++turn;
+    mark(name);
+    let next;
+    try {
+      next = eager[name] || (await lazy.get(name));
+    } catch {
+      // Its code could not be fetched (offline?): say so where the page's status goes.
+      if (mine === turn) {
+        mark(current);
+        replaceChildren(status, 'This section could not be loaded: check the connection, then reload the page.');
+        show(status, true);
+      }
+      return;
+    }
+    if (mine !== turn) return; // another view was asked for while this one's code came
+    show(status, false);
+    router.show(name, { push });
+    current = name;
+    for (const [key, v] of opened()) if (key !== name) v.close();
     pickers.followView(name);
-    await views[name].open();
+    await next.open();
     if (focus) byId(name === 'studio' ? 'create-title' : `${name}-title`).focus?.();
   }
   byId('export-link').addEventListener('click', () => go('export', { focus: true }));
@@ -117,6 +165,10 @@ async function boot() {
     if (link) go(link.dataset.view, { focus: true });
   });
   byId('account-link').addEventListener('click', () => go('account', { focus: true }));
+  // Back and Forward: the section the address names now.
+  router.onChange((name) => {
+    if (current && name !== current) go(name, { push: false });
+  });
 
   const openStudio = () => {
     login.close();
@@ -124,26 +176,18 @@ async function boot() {
     show(userArea, true);
     show(nav, true);
     pickers.refresh();
-    const addressed = CompareView.addressed() ? 'compare' : StoryView.addressed() ? 'story' : BoardsView.addressed() ? 'boards' : null;
-    const gallerySearch = GallerySearch.addressed() || addressedFilter();
-    go(addressed || (AccountView.addressed() ? 'account' : CollectionsView.addressed() ? 'collections' : ExportView.addressed() ? 'export' : gallerySearch ? 'gallery' : 'studio'));
+    go(router.view(), { push: false });
   };
   const openLogin = (reason) => {
     lightbox.close();
     studio.close();
-    gallery.close();
-    gallery.reset();
-    trash.close();
+    for (const [, v] of opened()) v.close();
+    view('gallery')?.reset();
+    view('boards')?.reset();
     undo.hide();
-    usage.close();
-    shares.close();
-    account.close();
-    exporter.close();
-    compare.close();
-    story.close();
-    collections.close();
-    boards.close();
-    boards.reset();
+    // A sign-out forgets the section; a signed-out visit to an address keeps it for after.
+    if (current) router.set({ view: null });
+    current = null;
     show(nav, false);
     show(userArea, false);
     byId('username').textContent = '';

@@ -1,10 +1,11 @@
 // One page of a kind of owned group (a comparison set, a story, a collection): what each such
-// page does the same way, written once. The address names the open group (?<param>=<id>), so
+// page does the same way, written once. The address (router.js) names the open group (?<param>=<id>), so
 // a reload shows it again; a short list of the user's groups of that kind opens one on click;
 // a group still filling is polled; an error shows in the page's alert. The pages
 // (compare-models.js, story.js, collections.js) extend it with what is their own.
 
 import { show, h, replaceChildren } from './dom.js';
+import { router } from './router.js';
 
 export class OwnedPage {
   /**
@@ -22,7 +23,7 @@ export class OwnedPage {
 
   /** The id the address names for `param`, if any. */
   static addressedAs(param) {
-    return new URLSearchParams(window.location.search).get(param);
+    return router.param(param);
   }
 
   addressed() {
@@ -32,10 +33,7 @@ export class OwnedPage {
   /** Names the open group in the address (null: none), without a new history entry. */
   address(id) {
     this.currentId = id;
-    const url = new URL(window.location.href);
-    if (id) url.searchParams.set(this.param, id);
-    else url.searchParams.delete(this.param);
-    if (url.href !== window.location.href) window.history.replaceState(null, '', url.href);
+    router.set({ [this.param]: id });
   }
 
   /** Calls `next` after `ms` (the group is still filling); one poll at a time. */

@@ -1,14 +1,16 @@
 // Gallery search: the prompt search box (debounced: one request once typing settles), the date
 // range and the order, and the address that keeps them with the gallery's filters
-// (`?gallery&q=…&from=…&to=…&sort=…&kind=…&model=…&saved=…`), so a reload or a shared link
-// opens the same search. docs/decisions/0004-search-index.md says what a search matches.
+// (`?view=gallery&q=…&from=…&to=…&sort=…&kind=…&model=…&saved=…`, through router.js), so a
+// reload or a shared link opens the same search. docs/decisions/0004-search-index.md says what
+// a search matches.
 
 import { byId } from './dom.js';
+import { router } from './router.js';
 
 /** How long typing must pause before the gallery is searched. */
 export const DEBOUNCE_MS = 350;
 /** The address parameters the gallery owns. */
-const KEYS = ['gallery', 'q', 'from', 'to', 'sort', 'kind', 'model', 'saved'];
+const KEYS = ['q', 'from', 'to', 'sort', 'kind', 'model', 'saved'];
 
 export class GallerySearch {
   /** @param {() => void} changed called when the search or its range or order changes */
@@ -40,11 +42,6 @@ export class GallerySearch {
     this.sort.addEventListener('change', () => this.changed());
   }
 
-  /** Whether the address asks for the gallery (a reload or a shared link). */
-  static addressed() {
-    return new URLSearchParams(window.location.search).has('gallery');
-  }
-
   #settled() {
     const q = this.q.value.trim();
     if (q === this.last) return; // only whitespace changed: no new request
@@ -70,14 +67,13 @@ export class GallerySearch {
 
   /** Reads the address into the search inputs and the gallery's filter selects. */
   restore(filters) {
-    const a = new URLSearchParams(window.location.search);
-    this.q.value = a.get('q') || '';
+    this.q.value = router.param('q') || '';
     this.last = this.q.value.trim();
-    this.from.value = a.get('from') || '';
-    this.to.value = a.get('to') || '';
-    this.sort.value = a.get('sort') === 'oldest' ? 'oldest' : 'newest';
+    this.from.value = router.param('from') || '';
+    this.to.value = router.param('to') || '';
+    this.sort.value = router.param('sort') === 'oldest' ? 'oldest' : 'newest';
     for (const [name, select] of Object.entries(filters)) {
-      const want = a.get(name) || '';
+      const want = router.param(name) || '';
       if ([...select.options].some((o) => o.value === want)) select.value = want;
     }
     this.#bound();
@@ -85,21 +81,14 @@ export class GallerySearch {
 
   /** Writes the search and the filters' values into the address (no history entry). */
   remember(filters) {
-    const url = new URL(window.location.href);
-    for (const k of KEYS) url.searchParams.delete(k);
-    url.searchParams.set('gallery', '');
     const values = { ...this.params(), ...Object.fromEntries(Object.entries(filters).map(([k, s]) => [k, s.value])) };
-    for (const [k, v] of Object.entries(values)) if (v) url.searchParams.set(k, v);
-    const href = url.href.replace('gallery=&', 'gallery&').replace(/gallery=$/, 'gallery');
-    if (href !== window.location.href) window.history.replaceState(null, '', href);
+    router.set(Object.fromEntries(KEYS.map((k) => [k, values[k] || null])));
   }
 
   /** Takes the gallery's parameters out of the address (another view is open). */
   forget() {
     clearTimeout(this.timer);
-    const url = new URL(window.location.href);
-    for (const k of KEYS) url.searchParams.delete(k);
-    if (url.href !== window.location.href) window.history.replaceState(null, '', url.href);
+    router.set(Object.fromEntries(KEYS.map((k) => [k, null])));
   }
 
   /** What the grid lists, for its label. */

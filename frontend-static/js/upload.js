@@ -4,7 +4,6 @@
 // Then: POST /api/uploads → the presigned POST to storage (with progress) → complete.
 
 import { byId, show, announce } from './dom.js';
-import { sniffType, jpegOrientation } from './exif.js';
 
 /** The server's limits (api.md, Uploads). */
 export const LIMITS = { bytes: 20 * 1024 * 1024, side: 8192, pixels: 40_000_000 };
@@ -21,6 +20,8 @@ export class UploadRefused extends Error {}
 /** Make `file` acceptable: {blob, contentType, filename, width, height, reencoded}. */
 export async function prepareImage(file) {
   const name = file.name || 'pasted image';
+  // The format sniffing comes with the first upload, not with the page.
+  const { sniffType, jpegOrientation } = await import('./exif.js');
   const head = new Uint8Array(await file.slice(0, 256 * 1024).arrayBuffer());
   const type = sniffType(head);
   if (type === 'heic' || /\.(heic|heif)$/i.test(name) || /hei[cf]/i.test(file.type)) {

@@ -102,7 +102,7 @@ export class GalleryZip {
   }
 }
 
-/** The Export page (?export). */
+/** The Export page (?view=export, and &export=<id> once one is started). */
 export class ExportView extends OwnedPage {
   constructor(api) {
     super({ param: 'export', view: byId('export-view'), error: byId('export-error'), history: null });
@@ -116,29 +116,15 @@ export class ExportView extends OwnedPage {
     this.getButton.addEventListener('click', () => this.#download());
   }
 
-  /** Whether the address opens this page (?export, with or without an id). */
-  static addressed() {
-    return new URLSearchParams(window.location.search).has('export');
-  }
-
   async open() {
     show(this.view, true);
     this.hideError();
     const id = this.addressed();
     if (id) await this.load(id);
     else {
-      this.address('');
+      this.address(null);
       this.#render(null);
     }
-  }
-
-  /** Names the export in the address; '' keeps the page addressed with none. */
-  address(id) {
-    this.currentId = id || null;
-    const url = new URL(window.location.href);
-    if (id === null) url.searchParams.delete('export');
-    else url.searchParams.set('export', id);
-    if (url.href !== window.location.href) window.history.replaceState(null, '', url.href);
   }
 
   async #start() {
@@ -163,7 +149,7 @@ export class ExportView extends OwnedPage {
     } catch (err) {
       if (err.status === 401) return;
       this.showError(err.status === 404 ? 'That export was not found; start a new one.' : `Could not read the export: ${err.message}`);
-      this.address('');
+      this.address(null);
       this.#render(null);
     }
   }

@@ -89,7 +89,7 @@ async fn dispatch(axum::extract::State(st): axum::extract::State<Arc<State>>, re
         r.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
         r
     } else if parts.method == Method::GET || parts.method == Method::HEAD {
-        static_file(st.gw.static_root.as_deref(), &path).await
+        static_file(st.gw.static_root.as_deref(), &path, &parts.headers).await
     } else {
         StatusCode::METHOD_NOT_ALLOWED.into_response()
     };
@@ -272,7 +272,8 @@ fn to_axum(resp: lambda_http::Response<lambda_http::Body>) -> Response {
     out
 }
 
-async fn static_file(root: Option<&std::path::Path>, path: &str) -> Response {
+/// A file of `frontend-static/`, compressed as CloudFront's `compress = true` does (crate::compress).
+async fn static_file(root: Option<&std::path::Path>, path: &str, headers: &HeaderMap) -> Response {
     let Some(root) = root else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -301,8 +302,62 @@ async fn static_file(root: Option<&std::path::Path>, path: &str) -> Response {
         "woff2" => "font/woff2",
         _ => "application/octet-stream",
     };
-    let mut r = Response::new(axum::body::Body::from(bytes));
-    r.headers_mut().insert("content-type", HeaderValue::from_static(ct));
-    r.headers_mut().insert("cache-control", HeaderValue::from_static("no-cache"));
+    let accept = headers.get("accept-encoding").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let gzipped = crate::compress::gzip_for(accept, ct, &bytes);
+    let encoded = gzipped.is_some();
+    let mut r = Response::new(axum::body::Body::from(gzipped.unwrap_or(bytes)));
+    let h = r.headers_mut();
+    h.insert("content-type", HeaderValue::from_static(ct));
+    h.insert("cache-control", HeaderValue::from_static("no-cache"));
+    if encoded {
+        h.insert("content-encoding", HeaderValue::from_static("gzip"));
+    }
+    if crate::compress::compressible(ct) {
+        h.insert("vary", HeaderValue::from_static("Accept-Encoding"));
+    }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    async fn get(path: &str, accept: Option<&str>) -> (axum::http::HeaderMap, Vec<u8>) {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend-static");
+        let mut h = HeaderMap::new();
+        if let Some(a) = accept {
+            h.insert("accept-encoding", HeaderValue::from_str(a).unwrap());
+        }
+        let r = static_file(Some(&root), path, &h).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let headers = r.headers().clone();
+        (headers, axum::body::to_bytes(r.into_body(), usize::MAX).await.unwrap().to_vec())
+    }
+
+    /// The frontend comes gzip-encoded to a browser that accepts it, as CloudFront's
+    /// `compress = true` sends it, and as it is to one that does not.
+    #[tokio::test]
+    async fn static_files_are_compressed_as_cloudfront_does() {
+        let file = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend-static/index.html")).unwrap();
+        let (h, body) = get("/", Some("gzip, deflate, br")).await;
+        assert_eq!(h["content-encoding"], "gzip");
+        assert_eq!(h["vary"], "Accept-Encoding");
+        assert!(body.len() < file.len() / 3, "{} of {}", body.len(), file.len());
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut plain).unwrap();
+        assert_eq!(plain, file);
+
+        let (h, body) = get("/index.html", None).await;
+        assert!(h.get("content-encoding").is_none());
+        assert_eq!(
+            h["vary"], "Accept-Encoding",
+            "a cache must not give this body to a gzip browser either"
+        );
+        assert_eq!(body, file);
+
+        // Under CloudFront's 1,000 bytes: as it is.
+        let (h, body) = get("/favicon.svg", Some("gzip")).await;
+        assert!(h.get("content-encoding").is_none() && body.len() < crate::compress::MIN_BYTES);
+    }
 }

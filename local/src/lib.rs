@@ -4,6 +4,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod catalog_check;
 pub mod cognito;
+pub mod compress;
 pub mod gateway;
 pub mod headers;
 pub mod iam;

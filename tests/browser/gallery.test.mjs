@@ -147,7 +147,7 @@ describe('gallery, usage, budget and cancel on the local stack', { skip: SKIP, t
     await nav('Gallery').click();
     await page.locator('#gallery-grid, #gallery-empty').first().waitFor();
     assert.equal(await tile(asset.id).count(), 0);
-    // The address keeps the gallery (?gallery): a reload reopens it, still without the picture.
+    // The address keeps the gallery (?view=gallery): a reload reopens it, still without the picture.
     await page.reload();
     await page.locator('#gallery-view:not([hidden])').waitFor();
     await page.locator('#gallery-grid, #gallery-empty').first().waitFor();

@@ -1,7 +1,7 @@
 // Zips to take home on the real local stack in headless Chromium: a gallery selection chosen by
 // keyboard becomes one zip ("Download as zip": progress, then the download starts), read back
 // in Node from its central directory: exactly the selected files, named and byte for byte as
-// their single downloads. The Export page (?export): start by keyboard, progress, a Download
+// their single downloads. The Export page (?view=export): start by keyboard, progress, a Download
 // button that asks the API for a fresh link on each click, a zip with every file,
 // metadata.json (with collections) and usage.csv; it reopens from the address after a reload;
 // axe-core in both themes; never a CSP violation.
@@ -134,7 +134,7 @@ describe('zips on the local stack', { skip: SKIP, timeout: 300_000 }, () => {
   test('the Export page builds everything with metadata.json and usage.csv, and each Download asks for a fresh link', async () => {
     await page.locator('#user-area').getByRole('button', { name: 'Export', exact: true }).click();
     await page.getByRole('heading', { name: 'Export everything' }).waitFor();
-    assert.ok(new URL(page.url()).searchParams.has('export'), 'the address names the page');
+    assert.equal(new URL(page.url()).searchParams.get('view'), 'export', 'the address names the page');
     assert.match(await page.locator('#export-view').innerText(), /kept 24 hours/);
     await page.getByRole('button', { name: 'Start the export' }).focus();
     await page.keyboard.press('Enter');
