@@ -13,6 +13,8 @@ import { JobList } from './jobs.js';
 import { Chain } from './chain.js';
 import { Uploader } from './upload.js';
 import { rerunJob } from './rerun.js';
+import { PresetBar } from './presets.js';
+import { withSuffix } from './preset-fit.js';
 
 const PROMPT_MAX = 2000;
 
@@ -83,6 +85,14 @@ export class Studio {
       rerun: (job) => this.rerun(job),
       vary: (asset) => this.vary(asset),
     });
+    this.presets = new PresetBar(api, {
+      current: () => {
+        const { values, errors } = this.controls.read();
+        return { model: this.selected, options: values, errors };
+      },
+      apply: (kept, suffix) => this.#applyPreset(kept, suffix),
+      models: () => this.allModels,
+    });
     this.frames = new FramePicker(api, {
       onChange: () => {
         this.#applyPins();
@@ -133,7 +143,7 @@ export class Studio {
     this.started = true;
     this.#notice('');
     await Promise.all([
-      this.#loadModels(),
+      this.#loadModels().then(() => this.presets.load()),
       this.refreshQuota(),
       this.jobs.loadInitial(),
       this.chain.restoreFromAddress().catch((err) => this.#notice(`Could not reload your picture: ${err.message}`)),
@@ -146,6 +156,7 @@ export class Studio {
     this.started = false;
     this.jobs.reset();
     this.chain.reset();
+    this.presets.reset();
     this.uploader.reset();
     this.extraSources = [];
     this.frames.reset();
@@ -235,6 +246,19 @@ export class Studio {
     this.#applyPins();
     this.#renderSources();
     this.#updateCost();
+  }
+
+  /** A preset's kept options set on the chosen model (others keep theirs), its suffix added. */
+  #applyPreset(kept, suffix) {
+    const id = this.selected.id;
+    this.controls.remember(id, { ...this.controls.read().values, ...kept });
+    this.controls.forget();
+    this.#select(id);
+    if (!suffix || !takesPrompt(this.kind)) return false;
+    const before = this.prompt.value;
+    this.prompt.value = withSuffix(before, suffix);
+    this.#updateCounter();
+    return this.prompt.value !== before;
   }
 
   /**
