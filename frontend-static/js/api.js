@@ -188,6 +188,24 @@ export class Api {
     return this.request('POST', `/collections/${encodeURIComponent(id)}/assets`, { body: { action, asset_ids: assetIds } });
   }
 
+  /** GET /presets → {presets: [{id, name, model, options, prompt_suffix, ...}]} (all, newest first). */
+  presets() {
+    return this.request('GET', '/presets');
+  }
+
+  /** POST /presets {name, model, options, prompt_suffix} → 201 {preset}; 409 on a name the caller has. */
+  createPreset({ name, model, options, promptSuffix = '' }) {
+    return this.request('POST', '/presets', { body: { name, model, options, prompt_suffix: promptSuffix } });
+  }
+
+  renamePreset(id, name) {
+    return this.request('PATCH', `/presets/${encodeURIComponent(id)}`, { body: { name } });
+  }
+
+  deletePreset(id) {
+    return this.request('DELETE', `/presets/${encodeURIComponent(id)}`);
+  }
+
   /** POST /prompts/vary|enhance {prompt} → 200 {job, proposals} or 202 {job} (poll the job). */
   rewritePrompt(mode, prompt) {
     return this.request('POST', `/prompts/${mode === 'enhance' ? 'enhance' : 'vary'}`, { body: { prompt } });

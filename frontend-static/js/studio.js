@@ -1,17 +1,20 @@
 // The studio's composer: mode (Generate / Edit / Restore / Video), the models of that kind from
-// the catalog, sources (the current step of the picture, plus extra images a model may take) or a
-// video's frames (frames.js), prompt, options, the estimate and the start button. The picture's
-// chain (chain.js), the uploads (upload.js) and the job history (jobs.js) are wired here.
+// the catalog and their options (composer-options.js), sources (the current step of the picture,
+// plus extra images a model may take) or a video's frames (frames.js), prompt, the estimate and
+// the start button. The picture's chain (chain.js), the uploads (upload.js) and the job history
+// (jobs.js) are wired here.
 
 import { h, byId, show, replaceChildren, newUuid, announce } from './dom.js';
-import { formatPrice, formatUsd } from './format.js';
+import { formatUsd } from './format.js';
 import { MODES, modelsFor, defaultModel, sourceRange, takesPrompt, estimate, kindsOf, pinnedOptions } from './catalog.js';
 import { FramePicker } from './frames.js';
-import { optionField, readOptions } from './options.js';
+import { ComposerOptions } from './composer-options.js';
 import { JobList } from './jobs.js';
 import { Chain } from './chain.js';
 import { Uploader } from './upload.js';
 import { rerunJob } from './rerun.js';
+import { PresetBar } from './presets.js';
+import { withSuffix } from './preset-fit.js';
 
 const PROMPT_MAX = 2000;
 
@@ -27,8 +30,16 @@ export class Studio {
     this.promptField = byId('prompt-field');
     this.prompt = byId('prompt');
     this.counter = byId('prompt-counter');
-    this.optionsBox = byId('options');
-    this.optionsList = byId('options-list');
+    this.controls = new ComposerOptions({
+      modelList: this.modelList,
+      optionsBox: byId('options'),
+      optionsList: byId('options-list'),
+      onPick: (id) => this.#select(id),
+      onInput: (name) => {
+        this.#fieldError(`options.${name}`, '');
+        this.#updateCost();
+      },
+    });
     this.sourcesField = byId('sources-field');
     this.sourcesList = byId('sources');
     this.sourcesHint = byId('sources-hint');
@@ -39,8 +50,6 @@ export class Studio {
     this.catalog = [];
     this.allModels = new Map();
     this.selectedByKind = new Map(); // kind → model id the person chose
-    this.selected = null;
-    this.optionValues = new Map(); // model id → {name: value}, kept across switches
     this.extraSources = []; // asset ids after the current step (models taking several images)
     this.knownAssets = new Map(); // id → Asset, for the thumbnails of extra sources
     this.quota = null;
@@ -75,6 +84,14 @@ export class Studio {
       useSettings: (job) => this.useSettings(job),
       rerun: (job) => this.rerun(job),
       vary: (asset) => this.vary(asset),
+    });
+    this.presets = new PresetBar(api, {
+      current: () => {
+        const { values, errors } = this.controls.read();
+        return { model: this.selected, options: values, errors };
+      },
+      apply: (kept, suffix) => this.#applyPreset(kept, suffix),
+      models: () => this.allModels,
     });
     this.frames = new FramePicker(api, {
       onChange: () => {
@@ -126,7 +143,7 @@ export class Studio {
     this.started = true;
     this.#notice('');
     await Promise.all([
-      this.#loadModels(),
+      this.#loadModels().then(() => this.presets.load()),
       this.refreshQuota(),
       this.jobs.loadInitial(),
       this.chain.restoreFromAddress().catch((err) => this.#notice(`Could not reload your picture: ${err.message}`)),
@@ -139,6 +156,7 @@ export class Studio {
     this.started = false;
     this.jobs.reset();
     this.chain.reset();
+    this.presets.reset();
     this.uploader.reset();
     this.extraSources = [];
     this.frames.reset();
@@ -191,13 +209,12 @@ export class Studio {
     byId('sources-title').textContent = video ? 'Frames' : 'Image to work on';
     this.#clearErrors();
     const list = modelsFor(this.catalog, mode.kind);
-    this.#renderModels(list);
+    this.controls.renderModels(list);
     const keep = this.selectedByKind.get(mode.kind);
     const model = list.find((m) => m.id === keep) || defaultModel(list, mode.kind);
     if (model) this.#select(model.id);
     else {
-      this.selected = null;
-      this.#renderOptions(null);
+      this.controls.clear();
       this.#updateCost();
     }
     this.#renderSources();
@@ -214,56 +231,34 @@ export class Studio {
     }
   }
 
-  #renderModels(list) {
-    replaceChildren(
-      this.modelList,
-      list.map((m) => {
-        const id = `model-${m.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-        const input = h('input', { type: 'radio', name: 'model', id, value: m.id, class: 'model__radio', 'aria-describedby': `${id}-price` });
-        input.addEventListener('change', () => this.#select(m.id));
-        return h(
-          'div',
-          { class: 'model' },
-          input,
-          h(
-            'label',
-            { for: id, class: 'model__label' },
-            h('span', { class: 'model__name' }, m.name),
-            h('span', { class: 'model__price', id: `${id}-price` }, formatPrice(m.price)),
-          ),
-        );
-      }),
-    );
+  /** The chosen model (a catalog entry), or null. */
+  get selected() {
+    return this.controls.selected;
   }
 
   #select(modelId) {
-    if (this.selected) this.optionValues.set(this.selected.id, readOptions(this.selected, this.optionsList).values);
     const model = this.allModels.get(modelId);
     if (!model) return;
-    this.selected = model;
+    this.controls.select(model);
     this.selectedByKind.set(this.kind, model.id);
-    for (const radio of this.modelList.querySelectorAll('input[name="model"]')) radio.checked = radio.value === model.id;
     this.#fieldError('model', '');
     if (this.kind === 'video') this.frames.setModel(model);
-    this.#renderOptions(model);
+    this.#applyPins();
     this.#renderSources();
     this.#updateCost();
   }
 
-  #renderOptions(model) {
-    const saved = (model && this.optionValues.get(model.id)) || {};
-    const entries = Object.entries(model?.options || {});
-    show(this.optionsBox, entries.length > 0);
-    replaceChildren(
-      this.optionsList,
-      entries.map(([name, spec]) =>
-        optionField(name, spec, saved[name], () => {
-          this.#fieldError(`options.${name}`, '');
-          this.#updateCost();
-        }),
-      ),
-    );
-    this.#applyPins();
+  /** A preset's kept options set on the chosen model (others keep theirs), its suffix added. */
+  #applyPreset(kept, suffix) {
+    const id = this.selected.id;
+    this.controls.remember(id, { ...this.controls.read().values, ...kept });
+    this.controls.forget();
+    this.#select(id);
+    if (!suffix || !takesPrompt(this.kind)) return false;
+    const before = this.prompt.value;
+    this.prompt.value = withSuffix(before, suffix);
+    this.#updateCounter();
+    return this.prompt.value !== before;
   }
 
   /**
@@ -272,27 +267,12 @@ export class Studio {
    * and say why.
    */
   #applyPins() {
-    const pins = this.kind === 'video' ? pinnedOptions(this.selected, this.frames.roles()) : {};
-    for (const input of this.optionsList.querySelectorAll('[data-option]')) {
-      const name = input.dataset.option;
-      if (Object.hasOwn(pins, name)) {
-        if (!input.dataset.pinned) input.dataset.before = input.value;
-        input.value = pins[name] === null ? '' : String(pins[name]);
-        input.disabled = true;
-        input.dataset.pinned = 'true';
-        input.title = pins[name] === null ? 'Not with the chosen frames' : 'The chosen frames need this value';
-      } else if (input.dataset.pinned) {
-        input.disabled = false;
-        input.value = input.dataset.before ?? input.value;
-        delete input.dataset.pinned;
-        input.removeAttribute('title');
-      }
-    }
+    this.controls.applyPins(this.kind === 'video' ? pinnedOptions(this.selected, this.frames.roles()) : {});
     this.#updateCost();
   }
 
   #updateCost() {
-    const cost = this.selected ? estimate(this.selected, readOptions(this.selected, this.optionsList).values) : null;
+    const cost = this.selected ? estimate(this.selected, this.controls.read().values) : null;
     this.costLabel.textContent = cost === null ? '' : `· ${formatUsd(cost)}`;
     this.#renderQuota();
   }
@@ -398,9 +378,9 @@ export class Studio {
     }
     if (job.model) {
       this.selectedByKind.set(kind, job.model);
-      this.optionValues.set(job.model, { ...(job.options || {}) });
+      this.controls.remember(job.model, job.options || {});
     }
-    this.selected = null; // don't save the old model's inputs over the loaded ones
+    this.controls.forget(); // don't save the old model's inputs over the loaded ones
     this.setMode(kind);
     this.extraSources = kind === 'video' ? [] : sources.slice(1);
     if (kind === 'video') await this.frames.load(job);
@@ -419,7 +399,7 @@ export class Studio {
     const kind = this.kind;
     const model = this.selected;
     const prompt = takesPrompt(kind) ? this.prompt.value.trim() : '';
-    const { values: options, errors } = readOptions(model, this.optionsList);
+    const { values: options, errors } = this.controls.read();
     if (takesPrompt(kind) && !prompt) errors.unshift({ field: 'prompt', message: 'Write a prompt first.', input: this.prompt });
     if (prompt.length > PROMPT_MAX) {
       errors.unshift({ field: 'prompt', message: `The prompt is too long (${prompt.length} of ${PROMPT_MAX} characters).`, input: this.prompt });
@@ -508,7 +488,7 @@ export class Studio {
       box = byId('frames-error');
     } else if (field.startsWith('options.')) {
       const name = field.slice('options.'.length).split('.')[0];
-      input = this.optionsList.querySelector(`[data-option="${CSS.escape(name)}"]`);
+      input = this.controls.input(name);
       box = input && byId(`${input.id}-error`);
     }
     if (!box) return false;
@@ -526,7 +506,7 @@ export class Studio {
     else if (field === 'model') this.modelList.querySelector('input:checked')?.focus();
     else if (field.startsWith('source_asset_ids')) byId('file-input').focus();
     else if (isFrameField(field)) this.frames.focus();
-    else this.optionsList.querySelector(`[data-option="${CSS.escape(field.slice(8).split('.')[0])}"]`)?.focus();
+    else this.controls.input(field.slice(8).split('.')[0])?.focus();
   }
 
   #formError(message) {
@@ -541,7 +521,7 @@ export class Studio {
     this.#fieldError('model', '');
     this.#fieldError('source_asset_ids', '');
     this.#fieldError('start_frame_asset_id', '');
-    for (const input of this.optionsList.querySelectorAll('[data-option]')) this.#fieldError(`options.${input.dataset.option}`, '');
+    for (const name of this.controls.names()) this.#fieldError(`options.${name}`, '');
   }
 
   #notice(message, retry = null) {
@@ -567,7 +547,7 @@ export class Studio {
     const el = byId('quota-summary');
     const meter = byId('budget-meter');
     const message = byId('budget-message');
-    const cost = this.selected ? estimate(this.selected, readOptions(this.selected, this.optionsList).values) : null;
+    const cost = this.selected ? estimate(this.selected, this.controls.read().values) : null;
     const over = Boolean(q) && cost !== null && q.remaining_usd < cost;
     this.overBudget = over;
     this.button.disabled = over || this.submitting;

@@ -43,6 +43,7 @@ pub const FUNCTIONS: &[&str] = &[
     "collections-assets",
     "shares",
     "shares-open",
+    "presets",
     "account-sign-out",
     "exports",
     "webhook-replicate",

@@ -42,6 +42,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Some("collections-assets") => run_http(collections_assets::handler).await,
         Some("shares") => run_http(shares::handler).await,
         Some("shares-open") => run_http(shares_open::handler).await,
+        Some("presets") => run_http(presets::handler).await,
         Some("account-sign-out") => run_http(account_sign_out::handler).await,
         Some("exports") => run_http(exports::handler).await,
         Some("webhook-replicate") => run_http(webhook_replicate::handler).await,

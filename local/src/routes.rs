@@ -130,6 +130,7 @@ pub fn handlers() -> BTreeMap<&'static str, Handler> {
         ("collections-assets", handler!(collections_assets)),
         ("shares", handler!(shares)),
         ("shares-open", handler!(shares_open)),
+        ("presets", handler!(presets)),
         ("account-sign-out", handler!(account_sign_out)),
         ("exports", handler!(exports)),
         ("webhook-replicate", handler!(webhook_replicate)),

@@ -219,6 +219,12 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
     assert_eq!(s, 201, "{a_coll}");
     let (s, b_coll) = t.post(&b, "/api/collections", &json!({"name": "theirs"})).await;
     assert_eq!(s, 201, "{b_coll}");
+    // A style preset each: the caller's (bad renames must leave it as it is) and the victim's.
+    let preset = json!({"name": "mine", "model": "imagen-4", "options": {"aspect_ratio": "16:9"}});
+    let (s, a_preset) = t.post(&a, "/api/presets", &preset).await;
+    assert_eq!(s, 201, "{a_preset}");
+    let (s, b_preset) = t.post(&b, "/api/presets", &json!({"name": "theirs", "model": "imagen-4"})).await;
+    assert_eq!(s, 201, "{b_preset}");
     // A share link of the victim's (theirs to revoke, no one else's).
     let b_asset_id = finished[0]["job"]["asset_ids"][0].as_str().unwrap().to_string();
     let share = json!({"kind": "asset", "id": b_asset_id, "expires_in_hours": 1});
@@ -261,6 +267,8 @@ async fn every_bad_request_gets_its_documented_4xx_and_writes_nothing() {
             "b_collection",
             b_coll["collection"]["id"].as_str().expect("a collection id").to_string(),
         ),
+        ("a_preset", a_preset["preset"]["id"].as_str().expect("a preset id").to_string()),
+        ("b_preset", b_preset["preset"]["id"].as_str().expect("a preset id").to_string()),
         (
             "b_jobs_cursor",
             jobs_page["next_cursor"].as_str().expect("a second page of jobs").to_string(),

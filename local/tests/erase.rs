@@ -68,6 +68,8 @@ async fn a_deleted_busy_account_leaves_nothing_and_another_user_is_untouched() {
         "tiles#",
         "collection#",
         "cmember#",
+        "preset#",
+        "presetname#",
         "upload#",
         "storage",
         "#term#",

@@ -160,6 +160,12 @@ async fn an_export_holds_every_asset_its_metadata_and_usage() {
         collections.push(json!({ "id": cid, "name": name }));
     }
 
+    // A style preset of each user: only the exporter's is in the export.
+    let preset = json!({ "name": "Dusk", "model": "imagen-4", "options": { "aspect_ratio": "16:9" }, "prompt_suffix": ", film grain" });
+    for who in [&u, &v] {
+        let (s, b) = t.post(who, "/api/presets", &preset).await;
+        assert_eq!(s, 201, "{b}");
+    }
     let (s, started) = t.post_with(&u, "/api/exports", &json!({}), Some("exp-1")).await;
     assert_eq!(s, 202, "{started}");
     let id = started["id"].as_str().unwrap().to_string();
@@ -201,6 +207,9 @@ async fn an_export_holds_every_asset_its_metadata_and_usage() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert_eq!(listed, ["Lighthouses", "Keepers"]);
+    let (_, mine) = t.get(&u, "/api/presets").await;
+    assert_eq!(meta["presets"], mine["presets"], "the exporter's presets, as the API lists them");
+    assert_eq!(meta["presets"][0]["prompt_suffix"], ", film grain", "{meta}");
     let cost = job["cost_usd"].as_f64().expect("a settled job has its cost");
     let micros = (cost * 1_000_000.0).round() as i64;
     let exact = format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000);

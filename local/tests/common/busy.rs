@@ -84,6 +84,10 @@ pub async fn busy(t: &TestStack, u: &User, running: bool) -> Busy {
         )
         .await;
     assert_eq!(s, 200, "{b}");
+    // A style preset (its item, its name's claim, the count).
+    let preset = json!({ "name": "Dusk", "model": "seedream-4", "options": { "size": "4K" }, "prompt_suffix": ", film grain" });
+    let (s, b) = t.post(u, "/api/presets", &preset).await;
+    assert_eq!(s, 201, "{b}");
     let link = json!({ "kind": "asset", "id": images[0], "expires_in_hours": 24, "show_prompt": true });
     let (s, b) = t.post(u, "/api/shares", &link).await;
     assert_eq!(s, 201, "{b}");

@@ -5,6 +5,7 @@ pub mod drift;
 #[cfg(test)]
 mod drift_tests;
 mod facts;
+mod fit;
 mod frames;
 pub mod openapi;
 mod price;
@@ -17,6 +18,7 @@ mod video_tests;
 
 pub use crate::domain::JobKind as ModelKind;
 pub use facts::Fact;
+pub use fit::{DropReason, Dropped, Fitted, fit_options};
 pub use frames::{FrameInput, FrameRequest, FrameRole};
 pub use price::{actual_cost, estimate, expected_outputs, token_cost};
 pub use provider::{Hardware, ProviderPrice};

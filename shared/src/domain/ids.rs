@@ -66,6 +66,7 @@ ulid_id!(SetId);
 ulid_id!(StoryId);
 ulid_id!(BoardId);
 ulid_id!(CollectionId);
+ulid_id!(PresetId);
 
 impl AssetId {
     /// The asset made from output `index` of a job. Deterministic, so a webhook delivered twice

@@ -40,8 +40,9 @@ pub(super) async fn collections_of(app: &App, user: &UserId) -> Result<(Vec<Coll
 }
 
 /// `metadata.json` (docs/architecture.md, "Zips to take home"): `exported_at`, `collections`
-/// (`id`, `name`, `created_at`) and `assets`, one per file in the zip (`files`: asset → name in
-/// the zip), each with its collections as `{id, name}`.
+/// (`id`, `name`, `created_at`), the user's style `presets` (as `GET /api/presets` gives them)
+/// and `assets`, one per file in the zip (`files`: asset → name in the zip), each with its
+/// collections as `{id, name}`.
 pub(super) async fn metadata_json(
     app: &App,
     user: &UserId,
@@ -97,6 +98,7 @@ pub(super) async fn metadata_json(
         .iter()
         .map(|c| json!({"id": c.collection_id, "name": c.name, "created_at": c.created_at}))
         .collect();
-    let doc = json!({ "exported_at": exported_at, "collections": listed, "assets": out });
+    let presets: Vec<Value> = app.store.list_presets(user).await?.iter().map(|p| p.to_api()).collect();
+    let doc = json!({ "exported_at": exported_at, "collections": listed, "presets": presets, "assets": out });
     Ok(serde_json::to_vec_pretty(&doc).unwrap_or_default())
 }
