@@ -26,6 +26,10 @@ import { phoneMenu } from './phone-menu.js';
 import { emptyViews } from './empty-views.js';
 
 async function boot() {
+  // Views draw once their data has come, so the browser's own restore of the scroll position on
+  // a reload would land anywhere (the studio's Create heading scrolled out): each view starts
+  // at its top.
+  if ('scrollRestoration' in window.history) window.history.scrollRestoration = 'manual';
   initTheme(byId('theme-toggle'));
   phoneMenu();
   const status = byId('boot-status');
