@@ -17,6 +17,7 @@ mod owned;
 mod paging;
 mod repair;
 pub mod retry;
+mod run_times;
 pub mod search;
 mod sets;
 mod settlement;
