@@ -21,15 +21,17 @@ const KIND_TEXT = { edit: 'Edit', restore: 'Restoration', video: 'Video', text: 
 
 /**
  * Draws `entry` ({job, assets, el, ...} of jobs.js) into its element.
- * @param {{hooks, source, cancel: (id: string) => void, rerun: (entry) => void, imageFailed: (entry, el: Element) => void}} ctx
+ * @param {{hooks, source, cancel: (id: string) => void, rerun: (entry) => void, imageFailed: (entry, el: Element) => void, typicalSeconds?: (model: string) => number | null}} ctx
  */
 export function renderCard(entry, ctx) {
   const { job } = entry;
+  // A running video's card shows its model's measured typical time once it is known.
+  entry.typical = job.kind === 'video' && ACTIVE.has(job.status) ? ctx.typicalSeconds?.(job.model) ?? null : null;
   // Polling answers the same job every second: rebuild only when something visible changed,
   // so spinners keep turning and images are not reloaded.
   const key = JSON.stringify([
     job.status, job.updated_at, job.cost_usd, job.error, entry.connection,
-    entry.assets && entry.assets.map((a) => a.url), entry.deleted, entry.canceling,
+    entry.assets && entry.assets.map((a) => a.url), entry.deleted, entry.canceling, entry.typical,
   ]);
   if (entry.renderKey === key) return;
   entry.renderKey = key;
@@ -94,7 +96,7 @@ function picture(entry, ctx) {
         ? 'Waiting for a free worker…'
         : job.status === 'running'
           ? video
-            ? `The model is filming… a video usually takes ${VIDEO_TYPICAL_TEXT}.`
+            ? 'The model is filming…'
             : 'The model is drawing…'
           : video
             ? 'Loading video…'
@@ -104,7 +106,8 @@ function picture(entry, ctx) {
       { class: 'job__placeholder' },
       h('span', { class: 'spinner', 'aria-hidden': 'true' }),
       h('span', { class: 'job__placeholder-text' }, label),
-      video && ACTIVE.has(job.status) ? videoProgress(job, Date.now()) : null,
+      video && ACTIVE.has(job.status) ? videoProgress(job, Date.now(), entry.typical) : null,
+      video && ACTIVE.has(job.status) && entry.typical ? h('span', { class: 'job__typical' }, typicalText(entry.typical)) : null,
     );
     box.style.aspectRatio = ratio;
     return box;
@@ -227,7 +230,7 @@ export function tickCard(entry, now) {
   const t = entry.el.querySelector('.job__elapsed');
   if (t) t.textContent = elapsedText(entry.job, now);
   const bar = entry.el.querySelector('.job__progress');
-  if (bar) bar.replaceWith(videoProgress(entry.job, now));
+  if (bar) bar.replaceWith(videoProgress(entry.job, now, entry.typical));
   const rel = entry.el.querySelector('time.job__when');
   if (rel) {
     const text = formatRelative(entry.job.created_at, now);
@@ -236,17 +239,25 @@ export function tickCard(entry, now) {
 }
 
 // A video takes minutes. The provider reports no progress, so the bar is the time since the job
-// was created (it survives a reload) against the usual time, never full until the video is.
-const VIDEO_TYPICAL_MS = 150_000;
-const VIDEO_TYPICAL_TEXT = '1 to 3 minutes';
-
-function videoProgress(job, now) {
+// was created (it survives a reload) against the model's typical time, measured
+// (`typical_seconds` of GET /api/models), never full until the video is. Until the model has a
+// typical time the bar only runs (indeterminate) and the card claims none.
+function videoProgress(job, now, typical) {
   const t = new Date(job.created_at).getTime();
   const elapsed = Number.isNaN(t) ? 0 : Math.max(0, now - t);
-  const share = Math.min(0.95, elapsed / VIDEO_TYPICAL_MS);
-  const bar = h('progress', { class: 'job__progress', max: '100', value: String(Math.round(share * 100)) });
-  bar.setAttribute('aria-label', `Video in progress: ${formatDuration(elapsed)} of about ${VIDEO_TYPICAL_TEXT}`);
+  const bar = h('progress', { class: 'job__progress', max: '100' });
+  if (typical) {
+    bar.setAttribute('value', String(Math.round(Math.min(0.95, elapsed / (typical * 1000)) * 100)));
+    bar.setAttribute('aria-label', `Video in progress: ${formatDuration(elapsed)}, ${typicalText(typical)}`);
+  } else {
+    bar.setAttribute('aria-label', `Video in progress: ${formatDuration(elapsed)} so far`);
+  }
   return bar;
+}
+
+/** "typically about 95 s", "typically about 2 min 30 s". */
+function typicalText(seconds) {
+  return `typically about ${formatDuration(seconds * 1000)}`;
 }
 
 function statusBadge(job) {

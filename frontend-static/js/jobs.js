@@ -40,7 +40,9 @@ export class JobList {
       cancel: (id) => this.cancel(id),
       rerun: (entry) => this.#rerun(entry),
       imageFailed: (entry, el) => this.#imageFailed(entry, el),
+      typicalSeconds: (model) => this.#typicalSeconds(model),
     };
+    this.typical = null; // model id → measured typical seconds, once asked for (a running video)
     this.clock = setInterval(() => this.#tick(), 1000);
   }
 
@@ -50,6 +52,7 @@ export class JobList {
     for (const entry of this.entries.values()) clearTimeout(entry.timer);
     this.observer?.disconnect();
     this.entries.clear();
+    this.typical = null;
     this.list.replaceChildren();
     this.cursor = null;
     show(this.more, false);
@@ -127,6 +130,26 @@ export class JobList {
         if (entry) this.#loadAssets(entry);
       },
     });
+  }
+
+  /**
+   * A model's typical run time (`typical_seconds` of GET /api/models), null while unknown. Read
+   * once, when the first running video's card asks; its cards are drawn again when it comes.
+   */
+  #typicalSeconds(model) {
+    if (!this.typical) {
+      const gen = this.generation;
+      this.typical = new Map();
+      this.api
+        .models()
+        .then(({ models }) => {
+          if (gen !== this.generation) return;
+          for (const m of models || []) if (m.typical_seconds) this.typical.set(m.id, m.typical_seconds);
+          for (const entry of this.entries.values()) if (entry.typical === null && this.typical.has(entry.job.model)) this.#render(entry);
+        })
+        .catch(() => {}); // no figure: the card claims none
+    }
+    return this.typical.get(model) ?? null;
   }
 
   async #rerun(entry) {
