@@ -94,7 +94,7 @@ def summarize(res, args):
         lines.append("| binary | request | n | p50 ms | p99 ms | statuses | peak RSS (VmHWM) MB |")
         lines.append("|---|---|---:|---:|---:|---|---:|")
         for n, r in res["warm"].items():
-            req = {"hello": "echo", "health": "GET /api/health", "models-list": "GET /api/models", "me-get": "GET /api/me (1 usage read)", "images-generate": "POST generate (idempotency, quota, job, SQS)", "jobs-list": "GET /api/jobs (1 Query)", "jobs-get": "GET /api/jobs/{id}", "assets-get": "GET /api/assets/{id} (404)", "webhook-replicate": "bad signature → 401 (secret fetched once)", "worker": "SQS msg for unknown job", "reconciler": "scheduled scan", "provider-audit": "scheduled audit"}.get(n, "")
+            req = {"hello": "echo", "health": "GET /api/health", "models-list": "GET /api/models (1 run-times Query)", "me-get": "GET /api/me (1 usage read)", "images-generate": "POST generate (idempotency, quota, job, SQS)", "jobs-list": "GET /api/jobs (1 Query)", "jobs-get": "GET /api/jobs/{id}", "assets-get": "GET /api/assets/{id} (404)", "webhook-replicate": "bad signature → 401 (secret fetched once)", "worker": "SQS msg for unknown job", "reconciler": "scheduled scan", "provider-audit": "scheduled audit"}.get(n, "")
             st = ", ".join(f"{k}×{v}" for k, v in sorted(r["statuses"].items()))
             lines.append(f"| {n} | {req} | {len(r['lat_ns'])} | {ms(pct(r['lat_ns'], 50)):.2f} | {ms(pct(r['lat_ns'], 99)):.2f} | {st} | {r['vm_hwm_kb'] / 1024:.1f} |")
     if res["errors"]:

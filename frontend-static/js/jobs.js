@@ -1,27 +1,16 @@
-// The job history: cards newest first, polling of unfinished jobs, lazy loading of the
+// The job history: cards (job-card.js) newest first, polling of unfinished jobs, lazy loading of the
 // signed image URLs of finished ones, and "Load more". A result opens in the lightbox, which
 // walks every loaded result of the history (and loads more of it past the end).
 
 import { h, byId, show, replaceChildren, announce } from './dom.js';
-import { formatUsd, formatDuration, formatRelative, formatDateTime, truncate } from './format.js';
-import { lightbox } from './lightbox.js';
+import { truncate } from './format.js';
 import { LightboxSource } from './lightbox-source.js';
-import { canRerun } from './rerun.js';
-import { copyPrompt } from './shortcuts.js';
+import { renderCard, tickCard, ACTIVE, STATUS_TEXT } from './job-card.js';
 
 const PAGE_SIZE = 24;
 const FAST_POLL_MS = 1000;
 const SLOW_POLL_MS = 3000;
 const FAST_PHASE_MS = 30_000;
-const ACTIVE = new Set(['queued', 'running']);
-const KIND_TEXT = { edit: 'Edit', restore: 'Restoration', video: 'Video', text: 'Text' };
-const STATUS_TEXT = {
-  queued: 'Queued',
-  running: 'Generating',
-  succeeded: 'Done',
-  failed: 'Failed',
-  canceled: 'Canceled',
-};
 
 export class JobList {
   /**
@@ -45,6 +34,15 @@ export class JobList {
         : null;
     this.more.addEventListener('click', () => this.loadMore());
     this.source = this.#source();
+    this.card = {
+      hooks,
+      source: this.source,
+      cancel: (id) => this.cancel(id),
+      rerun: (entry) => this.#rerun(entry),
+      imageFailed: (entry, el) => this.#imageFailed(entry, el),
+      typicalSeconds: (model) => this.#typicalSeconds(model),
+    };
+    this.typical = null; // model id → measured typical seconds, once asked for (a running video)
     this.clock = setInterval(() => this.#tick(), 1000);
   }
 
@@ -54,6 +52,7 @@ export class JobList {
     for (const entry of this.entries.values()) clearTimeout(entry.timer);
     this.observer?.disconnect();
     this.entries.clear();
+    this.typical = null;
     this.list.replaceChildren();
     this.cursor = null;
     show(this.more, false);
@@ -131,6 +130,26 @@ export class JobList {
         if (entry) this.#loadAssets(entry);
       },
     });
+  }
+
+  /**
+   * A model's typical run time (`typical_seconds` of GET /api/models), null while unknown. Read
+   * once, when the first running video's card asks; its cards are drawn again when it comes.
+   */
+  #typicalSeconds(model) {
+    if (!this.typical) {
+      const gen = this.generation;
+      this.typical = new Map();
+      this.api
+        .models()
+        .then(({ models }) => {
+          if (gen !== this.generation) return;
+          for (const m of models || []) if (m.typical_seconds) this.typical.set(m.id, m.typical_seconds);
+          for (const entry of this.entries.values()) if (entry.typical === null && this.typical.has(entry.job.model)) this.#render(entry);
+        })
+        .catch(() => {}); // no figure: the card claims none
+    }
+    return this.typical.get(model) ?? null;
   }
 
   async #rerun(entry) {
@@ -297,218 +316,13 @@ export class JobList {
   }
 
   #render(entry) {
-    const { job } = entry;
-    // Polling answers the same job every second: rebuild only when something visible changed,
-    // so spinners keep turning and images are not reloaded.
-    const key = JSON.stringify([
-      job.status, job.updated_at, job.cost_usd, job.error, entry.connection,
-      entry.assets && entry.assets.map((a) => a.url), entry.deleted, entry.canceling,
-    ]);
-    if (entry.renderKey === key) return;
-    entry.renderKey = key;
-    const status = job.status;
-    entry.el.dataset.status = status;
-    const titleId = `job-${cssId(job.id)}-title`;
-    replaceChildren(
-      entry.el,
-      h(
-        'article',
-        { class: 'job__card', 'aria-labelledby': titleId },
-        h(
-          'header',
-          { class: 'job__head' },
-          h(
-            'h3',
-            { class: 'job__model', id: titleId },
-            job.kind && job.kind !== 'image' ? h('span', { class: 'job__kind' }, `${KIND_TEXT[job.kind] || job.kind} · `) : null,
-            h('span', { class: 'job__model-name' }, this.hooks.modelName(job.model)),
-          ),
-          statusBadge(job),
-        ),
-        this.#media(entry),
-        h('p', { class: 'job__prompt' }, job.prompt || h('em', {}, 'No prompt')),
-        optionsLine(job.options),
-        this.#sourcesLine(job),
-        entry.connection ? h('p', { class: 'job__warning' }, entry.connection) : null,
-        meta(job),
-        h(
-          'div',
-          { class: 'job__actions' },
-          ACTIVE.has(status)
-            ? h(
-                'button',
-                { type: 'button', class: 'btn btn--ghost btn--small job__cancel', disabled: entry.canceling || false, onclick: () => this.cancel(job.id) },
-                entry.canceling ? 'Canceling…' : 'Cancel',
-                h('span', { class: 'visually-hidden' }, ` job${job.prompt ? ` “${truncate(job.prompt, 40)}”` : ''}`),
-              )
-            : null,
-          h(
-            'button',
-            { type: 'button', class: 'btn btn--ghost btn--small job__reuse', onclick: () => this.hooks.useSettings?.(job) },
-            'Use these settings',
-            h('span', { class: 'visually-hidden' }, ` of ${this.hooks.modelName(job.model)}${job.prompt ? `, “${truncate(job.prompt, 40)}”` : ''}`),
-          ),
-          canRerun(job) && this.hooks.rerun
-            ? h('button', { type: 'button', class: 'btn btn--ghost btn--small job__rerun', onclick: () => this.#rerun(entry) }, 'Rerun', h('span', { class: 'visually-hidden' }, ` ${this.hooks.modelName(job.model)}${job.prompt ? `, “${truncate(job.prompt, 40)}”` : ''}`))
-            : null,
-          job.prompt ? h('button', { type: 'button', class: 'btn btn--ghost btn--small job__copy', onclick: () => copyPrompt(job.prompt) }, 'Copy prompt', h('span', { class: 'visually-hidden' }, ` “${truncate(job.prompt, 40)}”`)) : null,
-        ),
-      ),
-    );
-  }
-
-  #media(entry) {
-    const { job, assets } = entry;
-    const ratio = aspectRatio(job.options);
-    if (ACTIVE.has(job.status) || (job.status === 'succeeded' && !assets)) {
-      const video = job.kind === 'video';
-      const label =
-        job.status === 'queued'
-          ? 'Waiting for a free worker…'
-          : job.status === 'running'
-            ? video
-              ? `The model is filming… a video usually takes ${VIDEO_TYPICAL_TEXT}.`
-              : 'The model is drawing…'
-            : video
-              ? 'Loading video…'
-              : 'Loading image…';
-      const box = h(
-        'div',
-        { class: 'job__placeholder' },
-        h('span', { class: 'spinner', 'aria-hidden': 'true' }),
-        h('span', { class: 'job__placeholder-text' }, label),
-        video && ACTIVE.has(job.status) ? videoProgress(job, Date.now()) : null,
-      );
-      box.style.aspectRatio = ratio;
-      return box;
-    }
-    if (job.status === 'failed') {
-      return h(
-        'div',
-        { class: 'job__failed' },
-        h('p', { class: 'job__error' }, job.error?.message || 'The generation failed.'),
-        job.error?.code ? h('p', { class: 'job__error-code' }, `Code: ${job.error.code}`) : null,
-      );
-    }
-    if (job.status === 'canceled') {
-      return h('div', { class: 'job__failed' }, h('p', { class: 'job__error' }, 'This job was canceled.'));
-    }
-    const deleted = entry.deleted?.length || 0;
-    if (!assets.length) {
-      return h('p', { class: 'job__missing' }, deleted ? `You deleted the result of this job (${deleted === 1 ? 'one image' : `${deleted} images`}).` : 'No output was produced.');
-    }
-    return h(
-      'div',
-      { class: `job__assets job__assets--${Math.min(assets.length, 4)}` },
-      assets.map((asset, i) => this.#asset(entry, asset, i, assets.length)),
-      deleted ? h('p', { class: 'job__missing' }, `${deleted === 1 ? 'One image' : `${deleted} images`} of this job ${deleted === 1 ? 'was' : 'were'} deleted.`) : null,
-    );
-  }
-
-  #asset(entry, asset, index, total) {
-    const n = total > 1 ? ` (${index + 1} of ${total})` : '';
-    const how = entry.job.kind === 'restore' ? `Restored with ${this.hooks.modelName(entry.job.model)}` : entry.job.kind === 'edit' ? 'Edited' : 'Generated';
-    const alt = entry.job.prompt ? `${how} from “${truncate(entry.job.prompt, 100)}”${n}` : `${how}${n}`;
-    let media;
-    if (asset.kind === 'video') {
-      media = h('video', {
-        class: 'job__video',
-        src: asset.url,
-        controls: true,
-        preload: 'metadata',
-        playsinline: true,
-        'aria-label': alt,
-        width: asset.width,
-        height: asset.height,
-      });
-      media.addEventListener('error', () => this.#imageFailed(entry, media));
-    } else {
-      const img = h('img', {
-        class: 'job__image',
-        src: asset.url,
-        alt,
-        loading: 'lazy',
-        decoding: 'async',
-        width: asset.width,
-        height: asset.height,
-      });
-      img.addEventListener('error', () => this.#imageFailed(entry, img));
-      img.addEventListener('load', () => img.classList.add('is-loaded'));
-      // A link to the file (a middle or modified click still opens a tab); a click opens the lightbox.
-      const open = (e) => {
-        if (e.button || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
-        e.preventDefault();
-        lightbox.open(this.source, this.source.find(asset.id) || asset);
-      };
-      media = h('a', { class: 'job__open', href: asset.url, dataset: { openId: asset.id }, onclick: open }, img);
-    }
-    return h(
-      'figure',
-      { class: 'job__asset' },
-      media,
-      h(
-        'figcaption',
-        { class: 'job__asset-actions' },
-        asset.width && asset.height ? h('span', { class: 'job__dims' }, `${asset.width}×${asset.height}`) : null,
-        asset.kind !== 'video' && this.hooks.canEdit?.() !== false
-          ? h(
-              'button',
-              { type: 'button', class: 'btn btn--link job__edit', onclick: () => this.hooks.editThis?.(asset) },
-              'Edit this',
-              h('span', { class: 'visually-hidden' }, ` image${n}`),
-            )
-          : null,
-        asset.kind !== 'video' && this.hooks.canEdit?.() !== false
-          ? h(
-              'button',
-              { type: 'button', class: 'btn btn--link job__edit', onclick: () => this.hooks.addSource?.(asset) },
-              'Add to sources',
-              h('span', { class: 'visually-hidden' }, ` (image${n})`),
-            )
-          : null,
-        asset.kind !== 'video' && this.hooks.canEdit?.() !== false && this.hooks.vary
-          ? h('button', { type: 'button', class: 'btn btn--link job__edit', onclick: () => this.hooks.vary(asset) }, 'Vary', h('span', { class: 'visually-hidden' }, ` image${n}`))
-          : null,
-        asset.kind === 'video'
-          ? h('button', { type: 'button', class: 'btn btn--link job__edit', dataset: { openId: asset.id }, onclick: () => lightbox.open(this.source, this.source.find(asset.id) || asset) }, 'Open', h('span', { class: 'visually-hidden' }, ` video${n}`))
-          : null,
-        asset.download_url
-          ? h('a', { class: 'job__download', href: asset.download_url, download: '' }, 'Download', h('span', { class: 'visually-hidden' }, n || ' image'))
-          : null,
-      ),
-    );
-  }
-
-  #sourcesLine(job) {
-    const ids = job.source_asset_ids || [];
-    if (!ids.length) return null;
-    return h(
-      'p',
-      { class: 'job__sources' },
-      `${ids.length === 1 ? 'Source' : `${ids.length} sources`}: `,
-      ids.map((id, i) => {
-        const a = this.hooks.sourceThumb?.(id);
-        return a?.url
-          ? h('img', { class: 'job__source-thumb', src: a.url, alt: `source ${i + 1}`, width: 28, height: 28, loading: 'lazy' })
-          : h('span', { class: 'job__source-id', title: id }, `image …${String(id).slice(-6)} `);
-      }),
-    );
+    renderCard(entry, this.card);
   }
 
   /** Once a second: elapsed time of running jobs, relative times of all. */
   #tick() {
     const now = Date.now();
-    for (const entry of this.entries.values()) {
-      const t = entry.el.querySelector('.job__elapsed');
-      if (t) t.textContent = elapsedText(entry.job, now);
-      const bar = entry.el.querySelector('.job__progress');
-      if (bar) bar.replaceWith(videoProgress(entry.job, now));
-      const rel = entry.el.querySelector('time.job__when');
-      if (rel) {
-        const text = formatRelative(entry.job.created_at, now);
-        if (rel.textContent !== text) rel.textContent = text;
-      }
-    }
+    for (const entry of this.entries.values()) tickCard(entry, now);
   }
 
   #updateCount() {
@@ -516,73 +330,4 @@ export class JobList {
     show(this.empty, n === 0 && !this.error.textContent);
     this.count.textContent = n ? `${n}${this.cursor ? '+' : ''} shown` : '';
   }
-}
-
-// A video takes minutes. The provider reports no progress, so the bar is the time since the job
-// was created (it survives a reload) against the usual time, never full until the video is.
-const VIDEO_TYPICAL_MS = 150_000;
-const VIDEO_TYPICAL_TEXT = '1 to 3 minutes';
-
-function videoProgress(job, now) {
-  const t = new Date(job.created_at).getTime();
-  const elapsed = Number.isNaN(t) ? 0 : Math.max(0, now - t);
-  const share = Math.min(0.95, elapsed / VIDEO_TYPICAL_MS);
-  const bar = h('progress', { class: 'job__progress', max: '100', value: String(Math.round(share * 100)) });
-  bar.setAttribute('aria-label', `Video in progress: ${formatDuration(elapsed)} of about ${VIDEO_TYPICAL_TEXT}`);
-  return bar;
-}
-
-function statusBadge(job) {
-  const active = ACTIVE.has(job.status);
-  return h(
-    'p',
-    { class: `status status--${job.status}` },
-    active ? h('span', { class: 'spinner spinner--small', 'aria-hidden': 'true' }) : null,
-    h('span', { class: 'status__text' }, STATUS_TEXT[job.status] || job.status),
-    active ? h('span', { class: 'job__elapsed' }, elapsedText(job, Date.now())) : null,
-  );
-}
-
-function elapsedText(job, now) {
-  const t = new Date(job.created_at).getTime();
-  if (Number.isNaN(t)) return '';
-  return ` · ${formatDuration(Math.max(0, now - t)).replace(/^\d+ ms$/, '0 s')}`;
-}
-
-function meta(job) {
-  const items = [
-    ['Estimate', formatUsd(job.estimated_cost_usd)],
-    ['Cost', job.cost_usd === null || job.cost_usd === undefined ? (ACTIVE.has(job.status) ? 'pending' : '—') : formatUsd(job.cost_usd)],
-  ];
-  if (!ACTIVE.has(job.status) && job.updated_at) {
-    const took = new Date(job.updated_at) - new Date(job.created_at);
-    if (Number.isFinite(took) && took >= 0) items.push(['Took', formatDuration(took)]);
-  }
-  return h(
-    'dl',
-    { class: 'job__meta' },
-    items.map(([k, v]) => h('div', { class: 'job__meta-item' }, h('dt', {}, k), h('dd', {}, v))),
-    h(
-      'div',
-      { class: 'job__meta-item' },
-      h('dt', {}, 'Created'),
-      h('dd', {}, h('time', { class: 'job__when', datetime: job.created_at, title: formatDateTime(job.created_at) }, formatRelative(job.created_at))),
-    ),
-  );
-}
-
-function optionsLine(options) {
-  const parts = Object.entries(options || {})
-    .filter(([, v]) => v !== null && v !== undefined && v !== '')
-    .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`);
-  return parts.length ? h('p', { class: 'job__options' }, parts.join(' · ')) : null;
-}
-
-function aspectRatio(options) {
-  const m = /^(\d+):(\d+)$/.exec(String(options?.aspect_ratio || ''));
-  return m ? `${m[1]} / ${m[2]}` : '1 / 1';
-}
-
-function cssId(id) {
-  return String(id).replace(/[^A-Za-z0-9_-]/g, '_');
 }

@@ -18,6 +18,10 @@ import { router } from './router.js';
 import { lazyViews, stylesheet } from './views.js';
 
 async function boot() {
+  // Views draw once their data has come, so the browser's own restore of the scroll position on
+  // a reload would land anywhere (the studio's Create heading scrolled out): each view starts
+  // at its top.
+  if ('scrollRestoration' in window.history) window.history.scrollRestoration = 'manual';
   router.start();
   initTheme(byId('theme-toggle'));
   phoneMenu();

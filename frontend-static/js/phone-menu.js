@@ -1,5 +1,5 @@
 // The top bar on a phone: one row (the name, the spend meter, a Menu button); the sections, the
-// account controls, the theme switch and the provider badge open under it from Menu. Wider
+// account controls with the theme switch, and the provider badge open under it from Menu. Wider
 // screens never see the button (daily.css), so this only adds it and keeps its state: Esc or
 // choosing a section closes the menu and the focus goes back to the button.
 
@@ -20,8 +20,10 @@ export function phoneMenu() {
     set(false);
     button.focus();
   });
-  // A section, Log out or another account control was chosen: the menu has done its work.
+  // A section, Log out or another account control was chosen: the menu has done its work. The
+  // theme switch (with the account controls) leaves it open: the choice is seen in place.
   bar.addEventListener('click', (e) => {
+    if (e.target.closest('#theme-toggle')) return;
     if (e.target.closest('[data-view], .topbar__user button, .topbar__user a')) set(false);
   });
   return { close: () => set(false) };

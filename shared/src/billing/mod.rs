@@ -22,10 +22,12 @@
 mod decimal;
 mod ledger;
 mod record;
+mod runtime;
 
 pub use decimal::{Decimal, DecimalError, MAX_SCALE};
 pub use ledger::{LEDGER_SHARDS, LedgerEntry, OPERATOR_PARTITION, UNDERPRICED_SHARE_PERCENT, is_underpriced_day, ledger_shard};
 pub use record::{MAX_METRICS_BYTES, ProviderRecord};
+pub use runtime::{MAX_TIMED_MS, MIN_TIMED_RUNS, RunTimes, run_ms, timed_months};
 
 use crate::domain::Micros;
 use crate::replicate::{Prediction, PredictionStatus};

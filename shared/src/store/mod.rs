@@ -18,6 +18,7 @@ mod paging;
 mod presets;
 mod repair;
 pub mod retry;
+mod run_times;
 pub mod search;
 mod sets;
 mod settlement;

@@ -57,7 +57,8 @@ impl Store {
     /// day item are both those of the job's creation ([`usage_day`]), so the usage report and
     /// the spend meter count a job in the same month however late it settles. `billed` (what the
     /// provider billed for the prediction) is stored on the job and added to the operator's
-    /// ledger in the same transaction.
+    /// ledger in the same transaction, and so is the job's run time to its model's month
+    /// (store/run_times.rs).
     pub async fn settle_success(
         &self,
         job: &Job,
@@ -143,9 +144,12 @@ impl Store {
             .build()
             .map_err(aws("build update"))?;
         let ledger = self.ledger_update(job, &LedgerEntry::settled(true, cost, billed))?;
-        let done = self
-            .finish_transaction("settle success", vec![upd_job, month, daily, ledger])
-            .await?;
+        let mut items = vec![upd_job, month, daily, ledger];
+        // The model's measured run time (billing::runtime), counted once with the job.
+        if let Some(ms) = crate::billing::run_ms(&job.created_at, now) {
+            items.push(self.run_time_update(job, ms)?);
+        }
+        let done = self.finish_transaction("settle success", items).await?;
         if done {
             crate::metrics::job_settled(job, JobStatus::Succeeded, cost, Some(billed));
         }
