@@ -42,7 +42,7 @@ export function pages() {
   return [
     { name: 'login', url: new URL('/', BASE_URL).href, signedIn: false },
     { name: 'studio with results', url: new URL('/', BASE_URL).href, signedIn: true, ready: '#jobs .job' },
-    { name: `gallery of ${GALLERY_ITEMS}`, url: new URL('/?gallery', BASE_URL).href, signedIn: true, ready: '#gallery-grid .tile' },
+    { name: `gallery of ${GALLERY_ITEMS}`, url: new URL('/?view=gallery', BASE_URL).href, signedIn: true, ready: '#gallery-grid .tile' },
   ];
 }
 
