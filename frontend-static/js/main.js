@@ -125,7 +125,7 @@ async function boot() {
     },
   });
   // Switching views only hides the studio; studio.close() (sign-out) forgets its state.
-  const eager = { studio: { open: () => studio.open(), close: () => show(studio.view, false) } };
+  const eager = { studio: { open: () => studio.open(), close: () => studio.hide() } };
   const view = (name) => eager[name] || lazy.peek(name);
   const opened = () => [...Object.entries(eager), ...lazy.made()];
   let current = null;
