@@ -6,6 +6,7 @@ mod common;
 use common::{TestStack, User};
 use serde_json::{Value, json};
 use shared::domain::{Asset, AssetId, AssetKind, AssetSource, JobId, UserId};
+use shared::media::MediaError;
 use shared::service::trash_sweep::sweep_trash;
 
 fn s3(t: &TestStack) -> aws_sdk_s3::Client {
@@ -206,6 +207,11 @@ async fn a_purge_removes_the_record_the_object_and_every_version() {
         204
     );
     assert_eq!(versions(&t, &a.s3_key).await, 0, "no version and no delete marker left");
+    // Read whole or as a stream, a purged object is missing (one GetObject, one error mapping).
+    let media = &t.stack.app.media;
+    let got = media.get_bytes(&a.s3_key).await;
+    assert!(matches!(got, Err(MediaError::Missing(_))), "{:?}", got.map(|b| b.len()));
+    assert!(matches!(media.get_stream(&a.s3_key).await, Err(MediaError::Missing(_))));
     assert!(t.stack.app.store.get_trashed(&sub, &a.asset_id).await.unwrap().is_none());
     assert_eq!(t.assert_storage_is_the_records(&sub).await, 2_000);
     let path = format!("/api/trash/{}/restore", a.asset_id);
