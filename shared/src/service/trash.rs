@@ -55,6 +55,13 @@ pub async fn restore_asset(app: &App, user: &UserId, id: &AssetId) -> Result<Opt
     if !app.store.restore_asset(&t, &back).await? {
         return Ok(None);
     }
+    if !t.indexed {
+        // Trashed before its search index was whole (or under an older index version): indexed
+        // now, so the restored asset is found by every word. A failure is left to the backfill.
+        if let Err(e) = super::search::index_asset(&app.store, &back).await {
+            tracing::warn!(asset_id = %id, error = %e, "restored asset not indexed; the backfill will");
+        }
+    }
     tracing::info!(asset_id = %id, "asset restored from the trash");
     Ok(Some(back))
 }
