@@ -337,3 +337,69 @@ async fn a_purge_without_the_bucket_grant_is_refused_with_access_denied() {
     assert!(t.stack.app.store.get_trashed(&sub, &a.asset_id).await.unwrap().is_some());
     t.stop().await;
 }
+
+/// A copy message redelivered after its output was trashed (the first delivery wrote the
+/// output, then stopped before the job settled, and the user deleted the picture meanwhile):
+/// the redelivery settles the job and leaves the trashed output as it is, with no live record
+/// beside it and no new object version; the picture restores and is deleted again cleanly.
+#[tokio::test]
+async fn a_copy_redelivered_after_its_output_was_trashed_settles_and_leaves_the_trash_as_it_is() {
+    let t = TestStack::with(|o| o.run_worker = false).await;
+    let u = t.user("rhea").await;
+    let sub = t.sub(&u).await;
+    let job = t.generate(&u, "a heron in the reeds").await;
+    let job_id = job["id"].as_str().unwrap().to_string();
+    common::run_worker_once(&t).await; // the submission
+    let copies = common::receive_messages(&t, 1).await;
+    let copy: shared::queue::CopyMessage = serde_json::from_str(copies[0].body().unwrap()).unwrap();
+    let worker = &t.stack.apps["worker"];
+    let budget = std::time::Duration::from_secs(20);
+    shared::service::finish_copy(worker, &copy, budget).await.unwrap();
+    let done = t.wait_finished(&u, &job_id).await;
+    let id = done["assets"][0]["id"].as_str().unwrap().to_string();
+    let key = t
+        .stack
+        .app
+        .store
+        .get_asset(&sub, &AssetId::parse(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .s3_key;
+    // As if that delivery had stopped before its settle: the job is still running.
+    let ddb = aws_sdk_dynamodb::Client::new(&shared::app::sdk_config("us-east-1", Some(&t.stack.moto.url)));
+    ddb.update_item()
+        .table_name(&t.stack.resources.tables.jobs)
+        .key("user_id", aws_sdk_dynamodb::types::AttributeValue::S(sub.to_string()))
+        .key("job_id", aws_sdk_dynamodb::types::AttributeValue::S(job_id.clone()))
+        .update_expression("SET #st = :r")
+        .expression_attribute_names("#st", "status")
+        .expression_attribute_values(":r", aws_sdk_dynamodb::types::AttributeValue::S("running".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(t.delete(&u, &format!("/api/assets/{id}")).await, 204);
+    let stored = t.assert_storage_is_the_records(&sub).await;
+    let kept = versions(&t, &key).await;
+
+    // The message comes back.
+    shared::service::finish_copy(worker, &copy, budget).await.unwrap();
+    let again = t.wait_finished(&u, &job_id).await;
+    assert_eq!(again["job"]["status"], "succeeded", "{again}");
+    assert_eq!(
+        t.get(&u, &format!("/api/assets/{id}")).await.0,
+        404,
+        "no live record beside the trashed one"
+    );
+    let (_, trash) = t.get(&u, "/api/trash").await;
+    assert_eq!(ids(&trash), [id.as_str()], "{trash}");
+    assert_eq!(versions(&t, &key).await, kept, "the trashed object is not written again");
+    assert_eq!(t.assert_storage_is_the_records(&sub).await, stored);
+
+    // Restored, then deleted again: both answer as usual (deleting again was a 500).
+    let (s, b) = t.post(&u, &format!("/api/trash/{id}/restore"), &json!({})).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(t.delete(&u, &format!("/api/assets/{id}")).await, 204);
+    assert_eq!(t.assert_storage_is_the_records(&sub).await, stored);
+    t.stop().await;
+}
