@@ -135,9 +135,10 @@ fn as_read(
 
 impl Store {
     /// Moves a live asset record to the trash (trashed `at`, purged at `purge_at`), in one
-    /// transaction. False when the user has no such live record (any more). A record changed
-    /// meanwhile (saved, unsaved, pinned, re-counted) is read again and moved as it is then.
-    pub async fn trash_asset(&self, asset: &Asset, at: DateTime<Utc>, purge_at: i64) -> Result<bool, StoreError> {
+    /// transaction, and gives the holders it took with it (its collections and boards). None
+    /// when the user has no such live record (any more). A record changed meanwhile (saved,
+    /// unsaved, pinned, re-counted) is read again and moved as it is then.
+    pub async fn trash_asset(&self, asset: &Asset, at: DateTime<Utc>, purge_at: i64) -> Result<Option<Vec<String>>, StoreError> {
         let mut current = asset.clone();
         for _ in 0..RACE_TRIES {
             let kept = self.kept(&current.user_id, &current.asset_id).await?;
@@ -156,9 +157,9 @@ impl Store {
                 TransactWriteItem::builder().put(put).build(),
             ];
             match super::transact(self, "trash asset", items).await? {
-                Ok(()) => return Ok(true),
+                Ok(()) => return Ok(Some(kept.holders)),
                 Err(codes) if failed_at(&codes, 0) => match self.get_asset(&current.user_id, &current.asset_id).await? {
-                    None => return Ok(false),
+                    None => return Ok(None),
                     Some(a) => current = a,
                 },
                 Err(codes) => {
