@@ -408,3 +408,48 @@ async fn a_held_asset_keeps_its_holds_through_the_trash_and_a_purge_drops_its_me
     assert_eq!(count(&t, &alice, &c).await, 1, "the purged asset's membership is gone");
     assert_eq!(listed(&t, &alice, &format!("collection={c}"), 10).await, vec![kept.to_string()]);
 }
+
+#[tokio::test]
+async fn a_collection_counts_only_its_live_members_through_trash_restore_and_purge() {
+    let t = TestStack::start().await;
+    let u = t.user("cleo").await;
+    let imgs = images(&t, &u, 3).await;
+    let (a, b, c) = (imgs[0].as_str(), imgs[1].as_str(), imgs[2].as_str());
+    let one = create(&t, &u, "One").await;
+    let two = create(&t, &u, "Two").await;
+    assert_eq!(members(&t, &u, &one, "add", &[a, b, c]).await.0, 200);
+    assert_eq!(members(&t, &u, &two, "add", &[a]).await.0, 200);
+    // What the Collections page says and what the filtered gallery shows agree at every step.
+    let check = async |want_one: u64, want_two: u64| {
+        assert_eq!(count(&t, &u, &one).await, want_one, "One");
+        assert_eq!(count(&t, &u, &two).await, want_two, "Two");
+        assert_eq!(listed(&t, &u, &format!("collection={one}"), 10).await.len() as u64, want_one);
+        assert_eq!(listed(&t, &u, &format!("collection={two}"), 10).await.len() as u64, want_two);
+    };
+    check(3, 1).await;
+
+    // Trashed, one alone and one in a batch: off the counts of every collection holding it.
+    assert_eq!(t.delete(&u, &format!("/api/assets/{a}")).await, 204);
+    check(2, 0).await;
+    assert_eq!(
+        t.post(&u, "/api/assets/batch", &json!({"action": "delete", "asset_ids": [b]}))
+            .await
+            .0,
+        200
+    );
+    check(1, 0).await;
+    // Restored: counted again.
+    let (s, r) = t.post(&u, &format!("/api/trash/{a}/restore"), &json!({})).await;
+    assert_eq!(s, 200, "{r}");
+    check(2, 1).await;
+    // Purged while trashed: its membership goes, and the count, which no longer held it, stays.
+    let (s, _) = send(&t, &u, reqwest::Method::DELETE, &format!("/api/trash/{b}"), None).await;
+    assert!(s == 200 || s == 204, "purge: {s}");
+    check(2, 1).await;
+    // Trashed and restored again, then taken out of a collection: one off, once.
+    assert_eq!(t.delete(&u, &format!("/api/assets/{a}")).await, 204);
+    assert_eq!(t.post(&u, &format!("/api/trash/{a}/restore"), &json!({})).await.0, 200);
+    assert_eq!(members(&t, &u, &one, "remove", &[a]).await.0, 200);
+    check(1, 1).await;
+    t.stop().await;
+}

@@ -9,6 +9,7 @@
 //! from above; the baseline (the peak before the copies, stack warmed up) is given beside it.
 mod common;
 use common::TestStack;
+use common::bench::{env_or, memory_kib};
 use serde_json::Value;
 use shared::service::{COPY_MEMORY_ALLOWANCE, MAX_PARALLEL_COPIES, WORKER_BASELINE_ALLOWANCE};
 use std::time::{Duration, Instant};
@@ -17,21 +18,7 @@ const WORKER_TIMEOUT_S: u32 = 300;
 
 /// The mapping's batch size (BENCH_IMAGE_COPIES overrides it, to see one copy alone).
 fn copies() -> usize {
-    std::env::var("BENCH_IMAGE_COPIES").ok().and_then(|v| v.parse().ok()).unwrap_or(5)
-}
-
-/// VmHWM and VmRSS of this process, in KiB.
-fn memory_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmHWM:"), field("VmRSS:"))
+    env_or("BENCH_IMAGE_COPIES", 5)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

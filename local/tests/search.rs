@@ -2,7 +2,8 @@
 //! any case and accent, several words all matching, combined with kind, model, saved, a
 //! collection and a date range, newest or oldest first, pages exact; a result's terms are
 //! written with it (a real job), stay while it is in the trash (where no search finds it) and
-//! go with its purge (the user's or the trash sweep's) and its expiry, a long prompt is
+//! go with its purge (the user's or the trash sweep's) and its expiry, a restored one is found
+//! whole and keeps its marker (the backfill has nothing to redo), a long prompt is
 //! indexed whole once the backfill catches up (and a second backfill writes nothing); another
 //! user's assets and collections are never reached.
 mod common;
@@ -322,7 +323,7 @@ async fn a_job_result_is_found_stays_indexed_in_the_trash_and_leaves_the_index_w
     let swept = insert(&t, &sub, id_at(0, 8), "a swept zebra", AssetKind::Image, "imagen-4", true).await;
     let long_ago = shared::clock::now() - chrono::Duration::days(40);
     let due = shared::domain::trash::purge_at(long_ago, 30);
-    assert!(t.stack.app.store.trash_asset(&swept, long_ago, due).await.unwrap());
+    assert!(t.stack.app.store.trash_asset(&swept, long_ago, due).await.unwrap().is_some());
     assert!(!search(&t, &u, "q=zebra", 10).await.contains(&swept.asset_id.to_string()));
     assert!(terms_of(&t, &sub, swept.asset_id.as_str(), "a swept zebra").await > 0);
     let r = shared::service::trash_sweep::sweep_trash(&t.stack.app, shared::clock::now()).await;
@@ -388,5 +389,44 @@ async fn a_long_prompt_is_indexed_whole_after_the_backfill_catches_up_and_a_seco
     assert_eq!(terms_of(&t, &sub, id.as_str(), &prompt).await, terms.len());
     let again = shared::service::backfill_assets(&t.stack.app.store, 30).await.unwrap();
     assert_eq!((again.indexed, again.updated, again.counted), (0, 0, 0), "{again:?}");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_restored_asset_is_found_whole_and_the_backfill_has_nothing_left_to_index() {
+    let t = TestStack::start().await;
+    let u = t.user("restorer").await;
+    let sub = t.sub(&u).await;
+    // Indexed whole (marker written), then trashed and restored through the API.
+    let whole = insert(&t, &sub, id_at(2, 1), "an owl over the marsh", AssetKind::Image, "imagen-4", true).await;
+    // Trashed while its index was half written (the writer stopped before the marker): the
+    // end of its prompt was never indexed.
+    let words: Vec<String> = (0..40).map(|i| format!("v{i:03}k")).collect();
+    let prompt = words.join(" ");
+    let terms = shared::domain::search::index_terms(&prompt);
+    let half = record(&sub, id_at(2, 2), &prompt, AssetKind::Image, "imagen-4", true);
+    t.stack.app.store.put_asset(&half).await.unwrap();
+    t.stack
+        .app
+        .store
+        .write_terms(&sub, &half.asset_id, &terms[..20], true)
+        .await
+        .unwrap();
+    let last = words.last().unwrap();
+    for a in [&whole, &half] {
+        assert_eq!(t.delete(&u, &format!("/api/assets/{}", a.asset_id)).await, 204);
+        let (s, b) = t.post(&u, &format!("/api/trash/{}/restore", a.asset_id), &json!({})).await;
+        assert_eq!(s, 200, "{b}");
+    }
+    assert_eq!(search(&t, &u, "q=owl%20marsh", 10).await, [whole.asset_id.to_string()]);
+    assert_eq!(
+        search(&t, &u, &format!("q={last}"), 10).await,
+        [half.asset_id.to_string()],
+        "the half-indexed asset is indexed whole on its restore"
+    );
+    assert_eq!(terms_of(&t, &sub, half.asset_id.as_str(), &prompt).await, terms.len());
+    // Both records carry the index marker again: the backfill finds nothing to do.
+    let r = shared::service::backfill_assets(&t.stack.app.store, 30).await.unwrap();
+    assert_eq!(r.indexed, 0, "{r:?}");
     t.stop().await;
 }

@@ -9,6 +9,7 @@
 //! --ignored --nocapture` (SEARCH_BENCH_SIZES=1000,10000, SEARCH_BENCH_N=40 requests a query).
 mod common;
 use common::TestStack;
+use common::bench::env_or;
 use serde_json::Value;
 use shared::domain::{Asset, AssetId, AssetKind, AssetSource, UserId};
 use std::time::Instant;
@@ -134,7 +135,7 @@ async fn search_reads_stay_flat_from_1000_to_10000_assets() {
         .split(',')
         .map(|s| s.trim().parse().unwrap())
         .collect();
-    let reps: usize = std::env::var("SEARCH_BENCH_N").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
+    let reps = env_or("SEARCH_BENCH_N", 40);
     let t = TestStack::start().await;
     println!("| assets | query | results (first page) | read units | Queries | BatchGetItem | p50 ms | p99 ms |");
     println!("|---:|---|---:|---:|---:|---:|---:|---:|");

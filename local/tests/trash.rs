@@ -6,6 +6,7 @@ mod common;
 use common::{TestStack, User};
 use serde_json::{Value, json};
 use shared::domain::{Asset, AssetId, AssetKind, AssetSource, JobId, UserId};
+use shared::media::MediaError;
 use shared::service::trash_sweep::sweep_trash;
 
 fn s3(t: &TestStack) -> aws_sdk_s3::Client {
@@ -206,6 +207,11 @@ async fn a_purge_removes_the_record_the_object_and_every_version() {
         204
     );
     assert_eq!(versions(&t, &a.s3_key).await, 0, "no version and no delete marker left");
+    // Read whole or as a stream, a purged object is missing (one GetObject, one error mapping).
+    let media = &t.stack.app.media;
+    let got = media.get_bytes(&a.s3_key).await;
+    assert!(matches!(got, Err(MediaError::Missing(_))), "{:?}", got.map(|b| b.len()));
+    assert!(matches!(media.get_stream(&a.s3_key).await, Err(MediaError::Missing(_))));
     assert!(t.stack.app.store.get_trashed(&sub, &a.asset_id).await.unwrap().is_none());
     assert_eq!(t.assert_storage_is_the_records(&sub).await, 2_000);
     let path = format!("/api/trash/{}/restore", a.asset_id);
@@ -237,7 +243,10 @@ async fn the_sweep_purges_only_what_stayed_its_days_in_the_trash() {
     assert_eq!(t.delete(&u, &format!("/api/assets/{}", early.asset_id)).await, 204);
     let ten_days = now + chrono::Duration::days(10);
     let due = shared::domain::trash::purge_at(ten_days, 30);
-    assert!(store.trash_asset(&late, ten_days, due).await.unwrap(), "trashed ten days later");
+    assert!(
+        store.trash_asset(&late, ten_days, due).await.unwrap().is_some(),
+        "trashed ten days later"
+    );
 
     let r = sweep_trash(&t.stack.app, now + chrono::Duration::days(29)).await;
     assert_eq!((r.purged, r.errors), (0, 0), "{r:?}");
@@ -329,5 +338,71 @@ async fn a_purge_without_the_bucket_grant_is_refused_with_access_denied() {
     );
     assert_eq!(versions(&t, &a.s3_key).await, 2, "nothing was deleted");
     assert!(t.stack.app.store.get_trashed(&sub, &a.asset_id).await.unwrap().is_some());
+    t.stop().await;
+}
+
+/// A copy message redelivered after its output was trashed (the first delivery wrote the
+/// output, then stopped before the job settled, and the user deleted the picture meanwhile):
+/// the redelivery settles the job and leaves the trashed output as it is, with no live record
+/// beside it and no new object version; the picture restores and is deleted again cleanly.
+#[tokio::test]
+async fn a_copy_redelivered_after_its_output_was_trashed_settles_and_leaves_the_trash_as_it_is() {
+    let t = TestStack::with(|o| o.run_worker = false).await;
+    let u = t.user("rhea").await;
+    let sub = t.sub(&u).await;
+    let job = t.generate(&u, "a heron in the reeds").await;
+    let job_id = job["id"].as_str().unwrap().to_string();
+    common::run_worker_once(&t).await; // the submission
+    let copies = common::receive_messages(&t, 1).await;
+    let copy: shared::queue::CopyMessage = serde_json::from_str(copies[0].body().unwrap()).unwrap();
+    let worker = &t.stack.apps["worker"];
+    let budget = std::time::Duration::from_secs(20);
+    shared::service::finish_copy(worker, &copy, budget).await.unwrap();
+    let done = t.wait_finished(&u, &job_id).await;
+    let id = done["assets"][0]["id"].as_str().unwrap().to_string();
+    let key = t
+        .stack
+        .app
+        .store
+        .get_asset(&sub, &AssetId::parse(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .s3_key;
+    // As if that delivery had stopped before its settle: the job is still running.
+    let ddb = aws_sdk_dynamodb::Client::new(&shared::app::sdk_config("us-east-1", Some(&t.stack.moto.url)));
+    ddb.update_item()
+        .table_name(&t.stack.resources.tables.jobs)
+        .key("user_id", aws_sdk_dynamodb::types::AttributeValue::S(sub.to_string()))
+        .key("job_id", aws_sdk_dynamodb::types::AttributeValue::S(job_id.clone()))
+        .update_expression("SET #st = :r")
+        .expression_attribute_names("#st", "status")
+        .expression_attribute_values(":r", aws_sdk_dynamodb::types::AttributeValue::S("running".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(t.delete(&u, &format!("/api/assets/{id}")).await, 204);
+    let stored = t.assert_storage_is_the_records(&sub).await;
+    let kept = versions(&t, &key).await;
+
+    // The message comes back.
+    shared::service::finish_copy(worker, &copy, budget).await.unwrap();
+    let again = t.wait_finished(&u, &job_id).await;
+    assert_eq!(again["job"]["status"], "succeeded", "{again}");
+    assert_eq!(
+        t.get(&u, &format!("/api/assets/{id}")).await.0,
+        404,
+        "no live record beside the trashed one"
+    );
+    let (_, trash) = t.get(&u, "/api/trash").await;
+    assert_eq!(ids(&trash), [id.as_str()], "{trash}");
+    assert_eq!(versions(&t, &key).await, kept, "the trashed object is not written again");
+    assert_eq!(t.assert_storage_is_the_records(&sub).await, stored);
+
+    // Restored, then deleted again: both answer as usual (deleting again was a 500).
+    let (s, b) = t.post(&u, &format!("/api/trash/{id}/restore"), &json!({})).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(t.delete(&u, &format!("/api/assets/{id}")).await, 204);
+    assert_eq!(t.assert_storage_is_the_records(&sub).await, stored);
     t.stop().await;
 }

@@ -6,24 +6,11 @@
 //! an upper bound of the worker's own: the baseline (peak before the copy) is given beside it.
 mod common;
 use common::TestStack;
+use common::bench::memory_kib;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 const SIZE: u64 = 200_000_000;
-
-/// VmHWM and VmRSS of this process, in KiB.
-fn memory_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmHWM:"), field("VmRSS:"))
-}
 
 #[tokio::test]
 #[ignore = "a benchmark: make bench"]

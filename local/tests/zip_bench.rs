@@ -8,6 +8,7 @@
 //! from above; the baseline before the build is given beside it.
 mod common;
 use common::TestStack;
+use common::bench::{env_or, memory_kib};
 use serde_json::json;
 use shared::domain::{Asset, AssetId, AssetKind, AssetSource};
 use std::time::{Duration, Instant};
@@ -16,24 +17,6 @@ use std::time::{Duration, Instant};
 /// shared machine is far slower than a Lambda in S3's region, and time is not what this
 /// measures (a build would otherwise stop at its time cap: domain::export::time_to_stop).
 const WORKER_TIMEOUT_S: u32 = 3600;
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// VmHWM and VmRSS of this process, in KiB.
-fn memory_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmHWM:"), field("VmRSS:"))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a benchmark: make bench"]

@@ -1,6 +1,7 @@
 //! Shared test plumbing: an isolated stack per test (own tables, bucket, queue, pool, and
 //! simulator; one emulator per test unless MOTO_URL points at a shared one), users, HTTP.
 #![allow(dead_code)]
+pub mod bench;
 pub mod busy;
 pub mod uploads;
 use local::cognito;

@@ -60,6 +60,9 @@ pub struct Trashed {
     /// What held the asset when it was trashed (its `holders`: collections and boards; store::holds),
     /// kept with it: a restore brings them back, a purge drops its collection memberships.
     pub holders: Vec<String>,
+    /// It carried this index version's search marker (`search_v`) when trashed: its terms are
+    /// all written, and the restored record carries the marker again.
+    pub indexed: bool,
 }
 
 impl Trashed {

@@ -269,7 +269,9 @@ impl Media {
         Ok(())
     }
 
-    pub async fn get_bytes(&self, key: &str) -> Result<Vec<u8>, MediaError> {
+    /// An object as a stream of bytes (never read whole): the one GetObject of the media. A
+    /// missing object is [`MediaError::Missing`].
+    pub async fn get_stream(&self, key: &str) -> Result<impl tokio::io::AsyncRead + Unpin + Send + use<>, MediaError> {
         let out = self
             .s3
             .get_object()
@@ -277,8 +279,20 @@ impl Media {
             .key(key)
             .send()
             .await
-            .map_err(aws("get object"))?;
-        let data = out.body.collect().await.map_err(aws("read object"))?;
-        Ok(data.into_bytes().to_vec())
+            .map_err(object_error("get object"))?;
+        Ok(out.body.into_async_read())
+    }
+
+    /// A whole object in memory, for objects known to be small (and tests). A missing object
+    /// is [`MediaError::Missing`], as with [`Media::get_stream`].
+    pub async fn get_bytes(&self, key: &str) -> Result<Vec<u8>, MediaError> {
+        use tokio::io::AsyncReadExt;
+        let mut data = Vec::new();
+        self.get_stream(key)
+            .await?
+            .read_to_end(&mut data)
+            .await
+            .map_err(aws("read object"))?;
+        Ok(data)
     }
 }

@@ -4,7 +4,7 @@
 //! one part being filled ([`PART_BYTES`]), the pipe between writer and uploader, and the central
 //! directory (a few hundred bytes per entry): never a whole file. ZIP64 records are written when
 //! a zip passes 4 GiB or 65,535 entries (async_zip does so by itself).
-use super::{Media, MediaError, aws, object_error};
+use super::{Media, MediaError, aws};
 use crate::domain::export::PART_BYTES;
 use async_zip::base::write::ZipFileWriter;
 use async_zip::{Compression, ZipEntryBuilder};
@@ -27,20 +27,6 @@ pub enum ZipError {
 }
 
 impl Media {
-    /// An object as a stream of bytes (never read whole). A missing object is
-    /// [`MediaError::Missing`].
-    pub async fn get_stream(&self, key: &str) -> Result<impl AsyncRead + Unpin + Send + use<>, MediaError> {
-        let out = self
-            .s3
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(object_error("get object"))?;
-        Ok(out.body.into_async_read())
-    }
-
     /// Starts the multipart upload of a zip, tagged `export=true`: the bucket's `expire-exports`
     /// rule deletes it a day later.
     async fn start_zip_upload(&self, key: &str) -> Result<String, MediaError> {

@@ -205,6 +205,37 @@ pub(crate) async fn collect_outputs(app: &App, job: &Job, ids: &[AssetId]) {
     }
 }
 
+/// The collections among an asset's holders.
+fn held_collections(holders: &[String]) -> impl Iterator<Item = CollectionId> + '_ {
+    holders.iter().filter_map(|h| match Holder::parse(h) {
+        Some(Holder::Collection(c)) => Some(c),
+        _ => None,
+    })
+}
+
+/// A trashed asset leaves the counts of the collections it is in (its `holders`, as the trash
+/// took them; `order`: its stay, domain::trash::trash_order): a collection counts its live
+/// members. Best effort: a failure is logged and leaves that count one high until the asset
+/// is restored (nothing to add back) or purged (its membership goes off the count then).
+pub(crate) async fn uncount_trashed(app: &App, user: &UserId, id: &AssetId, holders: &[String], order: &str) {
+    for cid in held_collections(holders) {
+        if let Err(e) = app.store.uncount_trashed_member(user, &cid, id, order).await {
+            tracing::warn!(asset_id = %id, collection_id = %cid, error = %e, "trashed asset still counted in its collection");
+        }
+    }
+}
+
+/// A restored asset counts again in the collections it is in (its trashed record's holders).
+/// Best effort: a failure is logged and leaves that count one low; removing the asset from
+/// the collection later takes nothing off it.
+pub(crate) async fn recount_restored(app: &App, user: &UserId, id: &AssetId, holders: &[String]) {
+    for cid in held_collections(holders) {
+        if let Err(e) = app.store.recount_restored_member(user, &cid, id).await {
+            tracing::warn!(asset_id = %id, collection_id = %cid, error = %e, "restored asset not counted in its collection");
+        }
+    }
+}
+
 /// Removes an asset's memberships, each with its collection's count: part of deleting an asset
 /// for good (service::gallery::remove_asset), before its object and record go.
 /// The memberships named in `holders` (a purged trashed record's: store::Store::asset_collections

@@ -134,6 +134,15 @@ async fn copy_output(app: &App, job: &Job, index: usize, url: &str, budget: Dura
         return Err(CopyError::Retry("no time left to copy this output".into()));
     }
     let asset_id = AssetId::for_output(&job.job_id, index);
+    // A redelivered copy whose output the user trashed meanwhile (it is listed as soon as it
+    // is written, before the job settles): the trashed record and its object stay as they are.
+    // Copying again would write a live record beside the trashed one (deleting it again was
+    // then a 500) and a new version of the object tagged `unsaved=true`, which the bucket's
+    // safety-net rule could take while the picture waits in the trash.
+    if in_trash(app, job, &asset_id).await? {
+        tracing::info!(job_id = %job.job_id, asset_id = %asset_id, "output already in the trash; not copied again");
+        return Ok(asset_id);
+    }
     let (key, kind, content_type, bytes, dims, duration_s) = if job.kind == JobKind::Video {
         let key = object_key(&job.user_id, &asset_id, "mp4");
         let cfg = &app.config;
@@ -196,12 +205,29 @@ async fn copy_output(app: &App, job: &Job, index: usize, url: &str, budget: Dura
         ..asset
     };
     app.store.put_asset(&asset).await.map_err(|e| CopyError::Retry(e.to_string()))?;
+    // Trashed while this copy ran: the record just written is a second, live copy of it.
+    if in_trash(app, job, &asset_id).await? {
+        app.store
+            .delete_asset(&asset, None)
+            .await
+            .map_err(|e| CopyError::Retry(e.to_string()))?;
+        tracing::info!(job_id = %job.job_id, asset_id = %asset_id, "output trashed during its copy; the copy's record removed");
+        return Ok(asset_id);
+    }
     // Its search terms, marker last; a failure retries the copy (the same record and terms
     // are written again), and a backfill repairs what is left unmarked.
     super::search::index_asset(&app.store, &asset)
         .await
         .map_err(|e| CopyError::Retry(e.to_string()))?;
     Ok(asset_id)
+}
+
+/// Whether the user has this output in the trash.
+async fn in_trash(app: &App, job: &Job, id: &AssetId) -> Result<bool, CopyError> {
+    match app.store.get_trashed(&job.user_id, id).await {
+        Ok(t) => Ok(t.is_some()),
+        Err(e) => Err(CopyError::Retry(e.to_string())),
+    }
 }
 
 /// An image copy's failure: retried when it may pass later, else the job's error.

@@ -77,8 +77,9 @@ pub async fn index_asset(store: &Store, asset: &Asset) -> Result<(), StoreError>
 /// Removes an asset's term items once its record is gone for good. Called only from the one
 /// hard-delete hook, service::trash_sweep::forget_asset (purge, trash sweep, expiry, discarded
 /// outputs); trashing keeps them (a trashed asset is not found, so every search skips it, and
-/// a restore needs no re-index). Best effort: an item left behind is skipped by every search
-/// (its asset is not found) and costs only its read; the failure is logged.
+/// a restore needs no re-index: the trashed record keeps the marker, service::trash). Best
+/// effort: an item left behind is skipped by every search (its asset is not found) and costs
+/// only its read; the failure is logged.
 pub(crate) async fn forget_terms(store: &Store, asset: &Asset) {
     let terms = index_terms(asset.prompt.as_deref().unwrap_or(""));
     if terms.is_empty() {

@@ -8,7 +8,7 @@ use super::views::asset_json;
 use crate::api::ApiError;
 use crate::app::App;
 use crate::clock;
-use crate::domain::trash::{Trashed, purge_at, restored};
+use crate::domain::trash::{Trashed, purge_at, restored, trash_order};
 use crate::domain::{Asset, AssetId, AssetSource, UserId};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -34,14 +34,17 @@ pub async fn trash_asset(app: &App, user: &UserId, id: &AssetId) -> Result<bool,
         app.media.tag_saved(&asset.s3_key, true).await.map_err(ApiError::internal)?;
     }
     let now = clock::now();
-    let moved = app
+    let Some(holders) = app
         .store
         .trash_asset(&asset, now, purge_at(now, app.config.trash_retention_days))
-        .await?;
-    if moved {
-        tracing::info!(asset_id = %id, "asset moved to the trash");
-    }
-    Ok(moved)
+        .await?
+    else {
+        return Ok(false);
+    };
+    tracing::info!(asset_id = %id, "asset moved to the trash");
+    // Its collections count live members only.
+    super::collections::uncount_trashed(app, user, id, &holders, &trash_order(now, id)).await;
+    Ok(true)
 }
 
 /// Brings one of the user's trashed assets back under its own id, as it was (saved state,
@@ -55,7 +58,15 @@ pub async fn restore_asset(app: &App, user: &UserId, id: &AssetId) -> Result<Opt
     if !app.store.restore_asset(&t, &back).await? {
         return Ok(None);
     }
+    if !t.indexed {
+        // Trashed before its search index was whole (or under an older index version): indexed
+        // now, so the restored asset is found by every word. A failure is left to the backfill.
+        if let Err(e) = super::search::index_asset(&app.store, &back).await {
+            tracing::warn!(asset_id = %id, error = %e, "restored asset not indexed; the backfill will");
+        }
+    }
     tracing::info!(asset_id = %id, "asset restored from the trash");
+    super::collections::recount_restored(app, user, id, &t.holders).await;
     Ok(Some(back))
 }
 

@@ -9,6 +9,7 @@
 //! A membership is written or removed in one transaction with the summary's `item_count` and
 //! the asset's holders (store::holds), so the three never disagree.
 use super::holds::{HoldState, hold_update, release_update, txn};
+use super::members::member_delete;
 use super::{Item, Store, StoreError, aws, failed_at, s};
 use crate::domain::collection::{Holder, MAX_COLLECTION_ASSETS, MAX_COLLECTIONS};
 use crate::domain::{AssetId, Collection, CollectionId, UserId};
@@ -237,23 +238,26 @@ impl Store {
         expires_at: i64,
     ) -> Result<RemoveOutcome, StoreError> {
         let holder = Holder::Collection(id.clone()).key();
+        // A membership marked `trashed` is not counted (store::members): one left on a live
+        // asset (its restore could not count it again) goes without touching the count.
+        let mut marked = false;
         for _ in 0..5 {
             let state: Option<HoldState> = self.hold_state(user, asset).await?;
-            let summary = self
-                .usage_update(key(user, format!("{SUMMARY}{id}")))
-                .update_expression("SET item_count = item_count - :one")
-                .condition_expression("attribute_exists(period) AND item_count > :zero")
-                .expression_attribute_values(":zero", num(0))
-                .expression_attribute_values(":one", num(1))
-                .build()
-                .map_err(aws("build count"))?;
-            let del = Delete::builder()
-                .table_name(&self.tables.usage)
-                .set_key(Some(key(user, format!("{}{asset}", member_prefix(id)))))
-                .condition_expression("attribute_exists(period)")
-                .build()
-                .map_err(aws("build delete"))?;
-            let mut items = vec![txn(summary), TransactWriteItem::builder().delete(del).build()];
+            let mut items = Vec::new();
+            if !marked {
+                let summary = self
+                    .usage_update(key(user, format!("{SUMMARY}{id}")))
+                    .update_expression("SET item_count = item_count - :one")
+                    .condition_expression("attribute_exists(period) AND item_count > :zero")
+                    .expression_attribute_values(":zero", num(0))
+                    .expression_attribute_values(":one", num(1))
+                    .build()
+                    .map_err(aws("build count"))?;
+                items.push(txn(summary));
+            }
+            let member = items.len();
+            let del = member_delete(self, user, id, asset, marked)?;
+            items.push(TransactWriteItem::builder().delete(del).build());
             if let Some(st) = &state
                 && let Some(u) = release_update(self, user, asset, st, &holder, expires_at)?
             {
@@ -263,13 +267,17 @@ impl Store {
                 Ok(()) => return Ok(RemoveOutcome::Removed),
                 Err(codes) => codes,
             };
-            if failed_at(&codes, 1) {
-                return Ok(RemoveOutcome::NotMember);
+            if failed_at(&codes, member) {
+                if marked {
+                    return Ok(RemoveOutcome::NotMember);
+                }
+                marked = true;
+                continue;
             }
-            if failed_at(&codes, 0) {
+            if !marked && failed_at(&codes, 0) {
                 return Ok(RemoveOutcome::NoCollection);
             }
-            if !failed_at(&codes, 2) {
+            if !failed_at(&codes, member + 1) {
                 return Err(cancelled("remove from collection", &codes));
             }
         }

@@ -120,20 +120,9 @@ impl Store {
 
     /// Every erasure still listed, oldest request first within a page of the partition.
     pub async fn erasures(&self, limit: i32, start: Option<Item>) -> Result<(Vec<Erasure>, Option<Item>), StoreError> {
-        let out = self
-            .ddb
-            .query()
-            .table_name(&self.tables.usage)
-            .key_condition_expression("user_id = :p")
-            .expression_attribute_values(":p", s(ERASE_PARTITION))
-            .consistent_read(true)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(aws("list erasures"))?;
-        let page = out.items.unwrap_or_default().iter().filter_map(erasure).collect();
-        Ok((page, out.last_evaluated_key.filter(|k| !k.is_empty())))
+        let query = self.ddb.query().table_name(&self.tables.usage);
+        let (items, next) = super::paging::partition_page(query, ("user_id", ERASE_PARTITION), limit, start, "list erasures").await?;
+        Ok((items.iter().filter_map(erasure).collect(), next))
     }
 
     /// Records how far the idempotency scan got (`cursor` None and `done`: through once).

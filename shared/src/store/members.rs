@@ -1,5 +1,12 @@
 //! A collection's memberships (`cmember#{id}#{asset_id}`, store::collections): read a page of
-//! them, drop those of an asset deleted for good, delete them with their collection.
+//! them, take a trashed asset's off its collection's count and back on its restore, drop those
+//! of an asset deleted for good, delete them with their collection.
+//!
+//! A collection's `item_count` counts its live members: while an asset is in the trash its
+//! memberships carry `trashed = true` and are not counted (the Collections page and the filtered
+//! gallery agree). Each mark or unmark moves the count in the same transaction, conditioned on
+//! the asset still being where the mark says (a ConditionCheck of its record), so a restore
+//! racing a trash never leaves a live asset uncounted or a trashed one counted.
 //!
 //! The gallery filtered by a collection (`GET /api/assets?collection=`): its members newest
 //! first, resolved to assets and filtered by `saved`, `kind`, `model`. Pages are full and exact
@@ -8,10 +15,31 @@
 //! one Query page) and their assets (BatchGetItem, 100 a call).
 use super::collections::{SUMMARY, cancelled, key, member_prefix, num};
 use super::holds::txn;
+use super::trash::trashed_key;
 use super::{Item, Store, StoreError, aws, failed_at, s};
 use crate::domain::collection::Holder;
+use crate::domain::trash::TRASH_ORDER_ATTRIBUTE;
 use crate::domain::{Asset, AssetFilter, AssetId, CollectionId, UserId};
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, TransactWriteItem};
+
+/// The mark of a membership whose asset is in the trash (not in its collection's count).
+pub(super) const TRASHED: &str = "trashed";
+
+/// A membership's delete, conditioned on it existing and being marked `trashed` or not.
+pub(super) fn member_delete(store: &Store, user: &UserId, id: &CollectionId, asset: &AssetId, marked: bool) -> Result<Delete, StoreError> {
+    let mark = if marked {
+        "attribute_exists(#t)"
+    } else {
+        "attribute_not_exists(#t)"
+    };
+    Delete::builder()
+        .table_name(&store.tables.usage)
+        .set_key(Some(key(user, format!("{}{asset}", member_prefix(id)))))
+        .condition_expression(format!("attribute_exists(period) AND {mark}"))
+        .expression_attribute_names("#t", TRASHED)
+        .build()
+        .map_err(aws("build delete"))
+}
 
 /// Whether an asset passes the gallery's filters.
 pub fn matches(filter: &AssetFilter, a: &Asset) -> bool {
@@ -115,15 +143,80 @@ impl Store {
             .collect())
     }
 
-    /// Removes a membership of an asset deleted for good and takes it off the count (the asset
-    /// is not touched: it is gone or going). False when there was no such membership.
-    pub async fn drop_member(&self, user: &UserId, id: &CollectionId, asset: &AssetId) -> Result<bool, StoreError> {
-        let del = Delete::builder()
-            .table_name(&self.tables.usage)
-            .set_key(Some(key(user, format!("{}{asset}", member_prefix(id)))))
-            .condition_expression("attribute_exists(period)")
+    /// Takes a trashed asset off the count of a collection it is in: marks its membership
+    /// `trashed` and counts one less, in one transaction, only while the asset is in the trash
+    /// as `order` (its `trash_order`) says: a restore meanwhile leaves it counted. False when
+    /// nothing changed (marked already, restored meanwhile, no such membership or collection).
+    pub async fn uncount_trashed_member(&self, user: &UserId, id: &CollectionId, asset: &AssetId, order: &str) -> Result<bool, StoreError> {
+        let mark = self
+            .usage_update(key(user, format!("{}{asset}", member_prefix(id))))
+            .update_expression("SET #t = :yes")
+            .condition_expression("attribute_exists(period) AND attribute_not_exists(#t)")
+            .expression_attribute_names("#t", TRASHED)
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .build()
-            .map_err(aws("build delete"))?;
+            .map_err(aws("build mark"))?;
+        let summary = self
+            .usage_update(key(user, format!("{SUMMARY}{id}")))
+            .update_expression("SET item_count = item_count - :one")
+            .condition_expression("attribute_exists(period) AND item_count > :zero")
+            .expression_attribute_values(":zero", num(0))
+            .expression_attribute_values(":one", num(1))
+            .build()
+            .map_err(aws("build count"))?;
+        let in_trash = ConditionCheck::builder()
+            .table_name(&self.tables.assets)
+            .set_key(Some(trashed_key(user, asset)))
+            .condition_expression(format!("{TRASH_ORDER_ATTRIBUTE} = :order"))
+            .expression_attribute_values(":order", s(order))
+            .build()
+            .map_err(aws("build check"))?;
+        let items = vec![
+            txn(mark),
+            txn(summary),
+            TransactWriteItem::builder().condition_check(in_trash).build(),
+        ];
+        Ok(super::transact(self, "uncount trashed member", items).await?.is_ok())
+    }
+
+    /// Counts a restored asset again in a collection it is in: removes its membership's mark and
+    /// counts one more, in one transaction, only while the asset is live (trashed again
+    /// meanwhile, it stays uncounted). False when nothing changed.
+    pub async fn recount_restored_member(&self, user: &UserId, id: &CollectionId, asset: &AssetId) -> Result<bool, StoreError> {
+        let unmark = self
+            .usage_update(key(user, format!("{}{asset}", member_prefix(id))))
+            .update_expression("REMOVE #t")
+            .condition_expression("attribute_exists(#t)")
+            .expression_attribute_names("#t", TRASHED)
+            .build()
+            .map_err(aws("build unmark"))?;
+        let summary = self
+            .usage_update(key(user, format!("{SUMMARY}{id}")))
+            .update_expression("SET item_count = if_not_exists(item_count, :zero) + :one")
+            .condition_expression("attribute_exists(period)")
+            .expression_attribute_values(":zero", num(0))
+            .expression_attribute_values(":one", num(1))
+            .build()
+            .map_err(aws("build count"))?;
+        let live = ConditionCheck::builder()
+            .table_name(&self.tables.assets)
+            .set_key(Some(super::assets::key(user, asset)))
+            .condition_expression("attribute_exists(asset_id)")
+            .build()
+            .map_err(aws("build check"))?;
+        let items = vec![
+            txn(unmark),
+            txn(summary),
+            TransactWriteItem::builder().condition_check(live).build(),
+        ];
+        Ok(super::transact(self, "recount restored member", items).await?.is_ok())
+    }
+
+    /// Removes a membership of an asset deleted for good, with one off the count if it was
+    /// counted (a trashed asset's was not; the asset is not touched: it is gone or going).
+    /// False when there was no such membership.
+    pub async fn drop_member(&self, user: &UserId, id: &CollectionId, asset: &AssetId) -> Result<bool, StoreError> {
+        let del = member_delete(self, user, id, asset, false)?;
         let summary = self
             .usage_update(key(user, format!("{SUMMARY}{id}")))
             .update_expression("SET item_count = item_count - :one")
@@ -135,7 +228,12 @@ impl Store {
         let items = vec![TransactWriteItem::builder().delete(del.clone()).build(), txn(summary)];
         match super::transact(self, "drop membership", items).await? {
             Ok(()) => Ok(true),
-            Err(codes) if failed_at(&codes, 0) => Ok(false),
+            // Marked (its asset was in the trash: not counted), or gone.
+            Err(codes) if failed_at(&codes, 0) => {
+                let marked = member_delete(self, user, id, asset, true)?;
+                let items = vec![TransactWriteItem::builder().delete(marked).build()];
+                Ok(super::transact(self, "drop membership", items).await?.is_ok())
+            }
             // The summary is gone (its delete is finishing): the membership alone goes.
             Err(codes) if failed_at(&codes, 1) => {
                 let items = vec![TransactWriteItem::builder().delete(del).build()];

@@ -4,8 +4,36 @@
 //! from `LastEvaluatedKey` until it has one item more than the page (there is a next page) or
 //! DynamoDB has no more (there is none). Full pages, and a cursor exactly when something follows.
 
+use super::{Item, StoreError, aws, s};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+
 /// Items read by one Query and where the next Query starts (`LastEvaluatedKey`; None: done).
 pub(crate) type Read<T, K> = (Vec<T>, Option<K>);
+
+/// One page of a whole partition, read consistently: `query` (its table, and a projection if
+/// any, set by the caller, where tools/infra-check reads which table it is) with the key
+/// condition `hash = value`, from `start`, at most `limit` items; and the key the next page
+/// starts from (None: the partition is read to its end). What the account erasure reads a
+/// user's items by, page after page (store::wipe, store::erasure).
+pub(crate) async fn partition_page(
+    query: QueryFluentBuilder,
+    (hash, value): (&str, &str),
+    limit: i32,
+    start: Option<Item>,
+    op: &'static str,
+) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+    let out = query
+        .key_condition_expression("#pk = :pk")
+        .expression_attribute_names("#pk", hash)
+        .expression_attribute_values(":pk", s(value))
+        .consistent_read(true)
+        .limit(limit)
+        .set_exclusive_start_key(start)
+        .send()
+        .await
+        .map_err(aws(op))?;
+    Ok((out.items.unwrap_or_default(), out.last_evaluated_key.filter(|k| !k.is_empty())))
+}
 
 /// Reads a page of at most `limit` items with `read(start, want)`, one Query from `start`
 /// asking for `want` more items. Returns the page and, when more items follow, the cursor of

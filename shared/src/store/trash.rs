@@ -5,7 +5,9 @@
 //! count, the sum of the bytes of their counted records, is the same before and after and the
 //! `storage` item is not written. Purging a trashed record is store::storage's counted delete.
 use super::assets::{asset_item, key as asset_key};
+use super::search::MARKER;
 use super::{Item, Store, StoreError, aws, failed_at, n, s};
+use crate::domain::search::INDEX_VERSION;
 use crate::domain::trash::{
     PURGE_AT_ATTRIBUTE, PURGE_INDEX, PURGE_SHARD, PURGE_SHARD_ATTRIBUTE, TRASH_INDEX, TRASH_ORDER_ATTRIBUTE, TRASH_OWNER_ATTRIBUTE,
     Trashed, trash_key, trash_order, trashed_id,
@@ -28,13 +30,29 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(<serde_dynamo::Error as serde::de::Error>::custom(what))
 }
 
+/// The search marker of this index version.
+fn marker() -> AttributeValue {
+    AttributeValue::N(INDEX_VERSION.to_string())
+}
+
+/// What a live record holds that its `Asset` does not say, and the trash keeps: its holders and
+/// whether it carries this index version's search marker.
+#[derive(Debug, Default)]
+struct Kept {
+    holders: Vec<String>,
+    indexed: bool,
+}
+
 /// A trashed record: the asset's own attributes (no gallery index key, no expiry: no reader of
-/// live assets matches it) and the trash's.
-fn trash_item(asset: &Asset, holders: &[String], at: DateTime<Utc>, purge_at: i64) -> Result<Item, StoreError> {
+/// live assets matches it), what the live record held ([`Kept`]) and the trash's.
+fn trash_item(asset: &Asset, kept: &Kept, at: DateTime<Utc>, purge_at: i64) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(asset)?;
     item.remove("expires_at");
-    if !holders.is_empty() {
-        item.insert("holders".into(), AttributeValue::Ss(holders.to_vec()));
+    if !kept.holders.is_empty() {
+        item.insert("holders".into(), AttributeValue::Ss(kept.holders.clone()));
+    }
+    if kept.indexed {
+        item.insert(MARKER.into(), marker());
     }
     item.insert("asset_id".into(), s(trash_key(&asset.asset_id)));
     item.insert("trashed_at".into(), s(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)));
@@ -57,6 +75,7 @@ pub(crate) fn from_trash_item(mut item: Item) -> Result<Trashed, StoreError> {
         .and_then(|v| v.as_n().ok().and_then(|n| n.parse().ok()))
         .ok_or_else(|| corrupt("a trash item without purge_at"))?;
     let holders = take("holders").and_then(|v| v.as_ss().ok().cloned()).unwrap_or_default();
+    let indexed = take(MARKER) == Some(marker());
     for k in [TRASH_OWNER_ATTRIBUTE, PURGE_SHARD_ATTRIBUTE, PURGING] {
         take(k);
     }
@@ -67,6 +86,7 @@ pub(crate) fn from_trash_item(mut item: Item) -> Result<Trashed, StoreError> {
         order,
         purge_at,
         holders,
+        indexed,
     })
 }
 
@@ -115,23 +135,20 @@ fn as_read(
 
 impl Store {
     /// Moves a live asset record to the trash (trashed `at`, purged at `purge_at`), in one
-    /// transaction. False when the user has no such live record (any more). A record changed
-    /// meanwhile (saved, unsaved, pinned, re-counted) is read again and moved as it is then.
-    pub async fn trash_asset(&self, asset: &Asset, at: DateTime<Utc>, purge_at: i64) -> Result<bool, StoreError> {
+    /// transaction, and gives the holders it took with it (its collections and boards). None
+    /// when the user has no such live record (any more). A record changed meanwhile (saved,
+    /// unsaved, pinned, re-counted) is read again and moved as it is then.
+    pub async fn trash_asset(&self, asset: &Asset, at: DateTime<Utc>, purge_at: i64) -> Result<Option<Vec<String>>, StoreError> {
         let mut current = asset.clone();
         for _ in 0..RACE_TRIES {
-            let holders = self
-                .hold_state(&current.user_id, &current.asset_id)
-                .await?
-                .map(|h| h.holders)
-                .unwrap_or_default();
+            let kept = self.kept(&current.user_id, &current.asset_id).await?;
             let del = Delete::builder()
                 .table_name(&self.tables.assets)
                 .set_key(Some(asset_key(&current.user_id, &current.asset_id)));
-            let del = as_read(del, &current, holders.len()).build().map_err(aws("build delete"))?;
+            let del = as_read(del, &current, kept.holders.len()).build().map_err(aws("build delete"))?;
             let put = Put::builder()
                 .table_name(&self.tables.assets)
-                .set_item(Some(trash_item(&current, &holders, at, purge_at)?))
+                .set_item(Some(trash_item(&current, &kept, at, purge_at)?))
                 .condition_expression("attribute_not_exists(asset_id)")
                 .build()
                 .map_err(aws("build put"))?;
@@ -140,9 +157,9 @@ impl Store {
                 TransactWriteItem::builder().put(put).build(),
             ];
             match super::transact(self, "trash asset", items).await? {
-                Ok(()) => return Ok(true),
+                Ok(()) => return Ok(Some(kept.holders)),
                 Err(codes) if failed_at(&codes, 0) => match self.get_asset(&current.user_id, &current.asset_id).await? {
-                    None => return Ok(false),
+                    None => return Ok(None),
                     Some(a) => current = a,
                 },
                 Err(codes) => {
@@ -176,6 +193,10 @@ impl Store {
             item.insert("holders".into(), AttributeValue::Ss(trashed.holders.clone()));
             item.remove("expires_at");
             item.remove(crate::domain::expiry::SHARD_ATTRIBUTE);
+        }
+        if trashed.indexed {
+            // Its terms stayed: the restored record is as fully indexed as the trashed one.
+            item.insert(MARKER.into(), marker());
         }
         let put = Put::builder()
             .table_name(&self.tables.assets)
@@ -218,6 +239,25 @@ impl Store {
             None => req.condition_expression(format!("{TRASH_ORDER_ATTRIBUTE} = :order")),
         };
         super::write("mark purging", || req.clone().send()).await
+    }
+
+    /// What a live record holds that the trash keeps ([`Kept`]), read consistently; nothing for
+    /// a record that is gone (the move then finds it gone).
+    async fn kept(&self, user: &UserId, id: &AssetId) -> Result<Kept, StoreError> {
+        let out = self
+            .ddb
+            .get_item()
+            .table_name(&self.tables.assets)
+            .set_key(Some(asset_key(user, id)))
+            .projection_expression(format!("holders, {MARKER}"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(aws("read asset for the trash"))?;
+        Ok(out.item.map_or_else(Kept::default, |i| Kept {
+            holders: i.get("holders").and_then(|v| v.as_ss().ok()).cloned().unwrap_or_default(),
+            indexed: i.get(MARKER) == Some(&marker()),
+        }))
     }
 
     /// One of the user's trashed assets, read consistently.

@@ -4,6 +4,7 @@
 //! `rate#{sub}#…`) can't be listed by user: it is scanned once, a page a step, by key prefix.
 //! Deletes are BatchWriteItem, 25 a call, resending what DynamoDB leaves unprocessed.
 use super::account::ACCOUNT_PERIOD;
+use super::paging::partition_page;
 use super::retry::{self, Contention};
 use super::trash::from_trash_item;
 use super::{Item, Store, StoreError, aws, s};
@@ -55,44 +56,17 @@ fn text(item: &Item, k: &str) -> Option<String> {
 impl Store {
     /// A page of the user's jobs (every state).
     pub async fn user_jobs(&self, user: &UserId, limit: i32, start: Option<Item>) -> Result<Page<Job>, StoreError> {
-        let out = self
-            .ddb
-            .query()
-            .table_name(&self.tables.jobs)
-            .key_condition_expression("user_id = :u")
-            .expression_attribute_values(":u", s(user.as_str()))
-            .consistent_read(true)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(aws("list user jobs"))?;
-        let jobs = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(serde_dynamo::from_item)
-            .collect::<Result<_, _>>()?;
-        Ok((jobs, next(out.last_evaluated_key)))
+        let query = self.ddb.query().table_name(&self.tables.jobs);
+        let (items, next) = partition_page(query, ("user_id", user.as_str()), limit, start, "list user jobs").await?;
+        let jobs = items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?;
+        Ok((jobs, next))
     }
 
     /// A page of the user's asset records, live and trashed.
     pub async fn user_asset_records(&self, user: &UserId, limit: i32, start: Option<Item>) -> Result<Page<AssetRecord>, StoreError> {
-        let out = self
-            .ddb
-            .query()
-            .table_name(&self.tables.assets)
-            .key_condition_expression("user_id = :u")
-            .expression_attribute_values(":u", s(user.as_str()))
-            .consistent_read(true)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(aws("list user assets"))?;
-        let records = out
-            .items
-            .unwrap_or_default()
+        let query = self.ddb.query().table_name(&self.tables.assets);
+        let (items, next) = partition_page(query, ("user_id", user.as_str()), limit, start, "list user assets").await?;
+        let records = items
             .into_iter()
             .filter_map(|item| {
                 let key = text(&item, "asset_id")?;
@@ -104,52 +78,28 @@ impl Store {
                 Some(AssetRecord { key, asset })
             })
             .collect();
-        Ok((records, next(out.last_evaluated_key)))
+        Ok((records, next))
     }
 
     /// A page of the `period`s of the user's usage partition, but for the account item (the
     /// tombstone stays until its time: domain::erasure).
     pub async fn user_usage_periods(&self, user: &UserId, limit: i32, start: Option<Item>) -> Result<Page<String>, StoreError> {
-        let out = self
-            .ddb
-            .query()
-            .table_name(&self.tables.usage)
-            .key_condition_expression("user_id = :u")
-            .expression_attribute_values(":u", s(user.as_str()))
-            .projection_expression("period")
-            .consistent_read(true)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(aws("list user usage"))?;
-        let periods = out
-            .items
-            .unwrap_or_default()
+        let query = self.ddb.query().table_name(&self.tables.usage).projection_expression("period");
+        let (items, next) = partition_page(query, ("user_id", user.as_str()), limit, start, "list user usage").await?;
+        let periods = items
             .iter()
             .filter_map(|i| text(i, "period"))
             .filter(|p| p != ACCOUNT_PERIOD)
             .collect();
-        Ok((periods, next(out.last_evaluated_key)))
+        Ok((periods, next))
     }
 
     /// A page of the user's share links (expired ones too: TTL removes them late).
     pub async fn user_share_records(&self, user: &UserId, limit: i32, start: Option<Item>) -> Result<Page<ShareRecord>, StoreError> {
-        let out = self
-            .ddb
-            .query()
-            .table_name(&self.tables.shares)
-            .key_condition_expression("pk = :u")
-            .expression_attribute_values(":u", s(format!("user#{}", user.as_str())))
-            .consistent_read(true)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(aws("list user shares"))?;
-        let shares = out
-            .items
-            .unwrap_or_default()
+        let query = self.ddb.query().table_name(&self.tables.shares);
+        let owner = format!("user#{}", user.as_str());
+        let (items, next) = partition_page(query, ("pk", &owner), limit, start, "list user shares").await?;
+        let shares = items
             .iter()
             .filter_map(|i| {
                 Some(ShareRecord {
@@ -158,7 +108,7 @@ impl Store {
                 })
             })
             .collect();
-        Ok((shares, next(out.last_evaluated_key)))
+        Ok((shares, next))
     }
 
     /// One page of a scan of the idempotency table for the user's claims (`idem#{sub}#…`,
