@@ -233,6 +233,7 @@ impl TestStack {
     }
 
     /// The user's storage count is exactly their records: `stored` is the sum of the `bytes`
+    /// (with their thumbnails' `thumb_bytes`)
     /// of every asset record they have, live or in the trash, `files` their number (all records
     /// here are counted). Returns that sum.
     pub async fn assert_storage_is_the_records(&self, user: &shared::domain::UserId) -> u64 {
@@ -242,7 +243,7 @@ impl TestStack {
             let (page, next) = store.list_assets(user, &Default::default(), 100, after.as_ref()).await.unwrap();
             for a in &page {
                 assert!(a.counted, "{} is not counted", a.asset_id);
-                sum += a.bytes;
+                sum += a.counted_bytes();
                 files += 1;
             }
             match next {
@@ -255,7 +256,7 @@ impl TestStack {
             let (page, next) = store.list_trash(user, 100, after.as_deref()).await.unwrap();
             for t in &page {
                 assert!(t.asset.counted, "{} (trashed) is not counted", t.asset.asset_id);
-                sum += t.asset.bytes;
+                sum += t.asset.counted_bytes();
                 files += 1;
             }
             match next {
