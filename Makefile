@@ -3,12 +3,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 3000
 
-.PHONY: help dev test user backfill backfill-aws catalog-check ledger ledger-aws package deploy smoke bench infra-check venv build soak soak-fuzz soak-load soak-schema
+.PHONY: help dev test user seed backfill backfill-aws catalog-check ledger ledger-aws package deploy smoke bench infra-check venv build soak soak-fuzz soak-load soak-schema
 
 help:
 	@echo "make dev       run the whole system locally on http://localhost:$(PORT)"
 	@echo "make test      run every test (unit, integration, infra, end-to-end, browser)"
 	@echo "make user NAME=alice PASSWORD='...' [PERMANENT=1] [LIMIT=5] [STORAGE_LIMIT=500]   add a user to the running local stack (LIMIT: their own monthly limit in USD, STORAGE_LIMIT: their own storage limit in MB; without PASSWORD it only sets the limits)"
+	@echo "make seed NAME=bob ASSETS=2000 [SIZE=256]   fill an existing user's gallery on the running local stack with saved pictures (real images, counted in storage, searchable), to try or measure a full account"
 	@echo "make backfill  bring the running local stack's asset items up to date (gallery index keys, expiry, storage count, search index); safe to repeat"
 	@echo "make backfill-aws ASSETS_TABLE=... USAGE_TABLE=... [UNSAVED_EXPIRATION_DAYS=30]   the same against a deployment, with your AWS credentials (docs/deploy.md)"
 	@echo "make catalog-check   compare the model catalog with Replicate (REPLICATE_API_TOKEN; without it, the local simulator): official or not, pinned vs latest version, every input; fails on drift (docs/deploy.md §1a)"
@@ -17,7 +18,7 @@ help:
 	@echo "make package   build every Lambda for arm64 (cargo-lambda) into target/lambda/*/bootstrap.zip"
 	@echo "make deploy    terraform apply + upload the frontend (see docs/deploy.md)"
 	@echo "make smoke URL=https://... USERNAME=... PASSWORD='...' [MAX_USD=0.05] [TIMEOUT=180]   check a deployment end to end in about a minute for about \$$0.0025 (docs/deploy.md §8)"
-	@echo "make bench     measure init time, latency, size, memory, build time, AWS cost per job (docs/benchmarks.md; BENCH_ONLY=awscost: just the cost)"
+	@echo "make bench     measure init time, latency, size, memory, build time, AWS cost per job, Lighthouse on a phone (docs/benchmarks.md; BENCH_ONLY=awscost or lighthouse: just that part)"
 	@echo "make soak      the long reliability runs (docs/reliability.md): soak-fuzz, soak-load and soak-schema, one after another"
 	@echo "make soak-fuzz fuzz each parser target for FUZZ_SECONDS (default 600) with cargo-fuzz (FUZZ_ENGINE=loop: the built-in loop)"
 	@echo "make soak-load 200 users for 60 s of mixed reads and generations on a local stack; fails on any error or lost job (LOAD_USERS, LOAD_SECONDS)"
@@ -35,6 +36,10 @@ dev: venv build
 user: build
 	@test -n "$(NAME)" -a -n "$(PASSWORD)$(LIMIT)$(STORAGE_LIMIT)" || { echo "usage: make user NAME=alice PASSWORD='...' [PERMANENT=1] [LIMIT=5] [STORAGE_LIMIT=500]"; exit 2; }
 	./target/debug/vn-local user --name "$(NAME)" $(if $(PASSWORD),--password '$(PASSWORD)') $(if $(PERMANENT),--permanent) $(if $(LIMIT),--limit '$(LIMIT)') $(if $(STORAGE_LIMIT),--storage-limit '$(STORAGE_LIMIT)')
+
+seed: build
+	@test -n "$(NAME)" -a -n "$(ASSETS)" || { echo "usage: make seed NAME=bob ASSETS=2000 [SIZE=256]"; exit 2; }
+	./target/debug/vn-local seed --name "$(NAME)" --assets "$(ASSETS)" $(if $(SIZE),--size '$(SIZE)')
 
 backfill: build
 	./target/debug/vn-local backfill

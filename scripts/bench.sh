@@ -33,6 +33,13 @@
 #     local bucket, the zip streamed into a multipart upload. Its own dated section of
 #     docs/benchmark-runs.md ("bench:zip"); only with BENCH_ONLY=zip (it copies 4 GB through the
 #     emulator). ZIP_BENCH_FILES and ZIP_BENCH_MIB are passed through.
+# 11. Lighthouse (tests/browser/lighthouse-bench.mjs; npm lighthouse driving Debian's
+#     Chromium, mobile preset, default simulated throttling): Performance, Accessibility and
+#     Best Practices with LCP, TBT and CLS of the login page, the studio with results and a
+#     200-item gallery, the median of LIGHTHOUSE_RUNS (default 3) runs, on a `vn-local dev`
+#     stack of its own. Its own dated section of docs/benchmark-runs.md ("bench:lighthouse").
+#     BENCH_ONLY=lighthouse runs just this part. (make test asserts Accessibility and Best
+#     Practices ≥ 95; Performance is a timing and lives only here.)
 #
 # BENCH_ONLY=smoke: one cold request per function over TLS (part 2b, one repetition, no cgroup
 # cross-check) on a debug build, failing unless each function starts and answers without an
@@ -213,6 +220,43 @@ if [[ "${BENCH_ONLY:-}" == "zip" ]]; then
   exit 0
 fi
 
+# ---- 11. Lighthouse on the pages a daily user sees ------------------------------------------
+lighthouse_bench() { # lighthouse_bench SECTION_FILE
+  local port pid rc=0 today host rev
+  cargo build --quiet -p local --bin vn-local
+  scripts/browser-deps.sh
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  PORT="$port" DEMO_PASSWORD='Bench-Demo-Password-1' "${CARGO_TARGET_DIR:-target}/debug/vn-local" dev >"$TD/lighthouse-stack.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && break; sleep 1; done
+  (cd tests/browser && BASE_URL="http://127.0.0.1:$port" VN_LOCAL="$ROOT/${CARGO_TARGET_DIR:-target}/debug/vn-local" node lighthouse-bench.mjs) >"$TD/lighthouse.md" || rc=$?
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  if [[ "$rc" -ne 0 ]]; then
+    cat "$TD/lighthouse.md" >&2
+    echo "bench: the Lighthouse run failed (tests/browser/lighthouse-bench.mjs)" >&2
+    return 1
+  fi
+  today="$(date -u +%F)"; host="$(hostname)"
+  rev="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -z "$(git status --porcelain 2>/dev/null | head -1)" ]] || echo '+dirty')"
+  {
+    echo "<!-- bench:lighthouse $today $host -->"
+    echo "## Lighthouse on a phone, run $today on $host"
+    echo
+    echo "Commit $rev; debug build of the local stack (its own \`vn-local dev\`), Lighthouse $(node -p "require('./tests/browser/node_modules/lighthouse/package.json').version") mobile preset with its default simulated throttling, Debian's $(chromium --version 2>/dev/null | head -1) (see \"Lighthouse\" in docs/benchmarks.md)."
+    echo
+    cat "$TD/lighthouse.md"
+    echo "<!-- /bench:lighthouse -->"
+  } >"$1"
+}
+if [[ "${BENCH_ONLY:-}" == "lighthouse" ]]; then
+  log "Lighthouse: login, studio with results, a 200-item gallery (mobile)"
+  mkdir -p "$TD"
+  lighthouse_bench "$TD/lighthouse-section.md"
+  cat "$TD/lighthouse-section.md"
+  write_section lighthouse "$TD/lighthouse-section.md"
+  exit 0
+fi
+
 # ---- smoke: the harness runs (scripts/test.sh) -----------------------------------------------
 if [[ "${BENCH_ONLY:-}" == "smoke" ]]; then
   # A debug build with bench-ca (the TLS proxy's test CA), in the usual target dir: its
@@ -329,6 +373,11 @@ else
   echo "(the AWS cost run failed: run \`BENCH_ONLY=awscost scripts/bench.sh\`)" >"$TD/awscost-section.md"
 fi
 
+# ---- Lighthouse ------------------------------------------------------------------------
+log "Lighthouse: login, studio with results, a 200-item gallery (mobile)"
+lighthouse_ok=1
+lighthouse_bench "$TD/lighthouse-section.md" || lighthouse_ok=0
+
 # ---- report --------------------------------------------------------------------------
 host="$(hostname)"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -377,4 +426,10 @@ cat "$TD/section.md" "$TD/awscost-section.md"
 write_section run "$TD/section.md"
 if grep -q '^<!-- bench:awscost' "$TD/awscost-section.md"; then
   write_section awscost "$TD/awscost-section.md"
+fi
+if [[ "$lighthouse_ok" -eq 1 ]]; then
+  cat "$TD/lighthouse-section.md"
+  write_section lighthouse "$TD/lighthouse-section.md"
+else
+  echo "(the Lighthouse run failed: run \`BENCH_ONLY=lighthouse scripts/bench.sh\`)"
 fi

@@ -14,6 +14,7 @@ pub mod moto;
 pub mod operator;
 pub mod report;
 pub mod routes;
+pub mod seed;
 pub mod simulator;
 pub mod stack;
 pub mod tables;

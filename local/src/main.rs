@@ -40,8 +40,9 @@ async fn main() {
         Some("catalog-check") => catalog_check().await,
         Some("ledger") => ledger(&args[1..]).await,
         Some("reconcile-report") => reconcile_report().await,
+        Some("seed") => seed(&args[1..]).await,
         _ => Err(
-            "usage: vn-local dev | vn-local user --name NAME [--password PASSWORD [--permanent]] [--limit USD] [--storage-limit MB] | vn-local backfill [--aws] | vn-local catalog-check | vn-local ledger [--month YYYY-MM] [--aws] | vn-local reconcile-report"
+            "usage: vn-local dev | vn-local user --name NAME [--password PASSWORD [--permanent]] [--limit USD] [--storage-limit MB] | vn-local backfill [--aws] | vn-local catalog-check | vn-local ledger [--month YYYY-MM] [--aws] | vn-local reconcile-report | vn-local seed --name NAME --assets N [--size PX]"
                 .into(),
         ),
     };
@@ -197,6 +198,53 @@ async fn user(args: &[String]) -> Result<(), BoxError> {
         store.usage().set_storage_limit(&sub, Some(bytes)).await?;
         println!("set {name}'s storage limit to {} MB", shared::domain::storage::mb_string(bytes));
     }
+    Ok(())
+}
+
+/// Fills an existing user's gallery on the running local stack with `--assets` saved images
+/// of `--size` pixels (default 256) for tests and measurements (local::seed).
+async fn seed(args: &[String]) -> Result<(), BoxError> {
+    let get = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let name = get("--name").ok_or("--name is required (an existing user)")?;
+    let n: usize = get("--assets")
+        .ok_or("--assets is required")?
+        .parse()
+        .map_err(|_| "--assets must be a whole number")?;
+    let size: u32 = get("--size")
+        .map(|s| s.parse())
+        .transpose()
+        .map_err(|_| "--size must be a whole number of pixels")?
+        .unwrap_or(256);
+    if !(16..=2048).contains(&size) {
+        return Err("--size must be between 16 and 2048 pixels".into());
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join(STATE_FILE)).map_err(|_| "no running local stack (start it with `make dev`)")?)?;
+    let pool: cognito::Pool = serde_json::from_value(state["pool"].clone())?;
+    let sub = cognito::user_sub(&reqwest::Client::new(), &pool, &name).await?;
+    let sub = shared::domain::UserId::parse(&sub).ok_or("the user's sub is not a user id")?;
+    let moto = state["moto_url"].as_str().ok_or("state without moto_url")?;
+    let field = |k: &str| {
+        state[k]
+            .as_str()
+            .map(str::to_string)
+            .ok_or(format!("state without {k}: restart make dev"))
+    };
+    let store = local_store(
+        &pool.region,
+        moto,
+        Tables {
+            assets: field("assets_table")?,
+            usage: field("usage_table")?,
+            ..no_tables()
+        },
+    );
+    let sdk = shared::app::sdk_config(&pool.region, Some(moto));
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
+    let media = shared::media::Media::new(shared::lazy::Lazy::new(move || s3.clone()), field("media_bucket")?);
+    let written = local::seed::seed(&store, &media, &sub, n, size).await?;
+    println!("seeded {written} saved images for {name}");
     Ok(())
 }
 
