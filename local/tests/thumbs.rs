@@ -141,3 +141,50 @@ async fn a_generated_image_gets_a_thumbnail_and_a_refused_one_keeps_its_file() {
     t.assert_storage_is_the_records(&sub).await;
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_backfill_asks_for_the_thumbnails_old_images_lack() {
+    let t = TestStack::start().await;
+    let u = t.user("tove").await;
+    let sub = t.sub(&u).await;
+    // An image recorded before thumbnails existed: its record and file, no message sent.
+    let id = shared::domain::AssetId::new();
+    let data = png(800, 600);
+    let asset = shared::domain::Asset {
+        user_id: sub.clone(),
+        asset_id: id.clone(),
+        kind: shared::domain::AssetKind::Image,
+        source: shared::domain::AssetSource::Upload,
+        model: None,
+        prompt: None,
+        parent_ids: vec![],
+        job_id: None,
+        saved: false,
+        content_type: "image/png".into(),
+        bytes: data.len() as u64,
+        width: Some(800),
+        height: Some(600),
+        duration_s: None,
+        created_at: "2026-01-01T00:00:00.000Z".into(),
+        s3_key: shared::media::object_key(&sub, &id, "png"),
+        filename: None,
+        expires_at: None,
+        pinned: false,
+        counted: false,
+        thumb_key: None,
+        thumb_bytes: 0,
+    };
+    t.stack.app.media.put(&asset.s3_key, data, "image/png").await.unwrap();
+    t.stack.app.store.put_asset(&asset).await.unwrap();
+    let (_, before) = t.get(&u, &format!("/api/assets/{}", id.as_str())).await;
+    assert!(before["asset"]["thumb_url"].is_null(), "{before}");
+
+    let app = &t.stack.app;
+    let sent = shared::service::thumbs::backfill_thumbs(&app.store, &app.queue).await.unwrap();
+    assert_eq!(sent, 1);
+    with_thumb(&t, &u, id.as_str()).await;
+    t.assert_storage_is_the_records(&sub).await;
+    // Done once: a second run finds nothing left.
+    assert_eq!(shared::service::thumbs::backfill_thumbs(&app.store, &app.queue).await.unwrap(), 0);
+    t.stop().await;
+}

@@ -122,3 +122,24 @@ async fn thumbnail_of(app: &App, asset: &Asset) -> Result<Result<crate::thumb::T
     let _ = tokio::fs::remove_file(&path).await;
     result
 }
+
+/// `make backfill`: asks the worker for the thumbnail of every live image record without one
+/// (older than thumbnails, or whose message was lost). Returns how many were asked for.
+/// Idempotent: the worker skips what has one by then, and a refused image is asked again.
+pub async fn backfill_thumbs(
+    store: &crate::store::Store,
+    queue: &crate::queue::Queue,
+) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+    let (mut sent, mut start) = (0, None);
+    loop {
+        let (page, next) = store.images_without_thumbs_page(start.take()).await?;
+        for (user_id, asset_id) in page {
+            queue.send_thumb(ThumbMessage { user_id, asset_id }).await?;
+            sent += 1;
+        }
+        match next {
+            Some(k) => start = Some(k),
+            None => return Ok(sent),
+        }
+    }
+}
