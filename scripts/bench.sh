@@ -37,7 +37,8 @@
 if [[ "${BENCH_ONLY:-}" == "thumbs" ]]; then
   log "thumbs: peak RSS of thumbnailing a 40 MP PNG and JPEG"
   mkdir -p "$TD"
-  if ! cargo test -q -p shared --test thumb_bench -- --ignored --nocapture --test-threads=1 >"$TD/thumbs.log" 2>&1; then
+  if ! { cargo test -q -p shared --test thumb_bench -- --ignored --nocapture --test-threads=1 &&
+    cargo test -q -p local --test gallery_bytes_bench -- --ignored --nocapture; } >"$TD/thumbs.log" 2>&1; then
     cat "$TD/thumbs.log" >&2
     echo "bench: the thumbnail run failed (cargo test -p shared --test thumb_bench -- --ignored)" >&2
     exit 1
@@ -67,7 +68,9 @@ fi
 #     Practices ≥ 95; Performance is a timing and lives only here.)
 # 12. Thumbnails' peak memory (shared/tests/thumb_bench.rs): a 40-megapixel PNG and a 40 MP
 #     baseline JPEG thumbnailed (shared::thumb), each in a fresh process; VmHWM before and
-#     after. Its own dated section of docs/benchmark-runs.md ("bench:thumbs").
+#     after; and the image bytes of one 30-tile gallery page, files vs thumbnails
+#     (local/tests/gallery_bytes_bench.rs). Its own dated section of docs/benchmark-runs.md
+#     ("bench:thumbs").
 #     BENCH_ONLY=thumbs runs just this part.
 #
 # BENCH_ONLY=smoke: one cold request per function over TLS (part 2b, one repetition, no cgroup
