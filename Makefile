@@ -10,8 +10,8 @@ help:
 	@echo "make test      run every test (unit, integration, infra, end-to-end, browser)"
 	@echo "make user NAME=alice PASSWORD='...' [PERMANENT=1] [LIMIT=5] [STORAGE_LIMIT=500]   add a user to the running local stack (LIMIT: their own monthly limit in USD, STORAGE_LIMIT: their own storage limit in MB; without PASSWORD it only sets the limits)"
 	@echo "make seed NAME=bob ASSETS=2000 [SIZE=256]   fill an existing user's gallery on the running local stack with saved pictures (real images, counted in storage, searchable), to try or measure a full account"
-	@echo "make backfill  bring the running local stack's asset items up to date (gallery index keys, expiry, storage count, search index); safe to repeat"
-	@echo "make backfill-aws ASSETS_TABLE=... USAGE_TABLE=... [UNSAVED_EXPIRATION_DAYS=30]   the same against a deployment, with your AWS credentials (docs/deploy.md)"
+	@echo "make backfill  bring the running local stack's asset items up to date (gallery index keys, expiry, storage count, search index, thumbnails); safe to repeat"
+	@echo "make backfill-aws ASSETS_TABLE=... USAGE_TABLE=... [UNSAVED_EXPIRATION_DAYS=30] [GENERATION_QUEUE_URL=...]   the same against a deployment, with your AWS credentials (docs/deploy.md)"
 	@echo "make catalog-check   compare the model catalog with Replicate (REPLICATE_API_TOKEN; without it, the local simulator): official or not, pinned vs latest version, every input; fails on drift (docs/deploy.md §1a)"
 	@echo "make ledger [MONTH=YYYY-MM]   the running local stack's operator month: per model, what users paid, what Replicate billed, the margin; then the last provider audit (predictions no job knows)"
 	@echo "make ledger-aws USAGE_TABLE=... [MEDIA_BUCKET=...] [MONTH=YYYY-MM]   the same for a deployment, with your AWS credentials (docs/deploy.md)"
@@ -46,7 +46,7 @@ backfill: build
 
 backfill-aws: build
 	@test -n "$(ASSETS_TABLE)" -a -n "$(USAGE_TABLE)" || { echo "usage: make backfill-aws ASSETS_TABLE=<the deployment's assets table> USAGE_TABLE=<its usage table> [UNSAVED_EXPIRATION_DAYS=30]"; exit 2; }
-	ASSETS_TABLE='$(ASSETS_TABLE)' USAGE_TABLE='$(USAGE_TABLE)' $(if $(UNSAVED_EXPIRATION_DAYS),UNSAVED_EXPIRATION_DAYS='$(UNSAVED_EXPIRATION_DAYS)') ./target/debug/vn-local backfill --aws
+	ASSETS_TABLE='$(ASSETS_TABLE)' USAGE_TABLE='$(USAGE_TABLE)' $(if $(UNSAVED_EXPIRATION_DAYS),UNSAVED_EXPIRATION_DAYS='$(UNSAVED_EXPIRATION_DAYS)') $(if $(GENERATION_QUEUE_URL),GENERATION_QUEUE_URL='$(GENERATION_QUEUE_URL)') ./target/debug/vn-local backfill --aws
 
 ledger: build
 	./target/debug/vn-local ledger $(if $(MONTH),--month '$(MONTH)')

@@ -33,6 +33,32 @@
 #     local bucket, the zip streamed into a multipart upload. Its own dated section of
 #     docs/benchmark-runs.md ("bench:zip"); only with BENCH_ONLY=zip (it copies 4 GB through the
 #     emulator). ZIP_BENCH_FILES and ZIP_BENCH_MIB are passed through.
+# ---- 12. thumbnails' peak memory --------------------------------------------------------------
+if [[ "${BENCH_ONLY:-}" == "thumbs" ]]; then
+  log "thumbs: peak RSS of thumbnailing a 40 MP PNG and JPEG"
+  mkdir -p "$TD"
+  if ! { cargo test -q -p shared --test thumb_bench -- --ignored --nocapture --test-threads=1 &&
+    cargo test -q -p local --test gallery_bytes_bench -- --ignored --nocapture; } >"$TD/thumbs.log" 2>&1; then
+    cat "$TD/thumbs.log" >&2
+    echo "bench: the thumbnail run failed (cargo test -p shared --test thumb_bench -- --ignored)" >&2
+    exit 1
+  fi
+  today="$(date -u +%F)"; host="$(hostname)"
+  rev="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -z "$(git status --porcelain 2>/dev/null | head -1)" ]] || echo '+dirty')"
+  {
+    echo "<!-- bench:thumbs $today $host -->"
+    echo "## Thumbnails' peak memory, run $today on $host"
+    echo
+    echo "Commit $rev; debug build; each source thumbnailed in a fresh process (see \"Thumbnails: peak memory\" in docs/benchmarks.md)."
+    echo
+    grep '^|' "$TD/thumbs.log"
+    echo "<!-- /bench:thumbs -->"
+  } >"$TD/thumbs-section.md"
+  cat "$TD/thumbs-section.md"
+  write_section thumbs "$TD/thumbs-section.md"
+  exit 0
+fi
+
 # 11. Lighthouse (tests/browser/lighthouse-bench.mjs; npm lighthouse driving Debian's
 #     Chromium, mobile preset, default simulated throttling): Performance, Accessibility and
 #     Best Practices with LCP, TBT and CLS of the login page, the studio with results and a
@@ -40,6 +66,12 @@
 #     stack of its own. Its own dated section of docs/benchmark-runs.md ("bench:lighthouse").
 #     BENCH_ONLY=lighthouse runs just this part. (make test asserts Accessibility and Best
 #     Practices ≥ 95; Performance is a timing and lives only here.)
+# 12. Thumbnails' peak memory (shared/tests/thumb_bench.rs): a 40-megapixel PNG and a 40 MP
+#     baseline JPEG thumbnailed (shared::thumb), each in a fresh process; VmHWM before and
+#     after; and the image bytes of one 30-tile gallery page, files vs thumbnails
+#     (local/tests/gallery_bytes_bench.rs). Its own dated section of docs/benchmark-runs.md
+#     ("bench:thumbs").
+#     BENCH_ONLY=thumbs runs just this part.
 #
 # BENCH_ONLY=smoke: one cold request per function over TLS (part 2b, one repetition, no cgroup
 # cross-check) on a debug build, failing unless each function starts and answers without an

@@ -156,7 +156,9 @@ export class Gallery {
       else this.selected.delete(asset.id);
       this.#renderSelection();
     });
-    const media = asset.kind === 'video' ? videoTile(asset) : h('img', { class: 'tile__img', src: asset.url, alt: '', loading: 'lazy', width: asset.width, height: asset.height });
+    // The thumbnail (made by the worker after the asset is recorded) until then the file itself;
+    // width/height are the asset's own, so the tile's box is the same either way (no shift).
+    const media = asset.kind === 'video' ? videoTile(asset) : h('img', { class: 'tile__img', src: asset.thumb_url || asset.url, alt: '', loading: 'lazy', decoding: 'async', width: asset.width, height: asset.height });
     return h(
       'li',
       { class: 'tile', dataset: { assetId: asset.id, saved: String(Boolean(asset.saved)) } },

@@ -103,6 +103,7 @@ async fn dev() -> Result<(), BoxError> {
         "usage_table": stack.resources.tables.usage,
         "assets_table": stack.resources.tables.assets,
         "media_bucket": stack.resources.media_bucket,
+        "queue_url": stack.resources.queue_url,
     });
     std::fs::create_dir_all(root.join(".local"))?;
     std::fs::write(root.join(STATE_FILE), serde_json::to_vec_pretty(&state)?)?;
@@ -277,13 +278,14 @@ async fn backfill(args: &[String]) -> Result<(), BoxError> {
             .ok_or("UNSAVED_EXPIRATION_DAYS must be a whole number of days, at least 1")?,
         None => 30,
     };
-    let (conf, assets, usage) = if args.iter().any(|a| a == "--aws") {
+    let (conf, assets, usage, queue_url) = if args.iter().any(|a| a == "--aws") {
         let assets = env("ASSETS_TABLE").ok_or("ASSETS_TABLE (the deployment's assets table name) is required with --aws")?;
         let usage = env("USAGE_TABLE").ok_or("USAGE_TABLE (the deployment's usage table name) is required with --aws")?;
         (
             aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await,
             assets,
             usage,
+            env("GENERATION_QUEUE_URL"),
         )
     } else {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -302,9 +304,11 @@ async fn backfill(args: &[String]) -> Result<(), BoxError> {
             shared::app::sdk_config(&region, Some(&moto)),
             table("assets_table")?,
             table("usage_table")?,
+            Some(table("queue_url")?),
         )
     };
     let client = aws_sdk_dynamodb::Client::new(&conf);
+    let sqs = aws_sdk_sqs::Client::new(&conf);
     let tables = Tables {
         assets: assets.clone(),
         usage,
@@ -316,6 +320,15 @@ async fn backfill(args: &[String]) -> Result<(), BoxError> {
         "backfill of {assets}: {} items scanned, {} updated, {} added to their user's storage count, {} indexed for search, {} stale holds released",
         r.scanned, r.updated, r.counted, r.indexed, r.holds_repaired
     );
+    // Thumbnails the worker makes (service::thumbs), once the records are counted.
+    match queue_url {
+        Some(url) => {
+            let queue = shared::queue::Queue::new(shared::lazy::Lazy::new(move || sqs.clone()), url);
+            let sent = shared::service::thumbs::backfill_thumbs(&store, &queue).await?;
+            println!("{sent} thumbnails asked of the worker (images without one)");
+        }
+        None => println!("thumbnails skipped: set GENERATION_QUEUE_URL (the deployment's queue) to ask for them"),
+    }
     Ok(())
 }
 

@@ -82,6 +82,8 @@ pub async fn seed(store: &Store, media: &Media, user: &UserId, n: usize, long_si
             expires_at: None,
             pinned: false,
             counted: false,
+            thumb_key: None,
+            thumb_bytes: 0,
         };
         let (store, media) = (store.clone(), media.clone());
         tasks.spawn(async move {

@@ -185,6 +185,8 @@ async fn bad_sources_are_refused_and_nothing_is_reserved() {
             expires_at: None,
             pinned: false,
             counted: false,
+            thumb_key: None,
+            thumb_bytes: 0,
         })
         .await
         .unwrap();

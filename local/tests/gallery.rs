@@ -50,6 +50,8 @@ impl Gallery {
             expires_at: None,
             pinned: false,
             counted: false,
+            thumb_key: None,
+            thumb_bytes: 0,
         };
         self.t.stack.app.media.put(&key, b"png".to_vec(), "image/png").await.unwrap();
         self.t.stack.app.store.put_asset(&asset).await.unwrap();

@@ -47,6 +47,8 @@ fn record(user: &UserId, id: AssetId, prompt: &str, kind: AssetKind, model: &str
         expires_at: None,
         pinned: false,
         counted: false,
+        thumb_key: None,
+        thumb_bytes: 0,
     }
 }
 

@@ -59,6 +59,8 @@ async fn seed(t: &TestStack, user: &UserId, n: usize) {
             expires_at: None,
             pinned: false,
             counted: false,
+            thumb_key: None,
+            thumb_bytes: 0,
         };
         let (store, table, ddb) = (t.stack.app.store.clone(), t.stack.resources.tables.assets.clone(), ddb(t));
         tasks.spawn(async move {

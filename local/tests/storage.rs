@@ -75,8 +75,10 @@ async fn parallel_uploads_at_the_limit_fit_exactly_and_the_count_stays_the_recor
     for (s, b) in &completes {
         assert_eq!(*s, 200, "{b}");
     }
+    // Each upload's thumbnail (service::thumbs) counts with it, once the worker made it.
+    let thumbs = t.wait_thumbnails(&sub, files.len()).await;
     let stored = t.assert_storage_is_the_records(&sub).await;
-    assert_eq!(stored, files.iter().map(|f| f.len() as u64).sum::<u64>());
+    assert_eq!(stored, files.iter().map(|f| f.len() as u64).sum::<u64>() + thumbs);
     assert_eq!(storage(&t, &sub).await.committed, stored, "nothing held back any more");
 
     // The edge, exactly: one byte more than what is left is refused, what is left is not.
@@ -152,8 +154,13 @@ async fn outputs_count_once_however_often_written_and_a_full_storage_refuses_eve
     assert_eq!(s, 202, "{first}");
     let done = t.wait_finished(&u, first["job"]["id"].as_str().unwrap()).await;
     assert_eq!(done["job"]["status"], "succeeded", "{done}");
+    let thumb = t.wait_thumbnails(&sub, 1).await;
     let bytes = t.assert_storage_is_the_records(&sub).await;
-    assert_eq!(json!(bytes), done["assets"][0]["bytes"], "the output is counted when copied");
+    assert_eq!(
+        json!(bytes - thumb),
+        done["assets"][0]["bytes"],
+        "the output is counted when copied, with its thumbnail"
+    );
 
     // Redelivered copies write the same record (deterministic ids), eight at once: counted once.
     let id = shared::domain::AssetId::parse(done["assets"][0]["id"].as_str().unwrap()).unwrap();

@@ -51,6 +51,8 @@ async fn insert(t: &TestStack, user: &UserId, saved: bool, parents: Vec<AssetId>
         expires_at: (!saved).then(|| shared::clock::now().timestamp() + 86_400),
         pinned: false,
         counted: false,
+        thumb_key: None,
+        thumb_bytes: 0,
     };
     for i in 0..writes {
         t.stack

@@ -42,6 +42,8 @@ async fn video_asset(t: &TestStack, u: &User) -> String {
             expires_at: None,
             pinned: false,
             counted: false,
+            thumb_key: None,
+            thumb_bytes: 0,
         })
         .await
         .unwrap();

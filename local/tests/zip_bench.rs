@@ -58,6 +58,8 @@ async fn peak_memory_while_the_worker_builds_a_500_file_2_gb_zip() {
             expires_at: None,
             pinned: false,
             counted: false,
+            thumb_key: None,
+            thumb_bytes: 0,
         };
         app.media.put(&asset.s3_key, body.clone(), "image/png").await.unwrap();
         app.store.put_asset(&asset).await.unwrap();

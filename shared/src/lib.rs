@@ -35,6 +35,7 @@ pub mod service;
 #[cfg(feature = "aws")]
 pub mod store;
 pub mod telemetry;
+pub mod thumb;
 pub mod tls;
 
 #[cfg(feature = "aws")]

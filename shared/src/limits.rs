@@ -47,6 +47,8 @@ mod tests {
             expires_at: None,
             pinned: false,
             counted: false,
+            thumb_key: None,
+            thumb_bytes: 0,
         };
         let base = format!("https://{}.example.com/media", "studio-of-a-very-long-name".repeat(3));
         let name = crate::domain::download::download_name(&asset);

@@ -2,8 +2,9 @@
 //! a job to submit (the original shape, `{"user_id","job_id"}`, still read as such) or a tagged
 //! one (`"kind"`): `copy`, the outputs of a succeeded prediction for the worker to copy and
 //! settle (service::finish_copy); `cancel`, a prediction for the worker to cancel
-//! (service::cancel_stray); `zip`, a zip for the worker to build (service::build_zip).
-use crate::domain::{JobId, UserId};
+//! (service::cancel_stray); `zip`, a zip for the worker to build (service::build_zip); `thumb`,
+//! an image asset to make the thumbnail of (service::make_thumb).
+use crate::domain::{AssetId, JobId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// A job to submit to the provider.
@@ -39,6 +40,14 @@ pub struct ZipMessage {
     pub export_id: String,
 }
 
+/// An image asset just recorded (a result, an edit, a restoration, an upload), or one the
+/// backfill found without a thumbnail: the worker makes its thumbnail (service::make_thumb).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThumbMessage {
+    pub user_id: UserId,
+    pub asset_id: AssetId,
+}
+
 /// The messages that carry a `kind`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -46,6 +55,7 @@ pub enum Tagged {
     Copy(CopyMessage),
     Cancel(CancelMessage),
     Zip(ZipMessage),
+    Thumb(ThumbMessage),
 }
 
 /// Any message of the queue. A body without `kind` is a submission (messages sent before
@@ -68,6 +78,7 @@ impl QueueMessage {
             QueueMessage::Tagged(Tagged::Copy(c)) => c.job_id.as_str(),
             QueueMessage::Tagged(Tagged::Cancel(c)) => c.job_id.as_str(),
             QueueMessage::Tagged(Tagged::Zip(z)) => &z.export_id,
+            QueueMessage::Tagged(Tagged::Thumb(t)) => t.asset_id.as_str(),
             QueueMessage::Submit(m) => m.job_id.as_str(),
         }
     }
@@ -127,6 +138,11 @@ impl Queue {
         self.send(&QueueMessage::Tagged(Tagged::Zip(msg))).await
     }
 
+    /// Hands the thumbnail of an image asset to the worker.
+    pub async fn send_thumb(&self, msg: ThumbMessage) -> Result<(), QueueError> {
+        self.send(&QueueMessage::Tagged(Tagged::Thumb(msg))).await
+    }
+
     /// Hands the cancel of a prediction to the worker.
     pub async fn send_cancel(&self, msg: CancelMessage) -> Result<(), QueueError> {
         self.send(&QueueMessage::Tagged(Tagged::Cancel(msg))).await
@@ -156,6 +172,16 @@ mod tests {
         assert!(body.contains(r#""kind":"copy""#), "{body}");
         assert_eq!(QueueMessage::parse(&body), Some(copy));
         assert_eq!(QueueMessage::parse(r#"{"kind":"explode","user_id":"u1"}"#), None);
+    }
+
+    #[test]
+    fn a_thumb_is_tagged_and_names_its_asset() {
+        let body = r#"{"kind":"thumb","user_id":"u1","asset_id":"01J00000000000000000000000"}"#;
+        let Some(msg @ QueueMessage::Tagged(Tagged::Thumb(_))) = QueueMessage::parse(body) else {
+            panic!("a thumb body is a thumb")
+        };
+        assert_eq!(msg.subject(), "01J00000000000000000000000");
+        assert_eq!(serde_json::to_string(&msg).unwrap(), body);
     }
 
     #[test]

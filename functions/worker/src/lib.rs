@@ -1,14 +1,15 @@
 //! The SQS worker: submits queued jobs to Replicate, copies the outputs of succeeded
 //! predictions and settles their jobs (the webhook hands that on: service::finish_copy), and
 //! cancels the predictions the webhook or the reconciler hand on (service::cancel_stray), and
-//! builds the zips of selections and exports (service::build_zip). The
+//! builds the zips of selections and exports (service::build_zip), and makes the thumbnails of
+//! image assets (service::make_thumb). The
 //! records of a batch run concurrently (a batch is at most the mapping's batch size, 5; at most
 //! `MAX_PARALLEL_COPIES` outputs are copied at once whatever the batch, service::copy), and
 //! partial batch failures are reported so only the messages that should be retried come back.
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use shared::App;
 use shared::queue::{QueueMessage, Tagged};
-use shared::service::{build_zip, cancel_stray, copy_budget, finish_copy, submit};
+use shared::service::{build_zip, cancel_stray, copy_budget, finish_copy, make_thumb, submit};
 use std::sync::Arc;
 
 pub async fn handler(app: Arc<App>, event: SqsEvent) -> Result<SqsBatchResponse, lambda_runtime::Error> {
@@ -32,6 +33,7 @@ pub async fn handler(app: Arc<App>, event: SqsEvent) -> Result<SqsBatchResponse,
                 }
                 QueueMessage::Tagged(Tagged::Cancel(c)) => cancel_stray(&app, c).await.map_err(|e| (e.to_string(), e.retry_in)),
                 QueueMessage::Tagged(Tagged::Zip(z)) => build_zip(&app, z).await.map_err(|e| (e.to_string(), None)),
+                QueueMessage::Tagged(Tagged::Thumb(t)) => make_thumb(&app, t).await.map(|_| ()).map_err(|e| (e.to_string(), None)),
             };
             if let Err((e, retry_in)) = &result {
                 tracing::warn!(job_id = %job_id, error = %e, "message will be retried");

@@ -233,7 +233,30 @@ impl TestStack {
         self.stack.stop().await;
     }
 
+    /// Waits (up to 30 s) until `n` of the user's live assets have the thumbnail the worker
+    /// makes after each image is recorded (service::thumbs), and returns their `thumb_bytes`:
+    /// for tests that count storage, which includes them.
+    pub async fn wait_thumbnails(&self, user: &shared::domain::UserId, n: usize) -> u64 {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (page, _) = self
+                .stack
+                .app
+                .store
+                .list_assets(user, &Default::default(), 1000, None)
+                .await
+                .unwrap();
+            let made: Vec<u64> = page.iter().filter(|a| a.thumb_key.is_some()).map(|a| a.thumb_bytes).collect();
+            if made.len() >= n {
+                return made.iter().sum();
+            }
+            assert!(Instant::now() < deadline, "{} of {n} thumbnails after 30 s", made.len());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The user's storage count is exactly their records: `stored` is the sum of the `bytes`
+    /// (with their thumbnails' `thumb_bytes`)
     /// of every asset record they have, live or in the trash, `files` their number (all records
     /// here are counted). Returns that sum.
     pub async fn assert_storage_is_the_records(&self, user: &shared::domain::UserId) -> u64 {
@@ -243,7 +266,7 @@ impl TestStack {
             let (page, next) = store.list_assets(user, &Default::default(), 100, after.as_ref()).await.unwrap();
             for a in &page {
                 assert!(a.counted, "{} is not counted", a.asset_id);
-                sum += a.bytes;
+                sum += a.counted_bytes();
                 files += 1;
             }
             match next {
@@ -256,7 +279,7 @@ impl TestStack {
             let (page, next) = store.list_trash(user, 100, after.as_deref()).await.unwrap();
             for t in &page {
                 assert!(t.asset.counted, "{} (trashed) is not counted", t.asset.asset_id);
-                sum += t.asset.bytes;
+                sum += t.asset.counted_bytes();
                 files += 1;
             }
             match next {

@@ -69,6 +69,8 @@ mod tests {
             expires_at: None,
             pinned: false,
             counted: false,
+            thumb_key: None,
+            thumb_bytes: 0,
         }
     }
 

@@ -241,9 +241,25 @@ pub struct Asset {
     /// store sets it; never sent to clients.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub counted: bool,
+    /// Its thumbnail's key (beside the file: media::thumb_key), once the worker made one
+    /// (service::thumbs); absent for videos and for images it could not bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumb_key: Option<String>,
+    /// The thumbnail's bytes: counted in the user's storage with `bytes` (counted_bytes).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub thumb_bytes: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl Asset {
+    /// What this record holds of the user's storage: its file and its thumbnail.
+    pub fn counted_bytes(&self) -> u64 {
+        self.bytes.saturating_add(self.thumb_bytes)
+    }
+
     /// The `Asset` object of api.md, given its signed URLs.
     pub fn to_api(&self, url: &str, download_url: &str) -> Value {
         let mut v = json!({

@@ -109,6 +109,8 @@ mod tests {
             expires_at: Some(1),
             pinned,
             counted: true,
+            thumb_key: None,
+            thumb_bytes: 0,
         }
     }
 

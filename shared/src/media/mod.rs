@@ -78,6 +78,12 @@ pub fn object_key(user: &UserId, asset: &AssetId, ext: &str) -> String {
     format!("users/{}/assets/{}.{}", user.as_str(), asset.as_str(), ext)
 }
 
+/// The S3 key of an asset's thumbnail (service::thumbs): beside its file, under the same
+/// `users/{sub}/` prefix, so the account erasure's prefix wipe removes it too.
+pub fn thumb_key(user: &UserId, asset: &AssetId) -> String {
+    format!("users/{}/assets/{}.thumb.jpg", user.as_str(), asset.as_str())
+}
+
 /// Where a browser uploads a file before `complete` checks it: never an asset's key.
 pub fn staging_key(user: &UserId, asset: &AssetId) -> String {
     format!("users/{}/uploads/{}", user.as_str(), asset.as_str())
@@ -254,6 +260,22 @@ impl Media {
             .send()
             .await
             .map_err(aws("tag object"))?;
+        Ok(())
+    }
+
+    /// Stores a thumbnail (service::thumbs). Untagged: it lives exactly as long as its asset's
+    /// record, which every delete path removes it with; the `unsaved` lifecycle safety net
+    /// follows the file's own tag, which a save changes on the file only.
+    pub async fn put_thumb(&self, key: &str, jpeg: Vec<u8>) -> Result<(), MediaError> {
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type("image/jpeg")
+            .body(ByteStream::from(jpeg))
+            .send()
+            .await
+            .map_err(aws("put thumbnail"))?;
         Ok(())
     }
 

@@ -199,6 +199,8 @@ async fn copy_output(app: &App, job: &Job, index: usize, url: &str, budget: Dura
         expires_at: None,
         pinned: false,
         counted: false,
+        thumb_key: None,
+        thumb_bytes: 0,
     };
     let asset = Asset {
         expires_at: crate::domain::expiry::initial_expiry(&asset, app.config.unsaved_expiration_days),
@@ -219,6 +221,10 @@ async fn copy_output(app: &App, job: &Job, index: usize, url: &str, budget: Dura
     super::search::index_asset(&app.store, &asset)
         .await
         .map_err(|e| CopyError::Retry(e.to_string()))?;
+    // Best effort: without it the gallery shows the file itself (`make backfill` repairs).
+    if let Err(e) = super::request_thumb(app, &asset).await {
+        tracing::warn!(job_id = %job.job_id, asset_id = %asset_id, error = %e, "could not ask for the output's thumbnail");
+    }
     Ok(asset_id)
 }
 
@@ -298,12 +304,15 @@ mod tests {
         let mb = routes["functions"]["worker"]["memory_mb"].as_u64().expect("the worker's memory_mb");
         // Lambda's "MB", read as the smaller decimal unit.
         let memory = mb * 1_000_000;
-        let peak = MAX_PARALLEL_COPIES as u64 * COPY_MEMORY_ALLOWANCE + WORKER_BASELINE_ALLOWANCE;
+        // A thumbnail (service::thumbs, one at a time) runs beside the copies.
+        let thumbs = crate::service::thumbs::MAX_PARALLEL_THUMBS as u64 * crate::service::thumbs::THUMB_MEMORY_ALLOWANCE;
+        let peak = MAX_PARALLEL_COPIES as u64 * COPY_MEMORY_ALLOWANCE + WORKER_BASELINE_ALLOWANCE + thumbs;
         assert!(
             peak <= memory,
-            "{MAX_PARALLEL_COPIES} copies of {} MiB + {} MiB = {} MiB do not fit the worker's {mb} MB",
+            "{MAX_PARALLEL_COPIES} copies of {} MiB + {} MiB + thumbnails {} MiB = {} MiB do not fit the worker's {mb} MB",
             COPY_MEMORY_ALLOWANCE >> 20,
             WORKER_BASELINE_ALLOWANCE >> 20,
+            thumbs >> 20,
             peak >> 20
         );
         // A copy's allowance covers what it holds, whatever the file's size: at least one part.

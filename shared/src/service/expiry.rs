@@ -192,9 +192,12 @@ async fn expire(app: &App, asset: &crate::domain::Asset, now: i64, report: &mut 
 }
 
 /// An expired record is gone: what belongs to it goes (service::trash_sweep::forget_asset),
-/// then its object.
+/// then its thumbnail and its object.
 async fn forget_then_delete_object(app: &App, asset: &crate::domain::Asset) -> Result<(), String> {
     super::trash_sweep::forget_asset(app, asset).await.map_err(|e| e.to_string())?;
+    if let Some(thumb) = &asset.thumb_key {
+        app.media.delete(thumb).await.map_err(|e| e.to_string())?;
+    }
     app.media.delete(&asset.s3_key).await.map_err(|e| e.to_string())
 }
 

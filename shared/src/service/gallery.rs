@@ -82,6 +82,9 @@ async fn discard_asset(app: &App, user: &UserId, id: &AssetId) -> Result<bool, A
     };
     // Its memberships go first, each with its collection's count (service::collections).
     super::collections::forget_asset(app, user, id).await?;
+    if let Some(thumb) = &asset.thumb_key {
+        app.media.delete(thumb).await.map_err(ApiError::internal)?;
+    }
     app.media.delete(&asset.s3_key).await.map_err(ApiError::internal)?;
     // The record goes with its bytes off the storage count, in one transaction.
     if app.store.delete_asset(&asset, None).await? {

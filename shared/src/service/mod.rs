@@ -28,6 +28,7 @@ mod shares;
 mod stories;
 mod stray;
 mod submit;
+pub mod thumbs;
 mod trash;
 pub mod trash_sweep;
 mod uploads;
@@ -61,6 +62,7 @@ pub use shares::{ShareCreate, create_share, revoke_share};
 pub use stories::{CreatedStory, StoryRequest, create_story, story_view};
 pub use stray::cancel_stray;
 pub use submit::{SubmitError, submit, throttled_retry_in};
+pub use thumbs::{ThumbOutcome, make_thumb, request_thumb};
 pub use trash::{
     EMPTY_CHUNK, MAX_TRASH_BATCH, TrashAction, TrashBatchRequest, empty_trash, purge_asset, restore_asset, trash_asset, trash_batch,
     trashed_json,

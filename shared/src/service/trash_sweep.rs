@@ -42,7 +42,7 @@ pub async fn forget_asset(app: &App, asset: &Asset) -> Result<(), ApiError> {
 }
 
 /// Purges a trashed asset for good: marks the record as being purged (a racing restore then
-/// finds nothing), deletes every version and delete marker of its object, then the record with
+/// finds nothing), deletes every version and delete marker of its object (and of its thumbnail), then the record with
 /// its bytes off the storage count, then `forget_asset`. With `due_before` (the sweep) only if
 /// its `purge_at` is still before it. False when it is no longer that trashed record. A failure
 /// after the mark leaves the record in the trash, marked: the purge (by the user or the next
@@ -51,7 +51,11 @@ pub async fn purge_trashed(app: &App, t: &Trashed, due_before: Option<i64>) -> R
     if !app.store.mark_purging(t, due_before).await? {
         return Ok(false);
     }
-    let versions = app.media.purge_versions(&t.asset.s3_key).await.map_err(ApiError::internal)?;
+    let mut versions = app.media.purge_versions(&t.asset.s3_key).await.map_err(ApiError::internal)?;
+    // Its thumbnail (service::thumbs) goes with it, every version.
+    if let Some(thumb) = &t.asset.thumb_key {
+        versions += app.media.purge_versions(thumb).await.map_err(ApiError::internal)?;
+    }
     if !app.store.delete_trashed(&t.asset).await? {
         return Ok(false);
     }

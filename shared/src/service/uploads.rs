@@ -150,6 +150,8 @@ pub async fn complete_upload(app: &App, caller: &Caller, id: &AssetId) -> Result
         expires_at: None,
         pinned: false,
         counted: true,
+        thumb_key: None,
+        thumb_bytes: 0,
     };
     // The record, the marker's removal and the reservation settled at the checked size: one
     // transaction, so the storage count is exact whichever of complete, a concurrent complete
@@ -167,6 +169,10 @@ pub async fn complete_upload(app: &App, caller: &Caller, id: &AssetId) -> Result
         }
     }
     app.media.delete(&staging).await.map_err(ApiError::internal)?;
+    // Best effort: without it the gallery shows the file itself (`make backfill` repairs).
+    if let Err(e) = super::request_thumb(app, &asset).await {
+        tracing::warn!(asset_id = %id, error = %e, "could not ask for the upload's thumbnail");
+    }
     tracing::info!(asset_id = %id, bytes = asset.bytes, width = checked.info.width, height = checked.info.height, "upload completed");
     Ok(asset)
 }

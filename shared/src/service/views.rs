@@ -5,12 +5,17 @@ use serde_json::{Value, json};
 
 /// The api.md `Asset` with CloudFront-signed URLs on the site's own origin (`/media/...`,
 /// App::media_url); `download_url` names the file (domain::download: prompt slug or upload
-/// name, id, extension).
+/// name, id, extension); `thumb_url` once the asset has a thumbnail.
 pub async fn asset_json(app: &App, asset: &Asset) -> Result<Value, ApiError> {
     let url = app.media_url(&asset.s3_key, None).await.map_err(ApiError::internal)?;
     let name = crate::domain::download::download_name(asset);
     let download = app.media_url(&asset.s3_key, Some(&name)).await.map_err(ApiError::internal)?;
-    Ok(asset.to_api(&url, &download))
+    let mut v = asset.to_api(&url, &download);
+    // Its thumbnail (service::thumbs), signed the same way, once the worker made it.
+    if let Some(thumb) = &asset.thumb_key {
+        v["thumb_url"] = json!(app.media_url(thumb, None).await.map_err(ApiError::internal)?);
+    }
+    Ok(v)
 }
 
 /// `{"job": Job, "assets": [Asset], "deleted_asset_ids": [...]}` for `GET /api/jobs/{id}`:

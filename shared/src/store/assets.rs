@@ -134,6 +134,30 @@ impl Store {
         super::paging::read_page(limit, read, |a: &Asset| a.asset_id.clone()).await
     }
 
+    /// A page of a scan for live image records without a thumbnail (the backfill's: service::
+    /// thumbs::backfill_thumbs), and where the next page starts (None: the scan is done).
+    pub async fn images_without_thumbs_page(&self, start: Option<Item>) -> Result<(Vec<(UserId, AssetId)>, Option<Item>), StoreError> {
+        let out = self
+            .ddb
+            .scan()
+            .table_name(&self.tables.assets)
+            .limit(500)
+            .filter_expression("#k = :image AND attribute_not_exists(thumb_key) AND NOT begins_with(asset_id, :trash)")
+            .expression_attribute_names("#k", "kind")
+            .expression_attribute_values(":image", s("image"))
+            .expression_attribute_values(":trash", s(crate::domain::trash::TRASH_PREFIX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(aws("scan assets"))?;
+        let mut found = Vec::new();
+        for item in out.items.unwrap_or_default() {
+            let a: Asset = serde_dynamo::from_item(item)?;
+            found.push((a.user_id, a.asset_id));
+        }
+        Ok((found, out.last_evaluated_key.filter(|k| !k.is_empty())))
+    }
+
     /// Saves or unsaves an asset, rewriting its saved index keys with it, and sets its expiry
     /// (`expires_at`: an unsave restarts the clock) or removes it (None: a save). None when the
     /// asset is gone (deleted meanwhile): nothing is written then.

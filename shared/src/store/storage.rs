@@ -1,8 +1,8 @@
 //! The storage count (domain::storage; docs/decisions/0003-storage-budget.md): the `storage`
 //! item of a user's usage partition, and the writes of asset records, each of which changes it
 //! in the same transaction. No asset record is written or deleted any other way, so
-//! `stored_bytes` is exactly the sum of the `bytes` of the user's counted records, whatever
-//! fails, retries or races. Objects don't count: the count follows the records.
+//! `stored_bytes` is exactly the sum of the `bytes` (and `thumb_bytes`: a thumbnail counts with
+//! its asset) of the user's counted records, whatever fails, retries or races. Objects don't count: the count follows the records.
 use super::assets::{asset_item, key as asset_key};
 use super::trash::trashed_key;
 use super::{Item, Store, StoreError, aws, failed_at, n, s};
@@ -29,6 +29,16 @@ fn num(item: &Item, k: &str) -> u64 {
 /// Bytes as a DynamoDB number (a record's size is far below i64::MAX).
 fn signed(b: u64) -> i64 {
     i64::try_from(b).unwrap_or(i64::MAX)
+}
+
+/// The condition that a record's thumbnail is as read (none, or these bytes), and the value
+/// it names (`:tb`): every counted write holds it, so the thumbnail's bytes stay counted.
+pub(super) fn thumb_as_read(a: &Asset) -> (&'static str, Option<AttributeValue>) {
+    if a.thumb_bytes == 0 {
+        ("attribute_not_exists(thumb_bytes)", None)
+    } else {
+        ("thumb_bytes = :tb", Some(n(signed(a.thumb_bytes))))
+    }
 }
 
 fn busy(op: &'static str) -> StoreError {
@@ -110,23 +120,35 @@ impl Store {
             counted: true,
             ..asset.clone()
         };
-        let item = asset_item(&counted)?;
-        let bytes = signed(asset.bytes);
+        let bytes = signed(asset.counted_bytes());
         // The usual case, a new record, needs no read first.
         let mut seen: Option<Asset> = None;
         for _ in 0..RACE_TRIES {
-            let mut put = Put::builder().table_name(&self.tables.assets).set_item(Some(item.clone()));
+            // A record written again keeps the thumbnail the worker made for it (same file).
+            let record = match &seen {
+                Some(prev) if prev.counted && prev.thumb_key.is_some() => Asset {
+                    thumb_key: prev.thumb_key.clone(),
+                    thumb_bytes: prev.thumb_bytes,
+                    ..counted.clone()
+                },
+                _ => counted.clone(),
+            };
+            let mut put = Put::builder().table_name(&self.tables.assets).set_item(Some(asset_item(&record)?));
             let (stored, files) = match &seen {
                 None => {
                     put = put.condition_expression("attribute_not_exists(asset_id)");
                     (bytes, 1)
                 }
                 Some(prev) if prev.counted => {
+                    let (thumb, tb) = thumb_as_read(prev);
                     put = put
-                        .condition_expression("counted = :yes AND bytes = :prev")
+                        .condition_expression(format!("counted = :yes AND bytes = :prev AND {thumb}"))
                         .expression_attribute_values(":yes", AttributeValue::Bool(true))
                         .expression_attribute_values(":prev", n(signed(prev.bytes)));
-                    (bytes - signed(prev.bytes), 0)
+                    if let Some(v) = tb {
+                        put = put.expression_attribute_values(":tb", v);
+                    }
+                    (signed(record.counted_bytes()) - signed(prev.counted_bytes()), 0)
                 }
                 Some(_) => {
                     put = put.condition_expression("attribute_exists(asset_id) AND attribute_not_exists(counted)");
@@ -178,10 +200,15 @@ impl Store {
             let mut del = Delete::builder().table_name(&self.tables.assets).set_key(Some(key));
             let mut condition = vec!["attribute_exists(asset_id)"];
             if current.counted {
+                let (thumb, tb) = thumb_as_read(&current);
                 condition.push("counted = :yes AND bytes = :b");
+                condition.push(thumb);
                 del = del
                     .expression_attribute_values(":yes", AttributeValue::Bool(true))
                     .expression_attribute_values(":b", n(signed(current.bytes)));
+                if let Some(v) = tb {
+                    del = del.expression_attribute_values(":tb", v);
+                }
             } else {
                 condition.push("attribute_not_exists(counted)");
             }
@@ -198,7 +225,7 @@ impl Store {
                 .map_err(aws("build delete"))?;
             let mut items = vec![TransactWriteItem::builder().delete(del).build()];
             if current.counted {
-                let b = signed(current.bytes);
+                let b = signed(current.counted_bytes());
                 items.push(self.storage_add(&current.user_id, -b, -b, -1)?);
             }
             match super::transact(self, "delete asset", items).await? {
@@ -234,6 +261,37 @@ impl Store {
             Ok(self.get_trashed(&asset.user_id, &asset.asset_id).await?.map(|t| t.asset))
         } else {
             self.get_asset(&asset.user_id, &asset.asset_id).await
+        }
+    }
+
+    /// Records an asset's thumbnail (`key`, `bytes`) and adds its bytes to the user's storage
+    /// count, in one transaction, only on a live, counted record without one. False when there
+    /// is no such record (gone, trashed, not counted yet, or it has a thumbnail already): the
+    /// caller then deletes the object it wrote. The thumbnail is no file of the user's: the
+    /// file count does not move, and no limit refuses it (a few dozen KB of a full-size file).
+    pub async fn record_thumb(&self, asset: &Asset, key: &str, bytes: u64) -> Result<bool, StoreError> {
+        let mark = Update::builder()
+            .table_name(&self.tables.assets)
+            .set_key(Some(asset_key(&asset.user_id, &asset.asset_id)))
+            .update_expression("SET thumb_key = :k, thumb_bytes = :tb")
+            .condition_expression("attribute_exists(asset_id) AND counted = :yes AND attribute_not_exists(thumb_bytes)")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(":k", s(key))
+            .expression_attribute_values(":tb", n(signed(bytes)))
+            .build()
+            .map_err(aws("build update"))?;
+        let b = signed(bytes);
+        let items = vec![
+            TransactWriteItem::builder().update(mark).build(),
+            self.storage_add(&asset.user_id, b, b, 0)?,
+        ];
+        match super::transact(self, "record thumbnail", items).await? {
+            Ok(()) => Ok(true),
+            Err(codes) if failed_at(&codes, 0) => Ok(false),
+            Err(codes) => Err(StoreError::Aws {
+                op: "record thumbnail",
+                source: format!("transaction cancelled: {codes:?}").into(),
+            }),
         }
     }
 

@@ -113,8 +113,13 @@ fn as_read(
         .expression_attribute_values(":saved", AttributeValue::Bool(a.saved))
         .expression_attribute_values(":yes", AttributeValue::Bool(true));
     if a.counted {
+        let (thumb, tb) = super::storage::thumb_as_read(a);
         c.push("counted = :yes AND bytes = :b");
+        c.push(thumb);
         del = del.expression_attribute_values(":b", n(i64::try_from(a.bytes).unwrap_or(i64::MAX)));
+        if let Some(v) = tb {
+            del = del.expression_attribute_values(":tb", v);
+        }
     } else {
         c.push("attribute_not_exists(counted)");
     }
