@@ -164,7 +164,7 @@ export class FramePicker {
       'li',
       { class: 'source frame' },
       asset?.url
-        ? h('img', { class: 'source__thumb', src: asset.url, alt: '', width: 48, height: 48 })
+        ? h('img', { class: 'source__thumb', src: asset.thumb_url || asset.url, alt: '', width: 48, height: 48 })
         : h('span', { class: 'source__thumb source__thumb--empty', 'aria-hidden': 'true' }),
       h('span', { class: 'source__label' }, label, h('span', { class: 'frame__state' }, asset ? `: ${describe(asset)}` : ': none')),
       h('button', { type: 'button', class: 'btn btn--link', onclick: choose }, asset ? 'Change' : 'Choose…', h('span', { class: 'visually-hidden' }, ` ${label}`)),

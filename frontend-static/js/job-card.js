@@ -219,7 +219,7 @@ function sourcesLine(job, ctx) {
     ids.map((id, i) => {
       const a = ctx.hooks.sourceThumb?.(id);
       return a?.url
-        ? h('img', { class: 'job__source-thumb', src: a.url, alt: `source ${i + 1}`, width: 28, height: 28, loading: 'lazy' })
+        ? h('img', { class: 'job__source-thumb', src: a.thumb_url || a.url, alt: `source ${i + 1}`, width: 28, height: 28, loading: 'lazy' })
         : h('span', { class: 'job__source-id', title: id }, `image …${String(id).slice(-6)} `);
     }),
   );

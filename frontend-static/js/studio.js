@@ -315,7 +315,7 @@ export class Studio {
             return h(
               'li',
               { class: 'source' },
-              asset?.url ? h('img', { class: 'source__thumb', src: asset.url, alt: '', width: 48, height: 48 }) : h('span', { class: 'source__thumb source__thumb--empty', 'aria-hidden': 'true' }),
+              asset?.url ? h('img', { class: 'source__thumb', src: asset.thumb_url || asset.url, alt: '', width: 48, height: 48 }) : h('span', { class: 'source__thumb source__thumb--empty', 'aria-hidden': 'true' }),
               h('span', { class: 'source__label' }, label),
               isCurrent
                 ? null

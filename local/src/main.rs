@@ -42,7 +42,7 @@ async fn main() {
         Some("reconcile-report") => reconcile_report().await,
         Some("seed") => seed(&args[1..]).await,
         _ => Err(
-            "usage: vn-local dev | vn-local user --name NAME [--password PASSWORD [--permanent]] [--limit USD] [--storage-limit MB] | vn-local backfill [--aws] | vn-local catalog-check | vn-local ledger [--month YYYY-MM] [--aws] | vn-local reconcile-report | vn-local seed --name NAME --assets N [--size PX]"
+            "usage: vn-local dev | vn-local user --name NAME [--password PASSWORD [--permanent]] [--limit USD] [--storage-limit MB] | vn-local backfill [--aws] | vn-local catalog-check | vn-local ledger [--month YYYY-MM] [--aws] | vn-local reconcile-report | vn-local seed --name NAME --assets N [--size PX] [--no-thumbs]"
                 .into(),
         ),
     };
@@ -203,7 +203,8 @@ async fn user(args: &[String]) -> Result<(), BoxError> {
 }
 
 /// Fills an existing user's gallery on the running local stack with `--assets` saved images
-/// of `--size` pixels (default 256) for tests and measurements (local::seed).
+/// of `--size` pixels (default 256), each with its thumbnail unless `--no-thumbs`, for tests
+/// and measurements (local::seed).
 async fn seed(args: &[String]) -> Result<(), BoxError> {
     let get = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
     let name = get("--name").ok_or("--name is required (an existing user)")?;
@@ -244,7 +245,7 @@ async fn seed(args: &[String]) -> Result<(), BoxError> {
     let sdk = shared::app::sdk_config(&pool.region, Some(moto));
     let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
     let media = shared::media::Media::new(shared::lazy::Lazy::new(move || s3.clone()), field("media_bucket")?);
-    let written = local::seed::seed(&store, &media, &sub, n, size).await?;
+    let written = local::seed::seed(&store, &media, &sub, n, size, !args.iter().any(|a| a == "--no-thumbs")).await?;
     println!("seeded {written} saved images for {name}");
     Ok(())
 }

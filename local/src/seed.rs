@@ -2,7 +2,8 @@
 //! assets, fast (no jobs, no rate limit), for the tests and measurements that need a full
 //! gallery (a 200-item gallery for Lighthouse, 2,000 for scrolling). Each asset is written the
 //! way an upload is recorded: the object in the media bucket, the record counted in storage
-//! (`Store::put_asset`) and indexed for search. Saved, so nothing expires.
+//! (`Store::put_asset`), indexed for search, and its thumbnail recorded. Saved, so nothing
+//! expires.
 use crate::BoxError;
 use serde_json::json;
 use shared::domain::{Asset, AssetId, AssetKind, AssetSource, UserId};
@@ -37,8 +38,9 @@ pub fn prompt(i: usize) -> String {
 }
 
 /// Writes `n` image assets of `long_side` pixels for `user`, newest last, one minute apart and
-/// ending now. Returns how many were written.
-pub async fn seed(store: &Store, media: &Media, user: &UserId, n: usize, long_side: u32) -> Result<usize, BoxError> {
+/// ending now, each with its thumbnail unless `thumbs` is false (a gallery from before
+/// thumbnails, for `make backfill`). Returns how many were written.
+pub async fn seed(store: &Store, media: &Media, user: &UserId, n: usize, long_side: u32, thumbs: bool) -> Result<usize, BoxError> {
     if n == 0 || n > MAX_SEED {
         return Err(format!("--assets must be between 1 and {MAX_SEED}").into());
     }
@@ -87,10 +89,19 @@ pub async fn seed(store: &Store, media: &Media, user: &UserId, n: usize, long_si
         };
         let (store, media) = (store.clone(), media.clone());
         tasks.spawn(async move {
+            // The thumbnail the worker would make (service::thumbs), made here at once so a
+            // seeded gallery is what a user's gallery is once the queue has caught up.
+            let thumb = thumbs.then(|| shared::thumb::make_thumbnail(std::io::Cursor::new(&png))).transpose()?;
             media.put(&asset.s3_key, png, &asset.content_type).await?;
             media.tag_saved(&asset.s3_key, true).await?;
             store.put_asset(&asset).await?;
             shared::service::index_asset(&store, &asset).await?;
+            if let Some(t) = thumb {
+                let key = shared::media::thumb_key(&asset.user_id, &asset.asset_id);
+                let bytes = t.jpeg.len() as u64;
+                media.put_thumb(&key, t.jpeg).await?;
+                store.record_thumb(&asset, &key, bytes).await?;
+            }
             Ok::<(), BoxError>(())
         });
         while tasks.len() >= PARALLEL {
