@@ -50,6 +50,7 @@ export class Gallery {
       restored: () => this.reload(),
     });
     this.view.addEventListener('keydown', (e) => lightbox.tileKey(e, this.source));
+    lightbox.preload(); // a key on a tile acts at once
 
     this.search = new GallerySearch(() => this.reload());
     for (const sel of [this.kind, this.model, this.saved]) sel.addEventListener('change', () => this.reload());

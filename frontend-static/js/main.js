@@ -114,7 +114,10 @@ async function boot() {
     trash: async () => new (await import('./trash-view.js')).TrashView(api, { modelName, confirm, onRestored: () => {} }),
     story: async () => new (await import('./story.js')).StoryView(api, { onSpend }),
     boards: async () => new (await import('./boards.js')).BoardsView(api, { onSpend }),
-    shares: async () => new (await import('./shares.js')).SharesView(api),
+    shares: async () => {
+      const [{ SharesView }] = await Promise.all([import('./shares.js'), stylesheet('shares.css')]);
+      return new SharesView(api);
+    },
     account: async () => {
       const [{ AccountView }] = await Promise.all([import('./account.js'), stylesheet('account.css')]);
       return new AccountView(api, auth);

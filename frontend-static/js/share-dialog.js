@@ -3,6 +3,7 @@
 // once: only its hash is stored (docs/decisions/0005-share-links.md).
 
 import { h, replaceChildren, announce } from './dom.js';
+import { stylesheet } from './views.js';
 
 export const EXPIRY_CHOICES = [
   [1, '1 hour'],
@@ -24,6 +25,7 @@ function ensureDialog() {
 
 /** Opens the dialog for the caller's `kind` thing `id`; `api` is the app's Api. */
 export function openShareDialog(api, kind, id) {
+  stylesheet('shares.css'); // with the first dialog: the studio's first load doesn't carry it
   const d = ensureDialog();
   const opener = document.activeElement;
   const noun = NOUNS[kind] || 'item';

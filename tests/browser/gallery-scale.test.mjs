@@ -3,7 +3,8 @@
 // tile image is lazy and sized (width/height from the asset, so nothing moves as images or
 // thumbnails arrive); and the cumulative layout shift stays 0 while scrolling through several
 // pages (PerformanceObserver 'layout-shift', shifts right after input excluded as the metric does).
-// The 2,000 assets are recorded by `vn-local seed` (real small images, written as uploads are).
+// The 2,000 assets are recorded by `vn-local seed --no-thumbs` (real small images, written as
+// uploads are, without thumbnails: making 2,000 in the seed would take minutes on 2 cores).
 //   make dev PORT=3300 &  cd tests/browser && BASE_URL=http://127.0.0.1:3300 node --test gallery-scale.test.mjs
 
 import { describe, test, before, after } from 'node:test';
@@ -25,7 +26,7 @@ describe('a 2,000-item gallery pages, sizes its tiles and never shifts', { skip:
 
   before(async () => {
     const user = await createUser('scale');
-    await promisify(execFile)(VN_LOCAL, ['seed', '--name', user.name, '--assets', String(ITEMS)], { cwd: REPO_ROOT });
+    await promisify(execFile)(VN_LOCAL, ['seed', '--name', user.name, '--assets', String(ITEMS), '--no-thumbs'], { cwd: REPO_ROOT });
     browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();

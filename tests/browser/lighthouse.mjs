@@ -20,9 +20,9 @@ export const GALLERY_ITEMS = 200;
 /**
  * A user with what the measured pages need: two finished generations (the studio's history
  * shows their cards) and a gallery of GALLERY_ITEMS pictures (the rest seeded by `vn-local
- * seed`: real 1024 px images with their thumbnails, recorded the way an upload is).
+ * seed`: real images of `size` px with their thumbnails, recorded the way an upload is).
  */
-export async function fullAccount(prefix) {
+export async function fullAccount(prefix, { size = 1024 } = {}) {
   const user = await createUser(prefix);
   const api = await apiAs(user);
   for (const prompt of ['a lighthouse on a cliff at dawn', 'a paper boat on a puddle']) {
@@ -33,7 +33,7 @@ export async function fullAccount(prefix) {
       assert.equal(j.status, 'succeeded');
     }, { timeout: 90_000, interval: 500 });
   }
-  await promisify(execFile)(VN_LOCAL, ['seed', '--name', user.name, '--assets', String(GALLERY_ITEMS - 2), '--size', '1024'], { cwd: REPO_ROOT });
+  await promisify(execFile)(VN_LOCAL, ['seed', '--name', user.name, '--assets', String(GALLERY_ITEMS - 2), '--size', String(size)], { cwd: REPO_ROOT });
   return user;
 }
 
