@@ -91,7 +91,9 @@ pub async fn seed(store: &Store, media: &Media, user: &UserId, n: usize, long_si
         tasks.spawn(async move {
             // The thumbnail the worker would make (service::thumbs), made here at once so a
             // seeded gallery is what a user's gallery is once the queue has caught up.
-            let thumb = thumbs.then(|| shared::thumb::make_thumbnail(std::io::Cursor::new(&png))).transpose()?;
+            let thumb = thumbs
+                .then(|| shared::thumb::make_thumbnail(std::io::Cursor::new(&png)))
+                .transpose()?;
             media.put(&asset.s3_key, png, &asset.content_type).await?;
             media.tag_saved(&asset.s3_key, true).await?;
             store.put_asset(&asset).await?;

@@ -95,7 +95,10 @@ fn forty_megapixels_png_and_jpeg() {
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         // The test harness may print its own "test measure_one ... " before it on the line.
-        let line = text.lines().find_map(|l| l.find("MEASURED").map(|i| &l[i..])).unwrap_or_else(|| panic!("{text}"));
+        let line = text
+            .lines()
+            .find_map(|l| l.find("MEASURED").map(|i| &l[i..]))
+            .unwrap_or_else(|| panic!("{text}"));
         let v: Vec<&str> = line.split_whitespace().collect();
         let (before, after): (u64, u64) = (v[1].parse().unwrap(), v[2].parse().unwrap());
         println!(

@@ -58,6 +58,9 @@ pub async fn request_thumb(app: &App, a: &Asset) -> Result<(), QueueError> {
         .await
 }
 
+/// Why an image gets no thumbnail when its file is no larger than the thumbnail would be.
+pub const NO_SMALLER: &str = "the file is no larger than its thumbnail";
+
 /// Makes, stores and records the thumbnail a [`ThumbMessage`] asks for.
 pub async fn make_thumb(app: &App, msg: &ThumbMessage) -> Result<ThumbOutcome, ThumbRetry> {
     let Some(asset) = app.store.get_asset(&msg.user_id, &msg.asset_id).await.map_err(retry)? else {
@@ -78,6 +81,12 @@ pub async fn make_thumb(app: &App, msg: &ThumbMessage) -> Result<ThumbOutcome, T
     };
     let key = thumb_key(&asset.user_id, &asset.asset_id);
     let bytes = made.jpeg.len() as u64;
+    // A small or well-compressed file is its own thumbnail: one no smaller would only cost
+    // storage (counted against the user's limit) and a second download.
+    if bytes >= asset.bytes {
+        tracing::info!(asset_id = %asset.asset_id, bytes, file_bytes = asset.bytes, "the file is no larger than its thumbnail");
+        return Ok(ThumbOutcome::Refused(NO_SMALLER.into()));
+    }
     app.media.put_thumb(&key, made.jpeg).await.map_err(retry)?;
     if app.store.record_thumb(&asset, &key, bytes).await.map_err(retry)? {
         tracing::info!(asset_id = %asset.asset_id, bytes, "thumbnail made");
