@@ -29,6 +29,20 @@ async fn raw(t: &TestStack, user: &UserId, id: &str) -> Option<HashMap<String, A
         .item
 }
 
+/// The user's stored bytes once the worker's thumbnails have landed (they arrive through the
+/// queue after their image, and count in storage): the count unchanged across 1.5 s.
+async fn settled_storage(t: &TestStack, user: &UserId) -> u64 {
+    let mut last = None;
+    loop {
+        let now = t.stack.app.store.storage(user).await.unwrap().stored;
+        if last == Some(now) {
+            return now;
+        }
+        last = Some(now);
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    }
+}
+
 async fn stored(t: &TestStack, user: &UserId, id: &str) -> Option<Asset> {
     t.stack.app.store.get_asset(user, &AssetId::parse(id).unwrap()).await.unwrap()
 }
@@ -205,12 +219,14 @@ async fn expired_results_leave_record_and_object_together_and_nothing_else_goes(
     assert_eq!(up_asset.expires_at, None, "uploads never expire");
 
     // The sweep now: only the never-saved, expired result goes, record and object.
+    settled_storage(&t, &sub).await;
+    let a = stored(&t, &sub, &doomed).await.unwrap(); // as counted now: with its thumbnail
     let kept_bytes = t.assert_storage_is_the_records(&sub).await;
     let r = sweep_expired(&t.stack.app, shared::clock::now()).await;
     assert_eq!((r.expired, r.errors), (1, 0), "{r:?}");
     assert!(!present(&t, &sub, &doomed, &doomed_key).await);
-    // The swept record's bytes left the count with it.
-    assert_eq!(t.assert_storage_is_the_records(&sub).await, kept_bytes - a.bytes);
+    // The swept record's bytes (its file's and its thumbnail's) left the count with it.
+    assert_eq!(t.assert_storage_is_the_records(&sub).await, kept_bytes - a.counted_bytes());
     assert_eq!(send(&t, reqwest::Method::GET, &u, &format!("/api/assets/{doomed}")).await, 404);
     for (id, key) in [
         (&kept, &kept_key),
@@ -353,7 +369,8 @@ async fn the_backfill_indexes_legacy_items_and_running_it_again_changes_nothing(
     let (modern, _) = result(&t, &u, "a modern lantern").await;
     let r = backfill_assets(&t.stack.app.store, 30).await.unwrap();
     assert_eq!((r.scanned, r.updated, r.counted), (4, 0, 0));
-    let bytes = stored(&t, &sub, &modern).await.unwrap().bytes;
+    settled_storage(&t, &sub).await;
+    let bytes = stored(&t, &sub, &modern).await.unwrap().counted_bytes(); // its file and thumbnail
     assert_eq!(
         t.stack.app.store.storage(&sub).await.unwrap().stored,
         9 + bytes,
