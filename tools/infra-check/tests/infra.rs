@@ -364,7 +364,9 @@ fn presigning_counts_as_get_object() {
         r#""media": ["GetObject", "PutObject", "PutObjectTagging", "DeleteObject", "AbortMultipartUpload"]"#,
         r#""media": ["PutObject", "PutObjectTagging", "DeleteObject", "AbortMultipartUpload"]"#,
     );
-    f.assert_error("worker calls s3:GetObject on media (Media::get_stream in shared/src/media/mod.rs, Media::signed_url in shared/src/media/mod.rs)");
+    f.assert_error(
+        "worker calls s3:GetObject on media (Media::get_stream in shared/src/media/mod.rs, Media::signed_url in shared/src/media/mod.rs)",
+    );
 }
 
 /// Functions that return assets sign CloudFront media URLs with the key from Secrets Manager:
