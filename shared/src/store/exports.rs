@@ -3,10 +3,9 @@
 //! Idempotency-Key, `exportkey#{sha256(key)}` names the export that key started, written in the
 //! same transaction, so a repeated request finds the first build instead of starting a second.
 use super::owned::key;
-use super::{Item, Store, StoreError, aws, failed_at, n, s};
+use super::{Item, Store, StoreError, failed_at, n, s};
 use crate::domain::UserId;
 use crate::domain::export::Export;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 const PREFIX: &str = "export#";
@@ -27,21 +26,11 @@ struct KeyRecord {
 }
 
 impl Store {
-    fn export_item_put(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
-        let put = Put::builder()
-            .table_name(&self.tables.usage)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(period)")
-            .build()
-            .map_err(aws("build put"))?;
-        Ok(TransactWriteItem::builder().put(put).build())
-    }
-
     /// Records a new export (and its Idempotency-Key, hashed, when given) in one transaction.
     pub async fn create_export(&self, export: &Export, key_hash: Option<&str>) -> Result<ExportCreated, StoreError> {
         let mut item: Item = serde_dynamo::to_item(export)?;
         item.insert("period".into(), s(format!("{PREFIX}{}", export.export_id)));
-        let mut items = vec![self.export_item_put(item)?];
+        let mut items = vec![self.put_new(item)?];
         if let Some(h) = key_hash {
             let rec = KeyRecord {
                 export_id: export.export_id.clone(),
@@ -51,7 +40,7 @@ impl Store {
             let mut item: Item = serde_dynamo::to_item(&rec)?;
             item.insert("user_id".into(), s(export.user_id.as_str()));
             item.insert("period".into(), s(format!("{KEY_PREFIX}{h}")));
-            items.push(self.export_item_put(item)?);
+            items.push(self.put_new(item)?);
         }
         match super::transact(self, "create export", items).await? {
             Ok(()) => Ok(ExportCreated::New),

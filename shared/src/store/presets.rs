@@ -39,7 +39,9 @@ fn claim(user: &UserId, name: &str, id: &PresetId) -> Item {
 }
 
 impl Store {
-    fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+    /// A transaction step that writes a new usage-table item, refused if that key exists
+    /// (presets and their name claims, export items).
+    pub(super) fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(&self.tables.usage)
             .set_item(Some(item))
