@@ -227,9 +227,12 @@ async fn cancel_racing_a_succeeding_webhook_ends_in_one_state_with_one_charge_or
         .unwrap();
     let output = sim.prediction(donor_job.prediction_id.as_deref().unwrap()).unwrap().output;
 
-    // Who goes first, by how many ms (negative: the cancel). The wide ones decide the outcome,
-    // the narrow ones race.
-    let offsets: Vec<i64> = [-300, -40, -10, -3, 0, 0, 3, 10, 40, 300].repeat(3);
+    // Who goes first, by how many ms (negative: the cancel). The narrow ones race. The wide ones
+    // decide the outcome: the first finishes before the second is sent (a sleep would not decide
+    // it on a loaded 2-core machine, where one webhook can take longer than any fixed delay).
+    const CANCEL_FIRST: i64 = i64::MIN;
+    const HOOK_FIRST: i64 = i64::MAX;
+    let offsets: Vec<i64> = [CANCEL_FIRST, -40, -10, -3, 0, 0, 3, 10, 40, HOOK_FIRST].repeat(3);
     let mut ids = Vec::new();
     for i in 0..offsets.len() {
         let job = t.generate(&u, &format!("race {i} [sim:stall]")).await;
@@ -243,21 +246,41 @@ async fn cancel_racing_a_succeeding_webhook_ends_in_one_state_with_one_charge_or
         let url = t.stack.app.config.webhook_url_for(&job).unwrap();
         let (t, u, secret, output) = (t.clone(), u.clone(), secret.clone(), output.clone());
         tasks.spawn(async move {
-            let cancel = async {
-                tokio::time::sleep(Duration::from_millis(offset.max(0) as u64)).await;
-                t.post(&u, &format!("/api/jobs/{id}/cancel"), &json!({})).await
+            let (path, empty) = (format!("/api/jobs/{id}/cancel"), json!({}));
+            let cancel = || t.post(&u, &path, &empty);
+            let hook = || deliver_success(&t, &url, &secret, &pred, &output);
+            let ((cs, cb), ws) = match offset {
+                CANCEL_FIRST => {
+                    let c = cancel().await;
+                    (c, hook().await)
+                }
+                HOOK_FIRST => {
+                    let w = hook().await;
+                    (cancel().await, w)
+                }
+                _ => {
+                    let cancel = async {
+                        tokio::time::sleep(Duration::from_millis(offset.max(0) as u64)).await;
+                        cancel().await
+                    };
+                    let hook = async {
+                        tokio::time::sleep(Duration::from_millis((-offset).max(0) as u64)).await;
+                        hook().await
+                    };
+                    tokio::join!(cancel, hook)
+                }
             };
-            let hook = async {
-                tokio::time::sleep(Duration::from_millis((-offset).max(0) as u64)).await;
-                deliver_success(&t, &url, &secret, &pred, &output).await
-            };
-            let ((cs, cb), ws) = tokio::join!(cancel, hook);
             (id, offset, cs, cb, ws)
         });
     }
     let (mut succeeded, mut canceled) = (0i64, 0i64);
     while let Some(r) = tasks.join_next().await {
         let (id, offset, cancel_status, cancel_body, hook_status) = r.unwrap();
+        match offset {
+            CANCEL_FIRST => assert_eq!(cancel_status, 200, "{id}: a cancel sent first wins"),
+            HOOK_FIRST => assert_eq!(cancel_status, 409, "{id}: a settled job is final"),
+            _ => {}
+        }
         assert_eq!(hook_status, 200, "{id}: the webhook is applied or already final");
         let (_, b) = t.get(&u, &format!("/api/jobs/{id}")).await;
         let job = &b["job"];

@@ -95,6 +95,8 @@ async fn a_deleted_asset_is_absent_everywhere_and_comes_back_intact() {
     let done = t.wait_finished(&u, &job_id).await;
     let id = done["assets"][0]["id"].as_str().unwrap().to_string();
     let aid = AssetId::parse(&id).unwrap();
+    // Its thumbnail comes after the job settles, and counts in storage: wait for it.
+    t.wait_thumbnails(&sub, 1).await;
     let before = t.stack.app.store.get_asset(&sub, &aid).await.unwrap().unwrap();
     let child = insert(&t, &sub, true, vec![aid.clone()], 1).await;
     let stored = t.assert_storage_is_the_records(&sub).await;

@@ -140,6 +140,13 @@ pub struct Job {
 }
 
 impl Job {
+    /// The provider's success is recorded and the copy of its outputs queued, but the job is
+    /// not settled yet: only the copy finishes it now (a cancel is too late). `provider` is
+    /// written on an unfinished job by that record alone (store::settlement).
+    pub fn outputs_recorded(&self) -> bool {
+        !self.status.is_terminal() && self.provider.is_some()
+    }
+
     /// Every prediction the job ran as: its own, then its strays (the provider's ids).
     pub fn prediction_ids(&self) -> Vec<&str> {
         let own = self.prediction_id.as_deref().into_iter();

@@ -2,7 +2,9 @@
 //! no prediction); a running one has its prediction canceled at the provider first. Either way
 //! the job settles `canceled` in the same transaction that releases its reservation, under the
 //! condition that it is unfinished: when it races the webhook, exactly one of them settles, so
-//! the job ends in one state with one charge or none.
+//! the job ends in one state with one charge or none. Once the provider's success is recorded
+//! (outputs known, their copy queued) a cancel is refused with 409, and the settling condition
+//! holds that too when the record lands while the cancel is in flight.
 use crate::api::ApiError;
 use crate::app::App;
 use crate::clock;
@@ -34,6 +36,11 @@ pub async fn cancel(app: &App, user: &UserId, id: &JobId) -> Result<Job, ApiErro
         }
         if job.status.is_terminal() {
             return Err(finished(&job));
+        }
+        if job.outputs_recorded() {
+            // The provider's success arrived first: its copy settles the job as succeeded.
+            tracing::info!(job_id = %job.job_id, "cancel came after the outputs were recorded");
+            return Err(ApiError::Conflict("The job finished before it could be canceled.".into()));
         }
         let now = clock::rfc3339(clock::now());
         let applied = match job.prediction_id.clone() {

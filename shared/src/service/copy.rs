@@ -3,7 +3,7 @@
 //! then finish the job and charge it in one transaction. Exactly once however often it runs:
 //! asset ids and keys are deterministic (`<job>-<n>`), so a redelivered message rewrites the
 //! same objects and records, and the settle transaction applies only to an unfinished job.
-use super::settle::{SettleError, Settled, capped_charge, fail_job, kept_outputs, retry};
+use super::settle::{FailedBy, SettleError, Settled, capped_charge, fail_job, kept_outputs, retry};
 use crate::app::App;
 use crate::billing::ProviderRecord;
 use crate::catalog::actual_cost;
@@ -73,7 +73,17 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
     let urls = kept_outputs(app, &job, &msg.prediction_id, msg.output_urls.clone());
     if urls.is_empty() {
         let why = "The model returned no usable output.".to_string();
-        return fail_job(app, &job, JobStatus::Failed, "no_output", why, &now, job.provider.as_ref()).await;
+        return fail_job(
+            app,
+            FailedBy::Copy,
+            &job,
+            JobStatus::Failed,
+            "no_output",
+            why,
+            &now,
+            job.provider.as_ref(),
+        )
+        .await;
     }
     // Nothing lands for a deleted account: checked before the first output and again before
     // the job says done (a delete during the copy discards what was copied).
@@ -81,7 +91,17 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
     let deleted = |app| async move { super::deletion::tombstoned(app, user).await.map_err(retry) };
     if deleted(app).await? {
         let (code, why) = (super::deletion::DELETED_CODE, super::deletion::DELETED_MESSAGE.to_string());
-        return fail_job(app, &job, JobStatus::Canceled, code, why, &now, job.provider.as_ref()).await;
+        return fail_job(
+            app,
+            FailedBy::Copy,
+            &job,
+            JobStatus::Canceled,
+            code,
+            why,
+            &now,
+            job.provider.as_ref(),
+        )
+        .await;
     }
     let mut ids = Vec::with_capacity(urls.len());
     for (i, url) in urls.iter().enumerate() {
@@ -94,7 +114,17 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
             Ok(id) => ids.push(id),
             Err(CopyError::Retry(e)) => return Err(retry(e)),
             Err(CopyError::Reject { code, message }) => {
-                let settled = fail_job(app, &job, JobStatus::Failed, code, message, &now, job.provider.as_ref()).await?;
+                let settled = fail_job(
+                    app,
+                    FailedBy::Copy,
+                    &job,
+                    JobStatus::Failed,
+                    code,
+                    message,
+                    &now,
+                    job.provider.as_ref(),
+                )
+                .await?;
                 super::gallery::discard_unlisted_outputs(app, &job, &ids).await;
                 return Ok(settled);
             }
@@ -113,7 +143,17 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
         .unwrap_or_else(|| ProviderRecord::unread(&msg.prediction_id, super::bill::basis_of(app, &job)));
     if deleted(app).await? {
         let (code, why) = (super::deletion::DELETED_CODE, super::deletion::DELETED_MESSAGE.to_string());
-        let settled = fail_job(app, &job, JobStatus::Canceled, code, why, &now, job.provider.as_ref()).await?;
+        let settled = fail_job(
+            app,
+            FailedBy::Copy,
+            &job,
+            JobStatus::Canceled,
+            code,
+            why,
+            &now,
+            job.provider.as_ref(),
+        )
+        .await?;
         super::gallery::discard_unlisted_outputs(app, &job, &ids).await;
         return Ok(settled);
     }

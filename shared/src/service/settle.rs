@@ -95,7 +95,9 @@ pub async fn settle_job(app: &App, mut job: Job, p: &Prediction) -> Result<Settl
     }
     let now = clock::rfc3339(clock::now());
     let billed = p.status.is_terminal().then(|| bill(app, &job, p));
-    let fail = |status: JobStatus, code: &'static str, message: String| fail_job(app, &job, status, code, message, &now, billed.as_ref());
+    let fail = |status: JobStatus, code: &'static str, message: String| {
+        fail_job(app, FailedBy::Settle, &job, status, code, message, &now, billed.as_ref())
+    };
     if p.status == PredictionStatus::Succeeded && super::deletion::tombstoned(app, &job.user_id).await.map_err(retry)? {
         // Nothing lands for a deleted account: no outputs recorded, no copy queued, no texts.
         let why = super::deletion::DELETED_MESSAGE.to_string();
@@ -196,10 +198,20 @@ pub fn capped_charge(real: Micros, reserved: Micros) -> Micros {
     Micros(real.0.clamp(0, reserved.0.max(0)))
 }
 
+/// Who fails a job: only the copy may fail one whose provider's success is recorded
+/// (store::settlement's `settle_copy_failure`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum FailedBy {
+    Settle,
+    Copy,
+}
+
 /// Settles `job` failed or canceled with nothing charged; `billed` is what the provider billed
 /// for its prediction (the operator's loss), `None` when it never ran as one.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn fail_job(
     app: &App,
+    by: FailedBy,
     job: &Job,
     status: JobStatus,
     code: &str,
@@ -212,7 +224,11 @@ pub(super) async fn fail_job(
         code: code.into(),
         message,
     };
-    let applied = app.store.settle_failure(job, status, &err, billed, now).await.map_err(retry)?;
+    let applied = match by {
+        FailedBy::Settle => app.store.settle_failure(job, status, &err, billed, now).await,
+        FailedBy::Copy => app.store.settle_copy_failure(job, status, &err, billed, now).await,
+    }
+    .map_err(retry)?;
     tracing::info!(job_id = %job.job_id, status = status.as_str(), code, "job settled");
     Ok(if applied { Settled::Applied(status) } else { Settled::AlreadyFinal })
 }

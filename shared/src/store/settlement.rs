@@ -199,7 +199,10 @@ impl Store {
 
     /// Marks the job failed or canceled and releases its reservation, exactly once. `billed` is
     /// what the provider billed for the job's prediction (`None`: it never ran as one): stored
-    /// on the job and added to the operator's ledger, all of it as the operator's loss.
+    /// on the job and added to the operator's ledger, all of it as the operator's loss. Not once
+    /// the provider's success is recorded ([`Store::record_outputs`]): from then on only the copy
+    /// settles the job ([`Store::settle_copy_failure`]), so a user's cancel or a contradicting
+    /// webhook can't throw away outputs the provider billed for. False when it didn't apply.
     pub async fn settle_failure(
         &self,
         job: &Job,
@@ -208,8 +211,38 @@ impl Store {
         billed: Option<&ProviderRecord>,
         now: &str,
     ) -> Result<bool, StoreError> {
-        let upd_job = self
-            .finish_job(job, status, now)
+        self.fail(job, status, error, billed, now, false).await
+    }
+
+    /// [`Store::settle_failure`] for the copy of recorded outputs: it may fail a job whose
+    /// provider succeeded (an output refused or gone, the account deleted meanwhile).
+    pub async fn settle_copy_failure(
+        &self,
+        job: &Job,
+        status: JobStatus,
+        error: &JobError,
+        billed: Option<&ProviderRecord>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        self.fail(job, status, error, billed, now, true).await
+    }
+
+    async fn fail(
+        &self,
+        job: &Job,
+        status: JobStatus,
+        error: &JobError,
+        billed: Option<&ProviderRecord>,
+        now: &str,
+        after_outputs: bool,
+    ) -> Result<bool, StoreError> {
+        let upd_job = self.finish_job(job, status, now);
+        let upd_job = if after_outputs {
+            upd_job
+        } else {
+            upd_job.condition_expression("#st IN (:queued, :running) AND attribute_not_exists(provider_status)")
+        };
+        let upd_job = upd_job
             .expression_attribute_names("#open", "open")
             .expression_attribute_names("#err", "error")
             .expression_attribute_values(":err", serde_dynamo::to_attribute_value(error)?);
