@@ -308,6 +308,11 @@ async fn studio_results_land_in_the_chosen_collection() {
     let bad = json!({ "model": "imagen-4", "prompt": "x", "collection_id": "nope" });
     let (s, b) = t.post(&alice, "/api/images/generate", &bad).await;
     assert_eq!((s, b["error"]["field"].as_str()), (400, Some("collection_id")), "{b}");
+    // null is not "no collection": the contract types it a string, so it is refused too.
+    let null = json!({ "model": "imagen-4", "prompt": "x", "collection_id": null });
+    let (s, b) = t.post(&alice, "/api/images/generate", &null).await;
+    assert_eq!(s, 400, "{b}");
+    assert!(b["error"]["message"].as_str().unwrap().contains("null"), "{b}");
 
     // A collection deleted while its job runs is not recreated, and the job still succeeds.
     let (s, b) = t

@@ -82,3 +82,33 @@ mod whole_tests {
         assert_eq!(whole_number(&json!(null)), None);
     }
 }
+
+/// `#[serde(default, deserialize_with = "given")]` for an optional request field whose schema
+/// type has no `null`: left out is `None`, `null` is refused like any other wrong type (serde
+/// alone reads `null` as left out, so a body outside the contract would pass).
+pub fn given<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+#[cfg(test)]
+mod given_tests {
+    #[derive(serde::Deserialize, Debug)]
+    struct Body {
+        #[serde(default, deserialize_with = "super::given")]
+        collection_id: Option<String>,
+    }
+
+    #[test]
+    fn null_is_refused_and_absence_is_none() {
+        let err = serde_json::from_str::<Body>(r#"{"collection_id": null}"#).unwrap_err();
+        assert!(err.to_string().contains("invalid type: null"), "{err}");
+        assert_eq!(serde_json::from_str::<Body>("{}").unwrap().collection_id, None);
+        assert_eq!(
+            serde_json::from_str::<Body>(r#"{"collection_id": "c"}"#)
+                .unwrap()
+                .collection_id
+                .as_deref(),
+            Some("c")
+        );
+    }
+}

@@ -14,6 +14,7 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeletionRequest {
+    /// Left out or null: the confirmation is missing (400 `confirmation_mismatch`).
     #[serde(default)]
     pub confirm_username: Option<String>,
 }

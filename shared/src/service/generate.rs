@@ -21,7 +21,7 @@ pub struct GenerateRequest {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub source_asset_ids: Vec<String>,
     /// The caller's collection the results go into (the studio's "add new results to…").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::api::given", skip_serializing_if = "Option::is_none")]
     pub collection_id: Option<String>,
 }
 

@@ -70,7 +70,7 @@ impl PromptMode {
 #[serde(deny_unknown_fields)]
 pub struct PromptRequest {
     pub prompt: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::api::given")]
     pub model: Option<String>,
 }
 

@@ -18,7 +18,7 @@ pub struct UploadRequest {
     pub content_type: String,
     /// Any JSON number here, so a bad one is answered with `field: "bytes"`.
     pub bytes: Value,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::api::given")]
     pub filename: Option<String>,
 }
 

@@ -17,14 +17,14 @@ pub struct VideoRequest {
     pub prompt: String,
     #[serde(default, deserialize_with = "crate::api::unique_keys")]
     pub options: Map<String, Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::api::given", skip_serializing_if = "Option::is_none")]
     pub start_frame_asset_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::api::given", skip_serializing_if = "Option::is_none")]
     pub end_frame_asset_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::api::given", skip_serializing_if = "Option::is_none")]
     pub reference_asset_ids: Option<Vec<String>>,
     /// The caller's collection the video goes into (the studio's "add new results to…").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::api::given", skip_serializing_if = "Option::is_none")]
     pub collection_id: Option<String>,
 }
 
