@@ -67,7 +67,7 @@ export class Gallery {
     show(this.view, true);
     this.#renderModelFilter();
     this.search.restore(this.#filters());
-    this.reload();
+    this.ready = this.reload(); // the first page (main.js reopens the address's picture from it)
   }
 
   close() {

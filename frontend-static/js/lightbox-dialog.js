@@ -13,6 +13,7 @@ import { trashBatch } from './trash.js';
 import { shortcutFor, isTyping, openShortcuts, copyPrompt } from './shortcuts.js';
 import { canRerun, hasSeed } from './rerun.js';
 import { lineageSteps } from './chain-strip.js';
+import { router } from './router.js';
 
 class Lightbox {
   /** @param {{modelName, editThis, vary, useSettings, rerun: (job, {sameSeed}) => Promise, trashed: (ids) => void, restored: (ids) => void}} hooks */
@@ -32,7 +33,7 @@ class Lightbox {
     this.position = h('p', { class: 'lightbox__position', role: 'status' });
     const help = h('button', { type: 'button', class: 'btn btn--ghost lightbox__help', 'aria-keyshortcuts': '?', onclick: () => this.help() }, 'Shortcuts');
     this.closeButton.before(h('div', { class: 'lightbox__nav' }, this.position, this.prev, this.next, help));
-    this.closeButton.addEventListener('click', () => this.dialog.close());
+    this.closeButton.addEventListener('click', () => this.close());
     this.dialog.addEventListener('close', () => this.#closed());
     this.dialog.addEventListener('keydown', (e) => this.#key(e));
     // A phone: a sideways swipe on the picture is ← or →.
@@ -56,14 +57,23 @@ class Lightbox {
     this.closeButton.focus();
   }
 
+  /** Closes it, and the address at once (its `close` event comes a task later). */
   close() {
-    if (this.dialog?.open) this.dialog.close();
+    if (!this.dialog?.open) return;
+    router.set({ asset: null });
+    this.dialog.close();
+  }
+
+  /** Whether the lightbox is open on asset `id`. */
+  showing(id) {
+    return Boolean(this.dialog?.open && this.asset?.id === id);
   }
 
   async #show(asset, index) {
     const shown = (this.shown = (this.shown || 0) + 1); // a save keeps it; a step does not
     this.asset = asset;
     this.index = index;
+    router.set({ asset: asset.id }); // a reload or a copied address opens it again
     this.job = this.source.job(asset);
     this.lineage = null;
     this.render();
@@ -259,7 +269,7 @@ class Lightbox {
     const next = (await this.source.at(Math.max(0, index))) || (index > 0 ? await this.source.at(index - 1) : null);
     announce('Picture moved to the trash.');
     if (!next) {
-      this.dialog.close();
+      this.close();
       return;
     }
     this.trashed = { asset, source: this.source };
@@ -299,12 +309,13 @@ class Lightbox {
 
   #leave(fn) {
     this.returnFocus = false;
-    this.dialog.close();
+    this.close();
     fn();
   }
 
   #closed() {
     this.trashed = null;
+    router.set({ asset: null });
     if (!this.returnFocus) return;
     const tile = this.asset && this.source?.tile(this.asset.id);
     (tile?.isConnected ? tile : this.opener?.isConnected ? this.opener : null)?.focus();

@@ -165,6 +165,13 @@ async function boot() {
     pickers.followView(name);
     await next.open();
     if (focus) byId(name === 'studio' ? 'create-title' : `${name}-title`).focus?.();
+    if (mine === turn) await follow(name);
+  }
+  // The picture the address names, shown in the lightbox once the section's list has come.
+  async function follow(name) {
+    const list = name === 'studio' ? studio.jobs : view(name);
+    await Promise.resolve(list?.ready).catch(() => {});
+    await lightbox.follow(list?.source || null, async (id) => (await api.asset(id)).asset);
   }
   byId('export-link').addEventListener('click', () => go('export', { focus: true }));
   nav.addEventListener('click', (e) => {
@@ -174,7 +181,9 @@ async function boot() {
   byId('account-link').addEventListener('click', () => go('account', { focus: true }));
   // Back and Forward: the section the address names now.
   router.onChange((name) => {
-    if (current && name !== current) go(name, { push: false });
+    if (!current) return;
+    if (name !== current) go(name, { push: false });
+    else follow(name);
   });
 
   const openStudio = () => {

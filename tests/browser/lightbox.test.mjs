@@ -4,6 +4,7 @@
 // gives the focus back to the tile; `s` saves (kept over a reload), Delete goes to the trash with
 // an Undo, `c` copies the exact prompt, `e` edits, `?` shows every shortcut; no key fires while
 // typing in the search box; axe-core clean for the lightbox and the shortcut sheet, both themes.
+// The address names the picture shown (`&asset=<id>`): a reload or a copied link opens it again.
 //
 // scripts/test.sh starts the stack and sets BASE_URL; by hand:
 //   make dev PORT=3300 &  cd tests/browser && BASE_URL=http://127.0.0.1:3300 node --test lightbox.test.mjs
@@ -143,6 +144,49 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
     await eventually(async () => assert.equal(await focusedAsset(), all[30]));
   });
 
+  test('the address names the picture shown: a reload opens it again in its list, Esc takes it out', async () => {
+    const ids = await tileIds();
+    const named = () => new URL(page.url()).searchParams.get('asset');
+    await tiles.nth(3).locator('.tile__open').click();
+    await loaded();
+    assert.equal(named(), ids[3]);
+    await page.keyboard.press('ArrowRight');
+    await eventually(async () => assert.equal(await shown(), ids[4]));
+    assert.equal(named(), ids[4], 'a step moves the address with it');
+    assert.equal(new URL(page.url()).searchParams.get('view'), 'gallery');
+    await page.reload();
+    await loaded();
+    assert.equal(await shown(), ids[4]);
+    assert.equal(await page.locator('#asset-dialog .lightbox__position').innerText(), 'Picture 5 of 30+', 'reopened in the gallery');
+    await page.keyboard.press('ArrowRight');
+    await eventually(async () => assert.equal(await shown(), ids[5]));
+    await page.keyboard.press('Escape');
+    await eventually(async () => assert.equal(await dialog.isVisible(), false));
+    await eventually(async () => assert.equal(named(), null, 'closed, the address names no picture'));
+    await eventually(async () => assert.equal(await focusedAsset(), ids[5]), { timeout: 5000 });
+    // Back and Forward: the studio, then the gallery with no picture open.
+    await nav('Studio').click();
+    await page.locator('#studio-view:not([hidden])').waitFor();
+    await page.goBack();
+    await page.locator('#gallery-view:not([hidden])').waitFor();
+    assert.equal(await dialog.isVisible(), false);
+
+    // A copied address of a picture past the first page: it opens on its own.
+    const further = (await api('GET', '/assets?limit=40')).body.assets[35].id;
+    assert.ok(!(await tileIds()).includes(further));
+    await page.goto(new URL(`/?view=gallery&asset=${further}`, BASE_URL).href);
+    await loaded();
+    assert.equal(await shown(), further);
+    await page.keyboard.press('Escape');
+    await eventually(async () => assert.equal(named(), null));
+    // A picture that is not there (deleted, or another user's): no lightbox, and the address
+    // forgets it.
+    await page.goto(new URL(`/?view=gallery&asset=01JZZZZZZZZZZZZZZZZZZZZZZZ`, BASE_URL).href);
+    await eventually(async () => assert.equal(await tiles.count(), 30));
+    await eventually(async () => assert.equal(named(), null));
+    assert.equal(await dialog.isVisible(), false);
+  });
+
   test('s flips the Save button’s aria-pressed, and a reload keeps it', async () => {
     await tiles.nth(2).locator('.tile__open').click();
     await loaded();
@@ -156,8 +200,9 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
     const tile = page.locator(`#gallery-grid > li[data-asset-id="${id}"]`);
     await tile.waitFor();
     assert.equal(await tile.getAttribute('data-saved'), 'true');
-    await tile.locator('.tile__open').click();
+    // The reload opened the picture again (the address names it), still saved.
     await loaded();
+    assert.equal(await shown(), id);
     assert.equal(await saveButton().getAttribute('aria-pressed'), 'true');
     // And back.
     await page.keyboard.press('s');
