@@ -1,10 +1,12 @@
 // Compare two: the gallery's two selected pictures, A over B in one box, with the restoration's
 // slider (compare.js) between them. The slider has the focus when the dialog opens, so ←/→ (and
-// Page Up/Down, Home/End) move the divider at once; Esc closes and gives the focus back.
+// Page Up/Down, Home/End) move the divider at once; Esc closes and gives the focus back. The
+// address names the pair while it is open (`&pair=<a>,<b>`): a reload or a link opens it again.
 
 import { h, replaceChildren } from './dom.js';
 import { truncate } from './format.js';
 import { compareView } from './compare.js';
+import { router } from './router.js';
 
 let dialog = null;
 
@@ -18,6 +20,7 @@ function build() {
   );
   close.addEventListener('click', () => d.close());
   d.addEventListener('close', () => {
+    router.set({ pair: null });
     replaceChildren(d.querySelector('#compare-two-body'));
     d.opener?.focus?.();
   });
@@ -49,7 +52,24 @@ export function openCompareTwo([a, b], { modelName }) {
     h('p', { class: 'compare-two__hint' }, 'Drag the divider, or use ← and →; Home shows all of B, End all of A.'),
   );
   dialog.opener = document.activeElement;
-  dialog.showModal();
+  router.set({ pair: `${a.id},${b.id}` });
+  if (!dialog.open) dialog.showModal();
   view.querySelector('input[type="range"]').focus();
   return dialog;
+}
+
+/**
+ * Follows the address: opens the pair it names (each fetched by `fetchAsset`, an id → asset),
+ * or closes the dialog when it names none. A pair that is not two of the user's pictures
+ * leaves the address.
+ */
+export async function followPair(fetchAsset, hooks) {
+  const named = router.param('pair');
+  if (!named) return dialog?.open && dialog.close();
+  if (dialog?.open) return;
+  const ids = named.split(',');
+  const pair = ids.length === 2 ? await Promise.all(ids.map((id) => fetchAsset(id).catch(() => null))) : [];
+  if (router.param('pair') !== named) return; // the address moved on meanwhile
+  if (pair.length !== 2 || !pair[0] || !pair[1]) return router.set({ pair: null });
+  openCompareTwo(pair, hooks);
 }

@@ -2,15 +2,16 @@
 // headless Chromium: Shift-click selects a range (on tiles and on checkboxes, either way),
 // Ctrl-click toggles one without opening it, the bar counts the selection and keeps every batch
 // action; with exactly two pictures selected, Compare two opens an A/B slider dialog that the
-// keyboard drives (←/→ move the divider), Esc gives the focus back; axe-core clean on the dialog
-// in both themes.
+// keyboard drives (←/→ move the divider), Esc gives the focus back, and whose pair is in the
+// address (`&pair=`, so a link or a reload opens it again); axe-core clean on the dialog in both
+// themes.
 //
 // scripts/test.sh starts the stack and sets BASE_URL; by hand:
 //   make dev PORT=3300 &  cd tests/browser && BASE_URL=http://127.0.0.1:3300 node --test gallery-select.test.mjs
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { SKIP, launchBrowser, watchPage, eventually, createUser, signIn, apiAs, axeBothThemes } from './helpers.mjs';
+import { BASE_URL, SKIP, launchBrowser, watchPage, eventually, createUser, signIn, apiAs, axeBothThemes } from './helpers.mjs';
 
 describe('file-manager selection and Compare two in the gallery', { skip: SKIP, timeout: 300_000 }, () => {
   let browser;
@@ -127,9 +128,23 @@ describe('file-manager selection and Compare two in the gallery', { skip: SKIP, 
     const axe = await axeBothThemes(page, 'compare-two');
     assert.deepEqual(axe, { dark: [], light: [] }, JSON.stringify(axe, null, 1));
 
+    const named = () => new URL(page.url()).searchParams.get('pair');
+    assert.equal(named(), `${ids[1]},${ids[6]}`, 'the address names the pair');
     await page.keyboard.press('Escape');
     await eventually(async () => assert.equal(await dialog.isVisible(), false));
     assert.equal(await compareButton().evaluate((el) => el === document.activeElement), true, 'the focus is back on Compare two');
+    await eventually(async () => assert.equal(named(), null));
+
+    // A link to the pair (or a reload while it is open) opens it again; an unknown one doesn't.
+    await page.goto(new URL(`/?view=gallery&pair=${ids[1]},${ids[6]}`, BASE_URL).href);
+    await dialog.waitFor();
+    assert.match(await dialog.locator('.compare__before img').getAttribute('src'), file(ids[1]));
+    assert.match(await dialog.locator('img.compare__after').getAttribute('src'), file(ids[6]));
+    await page.keyboard.press('Escape');
+    await eventually(async () => assert.equal(named(), null));
+    await page.goto(new URL(`/?view=gallery&pair=${ids[1]},01JZZZZZZZZZZZZZZZZZZZZZZZ`, BASE_URL).href);
+    await eventually(async () => assert.equal(named(), null));
+    assert.equal(await dialog.isVisible(), false);
   });
 
   test('no CSP violation or script error happened', () => {
