@@ -6,7 +6,7 @@
 
 import { byId, h, show, replaceChildren } from './dom.js';
 import { humanize, formatEnumValue } from './format.js';
-import { fitOptions } from './preset-fit.js';
+import { fitOptions, withSuffix } from './preset-fit.js';
 
 /** An option's value as the composer shows it. */
 function shown(value) {
@@ -36,9 +36,11 @@ export class PresetBar {
   /**
    * @param {import('./api.js').Api} api
    * @param {{current: () => {model: object|null, options: object, errors: object[]},
-   *   apply: (kept: object, suffix: string) => boolean, models: () => Map<string, object>}} hooks
-   * `current` is the composer's model and options; `apply` sets kept options on it and adds
-   * the suffix to the prompt (true when it did); `models` the catalog by id.
+   *   apply: (kept: object, suffixed: ((prompt: string) => string)|null) => boolean,
+   *   models: () => Map<string, object>}} hooks
+   * `current` is the composer's model and options; `apply` sets kept options on it and the
+   * prompt to `suffixed(prompt)`, the prompt with the preset's suffix (true when that changed
+   * it; null: no suffix); `models` the catalog by id.
    */
   constructor(api, hooks) {
     this.api = api;
@@ -134,7 +136,8 @@ export class PresetBar {
     if (!preset || !model) return;
     this.#fail('');
     const fit = fitOptions(model, preset.options);
-    const suffixAdded = this.hooks.apply(fit.kept, preset.prompt_suffix || '');
+    const suffix = preset.prompt_suffix || '';
+    const suffixAdded = this.hooks.apply(fit.kept, suffix ? (prompt) => withSuffix(prompt, suffix) : null);
     this.#say(describeFit(preset, model, fit, suffixAdded));
   }
 

@@ -13,8 +13,7 @@ import { JobList } from './jobs.js';
 import { Chain } from './chain.js';
 import { Uploader } from './upload.js';
 import { rerunJob } from './rerun.js';
-import { PresetBar } from './presets.js';
-import { withSuffix } from './preset-fit.js';
+import { ComposerErrors } from './composer-errors.js';
 
 const PROMPT_MAX = 2000;
 
@@ -27,6 +26,7 @@ export class Studio {
     this.title = byId('create-title');
     this.modeList = byId('mode-list');
     this.modelList = byId('model-list');
+    this.errors = new ComposerErrors(this); // reads the parts below when it shows a message
     this.promptField = byId('prompt-field');
     this.prompt = byId('prompt');
     this.counter = byId('prompt-counter');
@@ -36,7 +36,7 @@ export class Studio {
       optionsList: byId('options-list'),
       onPick: (id) => this.#select(id),
       onInput: (name) => {
-        this.#fieldError(`options.${name}`, '');
+        this.errors.field(`options.${name}`, '');
         this.#updateCost();
       },
     });
@@ -85,18 +85,11 @@ export class Studio {
       rerun: (job) => this.rerun(job),
       vary: (asset) => this.vary(asset),
     });
-    this.presets = new PresetBar(api, {
-      current: () => {
-        const { values, errors } = this.controls.read();
-        return { model: this.selected, options: values, errors };
-      },
-      apply: (kept, suffix) => this.#applyPreset(kept, suffix),
-      models: () => this.allModels,
-    });
+    this.presets = null; // made on the first open: its code comes after the studio is drawn
     this.frames = new FramePicker(api, {
       onChange: () => {
         this.#applyPins();
-        this.#fieldError('start_frame_asset_id', '');
+        this.errors.field('start_frame_asset_id', '');
       },
     });
     this.uploader = new Uploader(api, {
@@ -131,7 +124,7 @@ export class Studio {
     });
     this.prompt.addEventListener('input', () => {
       this.#updateCounter();
-      this.#fieldError('prompt', '');
+      this.errors.field('prompt', '');
     });
     this.#updateCounter();
   }
@@ -154,7 +147,24 @@ export class Studio {
     await models;
     if (run !== this.openRun) return; // signed out meanwhile
     show(this.view, this.wanted); // unless another section was opened meanwhile
-    await Promise.all([this.presets.load(), ...rest]);
+    performance.mark('studio-interactive'); // what the first-load budget counts up to
+    await Promise.all(rest);
+    await this.#openPresets(); // after what the studio shows first (the first-load budget)
+  }
+
+  /** The preset bar (presets.js, fetched now) and the person's presets. */
+  async #openPresets() {
+    try {
+      const { PresetBar } = await import('./presets.js');
+      this.presets ||= new PresetBar(this.api, {
+        current: () => ({ model: this.selected, options: this.controls.read().values, errors: this.controls.read().errors }),
+        apply: (kept, suffixed) => this.#applyPreset(kept, suffixed),
+        models: () => this.allModels,
+      });
+    } catch {
+      return this.#notice('Could not load the presets: check the connection, then reload the page.');
+    }
+    await this.presets.load();
   }
 
   /** Another section opens: the studio keeps its state. */
@@ -170,13 +180,13 @@ export class Studio {
     this.openRun = (this.openRun || 0) + 1;
     this.jobs.reset();
     this.chain.reset();
-    this.presets.reset();
+    this.presets?.reset();
     this.uploader.reset();
     this.extraSources = [];
     this.frames.reset();
     this.prompt.value = '';
     this.#updateCounter();
-    this.#clearErrors();
+    this.errors.clear();
   }
 
   async #loadModels() {
@@ -221,7 +231,7 @@ export class Studio {
     show(this.sourcesHint, !video);
     show(byId('frames'), video);
     byId('sources-title').textContent = video ? 'Frames' : 'Image to work on';
-    this.#clearErrors();
+    this.errors.clear();
     const list = modelsFor(this.catalog, mode.kind);
     this.controls.renderModels(list);
     const keep = this.selectedByKind.get(mode.kind);
@@ -255,22 +265,23 @@ export class Studio {
     if (!model) return;
     this.controls.select(model);
     this.selectedByKind.set(this.kind, model.id);
-    this.#fieldError('model', '');
+    this.errors.field('model', '');
     if (this.kind === 'video') this.frames.setModel(model);
     this.#applyPins();
     this.#renderSources();
     this.#updateCost();
   }
 
-  /** A preset's kept options set on the chosen model (others keep theirs), its suffix added. */
-  #applyPreset(kept, suffix) {
+  /** A preset's kept options set on the chosen model (others keep theirs), its suffix added
+   * (`suffixed`: the prompt with it; null without one). */
+  #applyPreset(kept, suffixed) {
     const id = this.selected.id;
     this.controls.remember(id, { ...this.controls.read().values, ...kept });
     this.controls.forget();
     this.#select(id);
-    if (!suffix || !takesPrompt(this.kind)) return false;
+    if (!suffixed || !takesPrompt(this.kind)) return false;
     const before = this.prompt.value;
-    this.prompt.value = withSuffix(before, suffix);
+    this.prompt.value = suffixed(before);
     this.#updateCounter();
     return this.prompt.value !== before;
   }
@@ -324,7 +335,7 @@ export class Studio {
           })
         : h('li', { class: 'source source--none' }, 'No image yet: upload a photo, or choose “Edit this” on a result.'),
     );
-    this.#fieldError('source_asset_ids', '');
+    this.errors.field('source_asset_ids', '');
   }
 
   /** "Add to sources": one more image for a model that takes several (the first becomes the current step). */
@@ -409,7 +420,7 @@ export class Studio {
 
   async submit() {
     if (this.submitting || !this.selected || this.overBudget) return;
-    this.#clearErrors();
+    this.errors.clear();
     const kind = this.kind;
     const model = this.selected;
     const prompt = takesPrompt(kind) ? this.prompt.value.trim() : '';
@@ -431,9 +442,9 @@ export class Studio {
       }
     }
     if (errors.length) {
-      for (const e of errors) this.#fieldError(e.field, e.message);
+      for (const e of errors) this.errors.field(e.field, e.message);
       if (errors[0].input) errors[0].input.focus();
-      else this.#focusField(errors[0].field);
+      else this.errors.focus(errors[0].field);
       return;
     }
 
@@ -457,85 +468,12 @@ export class Studio {
       announce(`Started ${model.name}. The result will appear in your jobs${next}.`);
       this.refreshQuota();
     } catch (err) {
-      this.#showApiError(err);
+      this.errors.api(err, () => this.refreshQuota());
     } finally {
       this.submitting = false;
       this.button.removeAttribute('aria-busy');
       this.#renderQuota();
     }
-  }
-
-  #showApiError(err) {
-    if (err.status === 429 && err.code === 'quota_exceeded') {
-      // The server's message has the figures; the page's own may be stale, so it refreshes them.
-      this.#formError(`Monthly spending limit reached: ${err.message} Nothing was charged for this request.`);
-      this.refreshQuota();
-      return;
-    }
-    if (err.status === 429) {
-      // The server's message says how long; the time of day makes it plain when that is.
-      const wait = err.retryAfter
-        ? `You can try again at ${new Date(Date.now() + err.retryAfter * 1000).toLocaleTimeString()} (in ${err.retryAfter} s).`
-        : 'Wait a moment and try again.';
-      this.#formError(`Too many requests: ${err.message} ${wait}`);
-      return;
-    }
-    if (err.status === 400 && err.field && this.#fieldError(err.field, err.message)) {
-      this.#focusField(err.field);
-      return;
-    }
-    this.#formError(err.message);
-  }
-
-  /** Show `message` beside the field named by an API path ("prompt", "options.x", "source_asset_ids"). */
-  #fieldError(field, message) {
-    let input;
-    let box;
-    if (field === 'prompt') {
-      input = this.prompt;
-      box = byId('prompt-error');
-    } else if (field === 'model') {
-      box = byId('model-error');
-    } else if (field.startsWith('source_asset_ids')) {
-      box = byId('sources-error');
-    } else if (isFrameField(field)) {
-      box = byId('frames-error');
-    } else if (field.startsWith('options.')) {
-      const name = field.slice('options.'.length).split('.')[0];
-      input = this.controls.input(name);
-      box = input && byId(`${input.id}-error`);
-    }
-    if (!box) return false;
-    box.textContent = message;
-    show(box, Boolean(message));
-    if (input) {
-      if (message) input.setAttribute('aria-invalid', 'true');
-      else input.removeAttribute('aria-invalid');
-    }
-    return true;
-  }
-
-  #focusField(field) {
-    if (field === 'prompt') this.prompt.focus();
-    else if (field === 'model') this.modelList.querySelector('input:checked')?.focus();
-    else if (field.startsWith('source_asset_ids')) byId('file-input').focus();
-    else if (isFrameField(field)) this.frames.focus();
-    else this.controls.input(field.slice(8).split('.')[0])?.focus();
-  }
-
-  #formError(message) {
-    const el = byId('form-error');
-    el.textContent = message;
-    show(el, Boolean(message));
-  }
-
-  #clearErrors() {
-    this.#formError('');
-    this.#fieldError('prompt', '');
-    this.#fieldError('model', '');
-    this.#fieldError('source_asset_ids', '');
-    this.#fieldError('start_frame_asset_id', '');
-    for (const name of this.controls.names()) this.#fieldError(`options.${name}`, '');
   }
 
   #notice(message, retry = null) {
@@ -584,9 +522,4 @@ export class Studio {
       : '';
     show(message, over);
   }
-}
-
-/** The request fields of a video's frames (`reference_asset_ids[1]` included). */
-function isFrameField(field) {
-  return /^(start_frame_asset_id|end_frame_asset_id|reference_asset_ids)/.test(field);
 }
