@@ -71,9 +71,81 @@ export function decodeJwt(token) {
   }
 }
 
+/** One call of Cognito's JSON API; an error answered (or a network failure) is a CognitoError. */
+async function cognitoCall(endpoint, action, body) {
+  let res;
+  try {
+    res = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-amz-json-1.1',
+        'X-Amz-Target': TARGET_PREFIX + action,
+      },
+      body: JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch {
+    throw new CognitoError('NetworkError', 'Network error');
+  }
+  let data = {};
+  try {
+    const text = await res.text();
+    data = text ? JSON.parse(text) : {};
+  } catch {
+    data = {};
+  }
+  if (!res.ok) {
+    const rawType = data.__type || res.headers.get('x-amzn-ErrorType') || `HTTP${res.status}`;
+    // "com.amazonaws...#NotAuthorizedException" or "NotAuthorizedException:http://..." → the name.
+    const type = rawType.split('#').pop().split(':')[0];
+    throw new CognitoError(type, data.message || data.Message || '', res.status);
+  }
+  return data;
+}
+
+/** The stored session: its refresh token, user name, and the Cognito endpoint and app client
+ * that issued it (neither is a secret); null when there is none. */
+function readStored(storage) {
+  try {
+    const s = JSON.parse(storage.getItem(STORAGE_KEY) || 'null');
+    if (!s || typeof s.refreshToken !== 'string' || !s.refreshToken) return null;
+    const text = (v) => (typeof v === 'string' ? v : '');
+    return { refreshToken: s.refreshToken, username: text(s.username), endpoint: text(s.endpoint), clientId: text(s.clientId) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A returning user's refresh, started before the configuration has come (main.js calls it
+ * first): the stored session names the endpoint and client that issued it. Auth adopts the
+ * answer when the configuration names the same ones, and drops it otherwise. A signed-in load
+ * so waits for Cognito beside the configuration, not after it. null when nothing is stored.
+ */
+export function startRefresh() {
+  let s = null;
+  try {
+    s = readStored(window.localStorage);
+  } catch {
+    return null; // storage refused (private mode): nothing stored anyway
+  }
+  if (!s?.endpoint || !s.clientId) return null;
+  const answer = cognitoCall(s.endpoint, 'InitiateAuth', {
+    AuthFlow: 'REFRESH_TOKEN_AUTH',
+    ClientId: s.clientId,
+    AuthParameters: { REFRESH_TOKEN: s.refreshToken },
+  });
+  answer.catch(() => {}); // handled where adopted; dropped otherwise
+  return { ...s, answer };
+}
+
 export class Auth extends EventTarget {
-  /** @param {{endpoint: string, clientId: string}} cognito */
-  constructor(cognito, storage = window.localStorage) {
+  /**
+   * @param {{endpoint: string, clientId: string}} cognito
+   * @param {ReturnType<typeof startRefresh>} early a refresh already under way (startRefresh)
+   */
+  constructor(cognito, storage = window.localStorage, early = null) {
     super();
     this.endpoint = cognito.endpoint;
     this.clientId = cognito.clientId;
@@ -81,6 +153,10 @@ export class Auth extends EventTarget {
     this.session = this.#restore();
     this.refreshing = null;
     this.timer = null;
+    const same = early && this.session && early.refreshToken === this.session.refreshToken;
+    if (same && early.endpoint === this.endpoint && early.clientId === this.clientId) {
+      this.#adopt(early.answer, 'expired').catch(() => {}); // its callers see a failure
+    }
     this.#schedule();
     // Another tab signed in, refreshed or signed out.
     window.addEventListener('storage', (e) => {
@@ -184,29 +260,36 @@ export class Auth extends EventTarget {
   refresh(reason = 'expired') {
     if (!this.session) return Promise.resolve();
     if (!this.refreshing) {
-      const { refreshToken, username } = this.session;
-      this.refreshing = this.#call('InitiateAuth', {
+      const answer = this.#call('InitiateAuth', {
         AuthFlow: 'REFRESH_TOKEN_AUTH',
         ClientId: this.clientId,
-        AuthParameters: { REFRESH_TOKEN: refreshToken },
-      })
-        .then((answer) => {
-          if (!answer.AuthenticationResult) throw new CognitoError('NotAuthorizedException', 'Refresh failed.');
-          // Cognito does not return a new refresh token on refresh: keep the one we have.
-          this.#store({ RefreshToken: refreshToken, ...answer.AuthenticationResult }, username);
-        })
-        .catch((err) => {
-          if (err instanceof CognitoError && err.type !== 'NetworkError' && err.type !== 'TooManyRequestsException') {
-            // The refresh token is expired or revoked: the session is over.
-            this.#clear();
-            this.#emit('signedout', { reason });
-          }
-          throw err;
-        })
-        .finally(() => {
-          this.refreshing = null;
-        });
+        AuthParameters: { REFRESH_TOKEN: this.session.refreshToken },
+      });
+      this.#adopt(answer, reason);
     }
+    return this.refreshing;
+  }
+
+  /** The session's tokens from `answer` (an InitiateAuth refresh), as `this.refreshing`. */
+  #adopt(answer, reason) {
+    const { refreshToken, username } = this.session;
+    this.refreshing = answer
+      .then((answer) => {
+        if (!answer.AuthenticationResult) throw new CognitoError('NotAuthorizedException', 'Refresh failed.');
+        // Cognito does not return a new refresh token on refresh: keep the one we have.
+        this.#store({ RefreshToken: refreshToken, ...answer.AuthenticationResult }, username);
+      })
+      .catch((err) => {
+        if (err instanceof CognitoError && err.type !== 'NetworkError' && err.type !== 'TooManyRequestsException') {
+          // The refresh token is expired or revoked: the session is over.
+          this.#clear();
+          this.#emit('signedout', { reason });
+        }
+        throw err;
+      })
+      .finally(() => {
+        this.refreshing = null;
+      });
     return this.refreshing;
   }
 
@@ -254,36 +337,8 @@ export class Auth extends EventTarget {
     }
   }
 
-  async #call(action, body) {
-    let res;
-    try {
-      res = await fetch(this.endpoint, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/x-amz-json-1.1',
-          'X-Amz-Target': TARGET_PREFIX + action,
-        },
-        body: JSON.stringify(body),
-        cache: 'no-store',
-        credentials: 'omit',
-      });
-    } catch {
-      throw new CognitoError('NetworkError', 'Network error');
-    }
-    let data = {};
-    try {
-      const text = await res.text();
-      data = text ? JSON.parse(text) : {};
-    } catch {
-      data = {};
-    }
-    if (!res.ok) {
-      const rawType = data.__type || res.headers.get('x-amzn-ErrorType') || `HTTP${res.status}`;
-      // "com.amazonaws...#NotAuthorizedException" or "NotAuthorizedException:http://..." → the name.
-      const type = rawType.split('#').pop().split(':')[0];
-      throw new CognitoError(type, data.message || data.Message || '', res.status);
-    }
-    return data;
+  #call(action, body) {
+    return cognitoCall(this.endpoint, action, body);
   }
 
   #store(result, username) {
@@ -297,8 +352,8 @@ export class Auth extends EventTarget {
       lifetimeMs,
     };
     try {
-      // The refresh token only: ID and access tokens never leave memory.
-      const stored = { refreshToken: result.RefreshToken, username };
+      // The refresh token only (with who issued it): ID and access tokens never leave memory.
+      const stored = { refreshToken: result.RefreshToken, username, endpoint: this.endpoint, clientId: this.clientId };
       if (this.storage.getItem(STORAGE_KEY) !== JSON.stringify(stored)) {
         this.storage.setItem(STORAGE_KEY, JSON.stringify(stored));
       }
@@ -327,14 +382,8 @@ export class Auth extends EventTarget {
   }
 
   #load() {
-    try {
-      const s = JSON.parse(this.storage.getItem(STORAGE_KEY) || 'null');
-      return s && typeof s.refreshToken === 'string' && s.refreshToken
-        ? { refreshToken: s.refreshToken, username: typeof s.username === 'string' ? s.username : '' }
-        : null;
-    } catch {
-      return null;
-    }
+    const s = readStored(this.storage);
+    return s && { refreshToken: s.refreshToken, username: s.username };
   }
 
   #clear() {

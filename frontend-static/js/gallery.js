@@ -9,6 +9,9 @@ import { LightboxSource } from './lightbox-source.js';
 import { GallerySearch } from './search.js';
 
 const PAGE_SIZE = 30;
+/** The first tiles (on a phone, the first row): fetched at once, first, not lazily (one of them is
+ * the page's largest paint, and a lazy image is requested only after layout). */
+const EAGER_TILES = 2;
 
 export class Gallery {
   /**
@@ -50,7 +53,6 @@ export class Gallery {
       restored: () => this.reload(),
     });
     this.view.addEventListener('keydown', (e) => lightbox.tileKey(e, this.source));
-    lightbox.preload(); // a key on a tile acts at once
 
     this.search = new GallerySearch(() => this.reload());
     for (const sel of [this.kind, this.model, this.saved]) sel.addEventListener('change', () => this.reload());
@@ -68,6 +70,8 @@ export class Gallery {
     this.#renderModelFilter();
     this.search.restore(this.#filters());
     this.ready = this.reload(); // the first page (main.js reopens the address's picture from it)
+    // So that a key on a tile acts at once; after the first page, which it would only slow.
+    this.ready.finally(() => lightbox.preload());
   }
 
   close() {
@@ -126,7 +130,7 @@ export class Gallery {
       for (const asset of page.assets || []) {
         if (this.assets.has(asset.id)) continue;
         this.assets.set(asset.id, asset);
-        this.grid.append(this.#tile(asset));
+        this.grid.append(this.#tile(asset, this.assets.size <= EAGER_TILES));
       }
       this.cursor = page.next_cursor || null;
     } catch (err) {
@@ -148,7 +152,7 @@ export class Gallery {
     return asset.prompt ? `${what}: “${truncate(asset.prompt, 60)}”` : what;
   }
 
-  #tile(asset) {
+  #tile(asset, eager = false) {
     const label = this.#label(asset);
     const box = h('input', { type: 'checkbox', class: 'tile__check', 'aria-label': `Select ${label}` });
     box.checked = this.selected.has(asset.id);
@@ -159,7 +163,7 @@ export class Gallery {
     });
     // The thumbnail (made by the worker after the asset is recorded) until then the file itself;
     // width/height are the asset's own, so the tile's box is the same either way (no shift).
-    const media = asset.kind === 'video' ? videoTile(asset) : h('img', { class: 'tile__img', src: asset.thumb_url || asset.url, alt: '', loading: 'lazy', decoding: 'async', width: asset.width, height: asset.height });
+    const media = asset.kind === 'video' ? videoTile(asset) : h('img', { class: 'tile__img', src: asset.thumb_url || asset.url, alt: '', loading: eager ? 'eager' : 'lazy', fetchpriority: eager ? 'high' : null, decoding: 'async', width: asset.width, height: asset.height });
     return h(
       'li',
       { class: 'tile', dataset: { assetId: asset.id, saved: String(Boolean(asset.saved)) } },

@@ -1,7 +1,7 @@
 // Entry point: load the configuration, then show either the sign-in form or the studio.
 
 import { loadConfig } from './config.js';
-import { Auth } from './auth.js';
+import { Auth, startRefresh } from './auth.js';
 import { Api } from './api.js';
 import { LoginView } from './login.js';
 import { Studio } from './studio.js';
@@ -17,12 +17,31 @@ import { emptyViews } from './empty-views.js';
 import { router } from './router.js';
 import { lazyViews, stylesheet } from './views.js';
 
+// Each section's code but the studio's (its modules, with its stylesheet), fetched when the
+// section is first opened (views.js). The section the address names is asked for at once,
+// beside the configuration and the sign-in, so its first list request waits for no module.
+const code = {
+  gallery: () => Promise.all([import('./gallery.js'), import('./gallery-select.js'), import('./zips.js'), stylesheet('zips.css')]),
+  usage: () => Promise.all([import('./usage.js'), stylesheet('vendor/uplot/uPlot.min.css')]),
+  compare: () => Promise.all([import('./compare-models.js')]),
+  collections: () => Promise.all([import('./collections-view.js')]),
+  trash: () => Promise.all([import('./trash-view.js')]),
+  story: () => Promise.all([import('./story.js')]),
+  boards: () => Promise.all([import('./boards.js')]),
+  shares: () => Promise.all([import('./shares.js'), stylesheet('shares.css')]),
+  account: () => Promise.all([import('./account.js'), stylesheet('account.css')]),
+  export: () => Promise.all([import('./zips.js'), stylesheet('zips.css')]),
+};
+
 async function boot() {
+  // A returning user's tokens are asked for now, beside the configuration (auth.js).
+  const early = startRefresh();
   // Views draw once their data has come, so the browser's own restore of the scroll position on
   // a reload would land anywhere (the studio's Create heading scrolled out): each view starts
   // at its top.
   if ('scrollRestoration' in window.history) window.history.scrollRestoration = 'manual';
   router.start();
+  code[router.view()]?.().catch(() => {}); // a failure is met again (and told) when it opens
   initTheme(byId('theme-toggle'));
   phoneMenu();
   const status = byId('boot-status');
@@ -45,7 +64,7 @@ async function boot() {
   show(byId('sim-note'), config.simulated);
   document.body.classList.toggle('is-simulated', config.simulated);
 
-  const auth = new Auth(config.cognito);
+  const auth = new Auth(config.cognito, window.localStorage, early);
   const api = new Api(config.apiBase, auth);
   const login = new LoginView(auth);
   const studio = new Studio(api);
@@ -75,12 +94,7 @@ async function boot() {
   // sign-in page and the studio.
   const lazy = lazyViews({
     gallery: async () => {
-      const [{ Gallery }, { GallerySelect }, { GalleryZip }] = await Promise.all([
-        import('./gallery.js'),
-        import('./gallery-select.js'),
-        import('./zips.js'),
-        stylesheet('zips.css'),
-      ]);
+      const [{ Gallery }, { GallerySelect }, { GalleryZip }] = await code.gallery();
       const gallery = new Gallery(api, {
         modelName,
         models: () => studio.catalog,
@@ -92,16 +106,15 @@ async function boot() {
       return gallery;
     },
     usage: async () => {
-      // uPlot's stylesheet comes with its code.
-      const [{ Usage }] = await Promise.all([import('./usage.js'), stylesheet('vendor/uplot/uPlot.min.css')]);
+      const [{ Usage }] = await code.usage(); // uPlot's stylesheet comes with its code
       return new Usage(api, { modelName });
     },
     compare: async () => {
-      const { CompareView } = await import('./compare-models.js');
+      const [{ CompareView }] = await code.compare();
       return new CompareView(api, { editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')), onSpend });
     },
     collections: async () => {
-      const { CollectionsView } = await import('./collections-view.js');
+      const [{ CollectionsView }] = await code.collections();
       return new CollectionsView(api, {
         pickers,
         confirm,
@@ -111,19 +124,19 @@ async function boot() {
         },
       });
     },
-    trash: async () => new (await import('./trash-view.js')).TrashView(api, { modelName, confirm, onRestored: () => {} }),
-    story: async () => new (await import('./story.js')).StoryView(api, { onSpend }),
-    boards: async () => new (await import('./boards.js')).BoardsView(api, { onSpend }),
+    trash: async () => new (await code.trash())[0].TrashView(api, { modelName, confirm, onRestored: () => {} }),
+    story: async () => new (await code.story())[0].StoryView(api, { onSpend }),
+    boards: async () => new (await code.boards())[0].BoardsView(api, { onSpend }),
     shares: async () => {
-      const [{ SharesView }] = await Promise.all([import('./shares.js'), stylesheet('shares.css')]);
+      const [{ SharesView }] = await code.shares();
       return new SharesView(api);
     },
     account: async () => {
-      const [{ AccountView }] = await Promise.all([import('./account.js'), stylesheet('account.css')]);
+      const [{ AccountView }] = await code.account();
       return new AccountView(api, auth);
     },
     export: async () => {
-      const [{ ExportView }] = await Promise.all([import('./zips.js'), stylesheet('zips.css')]);
+      const [{ ExportView }] = await code.export();
       return new ExportView(api);
     },
   });
@@ -171,7 +184,9 @@ async function boot() {
   async function follow(name) {
     const list = name === 'studio' ? studio.jobs : view(name);
     await Promise.resolve(list?.ready).catch(() => {});
-    await lightbox.follow(list?.source || null, async (id) => (await api.asset(id)).asset);
+    const fetchAsset = async (id) => (await api.asset(id)).asset;
+    await lightbox.follow(list?.source || null, fetchAsset);
+    if (name === 'gallery') (await import('./compare-two.js')).followPair(fetchAsset, { modelName });
   }
   byId('export-link').addEventListener('click', () => go('export', { focus: true }));
   nav.addEventListener('click', (e) => {

@@ -163,7 +163,8 @@ describe('the studio on the local stack', { skip: SKIP, timeout: 240_000 }, () =
   test('after a reload the session and the history are there; only the refresh token is stored', async () => {
     const stored = await page.evaluate(() => Object.fromEntries(Object.entries(localStorage)));
     assert.deepEqual(Object.keys(stored).filter((k) => k.startsWith('vn.')), ['vn.refresh.v2']);
-    assert.deepEqual(Object.keys(JSON.parse(stored['vn.refresh.v2'])).sort(), ['refreshToken', 'username']);
+    // The refresh token with who issued it (endpoint and app client: auth.js's early refresh).
+    assert.deepEqual(Object.keys(JSON.parse(stored['vn.refresh.v2'])).sort(), ['clientId', 'endpoint', 'refreshToken', 'username']);
     await page.reload();
     await page.getByRole('heading', { name: 'Create an image' }).waitFor();
     assert.equal(await page.locator('#login-view').isVisible(), false);
