@@ -1,6 +1,7 @@
 //! Thumbnails through the queue (service::thumbs): an upload and a generated result each get
 //! a small JPEG beside their file, counted in the user's storage, served as `thumb_url`; the
-//! trash's purge removes it with the asset (every version), and the count follows.
+//! trash's purge removes it with the asset (every version), and the count follows; an image
+//! restored from the trash gets the thumbnail it missed there.
 mod common;
 use common::TestStack;
 use common::uploads::{complete, png, upload};
@@ -186,5 +187,31 @@ async fn the_backfill_asks_for_the_thumbnails_old_images_lack() {
     t.assert_storage_is_the_records(&sub).await;
     // Done once: a second run finds nothing left.
     assert_eq!(shared::service::thumbs::backfill_thumbs(&app.store, &app.queue).await.unwrap(), 0);
+    t.stop().await;
+}
+
+/// An image deleted before the worker made its thumbnail gets none in the trash (the worker
+/// makes none for a trashed asset); restored, it is asked for again and made, and counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_image_restored_from_the_trash_gets_the_thumbnail_it_missed() {
+    let t = TestStack::with(|o| o.run_worker = false).await;
+    let u = t.user("tilda").await;
+    let sub = t.sub(&u).await;
+    let data = png(1200, 900);
+    let id = upload(&t, &u, "image/png", &data).await;
+    assert_eq!(complete(&t, &u, &id).await.0, 200);
+    assert_eq!(t.delete(&u, &format!("/api/assets/{id}")).await, 204);
+    common::run_worker_once(&t).await; // the thumbnail's message finds it in the trash
+    let aid = shared::domain::AssetId::parse(&id).unwrap();
+    let trashed = t.stack.app.store.get_trashed(&sub, &aid).await.unwrap().unwrap();
+    assert_eq!(trashed.asset.thumb_key, None);
+
+    let (s, back) = t.post(&u, &format!("/api/trash/{id}/restore"), &serde_json::json!({})).await;
+    assert_eq!(s, 200, "{back}");
+    common::run_worker_once(&t).await;
+    let (_, a) = t.get(&u, &format!("/api/assets/{id}")).await;
+    assert!(a["asset"]["thumb_url"].is_string(), "{a}");
+    let thumb = t.stack.app.media.get_bytes(&shared::media::thumb_key(&sub, &aid)).await.unwrap();
+    assert_eq!(t.assert_storage_is_the_records(&sub).await, data.len() as u64 + thumb.len() as u64);
     t.stop().await;
 }

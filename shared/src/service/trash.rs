@@ -67,6 +67,11 @@ pub async fn restore_asset(app: &App, user: &UserId, id: &AssetId) -> Result<Opt
     }
     tracing::info!(asset_id = %id, "asset restored from the trash");
     super::collections::recount_restored(app, user, id, &t.holders).await;
+    // Trashed before its thumbnail was made (the worker makes none for a trashed asset): asked
+    // for now. Best effort, as an upload's: without it the gallery shows the file itself.
+    if let Err(e) = super::request_thumb(app, &back).await {
+        tracing::warn!(asset_id = %id, error = %e, "could not ask for the restored image's thumbnail");
+    }
     Ok(Some(back))
 }
 

@@ -592,8 +592,8 @@ fn a_bucket_level_call_needs_its_media_bucket_grant() {
     let f = Fixture::new("bucketlevel");
     f.edit(
         "routes.json",
-        r#""media": ["DeleteObjectVersion"], "media_bucket": ["ListBucketVersions"], "secrets": ["media_signing_key"]"#,
-        r#""media": ["DeleteObjectVersion", "ListBucketVersions"], "secrets": ["media_signing_key"]"#,
+        r#""media": ["DeleteObjectVersion"], "media_bucket": ["ListBucketVersions"], "queue""#,
+        r#""media": ["DeleteObjectVersion", "ListBucketVersions"], "queue""#,
     );
     f.assert_error("trash-update calls s3:ListBucketVersions on media_bucket (Media::purge_versions in shared/src/media/purge.rs)");
 }
