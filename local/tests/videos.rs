@@ -356,7 +356,7 @@ async fn frames_reach_the_provider_in_veos_inputs_as_presigned_urls() {
     let (s, again) = t.post_with(&u, "/api/videos/generate", &body, Some("door-1")).await;
     assert_eq!((s, &again["job"]["id"]), (200, &job["id"]), "{again}");
     let mut other = body.clone();
-    other.as_object_mut().unwrap().remove("end_frame_asset_id");
+    other["end_frame_asset_id"] = Value::Null;
     let (s, conflict) = t.post_with(&u, "/api/videos/generate", &other, Some("door-1")).await;
     assert_eq!((s, conflict["error"]["code"].as_str()), (409, Some("conflict")), "{conflict}");
 

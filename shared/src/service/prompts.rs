@@ -70,7 +70,8 @@ impl PromptMode {
 #[serde(deny_unknown_fields)]
 pub struct PromptRequest {
     pub prompt: String,
-    #[serde(default, deserialize_with = "crate::api::given")]
+    /// Left out or null: the default text model (the contract allows both).
+    #[serde(default)]
     pub model: Option<String>,
 }
 

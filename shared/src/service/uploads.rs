@@ -18,7 +18,8 @@ pub struct UploadRequest {
     pub content_type: String,
     /// Any JSON number here, so a bad one is answered with `field: "bytes"`.
     pub bytes: Value,
-    #[serde(default, deserialize_with = "crate::api::given")]
+    /// Left out or null: none (the contract allows both).
+    #[serde(default)]
     pub filename: Option<String>,
 }
 

@@ -17,11 +17,13 @@ pub struct VideoRequest {
     pub prompt: String,
     #[serde(default, deserialize_with = "crate::api::unique_keys")]
     pub options: Map<String, Value>,
-    #[serde(default, deserialize_with = "crate::api::given", skip_serializing_if = "Option::is_none")]
+    // The frames may be null (the contract's branches say so for a frame a model doesn't take);
+    // the collection may not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_frame_asset_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::api::given", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_frame_asset_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::api::given", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_asset_ids: Option<Vec<String>>,
     /// The caller's collection the video goes into (the studio's "add new results to…").
     #[serde(default, deserialize_with = "crate::api::given", skip_serializing_if = "Option::is_none")]
