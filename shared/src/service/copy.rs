@@ -3,7 +3,7 @@
 //! then finish the job and charge it in one transaction. Exactly once however often it runs:
 //! asset ids and keys are deterministic (`<job>-<n>`), so a redelivered message rewrites the
 //! same objects and records, and the settle transaction applies only to an unfinished job.
-use super::settle::{FailedBy, SettleError, Settled, capped_charge, fail_job, kept_outputs, retry};
+use super::settle::{SettleError, Settled, capped_charge, fail_job, kept_outputs, retry};
 use crate::app::App;
 use crate::billing::ProviderRecord;
 use crate::catalog::actual_cost;
@@ -11,6 +11,7 @@ use crate::clock;
 use crate::domain::{Asset, AssetId, AssetKind, AssetSource, Job, JobKind, JobStatus};
 use crate::media::{COPY_HELD_BYTES, ImageInfo, PART_BYTES, StreamError, object_key, stream_image, stream_video};
 use crate::queue::CopyMessage;
+use crate::store::FailedBy;
 use std::time::{Duration, Instant};
 
 /// How long before the function's own deadline the copy gives up, to settle and answer: this,
@@ -70,20 +71,14 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
     // Only the outputs the user asked for (and reserved money for) are kept: the webhook and
     // the reconciler queue no more than that, and a message queued before they did is cut here.
     let spec = app.catalog.get(&job.model);
+    // A failure of the copy settles the job even though its provider succeeded (FailedBy::Copy).
+    let fail = |status, code: &'static str, message: String| {
+        fail_job(app, FailedBy::Copy, &job, status, code, message, &now, job.provider.as_ref())
+    };
     let urls = kept_outputs(app, &job, &msg.prediction_id, msg.output_urls.clone());
     if urls.is_empty() {
         let why = "The model returned no usable output.".to_string();
-        return fail_job(
-            app,
-            FailedBy::Copy,
-            &job,
-            JobStatus::Failed,
-            "no_output",
-            why,
-            &now,
-            job.provider.as_ref(),
-        )
-        .await;
+        return fail(JobStatus::Failed, "no_output", why).await;
     }
     // Nothing lands for a deleted account: checked before the first output and again before
     // the job says done (a delete during the copy discards what was copied).
@@ -91,17 +86,7 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
     let deleted = |app| async move { super::deletion::tombstoned(app, user).await.map_err(retry) };
     if deleted(app).await? {
         let (code, why) = (super::deletion::DELETED_CODE, super::deletion::DELETED_MESSAGE.to_string());
-        return fail_job(
-            app,
-            FailedBy::Copy,
-            &job,
-            JobStatus::Canceled,
-            code,
-            why,
-            &now,
-            job.provider.as_ref(),
-        )
-        .await;
+        return fail(JobStatus::Canceled, code, why).await;
     }
     let mut ids = Vec::with_capacity(urls.len());
     for (i, url) in urls.iter().enumerate() {
@@ -114,17 +99,7 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
             Ok(id) => ids.push(id),
             Err(CopyError::Retry(e)) => return Err(retry(e)),
             Err(CopyError::Reject { code, message }) => {
-                let settled = fail_job(
-                    app,
-                    FailedBy::Copy,
-                    &job,
-                    JobStatus::Failed,
-                    code,
-                    message,
-                    &now,
-                    job.provider.as_ref(),
-                )
-                .await?;
+                let settled = fail(JobStatus::Failed, code, message).await?;
                 super::gallery::discard_unlisted_outputs(app, &job, &ids).await;
                 return Ok(settled);
             }
@@ -143,17 +118,7 @@ pub async fn finish_copy(app: &App, msg: &CopyMessage, budget: Duration) -> Resu
         .unwrap_or_else(|| ProviderRecord::unread(&msg.prediction_id, super::bill::basis_of(app, &job)));
     if deleted(app).await? {
         let (code, why) = (super::deletion::DELETED_CODE, super::deletion::DELETED_MESSAGE.to_string());
-        let settled = fail_job(
-            app,
-            FailedBy::Copy,
-            &job,
-            JobStatus::Canceled,
-            code,
-            why,
-            &now,
-            job.provider.as_ref(),
-        )
-        .await?;
+        let settled = fail(JobStatus::Canceled, code, why).await?;
         super::gallery::discard_unlisted_outputs(app, &job, &ids).await;
         return Ok(settled);
     }

@@ -6,6 +6,7 @@ use crate::clock;
 use crate::domain::{Job, JobError, JobId, JobKind, JobStatus, Micros, UserId, keep_outputs};
 use crate::queue::CopyMessage;
 use crate::replicate::{Prediction, PredictionStatus};
+use crate::store::FailedBy;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Settled {
@@ -198,14 +199,6 @@ pub fn capped_charge(real: Micros, reserved: Micros) -> Micros {
     Micros(real.0.clamp(0, reserved.0.max(0)))
 }
 
-/// Who fails a job: only the copy may fail one whose provider's success is recorded
-/// (store::settlement's `settle_copy_failure`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum FailedBy {
-    Settle,
-    Copy,
-}
-
 /// Settles `job` failed or canceled with nothing charged; `billed` is what the provider billed
 /// for its prediction (the operator's loss), `None` when it never ran as one.
 #[allow(clippy::too_many_arguments)]
@@ -224,11 +217,11 @@ pub(super) async fn fail_job(
         code: code.into(),
         message,
     };
-    let applied = match by {
-        FailedBy::Settle => app.store.settle_failure(job, status, &err, billed, now).await,
-        FailedBy::Copy => app.store.settle_copy_failure(job, status, &err, billed, now).await,
-    }
-    .map_err(retry)?;
+    let applied = app
+        .store
+        .settle_failure_by(by, job, status, &err, billed, now)
+        .await
+        .map_err(retry)?;
     tracing::info!(job_id = %job.job_id, status = status.as_str(), code, "job settled");
     Ok(if applied { Settled::Applied(status) } else { Settled::AlreadyFinal })
 }

@@ -43,6 +43,7 @@ pub use ledger::LedgerRow;
 pub use owned::ReplayOr;
 pub use presets::PresetWrite;
 pub use sets::SetOutcome;
+pub use settlement::FailedBy;
 pub use storage::STORAGE_PERIOD;
 pub use stories::StoryOutcome;
 pub use uploads::{PENDING_UPLOADS_INDEX, PendingUpload, UploadSettled};

@@ -8,6 +8,16 @@ use crate::domain::{AssetId, Job, JobError, JobStatus, Micros};
 use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
+/// Who fails a job: once the provider's success is recorded ([`Store::record_outputs`]), only
+/// the copy of its outputs may.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailedBy {
+    /// A webhook, the reconciler, a cancel, a submission.
+    Settle,
+    /// The copy of recorded outputs (service::copy).
+    Copy,
+}
+
 impl Store {
     pub(crate) fn finish_job(&self, job: &Job, status: JobStatus, now: &str) -> UpdateBuilder {
         Update::builder()
@@ -201,8 +211,8 @@ impl Store {
     /// what the provider billed for the job's prediction (`None`: it never ran as one): stored
     /// on the job and added to the operator's ledger, all of it as the operator's loss. Not once
     /// the provider's success is recorded ([`Store::record_outputs`]): from then on only the copy
-    /// settles the job ([`Store::settle_copy_failure`]), so a user's cancel or a contradicting
-    /// webhook can't throw away outputs the provider billed for. False when it didn't apply.
+    /// settles the job ([`FailedBy::Copy`]), so a user's cancel or a contradicting webhook can't
+    /// throw away outputs the provider billed for. False when it didn't apply.
     pub async fn settle_failure(
         &self,
         job: &Job,
@@ -211,33 +221,22 @@ impl Store {
         billed: Option<&ProviderRecord>,
         now: &str,
     ) -> Result<bool, StoreError> {
-        self.fail(job, status, error, billed, now, false).await
+        self.settle_failure_by(FailedBy::Settle, job, status, error, billed, now).await
     }
 
-    /// [`Store::settle_failure`] for the copy of recorded outputs: it may fail a job whose
-    /// provider succeeded (an output refused or gone, the account deleted meanwhile).
-    pub async fn settle_copy_failure(
+    /// [`Store::settle_failure`] by `by`: the copy may also fail a job whose provider succeeded
+    /// (an output refused or gone, the account deleted meanwhile).
+    pub async fn settle_failure_by(
         &self,
+        by: FailedBy,
         job: &Job,
         status: JobStatus,
         error: &JobError,
         billed: Option<&ProviderRecord>,
         now: &str,
-    ) -> Result<bool, StoreError> {
-        self.fail(job, status, error, billed, now, true).await
-    }
-
-    async fn fail(
-        &self,
-        job: &Job,
-        status: JobStatus,
-        error: &JobError,
-        billed: Option<&ProviderRecord>,
-        now: &str,
-        after_outputs: bool,
     ) -> Result<bool, StoreError> {
         let upd_job = self.finish_job(job, status, now);
-        let upd_job = if after_outputs {
+        let upd_job = if by == FailedBy::Copy {
             upd_job
         } else {
             upd_job.condition_expression("#st IN (:queued, :running) AND attribute_not_exists(provider_status)")
