@@ -157,7 +157,10 @@ export class Studio {
     try {
       const { PresetBar } = await import('./presets.js');
       this.presets ||= new PresetBar(this.api, {
-        current: () => ({ model: this.selected, options: this.controls.read().values, errors: this.controls.read().errors }),
+        current: () => {
+          const { values, errors } = this.controls.read();
+          return { model: this.selected, options: values, errors };
+        },
         apply: (kept, suffixed) => this.#applyPreset(kept, suffixed),
         models: () => this.allModels,
       });
