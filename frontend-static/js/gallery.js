@@ -7,6 +7,7 @@ import { truncate } from './format.js';
 import { lightbox } from './lightbox.js';
 import { LightboxSource } from './lightbox-source.js';
 import { GallerySearch } from './search.js';
+import { router } from './router.js';
 
 const PAGE_SIZE = 30;
 /** The first tiles (on a phone, the first row): fetched at once, first, not lazily (one of them is
@@ -16,7 +17,8 @@ const EAGER_TILES = 2;
 export class Gallery {
   /**
    * @param {import('./api.js').Api} api
-   * @param {{modelName, models: () => object[], trashed, collection}} hooks
+   * @param {{modelName, models: () => object[], modelsReady: () => Promise<void>, trashed, collection}} hooks
+   *   modelsReady: the catalog came (or failed): the model filter and the captions need it
    */
   constructor(api, hooks) {
     this.api = api;
@@ -34,6 +36,7 @@ export class Gallery {
     this.selected = new Set();
     this.cursor = null;
     this.generation = 0;
+    this.turn = 0; // of open() and close()
     this.confirmDialog = byId('confirm-dialog');
     this.source = new LightboxSource({
       items: () => [...this.assets.values()],
@@ -67,14 +70,21 @@ export class Gallery {
 
   open() {
     show(this.view, true);
-    this.#renderModelFilter();
-    this.search.restore(this.#filters());
-    this.ready = this.reload(); // the first page (main.js reopens the address's picture from it)
+    this.search.restore(this.#filters()); // at once: the box shows the address's search
+    const turn = ++this.turn;
+    // The catalog was asked for at sign-in: the address's model filter needs its option, and
+    // the captions its names.
+    this.ready = this.hooks.modelsReady().then(() => {
+      if (turn !== this.turn) return; // closed meanwhile: the address is another view's now
+      this.#renderModelFilter(router.param('model'));
+      return this.reload(); // the first page (main.js reopens the address's picture from it)
+    });
     // So that a key on a tile acts at once; after the first page, which it would only slow.
     this.ready.finally(() => lightbox.preload());
   }
 
   close() {
+    this.turn += 1;
     show(this.view, false);
     this.search.forget();
   }
@@ -102,14 +112,15 @@ export class Gallery {
     return this.#load(null);
   }
 
-  #renderModelFilter() {
-    const keep = this.model.value;
+  /** The model filter's options, from the catalog; `want` (the address's) or the choice kept. */
+  #renderModelFilter(want = null) {
+    const keep = want || this.model.value;
     replaceChildren(
       this.model,
       h('option', { value: '' }, 'All models'),
       this.hooks.models().map((m) => h('option', { value: m.id }, m.name)),
     );
-    this.model.value = keep;
+    this.model.value = [...this.model.options].some((o) => o.value === keep) ? keep : '';
   }
 
   async #load(cursor) {

@@ -4,9 +4,8 @@ import { loadConfig } from './config.js';
 import { Auth, startRefresh } from './auth.js';
 import { Api } from './api.js';
 import { LoginView } from './login.js';
-import { Studio } from './studio.js';
-import { PromptIdeas } from './prompt-ideas.js';
-import { PromptHistory } from './prompt-history.js';
+import { Models } from './models.js';
+import { Budget } from './budget.js';
 import { CollectionPickers } from './collections.js';
 import { UndoToast } from './trash.js';
 import { lightbox } from './lightbox.js';
@@ -17,10 +16,12 @@ import { emptyViews } from './empty-views.js';
 import { router } from './router.js';
 import { lazyViews, stylesheet } from './views.js';
 
-// Each section's code but the studio's (its modules, with its stylesheet), fetched when the
-// section is first opened (views.js). The section the address names is asked for at once,
-// beside the configuration and the sign-in, so its first list request waits for no module.
+// Each section's code (its modules, with its stylesheet), fetched when the section is first
+// opened (views.js). The section the address names is asked for at once, beside the
+// configuration and the sign-in, so its first list request waits for no module; the studio's
+// comes after the first view of another section is drawn.
 const code = {
+  studio: () => Promise.all([import('./studio.js')]),
   gallery: () => Promise.all([import('./gallery.js'), import('./gallery-select.js'), import('./zips.js'), stylesheet('zips.css')]),
   usage: () => Promise.all([import('./usage.js'), stylesheet('vendor/uplot/uPlot.min.css')]),
   compare: () => Promise.all([import('./compare-models.js')]),
@@ -32,6 +33,20 @@ const code = {
   account: () => Promise.all([import('./account.js'), stylesheet('account.css')]),
   export: () => Promise.all([import('./zips.js'), stylesheet('zips.css')]),
 };
+
+/**
+ * `then`, once the pictures the open view asked for first (`fetchpriority="high"`) have come and
+ * the page is idle: the studio's code is fetched then, so that a click on Studio waits for no
+ * module, without competing with the first view's largest paint.
+ */
+function afterFirstPaint(then) {
+  const pending = [...document.querySelectorAll('main img[fetchpriority="high"]')].filter((img) => !img.complete);
+  const loaded = (img) => new Promise((resolve) => {
+    img.addEventListener('load', resolve, { once: true });
+    img.addEventListener('error', resolve, { once: true });
+  });
+  Promise.all(pending.map(loaded)).then(() => (window.requestIdleCallback || window.setTimeout)(then));
+}
 
 async function boot() {
   // A returning user's tokens are asked for now, beside the configuration (auth.js).
@@ -67,16 +82,20 @@ async function boot() {
   const auth = new Auth(config.cognito, window.localStorage, early);
   const api = new Api(config.apiBase, auth);
   const login = new LoginView(auth);
-  const studio = new Studio(api);
+  const models = new Models(api);
+  const budget = new Budget(api);
   const userArea = byId('user-area');
   const nav = byId('app-nav');
-  const modelName = (id) => studio.allModels.get(id)?.name || id || '';
+  const modelName = (id) => models.name(id);
+  // The studio opened, then `then(studio)` (unless its code could not come).
+  const inStudio = (then) => go('studio').then(() => view('studio') && then(view('studio')));
+  const editThis = (asset) => inStudio((studio) => studio.editAsset(asset, 'edit'));
   lightbox.configure(api, {
     modelName,
-    editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')),
-    vary: (asset) => go('studio').then(() => studio.vary(asset)),
-    useSettings: (job) => go('studio').then(() => studio.useSettings(job)),
-    rerun: (job, opts) => studio.rerun(job, opts),
+    editThis,
+    vary: (asset) => inStudio((studio) => studio.vary(asset)),
+    useSettings: (job) => inStudio((studio) => studio.useSettings(job)),
+    rerun: async (job, opts) => (await lazy.get('studio')).rerun(job, opts), // its card waits in the studio
     trashed: (ids) => undo.show(ids),
     restored: () => undo.hide(),
   });
@@ -85,19 +104,21 @@ async function boot() {
   // Before the gallery is first opened, nothing of it is selected or shown to reload.
   const pickers = new CollectionPickers(api, { gallery: () => lazy.peek('gallery') || { selected: new Set(), reload() {} } });
   const undo = new UndoToast(api, { onRestored: () => lazy.peek('gallery')?.reload() });
-  const onSpend = () => studio.refreshQuota();
-  new PromptIdeas(api, { onSpend });
-  new PromptHistory(api);
+  const onSpend = () => budget.refresh();
   emptyViews({ toStudio: (focus) => go('studio', { focus }) });
 
-  // Every other section is fetched when first opened (views.js): the first load is the
-  // sign-in page and the studio.
+  // Every section is made when first opened (views.js).
   const lazy = lazyViews({
+    studio: async () => {
+      const [{ Studio }] = await code.studio();
+      return new Studio(api, { models, budget });
+    },
     gallery: async () => {
       const [{ Gallery }, { GallerySelect }, { GalleryZip }] = await code.gallery();
       const gallery = new Gallery(api, {
         modelName,
-        models: () => studio.catalog,
+        models: () => models.list,
+        modelsReady: () => models.settled(),
         trashed: (ids) => undo.show(ids),
         collection: () => pickers.current(),
       });
@@ -111,7 +132,7 @@ async function boot() {
     },
     compare: async () => {
       const [{ CompareView }] = await code.compare();
-      return new CompareView(api, { editThis: (asset) => go('studio').then(() => studio.editAsset(asset, 'edit')), onSpend });
+      return new CompareView(api, { editThis, onSpend });
     },
     collections: async () => {
       const [{ CollectionsView }] = await code.collections();
@@ -140,10 +161,9 @@ async function boot() {
       return new ExportView(api);
     },
   });
-  // Switching views only hides the studio; studio.close() (sign-out) forgets its state.
-  const eager = { studio: { open: () => studio.open(), close: () => studio.hide() } };
-  const view = (name) => eager[name] || lazy.peek(name);
-  const opened = () => [...Object.entries(eager), ...lazy.made()];
+  // Switching views only hides one; reset() (sign-out) forgets its state.
+  const view = (name) => lazy.peek(name);
+  const opened = () => lazy.made();
   let current = null;
   let turn = 0;
 
@@ -160,7 +180,7 @@ async function boot() {
     mark(name);
     let next;
     try {
-      next = eager[name] || (await lazy.get(name));
+      next = await lazy.get(name);
     } catch {
       // Its code could not be fetched (offline?): say so where the page's status goes.
       if (mine === turn) {
@@ -182,7 +202,7 @@ async function boot() {
   }
   // The picture the address names, shown in the lightbox once the section's list has come.
   async function follow(name) {
-    const list = name === 'studio' ? studio.jobs : view(name);
+    const list = name === 'studio' ? view('studio')?.jobs : view(name);
     await Promise.resolve(list?.ready).catch(() => {});
     const fetchAsset = async (id) => (await api.asset(id)).asset;
     await lightbox.follow(list?.source || null, fetchAsset);
@@ -207,14 +227,16 @@ async function boot() {
     show(userArea, true);
     show(nav, true);
     pickers.refresh();
-    go(router.view(), { push: false });
+    budget.refresh();
+    models.load().catch(() => {}); // the sections that need it say so when it fails
+    const first = router.view();
+    go(first, { push: false }).then(() => first !== 'studio' && afterFirstPaint(() => code.studio().catch(() => {})));
   };
   const openLogin = (reason) => {
     lightbox.close();
-    studio.close();
     for (const [, v] of opened()) v.close();
-    view('gallery')?.reset();
-    view('boards')?.reset();
+    for (const name of ['studio', 'gallery', 'boards']) view(name)?.reset();
+    budget.reset();
     undo.hide();
     // A sign-out forgets the section; a signed-out visit to an address keeps it for after.
     if (current) router.set({ view: null });

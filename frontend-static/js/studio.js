@@ -18,9 +18,15 @@ import { ComposerErrors } from './composer-errors.js';
 const PROMPT_MAX = 2000;
 
 export class Studio {
-  /** @param {import('./api.js').Api} api */
-  constructor(api) {
+  /**
+   * @param {import('./api.js').Api} api
+   * @param {{models: import('./models.js').Models, budget: import('./budget.js').Budget}} shared
+   *   the page's catalog and top-bar budget (main.js)
+   */
+  constructor(api, { models, budget }) {
     this.api = api;
+    this.models = models;
+    this.budget = budget;
     this.view = byId('studio-view');
     this.form = byId('generate-form');
     this.title = byId('create-title');
@@ -47,16 +53,13 @@ export class Studio {
     this.buttonText = byId('generate-text');
     this.costLabel = byId('generate-cost');
     this.kind = 'image';
-    this.catalog = [];
-    this.allModels = new Map();
     this.selectedByKind = new Map(); // kind → model id the person chose
     this.extraSources = []; // asset ids after the current step (models taking several images)
     this.knownAssets = new Map(); // id → Asset, for the thumbnails of extra sources
-    this.quota = null;
     this.submitting = false;
     this.started = false;
 
-    const modelName = (id) => this.allModels.get(id)?.name || id || '';
+    const modelName = (id) => models.name(id);
     this.chain = new Chain(api, {
       modelName,
       isRestore: (id) => {
@@ -76,7 +79,7 @@ export class Studio {
       sourceThumb: (id) => (this.chain.has(id) ? this.chain.nodes.get(id).asset : this.knownAssets.get(id)),
       onSettled: (job, assets) => {
         this.chain.settle(job, assets);
-        this.refreshQuota();
+        budget.refresh();
       },
       editThis: (asset) => this.editAsset(asset, 'edit'),
       addSource: (asset) => this.addSource(asset),
@@ -85,7 +88,9 @@ export class Studio {
       rerun: (job) => this.rerun(job),
       vary: (asset) => this.vary(asset),
     });
-    this.presets = null; // made on the first open: its code comes after the studio is drawn
+    this.presets = null; // these three are made on the first open (#openExtras)
+    this.ideas = null;
+    this.history = null;
     this.frames = new FramePicker(api, {
       onChange: () => {
         this.#applyPins();
@@ -122,6 +127,7 @@ export class Studio {
         this.submit();
       }
     });
+    budget.addEventListener('change', () => this.#renderGuard());
     this.prompt.addEventListener('input', () => {
       this.#updateCounter();
       this.errors.field('prompt', '');
@@ -129,7 +135,8 @@ export class Studio {
     this.#updateCounter();
   }
 
-  /** Called after sign-in: load the catalog, the account, the history and the picture. */
+  /** Called after sign-in: load the catalog, the history and the picture (main.js reads the
+   * account's budget). */
   async open() {
     this.wanted = true;
     if (this.started) return show(this.view, true);
@@ -138,7 +145,6 @@ export class Studio {
     this.#notice('');
     const models = this.#loadModels(); // never rejects: a failure is a notice with Retry
     const rest = [
-      this.refreshQuota(),
       this.jobs.loadInitial(),
       this.chain.restoreFromAddress().catch((err) => this.#notice(`Could not reload your picture: ${err.message}`)),
     ];
@@ -149,13 +155,20 @@ export class Studio {
     show(this.view, this.wanted); // unless another section was opened meanwhile
     performance.mark('studio-interactive'); // what the first-load budget counts up to
     await Promise.all(rest);
-    await this.#openPresets(); // after what the studio shows first (the first-load budget)
+    await this.#openExtras(); // after what the studio shows first (the first-load budget)
   }
 
-  /** The preset bar (presets.js, fetched now) and the person's presets. */
-  async #openPresets() {
+  /** What the composer adds once it is shown, its code fetched now: the prompt's ideas
+   * (prompt-ideas.js) and history (prompt-history.js), the preset bar and the person's presets. */
+  async #openExtras() {
     try {
-      const { PresetBar } = await import('./presets.js');
+      const [{ PromptIdeas }, { PromptHistory }, { PresetBar }] = await Promise.all([
+        import('./prompt-ideas.js'),
+        import('./prompt-history.js'),
+        import('./presets.js'),
+      ]);
+      this.ideas ||= new PromptIdeas(this.api, { onSpend: () => this.budget.refresh() });
+      this.history ||= new PromptHistory(this.api);
       this.presets ||= new PresetBar(this.api, {
         current: () => {
           const { values, errors } = this.controls.read();
@@ -165,20 +178,30 @@ export class Studio {
         models: () => this.allModels,
       });
     } catch {
-      return this.#notice('Could not load the presets: check the connection, then reload the page.');
+      return this.#notice('Could not load the presets and the prompt’s history: check the connection, then reload the page.');
     }
     await this.presets.load();
   }
 
+  /** The catalog's entries, in its order (models.js). */
+  get catalog() {
+    return this.models.list;
+  }
+
+  /** id → catalog entry. */
+  get allModels() {
+    return this.models.byId;
+  }
+
   /** Another section opens: the studio keeps its state. */
-  hide() {
+  close() {
     this.wanted = false;
     show(this.view, false);
   }
 
   /** Called on sign-out. */
-  close() {
-    this.hide();
+  reset() {
+    this.close();
     this.started = false;
     this.openRun = (this.openRun || 0) + 1;
     this.jobs.reset();
@@ -194,9 +217,7 @@ export class Studio {
 
   async #loadModels() {
     try {
-      const { models } = await this.api.models();
-      this.catalog = models;
-      this.allModels = new Map(models.map((m) => [m.id, m]));
+      const models = await this.models.load();
       if (!modelsFor(models, 'image').length) throw new Error('The catalog has no image models.');
       this.#renderModes();
       this.setMode(this.kind);
@@ -247,17 +268,6 @@ export class Studio {
     this.#renderSources();
   }
 
-  async refreshQuota() {
-    try {
-      const me = await this.api.me();
-      this.quota = me.quota || null;
-      byId('username').textContent = me.user?.username || byId('username').textContent;
-      this.#renderQuota();
-    } catch {
-      /* the quota is informative; starting a job still reports quota errors */
-    }
-  }
-
   /** The chosen model (a catalog entry), or null. */
   get selected() {
     return this.controls.selected;
@@ -302,7 +312,7 @@ export class Studio {
   #updateCost() {
     const cost = this.selected ? estimate(this.selected, this.controls.read().values) : null;
     this.costLabel.textContent = cost === null ? '' : `· ${formatUsd(cost)}`;
-    this.#renderQuota();
+    this.#renderGuard();
   }
 
   /** The source images of the next edit: the current step, then any extra images. */
@@ -381,7 +391,7 @@ export class Studio {
     const next = await rerunJob(this.api, job, opts);
     if (next.kind !== 'image' && next.kind !== 'video') this.chain.expect(next);
     this.jobs.addNew(next);
-    this.refreshQuota();
+    this.budget.refresh();
     announce(`Rerun queued: ${this.allModels.get(next.model)?.name || next.model}.`);
     return next;
   }
@@ -469,13 +479,13 @@ export class Studio {
       this.jobs.addNew(job);
       const next = kind === 'image' ? '' : kind === 'video' ? '; a video takes a few minutes' : ' and as the next step';
       announce(`Started ${model.name}. The result will appear in your jobs${next}.`);
-      this.refreshQuota();
+      this.budget.refresh();
     } catch (err) {
-      this.errors.api(err, () => this.refreshQuota());
+      this.errors.api(err, () => this.budget.refresh());
     } finally {
       this.submitting = false;
       this.button.removeAttribute('aria-busy');
-      this.#renderQuota();
+      this.#renderGuard();
     }
   }
 
@@ -496,30 +506,16 @@ export class Studio {
     this.counter.classList.toggle('counter--full', n >= PROMPT_MAX);
   }
 
-  /** The budget meter (spent and remaining, always in the top bar) and the over-budget guard. */
-  #renderQuota() {
-    const q = this.quota;
-    const el = byId('quota-summary');
-    const meter = byId('budget-meter');
+  /** The over-budget guard: the start button and a message, when the estimate is more than
+   * what is left this month (budget.js draws the top bar's meter). */
+  #renderGuard() {
+    const q = this.budget.quota;
     const message = byId('budget-message');
     const cost = this.selected ? estimate(this.selected, this.controls.read().values) : null;
     const over = Boolean(q) && cost !== null && q.remaining_usd < cost;
     this.overBudget = over;
     this.button.disabled = over || this.submitting;
-    show(meter, Boolean(q));
-    if (!q) {
-      el.textContent = '';
-      show(message, false);
-      return;
-    }
-    el.textContent = `${formatUsd(q.spent_usd)} spent · ${formatUsd(q.remaining_usd)} left of ${formatUsd(q.monthly_limit_usd)}`;
-    el.title = `Monthly limit for ${q.period}`;
-    meter.max = Math.max(Number(q.monthly_limit_usd) || 0, 0.0001);
-    meter.value = Math.min(Number(q.spent_usd) || 0, meter.max);
-    meter.low = meter.max * 0.75;
-    meter.high = meter.max * 0.9;
-    meter.optimum = 0;
-    el.classList.toggle('topbar__quota--low', over);
+    byId('quota-summary').classList.toggle('topbar__quota--low', over);
     message.textContent = over
       ? `Not enough budget left: this would cost about ${formatUsd(cost)}, and only ${formatUsd(q.remaining_usd)} of your monthly ${formatUsd(q.monthly_limit_usd)} is left for ${q.period}. Choose a cheaper model or options, or ask your administrator to raise the limit.`
       : '';

@@ -1,7 +1,7 @@
 // Views made on first use: main.js names a factory per section (an `import()` of its modules,
 // then its constructor), and a section's code is fetched only when it is first opened, so the
-// first load carries the sign-in page and the studio only. Each factory runs once; a second
-// opener waits for the same view.
+// first load carries the sign-in page and the section the address names. Each factory runs once;
+// a second opener waits for the same view.
 
 /**
  * Adds a stylesheet of a section once; resolves when it applies (or failed: the view still

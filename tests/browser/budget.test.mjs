@@ -12,7 +12,7 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, SKIP, launchBrowser, watchPage, createUser, signIn } from './helpers.mjs';
+import { BASE_URL, SKIP, launchBrowser, watchPage, eventually, createUser, signIn, apiAs } from './helpers.mjs';
 
 /** 100 KB: the most a signed-in first load of the studio may transfer. */
 const BUDGET = 102_400;
@@ -88,6 +88,31 @@ describe('the first load of the studio', { skip: SKIP, timeout: 120_000 }, () =>
     // uPlot's stylesheet came with it.
     assert.ok(fetched.includes('/vendor/uplot/uPlot.min.css'), fetched.join('\n'));
     assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('the gallery opened by its address needs none of the studio’s code: its pictures, model names, filter and spend come without it', async () => {
+    // A user with one picture of a model the catalog names.
+    const user = await createUser('budget-gallery');
+    const api = await apiAs(user);
+    const started = await api('POST', '/images/generate', { model: 'imagen-4', prompt: `A lighthouse at dusk ${Date.now()}` });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    await eventually(async () => assert.equal((await api('GET', `/jobs/${started.body.job.id}`)).body.job.status, 'succeeded'), { timeout: 60_000, interval: 300 });
+    const name = (await api('GET', '/models')).body.models.find((m) => m.id === 'imagen-4').name;
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    await signIn(page, user);
+    // The studio's modules never come: the gallery must not wait for them.
+    await page.route('**/js/studio.js', (route) => route.abort());
+    await page.goto(`${BASE_URL}/?view=gallery&model=imagen-4`);
+    const tile = page.locator('#gallery-grid > li').first();
+    await tile.waitFor();
+    assert.match(await tile.locator('.tile__open').textContent(), new RegExp(`Open ${name}`), 'the tile names the model, not its id');
+    assert.equal(await page.locator('#filter-model').inputValue(), 'imagen-4', 'the address’s model filter is kept');
+    await eventually(async () => assert.match(await page.locator('#quota-summary').innerText(), /spent · \$[\d.]+ left of \$/));
+    assert.equal(await page.locator('#budget-meter').isVisible(), true);
     await context.close();
   });
 

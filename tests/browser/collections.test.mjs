@@ -115,6 +115,7 @@ describe('collections on the local stack', { skip: SKIP, timeout: 300_000 }, () 
   test('the studio sends a new result into the chosen collection', async () => {
     const made = (await api('POST', '/collections', { name: `Studio ${stamp}` })).body.collection;
     await nav('Studio').click();
+    await page.locator('#studio-view:not([hidden])').waitFor(); // the address names it once it is shown
     await page.reload();
     await page.locator('#studio-view:not([hidden])').waitFor();
     await eventually(async () => assert.ok((await page.locator('#studio-collection option').allInnerTexts()).some((t) => t.startsWith(`Studio ${stamp}`))));

@@ -83,6 +83,7 @@ describe('gallery search and its filters survive a reload', { skip: SKIP, timeou
 
     // Leaving the gallery takes its parameters out of the address.
     await page.locator('#app-nav').getByRole('button', { name: 'Studio', exact: true }).click();
+    await page.locator('#studio-view:not([hidden])').waitFor(); // the address changes as it opens
     assert.doesNotMatch(page.url(), /[?&](q|gallery)=?/);
     assert.equal(new URL(page.url()).searchParams.get('view'), 'studio');
     assert.deepEqual(problems, []);
