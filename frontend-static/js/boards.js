@@ -2,7 +2,8 @@
 // that can be dragged, resized, duplicated, deleted, varied and edited in place. The board is
 // saved to the API 500 ms after the last change with the version it was read at; a 409 means
 // another tab or device saved first: the board is reloaded and the user told. The address
-// names the open board (?board=<id>), so a reload shows it again.
+// names the open board (?board=<id>), and "Add from gallery" while it is open (&pick=1), so a
+// reload shows them again.
 
 import { byId, h, show, replaceChildren, announce, newUuid } from './dom.js';
 import { modelsFor, defaultModel } from './catalog.js';
@@ -68,6 +69,7 @@ export class BoardsView {
     byId('board-add-gallery').addEventListener('click', () => this.#openPicker());
     byId('board-add-upload').addEventListener('click', () => this.fileInput.click());
     byId('board-pick-close').addEventListener('click', () => this.picker.close());
+    this.picker.addEventListener('close', () => router.set({ pick: null }));
     this.fileInput.addEventListener('change', () => {
       const file = this.fileInput.files?.[0];
       this.fileInput.value = '';
@@ -94,9 +96,15 @@ export class BoardsView {
     await this.#loadList();
     const id = BoardsView.addressed();
     if (id && id !== this.board?.id) await this.load(id);
+    // "Add from gallery" open on the board the address names (`pick=1`): a reload keeps it.
+    if (router.param('pick')) {
+      if (this.board && !this.view.hidden) this.#openPicker();
+      else router.set({ pick: null });
+    }
   }
 
   close() {
+    if (this.picker.open) this.picker.close();
     show(this.view, false);
     this.#flush();
     this.#address(null);
@@ -289,7 +297,8 @@ export class BoardsView {
 
   async #openPicker() {
     replaceChildren(this.pickList, h('li', {}, 'Loading…'));
-    this.picker.showModal();
+    if (!this.picker.open) this.picker.showModal();
+    router.set({ pick: '1' });
     try {
       const { assets } = await this.api.assets({ limit: 30 });
       replaceChildren(
@@ -311,7 +320,7 @@ export class BoardsView {
                   },
                   a.kind === 'video'
                     ? h('span', { class: 'boards__pick-video' }, 'Video')
-                    : h('img', { src: a.url, alt: '', loading: 'lazy', width: 96, height: 96 }),
+                    : h('img', { src: a.thumb_url || a.url, alt: '', loading: 'lazy', width: 96, height: 96 }),
                   h('span', { class: 'visually-hidden' }, `Add ${a.prompt || 'this picture'}`),
                 ),
               ),

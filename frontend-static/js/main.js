@@ -207,6 +207,11 @@ async function boot() {
     const fetchAsset = async (id) => (await api.asset(id)).asset;
     await lightbox.follow(list?.source || null, fetchAsset);
     if (name === 'gallery') (await import('./compare-two.js')).followPair(fetchAsset, { modelName });
+    // The share dialog and the shortcut sheet, above what the address shows (fetched only when
+    // it names them or one is open, to be closed).
+    const open = (id) => document.getElementById(id)?.open;
+    if (router.param('share') || open('share-dialog')) (await import('./share-dialog.js')).followShareDialog(api);
+    if (router.param('keys') || open('shortcuts-dialog')) (await import('./shortcuts.js')).followShortcuts();
   }
   byId('export-link').addEventListener('click', () => go('export', { focus: true }));
   nav.addEventListener('click', (e) => {

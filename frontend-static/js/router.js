@@ -2,7 +2,9 @@
 // section (`?view=gallery`, for every section and the account and export pages) and each view's
 // own part of it (`?compare=<set>`, `?story=<id>`, `?board=<id>`, `?collections=<id>`,
 // `?export=<id>`, the gallery's search and filters, the studio's `#step=…&tips=…`, the picture
-// the lightbox shows, `&asset=<id>`, and Compare two's `&pair=<a>,<b>`). The views
+// the lightbox shows, `&asset=<id>`, Compare two's `&pair=<a>,<b>`, the share dialog of the
+// thing shown, `&share=<kind>`, the shortcut sheet, `&keys=1`, and a board's "Add from
+// gallery", `&pick=1`). The views
 // ask it what the address says and tell it what changed; they never parse the address.
 //
 // A change of section is a new history entry (Back returns to the previous view); a view's own

@@ -1,9 +1,12 @@
 // "Share…": makes a read-only link to one asset, comparison set, story or board (a modal
 // <dialog> built here, so the views that offer it need one button each). The link is shown
-// once: only its hash is stored (docs/decisions/0005-share-links.md).
+// once: only its hash is stored (docs/decisions/0005-share-links.md). While it is open the
+// address says so (`share=<kind>`; the thing itself is the one the address shows already:
+// `asset=`, `compare=`, `story=` or `board=`), so a reload opens it again, before a link is made.
 
 import { h, replaceChildren, announce } from './dom.js';
 import { stylesheet } from './views.js';
+import { router } from './router.js';
 
 export const EXPIRY_CHOICES = [
   [1, '1 hour'],
@@ -13,6 +16,8 @@ export const EXPIRY_CHOICES = [
 ];
 
 const NOUNS = { asset: 'picture', set: 'comparison', story: 'story', board: 'board' };
+/** The address's parameter that names the thing of each kind. */
+const NAMED_BY = { asset: 'asset', set: 'compare', story: 'story', board: 'board' };
 
 let dialog = null;
 
@@ -95,7 +100,30 @@ export function openShareDialog(api, kind, id) {
     form,
     result,
   );
-  d.onclose = () => opener?.focus?.();
+  d.onclose = () => {
+    if (d.open) return; // opened again (for another thing) before this close was told
+    router.set({ share: null });
+    opener?.focus?.();
+  };
   d.showModal();
+  d.shown = { kind, id };
+  router.set({ share: kind });
   expiry.focus();
+}
+
+/**
+ * Follows the address once its section (and the lightbox) show what it names: opens the dialog
+ * for the thing of kind `share=` the address shows, closes it when the address names none.
+ */
+export function followShareDialog(api) {
+  const kind = router.param('share');
+  const id = Object.hasOwn(NAMED_BY, kind) ? router.param(NAMED_BY[kind]) : null;
+  if (!id) {
+    if (dialog?.open) dialog.close();
+    else if (kind) router.set({ share: null }); // nothing shown of that kind
+    return;
+  }
+  if (dialog?.open && dialog.shown?.kind === kind && dialog.shown.id === id) return;
+  if (dialog?.open) dialog.close();
+  openShareDialog(api, kind, id);
 }

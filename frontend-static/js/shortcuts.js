@@ -1,8 +1,10 @@
 // The single-key shortcuts of the lightbox and the gallery: which key asks for what, when a key
 // may fire at all (never while typing in a field, never with a modifier), the sheet that lists
-// them (`?`), and copying a prompt to the clipboard.
+// them (`?`, named in the address by `keys=1` while it is open), and copying a prompt to the
+// clipboard.
 
 import { h, announce } from './dom.js';
+import { router } from './router.js';
 
 /** Every single-key shortcut, in the order the sheet lists them. `where`: lightbox or both. */
 export const SHORTCUTS = [
@@ -44,12 +46,23 @@ export function openShortcuts() {
       h('form', { method: 'dialog', class: 'confirm-dialog__actions' }, h('button', { class: 'btn btn--ghost' }, 'Close')),
     );
     document.body.append(sheet);
-    sheet.addEventListener('close', () => sheet.opener?.focus?.());
+    sheet.addEventListener('close', () => {
+      router.set({ keys: null });
+      sheet.opener?.focus?.();
+    });
   }
   if (sheet.open) return;
   sheet.opener = document.activeElement;
   sheet.showModal();
+  router.set({ keys: '1' });
   sheet.querySelector('button').focus();
+}
+
+/** Opens the sheet when the address names it (a reload, a link, Back), closes it otherwise. */
+export function followShortcuts() {
+  if (router.param('keys')) return openShortcuts();
+  const sheet = document.getElementById('shortcuts-dialog');
+  if (sheet?.open) sheet.close();
 }
 
 /** Copies `text` exactly; false when the browser refused. `host` holds the fallback's field. */

@@ -210,6 +210,26 @@ describe('boards (canvas) on the local stack', { skip: SKIP, timeout: 300_000 },
       assert.deepEqual([t.w, t.h], [200, 150], 'resized by the handle');
       assert.equal(b.tiles.length, n + 1, 'the duplicate was deleted, the gallery picture added');
     }, { timeout: 10_000 });
+
+    // "Add from gallery" shows thumbnails, and is in the address: a reload opens it again on the
+    // same board; closing it takes it out.
+    let newest;
+    await eventually(async () => {
+      newest = (await api('GET', '/assets?limit=1')).body.assets[0];
+      assert.ok(newest.thumb_url, 'the worker made the newest picture’s thumbnail');
+    }, { timeout: 20_000, interval: 300 });
+    await page.getByRole('button', { name: 'Add from gallery' }).click();
+    await eventually(async () => assert.ok((await picks.count()) >= 3));
+    assert.equal(new URL(page.url()).searchParams.get('pick'), '1');
+    const path = (u) => new URL(u, BASE_URL).pathname;
+    assert.equal(path(await picks.first().locator('img').getAttribute('src')), path(newest.thumb_url), 'a pick is the thumbnail, not the full picture');
+    await page.reload();
+    await eventually(async () => assert.ok((await picks.count()) >= 3));
+    assert.equal(await page.locator('#board-pick').evaluate((d) => d.open), true);
+    assert.equal(new URL(page.url()).searchParams.get('board'), boardId);
+    await page.locator('#board-pick-close').click();
+    await eventually(async () => assert.equal(new URL(page.url()).searchParams.get('pick'), null));
+    assert.equal(await count(), n + 1, 'the board is shown as it was saved');
   });
 
   test('axe-core is clean on the board in both themes, and no CSP violation happened', async () => {

@@ -232,9 +232,15 @@ describe('the lightbox and single-key triage on the local stack', { skip: SKIP, 
     }
     const sheetAxe = await axeBothThemes(page, 'shortcuts');
     assert.deepEqual(sheetAxe, { dark: [], light: [] }, JSON.stringify(sheetAxe, null, 1));
+    // The address names the open sheet: a reload (or the link) opens it again, above the picture.
+    assert.equal(new URL(page.url()).searchParams.get('keys'), '1');
+    await page.reload();
+    await sheet.waitFor();
+    assert.equal(await dialog.isVisible(), true, 'the picture under the sheet came back too');
     await page.keyboard.press('Escape');
     await eventually(async () => assert.equal(await sheet.isVisible(), false));
     assert.equal(await dialog.isVisible(), true, 'Esc closed only the sheet');
+    assert.equal(new URL(page.url()).searchParams.get('keys'), null, 'the closed sheet left the address');
     await page.keyboard.press('Escape');
     await eventually(async () => assert.equal(await dialog.isVisible(), false));
     // On a focused tile of the gallery, too.

@@ -81,6 +81,17 @@ describe('share links on the local stack', { skip: SKIP, timeout: 240_000 }, () 
 
     const hidden = await makeLink(false);
     const shown = await makeLink(true);
+    // The open dialog is in the address: a reload opens it again, with no link made yet.
+    await page.getByRole('button', { name: 'Share…' }).click();
+    const again = page.getByRole('dialog', { name: 'Share this picture' });
+    await again.waitFor();
+    assert.equal(new URL(page.url()).searchParams.get('share'), 'asset');
+    await page.reload();
+    await again.waitFor();
+    assert.equal(await again.getByRole('button', { name: 'Create link' }).isVisible(), true);
+    await again.getByRole('button', { name: 'Close' }).click();
+    await eventually(async () => assert.equal(new URL(page.url()).searchParams.get('share'), null));
+    assert.equal(await page.locator('#asset-dialog[open]').count(), 1, 'the picture under it is still shown');
     await page.keyboard.press('Escape');
 
     // Without the prompt: the picture, and nothing of the prompt anywhere on the page.
