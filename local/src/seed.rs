@@ -8,7 +8,9 @@ use crate::BoxError;
 use serde_json::json;
 use shared::domain::{Asset, AssetId, AssetKind, AssetSource, UserId};
 use shared::media::Media;
-use shared::store::Store;
+use shared::store::{Store, StoreError};
+use std::future::Future;
+use std::time::Duration;
 
 /// The most assets one `seed` writes.
 pub const MAX_SEED: usize = 10_000;
@@ -96,13 +98,13 @@ pub async fn seed(store: &Store, media: &Media, user: &UserId, n: usize, long_si
                 .transpose()?;
             media.put(&asset.s3_key, png, &asset.content_type).await?;
             media.tag_saved(&asset.s3_key, true).await?;
-            store.put_asset(&asset).await?;
-            shared::service::index_asset(&store, &asset).await?;
+            patiently(|| store.put_asset(&asset)).await?;
+            patiently(|| shared::service::index_asset(&store, &asset)).await?;
             if let Some(t) = thumb {
                 let key = shared::media::thumb_key(&asset.user_id, &asset.asset_id);
                 let bytes = t.jpeg.len() as u64;
                 media.put_thumb(&key, t.jpeg).await?;
-                store.record_thumb(&asset, &key, bytes).await?;
+                patiently(|| store.record_thumb(&asset, &key, bytes)).await?;
             }
             Ok::<(), BoxError>(())
         });
@@ -116,4 +118,26 @@ pub async fn seed(store: &Store, media: &Media, user: &UserId, n: usize, long_si
         written += 1;
     }
     Ok(written)
+}
+
+/// A store write tried again while the store answers busy. Every task counts into the same
+/// user's storage item, which DynamoDB (and the local emulator, as it does) lets one transaction
+/// change at a time; the store gives up after a few quick tries (the API answers 429), and a
+/// seed, with nobody waiting on an answer, waits its turn instead: up to about 20 s.
+async fn patiently<T, F, Fut>(mut write: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, StoreError>>,
+{
+    let mut wait_ms = 25;
+    for _ in 0..40 {
+        match write().await {
+            Err(e) if e.is_busy() => {
+                tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+                wait_ms = (wait_ms * 2).min(500);
+            }
+            done => return done,
+        }
+    }
+    write().await
 }
