@@ -16,6 +16,9 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
+# What the disk has: a debug build with its tests takes over 10 GB (target/), the tools about
+# 1 GB; a full disk fails anywhere, so say at once how much there was.
+echo "==> free disk where the build goes: $(df -Ph . | awk 'NR==2 {print $4}')"
 scripts/venv.sh
 scripts/browser-deps.sh
 

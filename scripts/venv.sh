@@ -9,6 +9,7 @@ stamp=".venv/.requirements-$(sha256sum "$req" | cut -c1-16)"
 if [ -f "$stamp" ] && [ -x .venv/bin/moto_server ] && [ -x .venv/bin/schemathesis ]; then exit 0; fi
 echo "==> installing $(tr '\n' ' ' < "$req")into .venv"
 python3 -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check -r "$req"
+# No pip cache: a fresh machine installs once, and the cache would only take disk.
+.venv/bin/pip install --quiet --disable-pip-version-check --no-cache-dir -r "$req"
 rm -f .venv/.requirements-* .venv/.moto-*
 touch "$stamp"
