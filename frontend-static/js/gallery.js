@@ -5,6 +5,7 @@
 import { h, byId, show, replaceChildren, announce } from './dom.js';
 import { truncate } from './format.js';
 import { lightbox } from './lightbox.js';
+import { afterFirstPictures } from './views.js';
 import { LightboxSource } from './lightbox-source.js';
 import { GallerySearch } from './search.js';
 import { router } from './router.js';
@@ -17,8 +18,9 @@ const EAGER_TILES = 2;
 export class Gallery {
   /**
    * @param {import('./api.js').Api} api
-   * @param {{modelName, models: () => object[], modelsReady: () => Promise<void>, trashed, collection}} hooks
-   *   modelsReady: the catalog came (or failed): the model filter and the captions need it
+   * @param {{modelName, models: () => object[], modelsReady: () => Promise<void>, parts: Promise<void>, trashed, collection}} hooks
+   *   modelsReady: the catalog came (or failed; never rejects): the captions need its names;
+   *   parts: the selection bar is wired (main.js; never rejects); tiles are drawn after both
    */
   constructor(api, hooks) {
     this.api = api;
@@ -38,6 +40,7 @@ export class Gallery {
     this.generation = 0;
     this.turn = 0; // of open() and close()
     this.confirmDialog = byId('confirm-dialog');
+    this.parts = Promise.resolve(hooks.parts);
     this.source = new LightboxSource({
       items: () => [...this.assets.values()],
       more: async () => {
@@ -70,17 +73,14 @@ export class Gallery {
 
   open() {
     show(this.view, true);
-    this.search.restore(this.#filters()); // at once: the box shows the address's search
+    // The address's model is an option before the catalog has come (named once it has).
+    this.#renderModelFilter(router.param('model'));
+    this.search.restore(this.#filters());
+    this.ready = this.reload(); // the first page (main.js reopens the address's picture from it)
+    // So that a key on a tile acts at once; after the first pictures, which it would only slow.
+    this.ready.finally(() => afterFirstPictures(() => lightbox.preload()));
     const turn = ++this.turn;
-    // The catalog was asked for at sign-in: the address's model filter needs its option, and
-    // the captions its names.
-    this.ready = this.hooks.modelsReady().then(() => {
-      if (turn !== this.turn) return; // closed meanwhile: the address is another view's now
-      this.#renderModelFilter(router.param('model'));
-      return this.reload(); // the first page (main.js reopens the address's picture from it)
-    });
-    // So that a key on a tile acts at once; after the first page, which it would only slow.
-    this.ready.finally(() => lightbox.preload());
+    this.hooks.modelsReady().then(() => turn === this.turn && this.#renderModelFilter());
   }
 
   close() {
@@ -112,13 +112,16 @@ export class Gallery {
     return this.#load(null);
   }
 
-  /** The model filter's options, from the catalog; `want` (the address's) or the choice kept. */
+  /** The model filter's options, from the catalog; `want` (the address's) or the choice kept
+   * stays chosen, an option of its own when the catalog doesn't list it (or hasn't come). */
   #renderModelFilter(want = null) {
     const keep = want || this.model.value;
+    const models = this.hooks.models();
     replaceChildren(
       this.model,
       h('option', { value: '' }, 'All models'),
-      this.hooks.models().map((m) => h('option', { value: m.id }, m.name)),
+      models.map((m) => h('option', { value: m.id }, m.name)),
+      keep && !models.some((m) => m.id === keep) ? h('option', { value: keep }, keep) : null,
     );
     this.model.value = [...this.model.options].some((o) => o.value === keep) ? keep : '';
   }
@@ -128,7 +131,9 @@ export class Gallery {
     this.more.disabled = true;
     show(this.error, false);
     try {
-      const page = await this.api.assets({
+      // Asked for at once; drawn once the captions have their model names and the selection
+      // bar listens (a Shift-click on a tile selects a range then).
+      const [page] = await Promise.all([this.api.assets({
         kind: this.kind.value || null,
         model: this.model.value || null,
         saved: this.saved.value || null,
@@ -136,7 +141,7 @@ export class Gallery {
         ...this.search.params(),
         limit: PAGE_SIZE,
         cursor,
-      });
+      }), this.hooks.modelsReady(), this.parts]);
       if (gen !== this.generation) return;
       for (const asset of page.assets || []) {
         if (this.assets.has(asset.id)) continue;

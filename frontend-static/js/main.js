@@ -1,7 +1,8 @@
 // Entry point: load the configuration, then show either the sign-in form or the studio.
 
 import { loadConfig } from './config.js';
-import { Auth, startRefresh } from './auth.js';
+import { Auth } from './auth.js';
+import { early } from './early.js';
 import { Api } from './api.js';
 import { LoginView } from './login.js';
 import { Models } from './models.js';
@@ -14,49 +15,15 @@ import { initTheme } from './theme.js';
 import { phoneMenu } from './phone-menu.js';
 import { emptyViews } from './empty-views.js';
 import { router } from './router.js';
-import { lazyViews, stylesheet } from './views.js';
-
-// Each section's code (its modules, with its stylesheet), fetched when the section is first
-// opened (views.js). The section the address names is asked for at once, beside the
-// configuration and the sign-in, so its first list request waits for no module; the studio's
-// comes after the first view of another section is drawn.
-const code = {
-  studio: () => Promise.all([import('./studio.js')]),
-  gallery: () => Promise.all([import('./gallery.js'), import('./gallery-select.js'), import('./zips.js'), stylesheet('zips.css')]),
-  usage: () => Promise.all([import('./usage.js'), stylesheet('vendor/uplot/uPlot.min.css')]),
-  compare: () => Promise.all([import('./compare-models.js')]),
-  collections: () => Promise.all([import('./collections-view.js')]),
-  trash: () => Promise.all([import('./trash-view.js')]),
-  story: () => Promise.all([import('./story.js')]),
-  boards: () => Promise.all([import('./boards.js')]),
-  shares: () => Promise.all([import('./shares.js'), stylesheet('shares.css')]),
-  account: () => Promise.all([import('./account.js'), stylesheet('account.css')]),
-  export: () => Promise.all([import('./zips.js'), stylesheet('zips.css')]),
-};
-
-/**
- * `then`, once the pictures the open view asked for first (`fetchpriority="high"`) have come and
- * the page is idle: the studio's code is fetched then, so that a click on Studio waits for no
- * module, without competing with the first view's largest paint.
- */
-function afterFirstPaint(then) {
-  const pending = [...document.querySelectorAll('main img[fetchpriority="high"]')].filter((img) => !img.complete);
-  const loaded = (img) => new Promise((resolve) => {
-    img.addEventListener('load', resolve, { once: true });
-    img.addEventListener('error', resolve, { once: true });
-  });
-  Promise.all(pending.map(loaded)).then(() => (window.requestIdleCallback || window.setTimeout)(then));
-}
+import { lazyViews, afterFirstPictures } from './views.js';
+import { code, galleryParts } from './sections.js';
 
 async function boot() {
-  // A returning user's tokens are asked for now, beside the configuration (auth.js).
-  const early = startRefresh();
   // Views draw once their data has come, so the browser's own restore of the scroll position on
   // a reload would land anywhere (the studio's Create heading scrolled out): each view starts
   // at its top.
   if ('scrollRestoration' in window.history) window.history.scrollRestoration = 'manual';
   router.start();
-  code[router.view()]?.().catch(() => {}); // a failure is met again (and told) when it opens
   initTheme(byId('theme-toggle'));
   phoneMenu();
   const status = byId('boot-status');
@@ -114,16 +81,25 @@ async function boot() {
       return new Studio(api, { models, budget });
     },
     gallery: async () => {
-      const [{ Gallery }, { GallerySelect }, { GalleryZip }] = await code.gallery();
+      const parts = galleryParts();
+      const { Gallery } = await import('./gallery.js');
       const gallery = new Gallery(api, {
         modelName,
         models: () => models.list,
         modelsReady: () => models.settled(),
+        parts: parts.then(
+          ([{ GallerySelect }, { GalleryZip }]) => {
+            new GallerySelect(gallery, { modelName });
+            new GalleryZip(api, { selected: () => [...gallery.selected] });
+          },
+          () => {
+            replaceChildren(status, 'Selecting pictures could not be loaded: check the connection, then reload the page.');
+            show(status, true);
+          },
+        ),
         trashed: (ids) => undo.show(ids),
         collection: () => pickers.current(),
       });
-      new GallerySelect(gallery, { modelName });
-      new GalleryZip(api, { selected: () => [...gallery.selected] });
       return gallery;
     },
     usage: async () => {
@@ -234,8 +210,10 @@ async function boot() {
     pickers.refresh();
     budget.refresh();
     models.load().catch(() => {}); // the sections that need it say so when it fails
+    // The studio's code comes once another first view is drawn: a click on Studio then waits
+    // for no module, and the fetch doesn't compete with that view's largest paint.
     const first = router.view();
-    go(first, { push: false }).then(() => first !== 'studio' && afterFirstPaint(() => code.studio().catch(() => {})));
+    go(first, { push: false }).then(() => first !== 'studio' && afterFirstPictures(() => code.studio().catch(() => {})));
   };
   const openLogin = (reason) => {
     lightbox.close();

@@ -53,3 +53,18 @@ export function lazyViews(factories) {
     },
   };
 }
+
+/**
+ * `then`, once the pictures the open view asked for first (`fetchpriority="high"`) have come and
+ * the page is idle: what can wait (code for later use) is fetched then, without competing with
+ * the view's largest paint.
+ */
+export function afterFirstPictures(then) {
+  const pending = [...document.querySelectorAll('main img[fetchpriority="high"]')].filter((img) => !img.complete);
+  const loaded = (img) =>
+    new Promise((resolve) => {
+      img.addEventListener('load', resolve, { once: true });
+      img.addEventListener('error', resolve, { once: true });
+    });
+  Promise.all(pending.map(loaded)).then(() => (window.requestIdleCallback || window.setTimeout)(then));
+}
