@@ -39,7 +39,11 @@ export class PromptHistory {
       const option = e.target.closest('[role="option"]');
       if (option) this.#pick(Number(option.dataset.index));
     });
-    // The list hangs right under the box: both in one positioned wrapper.
+    // The list hangs right under the box: both in one positioned wrapper. Moving the box takes
+    // its focus (this is made once the studio is shown, when a quick person may be in it already):
+    // it is given back, with the caret, once the list listens.
+    const focused = document.activeElement === box;
+    const caret = [box.selectionStart, box.selectionEnd];
     const anchor = h('div', { class: 'history-anchor' });
     box.replaceWith(anchor);
     anchor.append(box, this.list, this.hint);
@@ -49,6 +53,10 @@ export class PromptHistory {
     box.addEventListener('blur', () => this.close());
     box.addEventListener('input', () => this.#render());
     box.addEventListener('keydown', (e) => this.#key(e));
+    if (focused) {
+      box.focus({ preventScroll: true }); // lists the history, as any focus does
+      box.setSelectionRange(...caret);
+    }
   }
 
   async #load() {

@@ -63,6 +63,28 @@ describe('the prompt history and Copy prompt on the local stack', { skip: SKIP, 
     assert.equal(await box().getAttribute('aria-controls'), await list().getAttribute('id'));
   });
 
+  test('a box focused before the history’s code has come keeps its focus and lists the history when it comes', async () => {
+    const other = await context.newPage();
+    other.setDefaultTimeout(15_000);
+    const seen = watchPage(other);
+    await other.route('**/js/prompt-history.js', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    await other.goto(`${BASE_URL}/`);
+    await other.locator('#studio-view:not([hidden])').waitFor();
+    const early = other.getByLabel('Prompt', { exact: true });
+    await early.focus();
+    await early.type('kite');
+    await other.getByRole('listbox', { name: 'Recent prompts' }).getByRole('option').first().waitFor();
+    assert.deepEqual(await other.getByRole('listbox', { name: 'Recent prompts' }).getByRole('option').evaluateAll((els) => els.map((e) => e.textContent)), [promptB]);
+    assert.equal(await other.evaluate(() => document.activeElement?.id), 'prompt', 'the focus stayed in the box');
+    await early.type('s');
+    assert.equal(await early.inputValue(), 'kites', 'the caret stayed at the end');
+    assert.deepEqual(seen, []);
+    await other.close();
+  });
+
   test('↓ ↓ Enter fills the box with the second prompt exactly; Esc closes the list', async () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
