@@ -2,8 +2,8 @@
 // imports come long before main.js's graph has. It asks now for the configuration (config.js)
 // and, for a returning user (a stored session), for fresh tokens (auth.js) and the code of the
 // section the address names (sections.js), so none of them waits for main.js's modules.
-// main.js takes the refresh from here. A first visit asks for no section: the sign-in page
-// needs none.
+// main.js takes the refresh from here. A first visit asks for no section yet: the sign-in page
+// needs none, and main.js fetches it once that page is idle.
 
 import { startRefresh } from './auth.js';
 import { loadConfig } from './config.js';

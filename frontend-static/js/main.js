@@ -228,6 +228,9 @@ async function boot() {
     show(userArea, false);
     byId('username').textContent = '';
     login.open(reason);
+    // While the person types, the code of the section they will land on comes (the sign-in page
+    // needs none of it, so it waits until the page is idle).
+    afterFirstPictures(() => code[router.view()]?.().catch(() => {}));
   };
 
   auth.addEventListener('signedin', () => openStudio());
