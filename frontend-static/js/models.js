@@ -1,10 +1,9 @@
 // The model catalog (GET /api/models), read once per page for every section: the studio's
 // composer, the gallery's model filter and every caption that names a model.
 
-export class Models extends EventTarget {
+export class Models {
   /** @param {import('./api.js').Api} api */
   constructor(api) {
-    super();
     this.api = api;
     /** @type {object[]} the catalog's entries, in its order */
     this.list = [];
@@ -19,7 +18,6 @@ export class Models extends EventTarget {
       ({ models }) => {
         this.list = models || [];
         this.byId = new Map(this.list.map((m) => [m.id, m]));
-        this.dispatchEvent(new Event('change'));
         return this.list;
       },
       (err) => {

@@ -392,7 +392,7 @@ export class Studio {
     if (next.kind !== 'image' && next.kind !== 'video') this.chain.expect(next);
     this.jobs.addNew(next);
     this.budget.refresh();
-    announce(`Rerun queued: ${this.allModels.get(next.model)?.name || next.model}.`);
+    announce(`Rerun queued: ${this.models.name(next.model)}.`);
     return next;
   }
 
@@ -428,7 +428,7 @@ export class Studio {
     this.#updateCounter();
     this.#updateCost();
     (takesPrompt(kind) ? this.prompt : this.button).focus();
-    announce(`Loaded the settings of that ${kind === 'image' ? 'generation' : kind}: ${this.allModels.get(job.model)?.name || job.model}.`);
+    announce(`Loaded the settings of that ${kind === 'image' ? 'generation' : kind}: ${this.models.name(job.model)}.`);
   }
 
   async submit() {
